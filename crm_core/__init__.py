@@ -1,0 +1,1 @@
+"""Relasi domain layer: entities, rules, analytics, permissions and audit; no Streamlit here."""

@@ -1,0 +1,55 @@
+"""Deployment settings that decide how the app may start (cookie key, demo mode)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# Keys that appear in examples (streamlit-authenticator's docs and ours): never accepted.
+KNOWN_EXAMPLE_KEYS = frozenset(
+    {"some_key", "some_signature_key", "abcdef", "random_signature_key", "change-me", ""}
+)
+MIN_COOKIE_KEY_LENGTH = 32
+
+
+class StartupRefused(Exception):
+    """The deployment is not safe to serve; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    cookie_key: str | None
+    cookie_name: str = "relasi_auth"
+    cookie_expiry_days: float = 7.0
+
+
+def auth_config(environ: Mapping[str, str], secrets: Mapping[str, Any]) -> AuthConfig:
+    auth = secrets.get("auth") or {}
+    key = environ.get("CRM_COOKIE_KEY") or auth.get("cookie_key")
+    days = float(environ.get("CRM_COOKIE_EXPIRY_DAYS") or auth.get("cookie_expiry_days") or 7)
+    return AuthConfig(cookie_key=str(key) if key else None, cookie_expiry_days=days)
+
+
+def is_demo(environ: Mapping[str, str], secrets: Mapping[str, Any], embedded_db: bool) -> bool:
+    """Demo mode: the embedded SQLite database, or CRM_DEMO=1 / [app] demo = true."""
+    flag = environ.get("CRM_DEMO") or str((secrets.get("app") or {}).get("demo", ""))
+    return embedded_db or flag.lower() in ("1", "true", "yes")
+
+
+def check_cookie_key(key: str | None, demo: bool) -> None:
+    """Outside demo mode a real secret key is required; raise StartupRefused otherwise."""
+    if demo:
+        return
+    if key is None or key in KNOWN_EXAMPLE_KEYS:
+        raise StartupRefused(
+            "Relasi will not start without a secret cookie key. Set CRM_COOKIE_KEY, or "
+            "cookie_key under [auth] in .streamlit/secrets.toml, to a random string of at "
+            f"least {MIN_COOKIE_KEY_LENGTH} characters (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')."
+        )
+    if len(key) < MIN_COOKIE_KEY_LENGTH:
+        raise StartupRefused(
+            f"The cookie key is too short ({len(key)} characters); use at least "
+            f"{MIN_COOKIE_KEY_LENGTH} random characters."
+        )

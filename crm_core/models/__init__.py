@@ -1,0 +1,33 @@
+"""SQLAlchemy 2.x typed entities of the CRM; import models from here."""
+
+from crm_core.models.activity import Interaction, Task
+from crm_core.models.base import Base, utcnow
+from crm_core.models.commerce import Order, OrderItem, Product
+from crm_core.models.marketing import Campaign, CampaignMember, Segment
+from crm_core.models.people import Account, Customer, User
+from crm_core.models.sales import Lead, LeadStageChange
+from crm_core.models.service import Ticket, TicketEvent
+from crm_core.models.system import AuditEntry, ImportBatch, Setting
+
+__all__ = [
+    "Account",
+    "AuditEntry",
+    "Base",
+    "Campaign",
+    "CampaignMember",
+    "Customer",
+    "ImportBatch",
+    "Interaction",
+    "Lead",
+    "LeadStageChange",
+    "Order",
+    "OrderItem",
+    "Product",
+    "Segment",
+    "Setting",
+    "Task",
+    "Ticket",
+    "TicketEvent",
+    "User",
+    "utcnow",
+]

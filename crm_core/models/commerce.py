@@ -1,0 +1,60 @@
+"""Products, orders and order lines: what customers buy, at what price and cost."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column
+from crm_core.models.enums import OrderStatus, SalesChannel
+
+
+class Product(Versioned, SoftDeletable, Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(80), index=True)
+    price: Mapped[Decimal]
+    unit_cost: Mapped[Decimal]
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Order(Versioned, SoftDeletable, Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    ordered_at: Mapped[datetime]
+    channel: Mapped[SalesChannel] = mapped_column(enum_column(SalesChannel))
+    status: Mapped[OrderStatus] = mapped_column(
+        enum_column(OrderStatus), default=OrderStatus.COMPLETED
+    )
+    discount: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+    __table_args__ = (
+        Index("ix_orders_customer_id_ordered_at", "customer_id", "ordered_at"),
+        Index("ix_orders_ordered_at", "ordered_at"),
+        CheckConstraint("discount >= 0", name="discount_not_negative"),
+    )
+
+
+class OrderItem(Base):
+    """A line of an order; price and cost are copied at sale time so history stays true."""
+
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal]
+    unit_cost: Mapped[Decimal]
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)

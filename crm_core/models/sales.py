@@ -1,0 +1,53 @@
+"""Leads and every move of a lead between funnel stages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column, utcnow
+from crm_core.models.enums import LeadSource, LeadStage
+
+
+class Lead(Versioned, SoftDeletable, Base):
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[LeadSource] = mapped_column(enum_column(LeadSource))
+    stage: Mapped[LeadStage] = mapped_column(enum_column(LeadStage), default=LeadStage.NEW)
+    value: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    expected_close: Mapped[date | None]
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    lost_reason: Mapped[str | None] = mapped_column(String(200))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    converted_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_leads_stage_owner_id", "stage", "owner_id"),
+        Index("ix_leads_owner_id", "owner_id"),
+        Index("ix_leads_created_at", "created_at"),
+    )
+
+
+class LeadStageChange(Base):
+    """Append-only: the funnel's velocity and conversion are computed from these moves."""
+
+    __tablename__ = "lead_stage_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    from_stage: Mapped[LeadStage | None] = mapped_column(enum_column(LeadStage))
+    to_stage: Mapped[LeadStage] = mapped_column(enum_column(LeadStage))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (Index("ix_lead_stage_changes_lead_id_changed_at", "lead_id", "changed_at"),)

@@ -1,0 +1,63 @@
+"""Customer-service tickets, with SLA due times and CSAT, and their event history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column, utcnow
+from crm_core.models.enums import (
+    Channel,
+    Priority,
+    TicketCategory,
+    TicketEventKind,
+    TicketStatus,
+)
+
+
+class Ticket(Versioned, SoftDeletable, Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    category: Mapped[TicketCategory] = mapped_column(enum_column(TicketCategory))
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority), default=Priority.NORMAL)
+    status: Mapped[TicketStatus] = mapped_column(
+        enum_column(TicketStatus), default=TicketStatus.NEW
+    )
+    language: Mapped[str | None] = mapped_column(String(8))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    first_response_due: Mapped[datetime | None]
+    resolution_due: Mapped[datetime | None]
+    csat: Mapped[int | None]
+
+    __table_args__ = (
+        Index("ix_tickets_status_priority", "status", "priority"),
+        Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
+        Index("ix_tickets_created_at", "created_at"),
+        CheckConstraint("csat IS NULL OR (csat BETWEEN 1 AND 5)", name="csat_1_to_5"),
+    )
+
+
+class TicketEvent(Base):
+    """Append-only history of a ticket: comments, status, assignment and priority changes."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[TicketEventKind] = mapped_column(enum_column(TicketEventKind))
+    body: Mapped[str | None] = mapped_column(Text)
+    from_value: Mapped[str | None] = mapped_column(String(40))
+    to_value: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_ticket_events_ticket_id_at", "ticket_id", "at"),)

@@ -1,0 +1,57 @@
+"""The audit trail, settings, and import batches (so an import can be reverted whole)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_core.models.base import Base, enum_column, utcnow
+from crm_core.models.enums import AuditAction
+
+
+class AuditEntry(Base):
+    """Who changed what, old -> new, when. Append-only."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None]
+    action: Mapped[AuditAction] = mapped_column(enum_column(AuditAction))
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (
+        Index("ix_audit_entries_entity_entity_id", "entity", "entity_id"),
+        Index("ix_audit_entries_at", "at"),
+    )
+
+
+class Setting(Base):
+    """One named setting (tier threshold, SLA policy, currency...), stored as JSON."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ImportBatch(Base):
+    """One CSV import; rows it created point here so the whole import can be reverted."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reverted_at: Mapped[datetime | None]

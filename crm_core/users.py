@@ -1,0 +1,208 @@
+"""Staff users: the write path for Admin › Users, password hashing, and sign-in bookkeeping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import bcrypt
+import pandas as pd
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from crm_core import audit, writepath
+from crm_core.errors import ValidationError
+from crm_core.models import User, utcnow
+from crm_core.models.enums import AuditAction, Role
+from crm_core.permissions import Action, Actor, read_filter, require
+from crm_core.schemas import PasswordIn, UserIn, validate
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(id=user.id, username=user.username, name=user.name, role=user.role)
+
+
+def list_users(session: Session, actor: Actor) -> pd.DataFrame:
+    columns = [
+        User.id,
+        User.username,
+        User.name,
+        User.email,
+        User.role,
+        User.skills,
+        User.languages,
+        User.active,
+        User.last_login_at,
+        User.version,
+    ]
+    stmt = select(*columns).where(read_filter(actor, "user", User.id)).order_by(User.username)
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=[c.key for c in columns])
+    frame["role"] = frame["role"].map(lambda r: r.value)
+    return frame
+
+
+def get_user(session: Session, actor: Actor, user_id: int) -> User:
+    user = writepath.load(session, User, user_id)
+    require(actor, "user", Action.READ, user)
+    return user
+
+
+def create_user(session: Session, actor: Actor | None, data: Mapping[str, Any]) -> User:
+    """A new staff user; `actor` None is the command line bootstrapping the first admin."""
+    fields = {k: v for k, v in data.items() if k != "password"}
+    errors: dict[str, str] = {}
+    for schema, part in ((UserIn, fields), (PasswordIn, {"password": data.get("password")})):
+        try:
+            validate(schema, part)
+        except ValidationError as exc:
+            errors.update(exc.field_errors)
+    if errors:
+        raise ValidationError(errors)
+    values = validate(UserIn, fields).model_dump()
+    if actor is not None:
+        require(actor, "user", Action.CREATE)
+    if session.scalar(select(User.id).where(User.username == values["username"])) is not None:
+        raise ValidationError({"username": f"“{values['username']}” is taken"})
+    values["password_hash"] = hash_password(str(data["password"]))
+    if actor is None:
+        user = User(**values)
+        session.add(user)
+        session.flush()
+        audit.record(
+            session, None, "user", user.id, AuditAction.CREATE, {"username": (None, user.username)}
+        )
+        return user
+    return writepath.insert(session, actor, "user", User(), values)
+
+
+def update_user(
+    session: Session, actor: Actor, user_id: int, expected_version: int, data: Mapping[str, Any]
+) -> dict[str, tuple[Any, Any]]:
+    """Edit name, email, role, skills, languages or active; deactivating ends all sessions."""
+    user = writepath.load(session, User, user_id)
+    current = UserIn.model_validate({f: getattr(user, f) for f in UserIn.model_fields}).model_dump()
+    values = validate(UserIn, {**current, **data, "username": user.username}).model_dump()
+    require(actor, "user", Action.UPDATE, user)
+    _keep_one_admin(session, user, values)
+    changes = writepath.update(session, actor, "user", user, expected_version, values)
+    if "active" in changes or "role" in changes:
+        _end_sessions(session, user.id)
+    return changes
+
+
+def reset_password(
+    session: Session, actor: Actor, user_id: int, expected_version: int, password: str
+) -> None:
+    validate(PasswordIn, {"password": password})
+    user = writepath.load(session, User, user_id)
+    require(actor, "user", Action.UPDATE, user)
+    writepath.update(
+        session, actor, "user", user, expected_version, {"password_hash": hash_password(password)}
+    )
+    _end_sessions(session, user.id)
+
+
+def _keep_one_admin(session: Session, user: User, values: Mapping[str, Any]) -> None:
+    if user.role is not Role.ADMIN or (values["role"] is Role.ADMIN and values["active"]):
+        return
+    admins = session.scalar(
+        select(func.count()).where(User.role == Role.ADMIN, User.active.is_(True))
+    )
+    if (admins or 0) <= 1:
+        field = "active" if values["role"] is Role.ADMIN else "role"
+        raise ValidationError({field: "the last active admin must stay an active admin"})
+
+
+# --- sign-in bookkeeping (no acting user yet; Core updates so editing forms see no conflict) ---
+
+
+def login_credentials(session: Session, now: datetime) -> dict[str, dict[str, Any]]:
+    """Active users as streamlit-authenticator's credentials, with their recent failed logins."""
+    rows = session.execute(
+        select(
+            User.username,
+            User.name,
+            User.email,
+            User.role,
+            User.password_hash,
+            User.failed_logins,
+            User.last_failed_login_at,
+        ).where(User.active.is_(True))
+    ).all()
+    return {
+        r.username: {
+            "name": r.name,
+            "email": r.email,
+            "password": r.password_hash,
+            "roles": [r.role.value],
+            "failed_login_attempts": _recent_failures(r.failed_logins, r.last_failed_login_at, now),
+        }
+        for r in rows
+    }
+
+
+def _recent_failures(count: int, last: datetime | None, now: datetime) -> int:
+    # Failures older than the lockout window are forgiven, so nobody is locked out for good.
+    return count if last is not None and now - last < LOCKOUT else 0
+
+
+def record_failed_login(session: Session, username: str, now: datetime) -> None:
+    user = session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        return
+    count = _recent_failures(user.failed_logins, user.last_failed_login_at, now) + 1
+    session.execute(
+        update(User).where(User.id == user.id).values(failed_logins=count, last_failed_login_at=now)
+    )
+
+
+def record_login(session: Session, username: str, now: datetime) -> int | None:
+    """Mark a successful sign-in; returns the session version the new session must keep."""
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        return None
+    session.execute(
+        update(User).where(User.id == user.id).values(failed_logins=0, last_login_at=now)
+    )
+    audit.record(session, user.id, "user", user.id, AuditAction.LOGIN)
+    return user.session_version
+
+
+def cookie_accepted(session: Session, username: str, issued_at: datetime) -> bool:
+    """A remembered sign-in is refused if it predates a logout, password change or deactivation."""
+    row = session.execute(
+        select(User.active, User.sessions_revoked_at).where(User.username == username)
+    ).one_or_none()
+    if row is None or not row.active:
+        return False
+    return row.sessions_revoked_at is None or issued_at > row.sessions_revoked_at
+
+
+def session_actor(session: Session, username: str, session_version: int) -> Actor | None:
+    """The signed-in user as an Actor while the session is still valid, else None."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or user.session_version != session_version:
+        return None
+    return actor_for(user)
+
+
+def logout(session: Session, actor: Actor) -> None:
+    _end_sessions(session, actor.id)
+    audit.record(session, actor.id, "user", actor.id, AuditAction.LOGOUT)
+
+
+def _end_sessions(session: Session, user_id: int) -> None:
+    session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(session_version=User.session_version + 1, sessions_revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,108 @@
+"""The one write path: validate, permission, optimistic lock, audit, in the caller's transaction.
+
+Area modules (customers, users, ...) call these helpers; the caller's session scope commits
+once, or rolls everything back on any error, so a failed write leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from crm_core import audit
+from crm_core.errors import ConflictError, NotFound
+from crm_core.models import User, utcnow
+from crm_core.models.enums import AuditAction
+from crm_core.permissions import Action, Actor, require
+
+Row = TypeVar("Row")
+
+
+def load(session: Session, model: type[Row], record_id: int, *, deleted: bool = False) -> Row:
+    """The record, or NotFound; soft-deleted rows only when `deleted` is asked for."""
+    row = session.get(model, record_id, populate_existing=True)
+    entity = getattr(model, "__tablename__", "record").rstrip("s")
+    if row is None:
+        raise NotFound(f"No {entity} #{record_id}.")
+    if getattr(row, "deleted_at", None) is not None and not deleted:
+        raise NotFound(f"{entity.capitalize()} #{record_id} was deleted.")
+    return row
+
+
+def insert(session: Session, actor: Actor, entity: str, row: Row, values: Mapping[str, Any]) -> Row:
+    """Add a new validated record and its audit entry (permission already checked)."""
+    for field, value in values.items():
+        setattr(row, field, value)
+    if hasattr(row, "updated_by_id"):
+        row.updated_by_id = actor.id  # type: ignore[attr-defined]
+    session.add(row)
+    session.flush()
+    changes = {f: (None, v) for f, v in values.items() if v not in (None, [], "")}
+    audit.record(session, actor.id, entity, row.id, AuditAction.CREATE, changes)  # type: ignore[attr-defined]
+    return row
+
+
+def update(
+    session: Session,
+    actor: Actor,
+    entity: str,
+    row: Any,
+    expected_version: int,
+    values: Mapping[str, Any],
+    action: AuditAction = AuditAction.UPDATE,
+) -> dict[str, tuple[Any, Any]]:
+    """Apply `values` to a row read at `expected_version`; returns the fields that changed."""
+    if row.version != expected_version:
+        raise _conflict(session, entity, row)
+    changes = {f: (getattr(row, f), v) for f, v in values.items() if getattr(row, f) != v}
+    if not changes:
+        return {}
+    for field, (_old, new) in changes.items():
+        setattr(row, field, new)
+    row.updated_at = utcnow()
+    row.updated_by_id = actor.id
+    try:
+        session.flush()
+    except StaleDataError:
+        # Another transaction committed between our read and our UPDATE ... WHERE version = n.
+        raise _conflict(session, entity, row, reread=True) from None
+    audit.record(session, actor.id, entity, row.id, action, changes)
+    return changes
+
+
+def soft_delete(
+    session: Session, actor: Actor, entity: str, row: Any, expected_version: int
+) -> None:
+    require(actor, entity, Action.DELETE, row)
+    update(
+        session, actor, entity, row, expected_version, {"deleted_at": utcnow()}, AuditAction.DELETE
+    )
+
+
+def restore(session: Session, actor: Actor, entity: str, row: Any, expected_version: int) -> None:
+    require(actor, entity, Action.RESTORE, row)
+    update(session, actor, entity, row, expected_version, {"deleted_at": None}, AuditAction.RESTORE)
+
+
+def _conflict(session: Session, entity: str, row: Any, *, reread: bool = False) -> ConflictError:
+    if reread:
+        # The session's transaction is unusable after a failed flush; ask on a fresh connection.
+        table = type(row).__table__
+        with session.get_bind().connect() as conn:
+            fresh = conn.execute(
+                select(table.c.updated_by_id, table.c.updated_at).where(table.c.id == row.id)
+            ).one_or_none()
+            who = None
+            if fresh is not None and fresh.updated_by_id is not None:
+                who = conn.execute(
+                    select(User.__table__.c.name).where(User.__table__.c.id == fresh.updated_by_id)
+                ).scalar_one_or_none()
+        return ConflictError(entity, who, fresh.updated_at if fresh else None)
+    who = None
+    if row.updated_by_id is not None:
+        who = session.execute(select(User.name).where(User.id == row.updated_by_id)).scalar()
+    return ConflictError(entity, who, row.updated_at)

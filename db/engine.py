@@ -1,0 +1,74 @@
+"""Builds the engine from one URL, with the SQLite settings that make it safe to share."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "relasi.db"
+DEFAULT_URL = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+# Connections of a write session carry this option; their BEGIN takes the write lock at once.
+WRITE_OPTION = "relasi_write"
+
+
+def resolve_url(
+    environ: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None
+) -> tuple[str, bool]:
+    """The database URL and whether it is the embedded default (environment, secrets, default)."""
+    environ = os.environ if environ is None else environ
+    if environ.get("CRM_DATABASE_URL"):
+        return normalise_url(environ["CRM_DATABASE_URL"]), False
+    crm = ((secrets or {}).get("connections") or {}).get("crm") or {}
+    if crm.get("url"):
+        return normalise_url(str(crm["url"])), False
+    return DEFAULT_URL, True
+
+
+def normalise_url(url: str) -> str:
+    """`postgres://` (as hosts print it) and `postgresql://` both mean psycopg 3 here."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, echo=echo, connect_args={"timeout": 15})
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (SQLAlchemy docs,
+        # "Serializable isolation / Savepoints / Transactional DDL" for pysqlite).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Read-then-write transactions that begin deferred deadlock into "database is locked";
+        # taking the write lock at BEGIN makes writers queue on the busy timeout instead.
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

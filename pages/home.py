@@ -1,0 +1,37 @@
+"""My work: the signed-in user's follow-ups that are overdue or due this week."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from crm_core import tasks
+from crm_core.models import utcnow
+from ui.auth import require_page
+from ui.db import read_scope
+from ui.format import local_time
+
+
+def render() -> None:
+    actor = require_page("home")
+    st.title(f"Good to see you, {actor.name.split()[0]}")
+    st.caption("Follow-ups you own that are overdue or due in the next 7 days.")
+    with read_scope() as session:
+        follow_ups = tasks.open_follow_ups(session, actor, utcnow())
+    overdue = int(follow_ups["overdue"].sum())
+    left, right = st.columns(2)
+    left.metric("Overdue follow-ups", overdue)
+    right.metric("Due in the next 7 days", len(follow_ups) - overdue)
+    if follow_ups.empty:
+        st.success("Nothing due: no open follow-ups in the next 7 days.")
+        return
+    shown = follow_ups.assign(due=follow_ups["due_at"].map(local_time))
+    st.dataframe(
+        shown[["due", "title", "customer", "lead", "overdue"]],
+        hide_index=True,
+        width="stretch",
+        column_config={"overdue": st.column_config.CheckboxColumn("Overdue")},
+    )
+
+
+if __name__ == "__main__":
+    st.switch_page("app.py")

@@ -1,0 +1,19 @@
+"""Segments page: built by a later issue; says so honestly until then."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.later import not_built_yet
+
+
+def render() -> None:
+    not_built_yet(
+        "segments",
+        "a later issue adds segment dashboards: value tiers, RFM, demographics, geography"
+        " and firm size, with rule-based segments.",
+    )
+
+
+if __name__ == "__main__":
+    st.switch_page("app.py")

@@ -1,0 +1,19 @@
+"""Tickets page: built by a later issue; says so honestly until then."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.later import not_built_yet
+
+
+def render() -> None:
+    not_built_yet(
+        "tickets",
+        "a later issue adds the ticket queue: priorities, SLA targets and breaches, "
+        "routing to the most suitable agent, and CSAT.",
+    )
+
+
+if __name__ == "__main__":
+    st.switch_page("app.py")

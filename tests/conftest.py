@@ -1,0 +1,154 @@
+"""Shared fixtures: a fresh, migrated database on SQLite and on PostgreSQL for each test that asks.
+
+PostgreSQL tests need a server (RELASI_TEST_PG_URL, default the local trust-auth one). On a
+developer's machine without one they skip with the reason; with RELASI_REQUIRE_PG=1 (as in CI)
+they fail instead. Nothing here touches data/: every database is a throwaway.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from crm_core import users
+from crm_core.models.enums import Role
+from crm_core.permissions import Actor
+from db.engine import make_engine
+from db.migrate import upgrade
+from db.session import session_scope
+
+PG_URL = os.environ.get(
+    "RELASI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_PG = os.environ.get("RELASI_REQUIRE_PG") == "1"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pg_unavailable_reason() -> str | None:
+    try:
+        probe = create_engine(PG_URL)
+        with probe.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        probe.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means there is no server to test on
+        return f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__})"
+    return None
+
+
+def _admin_engine() -> Engine:
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    reason = pg_unavailable_reason()
+    if reason:
+        if REQUIRE_PG:
+            pytest.fail(reason + "; RELASI_REQUIRE_PG=1 makes PostgreSQL tests required")
+        pytest.skip(reason)
+    name = f"relasi_tpl_{uuid.uuid4().hex[:10]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine = make_engine(str(make_url(PG_URL).set(database=name)))
+    upgrade(engine)
+    engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new migrated database of `backend`, dropped after the test."""
+    if backend == "sqlite":
+        target = tmp_path / "relasi.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"relasi_t_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield str(make_url(PG_URL).set(database=name))
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_url(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session for arranging and asserting; commits when the test ends without error."""
+    with session_scope(engine) as s:
+        yield s
+
+
+def make_user(engine: Engine, role: Role, username: str | None = None) -> Actor:
+    username = username or role.value
+    with session_scope(engine) as s:
+        user = users.create_user(
+            s,
+            None,
+            {
+                "username": username,
+                "name": username.title(),
+                "email": f"{username}@example.com",
+                "role": role,
+                "password": "correct horse",
+            },
+        )
+        return users.actor_for(user)
+
+
+@pytest.fixture
+def admin(engine: Engine) -> Actor:
+    return make_user(engine, Role.ADMIN)
+
+
+@pytest.fixture
+def manager(engine: Engine) -> Actor:
+    return make_user(engine, Role.MANAGER)
+
+
+@pytest.fixture
+def sales(engine: Engine) -> Actor:
+    return make_user(engine, Role.SALES)
+
+
+@pytest.fixture
+def support(engine: Engine) -> Actor:
+    return make_user(engine, Role.SUPPORT)

@@ -1,0 +1,61 @@
+"""The app's one cached engine (migrated; the embedded demo also seeded) and its sessions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from db import bootstrap
+from db.engine import make_engine, resolve_url
+from db.session import session_scope
+
+
+def secrets_dict() -> dict[str, Any]:
+    """st.secrets as a plain dict; empty when there is no secrets file (the embedded demo)."""
+    try:
+        return {k: (dict(v) if hasattr(v, "items") else v) for k, v in st.secrets.items()}
+    except (FileNotFoundError, KeyError, OSError):
+        return {}
+    except Exception as exc:
+        if "secrets" in type(exc).__name__.lower() or "No secrets" in str(exc):
+            return {}
+        raise
+
+
+def database_url() -> tuple[str, bool]:
+    secrets = secrets_dict()
+    if "connections" in secrets:
+        secrets["connections"] = {k: dict(v) for k, v in secrets["connections"].items()}
+    return resolve_url(os.environ, secrets)
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str, embedded: bool) -> Engine:
+    engine = make_engine(url)
+    with st.spinner("Preparing the database (first start: creating demo data)…"):
+        bootstrap.prepare(engine, seed_demo=embedded, admin=bootstrap.admin_from(secrets_dict()))
+    return engine
+
+
+def get_engine() -> Engine:
+    url, embedded = database_url()
+    return _engine(url, embedded)
+
+
+@contextmanager
+def write_scope() -> Iterator[Session]:
+    """One user action: commits at the end, rolls back everything if anything fails."""
+    with session_scope(get_engine()) as session:
+        yield session
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    with session_scope(get_engine(), write=False) as session:
+        yield session

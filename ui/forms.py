@@ -1,0 +1,84 @@
+"""Forms that keep what the user typed: write-path errors shown beside their fields, a pinned
+read version for optimistic locking, and one transaction per submit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from crm_core.errors import ConflictError, CRMError, NotFound, PermissionDenied, ValidationError
+from ui.db import write_scope
+
+
+def _state_key(form_key: str) -> str:
+    return f"relasi_form:{form_key}"
+
+
+def submit(form_key: str, action: Callable[[Session], object], success: str) -> bool:
+    """Run one write in its own transaction; on any write-path error keep the form as typed."""
+    outcome: dict[str, Any]
+    try:
+        with write_scope() as session:
+            action(session)
+    except ValidationError as exc:
+        outcome = {"errors": exc.field_errors, "error": "Please correct the fields marked below."}
+    except (ConflictError, PermissionDenied, NotFound) as exc:
+        outcome = {"errors": {}, "error": str(exc), "conflict": isinstance(exc, ConflictError)}
+    except CRMError as exc:
+        outcome = {"errors": {}, "error": str(exc)}
+    else:
+        st.session_state[_state_key(form_key)] = {"success": success}
+        return True
+    st.session_state[_state_key(form_key)] = outcome
+    return False
+
+
+def reject(form_key: str, field_errors: dict[str, str]) -> None:
+    """A check the page itself makes (two passwords that differ): shown like the write path's."""
+    st.session_state[_state_key(form_key)] = {
+        "errors": field_errors,
+        "error": "Please correct the fields marked below.",
+    }
+
+
+def feedback(form_key: str) -> bool:
+    """Show the last submit's outcome above the form; True when it was an edit conflict."""
+    outcome = st.session_state.get(_state_key(form_key)) or {}
+    if outcome.get("error"):
+        st.error(outcome["error"])
+    elif outcome.get("success"):
+        st.success(outcome["success"])
+        st.session_state.pop(_state_key(form_key), None)
+    return bool(outcome.get("conflict"))
+
+
+def field_error(form_key: str, field: str) -> None:
+    """The message for one field, shown right under it."""
+    errors = (st.session_state.get(_state_key(form_key)) or {}).get("errors") or {}
+    if field in errors:
+        st.caption(f":red[{errors[field]}]")
+
+
+def clear(form_key: str) -> None:
+    st.session_state.pop(_state_key(form_key), None)
+
+
+def pinned(form_key: str, version: int, values: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The version and values the user opened the record at, kept until saved or reloaded.
+
+    A rerun after someone else's save must not swap the form's contents (or its expected
+    version) under the user: that is how an edit would be silently lost.
+    """
+    snapshot = st.session_state.setdefault(
+        f"relasi_pinned:{form_key}", {"version": version, "values": values}
+    )
+    return snapshot["version"], snapshot["values"]
+
+
+def unpin(form_key: str) -> None:
+    """Forget the pinned version (after a save, or when the user loads the latest)."""
+    st.session_state.pop(f"relasi_pinned:{form_key}", None)
