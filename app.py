@@ -6,9 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from crm_core.config import StartupRefused
-from crm_core.pages import pages_for
-from pages import (
+from app_pages import (
     audit,
     campaigns,
     customer,
@@ -22,7 +20,9 @@ from pages import (
     team,
     tickets,
 )
-from pages import users as users_page
+from app_pages import users as users_page
+from crm_core.config import StartupRefused
+from crm_core.pages import pages_for
 from ui import auth, nav
 
 RENDERERS: dict[str, Callable[[], None]] = {

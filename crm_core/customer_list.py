@@ -67,5 +67,5 @@ def search_customers(
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.execute(base.order_by(Customer.name, Customer.id).limit(limit).offset(offset))
     frame = pd.DataFrame(rows.all(), columns=LIST_COLUMNS)
-    frame["lifecycle_stage"] = frame["lifecycle_stage"].map(lambda s: s.value if s else s)
+    frame["lifecycle_stage"] = frame["lifecycle_stage"].map(str)
     return CustomerPage(rows=frame, total=total)

@@ -45,7 +45,7 @@ def list_users(session: Session, actor: Actor) -> pd.DataFrame:
     ]
     stmt = select(*columns).where(read_filter(actor, "user", User.id)).order_by(User.username)
     frame = pd.DataFrame(session.execute(stmt).all(), columns=[c.key for c in columns])
-    frame["role"] = frame["role"].map(lambda r: r.value)
+    frame["role"] = frame["role"].map(str)
     return frame
 
 

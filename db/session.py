@@ -20,8 +20,7 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         yield session
         if write:
             session.commit()
-        else:
-            session.rollback()
+        # A read scope just closes: its loaded objects stay readable (detached), not expired.
     except BaseException:
         session.rollback()
         raise

@@ -18,16 +18,13 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from crm_core import users
 from crm_core.models.enums import Role
 from crm_core.permissions import Actor
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.session import session_scope
+from support import PG_URL, fresh_url, make_user
 
-PG_URL = os.environ.get(
-    "RELASI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 REQUIRE_PG = os.environ.get("RELASI_REQUIRE_PG") == "1"
 BACKENDS = ("sqlite", "postgresql")
 
@@ -78,26 +75,6 @@ def pg_template() -> Iterator[str]:
     admin.dispose()
 
 
-def fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new migrated database of `backend`, dropped after the test."""
-    if backend == "sqlite":
-        target = tmp_path / "relasi.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), target)
-        yield f"sqlite:///{target}"
-        return
-    template = request.getfixturevalue("pg_template")
-    name = f"relasi_t_{uuid.uuid4().hex[:12]}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield str(make_url(PG_URL).set(database=name))
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from fresh_url(request.param, request, tmp_path)
@@ -115,23 +92,6 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session for arranging and asserting; commits when the test ends without error."""
     with session_scope(engine) as s:
         yield s
-
-
-def make_user(engine: Engine, role: Role, username: str | None = None) -> Actor:
-    username = username or role.value
-    with session_scope(engine) as s:
-        user = users.create_user(
-            s,
-            None,
-            {
-                "username": username,
-                "name": username.title(),
-                "email": f"{username}@example.com",
-                "role": role,
-                "password": "correct horse",
-            },
-        )
-        return users.actor_for(user)
 
 
 @pytest.fixture
@@ -152,3 +112,23 @@ def sales(engine: Engine) -> Actor:
 @pytest.fixture
 def support(engine: Engine) -> Actor:
     return make_user(engine, Role.SUPPORT)
+
+
+@pytest.fixture
+def app_engine(
+    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """The app (AppTest) on a throwaway SQLite database, configured as a hosted deployment."""
+    target = tmp_path / "app.db"
+    shutil.copy(sqlite_template, target)
+    url = f"sqlite:///{target}"
+    monkeypatch.setenv("CRM_DATABASE_URL", url)
+    monkeypatch.setenv("CRM_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def staff(app_engine: Engine) -> dict[Role, Actor]:
+    return {role: make_user(app_engine, role) for role in Role}

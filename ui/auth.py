@@ -124,7 +124,7 @@ def render_login_form() -> None:
         )
         return
     _record_failures(credentials, before)
-    if st.session_state.get("authentication_status"):
+    if st.session_state.get("authentication_status") and _VERSION not in st.session_state:
         with write_scope() as session:
             version = users.record_login(session, st.session_state["username"], utcnow())
         if version is not None:

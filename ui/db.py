@@ -38,8 +38,7 @@ def database_url() -> tuple[str, bool]:
 @st.cache_resource(show_spinner=False)
 def _engine(url: str, embedded: bool) -> Engine:
     engine = make_engine(url)
-    with st.spinner("Preparing the database (first start: creating demo data)…"):
-        bootstrap.prepare(engine, seed_demo=embedded, admin=bootstrap.admin_from(secrets_dict()))
+    bootstrap.prepare(engine, seed_demo=embedded, admin=bootstrap.admin_from(secrets_dict()))
     return engine
 
 

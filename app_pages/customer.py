@@ -111,7 +111,3 @@ def _edit_form(actor: Actor, customer_id: int, version: int, current: dict[str, 
             ):
                 forms.unpin(form_key)
             st.rerun()
-
-
-if __name__ == "__main__":
-    st.switch_page("app.py")

@@ -150,7 +150,3 @@ def _new_user(actor: Actor) -> None:
                 f"Created {username}.",
             )
             st.rerun()
-
-
-if __name__ == "__main__":
-    st.switch_page("app.py")

@@ -44,7 +44,3 @@ def render() -> None:
     )
     if picked and picked.selection.rows:
         nav.open_page("customer", id=int(found.rows.iloc[picked.selection.rows[0]]["id"]))
-
-
-if __name__ == "__main__":
-    st.switch_page("app.py")

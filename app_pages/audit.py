@@ -30,7 +30,3 @@ def render() -> None:
     entries["at"] = entries["at"].map(local_time)
     st.dataframe(entries, hide_index=True, width="stretch")
     st.download_button("Download as CSV", safe_csv(entries), "relasi-audit.csv", "text/csv")
-
-
-if __name__ == "__main__":
-    st.switch_page("app.py")

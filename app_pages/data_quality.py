@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from ui.later import not_built_yet
 
 
@@ -13,7 +11,3 @@ def render() -> None:
         "the customer-value issue adds field completeness, clusters of likely duplicates "
         "and long-untouched records, each linking to the records to fix.",
     )
-
-
-if __name__ == "__main__":
-    st.switch_page("app.py")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from ui.later import not_built_yet
 
 
@@ -13,7 +11,3 @@ def render() -> None:
         "a later issue adds the managers' live dashboard: revenue, pipeline, service "
         "level and customer-value KPIs, each against the previous period.",
     )
-
-
-if __name__ == "__main__":
-    st.switch_page("app.py")

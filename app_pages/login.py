@@ -18,8 +18,3 @@ def render() -> None:
     if auth.demo_mode():
         with st.expander("Demo users"):
             st.dataframe(DEMO_USERS, hide_index=True)
-
-
-if __name__ == "__main__":
-    # Served straight from pages/ (before any st.navigation run): hand over to the app's gate.
-    st.switch_page("app.py")

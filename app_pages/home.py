@@ -31,7 +31,3 @@ def render() -> None:
         width="stretch",
         column_config={"overdue": st.column_config.CheckboxColumn("Overdue")},
     )
-
-
-if __name__ == "__main__":
-    st.switch_page("app.py")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from ui.later import not_built_yet
 
 
@@ -12,7 +10,3 @@ def render() -> None:
         "campaigns",
         "a later issue adds campaigns aimed at segments by rules, measured with A/B tests.",
     )
-
-
-if __name__ == "__main__":
-    st.switch_page("app.py")

@@ -1,0 +1,72 @@
+"""Customer 360's edit form: bad input writes nothing; two editors never silently lose an edit."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from crm_core import customers
+from crm_core.models import Customer
+from crm_core.models.enums import Role
+from crm_core.permissions import Actor
+from db.session import session_scope
+from support import page_as
+
+
+def a_customer(engine: Engine, owner: Actor) -> int:
+    with session_scope(engine) as s:
+        return customers.create_customer(
+            s, owner, {"name": "Budi Santoso", "phone": "081234567890", "city": "Bandung"}
+        ).id
+
+
+def saved(engine: Engine, customer_id: int) -> Customer:
+    with session_scope(engine, write=False) as s:
+        customer = s.get(Customer, customer_id)
+        assert customer is not None
+        return customer
+
+
+def test_a_bad_phone_number_is_shown_beside_the_field_and_nothing_is_saved(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    customer_id = a_customer(app_engine, staff[Role.SALES])
+    at = page_as("customer", staff[Role.SALES], id=str(customer_id)).run()
+    prefix = f"customer-{customer_id}-v1"
+    at.text_input(key=f"{prefix}-phone").input("12")
+    at.text_input(key=f"{prefix}-city").input("Jakarta")
+    at.button(key=f"FormSubmitter:{prefix}-Save").click().run()
+    assert "Please correct the fields marked below." in [e.value for e in at.error]
+    assert any("not a phone number" in c.value for c in at.caption)
+    assert at.text_input(key=f"{prefix}-city").value == "Jakarta"  # what was typed stays
+    assert (saved(app_engine, customer_id).city, saved(app_engine, customer_id).version) == (
+        "Bandung",
+        1,
+    )
+
+
+def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_typing(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    customer_id = a_customer(app_engine, staff[Role.MANAGER])
+    first = page_as("customer", staff[Role.MANAGER], id=str(customer_id)).run()
+    second = page_as("customer", staff[Role.ADMIN], id=str(customer_id)).run()
+    prefix = f"customer-{customer_id}-v1"
+    first.text_input(key=f"{prefix}-city").input("Surabaya")
+    first.button(key=f"FormSubmitter:{prefix}-Save").click().run()
+    assert [s.value for s in first.success] == ["Saved."]
+
+    second.text_input(key=f"{prefix}-phone").input("0813 9999 0000")
+    second.button(key=f"FormSubmitter:{prefix}-Save").click().run()
+    conflict = second.error[0].value
+    assert "changed by Manager" in conflict and "were not saved" in conflict
+    assert second.text_input(key=f"{prefix}-phone").value == "0813 9999 0000"
+    stored = saved(app_engine, customer_id)
+    assert (stored.city, stored.phone, stored.version) == ("Surabaya", "+6281234567890", 2)
+
+    second.button(key=f"customer-{customer_id}-reload").click().run()
+    reloaded = f"customer-{customer_id}-v2"
+    assert second.text_input(key=f"{reloaded}-city").value == "Surabaya"
+    second.text_input(key=f"{reloaded}-phone").input("0813 9999 0000")
+    second.button(key=f"FormSubmitter:{reloaded}-Save").click().run()
+    stored = saved(app_engine, customer_id)
+    assert (stored.city, stored.phone, stored.version) == ("Surabaya", "+6281399990000", 3)

@@ -1,0 +1,75 @@
+"""Sign-in, role gating and sign-out through the real app.py (streamlit AppTest)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+
+from crm_core import users
+from crm_core.models import User
+from crm_core.models.enums import Role
+from crm_core.permissions import Actor
+from db.session import session_scope
+from support import APP, page_as, signed_in
+
+
+def test_an_anonymous_visitor_sees_only_the_sign_in_form(staff: dict[Role, Actor]) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert "relasi_actor" not in at.session_state
+    assert len(at.sidebar.button) == 0
+
+
+def test_a_wrong_password_is_refused_and_counted_against_that_account(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input[0].input("sales")
+    at.text_input[1].input("not the password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Username or password is incorrect."]
+    assert "relasi_actor" not in at.session_state
+    with session_scope(app_engine, write=False) as s:
+        assert s.scalar(select(User.failed_logins).where(User.username == "sales")) == 1
+
+
+def test_the_manager_gets_every_section_and_support_gets_no_admin_or_sales_pages(
+    staff: dict[Role, Actor],
+) -> None:
+    manager = signed_in("manager")
+    assert not manager.exception
+    assert manager.title[0].value.startswith("Good to see you")
+    assert {"users", "audit", "leads", "customers"} <= set(manager.session_state["relasi_pages"])
+    support = signed_in("support")
+    pages = set(support.session_state["relasi_pages"])
+    assert "tickets" in pages and "users" not in pages and "leads" not in pages
+
+
+def test_a_page_reached_directly_refuses_an_anonymous_visitor_and_a_role_without_access(
+    staff: dict[Role, Actor],
+) -> None:
+    for actor in (None, staff[Role.SUPPORT]):
+        at = page_as("users", actor).run()
+        assert at.error[0].value.startswith("You do not have access to Users")
+        assert len(at.dataframe) == 0
+
+
+def test_signing_out_ends_every_open_session_of_that_user(staff: dict[Role, Actor]) -> None:
+    laptop, phone = signed_in("sales"), signed_in("sales")
+    assert "relasi_actor" in phone.session_state
+    laptop.sidebar.button[0].click().run()
+    assert [t.label for t in laptop.text_input] == ["Username", "Password"]
+    phone.run()
+    assert "relasi_actor" not in phone.session_state
+    assert "session has ended" in phone.info[0].value
+
+
+def test_a_deactivated_user_is_signed_out_on_their_next_click(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    at = signed_in("support")
+    with session_scope(app_engine) as s:
+        users.update_user(s, staff[Role.ADMIN], staff[Role.SUPPORT].id, 1, {"active": False})
+    at.run()
+    assert "relasi_actor" not in at.session_state

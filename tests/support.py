@@ -1,0 +1,85 @@
+"""Helpers shared by tests of several layers (fixtures stay in conftest.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from streamlit.testing.v1 import AppTest
+
+from crm_core import users
+from crm_core.models.enums import Role
+from crm_core.permissions import Actor
+from db.session import session_scope
+
+PASSWORD = "correct horse"
+PG_URL = os.environ.get(
+    "RELASI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def make_user(engine: Engine, role: Role, username: str | None = None) -> Actor:
+    username = username or role.value
+    with session_scope(engine) as s:
+        user = users.create_user(
+            s,
+            None,
+            {
+                "username": username,
+                "name": username.title(),
+                "email": f"{username}@example.com",
+                "role": role,
+                "password": PASSWORD,
+            },
+        )
+        return users.actor_for(user)
+
+
+def fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new migrated database of `backend`, dropped after the test."""
+    if backend == "sqlite":
+        target = tmp_path / "relasi.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"relasi_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield str(make_url(PG_URL).set(database=name))
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def signed_in(username: str) -> AppTest:
+    """A fresh browser session of the whole app, signed in through the form."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.text_input[0].input(username)
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click()
+    at.run()
+    return at
+
+
+def page_as(module: str, actor: Actor | None, **query: str) -> AppTest:
+    """One page's render() run directly, as a URL would reach it, with the given actor."""
+    at = AppTest.from_string(
+        f"from app_pages import {module} as page\npage.render()\n", default_timeout=30
+    )
+    if actor is not None:
+        at.session_state["relasi_actor"] = actor
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at
