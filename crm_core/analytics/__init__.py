@@ -1,0 +1,1 @@
+"""Pure analytics over pandas DataFrames: profitability, value tiers, RFM, CLV, churn, offers."""

@@ -1,0 +1,211 @@
+"""Churn risk: five warning signals per customer, weighted into one 0..1 score with reasons.
+
+Each signal is scaled to 0 (no warning) .. 1 (full warning):
+
+| signal         | from                               | scaled as                            |
+|----------------|------------------------------------|--------------------------------------|
+| inactive       | p_alive (CLV model)                | 1 - p_alive                          |
+| falling_orders | orders_last_90d, orders_prev_90d   | relative drop (prev - last) / prev   |
+| rising_tickets | tickets_last_90d, tickets_prev_90d | relative rise, full at +100%         |
+| low_csat       | avg_csat, 1..5                     | (3.5 - csat) / 2.5, 0 at 3.5 or more |
+| sla_breaches   | sla_breaches_last_90d              | breaches / 3, full at 3 or more      |
+
+A signal that is unknown for a customer (no p_alive, no CSAT rating) is left out and the
+other weights are rescaled to sum to 1, so that missing data neither raises nor lowers risk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from crm_core.analytics._common import require_columns
+
+SIGNAL_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "p_alive",
+    "orders_last_90d",
+    "orders_prev_90d",
+    "tickets_last_90d",
+    "tickets_prev_90d",
+    "avg_csat",
+    "sla_breaches_last_90d",
+)
+CSAT_THRESHOLD = 3.5  # below this average rating (of 5) a customer is unhappy
+CSAT_FLOOR = 1.0
+SLA_BREACHES_FOR_FULL_SIGNAL = 3
+SIGNALS: tuple[str, ...] = (
+    "inactive",
+    "falling_orders",
+    "rising_tickets",
+    "low_csat",
+    "sla_breaches",
+)
+
+
+@dataclass(frozen=True)
+class ChurnWeights:
+    """Weight of each signal; they must sum to 1.
+
+    Defaults: the model's P(alive) carries most (40%), as it already summarises purchase
+    timing; falling orders 25%; low satisfaction 15%; rising tickets and SLA breaches 10%
+    each, since service trouble often precedes leaving but is noisier.
+    """
+
+    inactive: float = 0.40
+    falling_orders: float = 0.25
+    rising_tickets: float = 0.10
+    low_csat: float = 0.15
+    sla_breaches: float = 0.10
+
+    def __post_init__(self) -> None:
+        values = asdict(self).values()
+        if any(value < 0 for value in values):
+            raise ValueError("Churn weights cannot be negative")
+        if not np.isclose(sum(values), 1.0, atol=1e-6):
+            raise ValueError(f"Churn weights must sum to 1, not {sum(values):.4f}")
+
+
+@dataclass(frozen=True)
+class RiskBands:
+    """Risk from `medium_from` on is Medium, from `high_from` on High."""
+
+    medium_from: float = 0.30
+    high_from: float = 0.60
+
+
+class RiskBand(StrEnum):
+    """Churn risk bands; Unknown only when every weighted signal is missing."""
+
+    LOW = "Low"
+    MEDIUM = "Medium"
+    HIGH = "High"
+    UNKNOWN = "Unknown"
+
+
+def churn_signals(signals: pd.DataFrame) -> pd.DataFrame:
+    """The five signals scaled to 0..1 (NaN where unknown), one column per SIGNALS name."""
+    require_columns(signals, SIGNAL_COLUMNS, "churn signals")
+    p_alive = signals["p_alive"].astype("float64")
+    orders_prev = signals["orders_prev_90d"].astype("float64")
+    orders_last = signals["orders_last_90d"].astype("float64")
+    tickets_prev = signals["tickets_prev_90d"].astype("float64")
+    tickets_last = signals["tickets_last_90d"].astype("float64")
+    csat = signals["avg_csat"].astype("float64")
+    drop = ((orders_prev - orders_last) / orders_prev.where(orders_prev > 0)).fillna(0.0)
+    # One new ticket after a quiet quarter counts as a doubling (divide by at least 1).
+    rise = (tickets_last - tickets_prev) / tickets_prev.clip(lower=1)
+    return pd.DataFrame(
+        {
+            "inactive": (1 - p_alive).clip(0, 1),
+            "falling_orders": drop.clip(0, 1),
+            "rising_tickets": rise.clip(0, 1),
+            "low_csat": ((CSAT_THRESHOLD - csat) / (CSAT_THRESHOLD - CSAT_FLOOR)).clip(0, 1),
+            "sla_breaches": (
+                signals["sla_breaches_last_90d"].astype("float64") / SLA_BREACHES_FOR_FULL_SIGNAL
+            ).clip(0, 1),
+        },
+        index=signals.index,
+    )
+
+
+def churn_risk(
+    signals: pd.DataFrame,
+    weights: ChurnWeights | None = None,
+    bands: RiskBands | None = None,
+) -> pd.DataFrame:
+    """Churn risk per customer.
+
+    Input: SIGNAL_COLUMNS (p_alive and avg_csat may be NaN). Output columns: customer_id,
+    risk (0..1, NaN only if nothing is known), risk_band (RiskBand values), risk_reason
+    (every signal with its weight and contribution, largest first), and per signal
+    `signal_<name>` (0..1) and `contribution_<name>` (signal x effective weight).
+    """
+    weights = weights or ChurnWeights()
+    bands = bands or RiskBands()
+    scaled = churn_signals(signals)
+    raw = pd.Series(asdict(weights))
+    known = scaled.notna()
+    known_weight = known.mul(raw, axis="columns").sum(axis="columns")
+    effective = known.mul(raw, axis="columns").div(known_weight.where(known_weight > 0), axis=0)
+    contributions = scaled.fillna(0.0) * effective
+    risk = contributions.sum(axis="columns", min_count=1).where(known_weight > 0)
+
+    out = pd.DataFrame({"customer_id": signals["customer_id"].to_numpy()}, index=signals.index)
+    out["risk"] = risk.astype("float64")
+    out["risk_band"] = pd.Series(_bands(risk.to_numpy(), bands), index=signals.index, dtype="str")
+    out["risk_reason"] = pd.Series(
+        _reasons(signals, scaled, effective, contributions), index=signals.index, dtype="str"
+    )
+    for name in SIGNALS:
+        out[f"signal_{name}"] = scaled[name]
+        out[f"contribution_{name}"] = contributions[name].where(known[name])
+    return out.reset_index(drop=True)
+
+
+def _bands(risk: np.ndarray, bands: RiskBands) -> list[str]:
+    labels = np.select(
+        [np.isnan(risk), risk >= bands.high_from, risk >= bands.medium_from],
+        [RiskBand.UNKNOWN.value, RiskBand.HIGH.value, RiskBand.MEDIUM.value],
+        default=RiskBand.LOW.value,
+    )
+    return labels.tolist()
+
+
+def _reasons(
+    signals: pd.DataFrame,
+    scaled: pd.DataFrame,
+    effective: pd.DataFrame,
+    contributions: pd.DataFrame,
+) -> list[str]:
+    facts = {name: _facts(name, signals) for name in SIGNALS}
+    # Plain Python floats: formatting numpy scalars row by row is several times slower.
+    values = {name: scaled[name].to_numpy().tolist() for name in SIGNALS}
+    shares = {name: effective[name].to_numpy().tolist() for name in SIGNALS}
+    parts_of = {name: contributions[name].to_numpy().tolist() for name in SIGNALS}
+    reasons = []
+    for row in range(len(signals)):
+        parts: list[tuple[float, str]] = []
+        for name in SIGNALS:
+            value, share, part = values[name][row], shares[name][row], parts_of[name][row]
+            if value != value:  # NaN: the signal is unknown for this customer
+                parts.append((-1.0, f"{facts[name][row]}, not counted"))
+            else:
+                text = f"{facts[name][row]} (signal {value:.2f} × {share:.0%} = {part:.2f})"
+                parts.append((part, text))
+        # Largest contribution first; a stable sort keeps the SIGNALS order among equals.
+        parts.sort(key=lambda item: -item[0])
+        reasons.append("; ".join(text for _, text in parts))
+    return reasons
+
+
+def _facts(name: str, signals: pd.DataFrame) -> list[str]:
+    """The observed fact behind one signal for every customer, in words a manager reads."""
+    if name == "inactive":
+        return [
+            "P(alive) unknown" if p != p else f"P(alive) {p:.2f}"
+            for p in signals["p_alive"].to_numpy(dtype="float64").tolist()
+        ]
+    if name in ("falling_orders", "rising_tickets"):
+        noun = "orders" if name == "falling_orders" else "tickets"
+        before = signals[f"{noun}_prev_90d"].to_numpy(dtype="int64").tolist()
+        after = signals[f"{noun}_last_90d"].to_numpy(dtype="int64").tolist()
+        return [_change(noun, b, a) for b, a in zip(before, after, strict=True)]
+    if name == "low_csat":
+        return [
+            "CSAT: no rating" if c != c else f"CSAT {c:.1f} of 5"
+            for c in signals["avg_csat"].to_numpy(dtype="float64").tolist()
+        ]
+    breaches = signals["sla_breaches_last_90d"].to_numpy(dtype="int64").tolist()
+    return [f"{n} SLA breach{'' if n == 1 else 'es'}" for n in breaches]
+
+
+def _change(noun: str, before: int, after: int) -> str:
+    if after < before:
+        return f"{noun} fell {before} → {after}"
+    if after > before:
+        return f"{noun} rose {before} → {after}"
+    return f"{noun} steady at {after}"

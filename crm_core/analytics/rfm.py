@@ -1,0 +1,159 @@
+"""RFM scoring: recency, frequency and monetary quintiles and the named RFM segments.
+
+Scores are quintiles 1..5, 5 best. Recency is calendar days since the last order (fewer is
+better), frequency the number of orders, monetary their summed net amount, all up to `as_of`.
+Values are ranked with `rank(method="first")` (ties broken by customer_id) before cutting
+into five equal groups, so ties and small customer counts still give valid scores. A lone
+customer has nothing to be compared with and scores the middle, 3.
+
+The segment comes from R and FM, where FM = (F + M) / 2 rounded half up: the widely used
+R-by-FM grid of RFM practice (Putler's eleven segments, overlaps resolved into one cell each):
+
+| R \\ FM | 1              | 2                  | 3                  | 4         | 5           |
+|--------|----------------|--------------------|--------------------|-----------|-------------|
+| 5      | New Customers  | Potential Loyalist | Potential Loyalist | Champions | Champions   |
+| 4      | Promising      | Potential Loyalist | Potential Loyalist | Loyal     | Loyal       |
+| 3      | About to Sleep | About to Sleep     | Need Attention     | Loyal     | Loyal       |
+| 2      | Hibernating    | Hibernating        | At Risk            | At Risk   | Cannot Lose |
+| 1      | Lost           | Lost               | At Risk            | At Risk   | Cannot Lose |
+
+(Cannot Lose = "Cannot Lose Them".)
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pandas as pd
+
+from crm_core.analytics._common import (
+    MoneyFormatter,
+    plain_money,
+    plural,
+    require_columns,
+    to_timestamp,
+)
+
+
+class RfmSegment(StrEnum):
+    """The eleven named RFM segments, best first."""
+
+    CHAMPIONS = "Champions"
+    LOYAL = "Loyal"
+    POTENTIAL_LOYALIST = "Potential Loyalist"
+    NEW_CUSTOMERS = "New Customers"
+    PROMISING = "Promising"
+    NEED_ATTENTION = "Need Attention"
+    ABOUT_TO_SLEEP = "About to Sleep"
+    AT_RISK = "At Risk"
+    CANNOT_LOSE_THEM = "Cannot Lose Them"
+    HIBERNATING = "Hibernating"
+    LOST = "Lost"
+
+
+_S = RfmSegment
+# Row r (R score 5..1), column FM 1..5: the table in the module docstring.
+SEGMENT_GRID: dict[int, tuple[RfmSegment, ...]] = {
+    5: (_S.NEW_CUSTOMERS, _S.POTENTIAL_LOYALIST, _S.POTENTIAL_LOYALIST, _S.CHAMPIONS, _S.CHAMPIONS),
+    4: (_S.PROMISING, _S.POTENTIAL_LOYALIST, _S.POTENTIAL_LOYALIST, _S.LOYAL, _S.LOYAL),
+    3: (_S.ABOUT_TO_SLEEP, _S.ABOUT_TO_SLEEP, _S.NEED_ATTENTION, _S.LOYAL, _S.LOYAL),
+    2: (_S.HIBERNATING, _S.HIBERNATING, _S.AT_RISK, _S.AT_RISK, _S.CANNOT_LOSE_THEM),
+    1: (_S.LOST, _S.LOST, _S.AT_RISK, _S.AT_RISK, _S.CANNOT_LOSE_THEM),
+}
+
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "last_order_at",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "fm_score",
+    "rfm_segment",
+    "segment_reason",
+)
+
+
+def segment_for(r_score: int, fm_score: int) -> RfmSegment:
+    """The segment of one (R, FM) cell of the grid."""
+    return SEGMENT_GRID[r_score][fm_score - 1]
+
+
+def quintile_scores(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
+    """Scores 1..5 (5 best) by equal-count groups of the ranks; ties split by position."""
+    if values.empty:
+        return pd.Series([], index=values.index, dtype="int64")
+    if len(values) == 1:
+        return pd.Series([3], index=values.index, dtype="int64")
+    ranks = values.rank(method="first", ascending=higher_is_better)
+    scores = pd.qcut(ranks, 5, labels=[1, 2, 3, 4, 5])
+    return scores.astype("int64")
+
+
+def rfm_scores(
+    orders: pd.DataFrame, as_of: pd.Timestamp, money: MoneyFormatter = plain_money
+) -> pd.DataFrame:
+    """One row per customer with an order on or before `as_of`, columns OUTPUT_COLUMNS.
+
+    Input `orders`: customer_id, order_id, ordered_at, amount (net revenue of the order).
+    recency_days is calendar days from the last order to `as_of`; frequency counts distinct
+    orders; monetary sums their amount. `money` formats amounts in segment_reason.
+    """
+    require_columns(orders, ("customer_id", "order_id", "ordered_at", "amount"), "orders")
+    stamp = to_timestamp(as_of)
+    known = orders[orders["ordered_at"] <= stamp]
+    out = (
+        known.groupby("customer_id", sort=True)
+        .agg(
+            last_order_at=("ordered_at", "max"),
+            frequency=("order_id", "nunique"),
+            monetary=("amount", "sum"),
+        )
+        .reset_index()
+    )
+    # Calendar days, so an order this morning is "today" and one last evening "1 day ago".
+    days = stamp.normalize() - out["last_order_at"].dt.normalize()
+    out["recency_days"] = days.dt.days.astype("int64")
+    out["frequency"] = out["frequency"].astype("int64")
+    out["monetary"] = out["monetary"].astype("float64")
+    out["r_score"] = quintile_scores(out["recency_days"], higher_is_better=False)
+    out["f_score"] = quintile_scores(out["frequency"])
+    out["m_score"] = quintile_scores(out["monetary"])
+    # Half-up rounding: F5/M4 counts as FM5, the customer's better side.
+    out["fm_score"] = (out["f_score"] + out["m_score"] + 1) // 2
+    segments = [
+        segment_for(r, fm).value for r, fm in zip(out["r_score"], out["fm_score"], strict=True)
+    ]
+    out["rfm_segment"] = pd.Series(segments, index=out.index, dtype="str")
+    out["segment_reason"] = pd.Series(_reasons(out, money), index=out.index, dtype="str")
+    return out.loc[:, list(OUTPUT_COLUMNS)]
+
+
+def _reasons(scores: pd.DataFrame, money: MoneyFormatter) -> list[str]:
+    """'Bought 12 days ago (R5), 9 orders (F5), Rp 4.1M (M5)' for every customer."""
+    columns = ("recency_days", "frequency", "monetary", "r_score", "f_score", "m_score")
+    rows = zip(*(scores[column].to_numpy().tolist() for column in columns), strict=True)
+    return [
+        f"{_bought(days)} (R{r}), {plural(count, 'order')} (F{f}), {money(amount)} (M{m})"
+        for days, count, amount, r, f, m in rows
+    ]
+
+
+def _bought(days: int) -> str:
+    return "Bought today" if days == 0 else f"Bought {plural(days, 'day')} ago"
+
+
+def segment_summary(scores: pd.DataFrame) -> pd.DataFrame:
+    """Customers and monetary value per segment, every segment listed in RfmSegment order."""
+    require_columns(scores, ("rfm_segment", "monetary"), "rfm scores")
+    grouped = scores.groupby("rfm_segment")["monetary"].agg(["size", "sum"])
+    grouped = grouped.reindex([segment.value for segment in RfmSegment], fill_value=0)
+    return pd.DataFrame(
+        {
+            "rfm_segment": grouped.index.astype("str"),
+            "customers": grouped["size"].astype("int64").to_numpy(),
+            "monetary": grouped["sum"].astype("float64").to_numpy(),
+        }
+    )

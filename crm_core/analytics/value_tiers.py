@@ -1,0 +1,113 @@
+"""Value tiers (Buttle & Maklan): Most Valuable, Most Growable and Below-Zero customers."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from crm_core.analytics._common import MoneyFormatter, plain_money, require_columns
+
+DEFAULT_TOP_PROFIT_SHARE = 0.5
+
+
+class ValueTier(StrEnum):
+    """The three customer groups, in the order a page lists them."""
+
+    MOST_VALUABLE = "Most Valuable"
+    MOST_GROWABLE = "Most Growable"
+    BELOW_ZERO = "Below-Zero"
+
+
+def most_valuable_cutoff(profit: pd.Series, top_profit_share: float) -> float:
+    """Smallest profit still inside the Most Valuable group; +inf when nobody qualifies.
+
+    The group is the smallest set of the most profitable customers whose profit sums to at
+    least `top_profit_share` of all positive profit. Customers tied with the last one taken
+    join too, so that two customers with the same profit never land in different tiers.
+    """
+    positive = np.sort(profit[profit > 0].to_numpy(dtype="float64"))[::-1]
+    total = positive.sum()
+    if total <= 0:
+        return float("inf")
+    target = top_profit_share * total
+    # A relative tolerance keeps 0.1 + 0.2 style rounding from skipping the exact boundary.
+    reached = np.cumsum(positive) >= target - 1e-9 * total
+    return float(positive[int(np.argmax(reached))])
+
+
+def value_tiers(
+    profitability: pd.DataFrame,
+    top_profit_share: float = DEFAULT_TOP_PROFIT_SHARE,
+    money: MoneyFormatter = plain_money,
+) -> pd.DataFrame:
+    """Put each customer in exactly one ValueTier, with a plain-English reason.
+
+    Input: the output of `customer_profitability` (customer_id, profit, gross_margin,
+    cost_to_serve are used). Output: a copy with `profit_rank` (1 = most profitable; ties
+    share a rank), `value_tier` (ValueTier values as strings) and `tier_reason`.
+
+    Below-Zero: profit < 0 (cost to serve above gross margin). Most Valuable: profit > 0 and
+    inside the top `top_profit_share` of positive profit. Most Growable: everyone else.
+    """
+    require_columns(
+        profitability, ("customer_id", "profit", "gross_margin", "cost_to_serve"), "profitability"
+    )
+    if not 0 < top_profit_share <= 1:
+        raise ValueError("top_profit_share must be above 0 and at most 1")
+    if profitability["profit"].isna().any():
+        raise ValueError("profit is missing for some customers; compute profitability first")
+
+    out = profitability.copy()
+    profit = out["profit"].astype("float64")
+    cutoff = most_valuable_cutoff(profit, top_profit_share)
+    tiers = np.where(
+        profit < 0,
+        ValueTier.BELOW_ZERO.value,
+        np.where(profit >= cutoff, ValueTier.MOST_VALUABLE.value, ValueTier.MOST_GROWABLE.value),
+    )
+    out["profit_rank"] = profit.rank(method="min", ascending=False).astype("int64")
+    out["value_tier"] = pd.Series(tiers, index=out.index, dtype="str")
+    out["tier_reason"] = _reasons(out, len(out), top_profit_share, money)
+    return out
+
+
+def _reasons(frame: pd.DataFrame, count: int, share: float, money: MoneyFormatter) -> pd.Series:
+    top = f"top {share:.0%} of profit"
+    reasons = []
+    columns = ("value_tier", "profit", "gross_margin", "cost_to_serve", "profit_rank")
+    # Plain Python values: formatting numpy scalars row by row is several times slower.
+    rows = zip(*(frame[column].to_numpy().tolist() for column in columns), strict=True)
+    for tier, profit, margin, cost, rank in rows:
+        if tier == ValueTier.BELOW_ZERO and margin < 0:
+            text = f"Sold below cost of goods: gross margin {money(margin)}"
+        elif tier == ValueTier.BELOW_ZERO:
+            text = f"Cost to serve {money(cost)} is above gross margin {money(margin)}"
+        elif tier == ValueTier.MOST_VALUABLE:
+            text = f"Top {share:.0%} of profit: profit {money(profit)} ranks {rank:,} of {count:,}"
+        elif profit > 0:
+            text = (
+                f"Profit {money(profit)} ranks {rank:,} of {count:,}, outside the {top}: "
+                "room to grow"
+            )
+        else:
+            text = f"Breaks even: gross margin {money(margin)} equals cost to serve {money(cost)}"
+        reasons.append(text)
+    return pd.Series(reasons, index=frame.index, dtype="str")
+
+
+def tier_summary(tiers: pd.DataFrame) -> pd.DataFrame:
+    """Customers, profit and share of total profit per tier, every tier listed (for a chart)."""
+    require_columns(tiers, ("value_tier", "profit"), "value tiers")
+    grouped = tiers.groupby("value_tier")["profit"].agg(["size", "sum"])
+    grouped = grouped.reindex([tier.value for tier in ValueTier], fill_value=0)
+    total = float(tiers["profit"].sum())
+    return pd.DataFrame(
+        {
+            "value_tier": grouped.index.astype("str"),
+            "customers": grouped["size"].astype("int64").to_numpy(),
+            "profit": grouped["sum"].astype("float64").to_numpy(),
+            "share_of_profit": (grouped["sum"] / total).to_numpy() if total else np.nan,
+        }
+    )

@@ -1,0 +1,121 @@
+"""Churn risk: signals scaled to 0..1, weighted into one score, with a reason per signal."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from crm_core.analytics.churn import ChurnWeights, RiskBand, RiskBands, churn_risk, churn_signals
+
+
+def _signals(*rows: tuple) -> pd.DataFrame:
+    columns = [
+        "customer_id",
+        "p_alive",
+        "orders_last_90d",
+        "orders_prev_90d",
+        "tickets_last_90d",
+        "tickets_prev_90d",
+        "avg_csat",
+        "sla_breaches_last_90d",
+    ]
+    return pd.DataFrame(list(rows), columns=columns)
+
+
+# p_alive 0.31, orders 3 -> 1, tickets 1 -> 3, CSAT 2.0, two SLA breaches
+TROUBLED = (1, 0.31, 1, 3, 3, 1, 2.0, 2)
+# p_alive 0.95, orders 2 -> 3, no tickets, no CSAT rating, no breaches
+HAPPY = (2, 0.95, 3, 2, 0, 0, math.nan, 0)
+
+
+def test_each_signal_is_scaled_to_zero_to_one():
+    scaled = churn_signals(_signals(TROUBLED)).iloc[0]
+    assert scaled["inactive"] == pytest.approx(0.69)  # 1 - 0.31
+    assert scaled["falling_orders"] == pytest.approx(2 / 3)  # (3 - 1) / 3
+    assert scaled["rising_tickets"] == 1.0  # (3 - 1) / 1 = +200%, capped at 1
+    assert scaled["low_csat"] == pytest.approx(0.6)  # (3.5 - 2.0) / 2.5
+    assert scaled["sla_breaches"] == pytest.approx(2 / 3)  # 2 of 3
+
+
+def test_a_troubled_customer_sums_every_weighted_signal_into_high_risk():
+    out = churn_risk(_signals(TROUBLED)).iloc[0]
+    # 0.69*0.40 + 0.6667*0.25 + 1*0.10 + 0.6*0.15 + 0.6667*0.10
+    # = 0.2760 + 0.1667 + 0.1000 + 0.0900 + 0.0667 = 0.6993
+    assert out["risk"] == pytest.approx(0.276 + 0.25 * 2 / 3 + 0.1 + 0.09 + 0.1 * 2 / 3)
+    assert out["risk_band"] == RiskBand.HIGH
+
+
+def test_the_reason_names_each_signal_with_its_weight_and_contribution_largest_first():
+    reason = churn_risk(_signals(TROUBLED))["risk_reason"].iloc[0]
+    assert reason == (
+        "P(alive) 0.31 (signal 0.69 × 40% = 0.28); "
+        "orders fell 3 → 1 (signal 0.67 × 25% = 0.17); "
+        "tickets rose 1 → 3 (signal 1.00 × 10% = 0.10); "
+        "CSAT 2.0 of 5 (signal 0.60 × 15% = 0.09); "
+        "2 SLA breaches (signal 0.67 × 10% = 0.07)"
+    )
+
+
+def test_an_unknown_signal_is_left_out_and_the_other_weights_rescaled():
+    out = churn_risk(_signals(HAPPY)).iloc[0]
+    # CSAT unknown: known weights 0.85; P(alive) weighs 0.40 / 0.85 = 47%, risk
+    # 0.05 * 0.4706 = 0.0235; orders rose and nothing else warns
+    assert out["risk"] == pytest.approx(0.05 * 0.40 / 0.85)
+    assert out["risk_band"] == RiskBand.LOW
+    assert out["risk_reason"] == (
+        "P(alive) 0.95 (signal 0.05 × 47% = 0.02); "
+        "orders rose 2 → 3 (signal 0.00 × 29% = 0.00); "
+        "tickets steady at 0 (signal 0.00 × 12% = 0.00); "
+        "0 SLA breaches (signal 0.00 × 12% = 0.00); "
+        "CSAT: no rating, not counted"
+    )
+    assert math.isnan(out["contribution_low_csat"])
+
+
+def test_a_customer_without_a_clv_estimate_is_judged_on_service_signals():
+    out = churn_risk(_signals((3, math.nan, 0, 0, 1, 0, 4.5, 0))).iloc[0]
+    # known weights 0.25 + 0.10 + 0.15 + 0.10 = 0.60; the first ticket after a quiet quarter
+    # is a full signal: 1 * 0.10 / 0.60
+    assert out["risk"] == pytest.approx(0.1 / 0.6)
+    assert out["risk_reason"].endswith("P(alive) unknown, not counted")
+
+
+def test_no_orders_in_the_previous_quarter_is_not_a_fall():
+    assert churn_signals(_signals((4, 0.5, 0, 0, 0, 0, 4.0, 0)))["falling_orders"].iloc[0] == 0
+
+
+def test_risk_bands_split_at_their_thresholds():
+    # only P(alive) warns: risk = 0.4 * (1 - p_alive)
+    frame = _signals(
+        (1, 0.30, 1, 1, 0, 0, 5.0, 0),  # 0.28 -> Low
+        (2, 0.25, 1, 1, 0, 0, 5.0, 0),  # 0.30 -> Medium
+        (3, 0.00, 0, 4, 0, 0, 5.0, 0),  # 0.40 + 0.25 = 0.65 -> High
+    )
+    assert churn_risk(frame)["risk_band"].tolist() == ["Low", "Medium", "High"]
+    assert churn_risk(frame, bands=RiskBands(medium_from=0.5, high_from=0.9))[
+        "risk_band"
+    ].tolist() == ["Low", "Low", "Medium"]
+
+
+def test_when_every_weighted_signal_is_unknown_the_risk_is_unknown():
+    weights = ChurnWeights(
+        inactive=1.0, falling_orders=0, rising_tickets=0, low_csat=0, sla_breaches=0
+    )
+    out = churn_risk(_signals((5, math.nan, 0, 3, 0, 0, 4.0, 0)), weights).iloc[0]
+    assert math.isnan(out["risk"])
+    assert out["risk_band"] == RiskBand.UNKNOWN
+
+
+def test_weights_that_do_not_sum_to_one_are_refused():
+    with pytest.raises(ValueError, match="sum to 1"):
+        ChurnWeights(inactive=0.5)
+    with pytest.raises(ValueError, match="negative"):
+        ChurnWeights(inactive=0.6, falling_orders=-0.05)
+
+
+def test_churn_risk_leaves_the_signals_alone_and_keeps_their_order():
+    frame = _signals(HAPPY, TROUBLED)
+    before = frame.copy()
+    out = churn_risk(frame)
+    pd.testing.assert_frame_equal(frame, before)
+    assert out["customer_id"].tolist() == [2, 1]
