@@ -6,16 +6,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from crm_core.money import format_money
+
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 
 def money(amount: float | Decimal | None, currency: str = "IDR") -> str:
-    if amount is None:
-        return "–"
-    if currency == "IDR":
-        # Rupiah: no minor units shown, dot as thousands separator (Rp 1.250.000).
-        return "Rp " + f"{float(amount):,.0f}".replace(",", ".")
-    return f"{currency} {float(amount):,.2f}"
+    return format_money(amount, currency)
 
 
 def local_time(value: datetime | None, zone: str = DEFAULT_TIMEZONE) -> str:

@@ -1,0 +1,59 @@
+"""Next best offer: the purchase data behind co-purchase rules, and one customer's offers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm_core.analytics.recommendations import association_rules, next_best_offers
+from crm_core.customer_value import sold_orders
+from crm_core.models import Order, OrderItem, Product
+
+# A pair must be bought together by at least 0.5% of buyers to count as evidence.
+MIN_SUPPORT = 0.005
+
+
+def purchase_rules(session: Session, as_of: datetime) -> pd.DataFrame:
+    """Co-purchase rules (antecedent, consequent, support, confidence, lift) over all buyers."""
+    stmt = (
+        select(Order.customer_id, OrderItem.product_id)
+        .join(OrderItem, OrderItem.order_id == Order.id)
+        .where(sold_orders(as_of))
+        .distinct()
+    )
+    lines = pd.DataFrame(session.execute(stmt).all(), columns=["customer_id", "product_id"])
+    return association_rules(lines, MIN_SUPPORT)
+
+
+def offers_for(
+    session: Session, rules: pd.DataFrame, customer_id: int, as_of: datetime, top_n: int = 3
+) -> pd.DataFrame:
+    """Products this customer has not bought that buyers of its products buy, with the reason.
+
+    Columns: product_id, name, category, price, because_of_name, support, confidence, lift, reason.
+    """
+    bought = set(
+        session.scalars(
+            select(OrderItem.product_id)
+            .join(Order, Order.id == OrderItem.order_id)
+            .where(Order.customer_id == customer_id, sold_orders(as_of))
+            .distinct()
+        )
+    )
+    catalogue = pd.DataFrame(
+        session.execute(
+            select(Product.id, Product.name, Product.category, Product.price).where(
+                Product.deleted_at.is_(None), Product.active.is_(True)
+            )
+        ).all(),
+        columns=["product_id", "name", "category", "price"],
+    ).set_index("product_id")
+    names = catalogue["name"].to_dict()
+    on_sale = rules[rules["consequent"].isin(catalogue.index)]
+    offers = next_best_offers(on_sale, bought, top_n=top_n, product_names=names)
+    offers = offers.join(catalogue, on="product_id")
+    offers["because_of_name"] = offers["because_of"].map(names)
+    return offers
