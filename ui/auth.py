@@ -25,6 +25,8 @@ ACTOR = "relasi_actor"  # the signed-in Actor, set by the gate on every run
 _VERSION = "relasi_session_version"
 _NOTICE = "relasi_login_notice"
 _AUTHENTICATOR = "relasi_authenticator"
+_SET_COOKIE = "relasi_set_cookie"
+_DELETE_COOKIE = "relasi_delete_cookie"
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,6 +52,9 @@ def signed_in_actor() -> Actor | None:
         {"usernames": credentials}, cookie_name, key, days, auto_hash=False, login_sleep_time=0
     )
     st.session_state[_AUTHENTICATOR] = (authenticator, credentials)
+    if st.session_state.pop(_DELETE_COOKIE, False):
+        # The sign-out run ended in st.rerun(); delete the cookie in a run that completes.
+        authenticator.cookie_controller.delete_cookie()
     try:
         # Restores a remembered sign-in before navigation, so a reload keeps its page.
         authenticator.login(location="unrendered")
@@ -75,6 +80,10 @@ def signed_in_actor() -> Actor | None:
         )
         return None
     st.session_state[ACTOR] = actor
+    if st.session_state.pop(_SET_COOKIE, False):
+        # Set in a run that is not cut short: the sign-in run ends in st.rerun(), which would
+        # drop the cookie component before the browser ever ran it.
+        authenticator.cookie_controller.set_cookie()
     return actor
 
 
@@ -99,6 +108,7 @@ def _resume_from_cookie(username: str, cookie_name: str, key: str, days: float) 
 def _end(authenticator: stauth.Authenticate, notice: str) -> None:
     if st.session_state.get("authentication_status"):
         authenticator.logout(location="unrendered")
+        st.session_state[_DELETE_COOKIE] = True
     for state_key in (ACTOR, _VERSION):
         st.session_state.pop(state_key, None)
     st.session_state[_NOTICE] = notice
@@ -129,6 +139,7 @@ def render_login_form() -> None:
             version = users.record_login(session, st.session_state["username"], utcnow())
         if version is not None:
             st.session_state[_VERSION] = version
+            st.session_state[_SET_COOKIE] = True
             st.session_state.pop(_NOTICE, None)
             st.rerun()
     elif st.session_state.get("authentication_status") is False:

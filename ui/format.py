@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 from crm_core.money import format_money
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -17,7 +19,7 @@ def money(amount: float | Decimal | None, currency: str = "IDR") -> str:
 
 def local_time(value: datetime | None, zone: str = DEFAULT_TIMEZONE) -> str:
     """A stored naive-UTC time shown in the team's time zone."""
-    if value is None:
+    if value is None or pd.isna(value):
         return "–"
     aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
     return aware.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,383 @@
+"""Data quality of customer records: field completeness, likely duplicates, untouched records.
+
+Every figure counts live customers only (not deleted, not merged away) within the actor's read
+scope. Duplicates are groups of customers sharing a normalised email, a normalised phone, or a
+normalised name at the same company; groups that overlap through different keys are merged
+into one cluster. A record is untouched when neither it nor any of its interactions, orders
+or tickets has changed for longer than a threshold before `as_of`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, String, exists, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from crm_core.models import Account, Customer, Interaction, Order, Ticket, User
+from crm_core.models.base import UtcDateTime
+from crm_core.permissions import Actor, read_filter
+
+# field -> (label, column); consent flags count as filled when the customer said yes.
+FIELDS: dict[str, tuple[str, InstrumentedAttribute[Any]]] = {
+    "email": ("Email", Customer.email),
+    "phone": ("Phone", Customer.phone),
+    "gender": ("Gender", Customer.gender),
+    "birth_date": ("Birth date", Customer.birth_date),
+    "address": ("Address", Customer.address),
+    "city": ("City", Customer.city),
+    "region": ("Region / province", Customer.region),
+    "country": ("Country", Customer.country),
+    "preferred_channel": ("Preferred channel", Customer.preferred_channel),
+    "preferred_language": ("Preferred language", Customer.preferred_language),
+    "account": ("Company (account)", Customer.account_id),
+    "owner": ("Owner", Customer.owner_id),
+    "source": ("Source", Customer.source),
+    "consent_email": ("Consent to email (given)", Customer.consent_email),
+    "consent_sms": ("Consent to SMS (given)", Customer.consent_sms),
+    "consent_phone": ("Consent to calls (given)", Customer.consent_phone),
+}
+KEY_FIELDS = ("email", "phone", "city", "owner")  # the ones the summary's share is about
+COMPLETENESS_COLUMNS = ["field", "label", "filled", "total", "share"]
+CLUSTER_COLUMNS = [
+    "cluster_id",
+    "reason",
+    "customer_id",
+    "name",
+    "email",
+    "phone",
+    "company",
+    "updated_at",
+]
+UNTOUCHED_COLUMNS = [
+    "customer_id",
+    "name",
+    "company",
+    "email",
+    "phone",
+    "owner",
+    "last_touch",
+    "last_touch_kind",
+    "days_untouched",
+]
+AsOf = datetime | date | pd.Timestamp
+_DETAIL_CHUNK = 500  # ids per IN (...) list, well under every engine's parameter limit
+
+
+def _live(actor: Actor) -> list[ColumnElement[bool]]:
+    """Customers that count: not deleted, not merged away, within the actor's read scope."""
+    return [
+        Customer.deleted_at.is_(None),
+        Customer.merged_into_id.is_(None),
+        read_filter(actor, "customer", Customer.owner_id),
+    ]
+
+
+def _as_naive_utc(as_of: AsOf) -> datetime:
+    stamp = pd.Timestamp(as_of)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.to_pydatetime()
+
+
+# --- completeness -----------------------------------------------------------------------
+
+
+def _filled(column: InstrumentedAttribute[Any]) -> ColumnElement[int]:
+    """COUNT of filled values: a blank text counts as empty, a consent as filled when given."""
+    sql_type = column.property.columns[0].type
+    if sql_type.python_type is bool:
+        return func.count(func.nullif(column, False))
+    if type(sql_type) is String:  # plain text, not an enum stored as text
+        return func.count(func.nullif(func.trim(column), ""))
+    return func.count(column)
+
+
+def field_completeness(session: Session, actor: Actor) -> pd.DataFrame:
+    """Per fillable field: how many live customers have it filled, of how many, and the share."""
+    stmt = select(
+        func.count().label("total"),
+        *(_filled(column).label(field) for field, (_label, column) in FIELDS.items()),
+    ).where(*_live(actor))
+    counts = session.execute(stmt).one()._asdict()
+    total = int(counts["total"])
+    rows = [
+        (field, label, int(counts[field]), total, counts[field] / total if total else float("nan"))
+        for field, (label, _column) in FIELDS.items()
+    ]
+    return pd.DataFrame(rows, columns=COMPLETENESS_COLUMNS)
+
+
+def key_field_share(completeness: pd.DataFrame) -> float | None:
+    """Share of the key fields' cells (KEY_FIELDS x customers) that are filled; None if empty."""
+    keys = completeness[completeness["field"].isin(KEY_FIELDS)]
+    cells = int(keys["total"].sum())
+    return float(keys["filled"].sum()) / cells if cells else None
+
+
+# --- duplicates -------------------------------------------------------------------------
+
+
+def normalize_name(text: str | None) -> str:
+    """Lowercase, accents stripped, punctuation removed, whitespace collapsed: 'siti rahma'."""
+    if not isinstance(text, str):  # None, or a missing value from a DataFrame
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = (ch for ch in decomposed if ch.isalnum() or ch.isspace())  # accents are not alnum
+    return " ".join("".join(kept).casefold().split())
+
+
+def _shared_key_groups(
+    session: Session, actor: Actor, column: InstrumentedAttribute[Any], kind: str
+) -> pd.DataFrame:
+    """(kind, key, customer_id) for every value of `column` that 2+ live customers share."""
+    shared = (
+        select(column.label("key"))
+        .where(*_live(actor), column.is_not(None), column != "")
+        .group_by(column)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    stmt = (
+        select(shared.c.key, Customer.id)
+        .join(Customer, column == shared.c.key)
+        .where(*_live(actor))
+        .order_by(shared.c.key, Customer.id)
+    )
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=["key", "customer_id"])
+    return frame.assign(kind=kind)[["kind", "key", "customer_id"]]
+
+
+def _name_company_groups(session: Session, actor: Actor) -> pd.DataFrame:
+    """(kind, key, customer_id) for live customers sharing a normalised name at one company."""
+    stmt = (
+        select(Customer.id, Customer.name, Account.name.label("company"))
+        .join(Account, Account.id == Customer.account_id)
+        .where(*_live(actor))
+    )
+    people = pd.DataFrame(session.execute(stmt).all(), columns=["customer_id", "name", "company"])
+    name, company = people["name"].map(normalize_name), people["company"].map(normalize_name)
+    keyed = people.assign(key=name + ", " + company)[(name != "") & (company != "")]
+    shared = keyed[keyed.duplicated("key", keep=False)].sort_values(["key", "customer_id"])
+    return shared.assign(kind="name and company")[["kind", "key", "customer_id"]]
+
+
+def key_groups(session: Session, actor: Actor) -> pd.DataFrame:
+    """Every shared key: same email, same phone, same name and company (kind, key, customer_id)."""
+    return pd.concat(
+        [
+            _shared_key_groups(session, actor, Customer.email_normalized, "email"),
+            _shared_key_groups(session, actor, Customer.phone_normalized, "phone"),
+            _name_company_groups(session, actor),
+        ],
+        ignore_index=True,
+    )
+
+
+def _roots(groups: Iterable[Sequence[int]]) -> dict[int, int]:
+    """Union-find: each id's representative, ids of overlapping groups sharing one."""
+    parent: dict[int, int] = {}
+
+    def find(node: int) -> int:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]  # path halving
+            node = parent[node]
+        return node
+
+    for members in groups:
+        first = find(members[0])
+        for other in members[1:]:
+            root = find(other)
+            if root != first:
+                parent[root] = first
+    return {node: find(node) for node in parent}
+
+
+def cluster_members(groups: pd.DataFrame) -> pd.DataFrame:
+    """Merge overlapping key groups into clusters: (cluster_id, reason, customer_id).
+
+    Clusters are numbered from 1, biggest first (ties: lowest customer id first); the reason
+    lists every key its members share, e.g. "same email budi@x.co; same phone +62812...".
+    """
+    if groups.empty:
+        return pd.DataFrame(columns=["cluster_id", "reason", "customer_id"])
+    by_key = groups.groupby(["kind", "key"], sort=False)["customer_id"]
+    roots = _roots([int(i) for i in ids] for _key, ids in by_key)
+    reasons: dict[int, list[str]] = {}
+    for (kind, key), ids in by_key:
+        reasons.setdefault(roots[int(ids.iloc[0])], []).append(f"same {kind} {key}")
+    members = pd.DataFrame({"customer_id": list(roots), "root": list(roots.values())})
+    sizes = members.groupby("root")["customer_id"].agg(["size", "min"])
+    order = sizes.sort_values(["size", "min"], ascending=[False, True]).index
+    numbers = pd.Series(range(1, len(order) + 1), index=order)
+    members["cluster_id"] = members["root"].map(numbers)
+    members["reason"] = members["root"].map(lambda root: "; ".join(reasons[root]))
+    members = members.sort_values(["cluster_id", "customer_id"], ignore_index=True)
+    return members[["cluster_id", "reason", "customer_id"]]
+
+
+_DETAILS = (Customer.id, Customer.name, Customer.email, Customer.phone, Account.name)
+
+
+def _with_details(session: Session, members: pd.DataFrame, limit: int | None) -> pd.DataFrame:
+    """The first `limit` clusters' members with what a person needs to recognise them."""
+    if limit is not None:
+        members = members[members["cluster_id"] <= limit]
+    ids = [int(i) for i in members["customer_id"]]
+    rows: list[Any] = []
+    for start in range(0, len(ids), _DETAIL_CHUNK):
+        stmt = (
+            select(*_DETAILS, Customer.updated_at)
+            .outerjoin(Account, Account.id == Customer.account_id)
+            .where(Customer.id.in_(ids[start : start + _DETAIL_CHUNK]))
+        )
+        rows.extend(session.execute(stmt).all())
+    details = pd.DataFrame(rows, columns=CLUSTER_COLUMNS[2:])
+    clusters = members.merge(details, on="customer_id", how="left")
+    clusters["updated_at"] = pd.to_datetime(clusters["updated_at"])
+    return clusters[CLUSTER_COLUMNS]
+
+
+def duplicate_clusters(session: Session, actor: Actor, limit: int | None = 200) -> pd.DataFrame:
+    """Clusters of likely duplicate customers, one row per member, at most `limit` clusters."""
+    return _with_details(session, cluster_members(key_groups(session, actor)), limit)
+
+
+# --- untouched records ------------------------------------------------------------------
+
+TOUCH_KINDS = {  # last-touch column -> what it was, in the order ties are named
+    "last_interaction": "interaction",
+    "last_order": "order",
+    "last_ticket": "ticket",
+    "updated_at": "record edited",
+}
+
+
+_ACTIVITY = {  # last-touch column -> the activity and its time
+    "last_interaction": (Interaction, Interaction.occurred_at),
+    "last_order": (Order, Order.ordered_at),
+    "last_ticket": (Ticket, Ticket.created_at),
+}
+
+
+def _untouched_where(actor: Actor, as_of: AsOf, older_than_days: int) -> list[ColumnElement[bool]]:
+    """Live customers edited before the cutoff with no live activity since (anti-joins)."""
+    cutoff = _as_naive_utc(as_of) - timedelta(days=older_than_days)
+    since = [
+        ~exists().where(model.customer_id == Customer.id, model.deleted_at.is_(None), at >= cutoff)
+        for model, at in _ACTIVITY.values()
+    ]
+    return [*_live(actor), Customer.updated_at < cutoff, *since]
+
+
+def _last_touches(session: Session) -> tuple[list[ColumnElement[datetime]], ColumnElement[Any]]:
+    """Per customer (correlated): latest live activity of each kind, and the latest of all."""
+    touches = [
+        select(func.max(at))
+        .where(model.customer_id == Customer.id, model.deleted_at.is_(None))
+        .scalar_subquery()
+        .label(label)
+        for label, (model, at) in _ACTIVITY.items()
+    ]
+    # GREATEST on PostgreSQL; SQLite's scalar max() of several arguments does the same.
+    greatest = func.max if session.get_bind().dialect.name == "sqlite" else func.greatest
+    times = [func.coalesce(t, Customer.updated_at) for t in touches]
+    return touches, greatest(Customer.updated_at, *times, type_=UtcDateTime())
+
+
+def untouched_customers(
+    session: Session, actor: Actor, as_of: AsOf, older_than_days: int = 365, limit: int = 500
+) -> pd.DataFrame:
+    """Customers with no edit, interaction, order or ticket in `older_than_days`, oldest first."""
+    touches, last_touch = _last_touches(session)
+    stmt = (
+        select(*_DETAILS, User.name.label("owner"), *touches, Customer.updated_at)
+        .outerjoin(Account, Account.id == Customer.account_id)
+        .outerjoin(User, User.id == Customer.owner_id)
+        .where(*_untouched_where(actor, as_of, older_than_days))
+        .order_by(last_touch, Customer.id)
+        .limit(limit)
+    )
+    columns = ["customer_id", "name", "email", "phone", "company", "owner", *TOUCH_KINDS]
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    return last_touch_of(frame, as_of)
+
+
+def last_touch_of(frame: pd.DataFrame, as_of: AsOf) -> pd.DataFrame:
+    """Add last_touch (the latest of TOUCH_KINDS' columns), what it was, and days since."""
+    times = pd.DataFrame(
+        {c: pd.to_datetime(frame[c]).astype("datetime64[us]") for c in TOUCH_KINDS},
+        index=frame.index,
+    )
+    # updated_at is never empty, so every row has a latest time; ties go to the activity.
+    kinds = times.idxmax(axis=1).map(TOUCH_KINDS) if len(frame) else pd.Series([], dtype=object)
+    latest = times.max(axis=1).astype("datetime64[us]")
+    result = frame.assign(last_touch=latest, last_touch_kind=kinds.to_numpy())
+    result["days_untouched"] = (pd.Timestamp(_as_naive_utc(as_of)) - result["last_touch"]).dt.days
+    return result[UNTOUCHED_COLUMNS].reset_index(drop=True)
+
+
+def count_untouched(session: Session, actor: Actor, as_of: AsOf, older_than_days: int) -> int:
+    where = _untouched_where(actor, as_of, older_than_days)
+    return int(session.scalar(select(func.count()).select_from(Customer).where(*where)) or 0)
+
+
+# --- summary ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QualitySummary:
+    customers: int  # live customers in the actor's scope
+    key_fields_share: float | None  # filled share of KEY_FIELDS' cells; None without customers
+    duplicate_clusters: int
+    customers_in_clusters: int
+    untouched: int  # customers untouched for longer than the threshold
+
+
+def summarize(completeness: pd.DataFrame, members: pd.DataFrame, untouched: int) -> QualitySummary:
+    """The header's figures from field_completeness, cluster_members and count_untouched."""
+    return QualitySummary(
+        customers=int(completeness["total"].iloc[0]),
+        key_fields_share=key_field_share(completeness),
+        duplicate_clusters=int(members["cluster_id"].nunique()),
+        customers_in_clusters=len(members),
+        untouched=untouched,
+    )
+
+
+def quality_summary(
+    session: Session, actor: Actor, as_of: AsOf, older_than_days: int = 365
+) -> QualitySummary:
+    """The page header's figures, each computed over every live customer in scope."""
+    return quality_report(session, actor, as_of, older_than_days, cluster_limit=0).summary
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    summary: QualitySummary
+    completeness: pd.DataFrame  # field_completeness
+    clusters: pd.DataFrame  # duplicate_clusters, the first cluster_limit clusters
+
+
+def quality_report(
+    session: Session,
+    actor: Actor,
+    as_of: AsOf,
+    older_than_days: int = 365,
+    cluster_limit: int = 200,
+) -> QualityReport:
+    """Summary, completeness and duplicate clusters in one pass (the clustering done once)."""
+    completeness = field_completeness(session, actor)
+    members = cluster_members(key_groups(session, actor))
+    untouched = count_untouched(session, actor, as_of, older_than_days)
+    return QualityReport(
+        summary=summarize(completeness, members, untouched),
+        completeness=completeness,
+        clusters=_with_details(session, members, cluster_limit),
+    )
