@@ -1,0 +1,1 @@
+"""The benchmark: data at scale, timings of what users wait for, memory, against goals."""

@@ -1,0 +1,22 @@
+"""What "fast enough" means, per operation, at the benchmark's scale (100,000 customers)."""
+
+from __future__ import annotations
+
+# seconds (median of the runs) unless the name says otherwise
+GOALS: dict[str, float] = {
+    # typing part of a name must answer well under a second (issue: Customer 360, part 1)
+    "search customers by part of a name": 0.5,
+    "search customers by part of a phone": 0.5,
+    "search customers by company": 0.5,
+    "customers list, first page": 0.5,
+    "customers list filtered by tier, sorted by profit": 1.0,
+    "customer 360: record, timeline page, offers": 1.0,
+    # computed once per day per server and cached; a manager waits for it once
+    "customer value table (all customers)": 30.0,
+    "co-purchase rules (all buyers)": 10.0,
+    "data quality: duplicate clusters": 3.0,
+    "data quality: field completeness": 1.0,
+    # Streamlit Community Cloud gives 690 MB to 2.7 GB; the value table is cached per day
+    "peak memory of the benchmark process (MB)": 1500.0,
+    "value table in the cache (MB)": 200.0,
+}
