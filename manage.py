@@ -3,6 +3,11 @@
     python manage.py migrate
     python manage.py seed [--customers N | --size demo|bench] [--seed 42]
     python manage.py createuser USERNAME --role admin [--name NAME] [--email EMAIL]
+    python manage.py import customers|orders FILE.csv --as USERNAME [--mode create_only]
+        [--match email|phone|external_id] [--map "CSV column=field" ...] [--dry-run]
+        [--report REPORT.csv]
+    python manage.py export customers|orders FILE.csv --as USERNAME
+    python manage.py revert-import BATCH_ID --as USERNAME
 
 The database is the app's: CRM_DATABASE_URL, else [connections.crm] url in
 .streamlit/secrets.toml, else the embedded data/relasi.db.
@@ -18,10 +23,16 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
-from crm_core import users
-from crm_core.errors import ValidationError
+from crm_core import importing, importing_customers, importing_orders, users
+from crm_core.errors import CRMError, ValidationError
+from crm_core.exporting import safe_csv
+from crm_core.importing import ImportKind, ImportMode, ImportPreview, MatchKey
+from crm_core.models import User
+from crm_core.models.enums import Role
+from crm_core.permissions import Actor
 from db.engine import make_engine, resolve_url
 from db.migrate import upgrade
 from db.session import session_scope
@@ -47,7 +58,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     engine = _engine()
     upgrade(engine)
-    size = demo.size_for(args.customers) if args.customers else demo.SIZES[args.size]
+    try:
+        size = demo.size_for(args.customers) if args.customers else demo.SIZES[args.size]
+    except ValueError as exc:
+        print(f"Not seeded: {exc}", file=sys.stderr)
+        return 1
     started = time.perf_counter()
 
     def progress(step: str, done: float) -> None:
@@ -86,6 +101,147 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     return 0
 
 
+IMPORT_FIELDS = {
+    ImportKind.CUSTOMERS: importing_customers.CUSTOMER_FIELDS,
+    ImportKind.ORDERS: importing_orders.ORDER_FIELDS,
+}
+PREVIEW = {
+    ImportKind.CUSTOMERS: importing_customers.preview_customers,
+    ImportKind.ORDERS: importing_orders.preview_orders,
+}
+COMMIT = {
+    ImportKind.CUSTOMERS: importing_customers.commit_customers,
+    ImportKind.ORDERS: importing_orders.commit_orders,
+}
+ACTING = "the user the command acts as: an active admin or manager"
+EXPORT = {
+    ImportKind.CUSTOMERS: importing_customers.export_customers,
+    ImportKind.ORDERS: importing_orders.export_orders,
+}
+
+
+def _acting(session: Session, username: str) -> Actor:
+    """The named user the command acts as: an active admin or manager."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.active or user.role not in (Role.ADMIN, Role.MANAGER):
+        raise CRMError(f"--as {username}: not an active admin or manager.")
+    return users.actor_for(user)
+
+
+def _mapping(args: argparse.Namespace, columns: list[str]) -> dict[str, str]:
+    """Proposed from the headers, then each --map "column=field" ("column=" ignores it)."""
+    mapping = importing.suggest_mapping(columns, IMPORT_FIELDS[ImportKind(args.kind)])
+    for item in args.map or []:
+        column, _, field = item.partition("=")
+        mapping.pop(column.strip(), None)
+        if field.strip():
+            mapping = {c: f for c, f in mapping.items() if f != field.strip()}
+            mapping[column.strip()] = field.strip()
+    return mapping
+
+
+def _print_preview(preview: ImportPreview) -> None:
+    for column, field in preview.mapping.items():
+        print(f"  {column!r:>28} -> {field}")
+    counts = preview.counts
+    print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
+    report = preview.report()
+    for row in report[report["action"] == "skip"].itertuples():
+        detail = "; ".join(part for part in (row.errors, row.reasons) if part)
+        print(f"  row {row.row}: {row.status}: {detail}")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    kind = ImportKind(args.kind)
+    try:
+        frame = importing.read_csv(Path(args.file))
+    except (OSError, ValueError) as exc:
+        print(f"Could not read {args.file} as CSV: {exc}", file=sys.stderr)
+        return 1
+    engine = _engine()
+    upgrade(engine)
+    mapping = _mapping(args, list(frame.columns))
+    started = time.perf_counter()
+    try:
+        with session_scope(engine, write=not args.dry_run) as session:
+            actor = _acting(session, args.as_user)
+            preview = PREVIEW[kind](session, actor, frame, mapping, args.mode, args.match)
+            _print_preview(preview)
+            print(f"Previewed {len(frame):,} rows in {time.perf_counter() - started:.1f} s.")
+            report = preview.report()
+            if preview.valid == 0:
+                print("Nothing to import: no row is valid.", file=sys.stderr)
+            elif not args.dry_run:
+                batch = COMMIT[kind](session, actor, preview, Path(args.file).name, _progress)
+                report = importing.batch_report(session, actor, batch.id)
+                print(
+                    f"\nImported as batch #{batch.id} ({preview.valid:,} rows) in "
+                    f"{time.perf_counter() - started:.1f} s; undo: revert-import {batch.id}"
+                )
+    except CRMError as exc:
+        print(f"Not imported: {exc}", file=sys.stderr)
+        return 1
+    if args.report:
+        Path(args.report).write_text(safe_csv(report))
+    return 0 if preview.valid else 1
+
+
+def _progress(done: float) -> None:
+    print(f"\r[{done:>4.0%}] importing", end="", flush=True)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    engine = _engine()
+    try:
+        with session_scope(engine, write=False) as session:
+            actor = _acting(session, args.as_user)
+            frame = EXPORT[ImportKind(args.kind)](session, actor)
+    except CRMError as exc:
+        print(f"Not exported: {exc}", file=sys.stderr)
+        return 1
+    Path(args.file).write_text(safe_csv(frame))
+    print(f"Exported {len(frame):,} {args.kind} rows to {args.file}.")
+    return 0
+
+
+def cmd_revert_import(args: argparse.Namespace) -> int:
+    engine = _engine()
+    try:
+        with session_scope(engine) as session:
+            actor = _acting(session, args.as_user)
+            batch = importing.revert_import(session, actor, args.batch_id)
+            print(f"Reverted import #{batch.id} ({batch.kind}, {batch.filename}).")
+    except CRMError as exc:
+        print(f"Not reverted: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_data_commands(sub: Any) -> None:
+    kinds = [k.value for k in ImportKind]
+    imp = sub.add_parser("import", help="import customers or orders from a CSV file")
+    imp.add_argument("kind", choices=kinds)
+    imp.add_argument("file")
+    imp.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help=ACTING)
+    imp.add_argument("--mode", choices=[m.value for m in ImportMode], default="create_only")
+    imp.add_argument("--match", choices=[k.value for k in MatchKey], default="email")
+    imp.add_argument(
+        "--map",
+        action="append",
+        metavar="COLUMN=FIELD",
+        help="map a CSV column to a field (repeatable); COLUMN= ignores it",
+    )
+    imp.add_argument("--dry-run", action="store_true", help="preview only, write nothing")
+    imp.add_argument("--report", help="write the row-by-row report to this CSV file")
+    exp = sub.add_parser("export", help="export customers or orders to a CSV file")
+    exp.add_argument("kind", choices=kinds)
+    exp.add_argument("file")
+    exp.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help=ACTING)
+    rev = sub.add_parser("revert-import", help="undo an import as a whole")
+    rev.add_argument("batch_id", type=int)
+    rev.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help=ACTING)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="manage.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -100,8 +256,16 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--name")
     create.add_argument("--email")
     create.add_argument("--password", help="omit to be asked (keeps it out of shell history)")
+    _add_data_commands(sub)
     args = parser.parse_args(argv)
-    handlers = {"migrate": cmd_migrate, "seed": cmd_seed, "createuser": cmd_createuser}
+    handlers = {
+        "migrate": cmd_migrate,
+        "seed": cmd_seed,
+        "createuser": cmd_createuser,
+        "import": cmd_import,
+        "export": cmd_export,
+        "revert-import": cmd_revert_import,
+    }
     return handlers[args.command](args)
 
 

@@ -25,6 +25,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("customers", "Customers", "Customers", EVERYONE, ":material/groups:"),
     PageSpec("customer", "Customer 360", "Customers", EVERYONE, ":material/person:"),
     PageSpec("data-quality", "Data quality", "Customers", MANAGERS, ":material/rule:"),
+    PageSpec("import", "Import", "Customers", MANAGERS, ":material/upload_file:"),
     PageSpec(
         "leads",
         "Lead funnel",

@@ -1,0 +1,396 @@
+"""CSV import: read a file, map its columns, preview every row's fate, commit, list and revert.
+
+A preview writes nothing: for each line of the file (the header is line 1) it says what an
+import would do (create, update or skip) and why: field errors from the forms' validation,
+likely duplicates of stored records or of earlier lines, update rows that match nothing.
+A commit plans again inside its transaction (refusing if anything changed since the preview),
+writes the valid rows through the write path (permission and audit per record) and records an
+ImportBatch whose report keeps what `revert_import` needs to undo the import as a whole.
+Customers are planned in `importing_customers`, orders in `importing_orders`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm_core import audit, customers, orders
+from crm_core.errors import ConflictError, CRMError, NotFound, PermissionDenied
+from crm_core.models import ImportBatch, User, utcnow
+from crm_core.models.enums import AuditAction, Role
+from crm_core.permissions import Actor
+
+FIRST_LINE = 2  # the header is line 1 of the file
+Progress = Callable[[float], None]
+
+
+class ImportKind(StrEnum):
+    CUSTOMERS = "customers"
+    ORDERS = "orders"
+
+
+class ImportMode(StrEnum):
+    CREATE_ONLY = "create_only"
+    CREATE_OR_UPDATE = "create_or_update"
+    UPDATE_ONLY = "update_only"
+
+
+class MatchKey(StrEnum):
+    """How a row finds its customer; emails and phones are compared normalised."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    EXTERNAL_ID = "external_id"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class RowAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    SKIP = "skip"
+
+
+class RowStatus(StrEnum):
+    OK = "ok"
+    BAD = "bad"  # a field is invalid: fix the file
+    DUPLICATE = "duplicate"  # likely the same record as a stored one or an earlier line
+    UNMATCHED = "no match"  # an update row whose customer does not exist
+    UNCHANGED = "unchanged"  # an update row that changes nothing
+    EMPTY = "empty"  # a blank line
+
+
+class StalePreview(CRMError):
+    """The data changed between the preview and the commit; nothing was imported."""
+
+
+class RevertRefused(CRMError):
+    """A record the import touched changed since; nothing was reverted."""
+
+
+@dataclass
+class RowOutcome:
+    """One line of the file: what the import does with it, and every reason why."""
+
+    row: int
+    action: RowAction = RowAction.CREATE
+    status: RowStatus = RowStatus.OK
+    errors: dict[str, str] = field(default_factory=dict)  # field -> message
+    reasons: list[str] = field(default_factory=list)  # duplicates, no match, ...
+    values: dict[str, Any] = field(default_factory=dict)  # what is written
+    target_id: int | None = None  # the customer updated, or the order's customer
+    target_version: int | None = None
+    group: str | None = None  # orders: the order this line belongs to
+    record_id: int | None = None  # after commit: the record created or updated
+
+    def reject(self, errors: Mapping[str, str]) -> None:
+        self.action, self.status = RowAction.SKIP, RowStatus.BAD
+        self.errors.update(errors)
+
+    def skip(self, status: RowStatus, *reasons: str) -> None:
+        self.action, self.status = RowAction.SKIP, status
+        self.reasons.extend(reasons)
+
+
+@dataclass
+class ImportPreview:
+    kind: ImportKind
+    mode: ImportMode
+    match_key: MatchKey
+    mapping: dict[str, str]  # CSV column -> field
+    frame: pd.DataFrame
+    rows: list[RowOutcome]
+    options: dict[str, Any] = field(default_factory=dict)  # more arguments a commit repeats
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows in = create + update + skipped + bad: nothing is dropped silently."""
+        status = {s: sum(r.status is s for r in self.rows) for s in RowStatus}
+        action = {a: sum(r.action is a for r in self.rows) for a in RowAction}
+        counts = {"rows": len(self.rows), "create": action[RowAction.CREATE]}
+        counts["update"], counts["bad"] = action[RowAction.UPDATE], status[RowStatus.BAD]
+        counts["skipped"] = action[RowAction.SKIP] - status[RowStatus.BAD]
+        counts |= {s.value: status[s] for s in RowStatus if s not in (RowStatus.OK, RowStatus.BAD)}
+        if self.kind is ImportKind.ORDERS:
+            counts["orders"] = len({r.group for r in self.rows if r.action is RowAction.CREATE})
+        return counts
+
+    @property
+    def valid(self) -> int:
+        return sum(r.action is not RowAction.SKIP for r in self.rows)
+
+    def plan(self) -> list[tuple[Any, ...]]:
+        """What a commit would do; a commit refuses when its fresh plan differs."""
+        return [(r.row, r.action, r.status, r.target_id, r.target_version) for r in self.rows]
+
+    def report(self) -> pd.DataFrame:
+        """Every row: action, status, errors and reasons, by the file's column names."""
+        return report_frame(row_records(self.rows, self.mapping))
+
+    def problems(self, *statuses: RowStatus) -> pd.DataFrame:
+        report = self.report()
+        return report[report["status"].isin([s.value for s in statuses])]
+
+
+REPORT_COLUMNS = ["row", "order", "action", "status", "errors", "reasons", "record_id"]
+
+
+def report_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(records, columns=REPORT_COLUMNS)
+    frame["record_id"] = frame["record_id"].astype("Int64")
+    return frame
+
+
+def row_records(rows: Iterable[RowOutcome], mapping: Mapping[str, str]) -> list[dict[str, Any]]:
+    column_of = {f: c for c, f in mapping.items()}
+    return [
+        {
+            "row": r.row,
+            "order": r.group,
+            "action": r.action.value,
+            "status": r.status.value,
+            "errors": "; ".join(f"{column_of.get(f, f)}: {m}" for f, m in r.errors.items()),
+            "reasons": "; ".join(r.reasons),
+            "record_id": r.record_id,
+        }
+        for r in rows
+    ]
+
+
+# ---- reading the file and proposing a mapping -------------------------------------------------
+
+
+def read_csv(source: bytes | str | Path) -> pd.DataFrame:
+    """A file (path or bytes) or its text; every cell as text (0812... keeps its 0), blank
+    lines kept so row numbers stay true. UTF-8 (Excel's BOM or not), else Windows-1252;
+    comma, semicolon or tab separated."""
+    raw = Path(source).read_bytes() if isinstance(source, Path) else source
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raw = raw.decode("cp1252", errors="replace")
+    header = raw.split("\n", 1)[0]
+    sep = max([",", ";", "\t"], key=header.count)
+    frame = pd.read_csv(
+        io.StringIO(raw), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False
+    )
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def normalise_header(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def suggest_mapping(
+    columns: Iterable[str], synonyms: Mapping[str, tuple[str, ...]]
+) -> dict[str, str]:
+    """CSV column -> field by header similarity ("E-mail", "No HP", "Nama" included).
+
+    A field's own name first, then exact synonyms, close spellings, a synonym inside the
+    header; each field is proposed for one column at most. Unmatched columns are left out.
+    """
+    names = {normalise_header(s): f for f, words in synonyms.items() for s in (f, *words)}
+    own = {normalise_header(f): f for f in synonyms}
+    columns = list(columns)
+    mapping: dict[str, str] = {}
+
+    def propose(column: str, found: str | None) -> None:
+        if found and found not in mapping.values() and column not in mapping:
+            mapping[column] = found
+
+    for lookup in (own, names):
+        for column in columns:
+            propose(column, lookup.get(normalise_header(column)))
+    for column in columns:
+        close = difflib.get_close_matches(normalise_header(column), names, n=1, cutoff=0.8)
+        propose(column, names[close[0]] if close else None)
+    for column in columns:
+        key = normalise_header(column)
+        inside = [n for n in names if len(n) >= 4 and n in key]
+        propose(column, names[max(inside, key=len)] if inside else None)
+    return mapping
+
+
+def check_mapping(
+    frame: pd.DataFrame, mapping: Mapping[str, str], fields: Iterable[str], required: set[str]
+) -> None:
+    """Refuse a mapping that names unknown columns or fields, or misses a required field."""
+    known, problems = set(fields), []
+    problems += [f"no column “{c}” in the file" for c in mapping if c not in frame.columns]
+    problems += [f"“{f}” is not a field you can import" for f in mapping.values() if f not in known]
+    twice = sorted({f for f in mapping.values() if list(mapping.values()).count(f) > 1})
+    problems += [f"two columns are mapped to “{f}”" for f in twice]
+    problems += [f"map a column to “{f}”" for f in sorted(required - set(mapping.values()))]
+    if problems:
+        raise CRMError("Check the column mapping: " + "; ".join(problems) + ".")
+
+
+def mapped_records(frame: pd.DataFrame, mapping: Mapping[str, str]) -> list[dict[str, str]]:
+    """Each row as field -> stripped text, blank cells left out; the apostrophe a safe export
+    puts before "+62..." (so a spreadsheet does not run it as a formula) is taken off again."""
+    picked = frame[list(mapping)].rename(columns=dict(mapping))
+    return [
+        {k: _unquoted(v.strip()) for k, v in rec.items() if isinstance(v, str) and v.strip()}
+        for rec in picked.to_dict("records")
+    ]
+
+
+def _unquoted(text: str) -> str:
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+
+
+def parse_choice(text: str, synonyms: Mapping[str, str] | None = None) -> str:
+    """An enum value however cased, or its Indonesian/other name ("toko" -> "store")."""
+    low = " ".join(text.strip().lower().replace("_", " ").split())
+    return (synonyms or {}).get(low, low)
+
+
+def chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
+    """IN lists short enough for every engine's parameter limit."""
+    items = list(values)
+    for low in range(0, len(items), size):
+        yield items[low : low + size]
+
+
+# ---- batches: record, list, report, revert ---------------------------------------------------
+
+
+def require_manager(actor: Actor, what: str) -> None:
+    if actor.role not in (Role.ADMIN, Role.MANAGER):
+        raise PermissionDenied(f"Your role ({actor.role.value}) cannot {what}.")
+
+
+def new_batch(session: Session, actor: Actor, preview: ImportPreview, filename: str) -> ImportBatch:
+    """The batch row first, so that the records an import creates can point at it."""
+    batch = ImportBatch(kind=preview.kind.value, filename=filename[:200], actor_id=actor.id)
+    batch.report = {}
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def finish_batch(
+    session: Session, actor: Actor, batch: ImportBatch, preview: ImportPreview, undo: dict
+) -> ImportBatch:
+    """Store the full report and what revert needs; audit the import itself."""
+    counts = preview.counts
+    batch.report = {
+        "mode": preview.mode.value,
+        "match_key": preview.match_key.value,
+        "mapping": preview.mapping,
+        "counts": counts,
+        "rows": row_records(preview.rows, preview.mapping),
+        **undo,
+    }
+    summary = {k: (None, counts[k]) for k in ("rows", "create", "update", "bad", "skipped")}
+    audit.record(session, actor.id, "import", batch.id, AuditAction.CREATE, summary)
+    session.flush()
+    return batch
+
+
+def progress_every(total: int, progress: Progress | None) -> Callable[[int], None]:
+    """A tick(done) that reports progress about a hundred times over `total` steps."""
+    step = max(1, total // 100)
+
+    def tick(done: int) -> None:
+        if progress is not None and (done % step == 0 or done == total):
+            progress(done / total)
+
+    return tick
+
+
+def list_imports(session: Session, actor: Actor, limit: int = 50) -> pd.DataFrame:
+    """The newest imports first: who, when, what file, the counts, whether reverted."""
+    require_manager(actor, "see imports")
+    stmt = (
+        select(
+            ImportBatch.id, ImportBatch.kind, ImportBatch.filename, ImportBatch.at,
+            User.name.label("by"), ImportBatch.report["counts"].label("counts"),
+            ImportBatch.reverted_at,
+        )
+        .outerjoin(User, User.id == ImportBatch.actor_id)
+        .order_by(ImportBatch.at.desc(), ImportBatch.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    rows = [row._asdict() for row in session.execute(stmt)]
+    for row in rows:
+        counts = row.pop("counts") or {}
+        row.update({k: counts.get(k, 0) for k in ("rows", "create", "update", "bad", "skipped")})
+    columns = ["id", "kind", "filename", "at", "by", "reverted_at"]
+    return pd.DataFrame(rows, columns=[*columns, "rows", "create", "update", "bad", "skipped"])
+
+
+def batch_report(session: Session, actor: Actor, batch_id: int) -> pd.DataFrame:
+    """The report of a past import, row by row, as it was when committed."""
+    require_manager(actor, "see imports")
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"No import #{batch_id}.")
+    return report_frame(batch.report.get("rows", []))
+
+
+def revert_import(session: Session, actor: Actor, batch_id: int) -> ImportBatch:
+    """Undo an import whole: created customers soft-deleted, updated ones restored, created
+    orders deleted. Anything changed since the import refuses the revert (nothing is undone)."""
+    require_manager(actor, "revert imports")
+    batch = session.get(ImportBatch, batch_id, populate_existing=True)
+    if batch is None:
+        raise NotFound(f"No import #{batch_id}.")
+    if batch.reverted_at is not None:
+        raise CRMError(f"Import #{batch_id} was already reverted ({batch.reverted_at:%Y-%m-%d}).")
+    report = batch.report
+    if batch.kind == ImportKind.ORDERS:
+        versions = {int(i): int(v) for i, v in report.get("created", [])}
+        try:
+            orders.delete_imported(session, actor, versions)
+        except ConflictError as exc:
+            raise RevertRefused(f"{exc.entity.capitalize()} changed since the import; "
+                                "nothing was reverted.") from None  # fmt: skip
+    else:
+        with session.no_autoflush:  # each write flushes itself
+            _revert_customers(session, actor, report)
+    batch.reverted_at = utcnow()
+    audit.record(
+        session, actor.id, "import", batch.id, AuditAction.DELETE,
+        {"reverted_at": (None, batch.reverted_at)},
+    )  # fmt: skip
+    session.flush()
+    return batch
+
+
+def _revert_customers(session: Session, actor: Actor, report: Mapping[str, Any]) -> None:
+    customer_id = 0
+    try:
+        for customer_id, version in report.get("created", []):
+            try:
+                customers.delete_customer(session, actor, customer_id, version)
+            except NotFound:
+                continue  # deleted since: already what the revert wants
+        for item in report.get("updated", []):
+            customer_id = item["id"]
+            customers.update_customer(session, actor, customer_id, item["version"], item["before"])
+    except ConflictError as exc:
+        who = exc.changed_by or "someone"
+        when = f" at {exc.changed_at:%Y-%m-%d %H:%M} UTC" if exc.changed_at else ""
+        raise RevertRefused(
+            f"Customer #{customer_id} was changed by {who}{when} after the import; "
+            "nothing was reverted."
+        ) from None
+    except NotFound:
+        raise RevertRefused(
+            f"Customer #{customer_id} was deleted after the import; nothing was reverted."
+        ) from None

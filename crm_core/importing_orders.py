@@ -1,0 +1,372 @@
+"""Order import: lines grouped into orders by their external ref, planned, committed, reverted.
+
+Rows that share an external ref are the lines of one order (taken from its first line: customer,
+time, channel, status, discount); a row without a ref is an order of one line. An order whose
+ref is already stored is a duplicate; without a ref, an order of the same customer at the same
+time is. One bad line keeps its whole order out, and every line says why. Orders are only ever
+created (mode create only); a line without a unit price sells at the product's price.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm_core import orders
+from crm_core.errors import CRMError, PermissionDenied, ValidationError
+from crm_core.importing import (
+    FIRST_LINE,
+    ImportKind,
+    ImportMode,
+    ImportPreview,
+    MatchKey,
+    Progress,
+    RowAction,
+    RowOutcome,
+    RowStatus,
+    StalePreview,
+    check_mapping,
+    chunks,
+    finish_batch,
+    mapped_records,
+    new_batch,
+    parse_choice,
+    progress_every,
+)
+from crm_core.importing_customers import Known, lookup, row_keys
+from crm_core.models import ImportBatch, Order, Product
+from crm_core.permissions import Action, Actor, allowed
+from crm_core.schemas import validate
+
+DEFAULT_TIMEZONE = "Asia/Jakarta"  # a time without an offset in the file is the team's local time
+CUSTOMER_FIELD = {
+    MatchKey.EMAIL: "customer_email",
+    MatchKey.PHONE: "customer_phone",
+    MatchKey.EXTERNAL_ID: "customer_external_id",
+}
+HEADER_FIELDS = ("ordered_at", "channel", "status", "discount", "external_ref")
+ORDER_FIELDS: dict[str, tuple[str, ...]] = {
+    "external_ref": ("orderid", "ordernumber", "noorder", "nopesanan", "nomorpesanan", "invoice",
+                     "noinvoice", "nofaktur", "faktur", "reference", "orderref", "idpesanan",
+                     "notransaksi", "transactionid", "ref"),
+    "customer_email": ("email", "emailpelanggan", "customeremail", "emailaddress", "surel"),
+    "customer_phone": ("phone", "telepon", "telp", "nohp", "hp", "nomorhp", "whatsapp", "wa",
+                       "customerphone", "notelp"),
+    "customer_external_id": ("customerid", "idpelanggan", "kodepelanggan", "customercode",
+                             "customerexternalid"),
+    "ordered_at": ("orderedat", "orderdate", "date", "tanggal", "tanggalpesanan", "tglpesanan",
+                   "tgl", "waktu", "tanggaltransaksi", "datetime", "time"),
+    "sku": ("kodeproduk", "productcode", "kodebarang", "itemcode", "productsku"),
+    "quantity": ("qty", "jumlah", "kuantitas", "jml", "pcs"),
+    "unit_price": ("price", "harga", "hargasatuan", "hargaunit"),
+    "discount": ("diskon", "potongan", "disc"),
+    "channel": ("saluran", "kanal", "saleschannel"),
+    "status": ("statuspesanan", "orderstatus"),
+}  # fmt: skip
+_CHANNELS = {"toko": "store", "offline": "store", "gerai": "store", "outlet": "store",
+             "web": "online", "website": "online", "situs": "online", "tokopedia": "marketplace",
+             "shopee": "marketplace", "lazada": "marketplace", "bukalapak": "marketplace",
+             "blibli": "marketplace", "tiktok shop": "marketplace", "sales": "sales rep",
+             "salesrep": "sales rep"}  # fmt: skip
+_STATUSES = {"selesai": "completed", "lunas": "completed", "complete": "completed",
+             "done": "completed", "batal": "cancelled", "dibatalkan": "cancelled",
+             "canceled": "cancelled", "retur": "returned", "dikembalikan": "returned",
+             "menunggu": "pending", "diproses": "pending"}  # fmt: skip
+_TIME_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%d-%m-%Y %H:%M",
+                 "%d-%m-%Y", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%d/%m/%Y %H.%M")  # fmt: skip
+
+
+class OrderRowIn(orders.OrderHeaderFields, orders.OrderLineFields):
+    """One CSV line: its order's fields and its own (the forms' rules, field by field)."""
+
+
+def parse_time(text: str, zone: str = DEFAULT_TIMEZONE) -> datetime | str:
+    """ISO (with or without offset) or day-first; a time without offset is local to `zone`."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        for fmt in _TIME_FORMATS:
+            try:
+                parsed = datetime.strptime(text.strip(), fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            return text
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone))
+
+
+def parse_amount(text: str) -> Decimal | str:
+    """Rp 1.250.000 / 1,250,000.50 / 1250000,5 -> Decimal; the text itself if not a number.
+
+    A lone separator followed by exactly three digits groups thousands (Rupiah has no cents).
+    """
+    cleaned = re.sub(r"(?i)^\s*(rp|idr)\.?\s*", "", text).replace(" ", "")
+    if "," in cleaned and "." in cleaned:
+        decimal_sep = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        thousands = "." if decimal_sep == "," else ","
+        cleaned = cleaned.replace(thousands, "").replace(decimal_sep, ".")
+    elif re.fullmatch(r"-?\d{1,3}([.,]\d{3})+", cleaned):
+        cleaned = re.sub(r"[.,]", "", cleaned)
+    else:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:
+        return text
+
+
+def coerce(raw: Mapping[str, str], zone: str) -> dict[str, Any]:
+    values: dict[str, Any] = dict(raw)
+    if "ordered_at" in raw:
+        values["ordered_at"] = parse_time(raw["ordered_at"], zone)
+    for field in ("unit_price", "discount", "quantity"):
+        if field in raw:
+            values[field] = parse_amount(raw[field])
+    quantity = values.get("quantity")
+    if isinstance(quantity, Decimal) and quantity == quantity.to_integral_value():
+        values["quantity"] = int(quantity)
+    if "channel" in raw:
+        values["channel"] = parse_choice(raw["channel"], _CHANNELS)
+    if "status" in raw:
+        values["status"] = parse_choice(raw["status"], _STATUSES)
+    return values
+
+
+def _own_ref(ref: str | None) -> bool:
+    """A ref the order's source gave it (not none, not one our export made up)."""
+    return bool(ref) and not str(ref).startswith(orders.EXPORT_REF_PREFIX)
+
+
+def _group_key(line: int, values: Mapping[str, Any]) -> str:
+    return str(values["external_ref"]) if values.get("external_ref") else f"line {line}"
+
+
+def preview_orders(
+    session: Session,
+    actor: Actor,
+    frame: pd.DataFrame,
+    mapping: Mapping[str, str],
+    mode: ImportMode | str = ImportMode.CREATE_ONLY,
+    match_key: MatchKey | str = MatchKey.EMAIL,
+    zone: str = DEFAULT_TIMEZONE,
+) -> ImportPreview:
+    """What importing these order lines would do, line by line; nothing is written."""
+    mode, match_key = ImportMode(mode), MatchKey(match_key)
+    if mode is not ImportMode.CREATE_ONLY:
+        raise CRMError("Orders are imported as new orders only: choose “create only”.")
+    if not allowed(actor, "order", Action.CREATE):
+        raise PermissionDenied(f"Your role ({actor.role.value}) cannot create orders.")
+    required = {CUSTOMER_FIELD[match_key], "ordered_at", "sku", "quantity", "channel"}
+    check_mapping(frame, mapping, ORDER_FIELDS, required)
+    parsed = [coerce(raw, zone) for raw in mapped_records(frame, mapping)]
+    planner = _OrderPlanner(session, match_key, parsed)
+    rows = planner.plan_all()
+    options = {"zone": zone}
+    return ImportPreview(ImportKind.ORDERS, mode, match_key, dict(mapping), frame, rows, options)
+
+
+class _OrderPlanner:
+    """Looks up customers, products and stored refs in bulk, then plans order by order."""
+
+    def __init__(self, session: Session, key: MatchKey, parsed: list[dict[str, Any]]) -> None:
+        self.session, self.key, self.parsed = session, key, parsed
+        field = CUSTOMER_FIELD[key]
+        self.customer_keys = [self._customer_key(v.get(field)) for v in parsed]
+        self.customers = lookup(session, key, {k for k in self.customer_keys if k})
+        skus = {str(v["sku"]) for v in parsed if v.get("sku")}
+        self.products = self._products(skus)
+        refs = {str(v["external_ref"]) for v in parsed if v.get("external_ref")}
+        self.stored_refs = self._stored_refs(refs)
+        self.seen: dict[tuple[Any, ...], int] = {}
+
+    def _customer_key(self, value: Any) -> str | None:
+        if not value:
+            return None
+        return row_keys({self.key.value: value}).get(self.key)
+
+    def _products(self, skus: set[str]) -> dict[str, tuple[int, Decimal]]:
+        found: dict[str, tuple[int, Decimal]] = {}
+        for chunk in chunks(sorted(skus)):
+            stmt = select(Product.sku, Product.id, Product.price).where(
+                Product.sku.in_(chunk), Product.deleted_at.is_(None)
+            )
+            found.update({sku: (pid, price) for sku, pid, price in self.session.execute(stmt)})
+        return found
+
+    def _stored_refs(self, refs: set[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in chunks(sorted(refs)):
+            stmt = select(Order.external_ref, Order.id).where(Order.external_ref.in_(chunk))
+            found.update({ref: order_id for ref, order_id in self.session.execute(stmt)})
+        return found
+
+    def plan_all(self) -> list[RowOutcome]:
+        rows = [RowOutcome(i + FIRST_LINE, values={}) for i in range(len(self.parsed))]
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, values in enumerate(self.parsed):
+            if not values:
+                rows[i].skip(RowStatus.EMPTY, "nothing in the mapped columns")
+            else:
+                rows[i].group = _group_key(rows[i].row, values)
+                groups[rows[i].group].append(i)
+        for members in groups.values():
+            self._plan_order([rows[i] for i in members], members)
+        self._same_time_duplicates([r for r in rows if r.action is RowAction.CREATE])
+        return rows
+
+    def _plan_order(self, rows: list[RowOutcome], members: list[int]) -> None:
+        first = (rows[0].row, self.parsed[members[0]], self.customer_keys[members[0]])
+        header: dict[str, Any] = {}
+        for row, i in zip(rows, members, strict=True):
+            header = self._plan_line(row, self.parsed[i], first, self.customer_keys[i]) or header
+        total = sum(
+            (r.values["line"]["quantity"] * r.values["line"]["unit_price"] for r in rows
+             if r.status is RowStatus.OK), Decimal("0"),
+        )  # fmt: skip
+        problem = orders.discount_problem(header["discount"], total) if header else None
+        if problem and rows[0].status is RowStatus.OK:
+            rows[0].reject({"discount": problem})
+        bad = [r.row for r in rows if r.status is RowStatus.BAD]
+        ref = first[1].get("external_ref")
+        for row in rows:
+            if bad and row.status is RowStatus.OK:
+                listed = ", ".join(str(b) for b in bad)
+                row.skip(RowStatus.BAD, f"another line of this order is bad (row {listed})")
+            elif ref and str(ref) in self.stored_refs and row.status is RowStatus.OK:
+                existing = self.stored_refs[str(ref)]
+                row.skip(RowStatus.DUPLICATE, f"order {ref} already exists (order #{existing})")
+            elif row.status is RowStatus.OK:
+                row.values["header"] = header
+
+    def _plan_line(
+        self, row: RowOutcome, values: dict[str, Any], first_line: tuple[int, Any, Any],
+        key: str | None,
+    ) -> dict[str, Any] | None:  # fmt: skip
+        """Validate one line over its order's first line; the order's header when valid."""
+        line_no, first, first_key = first_line
+        own = {f: v for f, v in values.items() if f in HEADER_FIELDS}
+        merged = {**{f: first[f] for f in HEADER_FIELDS if f in first}, **own}
+        line = {f: values[f] for f in ("quantity", "unit_price") if f in values}
+        errors: dict[str, str] = {}
+        try:
+            model = validate(OrderRowIn, {**merged, **line})
+        except ValidationError as exc:
+            errors.update(exc.field_errors)
+            model = None
+        differs = [f for f in own if f in first and own[f] != first[f]]
+        errors.update({f: f"differs from row {line_no} of the same order" for f in differs})
+        if key is None and CUSTOMER_FIELD[self.key] not in values:
+            key = first_key  # a later line may leave the customer to the first
+        elif key != first_key and first_key is not None:
+            errors[CUSTOMER_FIELD[self.key]] = f"differs from row {line_no} of the same order"
+        customer = self._customer(values, key, errors)
+        product = self.products.get(str(values.get("sku", "")))
+        if values.get("sku") and product is None:
+            errors["sku"] = f"no product with SKU “{values['sku']}”"
+        elif not values.get("sku"):
+            errors["sku"] = "is required"
+        if errors or model is None or customer is None or product is None:
+            row.reject(errors)
+            return None
+        price = model.unit_price if model.unit_price is not None else product[1]
+        row.target_id = customer.id
+        row.values["line"] = {"product_id": product[0], "quantity": model.quantity,
+                              "unit_price": price}  # fmt: skip
+        header = model.model_dump(include=set(HEADER_FIELDS))
+        return {**header, "customer_id": customer.id}
+
+    def _customer(
+        self, values: Mapping[str, Any], key: str | None, errors: dict[str, str]
+    ) -> Known | None:
+        field = CUSTOMER_FIELD[self.key]
+        hits = self.customers.get(key, []) if key else []
+        live = [h for h in hits if not h.deleted]
+        if key is None:
+            errors.setdefault(field, "is not valid" if values.get(field) else "is required")
+        elif len(live) == 1:
+            return live[0]
+        elif len(live) > 1:
+            errors[field] = f"several customers have this {self.key.label}: " + ", ".join(
+                f"#{h.id}" for h in live
+            )
+        else:
+            what = f"only {hits[0].describe()}" if hits else "no customer"
+            errors[field] = f"{what} with {self.key.label} {key}"
+        return None
+
+    def _same_time_duplicates(self, rows: list[RowOutcome]) -> None:
+        """Orders without a ref of their own (none, or relasi-<id> from our export): the same
+        customer at the same time is likely the same order."""
+        no_ref = [r for r in rows if not _own_ref(r.values["header"].get("external_ref"))]
+        stamps = {(r.target_id, r.values["header"]["ordered_at"]) for r in no_ref}
+        stored: dict[tuple[Any, Any], int] = {}
+        for chunk in chunks(sorted(stamps, key=str)):
+            stmt = select(Order.customer_id, Order.ordered_at, Order.id).where(
+                Order.customer_id.in_({c for c, _ in chunk}),
+                Order.ordered_at.in_({t for _, t in chunk}),
+                Order.deleted_at.is_(None),
+            )
+            stored.update({(c, t): i for c, t, i in self.session.execute(stmt)})
+        for row in no_ref:
+            stamp = (row.target_id, row.values["header"]["ordered_at"])
+            line = row.values["line"]
+            same = (*stamp, line["product_id"], line["quantity"])
+            if stamp in stored:
+                row.skip(RowStatus.DUPLICATE,
+                         f"customer #{row.target_id} already has order #{stored[stamp]} "
+                         "at that time")  # fmt: skip
+            elif same in self.seen and not row.values["header"].get("external_ref"):
+                row.skip(RowStatus.DUPLICATE,
+                         f"same customer, time, SKU and quantity as row {self.seen[same]} "
+                         "of this file")  # fmt: skip
+            else:
+                self.seen[same] = row.row
+
+
+def commit_orders(
+    session: Session,
+    actor: Actor,
+    preview: ImportPreview,
+    filename: str,
+    progress: Progress | None = None,
+) -> ImportBatch:
+    """Create the preview's valid orders in the caller's transaction and record the batch."""
+    fresh = preview_orders(
+        session, actor, preview.frame, preview.mapping, preview.mode, preview.match_key,
+        **preview.options,
+    )  # fmt: skip
+    if fresh.plan() != preview.plan():
+        raise StalePreview("Orders or customers changed since the preview. Preview again.")
+    if fresh.valid == 0:
+        raise CRMError("Nothing to import: no row of the file is valid.")
+    batch = new_batch(session, actor, fresh, filename)
+    groups: dict[str, list[RowOutcome]] = defaultdict(list)
+    for row in fresh.rows:
+        if row.action is RowAction.CREATE and row.group is not None:
+            groups[row.group].append(row)
+    created: list[tuple[int, int]] = []
+    tick = progress_every(len(groups), progress)
+    with session.no_autoflush:  # each order flushes itself
+        for done, lines in enumerate(groups.values(), start=1):
+            data = {**lines[0].values["header"], "lines": [r.values["line"] for r in lines]}
+            order = orders.create_order(session, actor, data, import_batch_id=batch.id)
+            created.append((order.id, order.version))
+            for row in lines:
+                row.record_id = order.id
+            tick(done)
+    return finish_batch(session, actor, batch, fresh, {"created": created})
+
+
+def export_orders(session: Session, actor: Actor) -> pd.DataFrame:
+    """Every order line, in the columns this import reads back."""
+    return orders.order_lines(session, actor)

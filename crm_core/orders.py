@@ -1,0 +1,213 @@
+"""Orders: the write path (create with its lines; delete an import's orders) and line exports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from pydantic import Field, field_validator
+from sqlalchemy import String, cast, delete, func, select
+from sqlalchemy.orm import Session
+
+from crm_core import audit
+from crm_core.errors import ConflictError, ValidationError
+from crm_core.models import Customer, Order, OrderItem, Product, utcnow
+from crm_core.models.enums import AuditAction, OrderStatus, SalesChannel
+from crm_core.permissions import Action, Actor, require
+from crm_core.schemas import _Input, validate
+
+# An order "in the future" by more than this is a typo (a year, a day-month swap), not clock skew.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+class OrderHeaderFields(_Input):
+    """What an order holds besides its customer and lines (shared with the CSV import)."""
+
+    ordered_at: datetime
+    channel: SalesChannel
+    status: OrderStatus = OrderStatus.COMPLETED
+    discount: Decimal = Field(default=Decimal("0"), ge=0, max_digits=14, decimal_places=2)
+    external_ref: str | None = Field(default=None, max_length=64)
+
+    @field_validator("ordered_at")
+    @classmethod
+    def _utc_not_future(cls, value: datetime) -> datetime:
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)  # naive input is taken as UTC
+        if value > utcnow() + FUTURE_TOLERANCE:
+            raise ValueError("is in the future")
+        return value
+
+
+class OrderLineFields(_Input):
+    quantity: int = Field(gt=0)
+    unit_price: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+
+
+class OrderLineIn(OrderLineFields):
+    product_id: int
+
+
+class OrderIn(OrderHeaderFields):
+    customer_id: int
+    lines: list[OrderLineIn] = Field(min_length=1)
+
+
+def discount_problem(discount: Decimal, lines_total: Decimal) -> str | None:
+    """Why a discount cannot apply to lines worth `lines_total`, or None."""
+    if discount > lines_total:
+        return f"is more than the order's total ({lines_total:,.2f})"
+    return None
+
+
+def create_order(
+    session: Session,
+    actor: Actor,
+    data: Mapping[str, Any],
+    *,
+    import_batch_id: int | None = None,
+) -> Order:
+    """A new order with its lines; a line without a unit price sells at the product's price."""
+    order_in = validate(OrderIn, data)
+    require(actor, "order", Action.CREATE)
+    with session.no_autoflush:  # these reads need nothing pending; each order flushes once
+        products = _products(session, {line.product_id for line in order_in.lines})
+        _check_references(session, order_in, products)
+    items = [
+        OrderItem(
+            product_id=line.product_id,
+            quantity=line.quantity,
+            unit_price=products[line.product_id].price if line.unit_price is None
+            else line.unit_price,
+            unit_cost=products[line.product_id].unit_cost,
+        )
+        for line in order_in.lines
+    ]  # fmt: skip
+    total = sum((item.unit_price * item.quantity for item in items), Decimal("0"))
+    problem = discount_problem(order_in.discount, total)
+    if problem:
+        raise ValidationError({"discount": problem})
+    header = order_in.model_dump(exclude={"lines"})
+    order = Order(**header, import_batch_id=import_batch_id, updated_by_id=actor.id)
+    session.add(order)
+    session.flush()
+    for item in items:
+        item.order_id = order.id
+    session.add_all(items)  # flushed with the next write, or at commit
+    changes = {f: (None, v) for f, v in header.items() if v not in (None, "")}
+    changes["lines"] = (None, len(items))
+    changes["total"] = (None, total - order_in.discount)
+    if import_batch_id is not None:
+        changes["import_batch_id"] = (None, import_batch_id)
+    audit.record(session, actor.id, "order", order.id, AuditAction.CREATE, changes)
+    return order
+
+
+def _products(session: Session, ids: set[int]) -> dict[int, Any]:
+    stmt = select(Product.id, Product.price, Product.unit_cost).where(
+        Product.id.in_(ids), Product.deleted_at.is_(None)
+    )
+    return {row.id: row for row in session.execute(stmt)}
+
+
+def _check_references(session: Session, order_in: OrderIn, products: Mapping[int, Any]) -> None:
+    errors: dict[str, str] = {}
+    live = select(Customer.id).where(
+        Customer.id == order_in.customer_id, Customer.deleted_at.is_(None)
+    )
+    if session.scalar(live) is None:
+        errors["customer_id"] = f"no customer #{order_in.customer_id}"
+    unknown = sorted({line.product_id for line in order_in.lines} - set(products))
+    if unknown:
+        errors["lines"] = "no product " + ", ".join(f"#{p}" for p in unknown)
+    if errors:
+        raise ValidationError(errors)
+
+
+def delete_imported(session: Session, actor: Actor, versions: Mapping[int, int]) -> int:
+    """Delete (for good, lines included) the orders an import created, given id -> version.
+
+    An order changed since the import is a conflict and nothing is deleted. Deleting rather than
+    soft-deleting lets the corrected file be imported again: external refs stay unique.
+    """
+    require(actor, "order", Action.DELETE)
+    ids = list(versions)
+    found = {
+        row.id: row
+        for chunk in _chunks(ids)
+        for row in session.execute(
+            select(Order.id, Order.version, Order.external_ref, Order.customer_id,
+                   Order.updated_at).where(Order.id.in_(chunk))
+        )
+    }  # fmt: skip
+    for order_id, version in versions.items():
+        row = found.get(order_id)
+        if row is not None and row.version != version:
+            raise ConflictError(f"order #{order_id}", None, row.updated_at)
+    for chunk in _chunks(list(found)):
+        session.execute(delete(OrderItem).where(OrderItem.order_id.in_(chunk)))
+        session.execute(delete(Order).where(Order.id.in_(chunk)))
+    for row in found.values():
+        changes = {"external_ref": (row.external_ref, None), "customer_id": (row.customer_id, None)}
+        audit.record(session, actor.id, "order", row.id, AuditAction.DELETE, changes)
+    return len(found)
+
+
+def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+EXPORT_COLUMNS = [
+    "external_ref",
+    "customer_external_id",
+    "customer_email",
+    "customer_phone",
+    "ordered_at",
+    "sku",
+    "quantity",
+    "unit_price",
+    "discount",
+    "channel",
+    "status",
+]
+
+
+# An order without a ref of its own is exported as relasi-<id>, so that its lines stay one
+# order when the file is imported; the import treats such refs as possibly already stored.
+EXPORT_REF_PREFIX = "relasi-"
+
+
+def order_lines(session: Session, actor: Actor) -> pd.DataFrame:
+    """Every line of every order, in the columns the order import reads back (times in UTC)."""
+    require(actor, "order", Action.READ)
+    own_ref = func.coalesce(Order.external_ref, EXPORT_REF_PREFIX + cast(Order.id, String))
+    stmt = (
+        select(
+            own_ref,
+            Customer.external_id,
+            Customer.email,
+            Customer.phone,
+            Order.ordered_at,
+            Product.sku,
+            OrderItem.quantity,
+            OrderItem.unit_price,
+            Order.discount,
+            Order.channel,
+            Order.status,
+        )
+        .join(Order, Order.id == OrderItem.order_id)
+        .join(Customer, Customer.id == Order.customer_id)
+        .join(Product, Product.id == OrderItem.product_id)
+        .where(Order.deleted_at.is_(None))
+        .order_by(Order.ordered_at, Order.id, OrderItem.id)
+    )
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=EXPORT_COLUMNS)
+    frame["ordered_at"] = frame["ordered_at"].map(
+        lambda t: t.replace(tzinfo=UTC).isoformat() if t is not None else None
+    )
+    for column in ("channel", "status"):
+        frame[column] = frame[column].map(str)
+    return frame
