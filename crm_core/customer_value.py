@@ -20,6 +20,7 @@ from crm_core.analytics.clv import NotEnoughHistory, historical_clv, predicted_c
 from crm_core.analytics.profitability import CostToServe, margin_rate, profitability_with
 from crm_core.analytics.rfm import rfm_scores
 from crm_core.analytics.value_tiers import value_tiers
+from crm_core.frames import query_frame
 from crm_core.models import Customer, Interaction, Order, OrderItem, Ticket
 from crm_core.models.enums import OrderStatus
 from crm_core.money import compact_money
@@ -72,7 +73,7 @@ def order_amounts(session: Session, as_of: datetime) -> pd.DataFrame:
         .group_by(Order.id, Order.customer_id, Order.ordered_at, Order.discount)
     )
     columns = ["customer_id", "order_id", "ordered_at", "gross", "cogs", "discount"]
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    frame = query_frame(session, stmt, columns)
     for column in ("gross", "cogs", "discount"):
         frame[column] = frame[column].astype("float64")
     frame["ordered_at"] = pd.to_datetime(frame["ordered_at"])
