@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
@@ -23,7 +24,7 @@ from app_pages import (
 )
 from app_pages import users as users_page
 from crm_core.config import StartupRefused
-from crm_core.pages import pages_for
+from crm_core.pages import PAGES, pages_for
 from ui import auth, nav
 
 RENDERERS: dict[str, Callable[[], None]] = {
@@ -52,10 +53,14 @@ except StartupRefused as refusal:
     st.stop()
 
 if actor is None:
-    # Before sign-in the login page is the only page, whatever URL was asked for.
-    navigation = st.navigation(
-        [st.Page(login.render, title="Sign in", url_path="login", default=True)], position="hidden"
-    )
+    # Before sign-in every address shows the sign-in form and nothing else; a bookmark of a
+    # page keeps its address, so signing in lands on that page.
+    sign_in = [st.Page(login.render, title="Sign in", url_path="login", default=True)]
+    sign_in += [
+        st.Page(partial(login.render), title="Sign in", url_path=spec.key, visibility="hidden")
+        for spec in PAGES
+    ]
+    navigation = st.navigation(sign_in, position="hidden")
 else:
     sections = {
         section: [

@@ -1,19 +1,24 @@
-"""Customer 360: one customer's profile, and the form to edit it."""
+"""Customer 360: one customer's profile, value, timeline and open work, and the forms that
+change them; with no customer given, the form to create one (and, for managers, the deleted).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
-from crm_core import customers
+from crm_core import customers, duplicates
+from crm_core.customers import CustomerProfile
 from crm_core.errors import CRMError
 from crm_core.models.enums import Channel, Gender, Language, LeadSource, LifecycleStage
+from crm_core.money import compact_money
 from crm_core.permissions import Action, Actor, allowed
-from ui import forms, nav
+from ui import cache, customer_views, forms, nav
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_time
+from ui.format import local_time, money
 
 TEXT_FIELDS = {
     "name": "Name",
@@ -31,6 +36,8 @@ CHOICE_FIELDS: dict[str, tuple[str, list[str]]] = {
     "lifecycle_stage": ("Lifecycle stage", [s.value for s in LifecycleStage]),
     "source": ("Source", [s.value for s in LeadSource]),
 }
+CONSENTS = {"email": "email", "sms": "SMS/WhatsApp", "phone": "phone calls"}
+CREATED = "relasi_customer_created"  # the id just created, greeted once on its page
 
 
 def render() -> None:
@@ -38,25 +45,212 @@ def render() -> None:
     customer_id = _customer_id()
     if customer_id is None:
         st.title("Customer 360")
-        st.info("Open a customer from the Customers list.")
+        st.caption("Open a customer from the Customers list, or create one here.")
         nav.link("customers", "Go to Customers")
+        _new_customer(actor)
+        _recently_deleted(actor)
         return
     try:
         with read_scope() as session:
-            customer = customers.get_customer(session, actor, customer_id)
-            values = customers.form_values(customer)
+            profile = customers.customer_profile(
+                session, actor, customer_id, deleted=st.query_params.get("deleted") == "1"
+            )
+            values = customers.form_values(profile.customer)
     except CRMError as exc:
         st.error(str(exc))
         return
-    st.title(customer.name)
+    customer = profile.customer
+    _header(profile)
+    customer_views.manage_outcome(customer.id)
+    if st.session_state.get(CREATED) == customer.id:
+        st.success("Customer created.")
+        st.session_state.pop(CREATED)
+    if customer.deleted_at is not None:
+        customer_views.deleted_notice(actor, customer)
+        customer_views.timeline_feed(actor, customer.id)
+        return
+    _value_panel(customer.id)
+    feed, side = st.columns([3, 2], gap="large")
+    with feed:
+        customer_views.timeline_feed(actor, customer.id)
+    with side:
+        if allowed(actor, "interaction", Action.CREATE):
+            customer_views.log_interaction_form(actor, customer.id)
+        customer_views.follow_ups(actor, customer.id)
+        customer_views.open_work(actor, customer.id)
+    edit, account, manage = st.tabs(["Edit profile", "Account", "Delete or merge"])
+    with edit:
+        if allowed(actor, "customer", Action.UPDATE, customer):
+            _edit_form(actor, customer.id, customer.version, values)
+        else:
+            st.caption("Only the customer's owner, a manager or an admin edits this profile.")
+    with account:
+        customer_views.account_section(actor, customer, profile.account)
+    with manage:
+        customer_views.manage(actor, customer)
+
+
+def _header(profile: CustomerProfile) -> None:
+    c = profile.customer
+    st.title(c.name)
+    st.caption(f"Customer #{c.id} · last changed {local_time(c.updated_at)} · version {c.version}")
+    place = ", ".join(p for p in (c.address, c.city, c.region, c.country) if p)
+    born = c.birth_date and f"born {c.birth_date}"
+    consents = [label for k, label in CONSENTS.items() if getattr(c, f"consent_{k}")]
+    language = f" · speaks {c.preferred_language}" if c.preferred_language else ""
+    relation = [
+        f"Stage: **{c.lifecycle_stage}**",
+        f"Prefers: {c.preferred_channel or 'no channel given'}{language}",
+        f"Owner: {profile.owner or 'nobody'}" + (f" · came from {c.source}" if c.source else ""),
+        "Consents to: " + (", ".join(consents) or "nothing yet"),
+    ]
+    who, company, relationship = st.columns(3)
+    who.markdown(_lines("Contact", [c.email, c.phone, place, c.gender, born]))
+    company.markdown(_lines("Account", _account_lines(profile)))
+    relationship.markdown(_lines("Relationship", relation))
+
+
+def _lines(heading: str, lines: list[Any]) -> str:
+    return f"**{heading}**  \n" + "  \n".join(str(line) for line in lines if line)
+
+
+def _account_lines(profile: CustomerProfile) -> list[Any]:
+    a = profile.account
+    if a is None:
+        return ["A consumer (B2C): no account."]
+    size = f"{a.employees:,} employees" if a.employees is not None else None
+    revenue = f"revenue {money(a.annual_revenue)} a year" if a.annual_revenue is not None else None
+    place = ", ".join(p for p in (a.address, a.city, a.region, a.country) if p)
+    owner = f"Account owner: {profile.account_owner or 'nobody'}"
+    return [
+        a.name,
+        a.industry,
+        " · ".join(x for x in (size, revenue) if x),
+        place,
+        a.website,
+        owner,
+    ]
+
+
+def _value_panel(customer_id: int) -> None:
+    st.subheader("Value")
+    table = cache.customer_values()
     st.caption(
-        f"Customer #{customer.id} · last changed {local_time(customer.updated_at)} "
-        f"· version {customer.version}"
+        f"As of {local_time(table.as_of)}, over all customers; refreshed every "
+        "15 minutes, so a touchpoint logged just now counts at the next refresh."
     )
-    if allowed(actor, "customer", Action.UPDATE, customer):
-        _edit_form(actor, customer.id, customer.version, values)
-    else:
-        st.dataframe([values], hide_index=True)
+    if customer_id not in table.frame.index:
+        st.info("Not in today's value figures yet (new or just restored): back within 15 minutes.")
+        return
+    v, costs = table.frame.loc[customer_id], cache.value_settings()
+    last = v["last_order_at"]
+    days = (table.as_of.date() - last.date()).days if pd.notna(last) else None
+    ago = "never" if days is None else f"{days} days ago"
+    serving = (
+        f"discounts, {v['tickets']} tickets × {money(costs.cost_per_ticket)}, "
+        f"{v['interactions']} touchpoints × {money(costs.cost_per_interaction)}"
+    )
+    predicted = f"margin expected in the next {costs.clv_horizon_days} days (BG/NBD model)"
+    figures = [
+        ("Revenue", v["net_revenue"], f"sales less {money(v['discounts'])} discounts"),
+        ("Gross margin", v["gross_margin"], f"sales less goods at {money(v['cogs'])}"),
+        ("Cost to serve", v["cost_to_serve"], serving),
+        ("Profit", v["profit"], "gross margin less cost to serve"),
+        ("Average order", v["average_order_value"], "revenue ÷ orders"),
+        ("Orders", f"{v['orders']:,}", "completed orders, all time"),
+        ("Last purchase", local_time(last)[:10] if pd.notna(last) else "–", ago),
+        ("Historical CLV", v["historical_clv"], "gross margin earned to date"),
+        ("Predicted CLV", v["predicted_clv"], table.clv_note or predicted),
+        ("P(alive)", _percent(v["p_alive"]), "chance this customer still buys from us"),
+    ]
+    for row in (figures[:5], figures[5:]):
+        for column, (label, value, reason) in zip(st.columns(5), row, strict=True):
+            amount = isinstance(value, float)
+            column.metric(label, _short(value) if amount else value)
+            column.caption(f"{money(value)}: {reason}" if amount and pd.notna(value) else reason)
+    risk = f"{v['risk_band']} {_percent(v['churn_risk'])}".removesuffix(" –")
+    verdicts = [
+        ("Value tier", v["value_tier"], v["tier_reason"]),
+        ("RFM segment", _rfm(v), v["segment_reason"]),
+        ("Churn risk", risk, v["risk_reason"]),
+    ]
+    for column, (label, value, reason) in zip(st.columns(3), verdicts, strict=True):
+        column.markdown(f"{label}  \n**{value if isinstance(value, str) else '–'}**")
+        column.caption(reason if isinstance(reason, str) else "–")
+    offers = cache.next_best_offers(customer_id)
+    if not offers.empty:
+        st.markdown("**Next best offers**")
+        st.dataframe(offers[["name", "reason"]], hide_index=True, width="stretch")
+
+
+def _short(amount: float) -> str:
+    return "–" if pd.isna(amount) else compact_money(amount)
+
+
+def _percent(share: float) -> str:
+    return "–" if pd.isna(share) else f"{share:.0%}"
+
+
+def _rfm(v: pd.Series) -> str:
+    if pd.isna(v["r_score"]):
+        return "–"
+    return f"{v['rfm_segment']} · R{v['r_score']:.0f} F{v['f_score']:.0f} M{v['m_score']:.0f}"
+
+
+def _new_customer(actor: Actor) -> None:
+    """Create a customer; a likely duplicate (same email or phone) needs "Create anyway"."""
+    if not allowed(actor, "customer", Action.CREATE):
+        return
+    st.subheader("New customer")
+    form_key = "new-customer"
+    alike = st.session_state.get(f"{form_key}-alike") or []
+    forms.feedback(form_key)
+    if alike:
+        who = "; ".join(f"#{m.customer_id} {m.name} ({m.reason})" for m in alike)
+        st.warning(f"This looks like a customer we already have: {who}.")
+        for match in alike:
+            nav.link("customer", f"Open #{match.customer_id} {match.name}", id=match.customer_id)
+    with st.form(form_key):
+        data: dict[str, Any] = {}
+        for field in ("name", "email", "phone", "city"):
+            data[field] = st.text_input(TEXT_FIELDS[field], key=f"{form_key}-{field}")
+            forms.field_error(form_key, field)
+        label, options = CHOICE_FIELDS["preferred_channel"]
+        data["preferred_channel"] = st.selectbox(label, ["", *options], key=f"{form_key}-channel")
+        label, options = CHOICE_FIELDS["lifecycle_stage"]
+        data["lifecycle_stage"] = st.selectbox(label, options, index=1, key=f"{form_key}-stage")
+        anyway = bool(alike) and st.checkbox("Create anyway", key=f"{form_key}-anyway")
+        if st.form_submit_button("Create customer", type="primary"):
+            with read_scope() as session:
+                found = duplicates.likely_duplicates(session, data["email"], data["phone"])
+            if found and not (anyway and found == alike):  # the tick covers only who was shown
+                st.session_state[f"{form_key}-alike"] = found
+                st.session_state.pop(f"{form_key}-anyway", None)
+                forms.clear(form_key)
+                st.rerun()
+            st.session_state[f"{form_key}-alike"] = found  # none left, or the ones ticked for
+            created: dict[str, int] = {}
+            write = lambda s: created.update(id=customers.create_customer(s, actor, data).id)  # noqa: E731
+            if forms.submit(form_key, write, "Customer created."):
+                for key in [k for k in st.session_state if str(k).startswith(form_key)]:
+                    del st.session_state[key]
+                st.session_state[CREATED] = created["id"]
+                st.query_params["id"] = str(created["id"])
+            st.rerun()
+
+
+def _recently_deleted(actor: Actor) -> None:
+    if not allowed(actor, "customer", Action.RESTORE):
+        return
+    st.subheader("Recently deleted")
+    with read_scope() as session:
+        gone = customers.deleted_customers(session, actor, limit=20)
+    if gone.empty:
+        st.caption("No deleted customers.")
+    for row in gone.itertuples():
+        merged = f" · merged into #{row.merged_into_id:.0f}" if pd.notna(row.merged_into_id) else ""
+        label = f"#{row.id} {row.name} · deleted {local_time(row.deleted_at)}{merged}"
+        nav.link("customer", label, id=row.id, deleted=1)
 
 
 def _customer_id() -> int | None:

@@ -1,17 +1,22 @@
-"""Customers: the write path (create, edit, delete, restore) and single-record reads."""
+"""Customers: the write path (create, edit, delete, restore), single-record reads, and the
+lists a customer's page shows beside it (open tickets and leads, recently deleted customers).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+import pandas as pd
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased
 
 from crm_core import writepath
 from crm_core.errors import ValidationError
-from crm_core.models import Account, Customer, User
-from crm_core.permissions import Action, Actor, require
+from crm_core.models import Account, Customer, Lead, Ticket, User
+from crm_core.models.enums import LeadStage, TicketStatus
+from crm_core.permissions import Action, Actor, allowed, read_filter, require
 from crm_core.schemas import CustomerIn, validate
 
 EDITABLE_FIELDS = tuple(CustomerIn.model_fields)
@@ -74,3 +79,118 @@ def _validated(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
     values["email_normalized"] = values["email"]
     values["phone_normalized"] = values["phone"]
     return values
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    """What the 360's header shows: the customer, its account (if any) and their owners' names."""
+
+    customer: Customer
+    account: Account | None
+    owner: str | None
+    account_owner: str | None
+
+
+def customer_profile(
+    session: Session, actor: Actor, customer_id: int, *, deleted: bool = False
+) -> CustomerProfile:
+    """The customer (a deleted one only when asked, for who may restore it) and its account."""
+    if deleted and not allowed(actor, "customer", Action.RESTORE):
+        deleted = False
+    customer = get_customer(session, actor, customer_id, deleted=deleted)
+    account = None
+    if customer.account_id is not None:
+        account = session.get(Account, customer.account_id)
+        if account is not None and not allowed(actor, "account", Action.READ, account):
+            account = None
+    return CustomerProfile(
+        customer=customer,
+        account=account,
+        owner=_user_name(session, customer.owner_id),
+        account_owner=_user_name(session, account.owner_id if account else None),
+    )
+
+
+def _user_name(session: Session, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    return session.scalar(select(User.name).where(User.id == user_id))
+
+
+def open_tickets(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame:
+    """The customer's tickets still new, open or pending, oldest first, with their assignee."""
+    still_open = [s for s in TicketStatus if s.is_open]
+    stmt = (
+        select(
+            Ticket.id,
+            Ticket.subject,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.created_at,
+            User.name.label("assignee"),
+            Ticket.resolution_due,
+        )
+        .outerjoin(User, User.id == Ticket.assignee_id)
+        .where(
+            Ticket.customer_id == customer_id,
+            Ticket.status.in_(still_open),
+            Ticket.deleted_at.is_(None),
+            read_filter(actor, "ticket", Ticket.assignee_id),
+        )
+        .order_by(Ticket.created_at, Ticket.id)
+    )
+    columns = ["id", "subject", "status", "priority", "created_at", "assignee", "resolution_due"]
+    return _frame(session, stmt, columns)
+
+
+def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame:
+    """Open leads about the customer (linked to it or converted into it), newest first."""
+    owner = aliased(User)
+    stmt = (
+        select(
+            Lead.id,
+            Lead.name,
+            Lead.stage,
+            Lead.value,
+            Lead.expected_close,
+            owner.name.label("owner"),
+        )
+        .outerjoin(owner, owner.id == Lead.owner_id)
+        .where(
+            or_(Lead.customer_id == customer_id, Lead.converted_customer_id == customer_id),
+            Lead.stage.in_([s for s in LeadStage if s.is_open]),
+            Lead.deleted_at.is_(None),
+            read_filter(actor, "lead", Lead.owner_id),
+        )
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+    )
+    return _frame(session, stmt, ["id", "name", "stage", "value", "expected_close", "owner"])
+
+
+def deleted_customers(session: Session, actor: Actor, limit: int = 50) -> pd.DataFrame:
+    """Recently deleted customers, newest deletion first, for who may restore them."""
+    require(actor, "customer", Action.RESTORE)
+    stmt = (
+        select(
+            Customer.id,
+            Customer.name,
+            Customer.email,
+            Customer.phone,
+            Customer.deleted_at,
+            Customer.merged_into_id,
+            Customer.version,
+        )
+        .where(Customer.deleted_at.is_not(None))
+        .order_by(Customer.deleted_at.desc(), Customer.id.desc())
+        .limit(limit)
+    )
+    columns = ["id", "name", "email", "phone", "deleted_at", "merged_into_id", "version"]
+    return _frame(session, stmt, columns)
+
+
+def _frame(session: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    for column in ("status", "priority", "stage"):
+        if column in frame:
+            frame[column] = frame[column].map(str)
+    return frame

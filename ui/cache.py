@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import threading
+from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import Engine
 
 from crm_core import customer_value, offers, settings
 from crm_core.customer_value import ValueTable
-from ui.db import database_url, read_scope
+from crm_core.models import utcnow
+from db.session import session_scope
+from ui.db import database_url, get_engine, read_scope
+
+REFRESH = pd.Timedelta(minutes=15)
 
 
-def today() -> date:
-    """The business day the analytics are computed for (UTC)."""
-    return datetime.now().astimezone().date()
-
-
-def _as_of(day: date) -> datetime:
-    # Analytics look at everything before tomorrow 00:00 UTC, so today's orders count.
-    return datetime.combine(day, time()) + pd.Timedelta(days=1)
-
-
-@st.cache_data(ttl=900, max_entries=4, show_spinner="Computing customer value…")
-def _values(url: str, day: date, value_settings: settings.ValueSettings) -> ValueTable:
-    with read_scope() as session:
-        return customer_value.customer_values(session, _as_of(day), value_settings)
+def as_of() -> datetime:
+    """Now, floored to the refresh period: the moment the value figures describe (naive UTC)."""
+    return pd.Timestamp(utcnow()).floor(REFRESH).to_pydatetime()
 
 
 def value_settings() -> settings.ValueSettings:
@@ -33,25 +29,71 @@ def value_settings() -> settings.ValueSettings:
         return settings.value_settings(session)
 
 
-def customer_values(day: date | None = None) -> ValueTable:
-    """Every customer's value table (the same for every role: scope is applied by the lists)."""
-    return _values(database_url()[0], day or today(), value_settings())
+@dataclass
+class _Slot:
+    table: ValueTable
+    settings: settings.ValueSettings
+    refreshing: bool = False
+
+
+# One value table per database: at 100,000 customers it takes ~10 s to compute and ~50 MB to
+# hold, so viewers keep the previous table while the next one is computed in the background.
+_tables: dict[str, _Slot] = {}
+_lock = threading.Lock()
+
+
+def _compute(engine: Engine, moment: datetime, chosen: settings.ValueSettings) -> ValueTable:
+    with session_scope(engine, write=False) as session:
+        return customer_value.customer_values(session, moment, chosen)
+
+
+def _refresh(url: str, engine: Engine, moment: datetime, chosen: settings.ValueSettings) -> None:
+    try:
+        table = _compute(engine, moment, chosen)
+        with _lock:
+            _tables[url] = _Slot(table, chosen)
+    finally:
+        with _lock:
+            if url in _tables:
+                _tables[url].refreshing = False
+
+
+def customer_values() -> ValueTable:
+    """Every customer's value table, at most one refresh period old (lists apply role scope)."""
+    url, engine, moment, chosen = database_url()[0], get_engine(), as_of(), value_settings()
+    with _lock:
+        slot = _tables.get(url)
+        stale = slot is not None and slot.settings == chosen and slot.table.as_of < moment
+        if stale and not slot.refreshing:  # type: ignore[union-attr]
+            slot.refreshing = True  # type: ignore[union-attr]
+            threading.Thread(
+                target=_refresh, args=(url, engine, moment, chosen), daemon=True
+            ).start()
+    if slot is not None and slot.settings == chosen:
+        return slot.table
+    with st.spinner("Computing customer value for every customer…"):
+        table = _compute(engine, moment, chosen)
+    with _lock:
+        _tables[url] = _Slot(table, chosen)
+    return table
 
 
 @st.cache_data(ttl=3600, max_entries=2, show_spinner=False)
-def _rules(url: str, day: date) -> pd.DataFrame:
+def _rules(url: str, day: datetime) -> pd.DataFrame:
     with read_scope() as session:
-        return offers.purchase_rules(session, _as_of(day))
+        return offers.purchase_rules(session, day)
 
 
-def next_best_offers(customer_id: int, day: date | None = None) -> pd.DataFrame:
-    day = day or today()
+def next_best_offers(customer_id: int) -> pd.DataFrame:
+    # Co-purchase patterns move slowly: the rules are recomputed once a day.
+    day = pd.Timestamp(utcnow()).floor("D").to_pydatetime()
     rules = _rules(database_url()[0], day)
     with read_scope() as session:
-        return offers.offers_for(session, rules, customer_id, _as_of(day))
+        return offers.offers_for(session, rules, customer_id, as_of())
 
 
 def clear_customer_caches() -> None:
-    """After a write that changes orders, tickets or interactions."""
-    _values.clear()
+    """After a write that moves sales between customers (a merge): recompute on next view."""
+    with _lock:
+        _tables.clear()
     _rules.clear()

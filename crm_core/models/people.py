@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column
@@ -95,3 +95,27 @@ class Customer(Versioned, SoftDeletable, Base):
         Index("ix_customers_lifecycle_stage", "lifecycle_stage"),
         Index("ix_customers_region_city", "region", "city"),
     )
+
+
+def _trigram_index(name: str, column: object) -> Index:
+    """A PostgreSQL trigram index on lower(column): `lower(column) LIKE '%part%'` uses it.
+
+    Created by migration 0002 on PostgreSQL only (pg_trgm); SQLite scans instead, and Alembic
+    skips expression indexes it cannot reflect there, so the models still match both schemas.
+    """
+    label = f"{name}_expr"
+    return Index(
+        name,
+        func.lower(column).label(label),
+        postgresql_using="gin",
+        postgresql_ops={label: "gin_trgm_ops"},
+    )
+
+
+# The customers list's search by part of a word (crm_core.customer_list).
+SEARCH_INDEXES = (
+    _trigram_index("ix_customers_name_trgm", Customer.name),
+    _trigram_index("ix_customers_email_trgm", Customer.email_normalized),
+    _trigram_index("ix_customers_phone_trgm", Customer.phone_normalized),
+    _trigram_index("ix_accounts_name_trgm", Account.name),
+)

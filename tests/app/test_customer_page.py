@@ -70,3 +70,29 @@ def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_typin
     second.button(key=f"FormSubmitter:{reloaded}-Save").click().run()
     stored = saved(app_engine, customer_id)
     assert (stored.city, stored.phone, stored.version) == ("Surabaya", "+6281399990000", 3)
+
+
+def test_a_sales_user_reads_someone_elses_customer_but_may_still_log_a_touchpoint(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    customer_id = a_customer(app_engine, staff[Role.MANAGER])
+    at = page_as("customer", staff[Role.SALES], id=str(customer_id)).run()
+    assert at.title[0].value == "Budi Santoso"
+    assert not [t for t in at.text_input if str(t.key).startswith(f"customer-{customer_id}-v")]
+    assert "Only the customer's owner, a manager or an admin edits this profile." in [
+        c.value for c in at.caption
+    ]
+    assert at.text_input(key=f"interaction-{customer_id}-n0-subject").value == ""
+
+
+def test_a_deleted_customer_opens_only_for_who_may_restore_it(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    customer_id = a_customer(app_engine, staff[Role.SALES])
+    with session_scope(app_engine) as s:
+        customers.delete_customer(s, staff[Role.MANAGER], customer_id, 1)
+    as_sales = page_as("customer", staff[Role.SALES], id=str(customer_id), deleted="1").run()
+    assert [e.value for e in as_sales.error] == [f"Customer #{customer_id} was deleted."]
+    as_manager = page_as("customer", staff[Role.MANAGER], id=str(customer_id), deleted="1").run()
+    assert as_manager.warning[0].value.startswith("Deleted ")
+    assert as_manager.button(key=f"customer-{customer_id}-manage-v2-restore").label == "Restore"

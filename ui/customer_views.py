@@ -1,0 +1,401 @@
+"""Customer 360's parts: the timeline, open work, follow-ups and the forms that write through
+crm_core (log a touchpoint, schedule a follow-up, account, delete, restore, merge, create).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from crm_core import accounts, customers, duplicates, interactions, merging, tasks, timeline
+from crm_core.errors import CRMError
+from crm_core.models import Account, Customer, utcnow
+from crm_core.models.enums import Channel, Direction
+from crm_core.permissions import Action, Actor, allowed
+from ui import cache, forms, nav
+from ui.db import read_scope
+from ui.format import DEFAULT_TIMEZONE, local_time, money
+
+ZONE = ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def _local_now() -> datetime:
+    return datetime.now(ZONE).replace(tzinfo=None)
+
+
+def _utc(day: date, clock: time) -> datetime:
+    """A date and time typed in the team's zone, as the naive UTC the database stores."""
+    return datetime.combine(day, clock, ZONE).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def _after_write(*forms_to_unpin: str, values_changed: bool = False) -> None:
+    """Forget pinned forms; recompute the value table only when a write moved sales (a merge).
+
+    Recomputing it costs about 10 s at 100,000 customers for the next viewer, so a logged
+    touchpoint or an edit waits for the table's 15-minute refresh instead.
+    """
+    for form_key in forms_to_unpin:
+        forms.unpin(form_key)
+    if values_changed:
+        cache.clear_customer_caches()
+
+
+def _next(counter: str) -> None:
+    """A fresh, empty copy of a form after a successful save (its widget keys change)."""
+    st.session_state[counter] = st.session_state.get(counter, 0) + 1
+
+
+# Timeline
+
+
+def timeline_feed(actor: Actor, customer_id: int) -> None:
+    st.subheader("Timeline")
+    key = f"timeline-{customer_id}"
+    reset = lambda: st.session_state.update({f"{key}-page": 0})  # noqa: E731
+    left, right = st.columns(2)
+    kinds = left.multiselect(
+        "Show",
+        [k.value for k in timeline.TimelineKind],
+        key=f"{key}-kinds",
+        placeholder="Every kind",
+        on_change=reset,
+    )
+    channels = right.multiselect(
+        "Channels",
+        list(timeline.CHANNELS),
+        key=f"{key}-channels",
+        placeholder="Every channel",
+        on_change=reset,
+    )
+    page = st.session_state.get(f"{key}-page", 0)
+    with read_scope() as session:
+        found = timeline.timeline_page(
+            session, actor, customer_id, set(kinds) or None, set(channels) or None, page
+        )
+    if found.rows.empty:
+        st.info("No touchpoints match." if kinds or channels else "No touchpoints yet.")
+    else:
+        rows = found.rows.assign(when=found.rows["at"].map(local_time))
+        wide = {"title": "medium", "detail": "large"}
+        st.dataframe(
+            rows[["when", "kind", "channel", "title", "detail"]],
+            hide_index=True,
+            width="stretch",
+            height=min(38 + 35 * len(rows), 600),
+            column_config={c: st.column_config.TextColumn(width=w) for c, w in wide.items()},
+        )
+        first = page * timeline.PAGE_SIZE + 1
+        st.caption(f"Newest first · {first}–{first + len(rows) - 1} · times in {ZONE.key}")
+    newer, older, _ = st.columns([1, 1, 4])
+    if newer.button("Newer", key=f"{key}-newer", disabled=page == 0):
+        st.session_state[f"{key}-page"] = page - 1
+        st.rerun()
+    if older.button("Older", key=f"{key}-older", disabled=not found.has_older):
+        st.session_state[f"{key}-page"] = page + 1
+        st.rerun()
+
+
+# Open work: tickets, leads, follow-ups
+
+
+def open_work(actor: Actor, customer_id: int) -> None:
+    with read_scope() as session:
+        tickets = customers.open_tickets(session, actor, customer_id)
+        leads = customers.open_leads(session, actor, customer_id)
+    st.subheader(f"Open tickets ({len(tickets)})")
+    for row in tickets.itertuples():
+        label = f"#{row.id} {row.subject} · {row.status}, {row.priority}"
+        nav.link("tickets", label, id=row.id)
+        st.caption(f"Opened {local_time(row.created_at)} · {row.assignee or 'unassigned'}")
+    st.subheader(f"Open leads ({len(leads)})")
+    for row in leads.itertuples():
+        nav.link("leads", f"#{row.id} {row.name} · {row.stage}, {money(row.value)}", id=row.id)
+
+
+def follow_ups(actor: Actor, customer_id: int) -> None:
+    st.subheader("Follow-ups")
+    form_key = f"follow-ups-{customer_id}"
+    forms.feedback(form_key)
+    with read_scope() as session:
+        due = tasks.customer_follow_ups(session, actor, customer_id)
+        owners = tasks.assignable_owners(session, actor)
+    now = utcnow()
+    for row in due.itertuples():
+        text, done = st.columns([4, 1])
+        late = " · :red[overdue]" if row.due_at < now else ""
+        text.markdown(f"**{row.title}**  \n{local_time(row.due_at)} · {row.owner}{late}")
+        may_close = allowed(actor, "task", Action.UPDATE, row)  # its owner, or a manager
+        if may_close and done.button("Done", key=f"follow-up-{row.id}-v{row.version}-done"):
+            forms.submit(
+                form_key,
+                lambda s, r=row: tasks.complete_follow_up(s, actor, r.id, r.version),
+                "Marked done.",
+            )
+            st.rerun()
+    if allowed(actor, "task", Action.CREATE):
+        _schedule_form(actor, customer_id, owners)
+
+
+def _schedule_form(actor: Actor, customer_id: int, owners: Any) -> None:
+    form_key = f"follow-up-{customer_id}"
+    counter = f"{form_key}-forms"
+    prefix = f"{form_key}-n{st.session_state.get(counter, 0)}"
+    forms.feedback(form_key)
+    with st.form(prefix):
+        title = st.text_input("Follow-up", key=f"{prefix}-title", placeholder="Call about reorder")
+        forms.field_error(form_key, "title")
+        day_col, time_col = st.columns(2)
+        tomorrow = _local_now().date() + timedelta(days=1)
+        day = day_col.date_input("Due", value=tomorrow, key=f"{prefix}-day", format="YYYY-MM-DD")
+        clock = time_col.time_input("at", value=time(9, 0), key=f"{prefix}-time")
+        forms.field_error(form_key, "due_at")
+        names = dict(zip(owners["id"], owners["name"], strict=True))
+        owner = st.selectbox(
+            "Owner",
+            list(names),
+            format_func=names.get,
+            key=f"{prefix}-owner",
+            index=list(names).index(actor.id) if actor.id in names else 0,
+            disabled=len(names) < 2,
+        )
+        forms.field_error(form_key, "owner_id")
+        if st.form_submit_button("Schedule"):
+            data = {"customer_id": customer_id, "title": title, "owner_id": owner}
+            data["due_at"] = _utc(day, clock) if day and clock else None
+            if forms.submit(
+                form_key, lambda s: tasks.schedule_follow_up(s, actor, data), "Follow-up scheduled."
+            ):
+                _next(counter)
+            st.rerun()
+
+
+# Log a touchpoint
+
+
+def log_interaction_form(actor: Actor, customer_id: int) -> None:
+    st.subheader("Log a touchpoint")
+    form_key = f"interaction-{customer_id}"
+    counter = f"{form_key}-forms"
+    prefix = f"{form_key}-n{st.session_state.get(counter, 0)}"
+    forms.feedback(form_key)
+    with st.form(prefix):
+        left, right = st.columns(2)
+        channel = left.selectbox("Channel", [c.value for c in Channel], key=f"{prefix}-channel")
+        direction = right.selectbox(
+            "Direction", [d.value for d in Direction], index=1, key=f"{prefix}-direction"
+        )
+        subject = st.text_input("Subject", key=f"{prefix}-subject")
+        forms.field_error(form_key, "subject")
+        notes = st.text_area("Notes", key=f"{prefix}-notes", height=80)
+        day_col, time_col, minutes_col = st.columns(3)
+        day = day_col.date_input("Date", value=None, key=f"{prefix}-day", format="YYYY-MM-DD")
+        clock = time_col.time_input("Time", value=None, key=f"{prefix}-time")
+        minutes = minutes_col.number_input(
+            "Minutes", min_value=0, max_value=1440, value=None, key=f"{prefix}-minutes"
+        )
+        st.caption("Leave date and time empty for now.")
+        forms.field_error(form_key, "occurred_at")
+        if st.form_submit_button("Log it"):
+            data = {"channel": channel, "direction": direction, "subject": subject}
+            data |= {"notes": notes, "duration_minutes": minutes}
+            data["occurred_at"] = _occurred_at(day, clock)
+            if forms.submit(
+                form_key,
+                lambda s: interactions.log_interaction(s, actor, customer_id, data),
+                "Logged: it is on the timeline.",
+            ):
+                _next(counter)
+                _after_write()
+            st.rerun()
+
+
+def _occurred_at(day: date | None, clock: time | None) -> datetime | None:
+    """None (now) unless a date or time was typed; a date alone means noon that day."""
+    if day is None and clock is None:
+        return None
+    today = _local_now().date()
+    if clock is None:
+        return None if day == today else _utc(day, time(12, 0))  # type: ignore[arg-type]
+    return _utc(day or today, clock)
+
+
+# Account
+
+
+ACCOUNT_FIELDS = {
+    "name": "Company name",
+    "industry": "Industry",
+    "employees": "Employees",
+    "annual_revenue": "Annual revenue",
+    "address": "Address",
+    "city": "City",
+    "region": "Region / province",
+    "country": "Country",
+    "website": "Website",
+}
+
+
+def account_section(actor: Actor, customer: Customer, account: Account | None) -> None:
+    if account is not None:
+        forms.feedback(f"customer-{customer.id}-new-account")  # "Account saved." once created
+        if allowed(actor, "account", Action.UPDATE, account):
+            _account_form(actor, account)
+        else:
+            st.caption("Only the account's owner, a manager or an admin edits it.")
+        return
+    may_link = allowed(actor, "customer", Action.UPDATE, customer)
+    if not (may_link and allowed(actor, "account", Action.CREATE)):
+        st.caption("A consumer (B2C): no account.")
+        return
+    _link_account(actor, customer)
+    st.markdown("**…or create its account**")
+    _account_form(actor, None, customer)
+
+
+def _link_account(actor: Actor, customer: Customer) -> None:
+    form_key = f"customer-{customer.id}-link"
+    forms.feedback(form_key)
+    search = st.text_input("Find an account by name", key=f"{form_key}-search")
+    if not search.strip():
+        return
+    with read_scope() as session:
+        found = accounts.find_accounts(session, search)
+    if found.empty:
+        st.caption("No account has that in its name.")
+        return
+    names = {row.id: f"{row.name} ({row.city or 'no city'})" for row in found.itertuples()}
+    picked = st.selectbox("Account", list(names), format_func=names.get, key=f"{form_key}-pick")
+    if st.button("Link to this account", key=f"{form_key}-v{customer.version}-go"):
+        if forms.submit(
+            form_key,
+            lambda s: accounts.link_customer(s, actor, customer.id, customer.version, picked),
+            "Linked.",
+        ):
+            forms.unpin(f"customer-{customer.id}")
+        st.rerun()
+
+
+def _account_form(actor: Actor, account: Account | None, customer: Customer | None = None) -> None:
+    form_key = f"account-{account.id}" if account else f"customer-{customer.id}-new-account"  # type: ignore[union-attr]
+    current = accounts.form_values(account) if account else {}
+    read_version, values = forms.pinned(form_key, account.version if account else 0, current)
+    if forms.feedback(form_key) and st.button("Load the latest version", key=f"{form_key}-reload"):
+        forms.unpin(form_key)
+        forms.clear(form_key)
+        st.rerun()
+    prefix = f"{form_key}-v{read_version}"
+    with st.form(prefix):
+        data: dict[str, Any] = {}
+        for field, label in ACCOUNT_FIELDS.items():
+            shown = values.get(field)
+            data[field] = st.text_input(
+                label, value="" if shown is None else str(shown), key=f"{prefix}-{field}"
+            )
+            forms.field_error(form_key, field)
+        if st.form_submit_button("Save account" if account else "Create and link account"):
+            if account:
+                write = lambda s: accounts.update_account(s, actor, account.id, read_version, data)  # noqa: E731
+            else:
+                cid, version = customer.id, customer.version  # type: ignore[union-attr]
+                write = lambda s: accounts.create_account_for_customer(s, actor, cid, version, data)  # noqa: E731
+            if forms.submit(form_key, write, "Account saved."):
+                forms.unpin(form_key)
+                if customer is not None:
+                    forms.unpin(f"customer-{customer.id}")
+            st.rerun()
+
+
+# Delete, restore, merge
+
+
+def _manage_key(customer_id: int) -> str:
+    return f"customer-{customer_id}-manage"
+
+
+def manage_outcome(customer_id: int) -> None:
+    """The last delete, restore or merge's message, under the header where the change shows."""
+    forms.feedback(_manage_key(customer_id))
+
+
+def manage(actor: Actor, customer: Customer) -> None:
+    """Delete (with a tick to confirm) and merge a duplicate into this customer."""
+    form_key = _manage_key(customer.id)
+    if not allowed(actor, "customer", Action.DELETE, customer):
+        st.caption("Deleting and merging customers is for managers and admins.")
+        return
+    sure = st.checkbox(
+        "Yes, delete this customer (a manager can restore it)", key=f"{form_key}-sure"
+    )
+    if st.button(
+        "Delete customer", key=f"{form_key}-v{customer.version}-delete", disabled=not sure
+    ):
+        if forms.submit(
+            form_key,
+            lambda s: customers.delete_customer(s, actor, customer.id, customer.version),
+            "Deleted.",
+        ):
+            _after_write(f"customer-{customer.id}")
+            st.query_params["deleted"] = "1"
+        st.rerun()
+    if actor.role in merging.MERGERS:
+        _merge(actor, customer, form_key)
+
+
+def _merge(actor: Actor, keep: Customer, form_key: str) -> None:
+    st.markdown("**Merge a duplicate into this customer**")
+    with read_scope() as session:
+        alike = duplicates.likely_duplicates(session, keep.email, keep.phone, exclude_id=keep.id)
+    for match in alike:
+        st.caption(f"Likely duplicate: #{match.customer_id} {match.name} ({match.reason})")
+    other_id = st.number_input(
+        "Customer # to merge into this one",
+        min_value=1,
+        step=1,
+        value=None,
+        key=f"{form_key}-other",
+    )
+    if other_id is None:
+        return
+    try:
+        with read_scope() as session:
+            other = customers.get_customer(session, actor, int(other_id))
+    except CRMError as exc:  # no such customer, or deleted
+        st.warning(str(exc))
+        return
+    st.caption(
+        f"#{other.id} {other.name} · {other.email or 'no email'} · {other.phone or 'no phone'}: "
+        "its orders, tickets, touchpoints, follow-ups, leads and campaigns move here, "
+        "its details fill this customer's empty fields, and it is deleted."
+    )
+    versions = {keep.id: keep.version, other.id: other.version}
+    # The versions shown are in the key: if either changes, the click starts over on fresh data.
+    go = f"{form_key}-merge-{other.id}-v{other.version}-into-v{keep.version}"
+    if st.button(f"Merge #{other.id} into #{keep.id}", key=go, type="primary"):
+        if forms.submit(
+            form_key,
+            lambda s: merging.merge_customers(s, actor, keep.id, other.id, versions),
+            f"Merged #{other.id} into this customer.",
+        ):
+            _after_write(f"customer-{keep.id}", values_changed=True)
+        st.rerun()
+
+
+def deleted_notice(actor: Actor, customer: Customer) -> None:
+    """A deleted customer, seen by who may restore it: when, why (a merge) and Restore."""
+    form_key = _manage_key(customer.id)
+    gone = f"Deleted {local_time(customer.deleted_at)}."
+    st.warning(gone if customer.merged_into_id is None else f"{gone} Merged into:")
+    if customer.merged_into_id is not None:
+        nav.link("customer", f"Customer #{customer.merged_into_id}", id=customer.merged_into_id)
+    if st.button("Restore", key=f"{form_key}-v{customer.version}-restore", type="primary"):
+        if forms.submit(
+            form_key,
+            lambda s: customers.restore_customer(s, actor, customer.id, customer.version),
+            "Restored.",
+        ):
+            _after_write(f"customer-{customer.id}")
+            st.query_params.pop("deleted", None)
+        st.rerun()
