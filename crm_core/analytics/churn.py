@@ -12,6 +12,10 @@ Each signal is scaled to 0 (no warning) .. 1 (full warning):
 
 A signal that is unknown for a customer (no p_alive, no CSAT rating) is left out and the
 other weights are rescaled to sum to 1, so that missing data neither raises nor lowers risk.
+
+A customer the CLV model judges more likely gone than not (P(alive) below 0.5) has a risk of
+at least 1 - P(alive): a weighted sum alone would call a long-lapsed buyer with quiet service
+history "Medium", which no manager would believe.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ SIGNAL_COLUMNS: tuple[str, ...] = (
 CSAT_THRESHOLD = 3.5  # below this average rating (of 5) a customer is unhappy
 CSAT_FLOOR = 1.0
 SLA_BREACHES_FOR_FULL_SIGNAL = 3
+LAPSED_BELOW = 0.5  # P(alive) under this: the model thinks the customer has more likely left
 SIGNALS: tuple[str, ...] = (
     "inactive",
     "falling_orders",
@@ -132,13 +137,26 @@ def churn_risk(
     known_weight = known.mul(raw, axis="columns").sum(axis="columns")
     effective = known.mul(raw, axis="columns").div(known_weight.where(known_weight > 0), axis=0)
     contributions = scaled.fillna(0.0) * effective
-    risk = contributions.sum(axis="columns", min_count=1).where(known_weight > 0)
+    weighted = contributions.sum(axis="columns", min_count=1).where(known_weight > 0)
+    p_alive = signals["p_alive"].astype("float64")
+    floor = (1 - p_alive).where(p_alive < LAPSED_BELOW)
+    lapsed = floor > weighted.fillna(-1)
+    risk = weighted.where(~lapsed, floor)
 
     out = pd.DataFrame({"customer_id": signals["customer_id"].to_numpy()}, index=signals.index)
     out["risk"] = risk.astype("float64")
     out["risk_band"] = pd.Series(_bands(risk.to_numpy(), bands), index=signals.index, dtype="str")
-    out["risk_reason"] = pd.Series(
+    reasons = pd.Series(
         _reasons(signals, scaled, effective, contributions), index=signals.index, dtype="str"
+    )
+    out["risk_reason"] = reasons.where(
+        ~lapsed,
+        "Likely lapsed: risk is at least 1 − P(alive) = "
+        + floor.map("{:.2f}".format)
+        + " (weighted signals alone give "
+        + weighted.map("{:.2f}".format)
+        + "); "
+        + reasons,
     )
     for name in SIGNALS:
         out[f"signal_{name}"] = scaled[name]

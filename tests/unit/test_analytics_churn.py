@@ -85,12 +85,13 @@ def test_no_orders_in_the_previous_quarter_is_not_a_fall():
 
 
 def test_risk_bands_split_at_their_thresholds():
-    # only P(alive) warns: risk = 0.4 * (1 - p_alive)
+    # P(alive) 0.5 (no lapsed floor) gives 0.40 x 0.5 = 0.20 each
     frame = _signals(
-        (1, 0.30, 1, 1, 0, 0, 5.0, 0),  # 0.28 -> Low
-        (2, 0.25, 1, 1, 0, 0, 5.0, 0),  # 0.30 -> Medium
-        (3, 0.00, 0, 4, 0, 0, 5.0, 0),  # 0.40 + 0.25 = 0.65 -> High
+        (1, 0.50, 1, 1, 0, 0, 5.0, 0),  # 0.20 -> Low
+        (2, 0.50, 1, 1, 0, 0, 5.0, 3),  # + 3 SLA breaches 0.10 = 0.30 -> Medium
+        (3, 0.50, 0, 4, 1, 0, 5.0, 3),  # + orders 4 -> 0 0.25 + first ticket 0.10 = 0.65 -> High
     )
+    assert churn_risk(frame)["risk"].tolist() == pytest.approx([0.20, 0.30, 0.65])
     assert churn_risk(frame)["risk_band"].tolist() == ["Low", "Medium", "High"]
     assert churn_risk(frame, bands=RiskBands(medium_from=0.5, high_from=0.9))[
         "risk_band"
@@ -119,3 +120,22 @@ def test_churn_risk_leaves_the_signals_alone_and_keeps_their_order():
     out = churn_risk(frame)
     pd.testing.assert_frame_equal(frame, before)
     assert out["customer_id"].tolist() == [2, 1]
+
+
+def test_a_buyer_the_model_thinks_has_lapsed_is_high_risk_whatever_else_is_quiet():
+    # p_alive 0.10, no orders in either quarter, no tickets, no CSAT rating, no breaches:
+    # weighted signals give 0.90 x 0.40 / 0.85 = 0.42 (Medium); the floor 1 - 0.10 = 0.90
+    out = churn_risk(_signals((5, 0.10, 0, 0, 0, 0, math.nan, 0))).iloc[0]
+    assert out["risk"] == pytest.approx(0.90)
+    assert out["risk_band"] == RiskBand.HIGH
+    assert out["risk_reason"].startswith(
+        "Likely lapsed: risk is at least 1 − P(alive) = 0.90 (weighted signals alone give 0.42); "
+        "P(alive) 0.10"
+    )
+
+
+def test_the_lapsed_floor_does_not_apply_to_a_customer_more_likely_active():
+    out = churn_risk(_signals((6, 0.60, 1, 1, 0, 0, 4.0, 0))).iloc[0]
+    # weighted: inactive 0.40 x 0.40 = 0.16, nothing else warns; no floor at P(alive) 0.60
+    assert out["risk"] == pytest.approx(0.16)
+    assert not out["risk_reason"].startswith("Likely lapsed")
