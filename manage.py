@@ -26,9 +26,10 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from crm_core import importing, importing_customers, importing_orders, users
+from crm_core import importing, users
 from crm_core.errors import CRMError, ValidationError
 from crm_core.exporting import safe_csv
+from crm_core.importers import IMPORTERS
 from crm_core.importing import ImportKind, ImportMode, ImportPreview, MatchKey
 from crm_core.models import User
 from crm_core.models.enums import Role
@@ -101,23 +102,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     return 0
 
 
-IMPORT_FIELDS = {
-    ImportKind.CUSTOMERS: importing_customers.CUSTOMER_FIELDS,
-    ImportKind.ORDERS: importing_orders.ORDER_FIELDS,
-}
-PREVIEW = {
-    ImportKind.CUSTOMERS: importing_customers.preview_customers,
-    ImportKind.ORDERS: importing_orders.preview_orders,
-}
-COMMIT = {
-    ImportKind.CUSTOMERS: importing_customers.commit_customers,
-    ImportKind.ORDERS: importing_orders.commit_orders,
-}
 ACTING = "the user the command acts as: an active admin or manager"
-EXPORT = {
-    ImportKind.CUSTOMERS: importing_customers.export_customers,
-    ImportKind.ORDERS: importing_orders.export_orders,
-}
 
 
 def _acting(session: Session, username: str) -> Actor:
@@ -130,7 +115,7 @@ def _acting(session: Session, username: str) -> Actor:
 
 def _mapping(args: argparse.Namespace, columns: list[str]) -> dict[str, str]:
     """Proposed from the headers, then each --map "column=field" ("column=" ignores it)."""
-    mapping = importing.suggest_mapping(columns, IMPORT_FIELDS[ImportKind(args.kind)])
+    mapping = importing.suggest_mapping(columns, IMPORTERS[ImportKind(args.kind)].fields)
     for item in args.map or []:
         column, _, field = item.partition("=")
         mapping.pop(column.strip(), None)
@@ -165,14 +150,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         with session_scope(engine, write=not args.dry_run) as session:
             actor = _acting(session, args.as_user)
-            preview = PREVIEW[kind](session, actor, frame, mapping, args.mode, args.match)
+            preview = IMPORTERS[kind].preview(session, actor, frame, mapping, args.mode, args.match)
             _print_preview(preview)
             print(f"Previewed {len(frame):,} rows in {time.perf_counter() - started:.1f} s.")
             report = preview.report()
             if preview.valid == 0:
                 print("Nothing to import: no row is valid.", file=sys.stderr)
             elif not args.dry_run:
-                batch = COMMIT[kind](session, actor, preview, Path(args.file).name, _progress)
+                batch = IMPORTERS[kind].commit(
+                    session, actor, preview, Path(args.file).name, _progress
+                )
                 report = importing.batch_report(session, actor, batch.id)
                 print(
                     f"\nImported as batch #{batch.id} ({preview.valid:,} rows) in "
@@ -195,7 +182,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         with session_scope(engine, write=False) as session:
             actor = _acting(session, args.as_user)
-            frame = EXPORT[ImportKind(args.kind)](session, actor)
+            frame = IMPORTERS[ImportKind(args.kind)].export(session, actor)
     except CRMError as exc:
         print(f"Not exported: {exc}", file=sys.stderr)
         return 1

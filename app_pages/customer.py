@@ -261,10 +261,7 @@ def _customer_id() -> int | None:
 def _edit_form(actor: Actor, customer_id: int, version: int, current: dict[str, Any]) -> None:
     form_key = f"customer-{customer_id}"
     read_version, values = forms.pinned(form_key, version, current)
-    if forms.feedback(form_key) and st.button("Load the latest version", key=f"{form_key}-reload"):
-        forms.unpin(form_key)
-        forms.clear(form_key)
-        st.rerun()
+    forms.offer_latest(form_key)
     prefix = f"{form_key}-v{read_version}"
     with st.form(prefix):
         st.subheader("Profile")

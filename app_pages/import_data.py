@@ -9,9 +9,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core import importing, importing_customers, importing_orders
+from crm_core import importing
 from crm_core.errors import CRMError
 from crm_core.exporting import safe_csv
+from crm_core.importers import IMPORTERS
 from crm_core.importing import ImportKind, ImportMode, ImportPreview, MatchKey, RowStatus
 from crm_core.permissions import Actor
 from ui import forms
@@ -24,18 +25,6 @@ UPLOAD = "import_upload"  # {"name", "token", "frame"}: the file survives reruns
 PREVIEW = "import_preview"
 CONFIRM = "import_confirm_revert"
 IGNORE = "(ignore this column)"
-FIELDS = {
-    ImportKind.CUSTOMERS: importing_customers.CUSTOMER_FIELDS,
-    ImportKind.ORDERS: importing_orders.ORDER_FIELDS,
-}
-PREVIEWS = {
-    ImportKind.CUSTOMERS: importing_customers.preview_customers,
-    ImportKind.ORDERS: importing_orders.preview_orders,
-}
-COMMITS = {
-    ImportKind.CUSTOMERS: importing_customers.commit_customers,
-    ImportKind.ORDERS: importing_orders.commit_orders,
-}
 MODES = {
     ImportMode.CREATE_ONLY: "Create new customers only",
     ImportMode.CREATE_OR_UPDATE: "Create, or update the ones that match",
@@ -114,7 +103,7 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
     if st.button("Preview", type="primary", key="import_preview_button"):
         try:
             with st.spinner(f"Checking {len(frame):,} rows…"), read_scope() as session:
-                preview = PREVIEWS[kind](session, actor, frame, mapping, mode, match)
+                preview = IMPORTERS[kind].preview(session, actor, frame, mapping, mode, match)
             st.session_state[PREVIEW] = {"preview": preview, "token": upload["token"]}
         except CRMError as exc:
             st.session_state.pop(PREVIEW, None)
@@ -131,8 +120,8 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
 
 def _mapping(kind: ImportKind, frame: pd.DataFrame, token: str) -> dict[str, str]:
     """One selectbox per column, proposed from the headers; returns column -> field."""
-    fields = list(FIELDS[kind])
-    proposal = importing.suggest_mapping(frame.columns, FIELDS[kind])
+    fields = list(IMPORTERS[kind].fields)
+    proposal = importing.suggest_mapping(frame.columns, IMPORTERS[kind].fields)
     st.subheader("Columns")
     st.caption("Which field each column of the file fills. Columns left ignored are not read.")
     options = [IGNORE, *fields]
@@ -198,7 +187,7 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
     bar = st.progress(0.0, text="Importing…")
 
     def commit(session: Any) -> object:
-        return COMMITS[preview.kind](
+        return IMPORTERS[preview.kind].commit(
             session, actor, preview, filename, lambda done: bar.progress(done, text="Importing…")
         )
 

@@ -83,10 +83,7 @@ def _edit_user(actor: Actor, user_id: int) -> None:
             f: getattr(user, f) for f in ("name", "email", "role", "skills", "languages", "active")
         }
         version, values = forms.pinned(form_key, user.version, current)
-    if forms.feedback(form_key) and st.button("Load the latest version", key=f"{form_key}-reload"):
-        forms.unpin(form_key)
-        forms.clear(form_key)
-        st.rerun()
+    forms.offer_latest(form_key)
     st.subheader(f"{user.username}")
     with st.form(f"{form_key}-v{version}"):
         data = _user_fields(f"{form_key}-v{version}", values, form_key)

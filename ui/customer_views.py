@@ -282,10 +282,7 @@ def _account_form(actor: Actor, account: Account | None, customer: Customer | No
     form_key = f"account-{account.id}" if account else f"customer-{customer.id}-new-account"  # type: ignore[union-attr]
     current = accounts.form_values(account) if account else {}
     read_version, values = forms.pinned(form_key, account.version if account else 0, current)
-    if forms.feedback(form_key) and st.button("Load the latest version", key=f"{form_key}-reload"):
-        forms.unpin(form_key)
-        forms.clear(form_key)
-        st.rerun()
+    forms.offer_latest(form_key)
     prefix = f"{form_key}-v{read_version}"
     with st.form(prefix):
         data: dict[str, Any] = {}

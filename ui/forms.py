@@ -82,3 +82,14 @@ def pinned(form_key: str, version: int, values: dict[str, Any]) -> tuple[int, di
 def unpin(form_key: str) -> None:
     """Forget the pinned version (after a save, or when the user loads the latest)."""
     st.session_state.pop(f"relasi_pinned:{form_key}", None)
+
+
+def offer_latest(form_key: str) -> None:
+    """Show the last outcome; after a conflict, a button that loads the latest version.
+
+    Loading it drops what the user typed, so it is the user's choice, never automatic.
+    """
+    if feedback(form_key) and st.button("Load the latest version", key=f"{form_key}-reload"):
+        unpin(form_key)
+        clear(form_key)
+        st.rerun()
