@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
@@ -73,3 +74,12 @@ def test_a_deactivated_user_is_signed_out_on_their_next_click(
         users.update_user(s, staff[Role.ADMIN], staff[Role.SUPPORT].id, 1, {"active": False})
     at.run()
     assert "relasi_actor" not in at.session_state
+
+
+def test_outside_demo_mode_the_app_refuses_to_start_without_a_cookie_key(
+    staff: dict[Role, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CRM_COOKIE_KEY")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert "will not start without a secret cookie key" in at.error[0].value
+    assert len(at.text_input) == 0  # no sign-in form, nothing else
