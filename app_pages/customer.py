@@ -180,7 +180,22 @@ def _value_panel(customer_id: int) -> None:
     offers = cache.next_best_offers(customer_id)
     if not offers.empty:
         st.markdown("**Next best offers**")
-        st.dataframe(offers[["name", "reason"]], hide_index=True, width="stretch")
+        st.dataframe(
+            offers[["name", "category", "support", "confidence", "lift", "reason"]],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "support": st.column_config.NumberColumn(
+                    "Support", format="percent", help="share of buyers who bought both"
+                ),
+                "confidence": st.column_config.NumberColumn(
+                    "Confidence", format="percent", help="of buyers of the product they have"
+                ),
+                "lift": st.column_config.NumberColumn(
+                    "Lift", format="%.1f", help="how much likelier than for buyers in general"
+                ),
+            },
+        )
 
 
 def _short(amount: float) -> str:
