@@ -65,11 +65,12 @@ def update(
         setattr(row, field, new)
     row.updated_at = utcnow()
     row.updated_by_id = actor.id
+    row_id = row.id  # the row is unreadable after a failed flush
     try:
         session.flush()
     except StaleDataError:
         # Another transaction committed between our read and our UPDATE ... WHERE version = n.
-        raise _conflict(session, entity, row, reread=True) from None
+        raise _reread_conflict(session, entity, type(row), row_id) from None
     audit.record(session, actor.id, entity, row.id, action, changes)
     return changes
 
@@ -88,21 +89,20 @@ def restore(session: Session, actor: Actor, entity: str, row: Any, expected_vers
     update(session, actor, entity, row, expected_version, {"deleted_at": None}, AuditAction.RESTORE)
 
 
-def _conflict(session: Session, entity: str, row: Any, *, reread: bool = False) -> ConflictError:
-    if reread:
-        # The session's transaction is unusable after a failed flush; ask on a fresh connection.
-        table = type(row).__table__
-        with session.get_bind().connect() as conn:
-            fresh = conn.execute(
-                select(table.c.updated_by_id, table.c.updated_at).where(table.c.id == row.id)
-            ).one_or_none()
-            who = None
-            if fresh is not None and fresh.updated_by_id is not None:
-                who = conn.execute(
-                    select(User.__table__.c.name).where(User.__table__.c.id == fresh.updated_by_id)
-                ).scalar_one_or_none()
-        return ConflictError(entity, who, fresh.updated_at if fresh else None)
+def _conflict(session: Session, entity: str, row: Any) -> ConflictError:
     who = None
     if row.updated_by_id is not None:
         who = session.execute(select(User.name).where(User.id == row.updated_by_id)).scalar()
     return ConflictError(entity, who, row.updated_at)
+
+
+def _reread_conflict(session: Session, entity: str, model: Any, row_id: int) -> ConflictError:
+    """Who won the race, read on a fresh connection: this transaction is unusable now."""
+    table, users = model.__table__, User.__table__
+    with session.get_bind().connect() as conn:
+        fresh = conn.execute(
+            select(table.c.updated_at, users.c.name)
+            .outerjoin(users, users.c.id == table.c.updated_by_id)
+            .where(table.c.id == row_id)
+        ).one_or_none()
+    return ConflictError(entity, fresh.name if fresh else None, fresh.updated_at if fresh else None)

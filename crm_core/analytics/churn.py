@@ -149,15 +149,12 @@ def churn_risk(
     reasons = pd.Series(
         _reasons(signals, scaled, effective, contributions), index=signals.index, dtype="str"
     )
-    out["risk_reason"] = reasons.where(
-        ~lapsed,
-        "Likely lapsed: risk is at least 1 − P(alive) = "
-        + floor.map("{:.2f}".format)
-        + " (weighted signals alone give "
-        + weighted.map("{:.2f}".format)
-        + "); "
-        + reasons,
-    )
+    for row in np.flatnonzero(lapsed.to_numpy()):
+        reasons.iloc[row] = (
+            f"Likely lapsed: risk is at least 1 − P(alive) = {floor.iloc[row]:.2f} "
+            f"(weighted signals alone give {weighted.iloc[row]:.2f}); {reasons.iloc[row]}"
+        )
+    out["risk_reason"] = reasons
     for name in SIGNALS:
         out[f"signal_{name}"] = scaled[name]
         out[f"contribution_{name}"] = contributions[name].where(known[name])

@@ -131,3 +131,39 @@ def test_an_unknown_owner_or_account_is_a_field_error(engine: Engine, manager: A
         "account_id": "no account #4242",
         "owner_id": "must be an active user",
     }
+
+
+def test_concurrent_read_then_write_sessions_queue_instead_of_failing_with_locked(
+    engine: Engine, manager: Actor
+) -> None:
+    """SQLite begins write transactions immediately, so writers wait their turn (PostgreSQL
+    row locks do the same); every save either lands or reports a conflict, never an error."""
+    import threading
+
+    customer = create(engine, manager)
+    outcomes: list[str] = []
+
+    def editor(n: int) -> None:
+        for i in range(15):
+            with session_scope(engine, write=False) as s:
+                version = s.get(Customer, customer.id).version  # type: ignore[union-attr]
+            try:
+                with session_scope(engine) as s:
+                    customers.update_customer(
+                        s, manager, customer.id, version, {"notes": f"{n}-{i}"}
+                    )
+                outcomes.append("saved")
+            except ConflictError:
+                outcomes.append("conflict")
+            except Exception as exc:  # noqa: BLE001 - the point: nothing else may happen
+                outcomes.append(f"error: {exc}")
+
+    threads = [threading.Thread(target=editor, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [o for o in outcomes if o.startswith("error")] == []
+    with session_scope(engine, write=False) as s:
+        final = s.get(Customer, customer.id)
+        assert final is not None and final.version == 1 + outcomes.count("saved")

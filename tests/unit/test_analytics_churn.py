@@ -139,3 +139,8 @@ def test_the_lapsed_floor_does_not_apply_to_a_customer_more_likely_active():
     # weighted: inactive 0.40 x 0.40 = 0.16, nothing else warns; no floor at P(alive) 0.60
     assert out["risk"] == pytest.approx(0.16)
     assert not out["risk_reason"].startswith("Likely lapsed")
+
+
+def test_no_customers_give_an_empty_table_not_an_error():
+    out = churn_risk(_signals())
+    assert out.empty and "risk_reason" in out.columns
