@@ -54,6 +54,10 @@ def seed(
             )
         written = _Run(ctx, session, report).all()
         reset_sequences(session, [t for t in Base.metadata.sorted_tables if "id" in t.c])
+    # Fresh statistics: without them PostgreSQL planned the first customer-list page at
+    # 100,000 customers in 4.0 s instead of 0.04 s (measured), until autovacuum caught up.
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
     report("Done", 1.0)
     return written
 
