@@ -149,12 +149,14 @@ def churn_risk(
     reasons = pd.Series(
         _reasons(signals, scaled, effective, contributions), index=signals.index, dtype="str"
     )
+    texts = reasons.tolist()  # plain lists: item assignment into an Arrow string column is O(n)
+    floors, sums = floor.tolist(), weighted.tolist()
     for row in np.flatnonzero(lapsed.to_numpy()):
-        reasons.iloc[row] = (
-            f"Likely lapsed: risk is at least 1 − P(alive) = {floor.iloc[row]:.2f} "
-            f"(weighted signals alone give {weighted.iloc[row]:.2f}); {reasons.iloc[row]}"
+        texts[row] = (
+            f"Likely lapsed: risk is at least 1 − P(alive) = {floors[row]:.2f} "
+            f"(weighted signals alone give {sums[row]:.2f}); {texts[row]}"
         )
-    out["risk_reason"] = reasons
+    out["risk_reason"] = pd.Series(texts, index=signals.index, dtype="str")
     for name in SIGNALS:
         out[f"signal_{name}"] = scaled[name]
         out[f"contribution_{name}"] = contributions[name].where(known[name])
