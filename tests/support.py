@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
-from crm_core import users
+from crm_core import customers, users
 from crm_core.models.enums import Role
 from crm_core.permissions import Actor
 from db.session import session_scope
@@ -83,3 +83,9 @@ def page_as(module: str, actor: Actor | None, **query: str) -> AppTest:
     for key, value in query.items():
         at.query_params[key] = value
     return at
+
+
+def a_customer(engine: Engine, owner: Actor, **data: object) -> int:
+    """A customer created through the write path (name Budi Santoso unless given)."""
+    with session_scope(engine) as s:
+        return customers.create_customer(s, owner, {"name": "Budi Santoso", **data}).id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import Engine
 
 from crm_core import customers
@@ -9,14 +11,10 @@ from crm_core.models import Customer
 from crm_core.models.enums import Role
 from crm_core.permissions import Actor
 from db.session import session_scope
+from support import a_customer as new_customer
 from support import page_as
 
-
-def a_customer(engine: Engine, owner: Actor) -> int:
-    with session_scope(engine) as s:
-        return customers.create_customer(
-            s, owner, {"name": "Budi Santoso", "phone": "081234567890", "city": "Bandung"}
-        ).id
+a_customer = partial(new_customer, phone="081234567890", city="Bandung")
 
 
 def saved(engine: Engine, customer_id: int) -> Customer:

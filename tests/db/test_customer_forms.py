@@ -25,13 +25,9 @@ from crm_core.models import (
 from crm_core.models.enums import Channel, LeadSource, SalesChannel, TicketCategory
 from crm_core.permissions import Actor
 from db.session import session_scope
+from support import a_customer
 
 NOW = datetime(2026, 6, 1, 10, 0)
-
-
-def a_customer(engine: Engine, owner: Actor, **data: object) -> int:
-    with session_scope(engine) as s:
-        return customers.create_customer(s, owner, {"name": "Budi Santoso", **data}).id
 
 
 def stored(engine: Engine, model: type, record_id: int) -> object:

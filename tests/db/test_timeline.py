@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Engine, event, insert
 from sqlalchemy.orm import Session
 
-from crm_core import customers, timeline
+from crm_core import timeline
 from crm_core.models import (
     Campaign,
     CampaignMember,
@@ -32,13 +32,9 @@ from crm_core.models.enums import (
 )
 from crm_core.permissions import Actor
 from db.session import session_scope
+from support import a_customer
 
 DAY = datetime(2026, 3, 1, 9, 0)
-
-
-def a_customer(engine: Engine, owner: Actor, name: str = "Budi Santoso") -> int:
-    with session_scope(engine) as s:
-        return customers.create_customer(s, owner, {"name": name}).id
 
 
 def interaction(customer_id: int, at: datetime, subject: str, **extra: object) -> Interaction:
@@ -171,7 +167,7 @@ def test_a_sales_user_sees_no_lead_moves_of_leads_owned_by_someone_else(
 def test_deleted_interactions_and_other_customers_rows_stay_out(
     engine: Engine, manager: Actor
 ) -> None:
-    mine, theirs = a_customer(engine, manager), a_customer(engine, manager, "Siti Rahma")
+    mine, theirs = a_customer(engine, manager), a_customer(engine, manager, name="Siti Rahma")
     with session_scope(engine) as s:
         s.add_all(
             [
