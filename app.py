@@ -23,7 +23,7 @@ from app_pages import (
     tickets,
 )
 from app_pages import users as users_page
-from crm_core.config import StartupRefused
+from crm_core.kernel.config import StartupRefused
 from crm_core.pages import PAGES, pages_for
 from ui import auth, nav
 

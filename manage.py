@@ -26,14 +26,15 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from crm_core import importing, users
-from crm_core.errors import CRMError, ValidationError
-from crm_core.exporting import safe_csv
-from crm_core.importers import IMPORTERS
-from crm_core.importing import ImportKind, ImportMode, ImportPreview, MatchKey
+from crm_core.admin import users
+from crm_core.exchange import importing
+from crm_core.exchange.importing import ImportKind, ImportMode, ImportPreview, MatchKey
+from crm_core.exchange.registry import IMPORTERS
+from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.errors import CRMError, ValidationError
+from crm_core.kernel.permissions import Actor
 from crm_core.models import User
 from crm_core.models.enums import Role
-from crm_core.permissions import Actor
 from db.engine import make_engine, resolve_url
 from db.migrate import upgrade
 from db.session import session_scope

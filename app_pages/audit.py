@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core import audit
-from crm_core.exporting import safe_csv
+from crm_core.kernel import audit
+from crm_core.kernel.csv_files import safe_csv
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_time

@@ -9,12 +9,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core import customers, duplicates
-from crm_core.customers import CustomerProfile
-from crm_core.errors import CRMError
+from crm_core.customers import CustomerProfile, duplicates
+from crm_core.customers import records as customers
+from crm_core.kernel.errors import CRMError
+from crm_core.kernel.money import compact_money
+from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models.enums import Channel, Gender, Language, LeadSource, LifecycleStage
-from crm_core.money import compact_money
-from crm_core.permissions import Action, Actor, allowed
 from ui import cache, customer_views, forms, nav
 from ui.auth import require_page
 from ui.db import read_scope

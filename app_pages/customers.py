@@ -8,11 +8,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core import bulk, customer_list
-from crm_core.customer_list import SORTS, CustomerFilter, CustomerPage
-from crm_core.errors import CRMError, ValidationError
-from crm_core.exporting import safe_csv
-from crm_core.permissions import Action, Actor, allowed
+from crm_core.customers import bulk
+from crm_core.customers import listing as customer_list
+from crm_core.customers.listing import SORTS, CustomerFilter, CustomerPage
+from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.errors import CRMError, ValidationError
+from crm_core.kernel.permissions import Action, Actor, allowed
 from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope, write_scope

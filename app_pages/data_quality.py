@@ -8,10 +8,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from crm_core import data_quality
-from crm_core.exporting import safe_csv
+from crm_core.customers import data_quality
+from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
-from crm_core.permissions import Actor
 from ui import nav
 from ui.auth import require_page
 from ui.db import read_scope

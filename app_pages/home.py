@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from crm_core import tasks
+from crm_core.customers import tasks
 from crm_core.models import utcnow
 from ui import forms
 from ui.auth import require_page

@@ -9,12 +9,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core import importing
-from crm_core.errors import CRMError
-from crm_core.exporting import safe_csv
-from crm_core.importers import IMPORTERS
-from crm_core.importing import ImportKind, ImportMode, ImportPreview, MatchKey, RowStatus
-from crm_core.permissions import Actor
+from crm_core.exchange import importing
+from crm_core.exchange.importing import ImportKind, ImportMode, ImportPreview, MatchKey, RowStatus
+from crm_core.exchange.registry import IMPORTERS
+from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.errors import CRMError
+from crm_core.kernel.permissions import Actor
 from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope

@@ -6,9 +6,9 @@ from typing import Any
 
 import streamlit as st
 
-from crm_core import users
+from crm_core.admin import users
+from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models.enums import Language, Role, TicketCategory
-from crm_core.permissions import Action, Actor, allowed
 from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope

@@ -25,12 +25,14 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.goals import GOALS
-from crm_core import customer_list, customers, data_quality, offers, timeline
-from crm_core.customer_value import customer_values
+from crm_core.customers import data_quality, offers, timeline
+from crm_core.customers import listing as customer_list
+from crm_core.customers import records as customers
+from crm_core.customers.value import customer_values
+from crm_core.kernel.permissions import Actor
+from crm_core.kernel.settings import ValueSettings
 from crm_core.models import Customer, Interaction, User
 from crm_core.models.enums import Role
-from crm_core.permissions import Actor
-from crm_core.settings import ValueSettings
 from db import demo
 from db.engine import make_engine
 from db.migrate import upgrade

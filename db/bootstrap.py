@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from crm_core import users
+from crm_core.admin import users
 from crm_core.models import User
 from db.migrate import migration_lock, upgrade
 from db.session import session_scope

@@ -18,8 +18,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import Role
-from crm_core.permissions import Actor
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.session import session_scope

@@ -13,9 +13,10 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
-from crm_core import customers, users
+from crm_core.admin import users
+from crm_core.customers import records as customers
+from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import Role
-from crm_core.permissions import Actor
 from db.session import session_scope
 
 PASSWORD = "correct horse"

@@ -14,11 +14,11 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
-from crm_core import users
-from crm_core.config import auth_config, check_cookie_key, is_demo
+from crm_core.admin import users
+from crm_core.kernel.config import auth_config, check_cookie_key, is_demo
+from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
 from crm_core.pages import can_open, page
-from crm_core.permissions import Actor
 from ui.db import database_url, read_scope, secrets_dict, write_scope
 
 ACTOR = "relasi_actor"  # the signed-in Actor, set by the gate on every run

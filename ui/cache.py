@@ -10,8 +10,10 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from crm_core import customer_value, offers, settings
-from crm_core.customer_value import ValueTable
+from crm_core.customers import offers
+from crm_core.customers import value as customer_value
+from crm_core.customers.value import ValueTable
+from crm_core.kernel import settings
 from crm_core.models import utcnow
 from db.session import session_scope
 from ui.db import database_url, get_engine, read_scope

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from crm_core import accounts, customers, duplicates, interactions, merging, tasks, timeline
-from crm_core.errors import CRMError
+from crm_core.customers import accounts, duplicates, interactions, merging, tasks, timeline
+from crm_core.customers import records as customers
+from crm_core.kernel.errors import CRMError
+from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models import Account, Customer, utcnow
 from crm_core.models.enums import Channel, Direction
-from crm_core.permissions import Action, Actor, allowed
 from ui import cache, forms, nav
 from ui.db import read_scope
 from ui.format import DEFAULT_TIMEZONE, local_time, money

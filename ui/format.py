@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from crm_core.money import format_money
+from crm_core.kernel.money import format_money
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 

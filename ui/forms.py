@@ -10,7 +10,13 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from crm_core.errors import ConflictError, CRMError, NotFound, PermissionDenied, ValidationError
+from crm_core.kernel.errors import (
+    ConflictError,
+    CRMError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from ui.db import write_scope
 
 

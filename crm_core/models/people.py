@@ -112,7 +112,7 @@ def _trigram_index(name: str, column: object) -> Index:
     )
 
 
-# The customers list's search by part of a word (crm_core.customer_list).
+# The customers list's search by part of a word (crm_core.customers.listing).
 SEARCH_INDEXES = (
     _trigram_index("ix_customers_name_trgm", Customer.name),
     _trigram_index("ix_customers_email_trgm", Customer.email_normalized),

@@ -9,8 +9,8 @@ import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from crm_core.admin.users import hash_password
 from crm_core.models import Base
-from crm_core.users import hash_password
 from db.demo import activity, commerce, marketing, orders, people, sales, service, staff
 from db.demo.context import Ctx
 from db.demo.sizes import DemoSize

@@ -10,7 +10,8 @@ from functools import partial
 from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
-from crm_core import tasks
+from crm_core.customers import tasks
+from crm_core.kernel.permissions import Actor
 from crm_core.models import (
     Account,
     Customer,
@@ -22,7 +23,6 @@ from crm_core.models import (
     utcnow,
 )
 from crm_core.models.enums import Channel, Direction, Role, SalesChannel
-from crm_core.permissions import Actor
 from db.session import session_scope
 from support import a_customer as new_customer
 from support import page_as

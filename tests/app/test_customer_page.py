@@ -6,10 +6,10 @@ from functools import partial
 
 from sqlalchemy import Engine
 
-from crm_core import customers
+from crm_core.customers import records as customers
+from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer
 from crm_core.models.enums import Role
-from crm_core.permissions import Actor
 from db.session import session_scope
 from support import a_customer as new_customer
 from support import page_as

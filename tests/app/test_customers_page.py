@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from crm_core import customer_list, customers
-from crm_core.customer_list import CustomerFilter
+from crm_core.customers import listing as customer_list
+from crm_core.customers import records as customers
+from crm_core.customers.listing import CustomerFilter
+from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import Role
-from crm_core.permissions import Actor
 from db.session import session_scope
 from support import page_as
 

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, update
 
-from crm_core import customers, data_quality
+from crm_core.customers import data_quality
+from crm_core.customers import records as customers
+from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer, utcnow
 from crm_core.models.enums import Role
-from crm_core.permissions import Actor
 from db.session import session_scope
 from support import page_as
 

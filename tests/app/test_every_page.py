@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import Role
 from crm_core.pages import PAGES
-from crm_core.permissions import Actor
 from support import page_as
 
 MODULES = {

@@ -7,9 +7,9 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
+from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer, ImportBatch, Product
 from crm_core.models.enums import Role
-from crm_core.permissions import Actor
 from db.session import session_scope
 from support import page_as
 

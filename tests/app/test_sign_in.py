@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
-from crm_core import users
+from crm_core.admin import users
+from crm_core.kernel.permissions import Actor
 from crm_core.models import User
 from crm_core.models.enums import Role
-from crm_core.permissions import Actor
 from db.session import session_scope
 from support import APP, page_as, signed_in
 

@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from crm_core import bulk, customers, writepath
-from crm_core.errors import PermissionDenied, ValidationError
+from crm_core.customers import bulk
+from crm_core.customers import records as customers
+from crm_core.kernel import writepath
+from crm_core.kernel.errors import PermissionDenied, ValidationError
+from crm_core.kernel.permissions import Actor
 from crm_core.models import AuditEntry, Customer
 from crm_core.models.enums import AuditAction, LifecycleStage, Role
-from crm_core.permissions import Actor
 from db.engine import make_engine
 from db.session import session_scope
 from support import fresh_url, make_user

@@ -9,8 +9,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, func, select
 
-from crm_core import accounts, audit, customers, duplicates, interactions, merging, tasks, timeline
-from crm_core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from crm_core.customers import accounts, duplicates, interactions, merging, tasks, timeline
+from crm_core.customers import records as customers
+from crm_core.kernel import audit
+from crm_core.kernel.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from crm_core.kernel.permissions import Actor
 from crm_core.models import (
     AuditEntry,
     Campaign,
@@ -23,7 +26,6 @@ from crm_core.models import (
     Ticket,
 )
 from crm_core.models.enums import Channel, LeadSource, SalesChannel, TicketCategory
-from crm_core.permissions import Actor
 from db.session import session_scope
 from support import a_customer
 

@@ -9,12 +9,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from crm_core import customer_list, customers, permissions
-from crm_core.customer_list import CustomerFilter
-from crm_core.exporting import safe_csv
+from crm_core.customers import listing as customer_list
+from crm_core.customers import records as customers
+from crm_core.customers.listing import CustomerFilter
+from crm_core.kernel import permissions
+from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.permissions import Actor, Scope
 from crm_core.models import Account
 from crm_core.models.enums import Role
-from crm_core.permissions import Actor, Scope
 from db.session import session_scope
 
 

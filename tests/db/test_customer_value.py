@@ -8,8 +8,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, insert
 
-from crm_core import customers, offers
-from crm_core.customer_value import NO_PURCHASES, customer_values
+from crm_core.customers import offers
+from crm_core.customers import records as customers
+from crm_core.customers.value import NO_PURCHASES, customer_values
+from crm_core.kernel.permissions import Actor
+from crm_core.kernel.settings import ValueSettings
 from crm_core.models import Interaction, Order, OrderItem, Product, Ticket
 from crm_core.models.enums import (
     Channel,
@@ -19,8 +22,6 @@ from crm_core.models.enums import (
     SalesChannel,
     TicketCategory,
 )
-from crm_core.permissions import Actor
-from crm_core.settings import ValueSettings
 from db.session import session_scope
 
 AS_OF = datetime(2026, 6, 1)

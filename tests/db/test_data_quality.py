@@ -7,10 +7,11 @@ from datetime import timedelta
 import pandas as pd
 from sqlalchemy import Engine, insert, update
 
-from crm_core import customers, data_quality
+from crm_core.customers import data_quality
+from crm_core.customers import records as customers
+from crm_core.kernel.permissions import Actor
 from crm_core.models import Account, Customer, Interaction, Order, utcnow
 from crm_core.models.enums import Channel, Direction, SalesChannel
-from crm_core.permissions import Actor
 from db.session import session_scope
 
 # A day after the test runs: records created now are fresh, ones set to LONG_AGO are not.

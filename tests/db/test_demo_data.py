@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, delete, func, select, text
 
-from crm_core import customers as customer_service
+from crm_core.admin.users import actor_for
+from crm_core.customers import records as customer_service
+from crm_core.kernel.inputs import normalize_phone
 from crm_core.models import Base, Customer, Order, Ticket, User
 from crm_core.models.enums import OrderStatus, Role
-from crm_core.schemas import normalize_phone
-from crm_core.users import actor_for
 from db.demo import SIZES, DemoSize, is_empty, seed, size_for
 from db.demo.context import Ctx
 from db.demo.people import build_accounts

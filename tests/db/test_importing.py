@@ -9,20 +9,27 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from crm_core import customers, importing, orders
-from crm_core.errors import CRMError, PermissionDenied
-from crm_core.exporting import safe_csv
-from crm_core.importing import ImportPreview, RevertRefused, RowStatus, StalePreview
-from crm_core.importing_customers import (
+from crm_core.customers import orders
+from crm_core.customers import records as customers
+from crm_core.customers.customer_import import (
     CUSTOMER_FIELDS,
     commit_customers,
     export_customers,
     preview_customers,
 )
-from crm_core.importing_orders import ORDER_FIELDS, commit_orders, export_orders, preview_orders
+from crm_core.customers.order_import import (
+    ORDER_FIELDS,
+    commit_orders,
+    export_orders,
+    preview_orders,
+)
+from crm_core.exchange import importing
+from crm_core.exchange.importing import ImportPreview, RevertRefused, RowStatus, StalePreview
+from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.errors import CRMError, PermissionDenied
+from crm_core.kernel.permissions import Actor
 from crm_core.models import AuditEntry, Customer, ImportBatch, Order, OrderItem, Product
 from crm_core.models.enums import AuditAction
-from crm_core.permissions import Actor
 from db.session import session_scope
 
 CUSTOMERS_CSV = """Nama,E-mail,No HP,Kota

@@ -8,7 +8,8 @@ from decimal import Decimal
 from sqlalchemy import Engine, event, insert
 from sqlalchemy.orm import Session
 
-from crm_core import timeline
+from crm_core.customers import timeline
+from crm_core.kernel.permissions import Actor
 from crm_core.models import (
     Campaign,
     CampaignMember,
@@ -30,7 +31,6 @@ from crm_core.models.enums import (
     TicketCategory,
     TicketEventKind,
 )
-from crm_core.permissions import Actor
 from db.session import session_scope
 from support import a_customer
 

@@ -8,11 +8,11 @@ import bcrypt
 import pytest
 from sqlalchemy import Engine
 
-from crm_core import users
-from crm_core.errors import ConflictError, PermissionDenied, ValidationError
+from crm_core.admin import users
+from crm_core.kernel.errors import ConflictError, PermissionDenied, ValidationError
+from crm_core.kernel.permissions import Actor
 from crm_core.models import User, utcnow
 from crm_core.models.enums import Role
-from crm_core.permissions import Actor
 from db.session import session_scope
 
 NEW_USER = {

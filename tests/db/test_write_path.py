@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, func, select
 
-from crm_core import audit, customers
-from crm_core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from crm_core.customers import records as customers
+from crm_core.kernel import audit
+from crm_core.kernel.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from crm_core.kernel.permissions import Actor
 from crm_core.models import AuditEntry, Customer
-from crm_core.permissions import Actor
 from db.session import session_scope
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from crm_core.config import StartupRefused, check_cookie_key, is_demo
-from crm_core.errors import ValidationError
-from crm_core.exporting import safe_csv
+from crm_core.kernel.config import StartupRefused, check_cookie_key, is_demo
+from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.errors import ValidationError
+from crm_core.kernel.inputs import CustomerIn, normalize_phone, validate
+from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models.enums import LeadStage, Role
 from crm_core.pages import can_open, pages_for
-from crm_core.permissions import Action, Actor, allowed
-from crm_core.schemas import CustomerIn, normalize_phone, validate
 from db.engine import DEFAULT_URL, normalise_url, resolve_url
 
 SALES = Actor(id=7, username="sales", name="Sari", role=Role.SALES)

@@ -19,9 +19,9 @@ import pandas as pd
 from sqlalchemy import ColumnElement, String, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer, Interaction, Order, Ticket, User
 from crm_core.models.base import UtcDateTime
-from crm_core.permissions import Actor, read_filter
 
 # field -> (label, column); consent flags count as filled when the customer said yes.
 FIELDS: dict[str, tuple[str, InstrumentedAttribute[Any]]] = {

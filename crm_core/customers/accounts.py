@@ -9,11 +9,12 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm_core import customers, writepath
-from crm_core.errors import ValidationError
+from crm_core.customers import records as customers
+from crm_core.kernel import writepath
+from crm_core.kernel.errors import ValidationError
+from crm_core.kernel.inputs import AccountIn, validate
+from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Account, User
-from crm_core.permissions import Action, Actor, require
-from crm_core.schemas import AccountIn, validate
 
 EDITABLE_FIELDS = tuple(AccountIn.model_fields)
 

@@ -12,7 +12,7 @@ import phonenumbers
 import pydantic
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from crm_core.errors import ValidationError
+from crm_core.kernel.errors import ValidationError
 from crm_core.models.enums import (
     Channel,
     Gender,

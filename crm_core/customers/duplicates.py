@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from crm_core.kernel.inputs import normalize_email, normalize_phone
 from crm_core.models import Customer
-from crm_core.schemas import normalize_email, normalize_phone
 
 MAX_MATCHES = 20
 

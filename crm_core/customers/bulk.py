@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core import customers, writepath
-from crm_core.errors import CRMError, ValidationError
+from crm_core.customers import records as customers
+from crm_core.kernel import writepath
+from crm_core.kernel.errors import CRMError, ValidationError
+from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Customer, User
 from crm_core.models.enums import LifecycleStage
-from crm_core.permissions import Action, Actor, require
 
 CHANGES = ("owner_id", "lifecycle_stage", "add_tag", "remove_tag")
 MAX_TARGETS = 1000

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.analytics.recommendations import association_rules, next_best_offers
-from crm_core.customer_value import sold_orders
-from crm_core.frames import query_frame
+from crm_core.customers.value import sold_orders
+from crm_core.kernel.frames import query_frame
 from crm_core.models import Order, OrderItem, Product
 
 # A pair must be bought together by at least 0.5% of buyers to count as evidence.

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, true
 
-from crm_core.errors import PermissionDenied
+from crm_core.kernel.errors import PermissionDenied
 from crm_core.models.enums import Role
 
 

@@ -24,11 +24,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core import audit, customers, orders
-from crm_core.errors import ConflictError, CRMError, NotFound, PermissionDenied
+from crm_core.customers import orders
+from crm_core.customers import records as customers
+from crm_core.kernel import audit
+from crm_core.kernel.errors import ConflictError, CRMError, NotFound, PermissionDenied
+from crm_core.kernel.permissions import Actor
 from crm_core.models import ImportBatch, User, utcnow
 from crm_core.models.enums import AuditAction, Role
-from crm_core.permissions import Actor
 
 FIRST_LINE = 2  # the header is line 1 of the file
 Progress = Callable[[float], None]

@@ -12,12 +12,12 @@ import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
-from crm_core import writepath
-from crm_core.errors import ValidationError
+from crm_core.kernel import writepath
+from crm_core.kernel.errors import ValidationError
+from crm_core.kernel.inputs import CustomerIn, validate
+from crm_core.kernel.permissions import Action, Actor, allowed, read_filter, require
 from crm_core.models import Account, Customer, Lead, Ticket, User
 from crm_core.models.enums import LeadStage, TicketStatus
-from crm_core.permissions import Action, Actor, allowed, read_filter, require
-from crm_core.schemas import CustomerIn, validate
 
 EDITABLE_FIELDS = tuple(CustomerIn.model_fields)
 

@@ -9,12 +9,12 @@ from typing import Any
 from pydantic import Field, field_validator
 from sqlalchemy.orm import Session
 
-from crm_core import writepath
-from crm_core.errors import ValidationError
+from crm_core.kernel import writepath
+from crm_core.kernel.errors import ValidationError
+from crm_core.kernel.inputs import _Input, validate
+from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Customer, Interaction, utcnow
 from crm_core.models.enums import Channel, Direction
-from crm_core.permissions import Action, Actor, require
-from crm_core.schemas import _Input, validate
 
 CLOCK_SKEW = timedelta(minutes=5)  # a browser clock a little ahead is not "the future"
 

@@ -11,12 +11,12 @@ import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from crm_core import audit, writepath
-from crm_core.errors import ValidationError
+from crm_core.kernel import audit, writepath
+from crm_core.kernel.errors import ValidationError
+from crm_core.kernel.inputs import PasswordIn, UserIn, validate
+from crm_core.kernel.permissions import Action, Actor, read_filter, require
 from crm_core.models import User, utcnow
 from crm_core.models.enums import AuditAction, Role
-from crm_core.permissions import Action, Actor, read_filter, require
-from crm_core.schemas import PasswordIn, UserIn, validate
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)

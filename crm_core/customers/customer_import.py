@@ -19,9 +19,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core import audit, customers
-from crm_core.errors import CRMError, ValidationError
-from crm_core.importing import (
+from crm_core.customers import records as customers
+from crm_core.exchange.importing import (
     FIRST_LINE,
     ImportKind,
     ImportMode,
@@ -40,9 +39,11 @@ from crm_core.importing import (
     parse_choice,
     progress_every,
 )
+from crm_core.kernel import audit
+from crm_core.kernel.errors import CRMError, ValidationError
+from crm_core.kernel.inputs import CustomerIn, normalize_email, normalize_phone, validate
+from crm_core.kernel.permissions import Action, Actor, allowed, read_filter
 from crm_core.models import Customer, ImportBatch
-from crm_core.permissions import Action, Actor, allowed, read_filter
-from crm_core.schemas import CustomerIn, normalize_email, normalize_phone, validate
 
 # field -> header spellings (normalised: lower case, letters and digits only) that map to it
 CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {

@@ -20,11 +20,11 @@ from crm_core.analytics.clv import NotEnoughHistory, historical_clv, predicted_c
 from crm_core.analytics.profitability import CostToServe, margin_rate, profitability_with
 from crm_core.analytics.rfm import rfm_scores
 from crm_core.analytics.value_tiers import value_tiers
-from crm_core.frames import query_frame
+from crm_core.kernel.frames import query_frame
+from crm_core.kernel.money import compact_money
+from crm_core.kernel.settings import ValueSettings
 from crm_core.models import Customer, Interaction, Order, OrderItem, Ticket
 from crm_core.models.enums import OrderStatus
-from crm_core.money import compact_money
-from crm_core.settings import ValueSettings
 
 VALUE_COLUMNS = [
     "gross_revenue", "discounts", "cogs", "net_revenue", "gross_margin", "cost_to_serve",

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_core import audit
-from crm_core.errors import ConflictError, NotFound
+from crm_core.kernel import audit
+from crm_core.kernel.errors import ConflictError, NotFound
+from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import User, utcnow
 from crm_core.models.enums import AuditAction
-from crm_core.permissions import Action, Actor, require
 
 Row = TypeVar("Row")
 

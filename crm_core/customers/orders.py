@@ -12,12 +12,12 @@ from pydantic import Field, field_validator
 from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.orm import Session
 
-from crm_core import audit
-from crm_core.errors import ConflictError, ValidationError
+from crm_core.kernel import audit
+from crm_core.kernel.errors import ConflictError, ValidationError
+from crm_core.kernel.inputs import _Input, validate
+from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Customer, Order, OrderItem, Product, utcnow
 from crm_core.models.enums import AuditAction, OrderStatus, SalesChannel
-from crm_core.permissions import Action, Actor, require
-from crm_core.schemas import _Input, validate
 
 # An order "in the future" by more than this is a typo (a year, a day-month swap), not clock skew.
 FUTURE_TOLERANCE = timedelta(days=1)

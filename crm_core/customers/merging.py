@@ -17,11 +17,12 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_core import audit, customers, writepath
-from crm_core.errors import ConflictError, PermissionDenied, ValidationError
+from crm_core.customers import records as customers
+from crm_core.kernel import audit, writepath
+from crm_core.kernel.errors import ConflictError, PermissionDenied, ValidationError
+from crm_core.kernel.permissions import Actor
 from crm_core.models import CampaignMember, Customer, Interaction, Lead, Order, Task, Ticket, utcnow
 from crm_core.models.enums import AuditAction, Role
-from crm_core.permissions import Actor
 
 MERGERS = frozenset({Role.ADMIN, Role.MANAGER})
 # Versioned rows whose customer link moves; their version is bumped so open forms see a conflict.

@@ -11,12 +11,12 @@ from pydantic import Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core import writepath
-from crm_core.errors import PermissionDenied, ValidationError
+from crm_core.kernel import writepath
+from crm_core.kernel.errors import PermissionDenied, ValidationError
+from crm_core.kernel.inputs import _Input, validate
+from crm_core.kernel.permissions import Action, Actor, read_filter, require
 from crm_core.models import Customer, Lead, Task, User, utcnow
 from crm_core.models.enums import Role
-from crm_core.permissions import Action, Actor, read_filter, require
-from crm_core.schemas import _Input, validate
 
 ASSIGNERS = frozenset({Role.ADMIN, Role.MANAGER})  # may give a follow-up to someone else
 CLOCK_SKEW = timedelta(minutes=5)  # "due now" typed a moment ago is not in the past

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, aliased
 
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
+from crm_core.kernel.inputs import DEFAULT_PHONE_REGION
+from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer, User
 from crm_core.models.enums import LifecycleStage
-from crm_core.permissions import Actor, read_filter
-from crm_core.schemas import DEFAULT_PHONE_REGION
 
 VALUE_LIST_COLUMNS = [
     "value_tier", "rfm_segment", "net_revenue", "profit", "last_order_at", "churn_risk",

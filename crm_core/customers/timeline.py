@@ -17,7 +17,9 @@ import pandas as pd
 from sqlalchemy import Row, Select, func, null, or_, select, true
 from sqlalchemy.orm import Session
 
-from crm_core import writepath
+from crm_core.kernel import writepath
+from crm_core.kernel.money import format_money
+from crm_core.kernel.permissions import Action, Actor, read_filter, require
 from crm_core.models import (
     AuditEntry,
     Campaign,
@@ -33,8 +35,6 @@ from crm_core.models import (
     User,
 )
 from crm_core.models.enums import Channel, SalesChannel
-from crm_core.money import format_money
-from crm_core.permissions import Action, Actor, read_filter, require
 
 COLUMNS = ["at", "kind", "channel", "title", "detail", "ref_id"]
 PAGE_SIZE = 50

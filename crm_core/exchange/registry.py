@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from crm_core import importing_customers, importing_orders
-from crm_core.importing import ImportKind
+from crm_core.customers import customer_import as importing_customers
+from crm_core.customers import order_import as importing_orders
+from crm_core.exchange.importing import ImportKind
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core import orders
-from crm_core.errors import CRMError, PermissionDenied, ValidationError
-from crm_core.importing import (
+from crm_core.customers import orders
+from crm_core.customers.customer_import import Known, lookup, row_keys
+from crm_core.exchange.importing import (
     FIRST_LINE,
     ImportKind,
     ImportMode,
@@ -42,10 +42,10 @@ from crm_core.importing import (
     parse_choice,
     progress_every,
 )
-from crm_core.importing_customers import Known, lookup, row_keys
+from crm_core.kernel.errors import CRMError, PermissionDenied, ValidationError
+from crm_core.kernel.inputs import validate
+from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models import ImportBatch, Order, Product
-from crm_core.permissions import Action, Actor, allowed
-from crm_core.schemas import validate
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # a time without an offset in the file is the team's local time
 CUSTOMER_FIELD = {
