@@ -1,16 +1,36 @@
-"""Team settings (value tiers, cost to serve, currency, time zone), stored as JSON with defaults."""
+"""Team settings (company, currency, time zone, language, working time, customer value), stored
+as JSON rows of the settings table, each read over its defaults."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.models import Setting
 
+TEAM_KEY = "team"
 VALUE_KEY = "customer_value"
+Stored = TypeVar("Stored")
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    """How the team works: every time shown, amount formatted and SLA clock reads these."""
+
+    company_name: str = "Relasi"
+    currency: str = "IDR"
+    time_zone: str = "Asia/Jakarta"
+    default_language: str = "en"  # a Language value; each user may pick their own
+    # Working hours per ISO weekday (1 = Monday): [start "HH:MM", end "HH:MM"]; absent = closed.
+    working_hours: dict[str, list[str]] = field(
+        default_factory=lambda: {str(d): ["08:00", "17:00"] for d in range(1, 6)}
+    )
+    holiday_country: str = "ID"  # public holidays from the `holidays` package
+    # Edits over the package's list: ISO date -> name (added), or None (removed).
+    holiday_overrides: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -26,14 +46,20 @@ class ValueSettings:
     currency: str = "IDR"
 
 
+def _stored(session: Session, key: str, kind: type[Stored]) -> Stored:
+    """The stored row over the defaults (unknown or missing keys fall back)."""
+    stored: dict[str, Any] = session.scalar(select(Setting.value).where(Setting.key == key)) or {}
+    known = {f.name for f in fields(kind)}  # type: ignore[arg-type]  # kind is a dataclass
+    return kind(**{k: v for k, v in stored.items() if k in known})
+
+
+def team_settings(session: Session) -> TeamSettings:
+    return _stored(session, TEAM_KEY, TeamSettings)
+
+
 def value_settings(session: Session) -> ValueSettings:
-    """The stored settings over the defaults (unknown or missing keys fall back)."""
-    stored: dict[str, Any] = (
-        session.scalar(select(Setting.value).where(Setting.key == VALUE_KEY)) or {}
-    )
-    known = {f.name for f in fields(ValueSettings)}
-    return ValueSettings(**{k: v for k, v in stored.items() if k in known})
+    return _stored(session, VALUE_KEY, ValueSettings)
 
 
-def as_dict(settings: ValueSettings) -> dict[str, Any]:
+def as_dict(settings: TeamSettings | ValueSettings) -> dict[str, Any]:
     return asdict(settings)
