@@ -1,22 +1,43 @@
-"""The errors of the write path, each with a message a user understands."""
+"""The errors of the write path: each carries a message code with its parameters (which the
+page shows in its reader's language) and reads in English as `str(exc)`, for logs and the CLI.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
+
+from crm_core.kernel.messages import Message, as_message, render
 
 
 class CRMError(Exception):
     """Base of every error a page shows to its user."""
 
+    def __init__(self, message: Message | str, /, **params: Any) -> None:
+        self.message = Message(message, params) if isinstance(message, str) else message
+        super().__init__(render(self.message))
+
+    @property
+    def code(self) -> str:
+        return self.message.code
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        return self.message.params
+
 
 class ValidationError(CRMError):
-    """Bad input: one clear message per field; nothing was written."""
+    """Bad input: one message per field; nothing was written."""
 
-    def __init__(self, field_errors: Mapping[str, str]) -> None:
-        self.field_errors = dict(field_errors)
-        listed = "; ".join(f"{field}: {msg}" for field, msg in self.field_errors.items())
-        super().__init__(f"Please correct: {listed}")
+    def __init__(self, field_errors: Mapping[str, Message | str]) -> None:
+        self.field_errors: dict[str, Message] = {
+            field: as_message(problem) for field, problem in field_errors.items()
+        }
+        listed = [
+            Message("error.field", {"field": f, "problem": m}) for f, m in self.field_errors.items()
+        ]
+        super().__init__(Message("error.please_correct", {"fields": listed}))
 
 
 class PermissionDenied(CRMError):
@@ -34,9 +55,9 @@ class ConflictError(CRMError):
         self.entity = entity
         self.changed_by = changed_by
         self.changed_at = changed_at
-        who = changed_by or "someone else"
-        when = f" at {changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else ""
-        super().__init__(
-            f"This {entity} was changed by {who}{when} after you opened it. "
-            "Your edits were not saved: reload to see their version, then apply yours again."
-        )
+        who: Any = changed_by or Message("error.conflict.someone")
+        thing = Message(f"entity.{entity}")
+        if changed_at is None:
+            super().__init__("error.conflict", entity=thing, who=who)
+        else:
+            super().__init__("error.conflict.at", entity=thing, who=who, at=changed_at)
