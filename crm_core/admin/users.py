@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from crm_core.kernel import audit, writepath
 from crm_core.kernel.errors import ValidationError
-from crm_core.kernel.inputs import PasswordIn, UserIn, validate
+from crm_core.kernel.inputs import LanguageIn, PasswordIn, UserIn, validate
+from crm_core.kernel.messages import Message, msg
 from crm_core.kernel.permissions import Action, Actor, read_filter, require
 from crm_core.models import User, utcnow
 from crm_core.models.enums import AuditAction, Role
@@ -58,7 +59,7 @@ def get_user(session: Session, actor: Actor, user_id: int) -> User:
 def create_user(session: Session, actor: Actor | None, data: Mapping[str, Any]) -> User:
     """A new staff user; `actor` None is the command line bootstrapping the first admin."""
     fields = {k: v for k, v in data.items() if k != "password"}
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     for schema, part in ((UserIn, fields), (PasswordIn, {"password": data.get("password")})):
         try:
             validate(schema, part)
@@ -70,7 +71,9 @@ def create_user(session: Session, actor: Actor | None, data: Mapping[str, Any]) 
     if actor is not None:
         require(actor, "user", Action.CREATE)
     if session.scalar(select(User.id).where(User.username == values["username"])) is not None:
-        raise ValidationError({"username": f"“{values['username']}” is taken"})
+        raise ValidationError(
+            {"username": msg("validation.username_taken", username=values["username"])}
+        )
     values["password_hash"] = hash_password(str(data["password"]))
     if actor is None:
         user = User(**values)
@@ -98,6 +101,27 @@ def update_user(
     return changes
 
 
+def set_ui_language(
+    session: Session, actor: Actor, user_id: int, language: str | None
+) -> dict[str, tuple[Any, Any]]:
+    """The language Relasi speaks to a user (None: the team's default), audited.
+
+    Every user may change their own; another user's only who may edit users. It is a
+    preference switched with one click, so the write takes the version it reads: nobody's
+    typing is lost by the last choice winning.
+    """
+    values = validate(LanguageIn, {"ui_language": language}).model_dump()
+    user = writepath.load(session, User, user_id)
+    if user.id != actor.id:
+        require(actor, "user", Action.UPDATE, user)
+    return writepath.update(session, actor, "user", user, user.version, values)
+
+
+def ui_language(session: Session, user_id: int) -> str | None:
+    chosen = session.scalar(select(User.ui_language).where(User.id == user_id))
+    return None if chosen is None else str(chosen)
+
+
 def reset_password(
     session: Session, actor: Actor, user_id: int, expected_version: int, password: str
 ) -> None:
@@ -118,7 +142,7 @@ def _keep_one_admin(session: Session, user: User, values: Mapping[str, Any]) -> 
     )
     if (admins or 0) <= 1:
         field = "active" if values["role"] is Role.ADMIN else "role"
-        raise ValidationError({field: "the last active admin must stay an active admin"})
+        raise ValidationError({field: msg("validation.last_admin")})
 
 
 # --- sign-in bookkeeping (no acting user yet; Core updates so editing forms see no conflict) ---

@@ -1,9 +1,12 @@
-"""Small helpers shared by the analytics modules: input checks and number formatting."""
+"""Small helpers shared by the analytics modules: input checks, number formatting, and reasons
+as message codes."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -28,6 +31,25 @@ def compact_number(value: float) -> str:
 def plain_money(value: float) -> str:
     """Default money formatter: a compact number without a currency; callers pass their own."""
     return compact_number(value)
+
+
+Reason = tuple[str, dict[str, Any]]
+
+
+def msg(code: str, **params: Any) -> Reason:
+    """A reason as a message code and its values, the shape crm_core.kernel.messages reads
+    (analytics imports nothing of crm_core, so the pair is plain)."""
+    return (code, params)
+
+
+def msgn(code: str, n: int, **params: Any) -> Reason:
+    """A reason whose words depend on a count `n` (plural forms in the catalogue)."""
+    return (code, {"n": n, **params})
+
+
+def as_text(reason: Reason) -> str:
+    """A reason as compact JSON text, `["code",{params}]`: what a cached frame holds."""
+    return json.dumps(reason, ensure_ascii=False, separators=(",", ":"))
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:

@@ -26,7 +26,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics._common import require_columns
+from crm_core.analytics._common import Reason, as_text, msg, msgn, require_columns
 
 SIGNAL_COLUMNS: tuple[str, ...] = (
     "customer_id",
@@ -147,15 +147,14 @@ def churn_risk(
     out["risk"] = risk.astype("float64")
     out["risk_band"] = pd.Series(_bands(risk.to_numpy(), bands), index=signals.index, dtype="str")
     reasons = pd.Series(
-        _reasons(signals, scaled, effective, contributions), index=signals.index, dtype="str"
+        _reasons(signals, scaled, effective, contributions), index=signals.index, dtype="object"
     )
-    texts = reasons.tolist()  # plain lists: item assignment into an Arrow string column is O(n)
+    parts = reasons.tolist()  # plain lists: item assignment into an Arrow string column is O(n)
+    texts = [as_text(msg("churn.signals", parts=p)) for p in parts]
     floors, sums = floor.tolist(), weighted.tolist()
     for row in np.flatnonzero(lapsed.to_numpy()):
-        texts[row] = (
-            f"Likely lapsed: risk is at least 1 − P(alive) = {floors[row]:.2f} "
-            f"(weighted signals alone give {sums[row]:.2f}); {texts[row]}"
-        )
+        lapse = msg("churn.lapsed", floor=floors[row], weighted=sums[row], parts=parts[row])
+        texts[row] = as_text(lapse)
     out["risk_reason"] = pd.Series(texts, index=signals.index, dtype="str")
     for name in SIGNALS:
         out[f"signal_{name}"] = scaled[name]
@@ -177,33 +176,35 @@ def _reasons(
     scaled: pd.DataFrame,
     effective: pd.DataFrame,
     contributions: pd.DataFrame,
-) -> list[str]:
+) -> list[list[Reason]]:
+    """Every signal's part of each customer's reason, largest contribution first."""
     facts = {name: _facts(name, signals) for name in SIGNALS}
-    # Plain Python floats: formatting numpy scalars row by row is several times slower.
+    # Plain Python floats: numpy scalars row by row are several times slower.
     values = {name: scaled[name].to_numpy().tolist() for name in SIGNALS}
     shares = {name: effective[name].to_numpy().tolist() for name in SIGNALS}
     parts_of = {name: contributions[name].to_numpy().tolist() for name in SIGNALS}
     reasons = []
     for row in range(len(signals)):
-        parts: list[tuple[float, str]] = []
+        parts: list[tuple[float, Reason]] = []
         for name in SIGNALS:
             value, share, part = values[name][row], shares[name][row], parts_of[name][row]
             if value != value:  # NaN: the signal is unknown for this customer
-                parts.append((-1.0, f"{facts[name][row]}, not counted"))
+                parts.append((-1.0, msg("churn.not_counted", fact=facts[name][row])))
             else:
-                text = f"{facts[name][row]} (signal {value:.2f} × {share:.0%} = {part:.2f})"
-                parts.append((part, text))
+                said = msg("churn.part", fact=facts[name][row], signal=round(value, 4),
+                           share=round(share, 4), part=round(part, 4))  # fmt: skip
+                parts.append((part, said))
         # Largest contribution first; a stable sort keeps the SIGNALS order among equals.
         parts.sort(key=lambda item: -item[0])
-        reasons.append("; ".join(text for _, text in parts))
+        reasons.append([said for _, said in parts])
     return reasons
 
 
-def _facts(name: str, signals: pd.DataFrame) -> list[str]:
-    """The observed fact behind one signal for every customer, in words a manager reads."""
+def _facts(name: str, signals: pd.DataFrame) -> list[Reason]:
+    """The observed fact behind one signal for every customer, as a message code."""
     if name == "inactive":
         return [
-            "P(alive) unknown" if p != p else f"P(alive) {p:.2f}"
+            msg("churn.p_alive_unknown") if p != p else msg("churn.p_alive", p=round(p, 4))
             for p in signals["p_alive"].to_numpy(dtype="float64").tolist()
         ]
     if name in ("falling_orders", "rising_tickets"):
@@ -213,16 +214,17 @@ def _facts(name: str, signals: pd.DataFrame) -> list[str]:
         return [_change(noun, b, a) for b, a in zip(before, after, strict=True)]
     if name == "low_csat":
         return [
-            "CSAT: no rating" if c != c else f"CSAT {c:.1f} of 5"
+            msg("churn.csat_none") if c != c else msg("churn.csat", csat=round(c, 4))
             for c in signals["avg_csat"].to_numpy(dtype="float64").tolist()
         ]
     breaches = signals["sla_breaches_last_90d"].to_numpy(dtype="int64").tolist()
-    return [f"{n} SLA breach{'' if n == 1 else 'es'}" for n in breaches]
+    return [msgn("churn.sla_breaches", n) for n in breaches]
 
 
-def _change(noun: str, before: int, after: int) -> str:
+def _change(noun: str, before: int, after: int) -> Reason:
+    what = msg("churn.orders") if noun == "orders" else msg("churn.tickets")
     if after < before:
-        return f"{noun} fell {before} → {after}"
+        return msg("churn.fell", what=what, before=before, after=after)
     if after > before:
-        return f"{noun} rose {before} → {after}"
-    return f"{noun} steady at {after}"
+        return msg("churn.rose", what=what, before=before, after=after)
+    return msg("churn.steady", what=what, after=after)

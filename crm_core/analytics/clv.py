@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 from scipy.special import expit, gammaln, hyp2f1
 
-from crm_core.analytics._common import require_columns, to_timestamp
+from crm_core.analytics._common import Reason, msg, require_columns, to_timestamp
 
 Freq = Literal["W", "D"]
 PERIOD_DAYS: dict[str, float] = {"W": 7.0, "D": 1.0}
@@ -42,7 +42,12 @@ _DAYS_PER_YEAR = 365.25
 
 
 class NotEnoughHistory(Exception):
-    """The order history cannot support a CLV prediction; the message says why."""
+    """The order history cannot support a CLV prediction; the message says why, in English,
+    and `reason` says it as a message code for readers of every language."""
+
+    def __init__(self, text: str, reason: Reason) -> None:
+        super().__init__(text)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -148,12 +153,14 @@ def _check_history(summary: pd.DataFrame, min_customers: int, min_repeat_buyers:
     if customers < min_customers:
         raise NotEnoughHistory(
             f"Not enough history to predict CLV: {customers:,} customers with orders, "
-            f"need at least {min_customers:,}"
+            f"need at least {min_customers:,}",
+            msg("clv.few_customers", customers=customers, needed=min_customers),
         )
     if repeat_buyers < min_repeat_buyers:
         raise NotEnoughHistory(
             f"Not enough history to predict CLV: {repeat_buyers:,} repeat buyers, "
-            f"need at least {min_repeat_buyers:,}"
+            f"need at least {min_repeat_buyers:,}",
+            msg("clv.few_repeat_buyers", buyers=repeat_buyers, needed=min_repeat_buyers),
         )
 
 
@@ -187,7 +194,8 @@ def _maximise(
     if not settled or not np.isfinite(result.fun) or _degenerate(result.x, pairs):
         raise NotEnoughHistory(
             f"Not enough history to predict CLV: the {model} model did not converge on this "
-            "order history (too few repeat purchases or too little spread between customers)"
+            "order history (too few repeat purchases or too little spread between customers)",
+            msg("clv.no_convergence", model=model),
         )
     return np.exp(result.x), -float(result.fun) * customers
 
@@ -258,7 +266,8 @@ def fit_gamma_gamma(
     if len(repeat) < min_repeat_buyers:
         raise NotEnoughHistory(
             f"Not enough history to predict CLV: {len(repeat):,} repeat buyers, "
-            f"need at least {min_repeat_buyers:,}"
+            f"need at least {min_repeat_buyers:,}",
+            msg("clv.few_repeat_buyers", buyers=len(repeat), needed=min_repeat_buyers),
         )
     x = repeat["frequency"].to_numpy(dtype="float64")
     m = repeat["monetary_value"].to_numpy(dtype="float64")
@@ -279,7 +288,8 @@ def fit_gamma_gamma(
         # The mean spend is p*v/(q-1): with q <= 1 it is infinite, so no prediction exists.
         raise NotEnoughHistory(
             "Not enough history to predict CLV: spend per purchase varies too widely between "
-            "customers for a finite average to be predicted"
+            "customers for a finite average to be predicted",
+            msg("clv.spend_too_varied"),
         )
     return GammaGammaParams(float(p), float(q), float(v), float(ll))
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from crm_core.analytics._common import require_columns
+from crm_core.analytics._common import as_text, msg, require_columns
 
 RULE_COLUMNS: tuple[str, ...] = (
     "antecedent",
@@ -121,7 +121,8 @@ def next_best_offers(
     lift > `min_lift` (a lift of 1 or less is no evidence of affinity) count. Each product is
     offered on its strongest rule; offers rank by lift, then confidence, then product id.
     Output columns OFFER_COLUMNS: product_id, because_of (the antecedent), support,
-    confidence, lift, reason ("Bought by 42% of customers who bought Kopi (lift 3.1)").
+    confidence, lift, reason ("Bought by 42% of customers who bought Kopi (lift 3.1)", a
+    message code as JSON text).
     """
     require_columns(rules, RULE_COLUMNS, "rules")
     owned = list(customer_products)
@@ -138,8 +139,12 @@ def next_best_offers(
     best = ranked.drop_duplicates("consequent").head(top_n)
     names = product_names or {}
     reasons = [
-        f"Bought by {confidence:.0%} of customers who bought "
-        f"{names.get(int(antecedent), f'product {int(antecedent)}')} (lift {lift:.1f})"
+        as_text(
+            msg("offer.reason", share=float(confidence), lift=float(lift), product=name)
+            if (name := names.get(int(antecedent)))
+            else msg("offer.reason_id", share=float(confidence), lift=float(lift),
+                     id=int(antecedent))
+        )  # fmt: skip
         for antecedent, confidence, lift in zip(
             best["antecedent"], best["confidence"], best["lift"], strict=True
         )

@@ -27,9 +27,10 @@ from enum import StrEnum
 import pandas as pd
 
 from crm_core.analytics._common import (
-    MoneyFormatter,
-    plain_money,
-    plural,
+    Reason,
+    as_text,
+    msg,
+    msgn,
     require_columns,
     to_timestamp,
 )
@@ -92,14 +93,12 @@ def quintile_scores(values: pd.Series, higher_is_better: bool = True) -> pd.Seri
     return scores.astype("int64")
 
 
-def rfm_scores(
-    orders: pd.DataFrame, as_of: pd.Timestamp, money: MoneyFormatter = plain_money
-) -> pd.DataFrame:
+def rfm_scores(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """One row per customer with an order on or before `as_of`, columns OUTPUT_COLUMNS.
 
     Input `orders`: customer_id, order_id, ordered_at, amount (net revenue of the order).
     recency_days is calendar days from the last order to `as_of`; frequency counts distinct
-    orders; monetary sums their amount. `money` formats amounts in segment_reason.
+    orders; monetary sums their amount. segment_reason is a message code (JSON text).
     """
     require_columns(orders, ("customer_id", "order_id", "ordered_at", "amount"), "orders")
     stamp = to_timestamp(as_of)
@@ -127,22 +126,25 @@ def rfm_scores(
         segment_for(r, fm).value for r, fm in zip(out["r_score"], out["fm_score"], strict=True)
     ]
     out["rfm_segment"] = pd.Series(segments, index=out.index, dtype="str")
-    out["segment_reason"] = pd.Series(_reasons(out, money), index=out.index, dtype="str")
+    out["segment_reason"] = pd.Series(_reasons(out), index=out.index, dtype="str")
     return out.loc[:, list(OUTPUT_COLUMNS)]
 
 
-def _reasons(scores: pd.DataFrame, money: MoneyFormatter) -> list[str]:
-    """'Bought 12 days ago (R5), 9 orders (F5), Rp 4.1M (M5)' for every customer."""
+def _reasons(scores: pd.DataFrame) -> list[str]:
+    """'Bought 12 days ago (R5), 9 orders (F5), Rp 4,1 jt (M5)' for every customer, as codes."""
     columns = ("recency_days", "frequency", "monetary", "r_score", "f_score", "m_score")
     rows = zip(*(scores[column].to_numpy().tolist() for column in columns), strict=True)
     return [
-        f"{_bought(days)} (R{r}), {plural(count, 'order')} (F{f}), {money(amount)} (M{m})"
+        as_text(
+            msg("rfm.reason", bought=_bought(days), orders=msgn("rfm.orders", count),
+                amount=amount, r=r, f=f, m=m)
+        )
         for days, count, amount, r, f, m in rows
-    ]
+    ]  # fmt: skip
 
 
-def _bought(days: int) -> str:
-    return "Bought today" if days == 0 else f"Bought {plural(days, 'day')} ago"
+def _bought(days: int) -> Reason:
+    return msg("rfm.bought_today") if days == 0 else msgn("rfm.bought_days_ago", days)
 
 
 def segment_summary(scores: pd.DataFrame) -> pd.DataFrame:

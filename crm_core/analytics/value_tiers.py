@@ -7,7 +7,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from crm_core.analytics._common import MoneyFormatter, plain_money, require_columns
+from crm_core.analytics._common import as_text, msg, require_columns
 
 DEFAULT_TOP_PROFIT_SHARE = 0.5
 
@@ -40,9 +40,8 @@ def most_valuable_cutoff(profit: pd.Series, top_profit_share: float) -> float:
 def value_tiers(
     profitability: pd.DataFrame,
     top_profit_share: float = DEFAULT_TOP_PROFIT_SHARE,
-    money: MoneyFormatter = plain_money,
 ) -> pd.DataFrame:
-    """Put each customer in exactly one ValueTier, with a plain-English reason.
+    """Put each customer in exactly one ValueTier, with its reason (a message code).
 
     Input: the output of `customer_profitability` (customer_id, profit, gross_margin,
     cost_to_serve are used). Output: a copy with `profit_rank` (1 = most profitable; ties
@@ -69,31 +68,28 @@ def value_tiers(
     )
     out["profit_rank"] = profit.rank(method="min", ascending=False).astype("int64")
     out["value_tier"] = pd.Series(tiers, index=out.index, dtype="str")
-    out["tier_reason"] = _reasons(out, len(out), top_profit_share, money)
+    out["tier_reason"] = _reasons(out, len(out), top_profit_share)
     return out
 
 
-def _reasons(frame: pd.DataFrame, count: int, share: float, money: MoneyFormatter) -> pd.Series:
-    top = f"top {share:.0%} of profit"
+def _reasons(frame: pd.DataFrame, count: int, share: float) -> pd.Series:
+    """Each customer's reason as a message code (JSON text), said in the reader's language."""
     reasons = []
     columns = ("value_tier", "profit", "gross_margin", "cost_to_serve", "profit_rank")
-    # Plain Python values: formatting numpy scalars row by row is several times slower.
+    # Plain Python values: numpy scalars row by row are several times slower.
     rows = zip(*(frame[column].to_numpy().tolist() for column in columns), strict=True)
     for tier, profit, margin, cost, rank in rows:
         if tier == ValueTier.BELOW_ZERO and margin < 0:
-            text = f"Sold below cost of goods: gross margin {money(margin)}"
+            reason = msg("tier.below_cost", margin=margin)
         elif tier == ValueTier.BELOW_ZERO:
-            text = f"Cost to serve {money(cost)} is above gross margin {money(margin)}"
+            reason = msg("tier.cost_above_margin", cost=cost, margin=margin)
         elif tier == ValueTier.MOST_VALUABLE:
-            text = f"Top {share:.0%} of profit: profit {money(profit)} ranks {rank:,} of {count:,}"
+            reason = msg("tier.top", share=share, profit=profit, rank=rank, count=count)
         elif profit > 0:
-            text = (
-                f"Profit {money(profit)} ranks {rank:,} of {count:,}, outside the {top}: "
-                "room to grow"
-            )
+            reason = msg("tier.growable", share=share, profit=profit, rank=rank, count=count)
         else:
-            text = f"Breaks even: gross margin {money(margin)} equals cost to serve {money(cost)}"
-        reasons.append(text)
+            reason = msg("tier.breaks_even", margin=margin, cost=cost)
+        reasons.append(as_text(reason))
     return pd.Series(reasons, index=frame.index, dtype="str")
 
 

@@ -13,6 +13,7 @@ from crm_core.customers import records as customers
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import AccountIn, validate
+from crm_core.kernel.messages import msg
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Account, User
 
@@ -92,5 +93,5 @@ def _validated(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
     if values["owner_id"] is not None:
         active = session.scalar(select(User.active).where(User.id == values["owner_id"]))
         if not active:
-            raise ValidationError({"owner_id": "must be an active user"})
+            raise ValidationError({"owner_id": msg("validation.active_user")})
     return values

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from crm_core.customers import records as customers
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import CRMError, ValidationError
+from crm_core.kernel.messages import Message, msg, render
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Customer, User
 from crm_core.models.enums import LifecycleStage
@@ -29,15 +30,15 @@ TAG_MAX_LENGTH = 50
 
 @dataclass(frozen=True)
 class Skipped:
-    """A record that could not be changed, and why (a sentence the user can act on)."""
+    """A record that could not be changed, and why (the write path's message code)."""
 
     customer_id: int
     name: str | None
-    reason: str
+    reason: Message
 
     def __str__(self) -> str:
         who = f"#{self.customer_id}" + (f" {self.name}" if self.name else "")
-        return f"{who}: {self.reason}"
+        return f"{who}: {render(self.reason)}"
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def bulk_update_customers(
             with session.begin_nested():  # a failed record leaves the others checkable
                 changed = _update_one(session, actor, customer_id, versions[customer_id], wanted)
         except CRMError as exc:
-            skipped.append(Skipped(customer_id, names.get(customer_id), str(exc)))
+            skipped.append(Skipped(customer_id, names.get(customer_id), exc.message))
             continue
         (updated if changed else unchanged).append(customer_id)
     if skipped:
@@ -110,33 +111,33 @@ def _checked(
 ) -> dict[str, Any]:
     """The changes asked for, cleaned; ValidationError naming each bad one (checked once here
     rather than failing every record with the same message)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     unknown = sorted(set(changes) - set(CHANGES))
     for name in unknown:
-        errors[name] = "is not a bulk change"
+        errors[name] = msg("bulk.unknown_change")
     wanted = {k: v for k, v in changes.items() if k in CHANGES and v not in (None, "")}
     for tag_field in ("add_tag", "remove_tag"):
         if tag_field in wanted:
             wanted[tag_field] = str(wanted[tag_field]).strip()
             if not wanted[tag_field] or len(wanted[tag_field]) > TAG_MAX_LENGTH:
-                errors[tag_field] = f"must be 1 to {TAG_MAX_LENGTH} characters"
+                errors[tag_field] = msg("validation.length_between", min=1, max=TAG_MAX_LENGTH)
     if "lifecycle_stage" in wanted:
         try:
             wanted["lifecycle_stage"] = LifecycleStage(wanted["lifecycle_stage"])
         except ValueError:
-            errors["lifecycle_stage"] = "must be one of: " + ", ".join(LifecycleStage)
+            errors["lifecycle_stage"] = msg("validation.one_of", expected=", ".join(LifecycleStage))
     if "owner_id" in wanted and not session.scalar(
         select(User.active).where(User.id == wanted["owner_id"])
     ):
-        errors["owner_id"] = "must be an active user"
+        errors["owner_id"] = msg("validation.active_user")
     if wanted.get("add_tag") and wanted.get("add_tag") == wanted.get("remove_tag"):
-        errors["remove_tag"] = "cannot be the tag being added"
+        errors["remove_tag"] = msg("bulk.same_tag")
     if not wanted and not unknown:
-        errors["changes"] = "choose at least one change (owner, lifecycle stage or tag)"
+        errors["changes"] = msg("bulk.no_change")
     if not targets:
-        errors["customers"] = "select at least one customer"
+        errors["customers"] = msg("bulk.no_customer")
     elif len(targets) > MAX_TARGETS:
-        errors["customers"] = f"at most {MAX_TARGETS:,} customers at a time"
+        errors["customers"] = msg("bulk.too_many", max=MAX_TARGETS)
     if errors:
         raise ValidationError(errors)
     return wanted

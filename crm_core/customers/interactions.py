@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import _Input, validate
+from crm_core.kernel.messages import msg
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Customer, Interaction, utcnow
 from crm_core.models.enums import Channel, Direction
@@ -48,7 +49,7 @@ def log_interaction(
     if values["occurred_at"] is None:
         values["occurred_at"] = now
     elif values["occurred_at"] > now + CLOCK_SKEW:
-        raise ValidationError({"occurred_at": "must not be in the future"})
+        raise ValidationError({"occurred_at": msg("validation.not_future")})
     customer = writepath.load(session, Customer, customer_id)
     require(actor, "customer", Action.READ, customer)
     require(actor, "interaction", Action.CREATE)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from crm_core.kernel import audit
 from crm_core.kernel.errors import ConflictError, ValidationError
 from crm_core.kernel.inputs import _Input, validate
+from crm_core.kernel.messages import Message, msg
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Customer, Order, OrderItem, Product, utcnow
 from crm_core.models.enums import AuditAction, OrderStatus, SalesChannel
@@ -38,7 +39,7 @@ class OrderHeaderFields(_Input):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)  # naive input is taken as UTC
         if value > utcnow() + FUTURE_TOLERANCE:
-            raise ValueError("is in the future")
+            raise ValueError(msg("validation.future"))
         return value
 
 
@@ -56,10 +57,10 @@ class OrderIn(OrderHeaderFields):
     lines: list[OrderLineIn] = Field(min_length=1)
 
 
-def discount_problem(discount: Decimal, lines_total: Decimal) -> str | None:
+def discount_problem(discount: Decimal, lines_total: Decimal) -> Message | None:
     """Why a discount cannot apply to lines worth `lines_total`, or None."""
     if discount > lines_total:
-        return f"is more than the order's total ({lines_total:,.2f})"
+        return msg("order.discount_over_total", total=lines_total)
     return None
 
 
@@ -114,15 +115,15 @@ def _products(session: Session, ids: set[int]) -> dict[int, Any]:
 
 
 def _check_references(session: Session, order_in: OrderIn, products: Mapping[int, Any]) -> None:
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     live = select(Customer.id).where(
         Customer.id == order_in.customer_id, Customer.deleted_at.is_(None)
     )
     if session.scalar(live) is None:
-        errors["customer_id"] = f"no customer #{order_in.customer_id}"
+        errors["customer_id"] = msg("validation.no_customer", id=order_in.customer_id)
     unknown = sorted({line.product_id for line in order_in.lines} - set(products))
     if unknown:
-        errors["lines"] = "no product " + ", ".join(f"#{p}" for p in unknown)
+        errors["lines"] = msg("order.no_product", ids=", ".join(f"#{p}" for p in unknown))
     if errors:
         raise ValidationError(errors)
 
@@ -146,7 +147,7 @@ def delete_imported(session: Session, actor: Actor, versions: Mapping[int, int])
     for order_id, version in versions.items():
         row = found.get(order_id)
         if row is not None and row.version != version:
-            raise ConflictError(f"order #{order_id}", None, row.updated_at)
+            raise ConflictError("order", None, row.updated_at)
     for chunk in _chunks(list(found)):
         session.execute(delete(OrderItem).where(OrderItem.order_id.in_(chunk)))
         session.execute(delete(Order).where(Order.id.in_(chunk)))

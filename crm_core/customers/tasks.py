@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import PermissionDenied, ValidationError
 from crm_core.kernel.inputs import _Input, validate
+from crm_core.kernel.messages import Message, label, msg
 from crm_core.kernel.permissions import Action, Actor, read_filter, require
 from crm_core.models import Customer, Lead, Task, User, utcnow
 from crm_core.models.enums import Role
@@ -82,27 +83,28 @@ def schedule_follow_up(
         raise ValidationError(errors)
     require(actor, "task", Action.CREATE)
     if values["owner_id"] != actor.id and actor.role not in ASSIGNERS:
-        raise PermissionDenied(
-            f"As {actor.role.value}, you can schedule follow-ups only for yourself."
-        )
+        raise PermissionDenied("error.follow_up_only_self", role=label(actor.role))
     return writepath.insert(session, actor, "task", Task(), values)
 
 
-def _follow_up_errors(session: Session, values: dict[str, Any], now: datetime) -> dict[str, str]:
-    errors: dict[str, str] = {}
+def _follow_up_errors(
+    session: Session, values: dict[str, Any], now: datetime
+) -> dict[str, Message]:
+    errors: dict[str, Message] = {}
     if values["customer_id"] is None and values["lead_id"] is None:
-        errors["customer_id"] = "a follow-up needs a customer or a lead"
+        errors["customer_id"] = msg("task.needs_customer_or_lead")
     for field, model in (("customer_id", Customer), ("lead_id", Lead)):
         if values[field] is not None:
             deleted = session.scalar(
                 select(model.deleted_at.is_not(None)).where(model.id == values[field])
             )
             if deleted is None or deleted:
-                errors[field] = f"no {model.__tablename__.rstrip('s')} #{values[field]}"
+                entity = Message(f"entity.{model.__tablename__.rstrip('s')}")
+                errors[field] = msg("validation.no_record", entity=entity, id=values[field])
     if not session.scalar(select(User.active).where(User.id == values["owner_id"])):
-        errors["owner_id"] = "must be an active user"
+        errors["owner_id"] = msg("validation.active_user")
     if values["due_at"] < now - CLOCK_SKEW:
-        errors["due_at"] = "must not be in the past"
+        errors["due_at"] = msg("validation.not_past")
     return errors
 
 

@@ -396,3 +396,11 @@ def _revert_customers(session: Session, actor: Actor, report: Mapping[str, Any])
         raise RevertRefused(
             f"Customer #{customer_id} was deleted after the import; nothing was reverted."
         ) from None
+
+
+def render_report(report: pd.DataFrame, say: Callable[[str], str]) -> pd.DataFrame:
+    """The report with its errors and reasons (message codes) said by `say`, for a reader."""
+    said = report.copy()
+    for column in ("errors", "reasons"):
+        said[column] = report[column].map(lambda text: say(text) if text else "")
+    return said

@@ -1,4 +1,4 @@
-"""Input validation for every create and update: one clear message per bad field."""
+"""Input validation for every create and update: one clear message (a code) per bad field."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from crm_core.kernel.errors import ValidationError
+from crm_core.kernel.messages import Message, msg
 from crm_core.models.enums import (
     Channel,
     Gender,
@@ -48,40 +49,56 @@ def validate(schema: type[Schema], data: Mapping[str, Any]) -> Schema:
     try:
         return schema.model_validate(dict(data))
     except pydantic.ValidationError as exc:
-        errors: dict[str, str] = {}
+        errors: dict[str, Message] = {}
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else "form"
             errors.setdefault(field, _friendly(err))
         raise ValidationError(errors) from None
 
 
-def _friendly(err: Mapping[str, Any]) -> str:
+_BOUNDS = {
+    "greater_than_equal": ("validation.at_least", "ge"),
+    "greater_than": ("validation.more_than", "gt"),
+    "less_than_equal": ("validation.at_most", "le"),
+    "less_than": ("validation.less_than", "lt"),
+}
+
+
+def _friendly(err: Mapping[str, Any]) -> Message:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind == "missing" or (kind.endswith("_type") and err.get("input") is None):
-        return "is required"
+        return msg("validation.required")
     if kind == "string_too_short":
-        return (
-            "is required"
-            if ctx.get("min_length") == 1
-            else f"needs at least {ctx['min_length']} characters"
-        )
+        if ctx.get("min_length") == 1:
+            return msg("validation.required")
+        return msg("validation.min_length", min=ctx["min_length"])
     if kind == "string_too_long":
-        return f"must be at most {ctx['max_length']} characters"
+        return msg("validation.max_length", max=ctx["max_length"])
     if kind == "enum":
-        return f"must be one of: {ctx.get('expected', '')}"
+        return msg("validation.one_of", expected=str(ctx.get("expected", "")))
     if kind == "value_error":
-        message = str(ctx.get("error", err["msg"]))
-        return message.removeprefix("value ").replace("address: An", "address: an")
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return err["msg"].lower()
+        return _value_error(ctx, err)
+    if kind in _BOUNDS:
+        code, bound = _BOUNDS[kind]
+        return msg(code, limit=ctx.get(bound))
     if kind.startswith(("int_", "decimal_", "float_")):
-        return "must be a number"
+        return msg("validation.number")
     if kind.startswith("date"):
-        return "must be a date (YYYY-MM-DD)"
+        return msg("validation.date")
     if kind == "extra_forbidden":
-        return "is not a field of this form"
-    return err["msg"]
+        return msg("validation.extra")
+    return msg("validation.invalid", detail=str(err["msg"]))
+
+
+def _value_error(ctx: Mapping[str, Any], err: Mapping[str, Any]) -> Message:
+    error = ctx.get("error")
+    if isinstance(error, ValueError) and error.args and isinstance(error.args[0], Message):
+        return error.args[0]  # our own validators raise ValueError(Message)
+    if "reason" in ctx:  # email-validator's explanation, in English only
+        reason = str(ctx["reason"])
+        return msg("validation.email", reason=reason[:1].lower() + reason[1:])
+    return msg("validation.invalid", detail=str(error or err["msg"]).removeprefix("Value error, "))
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_PHONE_REGION) -> str:
@@ -89,9 +106,9 @@ def normalize_phone(raw: str, region: str = DEFAULT_PHONE_REGION) -> str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        raise ValueError("is not a phone number") from None
+        raise ValueError(msg("validation.phone")) from None
     if not phonenumbers.is_possible_number(number):
-        raise ValueError("is not a phone number (check the number of digits)")
+        raise ValueError(msg("validation.phone_digits"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -109,6 +126,7 @@ class UserIn(_Input):
     role: Role
     skills: list[TicketCategory] = Field(default_factory=list)
     languages: list[Language] = Field(default_factory=list)
+    ui_language: Language | None = None  # the language Relasi speaks to them; None: the team's
     active: bool = True
 
     @field_validator("username", mode="before")
@@ -117,8 +135,12 @@ class UserIn(_Input):
         if isinstance(value, str):
             value = value.strip().lower()
             if value and not USERNAME_PATTERN.match(value):
-                raise ValueError("use letters, digits, dot, dash or underscore (2 to 64)")
+                raise ValueError(msg("validation.username"))
         return value
+
+
+class LanguageIn(_Input):
+    ui_language: Language | None = None
 
 
 class PasswordIn(_Input):
@@ -128,7 +150,7 @@ class PasswordIn(_Input):
     @classmethod
     def _fits_bcrypt(cls, value: str) -> str:
         if len(value.encode()) > PASSWORD_MAX_BYTES:
-            raise ValueError(f"must be at most {PASSWORD_MAX_BYTES} bytes")
+            raise ValueError(msg("validation.max_bytes", max=PASSWORD_MAX_BYTES))
         return value
 
 
@@ -169,7 +191,7 @@ class CustomerIn(_Input):
     @classmethod
     def _birth_date(cls, value: date | None) -> date | None:
         if value is not None and not date(1900, 1, 1) <= value <= date.today():
-            raise ValueError("must be between 1900-01-01 and today")
+            raise ValueError(msg("validation.birth_date"))
         return value
 
 

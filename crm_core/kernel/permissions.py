@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, true
 
 from crm_core.kernel.errors import PermissionDenied
+from crm_core.kernel.messages import Message, label
 from crm_core.models.enums import Role
 
 
@@ -131,12 +132,10 @@ def require(actor: Actor, entity: str, action: Action, record: Any = None) -> No
     if allowed(actor, entity, action, record):
         return
     granted = scope(actor, entity, action)
+    role, verb, things = label(actor.role), label(action), Message(f"entities.{entity}")
     if granted is Scope.OWN:
-        raise PermissionDenied(
-            f"As {actor.role.value}, you can {action.value} only {entity}s you own "
-            "or are assigned to."
-        )
-    raise PermissionDenied(f"Your role ({actor.role.value}) cannot {action.value} {entity}s.")
+        raise PermissionDenied("error.permission.own", role=role, action=verb, entities=things)
+    raise PermissionDenied("error.permission", role=role, action=verb, entities=things)
 
 
 def read_filter(actor: Actor, entity: str, owner_column: Any) -> ColumnElement[bool]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from crm_core.kernel import audit
 from crm_core.kernel.errors import ConflictError, NotFound
+from crm_core.kernel.messages import Message
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import User, utcnow
 from crm_core.models.enums import AuditAction
@@ -27,9 +28,9 @@ def load(session: Session, model: type[Row], record_id: int, *, deleted: bool = 
     row = session.get(model, record_id, populate_existing=True)
     entity = getattr(model, "__tablename__", "record").rstrip("s")
     if row is None:
-        raise NotFound(f"No {entity} #{record_id}.")
+        raise NotFound("error.not_found", entity=Message(f"entity.{entity}"), id=record_id)
     if getattr(row, "deleted_at", None) is not None and not deleted:
-        raise NotFound(f"{entity.capitalize()} #{record_id} was deleted.")
+        raise NotFound("error.deleted", entity=Message(f"entity.{entity}"), id=record_id)
     return row
 
 

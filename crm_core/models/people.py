@@ -24,7 +24,9 @@ class User(Versioned, Base):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     password_hash: Mapped[str] = mapped_column(String(100))
     skills: Mapped[list[str]] = mapped_column(default=list)
-    languages: Mapped[list[str]] = mapped_column(default=list)
+    languages: Mapped[list[str]] = mapped_column(default=list)  # spoken with customers
+    # The language Relasi speaks to this user; None reads the team's default.
+    ui_language: Mapped[Language | None] = mapped_column(enum_column(Language), default=None)
     active: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(default=1)
     # Sign-in cookies issued before this moment are refused (logout, password change, deactivation).
