@@ -25,7 +25,8 @@ from app_pages import (
 from app_pages import users as users_page
 from crm_core.kernel.config import StartupRefused
 from crm_core.pages import PAGES, pages_for
-from ui import auth, nav
+from ui import auth, language_switch, nav
+from ui.i18n import t
 
 RENDERERS: dict[str, Callable[[], None]] = {
     "home": home.render,
@@ -49,24 +50,25 @@ st.set_page_config(page_title="Relasi", page_icon=":material/handshake:", layout
 try:
     actor = auth.signed_in_actor()
 except StartupRefused as refusal:
-    st.error(str(refusal))
+    st.error(str(refusal))  # for the operator who starts the server: English, like the logs
     st.stop()
 
 if actor is None:
     # Before sign-in every address shows the sign-in form and nothing else; a bookmark of a
     # page keeps its address, so signing in lands on that page.
-    sign_in = [st.Page(login.render, title="Sign in", url_path="login", default=True)]
+    title = t("Sign in")
+    sign_in = [st.Page(login.render, title=title, url_path="login", default=True)]
     sign_in += [
-        st.Page(partial(login.render), title="Sign in", url_path=spec.key, visibility="hidden")
+        st.Page(partial(login.render), title=title, url_path=spec.key, visibility="hidden")
         for spec in PAGES
     ]
     navigation = st.navigation(sign_in, position="hidden")
 else:
     sections = {
-        section: [
+        t(section): [
             st.Page(
                 RENDERERS[spec.key],
-                title=spec.title,
+                title=t(spec.title),
                 icon=spec.icon or None,
                 url_path=spec.key,
                 default=spec.key == "home",
@@ -79,8 +81,9 @@ else:
     navigation = st.navigation(sections)
     nav.register({page.url_path: page for pages in sections.values() for page in pages})
     with st.sidebar:
-        st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
-        if st.button("Sign out", key="relasi_sign_out", icon=":material/logout:"):
+        st.caption(t("Signed in as **{name}** ({role})", name=actor.name, role=actor.role))
+        language_switch.signed_in(actor)
+        if st.button(t("Sign out"), key="relasi_sign_out", icon=":material/logout:"):
             auth.logout(actor)
             st.rerun()
 navigation.run()

@@ -6,27 +6,40 @@ import streamlit as st
 
 from crm_core.kernel import audit
 from crm_core.kernel.csv_files import safe_csv
+from crm_core.models.enums import AuditAction
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_time
+from ui.i18n import t
+from ui.labels import option
 
-ENTITIES = ["(all)", "customer", "account", "user", "interaction", "task", "lead", "ticket"]
+ENTITIES = ["", "customer", "account", "user", "interaction", "task", "lead", "ticket"]
 
 
 def render() -> None:
     require_page("audit")
-    st.title("Audit log")
-    st.caption("Every create, edit, delete, restore, sign-in and sign-out; newest first.")
-    entity = st.selectbox("Record type", ENTITIES)
-    record_id = st.number_input("Record id (0 = all)", min_value=0, step=1, value=0)
-    limit = st.select_slider("Entries", options=[50, 200, 1000], value=200)
+    st.title(t("Audit log"))
+    st.caption(t("Every create, edit, delete, restore, sign-in and sign-out; newest first."))
+    entity = st.selectbox(
+        t("Record type"), ENTITIES, format_func=lambda e: t(f"entity.{e}") if e else t("(all)")
+    )
+    record_id = st.number_input(t("Record id (0 = all)"), min_value=0, step=1, value=0)
+    limit = st.select_slider(t("Entries"), options=[50, 200, 1000], value=200)
     with read_scope() as session:
         entries = audit.history(
-            session,
-            entity=None if entity == "(all)" else entity,
-            entity_id=int(record_id) or None,
-            limit=limit,
+            session, entity=entity or None, entity_id=int(record_id) or None, limit=limit
         )
     entries["at"] = entries["at"].map(local_time)
-    st.dataframe(entries, hide_index=True, width="stretch")
-    st.download_button("Download as CSV", safe_csv(entries), "relasi-audit.csv", "text/csv")
+    entries["entity"] = entries["entity"].map(lambda e: t(f"entity.{e}"))
+    entries["action"] = entries["action"].map(lambda a: option(AuditAction, a))
+    columns = {
+        "at": t("When"),
+        "actor": t("Who"),
+        "entity": t("Record type"),
+        "entity_id": t("Record id"),
+        "action": t("Action"),
+        "changes": t("Changes (old → new)"),
+    }
+    shown = entries.rename(columns=columns)
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.download_button(t("Download as CSV"), safe_csv(shown), "relasi-audit.csv", "text/csv")

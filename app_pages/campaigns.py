@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from ui.i18n import t
 from ui.later import not_built_yet
 
 
 def render() -> None:
     not_built_yet(
         "campaigns",
-        "a later issue adds campaigns aimed at segments by rules, measured with A/B tests.",
+        t("a later issue adds campaigns aimed at segments by rules, measured with A/B tests."),
     )

@@ -9,34 +9,38 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from crm_core.analytics.churn import RiskBand
+from crm_core.analytics.rfm import RfmSegment
+from crm_core.analytics.value_tiers import ValueTier
 from crm_core.customers import CustomerProfile, duplicates
 from crm_core.customers import records as customers
 from crm_core.kernel.errors import CRMError
-from crm_core.kernel.money import compact_money
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models.enums import Channel, Gender, Language, LeadSource, LifecycleStage
 from ui import cache, customer_views, forms, nav
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_time, money
+from ui.format import compact_money, long_date, money, number, percent, when
+from ui.i18n import N_, say, t, tn
+from ui.labels import formatter, option
 
 TEXT_FIELDS = {
-    "name": "Name",
-    "email": "Email",
-    "phone": "Phone",
-    "address": "Address",
-    "city": "City",
-    "region": "Region / province",
-    "country": "Country",
+    "name": N_("Name"),
+    "email": N_("Email"),
+    "phone": N_("Phone"),
+    "address": N_("Address"),
+    "city": N_("City"),
+    "region": N_("Region / province"),
+    "country": N_("Country"),
 }
-CHOICE_FIELDS: dict[str, tuple[str, list[str]]] = {
-    "gender": ("Gender", [g.value for g in Gender]),
-    "preferred_channel": ("Preferred channel", [c.value for c in Channel]),
-    "preferred_language": ("Preferred language", [lang.value for lang in Language]),
-    "lifecycle_stage": ("Lifecycle stage", [s.value for s in LifecycleStage]),
-    "source": ("Source", [s.value for s in LeadSource]),
+CHOICE_FIELDS: dict[str, tuple[str, type[Any]]] = {
+    "gender": (N_("Gender"), Gender),
+    "preferred_channel": (N_("Preferred channel"), Channel),
+    "preferred_language": (N_("Preferred language"), Language),
+    "lifecycle_stage": (N_("Lifecycle stage"), LifecycleStage),
+    "source": (N_("Source"), LeadSource),
 }
-CONSENTS = {"email": "email", "sms": "SMS/WhatsApp", "phone": "phone calls"}
+CONSENTS = {"email": N_("email"), "sms": N_("SMS/WhatsApp"), "phone": N_("phone calls")}
 CREATED = "relasi_customer_created"  # the id just created, greeted once on its page
 
 
@@ -44,9 +48,9 @@ def render() -> None:
     actor = require_page("customer")
     customer_id = _customer_id()
     if customer_id is None:
-        st.title("Customer 360")
-        st.caption("Open a customer from the Customers list, or create one here.")
-        nav.link("customers", "Go to Customers")
+        st.title(t("Customer 360"))
+        st.caption(t("Open a customer from the Customers list, or create one here."))
+        nav.link("customers", t("Go to Customers"))
         _new_customer(actor)
         _recently_deleted(actor)
         return
@@ -57,13 +61,13 @@ def render() -> None:
             )
             values = customers.form_values(profile.customer)
     except CRMError as exc:
-        st.error(str(exc))
+        st.error(say(exc.message))
         return
     customer = profile.customer
     _header(profile)
     customer_views.manage_outcome(customer.id)
     if st.session_state.get(CREATED) == customer.id:
-        st.success("Customer created.")
+        st.success(t("Customer created."))
         st.session_state.pop(CREATED)
     if customer.deleted_at is not None:
         customer_views.deleted_notice(actor, customer)
@@ -78,12 +82,12 @@ def render() -> None:
             customer_views.log_interaction_form(actor, customer.id)
         customer_views.follow_ups(actor, customer.id)
         customer_views.open_work(actor, customer.id)
-    edit, account, manage = st.tabs(["Edit profile", "Account", "Delete or merge"])
+    edit, account, manage = st.tabs([t("Edit profile"), t("Account"), t("Delete or merge")])
     with edit:
         if allowed(actor, "customer", Action.UPDATE, customer):
             _edit_form(actor, customer.id, customer.version, values)
         else:
-            st.caption("Only the customer's owner, a manager or an admin edits this profile.")
+            st.caption(t("Only the customer's owner, a manager or an admin edits this profile."))
     with account:
         customer_views.account_section(actor, customer, profile.account)
     with manage:
@@ -93,21 +97,31 @@ def render() -> None:
 def _header(profile: CustomerProfile) -> None:
     c = profile.customer
     st.title(c.name)
-    st.caption(f"Customer #{c.id} · last changed {local_time(c.updated_at)} · version {c.version}")
+    st.caption(
+        t(
+            "Customer #{id} · last changed {at} · version {version}",
+            id=c.id,
+            at=when(c.updated_at),
+            version=c.version,
+        )
+    )
     place = ", ".join(p for p in (c.address, c.city, c.region, c.country) if p)
-    born = c.birth_date and f"born {c.birth_date}"
-    consents = [label for k, label in CONSENTS.items() if getattr(c, f"consent_{k}")]
-    language = f" · speaks {c.preferred_language}" if c.preferred_language else ""
+    born = c.birth_date and t("born {day}", day=long_date(c.birth_date))
+    consents = [t(label) for k, label in CONSENTS.items() if getattr(c, f"consent_{k}")]
+    channel = option(Channel, c.preferred_channel) if c.preferred_channel else t("no channel given")
+    language = c.preferred_language and t("speaks {language}", language=c.preferred_language)
+    came = c.source and t("came from {source}", source=c.source)
     relation = [
-        f"Stage: **{c.lifecycle_stage}**",
-        f"Prefers: {c.preferred_channel or 'no channel given'}{language}",
-        f"Owner: {profile.owner or 'nobody'}" + (f" · came from {c.source}" if c.source else ""),
-        "Consents to: " + (", ".join(consents) or "nothing yet"),
+        t("Stage: **{stage}**", stage=c.lifecycle_stage),
+        " · ".join(x for x in (t("Prefers: {channel}", channel=channel), language) if x),
+        " · ".join(x for x in (t("Owner: {owner}", owner=profile.owner or t("nobody")), came) if x),
+        t("Consents to: {consents}", consents=", ".join(consents) or t("nothing yet")),
     ]
+    gender = c.gender and option(Gender, c.gender)
     who, company, relationship = st.columns(3)
-    who.markdown(_lines("Contact", [c.email, c.phone, place, c.gender, born]))
-    company.markdown(_lines("Account", _account_lines(profile)))
-    relationship.markdown(_lines("Relationship", relation))
+    who.markdown(_lines(t("Contact"), [c.email, c.phone, place, gender, born]))
+    company.markdown(_lines(t("Account"), _account_lines(profile)))
+    relationship.markdown(_lines(t("Relationship"), relation))
 
 
 def _lines(heading: str, lines: list[Any]) -> str:
@@ -117,11 +131,15 @@ def _lines(heading: str, lines: list[Any]) -> str:
 def _account_lines(profile: CustomerProfile) -> list[Any]:
     a = profile.account
     if a is None:
-        return ["A consumer (B2C): no account."]
-    size = f"{a.employees:,} employees" if a.employees is not None else None
-    revenue = f"revenue {money(a.annual_revenue)} a year" if a.annual_revenue is not None else None
+        return [t("A consumer (B2C): no account.")]
+    size = None
+    if a.employees is not None:
+        size = tn("{n:n} employee", "{n:n} employees", a.employees)
+    revenue = None
+    if a.annual_revenue is not None:
+        revenue = t("revenue {amount} a year", amount=money(a.annual_revenue))
     place = ", ".join(p for p in (a.address, a.city, a.region, a.country) if p)
-    owner = f"Account owner: {profile.account_owner or 'nobody'}"
+    owner = t("Account owner: {owner}", owner=profile.account_owner or t("nobody"))
     return [
         a.name,
         a.industry,
@@ -133,109 +151,139 @@ def _account_lines(profile: CustomerProfile) -> list[Any]:
 
 
 def _value_panel(customer_id: int) -> None:
-    st.subheader("Value")
+    st.subheader(t("Value"))
     table = cache.customer_values()
     st.caption(
-        f"As of {local_time(table.as_of)}, over all customers; refreshed every "
-        "15 minutes, so a touchpoint logged just now counts at the next refresh."
+        t(
+            "As of {at}, over all customers; refreshed every 15 minutes, so a touchpoint "
+            "logged just now counts at the next refresh.",
+            at=when(table.as_of),
+        )
     )
     if customer_id not in table.frame.index:
-        st.info("Not in today's value figures yet (new or just restored): back within 15 minutes.")
+        st.info(
+            t("Not in today's value figures yet (new or just restored): back within 15 minutes.")
+        )
         return
-    v, costs = table.frame.loc[customer_id], cache.value_settings()
+    v = table.frame.loc[customer_id]
+    _figures(v, table)
+    _verdicts(v)
+    _offers(customer_id)
+
+
+def _figures(v: pd.Series, table: Any) -> None:
+    costs = cache.value_settings()
     last = v["last_order_at"]
     days = (table.as_of.date() - last.date()).days if pd.notna(last) else None
-    ago = "never" if days is None else f"{days} days ago"
-    serving = (
-        f"discounts, {v['tickets']} tickets × {money(costs.cost_per_ticket)}, "
-        f"{v['interactions']} touchpoints × {money(costs.cost_per_interaction)}"
+    ago = t("never") if days is None else tn("{n:n} day ago", "{n:n} days ago", days)
+    serving = t(
+        "discounts, {tickets:n} tickets × {per_ticket}, {touchpoints:n} touchpoints × "
+        "{per_touchpoint}",
+        tickets=v["tickets"],
+        per_ticket=money(costs.cost_per_ticket),
+        touchpoints=v["interactions"],
+        per_touchpoint=money(costs.cost_per_interaction),
     )
-    predicted = f"margin expected in the next {costs.clv_horizon_days} days (BG/NBD model)"
+    predicted = t(
+        "margin expected in the next {days:n} days (BG/NBD model)", days=costs.clv_horizon_days
+    )
+    note = say(table.clv_note) if table.clv_note else predicted
     figures = [
-        ("Revenue", v["net_revenue"], f"sales less {money(v['discounts'])} discounts"),
-        ("Gross margin", v["gross_margin"], f"sales less goods at {money(v['cogs'])}"),
-        ("Cost to serve", v["cost_to_serve"], serving),
-        ("Profit", v["profit"], "gross margin less cost to serve"),
-        ("Average order", v["average_order_value"], "revenue ÷ orders"),
-        ("Orders", f"{v['orders']:,}", "completed orders, all time"),
-        ("Last purchase", local_time(last)[:10] if pd.notna(last) else "–", ago),
-        ("Historical CLV", v["historical_clv"], "gross margin earned to date"),
-        ("Predicted CLV", v["predicted_clv"], table.clv_note or predicted),
-        ("P(alive)", _percent(v["p_alive"]), "chance this customer still buys from us"),
+        (t("Revenue"), v["net_revenue"], t("sales less {x} discounts", x=money(v["discounts"]))),
+        (t("Gross margin"), v["gross_margin"], t("sales less goods at {x}", x=money(v["cogs"]))),
+        (t("Cost to serve"), v["cost_to_serve"], serving),
+        (t("Profit"), v["profit"], t("gross margin less cost to serve")),
+        (t("Average order"), v["average_order_value"], t("revenue ÷ orders")),
+        (t("Orders"), number(v["orders"]), t("completed orders, all time")),
+        (t("Last purchase"), long_date(last), ago),
+        (t("Historical CLV"), v["historical_clv"], t("gross margin earned to date")),
+        (t("Predicted CLV"), v["predicted_clv"], note),
+        (t("P(alive)"), percent(v["p_alive"]), t("chance this customer still buys from us")),
     ]
     for row in (figures[:5], figures[5:]):
         for column, (label, value, reason) in zip(st.columns(5), row, strict=True):
             amount = isinstance(value, float)
-            column.metric(label, _short(value) if amount else value)
+            column.metric(label, compact_money(value) if amount else value)
             column.caption(f"{money(value)}: {reason}" if amount and pd.notna(value) else reason)
-    risk = f"{v['risk_band']} {_percent(v['churn_risk'])}".removesuffix(" –")
+
+
+def _verdicts(v: pd.Series) -> None:
+    band = option(RiskBand, v["risk_band"]) if isinstance(v["risk_band"], str) else "–"
+    risk = f"{band} {percent(v['churn_risk'])}".removesuffix(" –")
     verdicts = [
-        ("Value tier", v["value_tier"], v["tier_reason"]),
-        ("RFM segment", _rfm(v), v["segment_reason"]),
-        ("Churn risk", risk, v["risk_reason"]),
+        (t("Value tier"), option(ValueTier, v["value_tier"]), v["tier_reason"]),
+        (t("RFM segment"), _rfm(v), v["segment_reason"]),
+        (t("Churn risk"), risk, v["risk_reason"]),
     ]
     for column, (label, value, reason) in zip(st.columns(3), verdicts, strict=True):
-        column.markdown(f"{label}  \n**{value if isinstance(value, str) else '–'}**")
-        column.caption(reason if isinstance(reason, str) else "–")
+        column.markdown(f"{label}  \n**{value}**")
+        column.caption(say(reason) if isinstance(reason, str) else "–")
+
+
+def _offers(customer_id: int) -> None:
     offers = cache.next_best_offers(customer_id)
-    if not offers.empty:
-        st.markdown("**Next best offers**")
-        st.dataframe(
-            offers[["name", "category", "support", "confidence", "lift", "reason"]],
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "support": st.column_config.NumberColumn(
-                    "Support", format="percent", help="share of buyers who bought both"
-                ),
-                "confidence": st.column_config.NumberColumn(
-                    "Confidence", format="percent", help="of buyers of the product they have"
-                ),
-                "lift": st.column_config.NumberColumn(
-                    "Lift", format="%.1f", help="how much likelier than for buyers in general"
-                ),
-            },
-        )
-
-
-def _short(amount: float) -> str:
-    return "–" if pd.isna(amount) else compact_money(amount)
-
-
-def _percent(share: float) -> str:
-    return "–" if pd.isna(share) else f"{share:.0%}"
+    if offers.empty:
+        return
+    st.markdown(t("**Next best offers**"))
+    st.dataframe(
+        offers[["name", "category", "support", "confidence", "lift", "reason"]].assign(
+            reason=offers["reason"].map(say)
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name": t("Product"),
+            "category": t("Category"),
+            "support": st.column_config.NumberColumn(
+                t("Support"), format="percent", help=t("share of buyers who bought both")
+            ),
+            "confidence": st.column_config.NumberColumn(
+                t("Confidence"), format="percent", help=t("of buyers of the product they have")
+            ),
+            "lift": st.column_config.NumberColumn(
+                t("Lift"), format="%.1f", help=t("how much likelier than for buyers in general")
+            ),
+            "reason": t("Why"),
+        },
+    )
 
 
 def _rfm(v: pd.Series) -> str:
     if pd.isna(v["r_score"]):
         return "–"
-    return f"{v['rfm_segment']} · R{v['r_score']:.0f} F{v['f_score']:.0f} M{v['m_score']:.0f}"
+    segment = option(RfmSegment, v["rfm_segment"])
+    return f"{segment} · R{v['r_score']:.0f} F{v['f_score']:.0f} M{v['m_score']:.0f}"
 
 
 def _new_customer(actor: Actor) -> None:
     """Create a customer; a likely duplicate (same email or phone) needs "Create anyway"."""
     if not allowed(actor, "customer", Action.CREATE):
         return
-    st.subheader("New customer")
+    st.subheader(t("New customer"))
     form_key = "new-customer"
     alike = st.session_state.get(f"{form_key}-alike") or []
     forms.feedback(form_key)
     if alike:
-        who = "; ".join(f"#{m.customer_id} {m.name} ({m.reason})" for m in alike)
-        st.warning(f"This looks like a customer we already have: {who}.")
+        who = "; ".join(f"#{m.customer_id} {m.name} ({say(m.reason)})" for m in alike)
+        st.warning(t("This looks like a customer we already have: {who}.", who=who))
         for match in alike:
-            nav.link("customer", f"Open #{match.customer_id} {match.name}", id=match.customer_id)
+            label = t("Open #{id} {name}", id=match.customer_id, name=match.name)
+            nav.link("customer", label, id=match.customer_id)
     with st.form(form_key):
         data: dict[str, Any] = {}
         for field in ("name", "email", "phone", "city"):
-            data[field] = st.text_input(TEXT_FIELDS[field], key=f"{form_key}-{field}")
+            data[field] = st.text_input(t(TEXT_FIELDS[field]), key=f"{form_key}-{field}")
             forms.field_error(form_key, field)
-        label, options = CHOICE_FIELDS["preferred_channel"]
-        data["preferred_channel"] = st.selectbox(label, ["", *options], key=f"{form_key}-channel")
-        label, options = CHOICE_FIELDS["lifecycle_stage"]
-        data["lifecycle_stage"] = st.selectbox(label, options, index=1, key=f"{form_key}-stage")
-        anyway = bool(alike) and st.checkbox("Create anyway", key=f"{form_key}-anyway")
-        if st.form_submit_button("Create customer", type="primary"):
+        label, kind = CHOICE_FIELDS["preferred_channel"]
+        data["preferred_channel"] = st.selectbox(
+            t(label), ["", *kind], format_func=formatter(kind), key=f"{form_key}-channel"
+        )
+        label, kind = CHOICE_FIELDS["lifecycle_stage"]
+        data["lifecycle_stage"] = st.selectbox(
+            t(label), list(kind), index=1, format_func=formatter(kind), key=f"{form_key}-stage"
+        )
+        anyway = bool(alike) and st.checkbox(t("Create anyway"), key=f"{form_key}-anyway")
+        if st.form_submit_button(t("Create customer"), type="primary"):
             with read_scope() as session:
                 found = duplicates.likely_duplicates(session, data["email"], data["phone"])
             if found and not (anyway and found == alike):  # the tick covers only who was shown
@@ -246,7 +294,7 @@ def _new_customer(actor: Actor) -> None:
             st.session_state[f"{form_key}-alike"] = found  # none left, or the ones ticked for
             created: dict[str, int] = {}
             write = lambda s: created.update(id=customers.create_customer(s, actor, data).id)  # noqa: E731
-            if forms.submit(form_key, write, "Customer created."):
+            if forms.submit(form_key, write, t("Customer created.")):
                 for key in [k for k in st.session_state if str(k).startswith(form_key)]:
                     del st.session_state[key]
                 st.session_state[CREATED] = created["id"]
@@ -257,14 +305,15 @@ def _new_customer(actor: Actor) -> None:
 def _recently_deleted(actor: Actor) -> None:
     if not allowed(actor, "customer", Action.RESTORE):
         return
-    st.subheader("Recently deleted")
+    st.subheader(t("Recently deleted"))
     with read_scope() as session:
         gone = customers.deleted_customers(session, actor, limit=20)
     if gone.empty:
-        st.caption("No deleted customers.")
+        st.caption(t("No deleted customers."))
     for row in gone.itertuples():
-        merged = f" · merged into #{row.merged_into_id:.0f}" if pd.notna(row.merged_into_id) else ""
-        label = f"#{row.id} {row.name} · deleted {local_time(row.deleted_at)}{merged}"
+        label = t("#{id} {name} · deleted {at}", id=row.id, name=row.name, at=when(row.deleted_at))
+        if pd.notna(row.merged_into_id):
+            label += " · " + t("merged into #{id}", id=int(row.merged_into_id))
         nav.link("customer", label, id=row.id, deleted=1)
 
 
@@ -279,41 +328,43 @@ def _edit_form(actor: Actor, customer_id: int, version: int, current: dict[str, 
     forms.offer_latest(form_key)
     prefix = f"{form_key}-v{read_version}"
     with st.form(prefix):
-        st.subheader("Profile")
+        st.subheader(t("Profile"))
         data: dict[str, Any] = {}
         for field, label in TEXT_FIELDS.items():
             data[field] = st.text_input(
-                label, value=values.get(field) or "", key=f"{prefix}-{field}"
+                t(label), value=values.get(field) or "", key=f"{prefix}-{field}"
             )
             forms.field_error(form_key, field)
-        for field, (label, options) in CHOICE_FIELDS.items():
+        for field, (label, kind) in CHOICE_FIELDS.items():
             current_value = values.get(field)
-            choices = ["", *options]
+            choices = ["", *(member.value for member in kind)]
             data[field] = st.selectbox(
-                label,
+                t(label),
                 choices,
                 index=choices.index(str(current_value)) if current_value else 0,
+                format_func=formatter(kind),
                 key=f"{prefix}-{field}",
             )
             forms.field_error(form_key, field)
         data["birth_date"] = st.date_input(
-            "Birth date",
+            t("Birth date"),
             value=values.get("birth_date"),
             key=f"{prefix}-birth_date",
             min_value=None,
             format="YYYY-MM-DD",
         )
         forms.field_error(form_key, "birth_date")
-        for consent in ("consent_email", "consent_sms", "consent_phone"):
-            label = "Consents to " + consent.removeprefix("consent_").replace("sms", "SMS/WhatsApp")
-            data[consent] = st.checkbox(
-                label, value=bool(values.get(consent)), key=f"{prefix}-{consent}"
+        for consent, what in CONSENTS.items():
+            data[f"consent_{consent}"] = st.checkbox(
+                t("Consents to {what}", what=t(what)),
+                value=bool(values.get(f"consent_{consent}")),
+                key=f"{prefix}-consent_{consent}",
             )
-        if st.form_submit_button("Save", type="primary"):
+        if st.form_submit_button(t("Save"), type="primary"):
             if forms.submit(
                 form_key,
                 lambda s: customers.update_customer(s, actor, customer_id, read_version, data),
-                "Saved.",
+                t("Saved."),
             ):
                 forms.unpin(form_key)
             st.rerun()

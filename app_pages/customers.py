@@ -8,37 +8,62 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from crm_core.analytics.rfm import RfmSegment
+from crm_core.analytics.value_tiers import ValueTier
 from crm_core.customers import bulk
 from crm_core.customers import listing as customer_list
 from crm_core.customers.listing import SORTS, CustomerFilter, CustomerPage
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, ValidationError
 from crm_core.kernel.permissions import Action, Actor, allowed
+from crm_core.models.enums import LifecycleStage
 from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope, write_scope
+from ui.i18n import N_, say, t, tn
+from ui.labels import formatter, option
 
 PAGE_SIZE = 50
 PAGE_KEY = "customers_page"
 OUTCOME_KEY = "customers_bulk_outcome"
 GENERATION_KEY = "customers_generation"  # bumped after a bulk edit: clears the selection
 SEEN_KEY = "customers_seen_versions"
-KEEP = "(no change)"
+KEEP = N_("(no change)")
 BULK_LABELS = {
-    "owner_id": "Owner",
-    "lifecycle_stage": "Lifecycle stage",
-    "add_tag": "Add tag",
-    "remove_tag": "Remove tag",
+    "owner_id": N_("Owner"),
+    "lifecycle_stage": N_("Lifecycle stage"),
+    "add_tag": N_("Add tag"),
+    "remove_tag": N_("Remove tag"),
+    "customers": N_("Customers"),
+    "changes": N_("Changes"),
+}
+COLUMNS = {  # the list's columns, also the sort choices (listing.SORTS keys)
+    "name": N_("Name"),
+    "company": N_("Company"),
+    "email": N_("Email"),
+    "phone": N_("Phone"),
+    "city": N_("City"),
+    "region": N_("Region"),
+    "lifecycle_stage": N_("Lifecycle stage"),
+    "owner": N_("Owner"),
+    "value_tier": N_("Value tier"),
+    "rfm_segment": N_("RFM segment"),
+    "net_revenue": N_("Net revenue"),
+    "profit": N_("Profit"),
+    "last_order_at": N_("Last order"),
+    "churn_risk": N_("Churn risk"),
 }
 
 
 def render() -> None:
     actor = require_page("customers")
-    st.title("Customers")
+    st.title(t("Customers"))
     values = cache.customer_values()
     st.caption(_definitions())
     query = st.text_input(
-        "Search", placeholder="Part of a name, email, phone or company", key="customers_query"
+        t("Search"),
+        placeholder=t("Part of a name, email, phone or company"),
+        key="customers_query",
     )
     with read_scope() as session:
         options = customer_list.filter_options(session, actor)
@@ -48,7 +73,7 @@ def render() -> None:
     seen = _seen_versions(found)
     chosen = _table(found, page_number, (flt, sort_by, descending))
     _outcome()
-    if len(chosen) == 1 and st.button("Open customer", type="primary", key="customers_open"):
+    if len(chosen) == 1 and st.button(t("Open customer"), type="primary", key="customers_open"):
         nav.open_page("customer", id=int(chosen["id"].iloc[0]))
     if len(chosen) > 1:
         _bulk_edit(actor, chosen, options, seen)
@@ -57,36 +82,51 @@ def render() -> None:
 
 def _definitions() -> str:
     settings = cache.value_settings()
-    return (
+    return t(
         "**Value tier**: Most Valuable are the most profitable customers who together earn "
-        f"{settings.top_profit_share:.0%} of all profit; Below-Zero cost more to serve than "
+        "{share:.0%} of all profit; Below-Zero cost more to serve than "
         "they earn; Most Growable are everyone else. **RFM segment**: how recently, how often "
         "and for how much a customer bought, against all customers. **Net revenue**: "
         "completed orders less discounts, all time. **Profit**: gross margin less the cost to "
         "serve (tickets and touchpoints). **Churn risk**: 0–100 % from inactivity, falling "
         "orders, rising tickets, low satisfaction and missed SLAs over the last "
-        f"{settings.churn_window_days} days."
+        "{days:n} days.",
+        share=settings.top_profit_share,
+        days=settings.churn_window_days,
     )
 
 
 def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
     owners: dict[int, str] = options["owners"]
-    with st.expander("Filters"):
+    with st.expander(t("Filters")):
         left, middle, right = st.columns(3)
-        tiers = left.multiselect("Value tier", options["value_tiers"], key="customers_f_tier")
-        segments = left.multiselect("RFM segment", options["rfm_segments"], key="customers_f_rfm")
-        stages = left.multiselect(
-            "Lifecycle stage", options["lifecycle_stages"], key="customers_f_stage"
+        tiers = left.multiselect(
+            t("Value tier"),
+            options["value_tiers"],
+            format_func=formatter(ValueTier),
+            key="customers_f_tier",
         )
-        regions = middle.multiselect("Region", options["regions"], key="customers_f_region")
-        cities = middle.multiselect("City", options["cities"], key="customers_f_city")
+        segments = left.multiselect(
+            t("RFM segment"),
+            options["rfm_segments"],
+            format_func=formatter(RfmSegment),
+            key="customers_f_rfm",
+        )
+        stages = left.multiselect(
+            t("Lifecycle stage"),
+            options["lifecycle_stages"],
+            format_func=formatter(LifecycleStage),
+            key="customers_f_stage",
+        )
+        regions = middle.multiselect(t("Region"), options["regions"], key="customers_f_region")
+        cities = middle.multiselect(t("City"), options["cities"], key="customers_f_city")
         industries = middle.multiselect(
-            "Industry (of the company)", options["industries"], key="customers_f_industry"
+            t("Industry (of the company)"), options["industries"], key="customers_f_industry"
         )
         owner_ids = right.multiselect(
-            "Owner", list(owners), format_func=owners.get, key="customers_f_owner"
+            t("Owner"), list(owners), format_func=owners.get, key="customers_f_owner"
         )
-        tag = right.text_input("Tag", placeholder="e.g. VIP", key="customers_f_tag")
+        tag = right.text_input(t("Tag"), placeholder=t("e.g. VIP"), key="customers_f_tag")
     return CustomerFilter(
         query=query,
         value_tiers=tuple(tiers),
@@ -102,8 +142,10 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
 
 def _sorting() -> tuple[str, bool]:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    sort_by = left.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="customers_sort")
-    descending = right.toggle("Highest / last first", key="customers_desc")
+    sort_by = left.selectbox(
+        t("Sort by"), list(SORTS), format_func=lambda key: t(COLUMNS[key]), key="customers_sort"
+    )
+    descending = right.toggle(t("Highest / last first"), key="customers_desc")
     return sort_by, descending
 
 
@@ -147,13 +189,19 @@ def _seen_versions(found: CustomerPage) -> dict[int, int]:
 def _table(found: CustomerPage, page_number: int, asked: tuple[Any, ...]) -> pd.DataFrame:
     """The page as a table with multi-row selection; returns the selected rows."""
     first = (page_number - 1) * PAGE_SIZE
-    matches = f"{_customers(found.total)} match" + ("es" if found.total == 1 else "")
+    matches = tn("{n:n} customer matches", "{n:n} customers match", found.total)
     if found.total > PAGE_SIZE:
-        matches += f" (showing {first + 1:,}–{first + len(found.rows):,})"
-    st.caption(f"{matches}. Select one row to open the customer, several to change them together.")
+        shown = t("(showing {first:n}–{last:n})", first=first + 1, last=first + len(found.rows))
+        matches = f"{matches} {shown}"
+    st.caption(
+        t(
+            "{matches}. Select one row to open the customer, several to change them together.",
+            matches=matches,
+        )
+    )
     generation = st.session_state.setdefault(GENERATION_KEY, 0)
     picked = st.dataframe(
-        found.rows.drop(columns=["version"]),
+        _labelled(found.rows.drop(columns=["version"])),
         hide_index=True,
         on_select="rerun",
         selection_mode="multi-row",
@@ -163,30 +211,36 @@ def _table(found: CustomerPage, page_number: int, asked: tuple[Any, ...]) -> pd.
         column_config=_columns(),
     )
     pages = max(1, -(-found.total // PAGE_SIZE))
-    st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key=PAGE_KEY)
+    st.number_input(
+        t("Page (of {pages:n})", pages=pages), min_value=1, max_value=pages, step=1, key=PAGE_KEY
+    )
     rows = list(picked.selection.rows) if picked else []
     return found.rows.iloc[rows]
 
 
+def _labelled(rows: pd.DataFrame) -> pd.DataFrame:
+    """Stage, tier and segment in the reader's words (the stored values stay in `found`)."""
+    return rows.assign(
+        lifecycle_stage=rows["lifecycle_stage"].map(lambda v: option(LifecycleStage, v)),
+        value_tier=rows["value_tier"].map(lambda v: option(ValueTier, v)),
+        rfm_segment=rows["rfm_segment"].map(lambda v: option(RfmSegment, v)),
+    )
+
+
 def _columns() -> dict[str, Any]:
+    # Amounts stay numbers (so the column sorts); "localized" writes them as the browser does.
     money = {"format": "localized"}
+    labels = {key: t(label) for key, label in COLUMNS.items()}
     return {
+        **labels,
         "id": st.column_config.NumberColumn("ID", format="%d"),
-        "name": "Name",
-        "company": "Company",
-        "email": "Email",
-        "phone": "Phone",
-        "city": "City",
-        "region": "Region",
-        "lifecycle_stage": "Lifecycle stage",
-        "owner": "Owner",
-        "value_tier": "Value tier",
-        "rfm_segment": "RFM segment",
-        "net_revenue": st.column_config.NumberColumn("Net revenue", **money),
-        "profit": st.column_config.NumberColumn("Profit", **money),
-        "last_order_at": st.column_config.DatetimeColumn("Last order", format="YYYY-MM-DD"),
+        "net_revenue": st.column_config.NumberColumn(labels["net_revenue"], **money),
+        "profit": st.column_config.NumberColumn(labels["profit"], **money),
+        "last_order_at": st.column_config.DatetimeColumn(
+            labels["last_order_at"], format="YYYY-MM-DD"
+        ),
         "churn_risk": st.column_config.ProgressColumn(
-            "Churn risk", min_value=0.0, max_value=1.0, format="percent"
+            labels["churn_risk"], min_value=0.0, max_value=1.0, format="percent"
         ),
     }
 
@@ -195,32 +249,36 @@ def _bulk_edit(
     actor: Actor, chosen: pd.DataFrame, options: dict[str, Any], seen: dict[int, int]
 ) -> None:
     if not allowed(actor, "customer", Action.UPDATE):
-        st.caption(f"Your role ({actor.role.value}) cannot change customers.")
+        st.caption(t("Your role ({role}) cannot change customers.", role=actor.role))
         return
     users: dict[int, str] = options["active_users"]
     stages: list[str] = options["lifecycle_stages"]
-    st.subheader(f"Change the {len(chosen)} selected customers")
+    st.subheader(
+        tn("Change the {n:n} selected customer", "Change the {n:n} selected customers", len(chosen))
+    )
     st.caption(
-        "All or nothing: if any selected customer cannot be changed (someone saved it after "
-        "this list loaded, or it is not yours to edit), none is, and each is listed with why."
+        t(
+            "All or nothing: if any selected customer cannot be changed (someone saved it after "
+            "this list loaded, or it is not yours to edit), none is, and each is listed with why."
+        )
     )
     with st.form("customers_bulk"):
         owner = st.selectbox(
-            "Owner",
+            t("Owner"),
             [None, *users],
-            format_func=lambda u: KEEP if u is None else users[u],
+            format_func=lambda u: t(KEEP) if u is None else users[u],
             key="customers_bulk_owner",
         )
         stage = st.selectbox(
-            "Lifecycle stage",
+            t("Lifecycle stage"),
             [None, *stages],
-            format_func=lambda s: s or KEEP,
+            format_func=lambda s: t(KEEP) if s is None else option(LifecycleStage, s),
             key="customers_bulk_stage",
         )
         left, right = st.columns(2)
-        add_tag = left.text_input("Add tag", key="customers_bulk_add_tag")
-        remove_tag = right.text_input("Remove tag", key="customers_bulk_remove_tag")
-        submitted = st.form_submit_button("Apply to the selected customers", type="primary")
+        add_tag = left.text_input(t("Add tag"), key="customers_bulk_add_tag")
+        remove_tag = right.text_input(t("Remove tag"), key="customers_bulk_remove_tag")
+        submitted = st.form_submit_button(t("Apply to the selected customers"), type="primary")
     if submitted:
         changes = {
             "owner_id": owner,
@@ -239,27 +297,41 @@ def _apply(actor: Actor, changes: dict[str, Any], targets: list[tuple[int, int]]
         with write_scope() as session:
             result = bulk.bulk_update_customers(session, actor, changes, targets)
     except ValidationError as exc:
-        problems = (
-            f"{BULK_LABELS.get(f, f.capitalize())} {m}" for f, m in exc.field_errors.items()
+        problems = "; ".join(
+            t("{field} {problem}", field=t(BULK_LABELS.get(f, f)), problem=say(m))
+            for f, m in exc.field_errors.items()
         )
-        outcome = ("error", "Nothing was changed. " + "; ".join(problems) + ".")
+        outcome = ("error", t("Nothing was changed. {problems}.", problems=problems))
     except CRMError as exc:
-        outcome = ("error", f"Nothing was changed. {exc}")
+        outcome = ("error", t("Nothing was changed. {reason}", reason=say(exc.message)))
     else:
         if result.skipped:
-            listed = "\n".join(f"- {skipped}" for skipped in result.skipped)
+            listed = "\n".join(f"- {_skipped(skipped)}" for skipped in result.skipped)
             outcome = (
                 "error",
-                f"Nothing was changed: {len(result.skipped)} of {len(targets)} selected "
-                "customers cannot be changed as asked. The list now shows their latest "
-                f"versions: check them, or deselect them, and apply again.\n\n{listed}",
+                t(
+                    "Nothing was changed: {skipped:n} of {selected:n} selected "
+                    "customers cannot be changed as asked. The list now shows their latest "
+                    "versions: check them, or deselect them, and apply again.",
+                    skipped=len(result.skipped),
+                    selected=len(targets),
+                )
+                + f"\n\n{listed}",
             )
         else:
-            already = f" ({len(result.unchanged)} were already so)" if result.unchanged else ""
-            outcome = ("success", f"Changed {len(result.updated)} customers{already}.")
+            changed = tn("Changed {n:n} customer.", "Changed {n:n} customers.", len(result.updated))
+            if result.unchanged:
+                already = len(result.unchanged)
+                changed += " " + tn("({n:n} was already so.)", "({n:n} were already so.)", already)
+            outcome = ("success", changed)
             st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
     st.session_state[OUTCOME_KEY] = outcome
     st.rerun()
+
+
+def _skipped(skipped: bulk.Skipped) -> str:
+    who = f"#{skipped.customer_id}" + (f" {skipped.name}" if skipped.name else "")
+    return f"{who}: {say(skipped.reason)}"
 
 
 def _outcome() -> None:
@@ -286,7 +358,7 @@ def _download(
         return safe_csv(rows)
 
     st.download_button(
-        f"Download the filtered list as CSV ({_customers(total)})",
+        t("Download the filtered list as CSV ({customers})", customers=_customers(total)),
         data=csv,
         file_name="relasi-customers.csv",
         mime="text/csv",
@@ -297,4 +369,4 @@ def _download(
 
 
 def _customers(count: int) -> str:
-    return "1 customer" if count == 1 else f"{count:,} customers"
+    return tn("{n:n} customer", "{n:n} customers", count)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from ui.i18n import t
 from ui.later import not_built_yet
 
 
 def render() -> None:
     not_built_yet(
         "dashboard",
-        "a later issue adds the managers' live dashboard: revenue, pipeline, service "
-        "level and customer-value KPIs, each against the previous period.",
+        t(
+            "a later issue adds the managers' live dashboard: revenue, pipeline, service "
+            "level and customer-value KPIs, each against the previous period."
+        ),
     )

@@ -15,9 +15,10 @@ from crm_core.models import utcnow
 from ui import nav
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_time
+from ui.format import local_time, number, percent
+from ui.i18n import N_, say, t, tn
 
-THRESHOLDS = {180: "6 months", 365: "1 year", 730: "2 years"}
+THRESHOLDS = {180: N_("6 months"), 365: N_("1 year"), 730: N_("2 years")}
 SUMMARY_DAYS = 365
 CLUSTER_LIMIT = 200
 UNTOUCHED_LIMIT = 500
@@ -25,7 +26,7 @@ UNTOUCHED_LIMIT = 500
 
 def render() -> None:
     actor = require_page("data-quality")
-    st.title("Data quality")
+    st.title(t("Data quality"))
     as_of = utcnow()
     with read_scope() as session:
         report = data_quality.quality_report(
@@ -40,50 +41,72 @@ def render() -> None:
 def _metrics(summary: data_quality.QualitySummary) -> None:
     share = summary.key_fields_share
     first, second, third, fourth = st.columns(4)
-    first.metric("Key fields filled", "n/a" if share is None else f"{share:.0%}")
-    second.metric("Duplicate clusters", f"{summary.duplicate_clusters:,}")
-    third.metric("Customers in clusters", f"{summary.customers_in_clusters:,}")
-    fourth.metric("Untouched for a year", f"{summary.untouched:,}")
-    *others, last = [data_quality.FIELDS[f][0].lower() for f in data_quality.KEY_FIELDS]
+    first.metric(t("Key fields filled"), t("n/a") if share is None else percent(share))
+    second.metric(t("Duplicate clusters"), number(summary.duplicate_clusters))
+    third.metric(t("Customers in clusters"), number(summary.customers_in_clusters))
+    fourth.metric(t("Untouched for a year"), number(summary.untouched))
+    *others, last = [t(data_quality.FIELDS[f][0]).lower() for f in data_quality.KEY_FIELDS]
     definitions = [
-        f"Over the {summary.customers:,} customers you can see, deleted ones left out, as of now.",
-        f"**Key fields filled**: of the {', '.join(others)} and {last} of these customers, "
-        "the share filled in.",
-        "**Duplicate clusters**: groups of customers sharing an email, a phone number, or a "
-        "name at the same company, however typed; groups linked by a member count as one.",
-        "**Customers in clusters**: the customers in those groups.",
-        f"**Untouched for a year**: customers whose record, interactions, orders and tickets "
-        f"have all had no change for more than {SUMMARY_DAYS} days.",
+        t(
+            "Over the {n:n} customers you can see, deleted ones left out, as of now.",
+            n=summary.customers,
+        ),
+        t(
+            "**Key fields filled**: of the {fields} and {last} of these customers, "
+            "the share filled in.",
+            fields=", ".join(others),
+            last=last,
+        ),
+        t(
+            "**Duplicate clusters**: groups of customers sharing an email, a phone number, or a "
+            "name at the same company, however typed; groups linked by a member count as one."
+        ),
+        t("**Customers in clusters**: the customers in those groups."),
+        t(
+            "**Untouched for a year**: customers whose record, interactions, orders and tickets "
+            "have all had no change for more than {days:n} days.",
+            days=SUMMARY_DAYS,
+        ),
     ]
     st.caption("  \n".join(definitions))
 
 
 def _completeness(table: pd.DataFrame) -> None:
-    st.subheader("Completeness of each field")
-    st.caption("Share of customers with the field filled in; for a consent, the share who gave it.")
+    st.subheader(t("Completeness of each field"))
+    st.caption(
+        t("Share of customers with the field filled in; for a consent, the share who gave it.")
+    )
+    table = table.assign(label=table["label"].map(t))
     ordered = table.sort_values("share")
     figure = px.bar(ordered, x="share", y="label", orientation="h", range_x=[0, 1], text_auto=".0%")
     figure.update_layout(
         xaxis_tickformat=".0%",
-        xaxis_title="Share filled",
+        xaxis_title=t("Share filled"),
         yaxis_title=None,
         height=80 + 28 * len(ordered),
+        separators=t(".,"),  # Plotly's decimal and thousands marks, as the language writes them
     )
     st.plotly_chart(figure, width="stretch")
+    columns = {
+        "label": t("Field"),
+        "filled": t("Filled"),
+        "total": t("Customers"),
+        "share": t("Share filled"),
+    }
     st.dataframe(
         table.drop(columns=["field"]),
         hide_index=True,
         width="stretch",
         column_config={
-            "label": "Field",
+            **columns,
             "share": st.column_config.ProgressColumn(
-                "Share filled", min_value=0, max_value=1, format="percent"
+                columns["share"], min_value=0, max_value=1, format="percent"
             ),
         },
     )
     st.download_button(
-        "Download completeness as CSV",
-        safe_csv(table),
+        t("Download completeness as CSV"),
+        safe_csv(table.drop(columns=["field"]).rename(columns=columns)),
         "relasi-field-completeness.csv",
         "text/csv",
         key="dq_completeness_csv",
@@ -92,18 +115,23 @@ def _completeness(table: pd.DataFrame) -> None:
 
 @st.fragment
 def _clusters(clusters: pd.DataFrame, summary: data_quality.QualitySummary) -> None:
-    st.subheader("Likely duplicates")
+    st.subheader(t("Likely duplicates"))
     shown = clusters["cluster_id"].nunique()
-    more = f" (the {shown:,} biggest shown)" if shown < summary.duplicate_clusters else ""
+    count = tn("{n:n} cluster", "{n:n} clusters", summary.duplicate_clusters)
+    if shown < summary.duplicate_clusters:
+        count += " " + t("(the {n:n} biggest shown)", n=shown)
     st.caption(
-        f"{summary.duplicate_clusters:,} clusters{more}. Each line is a customer; the "
-        "reason says what the cluster shares. Select a row to open that customer and fix it."
+        t(
+            "{clusters}. Each line is a customer; the reason says what the cluster shares. "
+            "Select a row to open that customer and fix it.",
+            clusters=count,
+        )
     )
-    table = _local_times(clusters, "updated_at")
+    table = _local_times(clusters, "updated_at").assign(reason=clusters["reason"].map(say))
     _table_opening_customers(table, "dq_clusters")
     st.download_button(
-        "Download these clusters as CSV",
-        safe_csv(table),
+        t("Download these clusters as CSV"),
+        safe_csv(table.rename(columns=_column_labels())),
         "relasi-duplicate-clusters.csv",
         "text/csv",
         key="dq_clusters_csv",
@@ -112,12 +140,12 @@ def _clusters(clusters: pd.DataFrame, summary: data_quality.QualitySummary) -> N
 
 @st.fragment
 def _untouched(actor: Actor, as_of: datetime, untouched_a_year: int) -> None:
-    st.subheader("Untouched records")
+    st.subheader(t("Untouched records"))
     days = st.select_slider(
-        "Untouched for more than",
+        t("Untouched for more than"),
         list(THRESHOLDS),
         value=SUMMARY_DAYS,
-        format_func=THRESHOLDS.get,
+        format_func=lambda d: t(THRESHOLDS[d]),
         key="dq_untouched_days",
     )
     with read_scope() as session:
@@ -127,21 +155,48 @@ def _untouched(actor: Actor, as_of: datetime, untouched_a_year: int) -> None:
             if days == SUMMARY_DAYS
             else data_quality.count_untouched(session, actor, as_of, days)
         )
-    shown = "all shown" if total <= UNTOUCHED_LIMIT else f"the {UNTOUCHED_LIMIT:,} oldest shown"
+    if total <= UNTOUCHED_LIMIT:
+        shown = t("all shown")
+    else:
+        shown = t("the {n:n} oldest shown", n=UNTOUCHED_LIMIT)
     st.caption(
-        f"{total:,} customers with no change to their record and no interaction, order or "
-        f"ticket for more than {days} days ({shown}). Last touch is the latest of those. "
-        "Select a row to open the customer."
+        t(
+            "{n:n} customers with no change to their record and no interaction, order or "
+            "ticket for more than {days:n} days ({shown}). Last touch is the latest of those. "
+            "Select a row to open the customer.",
+            n=total,
+            days=days,
+            shown=shown,
+        )
     )
-    table = _local_times(rows, "last_touch")
+    table = _local_times(rows, "last_touch").assign(
+        last_touch_kind=rows["last_touch_kind"].map(say)
+    )
     _table_opening_customers(table, "dq_untouched")
     st.download_button(
-        "Download this list as CSV",
-        safe_csv(table),
+        t("Download this list as CSV"),
+        safe_csv(table.rename(columns=_column_labels())),
         "relasi-untouched-customers.csv",
         "text/csv",
         key="dq_untouched_csv",
     )
+
+
+def _column_labels() -> dict[str, str]:
+    return {
+        "cluster_id": t("Cluster"),
+        "reason": t("Shared"),
+        "customer_id": t("Customer"),
+        "name": t("Name"),
+        "email": t("Email"),
+        "phone": t("Phone"),
+        "company": t("Company"),
+        "owner": t("Owner"),
+        "updated_at": t("Last changed"),
+        "last_touch": t("Last touch"),
+        "last_touch_kind": t("What it was"),
+        "days_untouched": t("Days untouched"),
+    }
 
 
 def _local_times(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -156,7 +211,10 @@ def _table_opening_customers(table: pd.DataFrame, key: str) -> None:
         selection_mode="single-row",
         key=key,
         width="stretch",
-        column_config={"customer_id": st.column_config.NumberColumn("Customer", format="%d")},
+        column_config={
+            **_column_labels(),
+            "customer_id": st.column_config.NumberColumn(t("Customer"), format="%d"),
+        },
     )
     if picked and picked.selection.rows:
         nav.open_page("customer", id=int(table.iloc[picked.selection.rows[0]]["customer_id"]))

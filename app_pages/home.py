@@ -10,41 +10,51 @@ from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_time
+from ui.i18n import t, tn
 
 
 def render() -> None:
     actor = require_page("home")
-    st.title(f"Good to see you, {actor.name.split()[0]}")
+    st.title(t("Good to see you, {name}", name=actor.name.split()[0]))
     st.caption(
-        "Follow-ups you own that are overdue or due in the next 7 days. "
-        "Select rows and press Done when they are."
+        t(
+            "Follow-ups you own that are overdue or due in the next 7 days. "
+            "Select rows and press Done when they are."
+        )
     )
     with read_scope() as session:
         follow_ups = tasks.open_follow_ups(session, actor, utcnow())
     overdue = int(follow_ups["overdue"].sum())
     left, right = st.columns(2)
-    left.metric("Overdue follow-ups", overdue)
-    right.metric("Due in the next 7 days", len(follow_ups) - overdue)
+    left.metric(t("Overdue follow-ups"), overdue)
+    right.metric(t("Due in the next 7 days"), len(follow_ups) - overdue)
     forms.feedback("home-follow-ups")
     if follow_ups.empty:
-        st.success("Nothing due: no open follow-ups in the next 7 days.")
+        st.success(t("Nothing due: no open follow-ups in the next 7 days."))
         return
     shown = follow_ups.assign(due=follow_ups["due_at"].map(local_time))
     picked = st.dataframe(
         shown[["due", "title", "customer", "lead", "overdue"]],
         hide_index=True,
         width="stretch",
-        column_config={"overdue": st.column_config.CheckboxColumn("Overdue")},
+        column_config={
+            "due": t("Due"),
+            "title": t("Follow-up"),
+            "customer": t("Customer"),
+            "lead": t("Lead"),
+            "overdue": st.column_config.CheckboxColumn(t("Overdue")),
+        },
         on_select="rerun",
         selection_mode="multi-row",
         key="home-follow-ups-table",
     )
     chosen = follow_ups.iloc[picked.selection.rows] if picked else follow_ups.iloc[[]]
-    if st.button("Done", key="home-follow-ups-done", disabled=chosen.empty, help="Select rows"):
+    done_label, hint = t("Done"), t("Select rows")
+    if st.button(done_label, key="home-follow-ups-done", disabled=chosen.empty, help=hint):
         done = list(zip(chosen["id"], chosen["version"], strict=True))
         forms.submit(
             "home-follow-ups",
             lambda s: [tasks.complete_follow_up(s, actor, int(i), int(v)) for i, v in done],
-            f"Marked {len(done)} follow-up{'s' if len(done) != 1 else ''} done.",
+            tn("Marked {n:n} follow-up done.", "Marked {n:n} follow-ups done.", len(done)),
         )
         st.rerun()

@@ -18,34 +18,43 @@ from crm_core.kernel.permissions import Actor
 from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_time
+from ui.format import number, when
+from ui.i18n import N_, say, t, tn
+from ui.labels import field, formatter, option
 
 FORM = "import"
 UPLOAD = "import_upload"  # {"name", "token", "frame"}: the file survives reruns and page changes
 PREVIEW = "import_preview"
 CONFIRM = "import_confirm_revert"
-IGNORE = "(ignore this column)"
+IGNORE = ""  # the mapping's "not read" choice
 MODES = {
-    ImportMode.CREATE_ONLY: "Create new customers only",
-    ImportMode.CREATE_OR_UPDATE: "Create, or update the ones that match",
-    ImportMode.UPDATE_ONLY: "Update matching customers only",
+    ImportMode.CREATE_ONLY: N_("Create new customers only"),
+    ImportMode.CREATE_OR_UPDATE: N_("Create, or update the ones that match"),
+    ImportMode.UPDATE_ONLY: N_("Update matching customers only"),
 }
-KEYS = {MatchKey.EMAIL: "Email", MatchKey.PHONE: "Phone", MatchKey.EXTERNAL_ID: "External id"}
+KEYS = {
+    MatchKey.EMAIL: N_("Email"),
+    MatchKey.PHONE: N_("Phone"),
+    MatchKey.EXTERNAL_ID: N_("External id"),
+}
 
 
 def render() -> None:
     actor = require_page("import")
-    st.title("Import")
+    st.title(t("Import"))
     st.caption(
-        "Bring customers or your sales history from a CSV file. Nothing is written until you "
-        "press Import, only valid rows are imported, and an import can be reverted as a whole."
+        t(
+            "Bring customers or your sales history from a CSV file. Nothing is written until "
+            "you press Import, only valid rows are imported, and an import can be reverted as "
+            "a whole."
+        )
     )
     forms.feedback(FORM)
     kind = ImportKind(
         st.radio(
-            "The file holds",
+            t("The file holds"),
             list(ImportKind),
-            format_func=lambda kind: str(kind).capitalize(),
+            format_func=formatter(ImportKind),
             horizontal=True,
             key="import_kind",
         )
@@ -59,7 +68,7 @@ def render() -> None:
 def _uploaded() -> dict[str, Any] | None:
     """The uploaded file, read once and kept in the session until another file replaces it."""
     file = st.file_uploader(
-        "CSV file (comma, semicolon or tab separated; UTF-8 or Excel's encoding)",
+        t("CSV file (comma, semicolon or tab separated; UTF-8 or Excel's encoding)"),
         type=["csv", "txt"],
         key="import_file",
     )
@@ -70,14 +79,14 @@ def _uploaded() -> dict[str, Any] | None:
             try:
                 frame = importing.read_csv(content)
             except (ValueError, UnicodeError) as exc:
-                st.error(f"Could not read {file.name} as CSV: {exc}")
+                st.error(t("Could not read {name} as CSV: {problem}", name=file.name, problem=exc))
                 return None
             st.session_state[UPLOAD] = {"name": file.name, "token": token, "frame": frame}
             st.session_state.pop(PREVIEW, None)
     upload = st.session_state.get(UPLOAD)
     if upload is not None and file is None:
-        st.info(f"Still working on {upload['name']}, uploaded earlier.")
-        if st.button("Start over with another file", key="import_forget"):
+        st.info(t("Still working on {name}, uploaded earlier.", name=upload["name"]))
+        if st.button(t("Start over with another file"), key="import_forget"):
             st.session_state.pop(UPLOAD, None)
             st.session_state.pop(PREVIEW, None)
             st.rerun()
@@ -86,28 +95,40 @@ def _uploaded() -> dict[str, Any] | None:
 
 def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
     frame: pd.DataFrame = upload["frame"]
-    st.caption(f"**{upload['name']}**: {len(frame):,} rows, {len(frame.columns)} columns.")
+    size = t(
+        "{rows}, {columns}",
+        rows=tn("{n:n} row", "{n:n} rows", len(frame)),
+        columns=tn("{n:n} column", "{n:n} columns", len(frame.columns)),
+    )
+    st.caption(f"**{upload['name']}**: {size}.")
     st.dataframe(frame.head(5), hide_index=True, width="stretch")
     mapping = _mapping(kind, frame, upload["token"])
     if kind is ImportKind.CUSTOMERS:
-        mode = ImportMode(st.radio("Mode", list(MODES), format_func=MODES.get, key="import_mode"))
-        label = "Match existing customers by (emails and phones compared however typed)"
+        mode = ImportMode(
+            st.radio(t("Mode"), list(MODES), format_func=lambda m: t(MODES[m]), key="import_mode")
+        )
+        label = t("Match existing customers by (emails and phones compared however typed)")
     else:
         mode = ImportMode.CREATE_ONLY
         st.caption(
-            "Orders are always created new. Rows with the same order ref are the lines of one "
-            "order; an order whose ref is already stored is skipped as a duplicate."
+            t(
+                "Orders are always created new. Rows with the same order ref are the lines of "
+                "one order; an order whose ref is already stored is skipped as a duplicate."
+            )
         )
-        label = "Find each order's customer by"
-    match = MatchKey(st.selectbox(label, list(KEYS), format_func=KEYS.get, key="import_match"))
-    if st.button("Preview", type="primary", key="import_preview_button"):
+        label = t("Find each order's customer by")
+    match = MatchKey(
+        st.selectbox(label, list(KEYS), format_func=lambda k: t(KEYS[k]), key="import_match")
+    )
+    if st.button(t("Preview"), type="primary", key="import_preview_button"):
         try:
-            with st.spinner(f"Checking {len(frame):,} rows…"), read_scope() as session:
+            checking = t("Checking {n:n} rows…", n=len(frame))
+            with st.spinner(checking), read_scope() as session:
                 preview = IMPORTERS[kind].preview(session, actor, frame, mapping, mode, match)
             st.session_state[PREVIEW] = {"preview": preview, "token": upload["token"]}
         except CRMError as exc:
             st.session_state.pop(PREVIEW, None)
-            st.error(str(exc))
+            st.error(say(exc.message))
     kept = st.session_state.get(PREVIEW) or {}
     preview = kept.get("preview")
     current = (kind, mapping, mode, match, upload["token"])
@@ -115,15 +136,17 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
                     kept["token"]) == current:  # fmt: skip
         _show_preview(actor, preview, upload["name"])
     elif preview:
-        st.info("The mapping or the options changed since the preview: preview again.")
+        st.info(t("The mapping or the options changed since the preview: preview again."))
 
 
 def _mapping(kind: ImportKind, frame: pd.DataFrame, token: str) -> dict[str, str]:
     """One selectbox per column, proposed from the headers; returns column -> field."""
     fields = list(IMPORTERS[kind].fields)
     proposal = importing.suggest_mapping(frame.columns, IMPORTERS[kind].fields)
-    st.subheader("Columns")
-    st.caption("Which field each column of the file fills. Columns left ignored are not read.")
+    st.subheader(t("Columns"))
+    st.caption(
+        t("Which field each column of the file fills. Columns left ignored are not read.")
+    )
     options = [IGNORE, *fields]
     mapping: dict[str, str] = {}
     grid = st.columns(3)
@@ -132,6 +155,7 @@ def _mapping(kind: ImportKind, frame: pd.DataFrame, token: str) -> dict[str, str
             column,
             options,
             index=options.index(proposal.get(column, IGNORE)),
+            format_func=lambda f: field(f) if f else t("(ignore this column)"),
             key=f"import_map:{kind}:{token}:{i}",
         )
         if choice != IGNORE:
@@ -141,36 +165,41 @@ def _mapping(kind: ImportKind, frame: pd.DataFrame, token: str) -> dict[str, str
 
 def _show_preview(actor: Actor, preview: ImportPreview, filename: str) -> None:
     counts = preview.counts
-    st.subheader("Preview")
+    st.subheader(t("Preview"))
     cells = st.columns(5)
     if preview.kind is ImportKind.ORDERS:
-        cells[0].metric("Orders to create", f"{counts['orders']:,}")
-        cells[1].metric("Lines", f"{counts['create']:,}")
+        cells[0].metric(t("Orders to create"), number(counts["orders"]))
+        cells[1].metric(t("Lines"), number(counts["create"]))
     else:
-        cells[0].metric("To create", f"{counts['create']:,}")
-        cells[1].metric("To update", f"{counts['update']:,}")
-    cells[2].metric("Bad rows", f"{counts['bad']:,}")
-    cells[3].metric("Likely duplicates", f"{counts['duplicate']:,}")
-    cells[4].metric("Other skipped", f"{counts['skipped'] - counts['duplicate']:,}")
+        cells[0].metric(t("To create"), number(counts["create"]))
+        cells[1].metric(t("To update"), number(counts["update"]))
+    cells[2].metric(t("Bad rows"), number(counts["bad"]))
+    cells[3].metric(t("Likely duplicates"), number(counts["duplicate"]))
+    cells[4].metric(t("Other skipped"), number(counts["skipped"] - counts["duplicate"]))
     st.caption(
-        f"{counts['rows']:,} rows read = to write + bad + skipped; row numbers are the file's "
-        "lines (the header is line 1). Bad rows and duplicates are not imported."
+        t(
+            "{n:n} rows read = to write + bad + skipped; row numbers are the file's lines (the "
+            "header is line 1). Bad rows and duplicates are not imported.",
+            n=counts["rows"],
+        )
     )
     for title, statuses in (
-        ("Bad rows", (RowStatus.BAD,)),
-        ("Likely duplicates", (RowStatus.DUPLICATE,)),
-        ("Other skipped rows", (RowStatus.UNMATCHED, RowStatus.UNCHANGED, RowStatus.EMPTY)),
+        (t("Bad rows"), (RowStatus.BAD,)),
+        (t("Likely duplicates"), (RowStatus.DUPLICATE,)),
+        (t("Other skipped rows"), (RowStatus.UNMATCHED, RowStatus.UNCHANGED, RowStatus.EMPTY)),
     ):
         table = preview.problems(*statuses).drop(columns=["action", "record_id"])
         if preview.kind is ImportKind.CUSTOMERS:
             table = table.drop(columns=["order"])
         if not table.empty:
-            st.markdown(f"**{title}** ({len(table):,})")
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.markdown(f"**{title}** ({number(len(table))})")
+            st.dataframe(
+                _said(table), hide_index=True, width="stretch", column_config=_report_columns()
+            )
     stem = PurePath(filename).stem
     st.download_button(
-        "Download the full report (CSV)",
-        safe_csv(preview.report()),
+        t("Download the full report (CSV)"),
+        safe_csv(_said(preview.report()).rename(columns=_report_columns())),
         f"{stem}-import-report.csv",
         "text/csv",
         key="import_report",
@@ -178,25 +207,64 @@ def _show_preview(actor: Actor, preview: ImportPreview, filename: str) -> None:
     if preview.valid:
         _commit_button(actor, preview, filename)
     else:
-        st.warning("No row is valid: fix the file (the report says how) and upload it again.")
+        st.warning(
+            t("No row is valid: fix the file (the report says how) and upload it again.")
+        )
+
+
+def _said(report: pd.DataFrame) -> pd.DataFrame:
+    """An import report for this reader: statuses, actions, errors and reasons in words."""
+    said = importing.render_report(report, say)
+    return said.assign(
+        status=said["status"].map(formatter(RowStatus)),
+        action=said["action"].map(formatter(importing.RowAction)),
+    )
+
+
+def _report_columns() -> dict[str, str]:
+    return {
+        "row": t("Row"),
+        "order": t("Order"),
+        "action": t("Action"),
+        "status": t("Status"),
+        "errors": t("Errors"),
+        "reasons": t("Reasons"),
+        "record_id": t("Record id"),
+    }
 
 
 def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
-    if not st.button(f"Import {preview.valid:,} valid rows", type="primary", key="import_commit"):
+    go = tn("Import {n:n} valid row", "Import {n:n} valid rows", preview.valid)
+    if not st.button(go, type="primary", key="import_commit"):
         return
-    bar = st.progress(0.0, text="Importing…")
+    importing_text = t("Importing…")
+    bar = st.progress(0.0, text=importing_text)
 
     def commit(session: Any) -> object:
         return IMPORTERS[preview.kind].commit(
-            session, actor, preview, filename, lambda done: bar.progress(done, text="Importing…")
+            session,
+            actor,
+            preview,
+            filename,
+            lambda done: bar.progress(done, text=importing_text),
         )
 
     counts = preview.counts
     if preview.kind is ImportKind.ORDERS:
-        what = f"{counts['orders']:,} orders ({counts['create']:,} lines)"
+        what = t(
+            "{orders} ({lines})",
+            orders=tn("{n:n} order", "{n:n} orders", counts["orders"]),
+            lines=tn("{n:n} line", "{n:n} lines", counts["create"]),
+        )
     else:
-        what = f"{counts['create']:,} new and {counts['update']:,} updated customers"
-    message = f"Imported {what} from {filename}. You can revert it below."
+        what = t(
+            "{created:n} new and {updated:n} updated customers",
+            created=counts["create"],
+            updated=counts["update"],
+        )
+    message = t(
+        "Imported {what} from {filename}. You can revert it below.", what=what, filename=filename
+    )
     if forms.submit(FORM, commit, message):
         st.session_state.pop(PREVIEW, None)
         st.session_state.pop(UPLOAD, None)
@@ -204,25 +272,37 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
 
 
 def _history(actor: Actor) -> None:
-    st.subheader("Past imports")
+    st.subheader(t("Past imports"))
     with read_scope() as session:
         table = importing.list_imports(session, actor, limit=20)
     if table.empty:
-        st.caption("No imports yet.")
+        st.caption(t("No imports yet."))
         return
     _confirm_revert(actor)
     for row in table.itertuples():
         text, counts, action = st.columns([4, 3, 1])
         text.markdown(
-            f"**#{row.id}** {row.kind} from `{row.filename}`, {local_time(row.at)} by {row.by}"
+            f"**#{row.id}** "
+            + t(
+                "{kind} from `{filename}`, {at} by {by}",
+                kind=option(ImportKind, row.kind),
+                filename=row.filename,
+                at=when(row.at),
+                by=row.by,
+            )
         )
         counts.caption(
-            f"{row.create:,} created, {row.update:,} updated, {row.bad:,} bad, "
-            f"{row.skipped:,} skipped"
+            t(
+                "{created:n} created, {updated:n} updated, {bad:n} bad, {skipped:n} skipped",
+                created=row.create,
+                updated=row.update,
+                bad=row.bad,
+                skipped=row.skipped,
+            )
         )
         if pd.notna(row.reverted_at):
-            action.caption(f"Reverted {local_time(row.reverted_at)}")
-        elif action.button("Revert", key=f"import_revert:{row.id}"):
+            action.caption(t("Reverted {at}", at=when(row.reverted_at)))
+        elif action.button(t("Revert"), key=f"import_revert:{row.id}"):
             st.session_state[CONFIRM] = int(row.id)
             st.rerun()
     _past_report(actor, [int(i) for i in table["id"]])
@@ -233,34 +313,38 @@ def _confirm_revert(actor: Actor) -> None:
     if batch_id is None:
         return
     st.warning(
-        f"Revert import #{batch_id}? Customers it created are deleted (a manager can restore "
-        "them), customers it updated get their old values back, orders it created are deleted. "
-        "If any of them changed since, nothing is reverted."
+        t(
+            "Revert import #{id}? Customers it created are deleted (a manager can restore "
+            "them), customers it updated get their old values back, orders it created are "
+            "deleted. If any of them changed since, nothing is reverted.",
+            id=batch_id,
+        )
     )
     yes, no = st.columns(2)
-    if yes.button(f"Yes, revert import #{batch_id}", type="primary", key="import_revert_yes"):
+    sure = t("Yes, revert import #{id}", id=batch_id)
+    if yes.button(sure, type="primary", key="import_revert_yes"):
         forms.submit(
             FORM,
             lambda s: importing.revert_import(s, actor, batch_id),
-            f"Import #{batch_id} reverted.",
+            t("Import #{id} reverted.", id=batch_id),
         )
         st.session_state.pop(CONFIRM, None)
         st.rerun()
-    if no.button("Cancel", key="import_revert_no"):
+    if no.button(t("Cancel"), key="import_revert_no"):
         st.session_state.pop(CONFIRM, None)
         st.rerun()
 
 
 def _past_report(actor: Actor, ids: list[int]) -> None:
     picked = st.selectbox(
-        "Report of a past import", ids, format_func=lambda i: f"#{i}", key="import_past"
+        t("Report of a past import"), ids, format_func=lambda i: f"#{i}", key="import_past"
     )
     if picked is not None:
         with read_scope() as session:
             report = importing.batch_report(session, actor, int(picked))
         st.download_button(
-            f"Download the report of import #{picked} (CSV)",
-            safe_csv(report),
+            t("Download the report of import #{id} (CSV)", id=picked),
+            safe_csv(_said(report).rename(columns=_report_columns())),
             f"relasi-import-{picked}-report.csv",
             "text/csv",
             key="import_past_report",

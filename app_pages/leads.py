@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from ui.i18n import t
 from ui.later import not_built_yet
 
 
 def render() -> None:
     not_built_yet(
         "leads",
-        "a later issue adds the lead funnel: conversion by source and stage, velocity, "
-        "lost reasons and a weighted forecast.",
+        t(
+            "a later issue adds the lead funnel: conversion by source and stage, velocity, "
+            "lost reasons and a weighted forecast."
+        ),
     )

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth
-
-DEMO_USERS = [
-    {"username": u, "password": "demo", "role": u} for u in ("admin", "manager", "sales", "support")
-]
+from crm_core.models.enums import Role
+from ui import auth, language_switch
+from ui.i18n import t
+from ui.labels import option
 
 
 def render() -> None:
     st.title("Relasi")
-    st.caption("Customer relationships for small and medium teams.")
+    st.caption(t("Customer relationships for small and medium teams."))
+    language_switch.before_sign_in()
     auth.render_login_form()
     if auth.demo_mode():
-        with st.expander("Demo users"):
-            st.dataframe(DEMO_USERS, hide_index=True)
+        with st.expander(t("Demo users")):
+            demo = [
+                {t("Username"): u, t("Password"): "demo", t("Role"): option(Role, u)}
+                for u in ("admin", "manager", "sales", "support")
+            ]
+            st.dataframe(demo, hide_index=True)

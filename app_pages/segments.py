@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from ui.i18n import t
 from ui.later import not_built_yet
 
 
 def render() -> None:
     not_built_yet(
         "segments",
-        "a later issue adds segment dashboards: value tiers, RFM, demographics, geography"
-        " and firm size, with rule-based segments.",
+        t(
+            "a later issue adds segment dashboards: value tiers, RFM, demographics, geography"
+            " and firm size, with rule-based segments."
+        ),
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from ui.i18n import t
 from ui.later import not_built_yet
 
 
 def render() -> None:
     not_built_yet(
         "team",
-        "a later issue adds team performance: each person's pipeline, tickets, response "
-        "times and follow-ups.",
+        t(
+            "a later issue adds team performance: each person's pipeline, tickets, response "
+            "times and follow-ups."
+        ),
     )

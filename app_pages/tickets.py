@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from ui.i18n import t
 from ui.later import not_built_yet
 
 
 def render() -> None:
     not_built_yet(
         "tickets",
-        "a later issue adds the ticket queue: priorities, SLA targets and breaches, "
-        "routing to the most suitable agent, and CSAT.",
+        t(
+            "a later issue adds the ticket queue: priorities, SLA targets and breaches, "
+            "routing to the most suitable agent, and CSAT."
+        ),
     )

@@ -15,11 +15,14 @@ import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
 from crm_core.admin import users
+from crm_core.kernel import settings
 from crm_core.kernel.config import auth_config, check_cookie_key, is_demo
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
 from crm_core.pages import can_open, page
+from ui import i18n
 from ui.db import database_url, read_scope, secrets_dict, write_scope
+from ui.i18n import N_, t
 
 ACTOR = "relasi_actor"  # the signed-in Actor, set by the gate on every run
 _VERSION = "relasi_session_version"
@@ -48,6 +51,9 @@ def signed_in_actor() -> Actor | None:
     cookie_name, key, days = _settings()
     with read_scope() as session:
         credentials = users.login_credentials(session, utcnow())
+        team = settings.team_settings(session)
+    st.session_state[i18n.TEAM_KEY] = team
+    i18n.settle(None, team.default_language)  # before sign-in; the user's own choice below
     authenticator = stauth.Authenticate(
         {"usernames": credentials}, cookie_name, key, days, auto_hash=False, login_sleep_time=0
     )
@@ -59,7 +65,7 @@ def signed_in_actor() -> Actor | None:
         # Restores a remembered sign-in before navigation, so a reload keeps its page.
         authenticator.login(location="unrendered")
     except LoginError:
-        _end(authenticator, "Please sign in again.")
+        _end(authenticator, N_("Please sign in again."))
         return None
     if not st.session_state.get("authentication_status"):
         st.session_state.pop(ACTOR, None)
@@ -68,17 +74,21 @@ def signed_in_actor() -> Actor | None:
     if _VERSION not in st.session_state and not _resume_from_cookie(
         username, cookie_name, key, days
     ):
-        _end(authenticator, "Your remembered sign-in has ended. Please sign in again.")
+        _end(authenticator, N_("Your remembered sign-in has ended. Please sign in again."))
         return None
     with read_scope() as session:
         actor = users.session_actor(session, username, st.session_state[_VERSION])
+        own_language = users.ui_language(session, actor.id) if actor else None
     if actor is None:
         _end(
             authenticator,
-            "Your session has ended (signed out, password changed or account "
-            "deactivated). Please sign in again.",
+            N_(
+                "Your session has ended (signed out, password changed or account "
+                "deactivated). Please sign in again."
+            ),
         )
         return None
+    i18n.settle(own_language, team.default_language)
     st.session_state[ACTOR] = actor
     if st.session_state.pop(_SET_COOKIE, False):
         # Set in a run that is not cut short: the sign-in run ends in st.rerun(), which would
@@ -111,26 +121,33 @@ def _end(authenticator: stauth.Authenticate, notice: str) -> None:
         st.session_state[_DELETE_COOKIE] = True
     for state_key in (ACTOR, _VERSION):
         st.session_state.pop(state_key, None)
-    st.session_state[_NOTICE] = notice
+    st.session_state[_NOTICE] = notice  # a msgid: shown in the language of the next run
 
 
 def render_login_form() -> None:
     """The sign-in form (the only page before sign-in); counts failures per account."""
     authenticator, credentials = st.session_state[_AUTHENTICATOR]
     if st.session_state.get(_NOTICE):
-        st.info(st.session_state[_NOTICE])
+        st.info(t(st.session_state[_NOTICE]))
     before = {name: entry.get("failed_login_attempts", 0) for name, entry in credentials.items()}
     try:
         authenticator.login(
             location="main",
             max_login_attempts=users.MAX_FAILED_LOGINS,
-            fields={"Form name": "Sign in to Relasi", "Login": "Sign in"},
+            fields={
+                "Form name": t("Sign in to Relasi"),
+                "Username": t("Username"),
+                "Password": t("Password"),
+                "Login": t("Sign in"),
+            },
             key="relasi_login_form",
         )
     except LoginError:
         st.error(
-            "Too many failed sign-ins for this account. Wait 15 minutes, or ask an "
-            "admin to reset the password."
+            t(
+                "Too many failed sign-ins for this account. Wait 15 minutes, or ask an "
+                "admin to reset the password."
+            )
         )
         return
     _record_failures(credentials, before)
@@ -143,7 +160,7 @@ def render_login_form() -> None:
             st.session_state.pop(_NOTICE, None)
             st.rerun()
     elif st.session_state.get("authentication_status") is False:
-        st.error("Username or password is incorrect.")
+        st.error(t("Username or password is incorrect."))
 
 
 def _record_failures(credentials: dict[str, Any], before: dict[str, int]) -> None:
@@ -160,14 +177,15 @@ def logout(actor: Actor) -> None:
     with write_scope() as session:
         users.logout(session, actor)
     authenticator, _ = st.session_state[_AUTHENTICATOR]
-    _end(authenticator, "You have signed out.")
+    _end(authenticator, N_("You have signed out."))
 
 
 def require_page(key: str) -> Actor:
     """First line of every page: the signed-in actor, or the page stops with a refusal."""
     actor: Actor | None = st.session_state.get(ACTOR)
     if actor is None or not can_open(actor.role, key):
-        st.error(f"You do not have access to {page(key).title}. Sign in with a role that does.")
+        title = t(page(key).title)
+        st.error(t("You do not have access to {page}. Sign in with a role that does.", page=title))
         st.stop()
     return actor
 

@@ -17,6 +17,7 @@ from crm_core.kernel import settings
 from crm_core.models import utcnow
 from db.session import session_scope
 from ui.db import database_url, get_engine, read_scope
+from ui.i18n import t
 
 REFRESH = pd.Timedelta(minutes=15)
 
@@ -73,7 +74,7 @@ def customer_values() -> ValueTable:
             ).start()
     if slot is not None and slot.settings == chosen:
         return slot.table
-    with st.spinner("Computing customer value for every customer…"):
+    with st.spinner(t("Computing customer value for every customer…")):
         table = _compute(engine, moment, chosen)
     with _lock:
         _tables[url] = _Slot(table, chosen)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import streamlit as st
 
 from crm_core.customers import accounts, duplicates, interactions, merging, tasks, timeline
@@ -15,21 +16,38 @@ from crm_core.customers import records as customers
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models import Account, Customer, utcnow
-from crm_core.models.enums import Channel, Direction
+from crm_core.models.enums import (
+    Channel,
+    Direction,
+    LeadStage,
+    Priority,
+    SalesChannel,
+    TicketStatus,
+)
 from ui import cache, forms, nav
 from ui.db import read_scope
-from ui.format import DEFAULT_TIMEZONE, local_time, money
+from ui.format import local_time, money, when
+from ui.i18n import N_, say, t, team
+from ui.labels import formatter, option
 
-ZONE = ZoneInfo(DEFAULT_TIMEZONE)
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(team().time_zone)
 
 
 def _local_now() -> datetime:
-    return datetime.now(ZONE).replace(tzinfo=None)
+    return datetime.now(_zone()).replace(tzinfo=None)
 
 
 def _utc(day: date, clock: time) -> datetime:
     """A date and time typed in the team's zone, as the naive UTC the database stores."""
-    return datetime.combine(day, clock, ZONE).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return datetime.combine(day, clock, _zone()).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def _channel(value: str) -> str:
+    """A touchpoint's or an order's channel (the timeline mixes both vocabularies)."""
+    kind = Channel if value in set(Channel) else SalesChannel
+    return option(kind, value)
 
 
 def _after_write(*forms_to_unpin: str, values_changed: bool = False) -> None:
@@ -53,22 +71,24 @@ def _next(counter: str) -> None:
 
 
 def timeline_feed(actor: Actor, customer_id: int) -> None:
-    st.subheader("Timeline")
+    st.subheader(t("Timeline"))
     key = f"timeline-{customer_id}"
     reset = lambda: st.session_state.update({f"{key}-page": 0})  # noqa: E731
     left, right = st.columns(2)
     kinds = left.multiselect(
-        "Show",
+        t("Show"),
         [k.value for k in timeline.TimelineKind],
+        format_func=formatter(timeline.TimelineKind),
         key=f"{key}-kinds",
-        placeholder="Every kind",
+        placeholder=t("Every kind"),
         on_change=reset,
     )
     channels = right.multiselect(
-        "Channels",
+        t("Channels"),
         list(timeline.CHANNELS),
+        format_func=_channel,
         key=f"{key}-channels",
-        placeholder="Every channel",
+        placeholder=t("Every channel"),
         on_change=reset,
     )
     page = st.session_state.get(f"{key}-page", 0)
@@ -77,26 +97,50 @@ def timeline_feed(actor: Actor, customer_id: int) -> None:
             session, actor, customer_id, set(kinds) or None, set(channels) or None, page
         )
     if found.rows.empty:
-        st.info("No touchpoints match." if kinds or channels else "No touchpoints yet.")
+        st.info(t("No touchpoints match.") if kinds or channels else t("No touchpoints yet."))
     else:
-        rows = found.rows.assign(when=found.rows["at"].map(local_time))
-        wide = {"title": "medium", "detail": "large"}
-        st.dataframe(
-            rows[["when", "kind", "channel", "title", "detail"]],
-            hide_index=True,
-            width="stretch",
-            height=min(38 + 35 * len(rows), 600),
-            column_config={c: st.column_config.TextColumn(width=w) for c, w in wide.items()},
-        )
+        _timeline_table(found.rows)
         first = page * timeline.PAGE_SIZE + 1
-        st.caption(f"Newest first · {first}–{first + len(rows) - 1} · times in {ZONE.key}")
+        st.caption(
+            t(
+                "Newest first · {first:n}–{last:n} · times in {zone}",
+                first=first,
+                last=first + len(found.rows) - 1,
+                zone=team().time_zone,
+            )
+        )
     newer, older, _ = st.columns([1, 1, 4])
-    if newer.button("Newer", key=f"{key}-newer", disabled=page == 0):
+    if newer.button(t("Newer"), key=f"{key}-newer", disabled=page == 0):
         st.session_state[f"{key}-page"] = page - 1
         st.rerun()
-    if older.button("Older", key=f"{key}-older", disabled=not found.has_older):
+    if older.button(t("Older"), key=f"{key}-older", disabled=not found.has_older):
         st.session_state[f"{key}-page"] = page + 1
         st.rerun()
+
+
+def _timeline_table(found: pd.DataFrame) -> None:
+    # Titles and details are message codes (a cached page serves both languages): said here.
+    rows = pd.DataFrame(
+        {
+            "when": found["at"].map(local_time),
+            "kind": found["kind"].map(formatter(timeline.TimelineKind)),
+            "channel": found["channel"].map(lambda c: _channel(c) if isinstance(c, str) else ""),
+            "title": found["title"].map(say),
+            "detail": found["detail"].map(lambda d: say(d) if isinstance(d, str) and d else ""),
+        }
+    )
+    labels = {"when": t("When"), "kind": t("Kind"), "channel": t("Channel")}
+    wide = {"title": (t("What"), "medium"), "detail": (t("Detail"), "large")}
+    columns: dict[str, Any] = {
+        c: st.column_config.TextColumn(label, width=w) for c, (label, w) in wide.items()
+    }
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(rows), 600),
+        column_config={**labels, **columns},
+    )
 
 
 # Open work: tickets, leads, follow-ups
@@ -106,18 +150,21 @@ def open_work(actor: Actor, customer_id: int) -> None:
     with read_scope() as session:
         tickets = customers.open_tickets(session, actor, customer_id)
         leads = customers.open_leads(session, actor, customer_id)
-    st.subheader(f"Open tickets ({len(tickets)})")
+    st.subheader(t("Open tickets ({count:n})", count=len(tickets)))
     for row in tickets.itertuples():
-        label = f"#{row.id} {row.subject} · {row.status}, {row.priority}"
+        status, priority = option(TicketStatus, row.status), option(Priority, row.priority)
+        label = f"#{row.id} {row.subject} · {status}, {priority}"
         nav.link("tickets", label, id=row.id)
-        st.caption(f"Opened {local_time(row.created_at)} · {row.assignee or 'unassigned'}")
-    st.subheader(f"Open leads ({len(leads)})")
+        assignee = row.assignee or t("unassigned")
+        st.caption(t("Opened {at} · {assignee}", at=when(row.created_at), assignee=assignee))
+    st.subheader(t("Open leads ({count:n})", count=len(leads)))
     for row in leads.itertuples():
-        nav.link("leads", f"#{row.id} {row.name} · {row.stage}, {money(row.value)}", id=row.id)
+        stage = option(LeadStage, row.stage)
+        nav.link("leads", f"#{row.id} {row.name} · {stage}, {money(row.value)}", id=row.id)
 
 
 def follow_ups(actor: Actor, customer_id: int) -> None:
-    st.subheader("Follow-ups")
+    st.subheader(t("Follow-ups"))
     form_key = f"follow-ups-{customer_id}"
     forms.feedback(form_key)
     with read_scope() as session:
@@ -126,14 +173,14 @@ def follow_ups(actor: Actor, customer_id: int) -> None:
     now = utcnow()
     for row in due.itertuples():
         text, done = st.columns([4, 1])
-        late = " · :red[overdue]" if row.due_at < now else ""
-        text.markdown(f"**{row.title}**  \n{local_time(row.due_at)} · {row.owner}{late}")
+        late = f" · :red[{t('overdue')}]" if row.due_at < now else ""
+        text.markdown(f"**{row.title}**  \n{when(row.due_at)} · {row.owner}{late}")
         may_close = allowed(actor, "task", Action.UPDATE, row)  # its owner, or a manager
-        if may_close and done.button("Done", key=f"follow-up-{row.id}-v{row.version}-done"):
+        if may_close and done.button(t("Done"), key=f"follow-up-{row.id}-v{row.version}-done"):
             forms.submit(
                 form_key,
                 lambda s, r=row: tasks.complete_follow_up(s, actor, r.id, r.version),
-                "Marked done.",
+                t("Marked done."),
             )
             st.rerun()
     if allowed(actor, "task", Action.CREATE):
@@ -146,16 +193,18 @@ def _schedule_form(actor: Actor, customer_id: int, owners: Any) -> None:
     prefix = f"{form_key}-n{st.session_state.get(counter, 0)}"
     forms.feedback(form_key)
     with st.form(prefix):
-        title = st.text_input("Follow-up", key=f"{prefix}-title", placeholder="Call about reorder")
+        title = st.text_input(
+            t("Follow-up"), key=f"{prefix}-title", placeholder=t("Call about reorder")
+        )
         forms.field_error(form_key, "title")
         day_col, time_col = st.columns(2)
         tomorrow = _local_now().date() + timedelta(days=1)
-        day = day_col.date_input("Due", value=tomorrow, key=f"{prefix}-day", format="YYYY-MM-DD")
-        clock = time_col.time_input("at", value=time(9, 0), key=f"{prefix}-time")
+        day = day_col.date_input(t("Due"), value=tomorrow, key=f"{prefix}-day", format="YYYY-MM-DD")
+        clock = time_col.time_input(t("at"), value=time(9, 0), key=f"{prefix}-time")
         forms.field_error(form_key, "due_at")
         names = dict(zip(owners["id"], owners["name"], strict=True))
         owner = st.selectbox(
-            "Owner",
+            t("Owner"),
             list(names),
             format_func=names.get,
             key=f"{prefix}-owner",
@@ -163,11 +212,12 @@ def _schedule_form(actor: Actor, customer_id: int, owners: Any) -> None:
             disabled=len(names) < 2,
         )
         forms.field_error(form_key, "owner_id")
-        if st.form_submit_button("Schedule"):
+        if st.form_submit_button(t("Schedule")):
             data = {"customer_id": customer_id, "title": title, "owner_id": owner}
             data["due_at"] = _utc(day, clock) if day and clock else None
+            scheduled = t("Follow-up scheduled.")
             if forms.submit(
-                form_key, lambda s: tasks.schedule_follow_up(s, actor, data), "Follow-up scheduled."
+                form_key, lambda s: tasks.schedule_follow_up(s, actor, data), scheduled
             ):
                 _next(counter)
             st.rerun()
@@ -177,36 +227,45 @@ def _schedule_form(actor: Actor, customer_id: int, owners: Any) -> None:
 
 
 def log_interaction_form(actor: Actor, customer_id: int) -> None:
-    st.subheader("Log a touchpoint")
+    st.subheader(t("Log a touchpoint"))
     form_key = f"interaction-{customer_id}"
     counter = f"{form_key}-forms"
     prefix = f"{form_key}-n{st.session_state.get(counter, 0)}"
     forms.feedback(form_key)
     with st.form(prefix):
         left, right = st.columns(2)
-        channel = left.selectbox("Channel", [c.value for c in Channel], key=f"{prefix}-channel")
+        channel = left.selectbox(
+            t("Channel"),
+            [c.value for c in Channel],
+            format_func=formatter(Channel),
+            key=f"{prefix}-channel",
+        )
         direction = right.selectbox(
-            "Direction", [d.value for d in Direction], index=1, key=f"{prefix}-direction"
+            t("Direction"),
+            [d.value for d in Direction],
+            index=1,
+            format_func=formatter(Direction),
+            key=f"{prefix}-direction",
         )
-        subject = st.text_input("Subject", key=f"{prefix}-subject")
+        subject = st.text_input(t("Subject"), key=f"{prefix}-subject")
         forms.field_error(form_key, "subject")
-        notes = st.text_area("Notes", key=f"{prefix}-notes", height=80)
+        notes = st.text_area(t("Notes"), key=f"{prefix}-notes", height=80)
         day_col, time_col, minutes_col = st.columns(3)
-        day = day_col.date_input("Date", value=None, key=f"{prefix}-day", format="YYYY-MM-DD")
-        clock = time_col.time_input("Time", value=None, key=f"{prefix}-time")
+        day = day_col.date_input(t("Date"), value=None, key=f"{prefix}-day", format="YYYY-MM-DD")
+        clock = time_col.time_input(t("Time"), value=None, key=f"{prefix}-time")
         minutes = minutes_col.number_input(
-            "Minutes", min_value=0, max_value=1440, value=None, key=f"{prefix}-minutes"
+            t("Minutes"), min_value=0, max_value=1440, value=None, key=f"{prefix}-minutes"
         )
-        st.caption("Leave date and time empty for now.")
+        st.caption(t("Leave date and time empty for now."))
         forms.field_error(form_key, "occurred_at")
-        if st.form_submit_button("Log it"):
+        if st.form_submit_button(t("Log it")):
             data = {"channel": channel, "direction": direction, "subject": subject}
             data |= {"notes": notes, "duration_minutes": minutes}
             data["occurred_at"] = _occurred_at(day, clock)
             if forms.submit(
                 form_key,
                 lambda s: interactions.log_interaction(s, actor, customer_id, data),
-                "Logged: it is on the timeline.",
+                t("Logged: it is on the timeline."),
             ):
                 _next(counter)
                 _after_write()
@@ -227,15 +286,15 @@ def _occurred_at(day: date | None, clock: time | None) -> datetime | None:
 
 
 ACCOUNT_FIELDS = {
-    "name": "Company name",
-    "industry": "Industry",
-    "employees": "Employees",
-    "annual_revenue": "Annual revenue",
-    "address": "Address",
-    "city": "City",
-    "region": "Region / province",
-    "country": "Country",
-    "website": "Website",
+    "name": N_("Company name"),
+    "industry": N_("Industry"),
+    "employees": N_("Employees"),
+    "annual_revenue": N_("Annual revenue"),
+    "address": N_("Address"),
+    "city": N_("City"),
+    "region": N_("Region / province"),
+    "country": N_("Country"),
+    "website": N_("Website"),
 }
 
 
@@ -245,35 +304,35 @@ def account_section(actor: Actor, customer: Customer, account: Account | None) -
         if allowed(actor, "account", Action.UPDATE, account):
             _account_form(actor, account)
         else:
-            st.caption("Only the account's owner, a manager or an admin edits it.")
+            st.caption(t("Only the account's owner, a manager or an admin edits it."))
         return
     may_link = allowed(actor, "customer", Action.UPDATE, customer)
     if not (may_link and allowed(actor, "account", Action.CREATE)):
-        st.caption("A consumer (B2C): no account.")
+        st.caption(t("A consumer (B2C): no account."))
         return
     _link_account(actor, customer)
-    st.markdown("**…or create its account**")
+    st.markdown(t("**…or create its account**"))
     _account_form(actor, None, customer)
 
 
 def _link_account(actor: Actor, customer: Customer) -> None:
     form_key = f"customer-{customer.id}-link"
     forms.feedback(form_key)
-    search = st.text_input("Find an account by name", key=f"{form_key}-search")
+    search = st.text_input(t("Find an account by name"), key=f"{form_key}-search")
     if not search.strip():
         return
     with read_scope() as session:
         found = accounts.find_accounts(session, search)
     if found.empty:
-        st.caption("No account has that in its name.")
+        st.caption(t("No account has that in its name."))
         return
-    names = {row.id: f"{row.name} ({row.city or 'no city'})" for row in found.itertuples()}
-    picked = st.selectbox("Account", list(names), format_func=names.get, key=f"{form_key}-pick")
-    if st.button("Link to this account", key=f"{form_key}-v{customer.version}-go"):
+    names = {row.id: f"{row.name} ({row.city or t('no city')})" for row in found.itertuples()}
+    picked = st.selectbox(t("Account"), list(names), format_func=names.get, key=f"{form_key}-pick")
+    if st.button(t("Link to this account"), key=f"{form_key}-v{customer.version}-go"):
         if forms.submit(
             form_key,
             lambda s: accounts.link_customer(s, actor, customer.id, customer.version, picked),
-            "Linked.",
+            t("Linked."),
         ):
             forms.unpin(f"customer-{customer.id}")
         st.rerun()
@@ -290,16 +349,17 @@ def _account_form(actor: Actor, account: Account | None, customer: Customer | No
         for field, label in ACCOUNT_FIELDS.items():
             shown = values.get(field)
             data[field] = st.text_input(
-                label, value="" if shown is None else str(shown), key=f"{prefix}-{field}"
+                t(label), value="" if shown is None else str(shown), key=f"{prefix}-{field}"
             )
             forms.field_error(form_key, field)
-        if st.form_submit_button("Save account" if account else "Create and link account"):
+        submit_label = t("Save account") if account else t("Create and link account")
+        if st.form_submit_button(submit_label):
             if account:
                 write = lambda s: accounts.update_account(s, actor, account.id, read_version, data)  # noqa: E731
             else:
                 cid, version = customer.id, customer.version  # type: ignore[union-attr]
                 write = lambda s: accounts.create_account_for_customer(s, actor, cid, version, data)  # noqa: E731
-            if forms.submit(form_key, write, "Account saved."):
+            if forms.submit(form_key, write, t("Account saved.")):
                 forms.unpin(form_key)
                 if customer is not None:
                     forms.unpin(f"customer-{customer.id}")
@@ -322,18 +382,18 @@ def manage(actor: Actor, customer: Customer) -> None:
     """Delete (with a tick to confirm) and merge a duplicate into this customer."""
     form_key = _manage_key(customer.id)
     if not allowed(actor, "customer", Action.DELETE, customer):
-        st.caption("Deleting and merging customers is for managers and admins.")
+        st.caption(t("Deleting and merging customers is for managers and admins."))
         return
     sure = st.checkbox(
-        "Yes, delete this customer (a manager can restore it)", key=f"{form_key}-sure"
+        t("Yes, delete this customer (a manager can restore it)"), key=f"{form_key}-sure"
     )
     if st.button(
-        "Delete customer", key=f"{form_key}-v{customer.version}-delete", disabled=not sure
+        t("Delete customer"), key=f"{form_key}-v{customer.version}-delete", disabled=not sure
     ):
         if forms.submit(
             form_key,
             lambda s: customers.delete_customer(s, actor, customer.id, customer.version),
-            "Deleted.",
+            t("Deleted."),
         ):
             _after_write(f"customer-{customer.id}")
             st.query_params["deleted"] = "1"
@@ -343,13 +403,20 @@ def manage(actor: Actor, customer: Customer) -> None:
 
 
 def _merge(actor: Actor, keep: Customer, form_key: str) -> None:
-    st.markdown("**Merge a duplicate into this customer**")
+    st.markdown(t("**Merge a duplicate into this customer**"))
     with read_scope() as session:
         alike = duplicates.likely_duplicates(session, keep.email, keep.phone, exclude_id=keep.id)
     for match in alike:
-        st.caption(f"Likely duplicate: #{match.customer_id} {match.name} ({match.reason})")
+        st.caption(
+            t(
+                "Likely duplicate: #{id} {name} ({reason})",
+                id=match.customer_id,
+                name=match.name,
+                reason=say(match.reason),
+            )
+        )
     other_id = st.number_input(
-        "Customer # to merge into this one",
+        t("Customer # to merge into this one"),
         min_value=1,
         step=1,
         value=None,
@@ -361,21 +428,26 @@ def _merge(actor: Actor, keep: Customer, form_key: str) -> None:
         with read_scope() as session:
             other = customers.get_customer(session, actor, int(other_id))
     except CRMError as exc:  # no such customer, or deleted
-        st.warning(str(exc))
+        st.warning(say(exc.message))
         return
+    email, phone = other.email or t("no email"), other.phone or t("no phone")
     st.caption(
-        f"#{other.id} {other.name} · {other.email or 'no email'} · {other.phone or 'no phone'}: "
-        "its orders, tickets, touchpoints, follow-ups, leads and campaigns move here, "
-        "its details fill this customer's empty fields, and it is deleted."
+        f"#{other.id} {other.name} · {email} · {phone}: "
+        + t(
+            "its orders, tickets, touchpoints, follow-ups, leads and campaigns move here, "
+            "its details fill this customer's empty fields, and it is deleted."
+        )
     )
     versions = {keep.id: keep.version, other.id: other.version}
     # The versions shown are in the key: if either changes, the click starts over on fresh data.
     go = f"{form_key}-merge-{other.id}-v{other.version}-into-v{keep.version}"
-    if st.button(f"Merge #{other.id} into #{keep.id}", key=go, type="primary"):
+    if st.button(
+        t("Merge #{other} into #{keep}", other=other.id, keep=keep.id), key=go, type="primary"
+    ):
         if forms.submit(
             form_key,
             lambda s: merging.merge_customers(s, actor, keep.id, other.id, versions),
-            f"Merged #{other.id} into this customer.",
+            t("Merged #{id} into this customer.", id=other.id),
         ):
             _after_write(f"customer-{keep.id}", values_changed=True)
         st.rerun()
@@ -384,15 +456,17 @@ def _merge(actor: Actor, keep: Customer, form_key: str) -> None:
 def deleted_notice(actor: Actor, customer: Customer) -> None:
     """A deleted customer, seen by who may restore it: when, why (a merge) and Restore."""
     form_key = _manage_key(customer.id)
-    gone = f"Deleted {local_time(customer.deleted_at)}."
-    st.warning(gone if customer.merged_into_id is None else f"{gone} Merged into:")
+    gone = t("Deleted {at}.", at=when(customer.deleted_at))
+    st.warning(gone if customer.merged_into_id is None else f"{gone} {t('Merged into:')}")
     if customer.merged_into_id is not None:
-        nav.link("customer", f"Customer #{customer.merged_into_id}", id=customer.merged_into_id)
-    if st.button("Restore", key=f"{form_key}-v{customer.version}-restore", type="primary"):
+        target = t("Customer #{id}", id=customer.merged_into_id)
+        nav.link("customer", target, id=customer.merged_into_id)
+    restore = t("Restore")
+    if st.button(restore, key=f"{form_key}-v{customer.version}-restore", type="primary"):
         if forms.submit(
             form_key,
             lambda s: customers.restore_customer(s, actor, customer.id, customer.version),
-            "Restored.",
+            t("Restored."),
         ):
             _after_write(f"customer-{customer.id}")
             st.query_params.pop("deleted", None)

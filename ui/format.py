@@ -1,25 +1,53 @@
-"""Display formatting: money in the configured currency, times in the configured zone."""
+"""Display formatting in the reader's language with Babel: money in the team's currency,
+numbers, percentages, dates, and times in the team's time zone."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pandas as pd
+from crm_core.kernel import localized
+from ui.i18n import language, team
 
-from crm_core.kernel.money import format_money
-
-DEFAULT_TIMEZONE = "Asia/Jakarta"
-
-
-def money(amount: float | Decimal | None, currency: str = "IDR") -> str:
-    return format_money(amount, currency)
+Amount = float | int | Decimal | None
 
 
-def local_time(value: datetime | None, zone: str = DEFAULT_TIMEZONE) -> str:
-    """A stored naive-UTC time shown in the team's time zone."""
-    if value is None or pd.isna(value):
-        return "–"
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    return aware.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+def money(amount: Amount, currency: str | None = None, lang: str | None = None) -> str:
+    """Rp 1.250.000 (id) / Rp 1,250,000 (en); other currencies with their own minor units."""
+    return localized.money(amount, lang or language(), currency or team().currency)
+
+
+def compact_money(amount: Amount, currency: str | None = None, lang: str | None = None) -> str:
+    """Rp 1,2 jt / Rp 4,1 M (id); Rp 1.2M / Rp 4.1B (en)."""
+    return localized.compact_money(amount, lang or language(), currency or team().currency)
+
+
+def number(value: Amount, digits: int = 0, lang: str | None = None) -> str:
+    return localized.number(value, lang or language(), digits)
+
+
+def percent(share: float | None, digits: int = 0, lang: str | None = None) -> str:
+    return localized.percent(share, lang or language(), digits)
+
+
+def long_date(day: date | datetime | None, lang: str | None = None) -> str:
+    """1 Februari 2026 / 1 February 2026."""
+    return localized.long_date(day, lang or language())
+
+
+def when(value: datetime | None, zone: str | None = None, lang: str | None = None) -> str:
+    """A stored naive-UTC time for a sentence: 1 Feb 2026 03.30 (id), 1 Feb 2026 03:30 (en)."""
+    return localized.local_datetime(value, lang or language(), zone or team().time_zone)
+
+
+def local_time(value: datetime | None, zone: str | None = None) -> str:
+    """A stored naive-UTC time for a table column: 2026-02-01 03:30 in the team's zone.
+
+    Tables keep the ISO order whatever the language: it sorts as text and reads the same in
+    both languages.
+    """
+    if localized.missing(value):
+        return localized.DASH
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value  # type: ignore[union-attr]
+    return aware.astimezone(ZoneInfo(zone or team().time_zone)).strftime("%Y-%m-%d %H:%M")

@@ -17,7 +17,11 @@ from crm_core.kernel.errors import (
     PermissionDenied,
     ValidationError,
 )
+from crm_core.kernel.messages import Message
 from ui.db import write_scope
+from ui.i18n import N_, say, t
+
+_CORRECT = N_("Please correct the fields marked below.")
 
 
 def _state_key(form_key: str) -> str:
@@ -25,17 +29,21 @@ def _state_key(form_key: str) -> str:
 
 
 def submit(form_key: str, action: Callable[[Session], object], success: str) -> bool:
-    """Run one write in its own transaction; on any write-path error keep the form as typed."""
+    """Run one write in its own transaction; on any write-path error keep the form as typed.
+
+    Errors are kept as message codes and translated when shown, in the reader's language.
+    """
     outcome: dict[str, Any]
     try:
         with write_scope() as session:
             action(session)
     except ValidationError as exc:
-        outcome = {"errors": exc.field_errors, "error": "Please correct the fields marked below."}
+        outcome = {"errors": exc.field_errors, "error": Message(_CORRECT)}
     except (ConflictError, PermissionDenied, NotFound) as exc:
-        outcome = {"errors": {}, "error": str(exc), "conflict": isinstance(exc, ConflictError)}
+        conflict = isinstance(exc, ConflictError)
+        outcome = {"errors": {}, "error": exc.message, "conflict": conflict}
     except CRMError as exc:
-        outcome = {"errors": {}, "error": str(exc)}
+        outcome = {"errors": {}, "error": exc.message}
     else:
         st.session_state[_state_key(form_key)] = {"success": success}
         return True
@@ -43,19 +51,16 @@ def submit(form_key: str, action: Callable[[Session], object], success: str) -> 
     return False
 
 
-def reject(form_key: str, field_errors: dict[str, str]) -> None:
+def reject(form_key: str, field_errors: dict[str, Message]) -> None:
     """A check the page itself makes (two passwords that differ): shown like the write path's."""
-    st.session_state[_state_key(form_key)] = {
-        "errors": field_errors,
-        "error": "Please correct the fields marked below.",
-    }
+    st.session_state[_state_key(form_key)] = {"errors": field_errors, "error": Message(_CORRECT)}
 
 
 def feedback(form_key: str) -> bool:
     """Show the last submit's outcome above the form; True when it was an edit conflict."""
     outcome = st.session_state.get(_state_key(form_key)) or {}
     if outcome.get("error"):
-        st.error(outcome["error"])
+        st.error(say(outcome["error"]))
     elif outcome.get("success"):
         st.success(outcome["success"])
         st.session_state.pop(_state_key(form_key), None)
@@ -66,7 +71,7 @@ def field_error(form_key: str, field: str) -> None:
     """The message for one field, shown right under it."""
     errors = (st.session_state.get(_state_key(form_key)) or {}).get("errors") or {}
     if field in errors:
-        st.caption(f":red[{errors[field]}]")
+        st.caption(f":red[{say(errors[field])}]")
 
 
 def clear(form_key: str) -> None:
@@ -95,7 +100,7 @@ def offer_latest(form_key: str) -> None:
 
     Loading it drops what the user typed, so it is the user's choice, never automatic.
     """
-    if feedback(form_key) and st.button("Load the latest version", key=f"{form_key}-reload"):
+    if feedback(form_key) and st.button(t("Load the latest version"), key=f"{form_key}-reload"):
         unpin(form_key)
         clear(form_key)
         st.rerun()

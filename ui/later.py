@@ -6,9 +6,11 @@ import streamlit as st
 
 from crm_core.pages import page
 from ui.auth import require_page
+from ui.i18n import t
 
 
 def not_built_yet(key: str, what: str) -> None:
+    """`what` is the page's translated sentence of what a later issue adds."""
     require_page(key)
-    st.title(page(key).title)
-    st.info(f"Not built yet: {what}")
+    st.title(t(page(key).title))
+    st.info(t("Not built yet: {what}", what=what))

@@ -7,6 +7,8 @@ from typing import Any
 
 import streamlit as st
 
+from ui.i18n import t
+
 _PAGES = "relasi_pages"
 
 
@@ -18,7 +20,7 @@ def register(pages: Mapping[str, Any]) -> None:
 def open_page(key: str, **params: str | int) -> None:
     page = st.session_state.get(_PAGES, {}).get(key)
     if page is None:
-        st.error("You do not have access to that page.")
+        st.error(t("You do not have access to that page."))
         return
     st.switch_page(page, query_params={k: str(v) for k, v in params.items()})
 

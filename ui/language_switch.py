@@ -1,0 +1,51 @@
+"""The language switch, always at hand: on the sign-in page (this browser session only) and in
+the sidebar once signed in (saved as the user's own choice, through the audited write path)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from crm_core.admin import users
+from crm_core.kernel.messages import LANGUAGES
+from crm_core.kernel.permissions import Actor
+from ui import i18n
+from ui.db import write_scope
+from ui.i18n import t
+
+_WIDGET = "relasi_language_switch"
+
+
+def _switch(key: str, apply: Callable[[str], None]) -> None:
+    # The widget shows the language in force, also when the gate has just changed it; a pick
+    # is applied in the callback, which runs before the rerun draws anything.
+    st.session_state[key] = i18n.language()
+    st.selectbox(
+        t("Language"),
+        list(LANGUAGES),
+        format_func=i18n.LANGUAGE_NAMES.get,
+        key=key,
+        on_change=lambda: apply(st.session_state[key]),
+    )
+
+
+def _for_this_session(chosen: str) -> None:
+    st.session_state[i18n.PICKED_KEY] = chosen
+    st.session_state[i18n.LANGUAGE_KEY] = chosen
+
+
+def before_sign_in() -> None:
+    """Applies to this browser session; after sign-in a user's own saved choice wins."""
+    _switch(f"{_WIDGET}_login", _for_this_session)
+
+
+def signed_in(actor: Actor) -> None:
+    """Saves the choice as this user's own language (audited)."""
+
+    def save(chosen: str) -> None:
+        with write_scope() as session:
+            users.set_ui_language(session, actor, actor.id, chosen)
+        _for_this_session(chosen)
+
+    _switch(_WIDGET, save)
