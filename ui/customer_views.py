@@ -24,6 +24,8 @@ from crm_core.models.enums import (
     SalesChannel,
     TicketStatus,
 )
+from crm_core.sales import read as sales_read
+from crm_core.service import read as service_read
 from ui import cache, forms, nav
 from ui.db import read_scope
 from ui.format import local_time, money, when
@@ -148,8 +150,8 @@ def _timeline_table(found: pd.DataFrame) -> None:
 
 def open_work(actor: Actor, customer_id: int) -> None:
     with read_scope() as session:
-        tickets = customers.open_tickets(session, actor, customer_id)
-        leads = customers.open_leads(session, actor, customer_id)
+        tickets = service_read.open_tickets(session, actor, customer_id)
+        leads = sales_read.open_leads(session, actor, customer_id)
     st.subheader(t("Open tickets ({count:n})", count=len(tickets)))
     for row in tickets.itertuples():
         status, priority = option(TicketStatus, row.status), option(Priority, row.priority)

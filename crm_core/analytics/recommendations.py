@@ -142,9 +142,10 @@ def next_best_offers(
         as_text(
             msg("offer.reason", share=float(confidence), lift=float(lift), product=name)
             if (name := names.get(int(antecedent)))
-            else msg("offer.reason_id", share=float(confidence), lift=float(lift),
-                     id=int(antecedent))
-        )  # fmt: skip
+            else msg(
+                "offer.reason_id", share=float(confidence), lift=float(lift), id=int(antecedent)
+            )
+        )
         for antecedent, confidence, lift in zip(
             best["antecedent"], best["confidence"], best["lift"], strict=True
         )

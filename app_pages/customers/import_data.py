@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core.exchange import importing
+from crm_core.exchange import importing, reverting
 from crm_core.exchange.importing import ImportKind, ImportMode, ImportPreview, MatchKey, RowStatus
-from crm_core.exchange.registry import IMPORTERS
+from crm_core.exchange.registry import importer
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Actor
@@ -124,7 +124,7 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
         try:
             checking = t("Checking {n:n} rows…", n=len(frame))
             with st.spinner(checking), read_scope() as session:
-                preview = IMPORTERS[kind].preview(session, actor, frame, mapping, mode, match)
+                preview = importer(kind).preview(session, actor, frame, mapping, mode, match)
             st.session_state[PREVIEW] = {"preview": preview, "token": upload["token"]}
         except CRMError as exc:
             st.session_state.pop(PREVIEW, None)
@@ -141,12 +141,10 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
 
 def _mapping(kind: ImportKind, frame: pd.DataFrame, token: str) -> dict[str, str]:
     """One selectbox per column, proposed from the headers; returns column -> field."""
-    fields = list(IMPORTERS[kind].fields)
-    proposal = importing.suggest_mapping(frame.columns, IMPORTERS[kind].fields)
+    fields = list(importer(kind).fields)
+    proposal = importing.suggest_mapping(frame.columns, importer(kind).fields)
     st.subheader(t("Columns"))
-    st.caption(
-        t("Which field each column of the file fills. Columns left ignored are not read.")
-    )
+    st.caption(t("Which field each column of the file fills. Columns left ignored are not read."))
     options = [IGNORE, *fields]
     mapping: dict[str, str] = {}
     grid = st.columns(3)
@@ -207,9 +205,7 @@ def _show_preview(actor: Actor, preview: ImportPreview, filename: str) -> None:
     if preview.valid:
         _commit_button(actor, preview, filename)
     else:
-        st.warning(
-            t("No row is valid: fix the file (the report says how) and upload it again.")
-        )
+        st.warning(t("No row is valid: fix the file (the report says how) and upload it again."))
 
 
 def _said(report: pd.DataFrame) -> pd.DataFrame:
@@ -241,7 +237,7 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
     bar = st.progress(0.0, text=importing_text)
 
     def commit(session: Any) -> object:
-        return IMPORTERS[preview.kind].commit(
+        return importer(preview.kind).commit(
             session,
             actor,
             preview,
@@ -325,7 +321,7 @@ def _confirm_revert(actor: Actor) -> None:
     if yes.button(sure, type="primary", key="import_revert_yes"):
         forms.submit(
             FORM,
-            lambda s: importing.revert_import(s, actor, batch_id),
+            lambda s: reverting.revert_import(s, actor, batch_id),
             t("Import #{id} reverted.", id=batch_id),
         )
         st.session_state.pop(CONFIRM, None)

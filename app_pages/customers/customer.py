@@ -12,8 +12,9 @@ import streamlit as st
 from crm_core.analytics.churn import RiskBand
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
-from crm_core.customers import CustomerProfile, duplicates
+from crm_core.customers import duplicates
 from crm_core.customers import records as customers
+from crm_core.customers.records import CustomerProfile
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models.enums import Channel, Gender, Language, LeadSource, LifecycleStage
