@@ -32,6 +32,7 @@ from crm_core.exchange.importing import ImportKind, ImportMode, ImportPreview, M
 from crm_core.exchange.registry import importer
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, ValidationError
+from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Actor
 from crm_core.models import User
 from crm_core.models.enums import Role
@@ -98,7 +99,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
             print(f"Created {user.role.value} {user.username} (#{user.id}).")
     except ValidationError as exc:
         for field, message in exc.field_errors.items():
-            print(f"{field}: {message}", file=sys.stderr)
+            print(f"{field}: {render(message)}", file=sys.stderr)
         return 1
     return 0
 
@@ -131,7 +132,7 @@ def _print_preview(preview: ImportPreview) -> None:
         print(f"  {column!r:>28} -> {field}")
     counts = preview.counts
     print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
-    report = preview.report()
+    report = importing.render_report(preview.report(), render)  # in English, like the logs
     for row in report[report["action"] == "skip"].itertuples():
         detail = "; ".join(part for part in (row.errors, row.reasons) if part)
         print(f"  row {row.row}: {row.status}: {detail}")
@@ -170,7 +171,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"Not imported: {exc}", file=sys.stderr)
         return 1
     if args.report:
-        Path(args.report).write_text(safe_csv(report))
+        Path(args.report).write_text(safe_csv(importing.render_report(report, render)))
     return 0 if preview.valid else 1
 
 

@@ -128,7 +128,7 @@ def _timeline_table(found: pd.DataFrame) -> None:
             "kind": found["kind"].map(formatter(timeline.TimelineKind)),
             "channel": found["channel"].map(lambda c: _channel(c) if isinstance(c, str) else ""),
             "title": found["title"].map(say),
-            "detail": found["detail"].map(lambda d: say(d) if isinstance(d, str) and d else ""),
+            "detail": found["detail"].map(lambda d: say(d) if d else ""),
         }
     )
     labels = {"when": t("When"), "kind": t("Kind"), "channel": t("Channel")}

@@ -106,6 +106,25 @@ CODES = (
     N_("risk_band.Medium"),
     N_("risk_band.High"),
     N_("risk_band.Unknown"),
+    N_("risk_band.No purchases yet"),
+    N_("key.email"),
+    N_("key.phone"),
+    N_("key.external_id"),
+    N_("format.joined"),
+    N_("format.joined_comma"),
+    N_("format.list"),
+    N_("format.text"),
+    N_("touch.interaction"),
+    N_("touch.order"),
+    N_("touch.ticket"),
+    N_("touch.record edited"),
+    N_("merge_kind.orders"),
+    N_("merge_kind.interactions"),
+    N_("merge_kind.tasks"),
+    N_("merge_kind.tickets"),
+    N_("merge_kind.leads"),
+    N_("merge_kind.converted_leads"),
+    N_("merge_kind.campaign_memberships"),
     N_("timeline_kind.interaction"),
     N_("timeline_kind.order"),
     N_("timeline_kind.ticket"),
@@ -242,8 +261,10 @@ def option(kind: type[StrEnum], value: Any) -> str:
         return "–"
     try:
         return label(kind(value))
-    except ValueError:  # a value the vocabulary no longer has: show it as stored
-        return str(value)
+    except ValueError:  # a value beside the vocabulary (risk_band "No purchases yet"), or
+        code = f"{enum_code(next(iter(kind))).partition('.')[0]}.{value}"  # one it dropped
+        said = say(Message(code))
+        return str(value) if said == code else said
 
 
 def formatter(kind: type[StrEnum], blank: str = "") -> Callable[[Any], str]:

@@ -126,7 +126,7 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
         owner_ids = right.multiselect(
             t("Owner"), list(owners), format_func=owners.get, key="customers_f_owner"
         )
-        tag = right.text_input(t("Tag"), placeholder=t("e.g. VIP"), key="customers_f_tag")
+        tag = right.text_input(t("Tag"), placeholder=t("e.g. “VIP”"), key="customers_f_tag")
     return CustomerFilter(
         query=query,
         value_tiers=tuple(tiers),

@@ -170,7 +170,7 @@ def _untouched(actor: Actor, as_of: datetime, untouched_a_year: int) -> None:
         )
     )
     table = _local_times(rows, "last_touch").assign(
-        last_touch_kind=rows["last_touch_kind"].map(say)
+        last_touch_kind=rows["last_touch_kind"].map(lambda kind: t(f"touch.{kind}"))
     )
     _table_opening_customers(table, "dq_untouched")
     st.download_button(

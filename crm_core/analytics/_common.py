@@ -1,37 +1,13 @@
-"""Small helpers shared by the analytics modules: input checks, number formatting, and reasons
-as message codes."""
+"""Small helpers shared by the analytics modules: input checks and reasons as message codes
+(crm_core.kernel.messages reads them; the UI formats their numbers for the reader)."""
 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-
-MoneyFormatter = Callable[[float], str]
-
-_SUFFIXES: tuple[tuple[float, str], ...] = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
-
-
-def compact_number(value: float) -> str:
-    """Format a number short enough for a sentence: 4_120_000 -> "4.1M", 800_000 -> "800K"."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    sign = "-" if value < 0 else ""
-    size = abs(float(value))
-    for step, suffix in _SUFFIXES:
-        # Round first so that 999_999 prints as "1.0M", not "1000.0K".
-        if round(size / step, 1) >= 1:
-            return f"{sign}{size / step:,.1f}".removesuffix(".0") + suffix
-    return f"{sign}{size:,.0f}"
-
-
-def plain_money(value: float) -> str:
-    """Default money formatter: a compact number without a currency; callers pass their own."""
-    return compact_number(value)
-
 
 Reason = tuple[str, dict[str, Any]]
 
@@ -57,12 +33,6 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> N
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         raise ValueError(f"{what} is missing column(s): {', '.join(missing)}")
-
-
-def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
-    """'1 order', '3 orders', with thousands separators."""
-    word = noun if count == 1 else (plural_noun or noun + "s")
-    return f"{count:,} {word}"
 
 
 def to_timestamp(as_of: pd.Timestamp | str | object) -> pd.Timestamp:

@@ -43,6 +43,7 @@ from crm_core.exchange.importing import (
 from crm_core.kernel import audit
 from crm_core.kernel.errors import ConflictError, CRMError, NotFound, ValidationError
 from crm_core.kernel.inputs import CustomerIn, normalize_email, normalize_phone, validate
+from crm_core.kernel.messages import Message, msg
 from crm_core.kernel.permissions import Action, Actor, allowed, read_filter
 from crm_core.models import Customer, ImportBatch
 
@@ -95,8 +96,10 @@ class Known:
     owner_id: int | None
     deleted: bool
 
-    def describe(self) -> str:
-        return f"{'deleted ' if self.deleted else ''}customer #{self.id} {self.name}"
+    def describe(self) -> Message:
+        if self.deleted:
+            return msg("import.deleted_customer", id=self.id, name=self.name)
+        return msg("import.customer", id=self.id, name=self.name)
 
 
 _YES = {"y", "ya", "yes", "true", "1", "benar", "setuju", "iya"}
@@ -228,7 +231,7 @@ class _Planner:
     def plan(self, line: int, values: dict[str, Any], keys: dict[MatchKey, str]) -> RowOutcome:
         outcome = RowOutcome(line, values=values)
         if not values:
-            outcome.skip(RowStatus.EMPTY, "nothing in the mapped columns")
+            outcome.skip(RowStatus.EMPTY, msg("import.empty_row"))
             return outcome
         target = self.target(keys)
         if target is None and self.mode is ImportMode.UPDATE_ONLY:
@@ -260,24 +263,26 @@ class _Planner:
             outcome.target_version = target.version
             dumped = model.model_dump()
             if all(dumped[f] == current.get(f) for f in values):
-                outcome.skip(RowStatus.UNCHANGED, f"customer #{target.id} already as in the file")
+                outcome.skip(RowStatus.UNCHANGED, msg("import.unchanged", id=target.id))
         return outcome
 
     def _unmatched(self, outcome: RowOutcome, keys: Mapping[MatchKey, str]) -> bool:
         """Handle a row of an updating import that found no customer; False: create it."""
-        label, value = self.key.label, keys.get(self.key)
+        word, value = self.key.word, keys.get(self.key)
         hits = self.known[self.key].get(value, []) if value else []
         if len(hits) > 1:
-            listed = ", ".join(h.describe() for h in hits)
-            outcome.skip(RowStatus.DUPLICATE, f"several customers have this {label}: {listed}")
+            listed = msg("format.joined_comma", parts=[h.describe() for h in hits])
+            outcome.skip(RowStatus.DUPLICATE, msg("import.several", key=word, listed=listed))
         elif hits:
-            outcome.skip(RowStatus.DUPLICATE, f"same {label} as {hits[0].describe()}")
+            outcome.skip(
+                RowStatus.DUPLICATE, msg("import.same_as", key=word, who=hits[0].describe())
+            )
         elif self.mode is not ImportMode.UPDATE_ONLY:
             return False
         elif value is None:
-            outcome.reject({self.key.value: "is needed to find the customer to update"})
+            outcome.reject({self.key.value: msg("import.key_needed")})
         else:
-            outcome.skip(RowStatus.UNMATCHED, f"no customer with {label} {value}")
+            outcome.skip(RowStatus.UNMATCHED, msg("import.no_match", key=word, value=value))
         return True
 
     def _permitted(self, outcome: RowOutcome, target: Known | None) -> bool:
@@ -285,17 +290,21 @@ class _Planner:
         record = SimpleNamespace(owner_id=target.owner_id) if target else None
         if allowed(self.actor, "customer", action, record):
             return True
-        what = f"customer #{target.id}" if target else "customers"
-        outcome.reject({"permission": f"your role cannot {action.value} {what}"})
+        if target:
+            problem = msg("import.cannot_update", id=target.id)
+        else:
+            problem = msg("import.cannot_create")
+        outcome.reject({"permission": problem})
         return False
 
-    def _duplicates(self, keys: Mapping[MatchKey, str], target: Known | None) -> list[str]:
+    def _duplicates(self, keys: Mapping[MatchKey, str], target: Known | None) -> list[Message]:
         reasons = []
         for key, value in keys.items():
             hits = [h for h in self.known[key].get(value, []) if not target or h.id != target.id]
-            reasons += [f"same {key.label} as {h.describe()}" for h in hits[:3]]
+            reasons += [msg("import.same_as", key=key.word, who=h.describe()) for h in hits[:3]]
             if value in self.seen[key]:
-                reasons.append(f"same {key.label} as row {self.seen[key][value]} of this file")
+                row = self.seen[key][value]
+                reasons.append(msg("import.same_as_row", key=key.word, row=row))
         return reasons
 
 
@@ -316,12 +325,9 @@ def commit_customers(
     )
     if fresh.plan() != preview.plan():
         changed = sum(a != b for a, b in zip(fresh.plan(), preview.plan(), strict=True))
-        raise StalePreview(
-            f"Customers changed since the preview: {changed} rows would now be imported "
-            "differently. Preview again."
-        )
+        raise StalePreview("import.stale_customers", n=changed)
     if fresh.valid == 0:
-        raise CRMError("Nothing to import: no row of the file is valid.")
+        raise CRMError("import.nothing_valid")
     batch = new_batch(session, actor, fresh, filename)
     undo: dict[str, list[Any]] = {"created": [], "updated": []}
     tick = progress_every(len(fresh.rows), progress)
@@ -389,13 +395,11 @@ def revert_customers(session: Session, actor: Actor, report: Mapping[str, Any]) 
             customer_id = item["id"]
             customers.update_customer(session, actor, customer_id, item["version"], item["before"])
     except ConflictError as exc:
-        who = exc.changed_by or "someone"
-        when = f" at {exc.changed_at:%Y-%m-%d %H:%M} UTC" if exc.changed_at else ""
+        who: Any = exc.changed_by or msg("error.conflict.someone")
+        if exc.changed_at is None:
+            raise RevertRefused("revert.changed", id=customer_id, who=who) from None
         raise RevertRefused(
-            f"Customer #{customer_id} was changed by {who}{when} after the import; "
-            "nothing was reverted."
+            "revert.changed_at", id=customer_id, who=who, at=exc.changed_at
         ) from None
     except NotFound:
-        raise RevertRefused(
-            f"Customer #{customer_id} was deleted after the import; nothing was reverted."
-        ) from None
+        raise RevertRefused("revert.deleted", id=customer_id) from None

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, String, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from crm_core.kernel.messages import N_, Message, msg, to_json
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer, Interaction, Order, User
 from crm_core.models.base import UtcDateTime
@@ -26,23 +27,24 @@ from crm_core.service import read as service_read
 
 # field -> (label, column); consent flags count as filled when the customer said yes.
 FIELDS: dict[str, tuple[str, InstrumentedAttribute[Any]]] = {
-    "email": ("Email", Customer.email),
-    "phone": ("Phone", Customer.phone),
-    "gender": ("Gender", Customer.gender),
-    "birth_date": ("Birth date", Customer.birth_date),
-    "address": ("Address", Customer.address),
-    "city": ("City", Customer.city),
-    "region": ("Region / province", Customer.region),
-    "country": ("Country", Customer.country),
-    "preferred_channel": ("Preferred channel", Customer.preferred_channel),
-    "preferred_language": ("Preferred language", Customer.preferred_language),
-    "account": ("Company (account)", Customer.account_id),
-    "owner": ("Owner", Customer.owner_id),
-    "source": ("Source", Customer.source),
-    "consent_email": ("Consent to email (given)", Customer.consent_email),
-    "consent_sms": ("Consent to SMS (given)", Customer.consent_sms),
-    "consent_phone": ("Consent to calls (given)", Customer.consent_phone),
+    "email": (N_("Email"), Customer.email),
+    "phone": (N_("Phone"), Customer.phone),
+    "gender": (N_("Gender"), Customer.gender),
+    "birth_date": (N_("Birth date"), Customer.birth_date),
+    "address": (N_("Address"), Customer.address),
+    "city": (N_("City"), Customer.city),
+    "region": (N_("Region / province"), Customer.region),
+    "country": (N_("Country"), Customer.country),
+    "preferred_channel": (N_("Preferred channel"), Customer.preferred_channel),
+    "preferred_language": (N_("Preferred language"), Customer.preferred_language),
+    "account": (N_("Company (account)"), Customer.account_id),
+    "owner": (N_("Owner"), Customer.owner_id),
+    "source": (N_("Source"), Customer.source),
+    "consent_email": (N_("Consent to email (given)"), Customer.consent_email),
+    "consent_sms": (N_("Consent to SMS (given)"), Customer.consent_sms),
+    "consent_phone": (N_("Consent to calls (given)"), Customer.consent_phone),
 }
+# labels are English msgids, translated where shown
 KEY_FIELDS = ("email", "phone", "city", "owner")  # the ones the summary's share is about
 COMPLETENESS_COLUMNS = ["field", "label", "filled", "total", "share"]
 CLUSTER_COLUMNS = [
@@ -200,25 +202,35 @@ def _roots(groups: Iterable[Sequence[int]]) -> dict[int, int]:
     return {node: find(node) for node in parent}
 
 
+_SHARED = {  # what a cluster shares, said with the key it shares
+    "email": lambda key: msg("duplicate.cluster_email", key=key),
+    "phone": lambda key: msg("duplicate.cluster_phone", key=key),
+    "name and company": lambda key: msg("duplicate.cluster_name_company", key=key),
+}
+
+
 def cluster_members(groups: pd.DataFrame) -> pd.DataFrame:
     """Merge overlapping key groups into clusters: (cluster_id, reason, customer_id).
 
     Clusters are numbered from 1, biggest first (ties: lowest customer id first); the reason
-    lists every key its members share, e.g. "same email budi@x.co; same phone +62812...".
+    lists every key its members share, e.g. "same email budi@x.co; same phone +62812..."
+    (a message code, as JSON text).
     """
     if groups.empty:
         return pd.DataFrame(columns=["cluster_id", "reason", "customer_id"])
     by_key = groups.groupby(["kind", "key"], sort=False)["customer_id"]
     roots = _roots([int(i) for i in ids] for _key, ids in by_key)
-    reasons: dict[int, list[str]] = {}
+    reasons: dict[int, list[Message]] = {}
     for (kind, key), ids in by_key:
-        reasons.setdefault(roots[int(ids.iloc[0])], []).append(f"same {kind} {key}")
+        reasons.setdefault(roots[int(ids.iloc[0])], []).append(_SHARED[kind](key))
     members = pd.DataFrame({"customer_id": list(roots), "root": list(roots.values())})
     sizes = members.groupby("root")["customer_id"].agg(["size", "min"])
     order = sizes.sort_values(["size", "min"], ascending=[False, True]).index
     numbers = pd.Series(range(1, len(order) + 1), index=order)
     members["cluster_id"] = members["root"].map(numbers)
-    members["reason"] = members["root"].map(lambda root: "; ".join(reasons[root]))
+    # JSON text of a message code: said in the reader's language when shown.
+    said = {root: to_json(msg("format.list", items=items)) for root, items in reasons.items()}
+    members["reason"] = members["root"].map(said)
     members = members.sort_values(["cluster_id", "customer_id"], ignore_index=True)
     return members[["cluster_id", "reason", "customer_id"]]
 
@@ -256,7 +268,7 @@ TOUCH_KINDS = {  # last-touch column -> what it was, in the order ties are named
     "last_interaction": "interaction",
     "last_order": "order",
     "last_ticket": "ticket",
-    "updated_at": "record edited",
+    "updated_at": "record edited",  # shown as the label touch.<kind>
 }
 
 

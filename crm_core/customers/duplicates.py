@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from crm_core.kernel.inputs import normalize_email, normalize_phone
+from crm_core.kernel.messages import Message, msg
 from crm_core.models import Customer
 
 MAX_MATCHES = 20
@@ -17,7 +18,7 @@ MAX_MATCHES = 20
 class DuplicateMatch:
     customer_id: int
     name: str
-    reason: str  # "same email (siti@example.com)", "same phone (+6281234567890)" or both
+    reason: Message  # same email (siti@example.com), same phone (+6281234567890) or both
 
 
 def likely_duplicates(
@@ -61,10 +62,11 @@ def _phone_or_none(phone: str | None) -> str | None:
         return None
 
 
-def _reason(row: object, email: str | None, phone: str | None) -> str:
-    same = []
-    if email and getattr(row, "email_normalized", None) == email:
-        same.append(f"email ({email})")
-    if phone and getattr(row, "phone_normalized", None) == phone:
-        same.append(f"phone ({phone})")
-    return "same " + " and ".join(same)
+def _reason(row: object, email: str | None, phone: str | None) -> Message:
+    same_email = bool(email) and getattr(row, "email_normalized", None) == email
+    same_phone = bool(phone) and getattr(row, "phone_normalized", None) == phone
+    if same_email and same_phone:
+        return msg("duplicate.same_email_and_phone", email=email, phone=phone)
+    if same_email:
+        return msg("duplicate.same_email", email=email)
+    return msg("duplicate.same_phone", phone=phone)

@@ -13,15 +13,25 @@ from crm_core.kernel.hooks import (
     MergeStep,
     TimelineKind,
     TimelineSource,
+    by,
     joined,
     newest_first,
     on_channels,
     relink,
+    text,
 )
-from crm_core.kernel.money import format_money
+from crm_core.kernel.messages import N_, Message, msg, msgn
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import AuditEntry, Interaction, Order, OrderItem, Task, User
-from crm_core.models.enums import Channel, SalesChannel
+from crm_core.models.enums import AuditAction, Channel, SalesChannel
+
+_RECORD = {
+    AuditAction.CREATE: N_("timeline.record_created"),
+    AuditAction.UPDATE: N_("timeline.record_updated"),
+    AuditAction.DELETE: N_("timeline.record_deleted"),
+    AuditAction.RESTORE: N_("timeline.record_restored"),
+    AuditAction.MERGE: N_("timeline.record_merged"),
+}
 
 
 def _interactions(actor: Actor, customer_id: int, channels: set[str] | None) -> Select[Any] | None:
@@ -48,9 +58,10 @@ def _interactions(actor: Actor, customer_id: int, channels: set[str] | None) -> 
     )
 
 
-def _interaction_text(row: Row[Any]) -> tuple[str, str]:
-    minutes = f"{row.duration_minutes} min" if row.duration_minutes else None
-    return row.subject, joined(str(row.direction), minutes, row.by and f"by {row.by}", row.notes)
+def _interaction_text(row: Row[Any]) -> tuple[Message, Message]:
+    minutes = msgn("timeline.minutes", row.duration_minutes) if row.duration_minutes else None
+    notes = text(row.notes) if row.notes else None
+    return text(row.subject), joined(row.direction, minutes, by(row.by), notes)
 
 
 def _orders(actor: Actor, customer_id: int, channels: set[str] | None) -> Select[Any] | None:
@@ -73,10 +84,11 @@ def _orders(actor: Actor, customer_id: int, channels: set[str] | None) -> Select
     return stmt.where(Order.customer_id == customer_id, Order.deleted_at.is_(None), on_channel)
 
 
-def _order_text(row: Row[Any]) -> tuple[str, str]:
+def _order_text(row: Row[Any]) -> tuple[Message, Message]:
     total = (row.value or 0) - (row.discount or 0)
-    items = f"{row.items} item{'' if row.items == 1 else 's'}"
-    return f"Order #{row.ref_id} · {row.status}", joined(items, format_money(total))
+    items = msgn("timeline.items", int(row.items or 0))
+    title = msg("timeline.order", id=row.ref_id, status=row.status)
+    return title, joined(items, msg("timeline.amount", amount=total))
 
 
 def _changes(actor: Actor, customer_id: int, channels: set[str] | None) -> Select[Any] | None:
@@ -88,27 +100,32 @@ def _changes(actor: Actor, customer_id: int, channels: set[str] | None) -> Selec
     return stmt.where(a.entity == "customer", a.entity_id == customer_id)
 
 
-def _change_text(row: Row[Any]) -> tuple[str, str]:
-    title = f"Record {row.action}d by {row.by or 'the system'}"
+def _change_text(row: Row[Any]) -> tuple[Message, Message]:
+    who: Any = row.by or msg("timeline.the_system")
+    code = _RECORD.get(row.action, N_("timeline.record_changed"))
+    title = msg(code, by=who, action=row.action)
     # The title already says deleted or restored; normalised copies repeat the typed values.
     changes = {
         f: d
         for f, d in (row.changes or {}).items()
         if f != "deleted_at" and not f.endswith("_normalized")
     }
-    return title, "; ".join(_diff_text(f, d) for f, d in changes.items())
+    return title, msg("format.list", items=[_diff_text(f, d) for f, d in changes.items()])
 
 
-def _diff_text(field: str, diff: Any) -> str:
+def _diff_text(field: str, diff: Any) -> Message:
     old, new = (diff.get("old"), diff.get("new")) if isinstance(diff, dict) else (None, diff)
     if field == "merged_customer":
-        return f"customer #{new} merged into this one"
+        return msg("timeline.merged_in", id=new)
     if field == "merged_into_id":
-        return f"merged into customer #{new}"
+        return msg("timeline.merged_into", id=new)
     if isinstance(new, list) and field.startswith(("moved_", "dropped_")):
         verb, _, what = field.partition("_")
-        return f"{what.replace('_', ' ')}: {len(new)} {verb}"
-    return f"{field}: {'–' if old in (None, '', []) else old} → {'–' if new is None else new}"
+        code = N_("timeline.moved") if verb == "moved" else N_("timeline.dropped")
+        return msg(code, what=Message(f"merge_kind.{what}"), count=len(new))
+    shown_old = "–" if old in (None, "", []) else str(old)
+    shown_new = "–" if new is None else str(new)
+    return msg("timeline.diff", field=Message(f"field.{field}"), old=shown_old, new=shown_new)
 
 
 def _move_own_rows(

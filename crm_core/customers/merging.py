@@ -21,6 +21,7 @@ from crm_core.customers import records as customers
 from crm_core.kernel import audit, writepath
 from crm_core.kernel.errors import ConflictError, PermissionDenied, ValidationError
 from crm_core.kernel.hooks import merge_steps
+from crm_core.kernel.messages import label, msg
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer, utcnow
 from crm_core.models.enums import AuditAction, Role
@@ -38,14 +39,14 @@ def merge_customers(
     """Merge customer `merge_id` into `keep_id`, both read at `expected_versions[id]`;
     returns the ids moved, by kind (orders, tickets, ..., campaign_memberships)."""
     if actor.role not in MERGERS:
-        raise PermissionDenied(f"Your role ({actor.role.value}) cannot merge customers.")
+        raise PermissionDenied("error.cannot_merge", role=label(actor.role))
     if keep_id == merge_id:
-        raise ValidationError({"merge_id": "choose a different customer to merge"})
+        raise ValidationError({"merge_id": msg("merge.same_customer")})
     keep = writepath.load(session, Customer, keep_id)
     merged = writepath.load(session, Customer, merge_id)
     for row in (keep, merged):
         if row.id not in expected_versions:
-            raise ValidationError({"expected_versions": f"no version given for #{row.id}"})
+            raise ValidationError({"expected_versions": msg("merge.no_version", id=row.id)})
     # Both read versions are checked before anything moves: a stale one raises ConflictError.
     writepath.update(session, actor, "customer", keep, expected_versions[keep_id], {})
     now = utcnow()

@@ -45,6 +45,7 @@ from crm_core.exchange.importing import (
 )
 from crm_core.kernel.errors import ConflictError, CRMError, PermissionDenied, ValidationError
 from crm_core.kernel.inputs import validate
+from crm_core.kernel.messages import N_, Message, label, msg
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models import ImportBatch, Order, Product
 
@@ -164,9 +165,12 @@ def preview_orders(
     """What importing these order lines would do, line by line; nothing is written."""
     mode, match_key = ImportMode(mode), MatchKey(match_key)
     if mode is not ImportMode.CREATE_ONLY:
-        raise CRMError("Orders are imported as new orders only: choose “create only”.")
+        raise CRMError("import.orders_create_only")
     if not allowed(actor, "order", Action.CREATE):
-        raise PermissionDenied(f"Your role ({actor.role.value}) cannot create orders.")
+        raise PermissionDenied(
+            "error.permission", role=label(actor.role), action=label(Action.CREATE),
+            entities=Message("entities.order"),
+        )  # fmt: skip
     required = {CUSTOMER_FIELD[match_key], "ordered_at", "sku", "quantity", "channel"}
     check_mapping(frame, mapping, ORDER_FIELDS, required)
     parsed = [coerce(raw, zone) for raw in mapped_records(frame, mapping)]
@@ -216,7 +220,7 @@ class _OrderPlanner:
         groups: dict[str, list[int]] = defaultdict(list)
         for i, values in enumerate(self.parsed):
             if not values:
-                rows[i].skip(RowStatus.EMPTY, "nothing in the mapped columns")
+                rows[i].skip(RowStatus.EMPTY, msg("import.empty_row"))
             else:
                 rows[i].group = _group_key(rows[i].row, values)
                 groups[rows[i].group].append(i)
@@ -242,10 +246,10 @@ class _OrderPlanner:
         for row in rows:
             if bad and row.status is RowStatus.OK:
                 listed = ", ".join(str(b) for b in bad)
-                row.skip(RowStatus.BAD, f"another line of this order is bad (row {listed})")
+                row.skip(RowStatus.BAD, msg("import.other_line_bad", rows=listed))
             elif ref and str(ref) in self.stored_refs and row.status is RowStatus.OK:
                 existing = self.stored_refs[str(ref)]
-                row.skip(RowStatus.DUPLICATE, f"order {ref} already exists (order #{existing})")
+                row.skip(RowStatus.DUPLICATE, msg("import.order_exists", ref=ref, id=existing))
             elif row.status is RowStatus.OK:
                 row.values["header"] = header
 
@@ -258,24 +262,24 @@ class _OrderPlanner:
         own = {f: v for f, v in values.items() if f in HEADER_FIELDS}
         merged = {**{f: first[f] for f in HEADER_FIELDS if f in first}, **own}
         line = {f: values[f] for f in ("quantity", "unit_price") if f in values}
-        errors: dict[str, str] = {}
+        errors: dict[str, Message] = {}
         try:
             model = validate(OrderRowIn, {**merged, **line})
         except ValidationError as exc:
             errors.update(exc.field_errors)
             model = None
         differs = [f for f in own if f in first and own[f] != first[f]]
-        errors.update({f: f"differs from row {line_no} of the same order" for f in differs})
+        errors.update({f: msg("import.differs", row=line_no) for f in differs})
         if key is None and CUSTOMER_FIELD[self.key] not in values:
             key = first_key  # a later line may leave the customer to the first
         elif key != first_key and first_key is not None:
-            errors[CUSTOMER_FIELD[self.key]] = f"differs from row {line_no} of the same order"
+            errors[CUSTOMER_FIELD[self.key]] = msg("import.differs", row=line_no)
         customer = self._customer(values, key, errors)
         product = self.products.get(str(values.get("sku", "")))
         if values.get("sku") and product is None:
-            errors["sku"] = f"no product with SKU “{values['sku']}”"
+            errors["sku"] = msg("import.no_sku", sku=values["sku"])
         elif not values.get("sku"):
-            errors["sku"] = "is required"
+            errors["sku"] = msg("validation.required")
         if errors or model is None or customer is None or product is None:
             row.reject(errors)
             return None
@@ -287,22 +291,23 @@ class _OrderPlanner:
         return {**header, "customer_id": customer.id}
 
     def _customer(
-        self, values: Mapping[str, Any], key: str | None, errors: dict[str, str]
+        self, values: Mapping[str, Any], key: str | None, errors: dict[str, Message]
     ) -> Known | None:
         field = CUSTOMER_FIELD[self.key]
         hits = self.customers.get(key, []) if key else []
         live = [h for h in hits if not h.deleted]
         if key is None:
-            errors.setdefault(field, "is not valid" if values.get(field) else "is required")
+            problem = N_("validation.not_valid") if values.get(field) else N_("validation.required")
+            errors.setdefault(field, msg(problem))
         elif len(live) == 1:
             return live[0]
         elif len(live) > 1:
-            errors[field] = f"several customers have this {self.key.label}: " + ", ".join(
-                f"#{h.id}" for h in live
-            )
+            listed = ", ".join(f"#{h.id}" for h in live)
+            errors[field] = msg("import.several", key=self.key.word, listed=listed)
+        elif hits:
+            errors[field] = msg("import.only", who=hits[0].describe(), key=self.key.word, value=key)
         else:
-            what = f"only {hits[0].describe()}" if hits else "no customer"
-            errors[field] = f"{what} with {self.key.label} {key}"
+            errors[field] = msg("import.no_match", key=self.key.word, value=key)
         return None
 
     def _same_time_duplicates(self, rows: list[RowOutcome]) -> None:
@@ -324,12 +329,11 @@ class _OrderPlanner:
             same = (*stamp, line["product_id"], line["quantity"])
             if stamp in stored:
                 row.skip(RowStatus.DUPLICATE,
-                         f"customer #{row.target_id} already has order #{stored[stamp]} "
-                         "at that time")  # fmt: skip
+                         msg("import.order_at_that_time", customer=row.target_id,
+                             order=stored[stamp]))  # fmt: skip
             elif same in self.seen and not row.values["header"].get("external_ref"):
                 row.skip(RowStatus.DUPLICATE,
-                         f"same customer, time, SKU and quantity as row {self.seen[same]} "
-                         "of this file")  # fmt: skip
+                         msg("import.same_line_as_row", row=self.seen[same]))  # fmt: skip
             else:
                 self.seen[same] = row.row
 
@@ -347,9 +351,9 @@ def commit_orders(
         **preview.options,
     )  # fmt: skip
     if fresh.plan() != preview.plan():
-        raise StalePreview("Orders or customers changed since the preview. Preview again.")
+        raise StalePreview("import.stale_orders")
     if fresh.valid == 0:
-        raise CRMError("Nothing to import: no row of the file is valid.")
+        raise CRMError("import.nothing_valid")
     batch = new_batch(session, actor, fresh, filename)
     groups: dict[str, list[RowOutcome]] = defaultdict(list)
     for row in fresh.rows:
@@ -379,5 +383,6 @@ def revert_orders(session: Session, actor: Actor, report: Mapping[str, Any]) -> 
     try:
         orders.delete_imported(session, actor, versions)
     except ConflictError as exc:
-        raise RevertRefused(f"{exc.entity.capitalize()} changed since the import; "
-                            "nothing was reverted.") from None  # fmt: skip
+        raise RevertRefused(
+            "revert.order_changed", entity=Message(f"entity.{exc.entity}")
+        ) from None

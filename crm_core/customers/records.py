@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import CustomerIn, validate
+from crm_core.kernel.messages import Message, msg
 from crm_core.kernel.permissions import Action, Actor, allowed, require
 from crm_core.models import Account, Customer, User
 
@@ -65,13 +66,13 @@ def restore_customer(
 
 def _validated(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
     values = validate(CustomerIn, data).model_dump()
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     if values["account_id"] is not None and session.get(Account, values["account_id"]) is None:
-        errors["account_id"] = f"no account #{values['account_id']}"
+        errors["account_id"] = msg("validation.no_account", id=values["account_id"])
     if values["owner_id"] is not None:
         active = session.scalar(select(User.active).where(User.id == values["owner_id"]))
         if not active:
-            errors["owner_id"] = "must be an active user"
+            errors["owner_id"] = msg("validation.active_user")
     if errors:
         raise ValidationError(errors)
     values["email_normalized"] = values["email"]

@@ -21,7 +21,7 @@ from crm_core.analytics.profitability import CostToServe, margin_rate, profitabi
 from crm_core.analytics.rfm import rfm_scores
 from crm_core.analytics.value_tiers import value_tiers
 from crm_core.kernel.frames import count_per, query_frame
-from crm_core.kernel.money import compact_money
+from crm_core.kernel.messages import msg, to_json
 from crm_core.kernel.settings import ValueSettings
 from crm_core.models import Customer, Interaction, Order, OrderItem
 from crm_core.models.enums import OrderStatus
@@ -36,7 +36,7 @@ VALUE_COLUMNS = [
 ]  # fmt: skip
 
 
-NO_PURCHASES = "No purchases yet"
+NO_PURCHASES = "No purchases yet"  # the risk band of who never bought (label risk_band.<it>)
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def _predicted(
     empty = pd.DataFrame(columns=["predicted_clv", "predicted_purchases", "p_alive"])
     rate = margin_rate(inputs)
     if np.isnan(rate):
-        return empty, "Not enough history to predict CLV: no sales yet."
+        return empty, to_json(msg("clv.no_sales"))
     try:
         clv = predicted_clv(
             orders[["customer_id", "order_id", "ordered_at", "amount"]],
@@ -130,7 +130,7 @@ def _predicted(
             discount_rate_annual=settings.discount_rate_annual,
         )
     except NotEnoughHistory as reason:
-        return empty, str(reason)
+        return empty, to_json(reason.reason)
     return clv.set_index("customer_id")[["predicted_clv", "predicted_purchases", "p_alive"]], None
 
 
@@ -158,7 +158,7 @@ def _churn(
     never = inputs.set_index("customer_id")["orders"].reindex(risk.index) == 0
     risk.loc[never, "churn_risk"] = np.nan
     risk.loc[never, "risk_band"] = NO_PURCHASES
-    risk.loc[never, "risk_reason"] = "Has not bought yet: churn risk applies once a customer buys."
+    risk.loc[never, "risk_reason"] = to_json(msg("churn.never_bought"))
     return risk
 
 
@@ -167,16 +167,13 @@ def customer_values(session: Session, as_of: datetime, settings: ValueSettings) 
     orders = order_amounts(session, as_of)
     inputs = value_inputs(session, as_of, orders)
 
-    def money(amount: float) -> str:
-        return compact_money(amount, settings.currency)
-
     costs = CostToServe(settings.cost_per_ticket, settings.cost_per_interaction)
-    tiers = value_tiers(profitability_with(inputs, costs), settings.top_profit_share, money)
+    tiers = value_tiers(profitability_with(inputs, costs), settings.top_profit_share)
     frame = tiers.set_index("customer_id")
     history = historical_clv(inputs).set_index("customer_id")
     frame["historical_clv"] = history["historical_gross_margin"]
     rfm = rfm_scores(
-        orders[["customer_id", "order_id", "ordered_at", "amount"]], pd.Timestamp(as_of), money
+        orders[["customer_id", "order_id", "ordered_at", "amount"]], pd.Timestamp(as_of)
     )
     frame = frame.join(
         rfm.set_index("customer_id")[

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.kernel import audit
 from crm_core.kernel.errors import CRMError, NotFound, PermissionDenied
+from crm_core.kernel.messages import Message, label, msg, to_json
 from crm_core.kernel.permissions import Actor
 from crm_core.models import ImportBatch, User
 from crm_core.models.enums import AuditAction, Role
@@ -55,6 +56,11 @@ class MatchKey(StrEnum):
     @property
     def label(self) -> str:
         return self.value.replace("_", " ")
+
+    @property
+    def word(self) -> Message:
+        """The key as a sentence names it ("same email as ..."), in the reader's language."""
+        return Message(f"key.{self.value}")
 
 
 class RowAction(StrEnum):
@@ -87,19 +93,19 @@ class RowOutcome:
     row: int
     action: RowAction = RowAction.CREATE
     status: RowStatus = RowStatus.OK
-    errors: dict[str, str] = field(default_factory=dict)  # field -> message
-    reasons: list[str] = field(default_factory=list)  # duplicates, no match, ...
+    errors: dict[str, Message] = field(default_factory=dict)  # field -> message code
+    reasons: list[Message] = field(default_factory=list)  # duplicates, no match, ...
     values: dict[str, Any] = field(default_factory=dict)  # what is written
     target_id: int | None = None  # the customer updated, or the order's customer
     target_version: int | None = None
     group: str | None = None  # orders: the order this line belongs to
     record_id: int | None = None  # after commit: the record created or updated
 
-    def reject(self, errors: Mapping[str, str]) -> None:
+    def reject(self, errors: Mapping[str, Message]) -> None:
         self.action, self.status = RowAction.SKIP, RowStatus.BAD
         self.errors.update(errors)
 
-    def skip(self, status: RowStatus, *reasons: str) -> None:
+    def skip(self, status: RowStatus, *reasons: Message) -> None:
         self.action, self.status = RowAction.SKIP, status
         self.reasons.extend(reasons)
 
@@ -161,12 +167,23 @@ def row_records(rows: Iterable[RowOutcome], mapping: Mapping[str, str]) -> list[
             "order": r.group,
             "action": r.action.value,
             "status": r.status.value,
-            "errors": "; ".join(f"{column_of.get(f, f)}: {m}" for f, m in r.errors.items()),
-            "reasons": "; ".join(r.reasons),
+            # Message codes as JSON text (the report is stored with the batch): said by
+            # render_report in the reader's language.
+            "errors": _said_later(
+                [
+                    msg("error.field", field=column_of.get(f, f), problem=m)
+                    for f, m in r.errors.items()
+                ]
+            ),
+            "reasons": _said_later(r.reasons),
             "record_id": r.record_id,
         }
         for r in rows
     ]
+
+
+def _said_later(messages: list[Message]) -> str:
+    return to_json(msg("format.list", items=messages)) if messages else ""
 
 
 # ---- reading the file and proposing a mapping -------------------------------------------------
@@ -230,13 +247,14 @@ def check_mapping(
 ) -> None:
     """Refuse a mapping that names unknown columns or fields, or misses a required field."""
     known, problems = set(fields), []
-    problems += [f"no column “{c}” in the file" for c in mapping if c not in frame.columns]
-    problems += [f"“{f}” is not a field you can import" for f in mapping.values() if f not in known]
+    problems += [msg("mapping.no_column", column=c) for c in mapping if c not in frame.columns]
+    problems += [msg("mapping.not_a_field", field=f) for f in mapping.values() if f not in known]
     twice = sorted({f for f in mapping.values() if list(mapping.values()).count(f) > 1})
-    problems += [f"two columns are mapped to “{f}”" for f in twice]
-    problems += [f"map a column to “{f}”" for f in sorted(required - set(mapping.values()))]
+    problems += [msg("mapping.twice", field=Message(f"field.{f}")) for f in twice]
+    missing = sorted(required - set(mapping.values()))
+    problems += [msg("mapping.required", field=Message(f"field.{f}")) for f in missing]
     if problems:
-        raise CRMError("Check the column mapping: " + "; ".join(problems) + ".")
+        raise CRMError("mapping.check", problems=problems)
 
 
 def mapped_records(frame: pd.DataFrame, mapping: Mapping[str, str]) -> list[dict[str, str]]:
@@ -269,9 +287,10 @@ def chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
 # ---- batches: record, list, report, revert ---------------------------------------------------
 
 
-def require_manager(actor: Actor, what: str) -> None:
+def require_manager(actor: Actor, what: Message) -> None:
+    """`what` says what the actor tried (import.see, import.revert, ...)."""
     if actor.role not in (Role.ADMIN, Role.MANAGER):
-        raise PermissionDenied(f"Your role ({actor.role.value}) cannot {what}.")
+        raise PermissionDenied("error.role_cannot", role=label(actor.role), what=what)
 
 
 def new_batch(session: Session, actor: Actor, preview: ImportPreview, filename: str) -> ImportBatch:
@@ -315,7 +334,7 @@ def progress_every(total: int, progress: Progress | None) -> Callable[[int], Non
 
 def list_imports(session: Session, actor: Actor, limit: int = 50) -> pd.DataFrame:
     """The newest imports first: who, when, what file, the counts, whether reverted."""
-    require_manager(actor, "see imports")
+    require_manager(actor, msg("import.see"))
     stmt = (
         select(
             ImportBatch.id, ImportBatch.kind, ImportBatch.filename, ImportBatch.at,
@@ -336,10 +355,10 @@ def list_imports(session: Session, actor: Actor, limit: int = 50) -> pd.DataFram
 
 def batch_report(session: Session, actor: Actor, batch_id: int) -> pd.DataFrame:
     """The report of a past import, row by row, as it was when committed."""
-    require_manager(actor, "see imports")
+    require_manager(actor, msg("import.see"))
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
-        raise NotFound(f"No import #{batch_id}.")
+        raise NotFound("error.no_import", id=batch_id)
     return report_frame(batch.report.get("rows", []))
 
 

@@ -8,6 +8,7 @@ from crm_core.exchange.importing import ImportKind, require_manager
 from crm_core.exchange.registry import importer
 from crm_core.kernel import audit
 from crm_core.kernel.errors import CRMError, NotFound
+from crm_core.kernel.messages import msg
 from crm_core.kernel.permissions import Actor
 from crm_core.models import ImportBatch, utcnow
 from crm_core.models.enums import AuditAction
@@ -17,12 +18,12 @@ def revert_import(session: Session, actor: Actor, batch_id: int) -> ImportBatch:
     """Undo an import whole: created customers soft-deleted, updated ones restored, created
     orders deleted, each by its importer. Anything changed since the import refuses the
     revert (RevertRefused; nothing is undone)."""
-    require_manager(actor, "revert imports")
+    require_manager(actor, msg("import.revert"))
     batch = session.get(ImportBatch, batch_id, populate_existing=True)
     if batch is None:
-        raise NotFound(f"No import #{batch_id}.")
+        raise NotFound("error.no_import", id=batch_id)
     if batch.reverted_at is not None:
-        raise CRMError(f"Import #{batch_id} was already reverted ({batch.reverted_at:%Y-%m-%d}).")
+        raise CRMError("import.already_reverted", id=batch_id, at=batch.reverted_at)
     with session.no_autoflush:  # each write flushes itself
         importer(ImportKind(batch.kind)).revert(session, actor, batch.report)
     batch.reverted_at = utcnow()

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from crm_core.kernel.messages import Message, as_message, render
+from crm_core.kernel.messages import N_, Message, as_message, render
 
 
 class CRMError(Exception):
@@ -35,9 +35,14 @@ class ValidationError(CRMError):
             field: as_message(problem) for field, problem in field_errors.items()
         }
         listed = [
-            Message("error.field", {"field": f, "problem": m}) for f, m in self.field_errors.items()
+            Message(N_("error.field"), {"field": f, "problem": m})
+            for f, m in self.field_errors.items()
         ]
-        super().__init__(Message("error.please_correct", {"fields": listed}))
+        super().__init__(Message(N_("error.please_correct"), {"fields": listed}))
+
+    def texts(self, language: str = "en") -> dict[str, str]:
+        """Each field's message in `language` (English: tests, logs and the command line)."""
+        return {f: render(m, language) for f, m in self.field_errors.items()}
 
 
 class PermissionDenied(CRMError):
@@ -55,9 +60,9 @@ class ConflictError(CRMError):
         self.entity = entity
         self.changed_by = changed_by
         self.changed_at = changed_at
-        who: Any = changed_by or Message("error.conflict.someone")
+        who: Any = changed_by or Message(N_("error.conflict.someone"))
         thing = Message(f"entity.{entity}")
         if changed_at is None:
-            super().__init__("error.conflict", entity=thing, who=who)
+            super().__init__(N_("error.conflict"), entity=thing, who=who)
         else:
-            super().__init__("error.conflict.at", entity=thing, who=who, at=changed_at)
+            super().__init__(N_("error.conflict.at"), entity=thing, who=who, at=changed_at)

@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import Row, Select, Table, null, select, true, update
 from sqlalchemy.orm import Session
 
+from crm_core.kernel.messages import Message, msg
 from crm_core.kernel.permissions import Actor
 
 # (actor, customer id, wanted channels or None for all) -> the source's select, or None when
 # it has nothing on the wanted channels.
 TimelineQuery = Callable[[Actor, int, "set[str] | None"], "Select[Any] | None"]
-# One row of the query -> (title, detail) as the feed shows them.
-TimelineDescribe = Callable[[Row[Any]], tuple[str, str]]
+# One row of the query -> (title, detail) as message codes, said in the reader's language.
+TimelineDescribe = Callable[[Row[Any]], tuple[Message, Message]]
 # (session, actor, kept id, merged id, now) -> ids of the rows moved, by kind.
 MergeMove = Callable[[Session, Actor, int, int, datetime], dict[str, list[int]]]
 
@@ -87,8 +88,18 @@ def on_channels(column: Any, vocabulary: type[StrEnum], channels: set[str] | Non
     return column.in_(wanted) if wanted else None
 
 
-def joined(*parts: Any) -> str:
-    return " · ".join(str(p) for p in parts if p not in (None, ""))
+def joined(*parts: Any) -> Message:
+    """Parts (messages, vocabulary values, or text as typed) said one after another, " · "."""
+    return msg("format.joined", parts=[p for p in parts if p not in (None, "")])
+
+
+def text(typed: Any) -> Message:
+    """Text as a user typed it (a subject, a name): shown as it is, never translated."""
+    return msg("format.text", text="" if typed is None else str(typed))
+
+
+def by(name: str | None) -> Message | None:
+    return msg("timeline.by", name=name) if name else None
 
 
 # --- merge steps ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from crm_core.kernel.errors import ValidationError
-from crm_core.kernel.messages import Message, msg
+from crm_core.kernel.messages import N_, Message, msg
 from crm_core.models.enums import (
     Channel,
     Gender,
@@ -57,10 +57,10 @@ def validate(schema: type[Schema], data: Mapping[str, Any]) -> Schema:
 
 
 _BOUNDS = {
-    "greater_than_equal": ("validation.at_least", "ge"),
-    "greater_than": ("validation.more_than", "gt"),
-    "less_than_equal": ("validation.at_most", "le"),
-    "less_than": ("validation.less_than", "lt"),
+    "greater_than_equal": (N_("validation.at_least"), "ge"),
+    "greater_than": (N_("validation.more_than"), "gt"),
+    "less_than_equal": (N_("validation.at_most"), "le"),
+    "less_than": (N_("validation.less_than"), "lt"),
 }
 
 

@@ -44,6 +44,16 @@ def msg(code: str, **params: Any) -> Message:
     return Message(code, params)
 
 
+def msgn(code: str, n: int, **params: Any) -> Message:
+    """A message whose words depend on the count `n` (the catalogue has its plural forms)."""
+    return Message(code, {"n": n, **params})
+
+
+def N_(code: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction only"
+    """Marks a code (or an English label) that is looked up later, for Babel's extractor."""
+    return code
+
+
 def enum_code(value: StrEnum) -> str:
     """The code of a vocabulary value: Role.SALES -> "role.sales", the label shown to users."""
     kind = re.sub(r"(?<!^)(?=[A-Z])", "_", type(value).__name__).lower()
@@ -129,7 +139,8 @@ def translations(language: str) -> gettext.NullTranslations:
 class Renderer(string.Formatter):
     """Fills a translated template: `{n:n}` a grouped number, `{x:money}`, `{x:cmoney}` a
     compact amount, `{x:.0%}` a percentage, `{x:.2f}` a decimal, `{d:date}` a long date,
-    `{t:time}` a stored UTC time in the zone; a Message param is rendered in the same language.
+    `{t:time}` a stored UTC time in the zone, `{m:cap}` capitalised; a Message param is
+    rendered in the same language, a list of them joined by "; " (or by the spec: `{p: · }`).
     """
 
     def __init__(self, language: str, currency: str = "IDR", zone: str = "UTC") -> None:
@@ -137,10 +148,13 @@ class Renderer(string.Formatter):
 
     def format_field(self, value: Any, format_spec: str) -> str:
         lang = self.language
+        if format_spec == "cap":  # a label at the start of a sentence
+            said = self.format_field(value, "")
+            return said[:1].upper() + said[1:]
         if _is_message(value):
             return self.render(value)
-        if isinstance(value, list):
-            return "; ".join(self.format_field(v, format_spec) for v in value)
+        if isinstance(value, list):  # the spec, if any, is the separator: `{parts: · }`
+            return (format_spec or "; ").join(self.format_field(v, "") for v in value)
         if isinstance(value, StrEnum) and not format_spec:
             return self.render(label(value))
         if format_spec == "money":
@@ -167,7 +181,11 @@ class Renderer(string.Formatter):
         return self.vformat(template, (), dict(params)) if params else template
 
     def gettext(self, msgid: str, params: Mapping[str, Any] | None = None) -> str:
-        return self.text(translations(self.language).gettext(msgid), params or {})
+        template = translations(self.language).gettext(msgid)
+        if template == msgid and is_code(msgid) and not params:
+            # A code no catalogue knows (a field added since): its last part reads best.
+            return msgid.partition(".")[2].replace("_", " ")
+        return self.text(template, params or {})
 
     def ngettext(self, singular: str, plural: str, n: int, params: Mapping[str, Any]) -> str:
         template = translations(self.language).ngettext(singular, plural, n)
@@ -177,6 +195,13 @@ class Renderer(string.Formatter):
         if isinstance(message, str) and not (message.startswith("[") or is_code(message)):
             return message  # a text stored before codes (an old import report): as it is
         code, params = as_message(message)
+        n = params.get("n")
+        if isinstance(n, int) and not isinstance(n, bool):
+            # A code with plural forms is keyed (code, form) in the catalogue; one without
+            # them comes back unchanged and is looked up as a plain message.
+            template = translations(self.language).ngettext(code, code, n)
+            if template != code:
+                return self.text(template, params)
         return self.gettext(code, params)
 
 

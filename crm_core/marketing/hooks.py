@@ -19,11 +19,17 @@ from crm_core.kernel.hooks import (
     newest_first,
     on_channels,
 )
+from crm_core.kernel.messages import N_, Message, msg
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Campaign, CampaignMember
 from crm_core.models.enums import Channel
 
 STEPS = ("sent", "responded", "converted")
+_TITLES = {
+    "sent": N_("timeline.campaign_sent"),
+    "responded": N_("timeline.campaign_responded"),
+    "converted": N_("timeline.campaign_converted"),
+}
 _PROGRESS = tuple(f"{step}_at" for step in STEPS)
 
 
@@ -49,8 +55,8 @@ def _campaign_step(step: str) -> TimelineQuery:
 
 
 def _campaign_text(step: str) -> TimelineDescribe:
-    def describe(row: Row[Any]) -> tuple[str, str]:
-        return f"Campaign {step}: {row.name}", f"variant {row.variant}"
+    def describe(row: Row[Any]) -> tuple[Message, Message]:
+        return msg(_TITLES[step], name=str(row.name)), msg("timeline.variant", variant=row.variant)
 
     return describe
 

@@ -12,10 +12,12 @@ from crm_core.kernel.hooks import (
     MergeStep,
     TimelineKind,
     TimelineSource,
+    by,
     joined,
     newest_first,
     relink,
 )
+from crm_core.kernel.messages import Message, msg
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Lead, LeadStageChange, User
 
@@ -42,9 +44,12 @@ def _lead_moves(actor: Actor, customer_id: int, channels: set[str] | None) -> Se
     )
 
 
-def _lead_text(row: Row[Any]) -> tuple[str, str]:
-    stage = f"{row.from_stage} → {row.to_stage}" if row.from_stage else f"opened as {row.to_stage}"
-    return f"Lead {row.name}: {stage}", joined(row.by and f"by {row.by}")
+def _lead_text(row: Row[Any]) -> tuple[Message, Message]:
+    if row.from_stage:
+        title = msg("timeline.lead_moved", name=str(row.name), old=row.from_stage, new=row.to_stage)
+    else:
+        title = msg("timeline.lead_opened", name=str(row.name), stage=row.to_stage)
+    return title, joined(by(row.by))
 
 
 def _move_leads(

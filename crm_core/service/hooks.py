@@ -12,11 +12,13 @@ from crm_core.kernel.hooks import (
     MergeStep,
     TimelineKind,
     TimelineSource,
+    by,
     joined,
     newest_first,
     on_channels,
     relink,
 )
+from crm_core.kernel.messages import Message, msg
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Ticket, TicketEvent, User
 from crm_core.models.enums import Channel
@@ -44,8 +46,9 @@ def _tickets(actor: Actor, customer_id: int, channels: set[str] | None) -> Selec
     return stmt.where(*where)
 
 
-def _ticket_text(row: Row[Any]) -> tuple[str, str]:
-    return f"Ticket #{row.ref_id} opened: {row.subject}", joined(row.category, row.priority)
+def _ticket_text(row: Row[Any]) -> tuple[Message, Message]:
+    title = msg("timeline.ticket_opened", id=row.ref_id, subject=str(row.subject))
+    return title, joined(row.category, row.priority)
 
 
 def _ticket_events(actor: Actor, customer_id: int, channels: set[str] | None) -> Select[Any] | None:
@@ -61,9 +64,13 @@ def _ticket_events(actor: Actor, customer_id: int, channels: set[str] | None) ->
     return stmt.where(*where)
 
 
-def _ticket_event_text(row: Row[Any]) -> tuple[str, str]:
-    moved = f"{row.from_value or '–'} → {row.to_value}" if row.to_value else None
-    return f"Ticket #{row.ref_id} · {row.kind}", joined(moved, row.by and f"by {row.by}", row.body)
+def _ticket_event_text(row: Row[Any]) -> tuple[Message, Message]:
+    moved = None
+    if row.to_value:
+        moved = msg("timeline.value_moved", old=row.from_value or "–", new=row.to_value)
+    body = msg("format.text", text=str(row.body)) if row.body else None
+    title = msg("timeline.ticket_event", id=row.ref_id, kind=row.kind)
+    return title, joined(moved, by(row.by), body)
 
 
 def _move_tickets(

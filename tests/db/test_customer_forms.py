@@ -75,14 +75,14 @@ def test_an_interaction_in_the_future_or_without_subject_is_refused_field_by_fie
     customer_id = a_customer(engine, sales)
     with pytest.raises(ValidationError) as raised:
         log(engine, sales, customer_id, subject=" ", channel="pigeon")
-    assert raised.value.field_errors == {
+    assert raised.value.texts() == {
         "subject": "is required",
         "channel": "must be one of: 'phone', 'email', 'meeting', 'web', 'chat', 'store' "
         "or 'social'",
     }
     with pytest.raises(ValidationError) as raised:
         log(engine, sales, customer_id, occurred_at=NOW + timedelta(hours=1))
-    assert raised.value.field_errors == {"occurred_at": "must not be in the future"}
+    assert raised.value.texts() == {"occurred_at": "must not be in the future"}
     assert log(engine, sales, customer_id, occurred_at=NOW - timedelta(days=2)).id
     assert count(engine, Interaction) == 1
 
@@ -129,13 +129,13 @@ def test_a_follow_up_due_in_the_past_or_about_nobody_is_refused(
     customer_id = a_customer(engine, sales)
     with pytest.raises(ValidationError) as raised:
         schedule(engine, sales, customer_id, due_at=NOW - timedelta(hours=1))
-    assert raised.value.field_errors == {"due_at": "must not be in the past"}
+    assert raised.value.texts() == {"due_at": "must not be in the past"}
     with pytest.raises(ValidationError) as raised:
         schedule(engine, sales, None, title="")
-    assert raised.value.field_errors == {"title": "is required"}
+    assert raised.value.texts() == {"title": "is required"}
     with pytest.raises(ValidationError) as raised:
         schedule(engine, sales, None)
-    assert raised.value.field_errors == {"customer_id": "a follow-up needs a customer or a lead"}
+    assert raised.value.texts() == {"customer_id": "a follow-up needs a customer or a lead"}
     assert count(engine, Task) == 0
 
 
@@ -206,7 +206,7 @@ def test_a_bad_account_writes_neither_the_account_nor_the_link(
         accounts.create_account_for_customer(
             s, sales, customer_id, 1, {"name": "", "employees": "-3"}
         )
-    assert raised.value.field_errors == {
+    assert raised.value.texts() == {
         "name": "is required",
         "employees": "input should be greater than or equal to 0",
     }

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from crm_core.analytics.churn import ChurnWeights, RiskBand, RiskBands, churn_risk, churn_signals
+from crm_core.kernel.messages import render
 
 
 def _signals(*rows: tuple) -> pd.DataFrame:
@@ -46,7 +47,7 @@ def test_a_troubled_customer_sums_every_weighted_signal_into_high_risk():
 
 
 def test_the_reason_names_each_signal_with_its_weight_and_contribution_largest_first():
-    reason = churn_risk(_signals(TROUBLED))["risk_reason"].iloc[0]
+    reason = render(churn_risk(_signals(TROUBLED))["risk_reason"].iloc[0])
     assert reason == (
         "P(alive) 0.31 (signal 0.69 × 40% = 0.28); "
         "orders fell 3 → 1 (signal 0.67 × 25% = 0.17); "
@@ -62,7 +63,7 @@ def test_an_unknown_signal_is_left_out_and_the_other_weights_rescaled():
     # 0.05 * 0.4706 = 0.0235; orders rose and nothing else warns
     assert out["risk"] == pytest.approx(0.05 * 0.40 / 0.85)
     assert out["risk_band"] == RiskBand.LOW
-    assert out["risk_reason"] == (
+    assert render(out["risk_reason"]) == (
         "P(alive) 0.95 (signal 0.05 × 47% = 0.02); "
         "orders rose 2 → 3 (signal 0.00 × 29% = 0.00); "
         "tickets steady at 0 (signal 0.00 × 12% = 0.00); "
@@ -77,7 +78,7 @@ def test_a_customer_without_a_clv_estimate_is_judged_on_service_signals():
     # known weights 0.25 + 0.10 + 0.15 + 0.10 = 0.60; the first ticket after a quiet quarter
     # is a full signal: 1 * 0.10 / 0.60
     assert out["risk"] == pytest.approx(0.1 / 0.6)
-    assert out["risk_reason"].endswith("P(alive) unknown, not counted")
+    assert render(out["risk_reason"]).endswith("P(alive) unknown, not counted")
 
 
 def test_no_orders_in_the_previous_quarter_is_not_a_fall():
@@ -128,7 +129,7 @@ def test_a_buyer_the_model_thinks_has_lapsed_is_high_risk_whatever_else_is_quiet
     out = churn_risk(_signals((5, 0.10, 0, 0, 0, 0, math.nan, 0))).iloc[0]
     assert out["risk"] == pytest.approx(0.90)
     assert out["risk_band"] == RiskBand.HIGH
-    assert out["risk_reason"].startswith(
+    assert render(out["risk_reason"]).startswith(
         "Likely lapsed: risk is at least 1 − P(alive) = 0.90 (weighted signals alone give 0.42); "
         "P(alive) 0.10"
     )
@@ -138,7 +139,7 @@ def test_the_lapsed_floor_does_not_apply_to_a_customer_more_likely_active():
     out = churn_risk(_signals((6, 0.60, 1, 1, 0, 0, 4.0, 0))).iloc[0]
     # weighted: inactive 0.40 x 0.40 = 0.16, nothing else warns; no floor at P(alive) 0.60
     assert out["risk"] == pytest.approx(0.16)
-    assert not out["risk_reason"].startswith("Likely lapsed")
+    assert not render(out["risk_reason"]).startswith("Likely lapsed")
 
 
 def test_no_customers_give_an_empty_table_not_an_error():

@@ -3,7 +3,6 @@
 import pandas as pd
 import pytest
 
-from crm_core.analytics._common import compact_number
 from crm_core.analytics.rfm import (
     SEGMENT_GRID,
     RfmSegment,
@@ -12,6 +11,7 @@ from crm_core.analytics.rfm import (
     segment_for,
     segment_summary,
 )
+from crm_core.kernel.messages import render
 
 AS_OF = pd.Timestamp("2024-07-01")
 
@@ -60,10 +60,14 @@ def test_segments_follow_the_r_by_fm_grid():
 
 
 def test_the_segment_reason_names_recency_orders_and_spend_with_their_scores():
-    rupiah = lambda value: f"Rp {compact_number(value)}"  # noqa: E731
-    out = rfm_scores(_orders(FIVE), AS_OF, money=rupiah).set_index("customer_id")
-    assert out.loc[1, "segment_reason"] == "Bought 2 days ago (R5), 5 orders (F5), Rp 500 (M5)"
-    assert out.loc[2, "segment_reason"] == "Bought 10 days ago (R4), 1 order (F1), Rp 50 (M1)"
+    out = rfm_scores(_orders(FIVE), AS_OF).set_index("customer_id")
+    said = render(out.loc[1, "segment_reason"])
+    assert said == "Bought 2 days ago (R5), 5 orders (F5), Rp 500 (M5)"
+    assert (
+        render(out.loc[2, "segment_reason"]) == "Bought 10 days ago (R4), 1 order (F1), Rp 50 (M1)"
+    )
+    indonesian = render(out.loc[1, "segment_reason"], "id")
+    assert indonesian == "Membeli 2 hari lalu (R5), 5 pesanan (F5), Rp 500 (M5)"
 
 
 def test_a_purchase_earlier_on_the_as_of_day_reads_as_today():
@@ -76,7 +80,7 @@ def test_a_purchase_earlier_on_the_as_of_day_reads_as_today():
         }
     )
     out = rfm_scores(orders, AS_OF + pd.Timedelta(hours=12))
-    assert out["segment_reason"].iloc[0] == "Bought today (R3), 1 order (F3), 4.1M (M3)"
+    assert render(out["segment_reason"].iloc[0]) == "Bought today (R3), 1 order (F3), Rp 4.1M (M3)"
 
 
 def test_recency_counts_calendar_days_not_24_hour_spans():
@@ -91,7 +95,7 @@ def test_recency_counts_calendar_days_not_24_hour_spans():
     )
     out = rfm_scores(orders, AS_OF + pd.Timedelta(hours=8))
     assert out["recency_days"].iloc[0] == 1
-    assert out["segment_reason"].iloc[0].startswith("Bought 1 day ago")
+    assert render(out["segment_reason"].iloc[0]).startswith("Bought 1 day ago")
 
 
 def test_orders_after_as_of_are_not_counted():

@@ -3,19 +3,15 @@
 import pandas as pd
 import pytest
 
-from crm_core.analytics._common import compact_number
 from crm_core.analytics.value_tiers import (
     ValueTier,
     most_valuable_cutoff,
     tier_summary,
     value_tiers,
 )
+from crm_core.kernel.messages import render
 
 MVC, MGC, BZC = ValueTier.MOST_VALUABLE, ValueTier.MOST_GROWABLE, ValueTier.BELOW_ZERO
-
-
-def _rupiah(value: float) -> str:
-    return f"Rp {compact_number(value)}"
 
 
 def _profits(profits: list[float]) -> pd.DataFrame:
@@ -64,7 +60,9 @@ def test_when_everyone_loses_money_all_are_below_zero_and_none_most_valuable():
 def test_when_nobody_makes_a_profit_break_even_customers_are_most_growable():
     out = value_tiers(_profits([0, 0, -3]))
     assert out["value_tier"].tolist() == [MGC, MGC, BZC]
-    assert out["tier_reason"].iloc[0] == "Breaks even: gross margin 100 equals cost to serve 100"
+    # Reasons are message codes; in English amounts read in the team's currency (Rupiah).
+    reason = render(out["tier_reason"].iloc[0])
+    assert reason == "Breaks even: gross margin Rp 100 equals cost to serve Rp 100"
 
 
 def test_no_customers_give_an_empty_table_with_the_tier_columns():
@@ -89,8 +87,8 @@ def test_reasons_explain_each_tier_in_plain_words():
             "profit": [12_300_000.0, -400_000.0, 1_100_000.0],
         }
     )
-    out = value_tiers(frame, money=_rupiah)
-    assert out["tier_reason"].tolist() == [
+    out = value_tiers(frame)
+    assert [render(reason) for reason in out["tier_reason"]] == [
         "Top 50% of profit: profit Rp 12.3M ranks 1 of 3",
         "Cost to serve Rp 1.2M is above gross margin Rp 800K",
         "Profit Rp 1.1M ranks 2 of 3, outside the top 50% of profit: room to grow",
@@ -106,8 +104,10 @@ def test_a_customer_sold_below_cost_of_goods_is_told_so():
             "profit": [-5_000.0],
         }
     )
-    out = value_tiers(frame, money=_rupiah)
-    assert out["tier_reason"].iloc[0] == "Sold below cost of goods: gross margin Rp -5K"
+    out = value_tiers(frame)
+    assert render(out["tier_reason"].iloc[0]) == "Sold below cost of goods: gross margin Rp -5K"
+    said = render(out["tier_reason"].iloc[0], "id").replace("\u00a0", " ")
+    assert said == "Dijual di bawah harga pokok: margin kotor Rp -5 rb"
 
 
 def test_value_tiers_leave_the_input_alone():
