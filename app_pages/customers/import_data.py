@@ -211,10 +211,8 @@ def _show_preview(actor: Actor, preview: ImportPreview, filename: str) -> None:
 def _said(report: pd.DataFrame) -> pd.DataFrame:
     """An import report for this reader: statuses, actions, errors and reasons in words."""
     said = importing.render_report(report, say)
-    return said.assign(
-        status=said["status"].map(formatter(RowStatus)),
-        action=said["action"].map(formatter(importing.RowAction)),
-    )
+    words = {"status": formatter(RowStatus), "action": formatter(importing.RowAction)}
+    return said.assign(**{c: said[c].map(w) for c, w in words.items() if c in said.columns})
 
 
 def _report_columns() -> dict[str, str]:

@@ -131,8 +131,9 @@ def test_the_value_panel_shows_the_customers_figures_with_their_reasons(
     assert (shown["Cost to serve"], shown["Profit"]) == ("Rp 20K", "Rp 140K")
     assert shown["Average order"] == "Rp 190K"
     captions = [c.value for c in at.caption]
-    assert "Rp 380.000: sales less Rp 20.000 discounts" in captions
-    assert "Rp 140.000: gross margin less cost to serve" in captions
+    # English writes Rupiah with commas (Bahasa Indonesia with dots: test_bahasa_indonesia.py)
+    assert "Rp 380,000: sales less Rp 20,000 discounts" in captions
+    assert "Rp 140,000: gross margin less cost to serve" in captions
     assert "10 days ago" in captions
 
 

@@ -95,5 +95,5 @@ def test_an_order_file_previews_orders_and_their_bad_lines(
     assert (metrics["Orders to create"], metrics["Lines"], metrics["Bad rows"]) == ("1", "1", "2")
     at.button(key="import_commit").click().run()
     assert [s.value for s in at.success] == [
-        "Imported 1 orders (1 lines) from jual.csv. You can revert it below."
+        "Imported 1 order (1 line) from jual.csv. You can revert it below."
     ]

@@ -12,6 +12,7 @@ from crm_core.customers import bulk
 from crm_core.customers import records as customers
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import PermissionDenied, ValidationError
+from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Actor
 from crm_core.models import AuditEntry, Customer
 from crm_core.models.enums import AuditAction, LifecycleStage, Role
@@ -75,7 +76,7 @@ def test_one_stale_version_writes_nothing_and_names_the_record(
     assert (result.updated, result.written) == ([], False)
     [skipped] = result.skipped
     assert (skipped.customer_id, skipped.name) == (ids[1], "Siti Rahmawati")
-    assert "changed by Admin" in skipped.reason
+    assert "changed by Admin" in render(skipped.reason)
     assert str(skipped).startswith(f"#{ids[1]} Siti Rahmawati: ")
     assert stored(engine, ids) == before
     assert [entity_id for entity_id, _ in updates_audited(engine)] == [ids[1]]  # admin's edit
@@ -91,7 +92,7 @@ def test_a_sales_user_cannot_bulk_edit_customers_of_others(
     with session_scope(engine) as s:
         result = bulk.bulk_update_customers(s, sales, {"lifecycle_stage": "customer"}, targets)
     assert [skipped.customer_id for skipped in result.skipped] == theirs
-    assert all("only customers you own" in skipped.reason for skipped in result.skipped)
+    assert all("only customers you own" in render(skipped.reason) for skipped in result.skipped)
     assert [stage for _, stage, _, _ in stored(engine, [mine, *theirs])] == ["prospect"] * 4
     assert updates_audited(engine) == []
 
@@ -184,7 +185,7 @@ def test_a_save_racing_the_bulk_edit_is_a_conflict_and_nothing_is_written(
         )
         still_usable = s.scalar(select(func.count()).select_from(Customer))
     assert [skipped.customer_id for skipped in result.skipped] == [ids[1]]
-    assert "after you opened it" in result.skipped[0].reason
+    assert "after you opened it" in render(result.skipped[0].reason)
     assert still_usable == 3
     assert [owner for owner, _, _, _ in stored(engine, ids)] == [manager.id] * 3
     assert updates_audited(engine) == []

@@ -13,6 +13,7 @@ from crm_core.customers import accounts, duplicates, interactions, merging, task
 from crm_core.customers import records as customers
 from crm_core.kernel import audit
 from crm_core.kernel.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Actor
 from crm_core.models import (
     AuditEntry,
@@ -62,7 +63,7 @@ def test_a_logged_call_is_saved_now_by_its_author_and_tops_the_timeline_at_once(
         feed = timeline.customer_timeline(s, sales, customer_id, kinds={"interaction"})
         trail = audit.history(s, "interaction", logged.id)
     assert (saved.occurred_at, saved.user_id, saved.duration_minutes) == (NOW, sales.id, 15)
-    assert (feed["title"][0], feed["detail"][0]) == (
+    assert (render(feed["title"][0]), render(feed["detail"][0])) == (
         "Reorder call",
         "outbound · 15 min · by Sales · Wants 20 kg",
     )
@@ -208,7 +209,7 @@ def test_a_bad_account_writes_neither_the_account_nor_the_link(
         )
     assert raised.value.texts() == {
         "name": "is required",
-        "employees": "input should be greater than or equal to 0",
+        "employees": "must be 0 or more",
     }
     assert stored(engine, Customer, customer_id).account_id is None
 
@@ -247,11 +248,11 @@ def test_the_same_email_or_phone_however_typed_is_a_likely_duplicate(
         by_both = duplicates.likely_duplicates(s, "B@X.id", "0812-3456-7890")
         themselves = duplicates.likely_duplicates(s, "b@x.id", None, exclude_id=budi)
         unknown = duplicates.likely_duplicates(s, "new@example.com", "12")
-    assert by_email == [
-        duplicates.DuplicateMatch(siti, "Siti Rahma", "same email (siti@example.com)")
+    assert [(m.customer_id, m.name, render(m.reason)) for m in by_email] == [
+        (siti, "Siti Rahma", "same email (siti@example.com)")
     ]
-    assert by_both == [
-        duplicates.DuplicateMatch(budi, "Budi", "same email (b@x.id) and phone (+6281234567890)")
+    assert [(m.customer_id, m.name, render(m.reason)) for m in by_both] == [
+        (budi, "Budi", "same email (b@x.id) and phone (+6281234567890)")
     ]
     assert (themselves, unknown) == ([], [])
 
@@ -325,14 +326,15 @@ def test_a_merge_moves_everything_fills_gaps_and_soft_deletes_the_merged_custome
     with session_scope(engine, write=False) as s:
         kept_feed = timeline.customer_timeline(s, manager, keep, kinds={"change"})
         merged_feed = timeline.customer_timeline(s, manager, merge, kinds={"change"})
-    assert (kept_feed["title"][0], merged_feed["title"][0]) == ("Record merged by Manager",) * 2
-    assert kept_feed["detail"][0] == (
+    titles = (render(kept_feed["title"][0]), render(merged_feed["title"][0]))
+    assert titles == ("Record merged by Manager",) * 2
+    assert render(kept_feed["detail"][0]) == (
         f"customer #{merge} merged into this one; email: – → budi@example.com; "
         "phone: – → +6281234567890; orders: 1 moved; interactions: 1 moved; tasks: 1 moved; "
         "tickets: 1 moved; leads: 1 moved; converted leads: 1 moved; "
         "campaign memberships: 1 moved; campaign memberships: 1 dropped"
     )
-    assert merged_feed["detail"][0] == f"merged into customer #{keep}"
+    assert render(merged_feed["detail"][0]) == f"merged into customer #{keep}"
 
 
 def test_only_a_manager_or_admin_merges_and_a_stale_version_moves_nothing(

@@ -27,6 +27,7 @@ from crm_core.exchange import importing, reverting
 from crm_core.exchange.importing import ImportPreview, RevertRefused, RowStatus, StalePreview
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, PermissionDenied
+from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Actor
 from crm_core.models import AuditEntry, Customer, ImportBatch, Order, OrderItem, Product
 from crm_core.models.enums import AuditAction
@@ -60,7 +61,7 @@ def count(engine: Engine, model: Any, *where: Any) -> int:
 
 
 def by_row(preview: ImportPreview) -> dict[int, tuple[str, str, str]]:
-    report = preview.report()
+    report = importing.render_report(preview.report(), render)  # in English
     return {r.row: (r.status, r.errors, r.reasons) for r in report.itertuples()}
 
 
@@ -403,7 +404,7 @@ def test_an_export_is_safe_in_a_spreadsheet_and_imports_back_unchanged(
     assert "relasi_id" not in mapping and mapping["phone"] == "phone"
     with session_scope(engine, write=False) as s:
         preview = preview_customers(s, manager, frame, mapping, "update_only", "phone")
-    assert [(r.status, r.reasons) for r in preview.rows] == [
+    assert [(r.status, [render(x) for x in r.reasons]) for r in preview.rows] == [
         (RowStatus.UNCHANGED, ["customer #1 already as in the file"])
     ]
 
@@ -423,4 +424,5 @@ def test_exported_orders_keep_their_lines_together_and_import_back_as_duplicates
         mapping = importing.suggest_mapping(frame.columns, ORDER_FIELDS)
         preview = preview_orders(s, manager, frame, mapping)
     reason = f"customer #{budi} already has order #{order_id} at that time"
-    assert [(r.status, r.reasons) for r in preview.rows] == [(RowStatus.DUPLICATE, [reason])] * 2
+    said = [(r.status, [render(x) for x in r.reasons]) for r in preview.rows]
+    assert said == [(RowStatus.DUPLICATE, [reason])] * 2

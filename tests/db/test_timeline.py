@@ -9,6 +9,7 @@ from sqlalchemy import Engine, event, insert
 from sqlalchemy.orm import Session
 
 from crm_core.customers import timeline
+from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Actor
 from crm_core.models import (
     Campaign,
@@ -92,7 +93,7 @@ def test_every_touchpoint_appears_once_in_one_feed_newest_first(
     with session_scope(engine, write=False) as s:
         feed = timeline.customer_timeline(s, manager, customer_id, limit=50)
     assert list(feed.columns) == ["at", "kind", "channel", "title", "detail", "ref_id"]
-    assert list(feed["title"]) == [
+    assert [render(x) for x in feed["title"]] == [
         "Record created by Manager",  # created now, after the history added by hand
         "Campaign responded: Ramadan promo",
         "Campaign sent: Ramadan promo",
@@ -106,10 +107,12 @@ def test_every_touchpoint_appears_once_in_one_feed_newest_first(
         "change", "campaign", "campaign", "lead", "ticket", "ticket", "order", "interaction",
     ]  # fmt: skip
     assert list(feed["at"][1:]) == [DAY + timedelta(days=d) for d in (6, 5, 4, 3, 2, 1, 0)]
-    # 2 x 100,000 + 1 x 50,000 - 10,000 discount
-    assert feed["detail"][6] == "2 items · Rp 240.000"
-    assert feed["detail"][4] == "new → open"
-    assert feed["detail"][7] == "outbound · 12 min"
+    # 2 x 100,000 + 1 x 50,000 - 10,000 discount; English writes Rupiah with commas
+    assert render(feed["detail"][6]) == "2 items · Rp 240,000"
+    assert render(feed["detail"][6], "id") == "2 barang · Rp 240.000"
+    assert render(feed["detail"][4]) == "new → open"
+    assert render(feed["detail"][7]) == "outbound · 12 min"
+    assert render(feed["title"][3], "id") == "Prospek Kantor Budi: Baru → Berhasil"
     assert list(feed["channel"][1:]) == [
         "email", "email", "", "chat", "chat", "store", "phone",
     ]  # fmt: skip
@@ -148,7 +151,7 @@ def test_kinds_and_channels_narrow_the_feed(engine: Engine, manager: Actor) -> N
             s, manager, customer_id, kinds={"lead"}, channels={"chat"}
         )
     assert list(orders["kind"]) == ["order"]
-    assert list(phone["title"]) == ["Reorder reminder call"]
+    assert [render(x) for x in phone["title"]] == ["Reorder reminder call"]
     assert sorted(store["kind"]) == ["interaction", "order"]  # "store" is a channel of both
     assert nothing.empty and list(nothing.columns) == timeline.COLUMNS
 
@@ -178,7 +181,7 @@ def test_deleted_interactions_and_other_customers_rows_stay_out(
         )
     with session_scope(engine, write=False) as s:
         feed = timeline.customer_timeline(s, manager, mine, kinds={"interaction"})
-    assert list(feed["title"]) == ["Kept"]
+    assert [render(x) for x in feed["title"]] == ["Kept"]
 
 
 def test_a_customer_with_ten_thousand_events_is_read_a_page_at_a_time(
@@ -203,7 +206,11 @@ def test_a_customer_with_ten_thousand_events_is_read_a_page_at_a_time(
             first = timeline.timeline_page(s, manager, customer_id)
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-    assert list(first.rows["title"][:3]) == ["Record created by Manager", "Chat 9999", "Chat 9998"]
+    assert [render(x) for x in first.rows["title"][:3]] == [
+        "Record created by Manager",
+        "Chat 9999",
+        "Chat 9998",
+    ]
     assert (len(first.rows), first.has_older) == (50, True)
     feed_queries = [q for q in statements if "ORDER BY" in q]
     assert len(feed_queries) == 9  # one per source
