@@ -29,7 +29,7 @@ from crm_core.service import read as service_read
 from ui import cache, forms, nav
 from ui.db import read_scope
 from ui.format import local_time, money, when
-from ui.i18n import N_, say, t, team
+from ui.i18n import N_, keep_language, say, t, team
 from ui.labels import formatter, option
 
 
@@ -88,7 +88,7 @@ def timeline_feed(actor: Actor, customer_id: int) -> None:
     channels = right.multiselect(
         t("Channels"),
         list(timeline.CHANNELS),
-        format_func=_channel,
+        format_func=keep_language(_channel),
         key=f"{key}-channels",
         placeholder=t("Every channel"),
         on_change=reset,

@@ -7,8 +7,9 @@ page for this browser session, else the team's default (TeamSettings.default_lan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -19,6 +20,8 @@ LANGUAGE_KEY = "relasi_language"  # the language this session reads
 PICKED_KEY = "relasi_language_picked"  # picked on the sign-in page: this session only
 TEAM_KEY = "relasi_team_settings"  # TeamSettings, put here by the gate on every run
 LANGUAGE_NAMES = {"en": "English", "id": "Bahasa Indonesia"}  # each in its own language
+_KEPT: ContextVar[str | None] = ContextVar("relasi_kept_language", default=None)
+Fn = TypeVar("Fn", bound=Callable[..., Any])
 
 
 def N_(msgid: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction only"
@@ -39,8 +42,26 @@ def team() -> TeamSettings:
 
 
 def language() -> str:
+    kept = _KEPT.get()
+    if kept is not None:
+        return kept
     chosen = _state().get(LANGUAGE_KEY)
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def keep_language(fn: Fn) -> Fn:
+    """A widget's format_func, saying labels in this run's language even when called outside
+    the run (AppTest formats a widget's value after the script has run)."""
+    kept = language()
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        token = _KEPT.set(kept)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _KEPT.reset(token)
+
+    return call  # type: ignore[return-value]  # same signature as fn
 
 
 def settle(own_choice: str | None, team_default: str | None) -> str:

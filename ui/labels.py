@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from crm_core.kernel.messages import Message, enum_code
-from ui.i18n import N_, say, t
+from ui.i18n import N_, keep_language, say, t
 
 # Every vocabulary code, written out so that Babel's extractor finds it (the codes are built
 # from enum values at run time); a test checks that each enum's every member is listed.
@@ -269,7 +269,7 @@ def option(kind: type[StrEnum], value: Any) -> str:
 
 def formatter(kind: type[StrEnum], blank: str = "") -> Callable[[Any], str]:
     """A `format_func` for a selectbox of `kind`'s values ("" shown as `blank`)."""
-    return lambda value: blank if value in ("", None) else option(kind, value)
+    return keep_language(lambda value: blank if value in ("", None) else option(kind, value))
 
 
 def page_title(title: str) -> str:

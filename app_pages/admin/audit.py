@@ -10,7 +10,7 @@ from crm_core.models.enums import AuditAction
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_time
-from ui.i18n import t
+from ui.i18n import keep_language, t
 from ui.labels import option
 
 ENTITIES = ["", "customer", "account", "user", "interaction", "task", "lead", "ticket"]
@@ -21,7 +21,9 @@ def render() -> None:
     st.title(t("Audit log"))
     st.caption(t("Every create, edit, delete, restore, sign-in and sign-out; newest first."))
     entity = st.selectbox(
-        t("Record type"), ENTITIES, format_func=lambda e: t(f"entity.{e}") if e else t("(all)")
+        t("Record type"),
+        ENTITIES,
+        format_func=keep_language(lambda e: t(f"entity.{e}") if e else t("(all)")),
     )
     record_id = st.number_input(t("Record id (0 = all)"), min_value=0, step=1, value=0)
     limit = st.select_slider(t("Entries"), options=[50, 200, 1000], value=200)

@@ -14,7 +14,7 @@ from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_time
-from ui.i18n import LANGUAGE_NAMES, N_, t
+from ui.i18n import LANGUAGE_NAMES, N_, keep_language, t
 from ui.labels import formatter, option
 
 
@@ -103,7 +103,7 @@ def _user_fields(prefix: str, values: dict[str, Any], form_key: str) -> dict[str
         t("Language of Relasi for this user"),
         choices,
         index=choices.index(current) if current in choices else 0,
-        format_func=lambda c: LANGUAGE_NAMES.get(c) or t("The team's default"),
+        format_func=keep_language(lambda c: LANGUAGE_NAMES.get(c) or t("The team's default")),
         key=f"{prefix}-ui_language",
     )
     forms.field_error(form_key, "ui_language")

@@ -20,7 +20,7 @@ from crm_core.models.enums import LifecycleStage
 from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope, write_scope
-from ui.i18n import N_, say, t, tn
+from ui.i18n import N_, keep_language, say, t, tn
 from ui.labels import formatter, option
 
 PAGE_SIZE = 50
@@ -143,7 +143,10 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
 def _sorting() -> tuple[str, bool]:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     sort_by = left.selectbox(
-        t("Sort by"), list(SORTS), format_func=lambda key: t(COLUMNS[key]), key="customers_sort"
+        t("Sort by"),
+        list(SORTS),
+        format_func=keep_language(lambda key: t(COLUMNS[key])),
+        key="customers_sort",
     )
     descending = right.toggle(t("Highest / last first"), key="customers_desc")
     return sort_by, descending
@@ -266,13 +269,15 @@ def _bulk_edit(
         owner = st.selectbox(
             t("Owner"),
             [None, *users],
-            format_func=lambda u: t(KEEP) if u is None else users[u],
+            format_func=keep_language(lambda u: t(KEEP) if u is None else users[u]),
             key="customers_bulk_owner",
         )
         stage = st.selectbox(
             t("Lifecycle stage"),
             [None, *stages],
-            format_func=lambda s: t(KEEP) if s is None else option(LifecycleStage, s),
+            format_func=keep_language(
+                lambda s: t(KEEP) if s is None else option(LifecycleStage, s)
+            ),
             key="customers_bulk_stage",
         )
         left, right = st.columns(2)

@@ -16,7 +16,7 @@ from ui import nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_time, number, percent
-from ui.i18n import N_, say, t, tn
+from ui.i18n import N_, keep_language, say, t, tn
 
 THRESHOLDS = {180: N_("6 months"), 365: N_("1 year"), 730: N_("2 years")}
 SUMMARY_DAYS = 365
@@ -145,7 +145,7 @@ def _untouched(actor: Actor, as_of: datetime, untouched_a_year: int) -> None:
         t("Untouched for more than"),
         list(THRESHOLDS),
         value=SUMMARY_DAYS,
-        format_func=lambda d: t(THRESHOLDS[d]),
+        format_func=keep_language(lambda d: t(THRESHOLDS[d])),
         key="dq_untouched_days",
     )
     with read_scope() as session:

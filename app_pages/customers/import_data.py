@@ -19,7 +19,7 @@ from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import number, when
-from ui.i18n import N_, say, t, tn
+from ui.i18n import N_, keep_language, say, t, tn
 from ui.labels import field, formatter, option
 
 FORM = "import"
@@ -105,7 +105,12 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
     mapping = _mapping(kind, frame, upload["token"])
     if kind is ImportKind.CUSTOMERS:
         mode = ImportMode(
-            st.radio(t("Mode"), list(MODES), format_func=lambda m: t(MODES[m]), key="import_mode")
+            st.radio(
+                t("Mode"),
+                list(MODES),
+                format_func=keep_language(lambda m: t(MODES[m])),
+                key="import_mode",
+            )
         )
         label = t("Match existing customers by (emails and phones compared however typed)")
     else:
@@ -118,7 +123,9 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
         )
         label = t("Find each order's customer by")
     match = MatchKey(
-        st.selectbox(label, list(KEYS), format_func=lambda k: t(KEYS[k]), key="import_match")
+        st.selectbox(
+            label, list(KEYS), format_func=keep_language(lambda k: t(KEYS[k])), key="import_match"
+        )
     )
     if st.button(t("Preview"), type="primary", key="import_preview_button"):
         try:
@@ -153,7 +160,7 @@ def _mapping(kind: ImportKind, frame: pd.DataFrame, token: str) -> dict[str, str
             column,
             options,
             index=options.index(proposal.get(column, IGNORE)),
-            format_func=lambda f: field(f) if f else t("(ignore this column)"),
+            format_func=keep_language(lambda f: field(f) if f else t("(ignore this column)")),
             key=f"import_map:{kind}:{token}:{i}",
         )
         if choice != IGNORE:
