@@ -125,7 +125,8 @@ def _checked(
         try:
             wanted["lifecycle_stage"] = LifecycleStage(wanted["lifecycle_stage"])
         except ValueError:
-            errors["lifecycle_stage"] = msg("validation.one_of", expected=", ".join(LifecycleStage))
+            choices = ", ".join(LifecycleStage)
+            errors["lifecycle_stage"] = msg("validation.one_of", choices=choices)
     if "owner_id" in wanted and not session.scalar(
         select(User.active).where(User.id == wanted["owner_id"])
     ):

@@ -75,8 +75,9 @@ def _friendly(err: Mapping[str, Any]) -> Message:
         return msg("validation.min_length", min=ctx["min_length"])
     if kind == "string_too_long":
         return msg("validation.max_length", max=ctx["max_length"])
-    if kind == "enum":
-        return msg("validation.one_of", expected=str(ctx.get("expected", "")))
+    if kind == "enum":  # pydantic's "'a', 'b' or 'c'" is English: a plain list reads in any
+        choices = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+        return msg("validation.one_of", choices=choices)
     if kind == "value_error":
         return _value_error(ctx, err)
     if kind in _BOUNDS:

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import bcrypt
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from crm_core.admin import users
 from crm_core.kernel.errors import ConflictError, PermissionDenied, ValidationError
 from crm_core.kernel.permissions import Actor
-from crm_core.models import User, utcnow
-from crm_core.models.enums import Role
+from crm_core.models import AuditEntry, User, utcnow
+from crm_core.models.enums import AuditAction, Role
 from db.session import session_scope
 
 NEW_USER = {
@@ -161,3 +161,46 @@ def test_failed_sign_ins_are_counted_per_account_and_forgiven_after_the_lockout_
     sign_in(engine, "sales")
     with session_scope(engine, write=False) as s:
         assert users.login_credentials(s, now)["sales"]["failed_login_attempts"] == 0
+
+
+# --- the language Relasi speaks to each user ---------------------------------------------
+
+
+def test_any_user_may_choose_their_own_language_and_the_choice_is_audited(
+    engine: Engine, sales: Actor
+) -> None:
+    with session_scope(engine) as s:
+        changes = users.set_ui_language(s, sales, sales.id, "id")
+    assert changes == {"ui_language": (None, "id")}
+    with session_scope(engine, write=False) as s:
+        assert users.ui_language(s, sales.id) == "id"
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "user", AuditEntry.entity_id == sales.id)
+            .order_by(AuditEntry.id.desc())
+        ).first()  # fmt: skip
+    assert entry is not None and (entry.actor_id, entry.action) == (sales.id, AuditAction.UPDATE)
+    assert entry.changes == {"ui_language": {"old": None, "new": "id"}}
+    with session_scope(engine) as s:  # back to the team's default
+        users.set_ui_language(s, sales, sales.id, None)
+    with session_scope(engine, write=False) as s:
+        assert users.ui_language(s, sales.id) is None
+
+
+def test_only_who_may_edit_users_chooses_another_users_language(
+    engine: Engine, sales: Actor, admin: Actor
+) -> None:
+    with pytest.raises(PermissionDenied), session_scope(engine) as s:
+        users.set_ui_language(s, sales, admin.id, "id")
+    with session_scope(engine) as s:
+        users.set_ui_language(s, admin, sales.id, "id")
+    with session_scope(engine, write=False) as s:
+        assert (users.ui_language(s, admin.id), users.ui_language(s, sales.id)) == (None, "id")
+
+
+def test_a_language_relasi_does_not_speak_is_refused_in_the_users_language(
+    engine: Engine, sales: Actor
+) -> None:
+    with pytest.raises(ValidationError) as raised, session_scope(engine) as s:
+        users.set_ui_language(s, sales, sales.id, "fr")
+    assert raised.value.texts() == {"ui_language": "must be one of: en, id"}
+    assert raised.value.texts("id") == {"ui_language": "harus salah satu dari: en, id"}
