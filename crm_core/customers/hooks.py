@@ -21,7 +21,7 @@ from crm_core.kernel.hooks import (
 from crm_core.kernel.money import format_money
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import AuditEntry, Interaction, Order, OrderItem, Task, User
-from crm_core.models.enums import Channel, SalesChannel
+from crm_core.models.enums import Channel, Entity, SalesChannel
 
 
 def _interactions(actor: Actor, customer_id: int, channels: set[str] | None) -> Select[Any] | None:
@@ -43,7 +43,7 @@ def _interactions(actor: Actor, customer_id: int, channels: set[str] | None) -> 
     return stmt.outerjoin(User, User.id == i.user_id).where(
         i.customer_id == customer_id,
         i.deleted_at.is_(None),
-        read_filter(actor, "interaction", i.user_id),
+        read_filter(actor, Entity.INTERACTION, i.user_id),
         on_channel,
     )
 
@@ -85,7 +85,7 @@ def _changes(actor: Actor, customer_id: int, channels: set[str] | None) -> Selec
     a = AuditEntry
     stmt = newest_first(a.at, None, a.id, a.id, a.action, a.changes, User.name.label("by"))
     stmt = stmt.outerjoin(User, User.id == a.actor_id)
-    return stmt.where(a.entity == "customer", a.entity_id == customer_id)
+    return stmt.where(a.entity == Entity.CUSTOMER, a.entity_id == customer_id)
 
 
 def _change_text(row: Row[Any]) -> tuple[str, str]:
@@ -109,8 +109,6 @@ def _diff_text(field: str, diff: Any) -> str:
         verb, _, what = field.partition("_")
         return f"{what.replace('_', ' ')}: {len(new)} {verb}"
     return f"{field}: {'–' if old in (None, '', []) else old} → {'–' if new is None else new}"
-
-
 
 
 def _move_own_rows(

@@ -23,7 +23,7 @@ from crm_core.kernel.errors import ConflictError, PermissionDenied, ValidationEr
 from crm_core.kernel.hooks import merge_steps
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer, utcnow
-from crm_core.models.enums import AuditAction, Role
+from crm_core.models.enums import AuditAction, Entity, Role
 
 MERGERS = frozenset({Role.ADMIN, Role.MANAGER})
 
@@ -47,18 +47,24 @@ def merge_customers(
         if row.id not in expected_versions:
             raise ValidationError({"expected_versions": f"no version given for #{row.id}"})
     # Both read versions are checked before anything moves: a stale one raises ConflictError.
-    writepath.update(session, actor, "customer", keep, expected_versions[keep_id], {})
+    writepath.update(session, actor, Entity.CUSTOMER, keep, expected_versions[keep_id], {})
     now = utcnow()
     gone = {"deleted_at": now, "merged_into_id": keep_id}
     writepath.update(
-        session, actor, "customer", merged, expected_versions[merge_id], gone, AuditAction.MERGE
+        session,
+        actor,
+        Entity.CUSTOMER,
+        merged,
+        expected_versions[merge_id],
+        gone,
+        AuditAction.MERGE,
     )
     moved = _move_rows(session, actor, keep_id, merge_id, now)
     filled = _fill_empty_fields(keep, merged)
     _save_kept(session, actor, keep, filled, now)
     changes: dict[str, tuple[Any, Any]] = {"merged_customer": (None, merge_id), **filled}
     changes |= {_audit_key(kind): (None, ids) for kind, ids in moved.items() if ids}
-    audit.record(session, actor.id, "customer", keep_id, AuditAction.MERGE, changes)
+    audit.record(session, actor.id, Entity.CUSTOMER, keep_id, AuditAction.MERGE, changes)
     return moved
 
 
@@ -102,4 +108,4 @@ def _save_kept(
     try:
         session.flush()
     except StaleDataError:
-        raise ConflictError("customer", None, None) from None
+        raise ConflictError(Entity.CUSTOMER, None, None) from None

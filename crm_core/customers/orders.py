@@ -17,7 +17,7 @@ from crm_core.kernel.errors import ConflictError, ValidationError
 from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Customer, Order, OrderItem, Product, utcnow
-from crm_core.models.enums import AuditAction, OrderStatus, SalesChannel
+from crm_core.models.enums import AuditAction, Entity, OrderStatus, SalesChannel
 
 # An order "in the future" by more than this is a typo (a year, a day-month swap), not clock skew.
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -72,7 +72,7 @@ def create_order(
 ) -> Order:
     """A new order with its lines; a line without a unit price sells at the product's price."""
     order_in = validate(OrderIn, data)
-    require(actor, "order", Action.CREATE)
+    require(actor, Entity.ORDER, Action.CREATE)
     with session.no_autoflush:  # these reads need nothing pending; each order flushes once
         products = _products(session, {line.product_id for line in order_in.lines})
         _check_references(session, order_in, products)
@@ -102,7 +102,7 @@ def create_order(
     changes["total"] = (None, total - order_in.discount)
     if import_batch_id is not None:
         changes["import_batch_id"] = (None, import_batch_id)
-    audit.record(session, actor.id, "order", order.id, AuditAction.CREATE, changes)
+    audit.record(session, actor.id, Entity.ORDER, order.id, AuditAction.CREATE, changes)
     return order
 
 
@@ -133,7 +133,7 @@ def delete_imported(session: Session, actor: Actor, versions: Mapping[int, int])
     An order changed since the import is a conflict and nothing is deleted. Deleting rather than
     soft-deleting lets the corrected file be imported again: external refs stay unique.
     """
-    require(actor, "order", Action.DELETE)
+    require(actor, Entity.ORDER, Action.DELETE)
     ids = list(versions)
     found = {
         row.id: row
@@ -152,7 +152,7 @@ def delete_imported(session: Session, actor: Actor, versions: Mapping[int, int])
         session.execute(delete(Order).where(Order.id.in_(chunk)))
     for row in found.values():
         changes = {"external_ref": (row.external_ref, None), "customer_id": (row.customer_id, None)}
-        audit.record(session, actor.id, "order", row.id, AuditAction.DELETE, changes)
+        audit.record(session, actor.id, Entity.ORDER, row.id, AuditAction.DELETE, changes)
     return len(found)
 
 
@@ -182,7 +182,7 @@ EXPORT_REF_PREFIX = "relasi-"
 
 def order_lines(session: Session, actor: Actor) -> pd.DataFrame:
     """Every line of every order, in the columns the order import reads back (times in UTC)."""
-    require(actor, "order", Action.READ)
+    require(actor, Entity.ORDER, Action.READ)
     own_ref = func.coalesce(Order.external_ref, EXPORT_REF_PREFIX + cast(Order.id, String))
     stmt = (
         select(

@@ -28,7 +28,7 @@ from crm_core.kernel import audit
 from crm_core.kernel.errors import CRMError, NotFound, PermissionDenied
 from crm_core.kernel.permissions import Actor
 from crm_core.models import ImportBatch, User
-from crm_core.models.enums import AuditAction, Role
+from crm_core.models.enums import AuditAction, Entity, Role
 
 FIRST_LINE = 2  # the header is line 1 of the file
 Progress = Callable[[float], None]
@@ -297,7 +297,7 @@ def finish_batch(
         **undo,
     }
     summary = {k: (None, counts[k]) for k in ("rows", "create", "update", "bad", "skipped")}
-    audit.record(session, actor.id, "import", batch.id, AuditAction.CREATE, summary)
+    audit.record(session, actor.id, Entity.IMPORT, batch.id, AuditAction.CREATE, summary)
     session.flush()
     return batch
 

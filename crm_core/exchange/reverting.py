@@ -10,7 +10,7 @@ from crm_core.kernel import audit
 from crm_core.kernel.errors import CRMError, NotFound
 from crm_core.kernel.permissions import Actor
 from crm_core.models import ImportBatch, utcnow
-from crm_core.models.enums import AuditAction
+from crm_core.models.enums import AuditAction, Entity
 
 
 def revert_import(session: Session, actor: Actor, batch_id: int) -> ImportBatch:
@@ -27,7 +27,7 @@ def revert_import(session: Session, actor: Actor, batch_id: int) -> ImportBatch:
         importer(ImportKind(batch.kind)).revert(session, actor, batch.report)
     batch.reverted_at = utcnow()
     audit.record(
-        session, actor.id, "import", batch.id, AuditAction.DELETE,
+        session, actor.id, Entity.IMPORT, batch.id, AuditAction.DELETE,
         {"reverted_at": (None, batch.reverted_at)},
     )  # fmt: skip
     session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.models import AuditEntry, User
-from crm_core.models.enums import AuditAction
+from crm_core.models.enums import AuditAction, Entity
 
 # Secrets never enter the trail; that they changed is recorded, not their value.
 _REDACTED_FIELDS = frozenset({"password_hash", "password"})
@@ -34,7 +34,7 @@ def to_json_value(value: Any) -> Any:
 def record(
     session: Session,
     actor_id: int | None,
-    entity: str,
+    entity: Entity,
     entity_id: int | None,
     action: AuditAction,
     changes: dict[str, tuple[Any, Any]] | None = None,

@@ -17,7 +17,7 @@ from crm_core.kernel import audit
 from crm_core.kernel.errors import ConflictError, NotFound
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import User, utcnow
-from crm_core.models.enums import AuditAction
+from crm_core.models.enums import AuditAction, Entity
 
 Row = TypeVar("Row")
 
@@ -25,7 +25,7 @@ Row = TypeVar("Row")
 def load(session: Session, model: type[Row], record_id: int, *, deleted: bool = False) -> Row:
     """The record, or NotFound; soft-deleted rows only when `deleted` is asked for."""
     row = session.get(model, record_id, populate_existing=True)
-    entity = getattr(model, "__tablename__", "record").rstrip("s")
+    entity = getattr(model, "ENTITY", None) or "record"
     if row is None:
         raise NotFound(f"No {entity} #{record_id}.")
     if getattr(row, "deleted_at", None) is not None and not deleted:
@@ -33,7 +33,9 @@ def load(session: Session, model: type[Row], record_id: int, *, deleted: bool = 
     return row
 
 
-def insert(session: Session, actor: Actor, entity: str, row: Row, values: Mapping[str, Any]) -> Row:
+def insert(
+    session: Session, actor: Actor, entity: Entity, row: Row, values: Mapping[str, Any]
+) -> Row:
     """Add a new validated record and its audit entry (permission already checked)."""
     for field, value in values.items():
         setattr(row, field, value)
@@ -49,7 +51,7 @@ def insert(session: Session, actor: Actor, entity: str, row: Row, values: Mappin
 def update(
     session: Session,
     actor: Actor,
-    entity: str,
+    entity: Entity,
     row: Any,
     expected_version: int,
     values: Mapping[str, Any],
@@ -76,7 +78,7 @@ def update(
 
 
 def soft_delete(
-    session: Session, actor: Actor, entity: str, row: Any, expected_version: int
+    session: Session, actor: Actor, entity: Entity, row: Any, expected_version: int
 ) -> None:
     require(actor, entity, Action.DELETE, row)
     update(
@@ -84,19 +86,21 @@ def soft_delete(
     )
 
 
-def restore(session: Session, actor: Actor, entity: str, row: Any, expected_version: int) -> None:
+def restore(
+    session: Session, actor: Actor, entity: Entity, row: Any, expected_version: int
+) -> None:
     require(actor, entity, Action.RESTORE, row)
     update(session, actor, entity, row, expected_version, {"deleted_at": None}, AuditAction.RESTORE)
 
 
-def _conflict(session: Session, entity: str, row: Any) -> ConflictError:
+def _conflict(session: Session, entity: Entity, row: Any) -> ConflictError:
     who = None
     if row.updated_by_id is not None:
         who = session.execute(select(User.name).where(User.id == row.updated_by_id)).scalar()
     return ConflictError(entity, who, row.updated_at)
 
 
-def _reread_conflict(session: Session, entity: str, model: Any, row_id: int) -> ConflictError:
+def _reread_conflict(session: Session, entity: Entity, model: Any, row_id: int) -> ConflictError:
     """Who won the race, read on a fresh connection: this transaction is unusable now."""
     table, users = model.__table__, User.__table__
     with session.get_bind().connect() as conn:
