@@ -13,7 +13,7 @@ import streamlit as st
 from crm_core.customers import accounts, duplicates, interactions, merging, tasks, timeline
 from crm_core.customers import records as customers
 from crm_core.kernel.errors import CRMError
-from crm_core.kernel.permissions import Action, Actor, allowed
+from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models import Account, Customer, utcnow
 from crm_core.models.enums import Channel, Direction, Entity
 from crm_core.sales import read as sales_read
@@ -340,7 +340,7 @@ def manage(actor: Actor, customer: Customer) -> None:
             _after_write(f"customer-{customer.id}")
             st.query_params["deleted"] = "1"
         st.rerun()
-    if actor.role in merging.MERGERS:
+    if may(actor, Capability.MERGE_CUSTOMERS):
         _merge(actor, customer, form_key)
 
 

@@ -19,13 +19,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from crm_core.customers import records as customers
 from crm_core.kernel import audit, writepath
-from crm_core.kernel.errors import ConflictError, PermissionDenied, ValidationError
+from crm_core.kernel.errors import ConflictError, ValidationError
 from crm_core.kernel.hooks import merge_steps
-from crm_core.kernel.permissions import Actor
+from crm_core.kernel.permissions import Actor, Capability, require_capability
 from crm_core.models import Customer, utcnow
-from crm_core.models.enums import AuditAction, Entity, Role
-
-MERGERS = frozenset({Role.ADMIN, Role.MANAGER})
+from crm_core.models.enums import AuditAction, Entity
 
 
 def merge_customers(
@@ -37,8 +35,7 @@ def merge_customers(
 ) -> dict[str, list[int]]:
     """Merge customer `merge_id` into `keep_id`, both read at `expected_versions[id]`;
     returns the ids moved, by kind (orders, tickets, ..., campaign_memberships)."""
-    if actor.role not in MERGERS:
-        raise PermissionDenied(f"Your role ({actor.role.value}) cannot merge customers.")
+    require_capability(actor, Capability.MERGE_CUSTOMERS)
     if keep_id == merge_id:
         raise ValidationError({"merge_id": "choose a different customer to merge"})
     keep = writepath.load(session, Customer, keep_id)

@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import PermissionDenied, ValidationError
 from crm_core.kernel.inputs import _Input, validate
-from crm_core.kernel.permissions import Action, Actor, read_filter, require
+from crm_core.kernel.permissions import Action, Actor, Capability, may, read_filter, require
 from crm_core.models import Customer, Lead, Task, User, utcnow
-from crm_core.models.enums import Entity, Role
+from crm_core.models.enums import Entity
 
-ASSIGNERS = frozenset({Role.ADMIN, Role.MANAGER})  # may give a follow-up to someone else
 CLOCK_SKEW = timedelta(minutes=5)  # "due now" typed a moment ago is not in the past
 
 
@@ -81,7 +80,7 @@ def schedule_follow_up(
     if errors:
         raise ValidationError(errors)
     require(actor, Entity.TASK, Action.CREATE)
-    if values["owner_id"] != actor.id and actor.role not in ASSIGNERS:
+    if values["owner_id"] != actor.id and not may(actor, Capability.ASSIGN_FOLLOW_UPS):
         raise PermissionDenied(
             f"As {actor.role.value}, you can schedule follow-ups only for yourself."
         )
@@ -140,6 +139,6 @@ def customer_follow_ups(session: Session, actor: Actor, customer_id: int) -> pd.
 def assignable_owners(session: Session, actor: Actor) -> pd.DataFrame:
     """Who the actor may give a follow-up to: any active user for managers, else only itself."""
     stmt = select(User.id, User.name).where(User.active.is_(True)).order_by(User.name)
-    if actor.role not in ASSIGNERS:
+    if not may(actor, Capability.ASSIGN_FOLLOW_UPS):
         stmt = stmt.where(User.id == actor.id)
     return pd.DataFrame(session.execute(stmt).all(), columns=["id", "name"])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from crm_core.exchange.importing import ImportKind, require_manager
+from crm_core.exchange.importing import ImportKind, require_import_right
 from crm_core.exchange.registry import importer
 from crm_core.kernel import audit
 from crm_core.kernel.errors import CRMError, NotFound
-from crm_core.kernel.permissions import Actor
+from crm_core.kernel.permissions import Action, Actor
 from crm_core.models import ImportBatch, utcnow
 from crm_core.models.enums import AuditAction, Entity
 
@@ -17,7 +17,7 @@ def revert_import(session: Session, actor: Actor, batch_id: int) -> ImportBatch:
     """Undo an import whole: created customers soft-deleted, updated ones restored, created
     orders deleted, each by its importer. Anything changed since the import refuses the
     revert (RevertRefused; nothing is undone)."""
-    require_manager(actor, "revert imports")
+    require_import_right(actor, Action.DELETE, "revert imports")
     batch = session.get(ImportBatch, batch_id, populate_existing=True)
     if batch is None:
         raise NotFound(f"No import #{batch_id}.")
