@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from crm_core.kernel import audit, writepath
+from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import PasswordIn, UserIn, validate
 from crm_core.kernel.permissions import Action, Actor, read_filter, require
@@ -76,14 +76,8 @@ def create_user(session: Session, actor: Actor | None, data: Mapping[str, Any]) 
         user = User(**values)
         session.add(user)
         session.flush()
-        audit.record(
-            session,
-            None,
-            Entity.USER,
-            user.id,
-            AuditAction.CREATE,
-            {"username": (None, user.username)},
-        )
+        created = {"username": (None, user.username)}
+        writepath.record_event(session, None, Entity.USER, user.id, AuditAction.CREATE, created)
         return user
     return writepath.insert(session, actor, Entity.USER, User(), values)
 
@@ -182,7 +176,7 @@ def record_login(session: Session, username: str, now: datetime) -> int | None:
     session.execute(
         update(User).where(User.id == user.id).values(failed_logins=0, last_login_at=now)
     )
-    audit.record(session, user.id, Entity.USER, user.id, AuditAction.LOGIN)
+    writepath.record_event(session, actor_for(user), Entity.USER, user.id, AuditAction.LOGIN)
     return user.session_version
 
 
@@ -206,7 +200,7 @@ def session_actor(session: Session, username: str, session_version: int) -> Acto
 
 def logout(session: Session, actor: Actor) -> None:
     _end_sessions(session, actor.id)
-    audit.record(session, actor.id, Entity.USER, actor.id, AuditAction.LOGOUT)
+    writepath.record_event(session, actor, Entity.USER, actor.id, AuditAction.LOGOUT)
 
 
 def _end_sessions(session: Session, user_id: int) -> None:

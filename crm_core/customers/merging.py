@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm_core.customers import records as customers
-from crm_core.kernel import audit, writepath
+from crm_core.kernel import writepath
 from crm_core.kernel.errors import ConflictError, ValidationError
 from crm_core.kernel.hooks import merge_steps
 from crm_core.kernel.permissions import Actor, Capability, require_capability
@@ -61,7 +61,7 @@ def merge_customers(
     _save_kept(session, actor, keep, filled, now)
     changes: dict[str, tuple[Any, Any]] = {"merged_customer": (None, merge_id), **filled}
     changes |= {_audit_key(kind): (None, ids) for kind, ids in moved.items() if ids}
-    audit.record(session, actor.id, Entity.CUSTOMER, keep_id, AuditAction.MERGE, changes)
+    writepath.record_event(session, actor, Entity.CUSTOMER, keep_id, AuditAction.MERGE, changes)
     return moved
 
 

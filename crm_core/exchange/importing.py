@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core.kernel import audit
+from crm_core.kernel import writepath
 from crm_core.kernel.errors import CRMError, NotFound, PermissionDenied
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models import ImportBatch, User
@@ -300,7 +300,7 @@ def finish_batch(
         **undo,
     }
     summary = {k: (None, counts[k]) for k in ("rows", "create", "update", "bad", "skipped")}
-    audit.record(session, actor.id, Entity.IMPORT, batch.id, AuditAction.CREATE, summary)
+    writepath.record_event(session, actor, Entity.IMPORT, batch.id, AuditAction.CREATE, summary)
     session.flush()
     return batch
 
