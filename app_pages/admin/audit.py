@@ -6,30 +6,34 @@ import streamlit as st
 
 from crm_core.kernel import audit
 from crm_core.kernel.csv_files import safe_csv
-from crm_core.models.enums import AuditAction
+from crm_core.models.enums import AuditAction, Entity
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_time
 from ui.i18n import keep_language, t
-from ui.labels import option
+from ui.labels import label, option
 
-ENTITIES = ["", "customer", "account", "user", "interaction", "task", "lead", "ticket"]
+ENTITIES = ["", *Entity]
 
 
 def render() -> None:
-    require_page("audit")
+    actor = require_page("audit")
     st.title(t("Audit log"))
     st.caption(t("Every create, edit, delete, restore, sign-in and sign-out; newest first."))
     entity = st.selectbox(
         t("Record type"),
         ENTITIES,
-        format_func=keep_language(lambda e: t(f"entity.{e}") if e else t("(all)")),
+        format_func=keep_language(lambda e: label(Entity(e)) if e else t("(all)")),
     )
     record_id = st.number_input(t("Record id (0 = all)"), min_value=0, step=1, value=0)
     limit = st.select_slider(t("Entries"), options=[50, 200, 1000], value=200)
     with read_scope() as session:
         entries = audit.history(
-            session, entity=entity or None, entity_id=int(record_id) or None, limit=limit
+            session,
+            actor,
+            entity=Entity(entity) if entity else None,
+            entity_id=int(record_id) or None,
+            limit=limit,
         )
     entries["at"] = entries["at"].map(local_time)
     entries["entity"] = entries["entity"].map(lambda e: t(f"entity.{e}"))

@@ -9,7 +9,7 @@ import streamlit as st
 from crm_core.admin import users
 from crm_core.kernel.messages import Message
 from crm_core.kernel.permissions import Action, Actor, allowed
-from crm_core.models.enums import Language, Role, TicketCategory
+from crm_core.models.enums import Entity, Language, Role, TicketCategory
 from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope
@@ -45,7 +45,7 @@ def render() -> None:
             "last_login_at": t("Last sign-in"),
         },
     )
-    if not allowed(actor, "user", Action.UPDATE):
+    if not allowed(actor, Entity.USER, Action.UPDATE):
         st.caption(t("Only an admin can change users."))
         return
     rows = picked.selection.rows if picked else []

@@ -48,6 +48,7 @@ from crm_core.kernel.inputs import validate
 from crm_core.kernel.messages import N_, Message, label, msg
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models import ImportBatch, Order, Product
+from crm_core.models.enums import Entity
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # a time without an offset in the file is the team's local time
 CUSTOMER_FIELD = {
@@ -166,7 +167,7 @@ def preview_orders(
     mode, match_key = ImportMode(mode), MatchKey(match_key)
     if mode is not ImportMode.CREATE_ONLY:
         raise CRMError("import.orders_create_only")
-    if not allowed(actor, "order", Action.CREATE):
+    if not allowed(actor, Entity.ORDER, Action.CREATE):
         raise PermissionDenied(
             "error.permission", role=label(actor.role), action=label(Action.CREATE),
             entities=Message("entities.order"),

@@ -18,7 +18,7 @@ from crm_core.analytics.value_tiers import ValueTier
 from crm_core.exchange.importing import ImportKind, ImportMode, MatchKey, RowAction, RowStatus
 from crm_core.kernel.hooks import TimelineKind
 from crm_core.kernel.messages import LOCALE_DIR, enum_code, is_code, render
-from crm_core.kernel.permissions import Action
+from crm_core.kernel.permissions import Action, Capability
 from crm_core.models import enums
 from crm_core.pages import PAGES, SECTIONS
 from ui import labels
@@ -42,7 +42,8 @@ VOCABULARIES = [
     enums.LeadSource, enums.LeadStage, enums.SalesChannel, enums.OrderStatus,
     enums.TicketCategory, enums.Priority, enums.TicketStatus, enums.TicketEventKind,
     enums.CampaignStatus, enums.Language, enums.AuditAction, ValueTier, RfmSegment, RiskBand,
-    TimelineKind, ImportKind, ImportMode, MatchKey, RowStatus, RowAction, Action,
+    TimelineKind, ImportKind, ImportMode, MatchKey, RowStatus, RowAction, Action, Capability,
+    enums.Entity,
 ]  # fmt: skip
 
 
