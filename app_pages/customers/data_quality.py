@@ -84,7 +84,8 @@ def _completeness(table: pd.DataFrame) -> None:
         xaxis_title=t("Share filled"),
         yaxis_title=None,
         height=80 + 28 * len(ordered),
-        separators=t(".,"),  # Plotly's decimal and thousands marks, as the language writes them
+        # Translators: Plotly's decimal mark then thousands mark, as the language writes them.
+        separators=t(".,"),
     )
     st.plotly_chart(figure, width="stretch")
     columns = {

@@ -56,12 +56,20 @@ class NotFound(CRMError):
 class ConflictError(CRMError):
     """Someone saved the record after this user read it; nothing was overwritten."""
 
-    def __init__(self, entity: str, changed_by: str | None, changed_at: datetime | None) -> None:
+    def __init__(
+        self,
+        entity: str,
+        changed_by: str | None,
+        changed_at: datetime | None,
+        record_id: int | None = None,
+    ) -> None:
         self.entity = entity
         self.changed_by = changed_by
         self.changed_at = changed_at
         who: Any = changed_by or Message(N_("error.conflict.someone"))
         thing = Message(f"entity.{entity}")
+        if record_id is not None:  # one of several records: "This order #5 was changed"
+            thing = Message(N_("entity.numbered"), {"entity": thing, "id": record_id})
         if changed_at is None:
             super().__init__(N_("error.conflict"), entity=thing, who=who)
         else:

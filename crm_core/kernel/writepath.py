@@ -165,7 +165,7 @@ def delete_for_good(
     for row_id, version in versions.items():
         row = found.get(row_id)
         if row is not None and row.version != version:
-            raise ConflictError(entity, None, row.updated_at)
+            raise ConflictError(entity, None, row.updated_at, record_id=row_id)
     for chunk in _chunks(list(found)):
         if lines is not None:
             session.execute(delete(lines.model).where(getattr(lines.model, lines.link).in_(chunk)))
