@@ -22,6 +22,7 @@ from app_pages import (
     team,
     tickets,
 )
+from app_pages import settings as settings_page
 from app_pages import users as users_page
 from crm_core.kernel.config import StartupRefused
 from crm_core.pages import PAGES, pages_for
@@ -41,6 +42,7 @@ RENDERERS: dict[str, Callable[[], None]] = {
     "team": team.render,
     "users": users_page.render,
     "audit": audit.render,
+    "settings": settings_page.render,
 }
 HIDDEN_PAGES = {"customer"}  # opened from a row or a link, not from the menu
 

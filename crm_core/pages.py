@@ -47,6 +47,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("team", "Team", "Team", MANAGERS, ":material/badge:"),
     PageSpec("users", "Users", "Admin", MANAGERS, ":material/manage_accounts:"),
     PageSpec("audit", "Audit log", "Admin", MANAGERS, ":material/history:"),
+    PageSpec("settings", "Settings", "Admin", MANAGERS, ":material/settings:"),
 )
 SECTIONS = ("Overview", "Customers", "Sales", "Service", "Marketing", "Team", "Admin")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from crm_core.kernel.settings import (
     value_settings,
 )
 from crm_core.models import Setting, User
+from crm_core.models.enums import Language
 
 ENTITY = "setting"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -102,16 +104,54 @@ def update_value_settings(
     return _save(session, actor, VALUE_KEY, expected_version, as_dict(current), values)
 
 
+class DayOffKind(StrEnum):
+    PUBLIC = "public"  # from the `holidays` package
+    COMPANY = "company"  # the team's own day off (or a public holiday it renamed)
+    REMOVED = "removed"  # a public holiday the team works on
+
+
+@dataclass(frozen=True)
+class DayOff:
+    day: date
+    name: str
+    kind: DayOffKind
+
+
+def days_off(settings: TeamSettings, year: int, language: str | None = None) -> list[DayOff]:
+    """The year's public holidays, the team's own days off, and the holidays it works on."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    language = language or settings.default_language
+    public = package_holidays(settings.holiday_country, start, end, language)
+    listed = [
+        DayOff(day, name, DayOffKind.PUBLIC if public.get(day) == name else DayOffKind.COMPANY)
+        for day, name in holidays_between(settings, start, end, language).items()
+    ]
+    removed = [
+        DayOff(day, public[day], DayOffKind.REMOVED)
+        for iso, name in settings.holiday_overrides.items()
+        if name is None and (day := date.fromisoformat(iso)) in public
+    ]
+    return sorted(listed + removed, key=lambda d: d.day)
+
+
 def add_day_off(
     session: Session, actor: Actor, expected_version: int, day: date | str | None, name: str
 ) -> Changes:
-    """A day the company closes (or a removed public holiday given back, with this name)."""
+    """A day the company closes; on a public holiday it had removed, that holiday is back."""
     held = validate(DayOffIn, {"day": day, "name": name})
     current = team_settings(session)
     already = holidays_between(current, held.day, held.day)
     if already:
         raise ValidationError({"day": f"is already a day off ({already[held.day]})"})
-    overrides = {**current.holiday_overrides, held.day.isoformat(): held.name}
+    iso = held.day.isoformat()
+    overrides = {**current.holiday_overrides, iso: held.name}
+    public_names = {
+        name
+        for language in Language
+        for name in package_holidays(current.holiday_country, held.day, held.day, language).values()
+    }
+    if held.name in public_names:
+        del overrides[iso]  # the public holiday itself, named as the package names it
     return update_team_settings(session, actor, expected_version, {"holiday_overrides": overrides})
 
 

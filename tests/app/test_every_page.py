@@ -13,7 +13,7 @@ MODULES = {
     "home": "home", "dashboard": "dashboard", "customers": "customers", "customer": "customer",
     "data-quality": "data_quality", "import": "import_data", "leads": "leads",
     "tickets": "tickets", "segments": "segments", "campaigns": "campaigns", "team": "team",
-    "users": "users", "audit": "audit",
+    "users": "users", "audit": "audit", "settings": "settings",
 }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from crm_core.admin import settings as admin_settings
+from crm_core.admin.settings import days_off
 from crm_core.kernel import audit, writepath
 from crm_core.kernel.calendar import holidays_between
 from crm_core.kernel.errors import ConflictError, PermissionDenied, ValidationError
@@ -242,6 +243,24 @@ def test_a_day_off_twice_or_a_working_day_removed_is_a_field_error(
         admin_settings.remove_day_off(s, admin, 0, date(2026, 8, 18))
     assert raised.value.field_errors == {"day": "is not a day off"}
     assert stored(engine)[2] == 0  # no settings row was written
+
+
+def test_the_year_lists_public_company_and_removed_days_and_a_removed_one_comes_back(
+    engine: Engine, admin: Actor
+) -> None:
+    with session_scope(engine) as s:
+        admin_settings.add_day_off(s, admin, 0, date(2026, 8, 21), "Company outing")
+        admin_settings.remove_day_off(s, admin, 1, date(2026, 8, 25))
+    team = stored(engine)[0]
+    august = [(d.day.day, d.name, d.kind.value) for d in days_off(team, 2026) if d.day.month == 8]
+    assert august == [
+        (17, "Independence Day", "public"),
+        (21, "Company outing", "company"),
+        (25, "Prophet's Birthday", "removed"),
+    ]
+    with session_scope(engine) as s:  # given back under its own name: no edit left for it
+        admin_settings.add_day_off(s, admin, 2, date(2026, 8, 25), "Prophet's Birthday")
+    assert stored(engine)[0].holiday_overrides == {"2026-08-21": "Company outing"}
 
 
 # Races: PostgreSQL only (on SQLite the write lock, BEGIN IMMEDIATE, keeps the racer out).
