@@ -132,12 +132,15 @@ def _hours_fields(prefix: str, hours: dict[str, list[str]]) -> dict[int, Any]:
         day, is_open, start, end = st.columns([2, 1, 2, 2], vertical_alignment="bottom")
         day.write(name)
         ticked = is_open.checkbox("Open", value=bool(span), key=f"{prefix}-open-{number}")
+        shown = "visible" if number == 1 else "collapsed"  # one header row for the week
         start_at = start.time_input(
-            "Opens", value=time.fromisoformat(opens), key=f"{prefix}-start-{number}"
-        )
+            "Opens", value=time.fromisoformat(opens), key=f"{prefix}-start-{number}",
+            label_visibility=shown,
+        )  # fmt: skip
         end_at = end.time_input(
-            "Closes", value=time.fromisoformat(closes), key=f"{prefix}-end-{number}"
-        )
+            "Closes", value=time.fromisoformat(closes), key=f"{prefix}-end-{number}",
+            label_visibility=shown,
+        )  # fmt: skip
         forms.field_error(TEAM_FORM, f"working_hours.{number}")
         chosen[number] = (start_at, end_at) if ticked else None
     forms.field_error(TEAM_FORM, "working_hours")
