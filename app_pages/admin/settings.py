@@ -4,7 +4,7 @@ the customer value settings; an admin edits them, a manager reads them."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -117,7 +117,7 @@ def _company_fields(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
         "Default language (each user may pick their own)",
         languages,
         index=languages.index(values["default_language"]),
-        format_func=LANGUAGES.get,
+        format_func=lambda code: LANGUAGES[code],
         key=f"{prefix}-default_language",
     )
     forms.field_error(TEAM_FORM, "default_language")
@@ -132,7 +132,8 @@ def _hours_fields(prefix: str, hours: dict[str, list[str]]) -> dict[int, Any]:
         day, is_open, start, end = st.columns([2, 1, 2, 2], vertical_alignment="bottom")
         day.write(name)
         ticked = is_open.checkbox("Open", value=bool(span), key=f"{prefix}-open-{number}")
-        shown = "visible" if number == 1 else "collapsed"  # one header row for the week
+        # One header row for the week.
+        shown: Literal["visible", "collapsed"] = "visible" if number == 1 else "collapsed"
         start_at = start.time_input(
             "Opens", value=time.fromisoformat(opens), key=f"{prefix}-start-{number}",
             label_visibility=shown,
@@ -250,6 +251,7 @@ def _value_form(actor: Actor, value: Saved[ValueSettings]) -> None:
 
 def _value_input(prefix: str, field: str, shown: float | int) -> float | int | None:
     key, label = f"{prefix}-{field}", VALUE_LABELS[field]
+    typed: float | int
     if field.endswith("_days"):
         typed = st.number_input(label, value=int(shown), step=1, key=key)
     elif field.startswith("cost_"):

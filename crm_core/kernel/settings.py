@@ -29,7 +29,7 @@ class TeamSettings:
     working_hours: dict[str, list[str]] = field(
         default_factory=lambda: {str(d): ["08:00", "17:00"] for d in range(1, 6)}
     )
-    holiday_country: str = "ID"  # public holidays from the `holidays` package
+    holiday_country: str | None = "ID"  # public holidays from the `holidays` package; None: none
     # Edits over the package's list: ISO date -> name (added), or None (removed).
     holiday_overrides: dict[str, str | None] = field(default_factory=dict)
 

@@ -51,7 +51,7 @@ def insert(
     for field, value in values.items():
         setattr(row, field, value)
     if hasattr(row, "updated_by_id"):
-        row.updated_by_id = actor.id  # type: ignore[attr-defined]
+        row.updated_by_id = actor.id
     session.add(row)
     session.flush()
     changes = {f: (None, v) for f, v in values.items() if v not in (None, [], "")}
@@ -129,7 +129,7 @@ def reread_conflict(
     transaction is unusable now."""
     table, users = model.__table__, User.__table__
     keys = [c == v for c, v in zip(inspect(model).primary_key, identity or (), strict=True)]
-    with session.get_bind().connect() as conn:
+    with session.get_bind().engine.connect() as conn:  # a session may be bound to a Connection
         fresh = conn.execute(
             select(table.c.updated_at, users.c.name)
             .outerjoin(users, users.c.id == table.c.updated_by_id)
