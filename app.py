@@ -53,7 +53,9 @@ else:
         ]
         for section, specs in pages_for(actor.role).items()
     }
-    navigation = st.navigation(sections)
+    # Expanded: past twelve pages Streamlit folds the menu behind "View N more", which hid the
+    # whole Admin section from managers once Settings joined it.
+    navigation = st.navigation(sections, expanded=True)
     nav.register({page.url_path: page for pages in sections.values() for page in pages})
     with st.sidebar:
         st.caption(t("Signed in as **{name}** ({role})", name=actor.name, role=actor.role))

@@ -15,12 +15,11 @@ import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
 from crm_core.admin import users
-from crm_core.kernel import settings
 from crm_core.kernel.config import auth_config, check_cookie_key, is_demo
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
 from crm_core.pages import can_open, page
-from ui import i18n
+from ui import cache, i18n
 from ui.db import database_url, read_scope, secrets_dict, write_scope
 from ui.i18n import N_, t
 
@@ -51,7 +50,7 @@ def signed_in_actor() -> Actor | None:
     cookie_name, key, days = _settings()
     with read_scope() as session:
         credentials = users.login_credentials(session, utcnow())
-        team = settings.team_settings(session)
+    team = cache.team_settings()  # held a minute; a settings save clears it at once
     st.session_state[i18n.TEAM_KEY] = team
     i18n.settle(None, team.default_language)  # before sign-in; the user's own choice below
     authenticator = stauth.Authenticate(

@@ -29,7 +29,7 @@ from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
 from ui import cache, forms, nav
 from ui.db import read_scope
-from ui.format import local_time, money, when
+from ui.format import local_times, money, when
 from ui.i18n import N_, keep_language, say, t, team
 from ui.labels import formatter, option
 
@@ -125,7 +125,7 @@ def _timeline_table(found: pd.DataFrame) -> None:
     # Titles and details are message codes (a cached page serves both languages): said here.
     rows = pd.DataFrame(
         {
-            "when": found["at"].map(local_time),
+            "when": local_times(found["at"]),
             "kind": found["kind"].map(formatter(timeline.TimelineKind)),
             "channel": found["channel"].map(lambda c: _channel(c) if isinstance(c, str) else ""),
             "title": found["title"].map(say),

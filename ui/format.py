@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 from crm_core.kernel import localized
 from ui.i18n import language, team
 
@@ -51,3 +53,9 @@ def local_time(value: datetime | None, zone: str | None = None) -> str:
         return localized.DASH
     aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value  # type: ignore[union-attr]
     return aware.astimezone(ZoneInfo(zone or team().time_zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def local_times(values: pd.Series, zone: str | None = None) -> pd.Series:
+    """local_time of a whole column, the team's zone looked up once rather than per row."""
+    chosen = zone or team().time_zone
+    return values.map(lambda value: local_time(value, chosen))

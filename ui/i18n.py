@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from crm_core.kernel.messages import DEFAULT_LANGUAGE, LANGUAGES, Message, Renderer
 from crm_core.kernel.settings import TeamSettings
@@ -37,8 +38,16 @@ def _state() -> Mapping[str, Any]:
 
 
 def team() -> TeamSettings:
+    """The team's settings (currency, time zone...): as the gate read them for this run, else
+    from ui.cache (a page run on its own, in a test), else the defaults outside a run."""
     settings = _state().get(TEAM_KEY)
-    return settings if isinstance(settings, TeamSettings) else TeamSettings()
+    if isinstance(settings, TeamSettings):
+        return settings
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return TeamSettings()
+    from ui import cache  # here, not at the top: ui.cache itself says its spinner with t()
+
+    return cache.team_settings()
 
 
 def language() -> str:

@@ -9,7 +9,7 @@ from crm_core.kernel.csv_files import safe_csv
 from crm_core.models.enums import AuditAction, Entity
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_time
+from ui.format import local_times
 from ui.i18n import keep_language, t
 from ui.labels import label, option
 
@@ -35,7 +35,7 @@ def render() -> None:
             entity_id=int(record_id) or None,
             limit=limit,
         )
-    entries["at"] = entries["at"].map(local_time)
+    entries["at"] = local_times(entries["at"])
     entries["entity"] = entries["entity"].map(lambda e: t(f"entity.{e}"))
     entries["action"] = entries["action"].map(lambda a: option(AuditAction, a))
     columns = {

@@ -13,7 +13,7 @@ from crm_core.models.enums import Entity, Language, Role, TicketCategory
 from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_time
+from ui.format import local_times
 from ui.i18n import LANGUAGE_NAMES, N_, keep_language, t
 from ui.labels import formatter, option
 
@@ -65,7 +65,7 @@ def _shown(table: Any) -> Any:
         role=table["role"].map(lambda r: option(Role, r)),
         skills=table["skills"].map(lambda s: ", ".join(option(TicketCategory, c) for c in s or [])),
         languages=table["languages"].map(lambda s: ", ".join(option(Language, c) for c in s or [])),
-        last_login_at=table["last_login_at"].map(local_time),
+        last_login_at=local_times(table["last_login_at"]),
     )
 
 

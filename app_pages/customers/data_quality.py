@@ -15,7 +15,7 @@ from crm_core.models import utcnow
 from ui import nav
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_time, number, percent
+from ui.format import local_times, number, percent
 from ui.i18n import N_, keep_language, say, t, tn
 
 THRESHOLDS = {180: N_("6 months"), 365: N_("1 year"), 730: N_("2 years")}
@@ -201,7 +201,7 @@ def _column_labels() -> dict[str, str]:
 
 
 def _local_times(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    return frame.assign(**{column: frame[column].map(local_time)})
+    return frame.assign(**{column: local_times(frame[column])})
 
 
 def _table_opening_customers(table: pd.DataFrame, key: str) -> None:

@@ -19,7 +19,7 @@ from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import number, when
-from ui.i18n import N_, keep_language, say, t, tn
+from ui.i18n import N_, keep_language, say, t, team, tn
 from ui.labels import field, formatter, option
 
 FORM = "import"
@@ -118,7 +118,9 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
         st.caption(
             t(
                 "Orders are always created new. Rows with the same order ref are the lines of "
-                "one order; an order whose ref is already stored is skipped as a duplicate."
+                "one order; an order whose ref is already stored is skipped as a duplicate. A "
+                "time without an offset (+07:00) is read as {zone} time.",
+                zone=team().time_zone,
             )
         )
         label = t("Find each order's customer by")

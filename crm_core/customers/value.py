@@ -163,7 +163,11 @@ def _churn(
 
 
 def customer_values(session: Session, as_of: datetime, settings: ValueSettings) -> ValueTable:
-    """Every non-deleted customer's value, loyalty, profitability and churn risk at `as_of`."""
+    """Every non-deleted customer's value, loyalty, profitability and churn risk at `as_of`.
+
+    Reasons are message codes whose amounts are numbers: the page writes them in its reader's
+    language and the team's currency, so neither a language nor a currency needs a new table.
+    """
     orders = order_amounts(session, as_of)
     inputs = value_inputs(session, as_of, orders)
 

@@ -87,6 +87,8 @@ def _friendly(err: Mapping[str, Any]) -> Message:
         return msg("validation.number")
     if kind.startswith("date"):
         return msg("validation.date")
+    if kind.startswith("time"):
+        return msg("validation.time")
     if kind == "extra_forbidden":
         return msg("validation.extra")
     return msg("validation.invalid", detail=str(err["msg"]))

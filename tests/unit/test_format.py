@@ -10,7 +10,16 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from ui.format import compact_money, local_time, long_date, money, number, percent, when
+from ui.format import (
+    compact_money,
+    local_time,
+    local_times,
+    long_date,
+    money,
+    number,
+    percent,
+    when,
+)
 
 
 def test_rupiah_in_indonesian_has_dots_between_thousands_and_no_minor_units() -> None:
@@ -86,3 +95,12 @@ def test_missing_figures_and_times_show_as_a_dash() -> None:
         assert local_time(blank) == "–"
     assert long_date(None) == "–"
     assert percent(None) == "–"
+
+
+def test_times_are_shown_in_the_zone_asked_for() -> None:
+    assert local_time(datetime(2026, 1, 31, 20, 30), "Asia/Jayapura") == "2026-02-01 05:30"
+
+
+def test_a_column_of_times_is_shown_in_one_zone() -> None:
+    column = pd.Series([datetime(2026, 1, 31, 20, 30), pd.NaT])
+    assert list(local_times(column, "Asia/Makassar")) == ["2026-02-01 04:30", "–"]

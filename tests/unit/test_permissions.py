@@ -55,7 +55,7 @@ PAGE_ACCESS: dict[str, tuple[Access, set[Role]]] = {
     "team": (Capability.SEE_TEAM, MANAGERS),
     "users": (Capability.SEE_USERS, MANAGERS),
     "audit": ((Entity.AUDIT, Action.READ), MANAGERS),
-    "settings": ((Entity.SETTING, Action.UPDATE), {ADMIN}),
+    "settings": (Capability.SEE_SETTINGS, MANAGERS),  # a manager reads them, an admin edits
 }
 
 
@@ -65,11 +65,9 @@ def test_page_access_derived_from_the_matrix_is_who_may_open_each_page(key: str)
     assert {role for role in Role if may(role, access)} == roles
 
 
-def test_the_page_registry_s_roles_are_those_its_access_derives_from_the_matrix() -> None:
-    # Until the registry names an access instead of a role set: the two must agree, so that
-    # swapping roles= for access= changes nobody's menu.
+def test_the_page_registry_names_each_page_s_access_and_its_roles_follow_from_the_matrix() -> None:
     for spec in PAGES:
-        assert spec.roles == PAGE_ACCESS[spec.key][1], spec.key
+        assert (spec.access, spec.roles) == PAGE_ACCESS[spec.key], spec.key
 
 
 def test_may_takes_an_actor_or_a_role_and_nobody_signed_in_may_nothing() -> None:
@@ -103,5 +101,4 @@ def _role_names_outside_permissions() -> list[str]:
 
 
 def test_no_role_rule_is_written_outside_the_permission_matrix() -> None:
-    # crm_core/pages.py still lists roles per page until the page registry names an access.
-    assert [f for f in _role_names_outside_permissions() if "crm_core/pages.py" not in f] == []
+    assert _role_names_outside_permissions() == []
