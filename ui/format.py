@@ -43,6 +43,11 @@ def when(value: datetime | None, zone: str | None = None, lang: str | None = Non
     return localized.local_datetime(value, lang or language(), zone or team().time_zone)
 
 
+def weekday(number: int, lang: str | None = None) -> str:
+    """An ISO weekday (1 = Monday) by its name: Senin / Monday."""
+    return localized.weekday(number, lang or language())
+
+
 def local_time(value: datetime | None, zone: str | None = None) -> str:
     """A stored naive-UTC time for a table column: 2026-02-01 03:30 in the team's zone.
 

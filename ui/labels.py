@@ -154,6 +154,7 @@ CODES = (
     N_("capability.see data quality"),
     N_("capability.see the team page"),
     N_("capability.see the users list"),
+    N_("capability.see the team settings"),
     N_("entity.segment"),
     N_("entity.record"),
     N_("entities.segment"),
@@ -255,7 +256,7 @@ CODES = (
 PAGE_TEXTS = (
     N_("My work"), N_("Business dashboard"), N_("Customers"), N_("Customer 360"),
     N_("Data quality"), N_("Import"), N_("Lead funnel"), N_("Ticket queue"), N_("Segments"),
-    N_("Campaigns"), N_("Team"), N_("Users"), N_("Audit log"),
+    N_("Campaigns"), N_("Team"), N_("Users"), N_("Audit log"), N_("Settings"),
     N_("Overview"), N_("Sales"), N_("Service"), N_("Marketing"), N_("Admin"),
 )  # fmt: skip
 

@@ -12,44 +12,49 @@ import streamlit as st
 
 from crm_core.admin import settings as admin_settings
 from crm_core.admin.settings import WEEKDAYS, DayOffKind, Saved
+from crm_core.kernel.messages import Message
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.kernel.settings import TeamSettings, ValueSettings
 from crm_core.models.enums import Entity
 from ui import cache, forms
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_time
+from ui.format import weekday, when
+from ui.i18n import LANGUAGE_NAMES, N_, language, t
 
 TEAM_FORM, VALUE_FORM = "settings-team", "settings-value"
 DAY_OFF_FORM, WORK_DAY_FORM = "settings-day-off", "settings-work-day"
-LANGUAGES = {"en": "English", "id": "Bahasa Indonesia"}
+LANGUAGES = LANGUAGE_NAMES
 KINDS = {
-    DayOffKind.PUBLIC: "public holiday",
-    DayOffKind.COMPANY: "company day off",
-    DayOffKind.REMOVED: "public holiday, worked",
+    DayOffKind.PUBLIC: N_("public holiday"),
+    DayOffKind.COMPANY: N_("company day off"),
+    DayOffKind.REMOVED: N_("public holiday, worked"),
 }
 VALUE_LABELS = {
-    "top_profit_share": "Most Valuable: customers making this share of all profit (0 to 1)",
-    "cost_per_ticket": "Cost to serve one support ticket",
-    "cost_per_interaction": "Cost of one logged touchpoint",
-    "clv_horizon_days": "Predicted lifetime value looks ahead (days)",
-    "discount_rate_annual": "Discount rate a year for future value (0.10 = 10%)",
-    "churn_window_days": "Churn window: no purchase for (days)",
+    "top_profit_share": N_("Most Valuable: customers making this share of all profit (0 to 1)"),
+    "cost_per_ticket": N_("Cost to serve one support ticket"),
+    "cost_per_interaction": N_("Cost of one logged touchpoint"),
+    "clv_horizon_days": N_("Predicted lifetime value looks ahead (days)"),
+    "discount_rate_annual": N_("Discount rate a year for future value (0.10 = 10%)"),
+    "churn_window_days": N_("Churn window: no purchase for (days)"),
 }
+PICK_DAY = N_("pick a day off from the list")
 
 
 def render() -> None:
     actor = require_page("settings")
-    st.title("Settings")
+    st.title(t("Settings"))
     st.caption(
-        "How the team works: every page shows times in this time zone and amounts in this "
-        "currency, and service deadlines count only working hours."
+        t(
+            "How the team works: every page shows times in this time zone and amounts in "
+            "this currency, and service deadlines count only working hours."
+        )
     )
     with read_scope() as session:
         team = admin_settings.read_team(session, actor)
         value = admin_settings.read_value(session, actor)
     if not allowed(actor, Entity.SETTING, Action.UPDATE):
-        st.info("Only an admin changes settings; here they are read-only.")
+        st.info(t("Only an admin changes settings; here they are read-only."))
         _read_only(team.settings, value.settings)
         return
     _team_form(actor, team)
@@ -59,26 +64,27 @@ def render() -> None:
 
 def _saved_note(saved: Saved[Any]) -> None:
     if saved.version == 0:
-        st.caption("Never saved: these are the defaults.")
+        st.caption(t("Never saved: these are the defaults."))
     else:  # a user's name is plain text, never markdown
-        st.text(f"Last saved by {saved.changed_by or 'someone'}, {local_time(saved.changed_at)}")
+        who = saved.changed_by or t("someone")
+        st.text(t("Last saved by {who}, {at}", who=who, at=when(saved.changed_at)))
 
 
 # Company and working hours (one form: a mistake in one keeps what was typed in both)
 
 
 def _team_form(actor: Actor, team: Saved[TeamSettings]) -> None:
-    st.subheader("Company and working hours")
+    st.subheader(t("Company and working hours"))
     version, values = forms.pinned(TEAM_FORM, team.version, _team_values(team.settings))
     forms.offer_latest(TEAM_FORM)
     prefix = f"{TEAM_FORM}-v{version}"
     with st.form(prefix):
         data = _company_fields(prefix, values)
-        st.markdown("**Working hours**")
+        st.markdown(t("**Working hours**"))
         data["working_hours"] = _hours_fields(prefix, values["working_hours"])
-        if st.form_submit_button("Save company and hours", type="primary"):
+        if st.form_submit_button(t("Save company and hours"), type="primary"):
             write = lambda s: admin_settings.update_team_settings(s, actor, version, data)  # noqa: E731
-            if forms.submit(TEAM_FORM, write, "Settings saved: pages now use them."):
+            if forms.submit(TEAM_FORM, write, t("Settings saved: pages now use them.")):
                 _after_team_save()
             st.rerun()
     _saved_note(team)
@@ -97,28 +103,30 @@ def _team_values(settings: TeamSettings) -> dict[str, Any]:
 def _company_fields(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     data["company_name"] = st.text_input(
-        "Company name", value=values["company_name"], key=f"{prefix}-company_name"
+        t("Company name"), value=values["company_name"], key=f"{prefix}-company_name"
     )
     forms.field_error(TEAM_FORM, "company_name")
     left, right = st.columns(2)
     with left:
         data["currency"] = st.text_input(
-            "Currency", value=values["currency"], key=f"{prefix}-currency",
-            help="Three-letter ISO code: IDR, USD, SGD, MYR...",
+            t("Currency"), value=values["currency"], key=f"{prefix}-currency",
+            help=t("Three-letter ISO code: IDR, USD, SGD, MYR..."),
         )  # fmt: skip
         forms.field_error(TEAM_FORM, "currency")
     with right:
         data["time_zone"] = st.text_input(
-            "Time zone", value=values["time_zone"], key=f"{prefix}-time_zone",
-            help="Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT), or any IANA name",
+            t("Time zone"), value=values["time_zone"], key=f"{prefix}-time_zone",
+            help=t(
+                "Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT), or any IANA name"
+            ),
         )  # fmt: skip
         forms.field_error(TEAM_FORM, "time_zone")
     languages = list(LANGUAGES)
     data["default_language"] = st.selectbox(
-        "Default language (each user may pick their own)",
+        t("Default language (each user may pick their own)"),
         languages,
         index=languages.index(values["default_language"]),
-        format_func=lambda code: LANGUAGES[code],
+        format_func=LANGUAGES.get,
         key=f"{prefix}-default_language",
     )
     forms.field_error(TEAM_FORM, "default_language")
@@ -127,20 +135,20 @@ def _company_fields(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def _hours_fields(prefix: str, hours: dict[str, list[str]]) -> dict[int, Any]:
     chosen: dict[int, Any] = {}
-    for number, name in enumerate(WEEKDAYS, start=1):
+    for number in range(1, len(WEEKDAYS) + 1):
         span = hours.get(str(number))
         opens, closes = (span or ["08:00", "17:00"])[:2]
         day, is_open, start, end = st.columns([2, 1, 2, 2], vertical_alignment="bottom")
-        day.write(name)
-        ticked = is_open.checkbox("Open", value=bool(span), key=f"{prefix}-open-{number}")
+        day.write(weekday(number))
+        ticked = is_open.checkbox(t("Open"), value=bool(span), key=f"{prefix}-open-{number}")
         # One header row for the week.
         shown: Literal["visible", "collapsed"] = "visible" if number == 1 else "collapsed"
         start_at = start.time_input(
-            "Opens", value=time.fromisoformat(opens), key=f"{prefix}-start-{number}",
+            t("Opens"), value=time.fromisoformat(opens), key=f"{prefix}-start-{number}",
             label_visibility=shown,
         )  # fmt: skip
         end_at = end.time_input(
-            "Closes", value=time.fromisoformat(closes), key=f"{prefix}-end-{number}",
+            t("Closes"), value=time.fromisoformat(closes), key=f"{prefix}-end-{number}",
             label_visibility=shown,
         )  # fmt: skip
         forms.field_error(TEAM_FORM, f"working_hours.{number}")
@@ -158,17 +166,19 @@ def _after_team_save() -> None:
 
 
 def _holidays(actor: Actor, team: Saved[TeamSettings]) -> None:
-    st.subheader("Public holidays and days off")
+    st.subheader(t("Public holidays and days off"))
     this_year = datetime.now(ZoneInfo(team.settings.time_zone)).year
     year = st.selectbox(
-        "Year", list(range(this_year - 1, this_year + 3)), index=1, key="settings-year"
+        t("Year"), list(range(this_year - 1, this_year + 3)), index=1, key="settings-year"
     )
-    listed = admin_settings.days_off(team.settings, year)
+    listed = admin_settings.days_off(team.settings, year, language())
     _holiday_table(listed)
     st.caption(
-        f"Public holidays of {team.settings.holiday_country or 'no country'} from the holidays "
-        "package. Joint leave days (cuti bersama) are not among them: add the ones the team "
-        "takes as days off."
+        t(
+            "Public holidays of {country} from the holidays package. Joint leave days (cuti "
+            "bersama) are not among them: add the ones the team takes as days off.",
+            country=team.settings.holiday_country or t("no country"),
+        )
     )
     add, remove = st.columns(2)
     with add:
@@ -182,28 +192,29 @@ def _holiday_table(listed: list[admin_settings.DayOff]) -> None:
     table = pd.DataFrame(
         {
             "date": [d.day.isoformat() for d in listed],
-            "day": [WEEKDAYS[d.day.weekday()] for d in listed],
+            "day": [weekday(d.day.isoweekday()) for d in listed],
             "name": [d.name for d in listed],
-            "kind": [KINDS[d.kind] for d in listed],
+            "kind": [t(KINDS[d.kind]) for d in listed],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    columns = {"date": t("Date"), "day": t("Day"), "name": t("Name"), "kind": t("Kind")}
+    st.dataframe(table, hide_index=True, width="stretch", column_config=columns)
 
 
 def _add_day_off(actor: Actor, version: int, year: int) -> None:
     forms.feedback(DAY_OFF_FORM)
     with st.form(DAY_OFF_FORM, clear_on_submit=False):
-        st.markdown("**Add a day off**")
+        st.markdown(t("**Add a day off**"))
         day = st.date_input(
-            "Date", value=None, min_value=date(year - 1, 1, 1), key=f"{DAY_OFF_FORM}-day",
+            t("Date"), value=None, min_value=date(year - 1, 1, 1), key=f"{DAY_OFF_FORM}-day",
             format="YYYY-MM-DD",
         )  # fmt: skip
         forms.field_error(DAY_OFF_FORM, "day")
-        name = st.text_input("Name", key=f"{DAY_OFF_FORM}-name", placeholder="Company outing")
+        name = st.text_input(t("Name"), key=f"{DAY_OFF_FORM}-name", placeholder=t("Company outing"))
         forms.field_error(DAY_OFF_FORM, "name")
-        if st.form_submit_button("Add day off"):
+        if st.form_submit_button(t("Add day off")):
             write = lambda s: admin_settings.add_day_off(s, actor, version, day, name)  # noqa: E731
-            if forms.submit(DAY_OFF_FORM, write, "Day off added."):
+            if forms.submit(DAY_OFF_FORM, write, t("Day off added.")):
                 _after_team_save()
             st.rerun()
 
@@ -211,18 +222,18 @@ def _add_day_off(actor: Actor, version: int, year: int) -> None:
 def _remove_day_off(actor: Actor, version: int, closed: list[date]) -> None:
     forms.feedback(WORK_DAY_FORM)
     with st.form(WORK_DAY_FORM):
-        st.markdown("**Work on a day off**")
+        st.markdown(t("**Work on a day off**"))
         day = st.selectbox(
-            "Date", closed, index=None, key=f"{WORK_DAY_FORM}-day",
-            format_func=date.isoformat, placeholder="Pick a day from the list",
+            t("Date"), closed, index=None, key=f"{WORK_DAY_FORM}-day",
+            format_func=date.isoformat, placeholder=t("Pick a day from the list"),
         )  # fmt: skip
         forms.field_error(WORK_DAY_FORM, "day")
-        if st.form_submit_button("Make it a working day", disabled=not closed):
+        if st.form_submit_button(t("Make it a working day"), disabled=not closed):
             if day is None:
-                forms.reject(WORK_DAY_FORM, {"day": "pick a day off from the list"})
+                forms.reject(WORK_DAY_FORM, {"day": Message(PICK_DAY)})
             else:
                 write = lambda s: admin_settings.remove_day_off(s, actor, version, day)  # noqa: E731
-                if forms.submit(WORK_DAY_FORM, write, "It is a working day now."):
+                if forms.submit(WORK_DAY_FORM, write, t("It is a working day now.")):
                     _after_team_save()
             st.rerun()
 
@@ -231,10 +242,12 @@ def _remove_day_off(actor: Actor, version: int, closed: list[date]) -> None:
 
 
 def _value_form(actor: Actor, value: Saved[ValueSettings]) -> None:
-    st.subheader("Customer value")
+    st.subheader(t("Customer value"))
     st.caption(
-        "How the value tiers, cost to serve, lifetime value and churn risk of every customer are "
-        "measured. Amounts are in the team's currency."
+        t(
+            "How the value tiers, cost to serve, lifetime value and churn risk of every "
+            "customer are measured. Amounts are in the team's currency."
+        )
     )
     current = {f: getattr(value.settings, f) for f in VALUE_LABELS}
     version, values = forms.pinned(VALUE_FORM, value.version, current)
@@ -242,16 +255,16 @@ def _value_form(actor: Actor, value: Saved[ValueSettings]) -> None:
     prefix = f"{VALUE_FORM}-v{version}"
     with st.form(prefix):
         data = {field: _value_input(prefix, field, values[field]) for field in VALUE_LABELS}
-        if st.form_submit_button("Save customer value settings", type="primary"):
+        if st.form_submit_button(t("Save customer value settings"), type="primary"):
             write = lambda s: admin_settings.update_value_settings(s, actor, version, data)  # noqa: E731
-            if forms.submit(VALUE_FORM, write, "Saved: the value figures are recomputed."):
+            if forms.submit(VALUE_FORM, write, t("Saved: the value figures are recomputed.")):
                 forms.unpin(VALUE_FORM)
             st.rerun()
     _saved_note(value)
 
 
 def _value_input(prefix: str, field: str, shown: float | int) -> float | int | None:
-    key, label = f"{prefix}-{field}", VALUE_LABELS[field]
+    key, label = f"{prefix}-{field}", t(VALUE_LABELS[field])
     typed: float | int
     if field.endswith("_days"):
         typed = st.number_input(label, value=int(shown), step=1, key=key)
@@ -267,26 +280,28 @@ def _value_input(prefix: str, field: str, shown: float | int) -> float | int | N
 
 
 def _read_only(team: TeamSettings, value: ValueSettings) -> None:
-    st.subheader("Company")
+    st.subheader(t("Company"))
     company = {
-        "Company name": team.company_name,
-        "Currency": team.currency,
-        "Time zone": team.time_zone,
-        "Default language": LANGUAGES.get(team.default_language, team.default_language),
+        t("Company name"): team.company_name,
+        t("Currency"): team.currency,
+        t("Time zone"): team.time_zone,
+        t("Default language"): LANGUAGES.get(team.default_language, team.default_language),
     }
     _pairs(company)
-    st.subheader("Working hours")
+    st.subheader(t("Working hours"))
     hours = {
-        name: " – ".join(team.working_hours.get(str(number)) or []) or "closed"
-        for number, name in enumerate(WEEKDAYS, start=1)
+        weekday(number): " – ".join(team.working_hours.get(str(number)) or []) or t("closed")
+        for number in range(1, len(WEEKDAYS) + 1)
     }
     _pairs(hours)
-    st.subheader("Public holidays and days off")
-    _holiday_table(admin_settings.days_off(team, datetime.now(ZoneInfo(team.time_zone)).year))
-    st.subheader("Customer value")
-    _pairs({label: getattr(value, f) for f, label in VALUE_LABELS.items()})
+    st.subheader(t("Public holidays and days off"))
+    year = datetime.now(ZoneInfo(team.time_zone)).year
+    _holiday_table(admin_settings.days_off(team, year, language()))
+    st.subheader(t("Customer value"))
+    _pairs({t(label): getattr(value, f) for f, label in VALUE_LABELS.items()})
 
 
 def _pairs(pairs: dict[str, Any]) -> None:
     table = pd.DataFrame({"setting": list(pairs), "value": [str(v) for v in pairs.values()]})
-    st.dataframe(table, hide_index=True, width="stretch")
+    columns = {"setting": t("Setting"), "value": t("Value")}
+    st.dataframe(table, hide_index=True, width="stretch", column_config=columns)

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from crm_core.kernel.currencies import is_currency
 from crm_core.kernel.inputs import _Input
+from crm_core.kernel.messages import msg
 from crm_core.models.enums import Language
 
 MAX_DAYS = 3650  # ten years: longer windows mean nothing for a CRM and overflow date sums
@@ -29,31 +30,31 @@ def time_zone_name(text: str) -> str:
     """The IANA name of a typed time zone (asia/jakarta -> Asia/Jakarta), or ValueError."""
     found = _zones().get(text.strip().lower())
     if found is None:
-        raise ValueError("is not a known time zone (a name like Asia/Jakarta or Asia/Makassar)")
+        raise ValueError(msg("settings.time_zone"))
     return found
 
 
 def _positive_days(value: int) -> int:
     if not 0 < value <= MAX_DAYS:
-        raise ValueError(f"must be a whole number of days from 1 to {MAX_DAYS}")
+        raise ValueError(msg("settings.days", max=MAX_DAYS))
     return value
 
 
 def _not_negative(value: float) -> float:
     if value < 0:
-        raise ValueError("must be 0 or more")
+        raise ValueError(msg("validation.at_least", limit=0))
     return value
 
 
 def _fraction(value: float) -> float:
     if not 0 < value < 1:
-        raise ValueError("must be more than 0 and less than 1 (0.5 is half)")
+        raise ValueError(msg("settings.fraction"))
     return value
 
 
 def _rate(value: float) -> float:
     if not 0 <= value < 1:
-        raise ValueError("must be from 0 to less than 1 (0.10 is 10% a year)")
+        raise ValueError(msg("settings.rate"))
     return value
 
 
@@ -78,7 +79,7 @@ class TeamSettingsIn(_Input):
     def _currency(cls, value: str) -> str:
         code = value.upper()
         if not is_currency(code):
-            raise ValueError("is not a currency code (three letters, such as IDR, USD or SGD)")
+            raise ValueError(msg("settings.currency"))
         return code
 
     @field_validator("time_zone")
@@ -93,7 +94,7 @@ class TeamSettingsIn(_Input):
             return None
         code = value.upper()
         if code not in public_holidays.list_supported_countries():
-            raise ValueError("has no public holiday calendar (a country code such as ID)")
+            raise ValueError(msg("settings.holiday_country"))
         return code
 
 
@@ -121,7 +122,7 @@ class DayHoursIn(_Input):
     def _after_start(cls, value: time, info: ValidationInfo) -> time:
         start = info.data.get("start")
         if start is not None and value <= start:
-            raise ValueError("must be after the opening time")
+            raise ValueError(msg("settings.closes_before_opening"))
         return value
 
 

@@ -18,6 +18,7 @@ from crm_core.kernel import writepath
 from crm_core.kernel.calendar import holidays_between, package_holidays
 from crm_core.kernel.errors import ConflictError, ValidationError
 from crm_core.kernel.inputs import validate
+from crm_core.kernel.messages import N_, Message, msg
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.kernel.settings import (
     TEAM_KEY,
@@ -76,7 +77,7 @@ def update_team_settings(
     """
     current = team_settings(session)
     merged = {**as_dict(current), **data}
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     values: dict[str, Any] = {}
     fields = {f: merged.get(f) for f in TeamSettingsIn.model_fields}
     try:
@@ -142,7 +143,7 @@ def add_day_off(
     current = team_settings(session)
     already = holidays_between(current, held.day, held.day)
     if already:
-        raise ValidationError({"day": f"is already a day off ({already[held.day]})"})
+        raise ValidationError({"day": msg("settings.already_day_off", name=already[held.day])})
     iso = held.day.isoformat()
     overrides = {**current.holiday_overrides, iso: held.name}
     public_names = {
@@ -159,7 +160,7 @@ def remove_day_off(session: Session, actor: Actor, expected_version: int, day: d
     """Work on a public holiday, or drop one of the company's own days off."""
     current = team_settings(session)
     if not holidays_between(current, day, day):
-        raise ValidationError({"day": "is not a day off"})
+        raise ValidationError({"day": msg("settings.not_day_off")})
     overrides = dict(current.holiday_overrides)
     if package_holidays(current.holiday_country, day, day, current.default_language):
         overrides[day.isoformat()] = None  # the package's day: remembered as removed
@@ -168,13 +169,13 @@ def remove_day_off(session: Session, actor: Actor, expected_version: int, day: d
     return update_team_settings(session, actor, expected_version, {"holiday_overrides": overrides})
 
 
-def _working_hours(hours: Mapping[Any, Any], errors: dict[str, str]) -> dict[str, list[str]]:
+def _working_hours(hours: Mapping[Any, Any], errors: dict[str, Message]) -> dict[str, list[str]]:
     """{"1": ["08:00", "17:00"], ...} for the open weekdays; each bad day its own error."""
     stored: dict[str, list[str]] = {}
     for raw_day, span in hours.items():
         day = str(raw_day)
         if day not in {str(d) for d in range(1, 8)}:
-            errors["working_hours"] = f"{raw_day} is not a weekday (1 = Monday to 7 = Sunday)"
+            errors["working_hours"] = msg("settings.not_weekday", day=str(raw_day))
             continue
         if span is None:
             continue  # closed
@@ -186,16 +187,20 @@ def _working_hours(hours: Mapping[Any, Any], errors: dict[str, str]) -> dict[str
             continue
         stored[day] = [_clock(parsed.start), _clock(parsed.end)]
     if not stored and "working_hours" not in errors and not _has_day_errors(errors):
-        errors["working_hours"] = "at least one weekday must be open"
+        errors["working_hours"] = msg("settings.no_open_day")
     return dict(sorted(stored.items()))
 
 
-def _day_error(field_errors: Mapping[str, str]) -> str:
-    labels = {"start": "opening time", "end": "closing time"}
-    return "; ".join(f"{labels.get(f, f)} {message}" for f, message in field_errors.items())
+def _day_error(field_errors: Mapping[str, Message]) -> Message:
+    labels = {"start": N_("settings.opening_time"), "end": N_("settings.closing_time")}
+    items = [
+        msg("settings.time_problem", time=Message(labels.get(f, f)), problem=m)
+        for f, m in field_errors.items()
+    ]
+    return msg("format.list", items=items)
 
 
-def _has_day_errors(errors: Mapping[str, str]) -> bool:
+def _has_day_errors(errors: Mapping[str, Message]) -> bool:
     return any(f.startswith("working_hours.") for f in errors)
 
 
@@ -203,13 +208,14 @@ def _clock(value: time) -> str:
     return value.strftime("%H:%M")
 
 
-def _overrides(overrides: Mapping[str, Any], errors: dict[str, str]) -> dict[str, str | None]:
+def _overrides(overrides: Mapping[str, Any], errors: dict[str, Message]) -> dict[str, str | None]:
     stored: dict[str, str | None] = {}
     for iso, name in overrides.items():
         try:
             held = validate(DayOffIn, {"day": iso, "name": name or "removed"})
         except ValidationError as exc:
-            errors["holiday_overrides"] = f"{iso}: " + "; ".join(exc.field_errors.values())
+            problems = list(exc.field_errors.values())
+            errors["holiday_overrides"] = msg("error.field", field=iso, problem=problems)
             continue
         stored[held.day.isoformat()] = None if name is None else held.name
     return dict(sorted(stored.items()))

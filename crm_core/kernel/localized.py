@@ -65,6 +65,11 @@ def compact_money(amount: Number | None, language: str, currency: str = "IDR") -
     return numbers.format_compact_currency(amount, currency, locale=language, fraction_digits=1)
 
 
+def weekday(number: int, language: str) -> str:
+    """An ISO weekday (1 = Monday ... 7 = Sunday) as the language names it."""
+    return str(dates.get_day_names("wide", locale=language)[number - 1]).capitalize()
+
+
 def long_date(day: date | datetime | None, language: str) -> str:
     if missing(day):
         return DASH
