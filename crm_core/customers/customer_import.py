@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import records as customers
+from crm_core.customers.inputs import CustomerIn
 from crm_core.exchange.importing import (
     FIRST_LINE,
     ImportKind,
@@ -42,7 +43,7 @@ from crm_core.exchange.importing import (
 )
 from crm_core.kernel import audit
 from crm_core.kernel.errors import ConflictError, CRMError, NotFound, ValidationError
-from crm_core.kernel.inputs import CustomerIn, normalize_email, normalize_phone, validate
+from crm_core.kernel.inputs import normalize_email, normalize_phone, validate
 from crm_core.kernel.permissions import Action, Actor, allowed, read_filter
 from crm_core.models import Customer, ImportBatch
 

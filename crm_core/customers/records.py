@@ -11,9 +11,10 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.customers.inputs import CustomerIn
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
-from crm_core.kernel.inputs import CustomerIn, validate
+from crm_core.kernel.inputs import validate
 from crm_core.kernel.permissions import Action, Actor, allowed, require
 from crm_core.models import Account, Customer, User
 
