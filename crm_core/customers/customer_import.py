@@ -8,7 +8,7 @@ values), so a 10,000-row file previews in seconds. Emails and phones are compare
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,7 +19,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.customers import fields
 from crm_core.customers import records as customers
+from crm_core.customers.fields import Widget
 from crm_core.customers.inputs import CustomerIn
 from crm_core.exchange.importing import (
     FIRST_LINE,
@@ -47,38 +49,25 @@ from crm_core.kernel.inputs import normalize_email, normalize_phone, validate
 from crm_core.kernel.permissions import Action, Actor, allowed, read_filter
 from crm_core.models import Customer, ImportBatch
 
-# field -> header spellings (normalised: lower case, letters and digits only) that map to it
-CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {
-    "name": ("nama", "namalengkap", "fullname", "customername", "namapelanggan", "pelanggan",
-             "contactname", "namakontak", "customer", "kontak"),
-    "email": ("emailaddress", "alamatemail", "surel", "mail", "surat elektronik"),
-    "phone": ("telepon", "telpon", "telp", "notelp", "notelepon", "nohp", "hp", "nomorhp",
-              "nomortelepon", "handphone", "mobile", "phonenumber", "whatsapp", "wa", "nowa",
-              "ponsel", "telephone", "tel"),
-    "external_id": ("externalid", "id", "customerid", "idpelanggan", "kodepelanggan", "kode",
-                    "customercode", "ref"),
-    "gender": ("jeniskelamin", "kelamin", "sex", "jk"),
-    "birth_date": ("birthdate", "dateofbirth", "dob", "tanggallahir", "tgllahir", "birthday"),
-    "address": ("alamat", "street"),
-    "city": ("kota", "kabupaten", "kotakabupaten", "town"),
-    "region": ("provinsi", "province", "state", "wilayah", "daerah"),
-    "country": ("negara",),
-    "preferred_channel": ("channel", "kanal", "saluran"),
-    "preferred_language": ("language", "bahasa"),
-    "lifecycle_stage": ("stage", "tahap", "lifecycle", "status"),
-    "source": ("sumber", "leadsource", "asal"),
-    "consent_email": ("izinemail", "optinemail"),
-    "consent_sms": ("izinsms", "optinsms"),
-    "consent_phone": ("izintelepon", "optinphone"),
-    "tags": ("tag", "label", "labels"),
-    "notes": ("note", "catatan", "keterangan", "remarks", "comments"),
-}  # fmt: skip
-_GENDERS = {"l": "male", "laki-laki": "male", "laki laki": "male", "pria": "male", "m": "male",
-            "p": "female", "perempuan": "female", "wanita": "female", "f": "female",
-            "w": "female"}  # fmt: skip
-_LANGUAGES = {"english": "en", "inggris": "en", "indonesia": "id", "indonesian": "id",
-              "bahasa indonesia": "id", "bahasa": "id"}  # fmt: skip
-_ENUM_FIELDS = {"preferred_channel", "lifecycle_stage", "source"}
+
+class _ImportFields(Mapping[str, tuple[str, ...]]):
+    """field -> the CSV headers proposed for it (besides its name), as the declaration says at
+    the moment of asking: the registry keeps this object from start-up on."""
+
+    def _now(self) -> dict[str, tuple[str, ...]]:
+        return {f.name: f.headers or () for f in fields.importable()}
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        return self._now()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        return len(self._now())
+
+
+CUSTOMER_FIELDS: Mapping[str, tuple[str, ...]] = _ImportFields()
 _KEY_COLUMN = {
     MatchKey.EMAIL: Customer.email_normalized,
     MatchKey.PHONE: Customer.phone_normalized,
@@ -123,22 +112,18 @@ def parse_date(text: str) -> date | str:
 
 def coerce(raw: Mapping[str, str]) -> dict[str, Any]:
     """Cells as the schema reads them; what cannot be read stays text for validation to name."""
+    declared = {f.name: f for f in fields.importable()}
     values: dict[str, Any] = {}
-    for field, text in raw.items():
-        if field == "gender":
-            values[field] = parse_choice(text, _GENDERS)
-        elif field == "preferred_language":
-            values[field] = parse_choice(text, _LANGUAGES)
-        elif field in _ENUM_FIELDS:
-            values[field] = parse_choice(text)
-        elif field == "birth_date":
-            values[field] = parse_date(text)
-        elif field.startswith("consent_"):
-            values[field] = parse_bool(text)
-        elif field == "tags":
-            values[field] = [t.strip() for t in text.replace(";", ",").split(",") if t.strip()]
-        else:
-            values[field] = text
+    for name, text in raw.items():
+        widget = declared[name].widget if name in declared else Widget.TEXT
+        if widget is Widget.CHOICE:
+            values[name] = parse_choice(text, declared[name].values)
+        elif widget is Widget.DATE:
+            values[name] = parse_date(text)
+        elif widget is Widget.YES_NO:
+            values[name] = parse_bool(text)
+        else:  # text; tags are split by the validator, as a form's are
+            values[name] = text
     return values
 
 
@@ -174,11 +159,12 @@ def lookup(session: Session, key: MatchKey, values: set[str]) -> dict[str, list[
 
 def current_values(session: Session, ids: set[int]) -> dict[int, dict[str, Any]]:
     """The editable fields of the customers an import would update, in bulk."""
-    columns = [getattr(Customer, f) for f in customers.EDITABLE_FIELDS]
+    names = fields.editable_names()
+    columns = [getattr(Customer, f) for f in names]
     found: dict[int, dict[str, Any]] = {}
     for chunk in chunks(sorted(ids)):
         for row in session.execute(select(Customer.id, *columns).where(Customer.id.in_(chunk))):
-            found[row.id] = dict(zip(customers.EDITABLE_FIELDS, row[1:], strict=True))
+            found[row.id] = dict(zip(names, row[1:], strict=True))
     return found
 
 
@@ -346,21 +332,19 @@ def _write(session: Session, actor: Actor, row: RowOutcome, undo: dict[str, list
         )
         row.record_id = row.target_id
         before = {f: audit.to_json_value(old) for f, (old, _new) in changes.items()
-                  if f in customers.EDITABLE_FIELDS}  # fmt: skip
+                  if f in fields.editable_names()}  # fmt: skip
         if before:  # an update that changed nothing has nothing to undo
             version = session.get(Customer, row.target_id).version  # type: ignore[union-attr]
             undo["updated"].append({"id": row.target_id, "version": version, "before": before})
 
 
-EXPORT_FIELDS = [f for f in CUSTOMER_FIELDS if f != "external_id"]
-
-
 def export_customers(session: Session, actor: Actor) -> pd.DataFrame:
     """Live customers in the columns the import reads back (the actor's read scope applies)."""
+    exported = [f for f in fields.importable() if f.name != "external_id"]
     columns = [
         Customer.id.label("relasi_id"),
         Customer.external_id,
-        *(getattr(Customer, f) for f in EXPORT_FIELDS),
+        *(getattr(Customer, f.name).label(f.name) for f in exported),
     ]
     stmt = (
         select(*columns)
@@ -368,13 +352,20 @@ def export_customers(session: Session, actor: Actor) -> pd.DataFrame:
         .order_by(Customer.id)
     )
     frame = pd.DataFrame(session.execute(stmt).all(), columns=[c.key for c in columns])
-    for field in ("gender", "preferred_channel", "preferred_language", "lifecycle_stage", "source"):
-        frame[field] = frame[field].map(lambda v: str(v) if isinstance(v, str) else None)
-    frame["tags"] = frame["tags"].map(lambda tags: ", ".join(tags or []))
-    frame["birth_date"] = frame["birth_date"].map(
-        lambda d: d.isoformat() if d is not None else None
-    )
+    for f in exported:
+        frame[f.name] = frame[f.name].map(_EXPORTED.get(f.widget, _as_is))
     return frame
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+_EXPORTED = {  # a cell as the import reads it back
+    Widget.CHOICE: lambda v: str(v) if isinstance(v, str) else None,
+    Widget.TAGS: lambda tags: ", ".join(tags or []),
+    Widget.DATE: lambda d: d.isoformat() if d is not None else None,
+}
 
 
 def revert_customers(session: Session, actor: Actor, report: Mapping[str, Any]) -> None:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pydantic import EmailStr, Field, field_validator
 
 from crm_core.kernel.inputs import _Input, normalize_email, normalize_phone
 from crm_core.models.enums import Channel, Gender, Language, LeadSource, LifecycleStage
+
+
+def parse_tags(text: str) -> list[str]:
+    return [t.strip() for t in text.replace(";", ",").split(",") if t.strip()]
 
 
 class CustomerIn(_Input):
@@ -43,6 +48,14 @@ class CustomerIn(_Input):
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         return None if value is None else normalize_email(value)
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> Any:
+        # A form's box and a CSV cell hold tags as text: "vip, reseller" or "vip; reseller".
+        if value is None:
+            return []
+        return parse_tags(value) if isinstance(value, str) else value
 
     @field_validator("birth_date")
     @classmethod

@@ -11,14 +11,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.customers import fields
 from crm_core.customers.inputs import CustomerIn
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import validate
 from crm_core.kernel.permissions import Action, Actor, allowed, require
 from crm_core.models import Account, Customer, User
-
-EDITABLE_FIELDS = tuple(CustomerIn.model_fields)
 
 
 def get_customer(
@@ -31,7 +30,7 @@ def get_customer(
 
 def form_values(customer: Customer) -> dict[str, Any]:
     """The editable fields as a form shows them."""
-    return {field: getattr(customer, field) for field in EDITABLE_FIELDS}
+    return {field: getattr(customer, field) for field in fields.editable_names()}
 
 
 def create_customer(session: Session, actor: Actor, data: Mapping[str, Any]) -> Customer:
