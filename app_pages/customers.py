@@ -10,7 +10,7 @@ import streamlit as st
 
 from crm_core.customers import bulk
 from crm_core.customers import listing as customer_list
-from crm_core.customers.listing import SORTS, CustomerFilter, CustomerPage
+from crm_core.customers.listing import CustomerFilter, CustomerPage
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, ValidationError
 from crm_core.kernel.permissions import Action, Actor, allowed
@@ -102,7 +102,8 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
 
 def _sorting() -> tuple[str, bool]:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    sort_by = left.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="customers_sort")
+    sorts = customer_list.sorts()
+    sort_by = left.selectbox("Sort by", list(sorts), format_func=sorts.get, key="customers_sort")
     descending = right.toggle("Highest / last first", key="customers_desc")
     return sort_by, descending
 
@@ -172,14 +173,7 @@ def _columns() -> dict[str, Any]:
     money = {"format": "localized"}
     return {
         "id": st.column_config.NumberColumn("ID", format="%d"),
-        "name": "Name",
-        "company": "Company",
-        "email": "Email",
-        "phone": "Phone",
-        "city": "City",
-        "region": "Region",
-        "lifecycle_stage": "Lifecycle stage",
-        "owner": "Owner",
+        **customer_list.column_labels(),
         "value_tier": "Value tier",
         "rfm_segment": "RFM segment",
         "net_revenue": st.column_config.NumberColumn("Net revenue", **money),
