@@ -19,31 +19,23 @@ import pandas as pd
 from sqlalchemy import ColumnElement, String, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from crm_core.customers import fields
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer, Interaction, Order, User
 from crm_core.models.base import UtcDateTime
 from crm_core.service import read as service_read
 
-# field -> (label, column); consent flags count as filled when the customer said yes.
-FIELDS: dict[str, tuple[str, InstrumentedAttribute[Any]]] = {
-    "email": ("Email", Customer.email),
-    "phone": ("Phone", Customer.phone),
-    "gender": ("Gender", Customer.gender),
-    "birth_date": ("Birth date", Customer.birth_date),
-    "address": ("Address", Customer.address),
-    "city": ("City", Customer.city),
-    "region": ("Region / province", Customer.region),
-    "country": ("Country", Customer.country),
-    "preferred_channel": ("Preferred channel", Customer.preferred_channel),
-    "preferred_language": ("Preferred language", Customer.preferred_language),
-    "account": ("Company (account)", Customer.account_id),
-    "owner": ("Owner", Customer.owner_id),
-    "source": ("Source", Customer.source),
-    "consent_email": ("Consent to email (given)", Customer.consent_email),
-    "consent_sms": ("Consent to SMS (given)", Customer.consent_sms),
-    "consent_phone": ("Consent to calls (given)", Customer.consent_phone),
-}
-KEY_FIELDS = ("email", "phone", "city", "owner")  # the ones the summary's share is about
+
+def checked_fields() -> dict[str, tuple[str, InstrumentedAttribute[Any]]]:
+    """The declared fields whose completeness counts: their column key -> (label, column)."""
+    return {f.key: (f.label, getattr(Customer, f.name)) for f in fields.quality_checked()}
+
+
+def key_fields() -> tuple[str, ...]:
+    """The fields the summary's "key fields filled" share is about."""
+    return tuple(f.key for f in fields.key_fields())
+
+
 COMPLETENESS_COLUMNS = ["field", "label", "filled", "total", "share"]
 CLUSTER_COLUMNS = [
     "cluster_id",
@@ -100,23 +92,25 @@ def _filled(column: InstrumentedAttribute[Any]) -> ColumnElement[int]:
 
 
 def field_completeness(session: Session, actor: Actor) -> pd.DataFrame:
-    """Per fillable field: how many live customers have it filled, of how many, and the share."""
+    """Per checked field: how many live customers have it filled, of how many, and the share.
+    A consent counts as filled when the customer gave it."""
+    checked = checked_fields()
     stmt = select(
         func.count().label("total"),
-        *(_filled(column).label(field) for field, (_label, column) in FIELDS.items()),
+        *(_filled(column).label(key) for key, (_label, column) in checked.items()),
     ).where(*_live(actor))
     counts = session.execute(stmt).one()._asdict()
     total = int(counts["total"])
     rows = [
-        (field, label, int(counts[field]), total, counts[field] / total if total else float("nan"))
-        for field, (label, _column) in FIELDS.items()
+        (key, label, int(counts[key]), total, counts[key] / total if total else float("nan"))
+        for key, (label, _column) in checked.items()
     ]
     return pd.DataFrame(rows, columns=COMPLETENESS_COLUMNS)
 
 
 def key_field_share(completeness: pd.DataFrame) -> float | None:
-    """Share of the key fields' cells (KEY_FIELDS x customers) that are filled; None if empty."""
-    keys = completeness[completeness["field"].isin(KEY_FIELDS)]
+    """Share of the key fields' cells (key fields x customers) that are filled; None if empty."""
+    keys = completeness[completeness["field"].isin(key_fields())]
     cells = int(keys["total"].sum())
     return float(keys["filled"].sum()) / cells if cells else None
 
@@ -335,7 +329,7 @@ def count_untouched(session: Session, actor: Actor, as_of: AsOf, older_than_days
 @dataclass(frozen=True)
 class QualitySummary:
     customers: int  # live customers in the actor's scope
-    key_fields_share: float | None  # filled share of KEY_FIELDS' cells; None without customers
+    key_fields_share: float | None  # filled share of the key fields' cells; None if no customers
     duplicate_clusters: int
     customers_in_clusters: int
     untouched: int  # customers untouched for longer than the threshold

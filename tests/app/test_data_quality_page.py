@@ -40,7 +40,7 @@ def test_a_manager_sees_the_figures_the_clusters_and_the_untouched_records(
         "Untouched for a year": "1",
     }
     completeness, clusters, untouched = (t.value for t in at.dataframe)
-    assert len(completeness) == len(data_quality.FIELDS)
+    assert len(completeness) == len(data_quality.checked_fields())
     assert list(clusters["name"]) == ["Budi", "Budi S."]
     assert list(untouched["name"]) == ["Budi"]
     assert at.select_slider(key="dq_untouched_days").value == 365
