@@ -3,12 +3,12 @@ recently deleted customers a manager may restore."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import fields
@@ -31,6 +31,18 @@ def get_customer(
 def form_values(customer: Customer) -> dict[str, Any]:
     """The editable fields as a form shows them."""
     return {field: getattr(customer, field) for field in fields.editable_names()}
+
+
+def user_choices(session: Session, also: Iterable[int | None] = ()) -> dict[int, str]:
+    """Who a user field can name: every active user, by name, and the users in `also` (the
+    current owner stays shown even once deactivated)."""
+    kept = [user_id for user_id in also if user_id is not None]
+    stmt = (
+        select(User.id, User.name)
+        .where(or_(User.active.is_(True), User.id.in_(kept)))
+        .order_by(User.name, User.id)
+    )
+    return {user_id: name for user_id, name in session.execute(stmt)}
 
 
 def create_customer(session: Session, actor: Actor, data: Mapping[str, Any]) -> Customer:
