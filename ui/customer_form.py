@@ -52,7 +52,7 @@ def _pick(
     options: list[Any],
     value: Any,
     key: str,
-    name: Callable[[Any], str | None],
+    name: Callable[[Any], str],
 ) -> Any:
     """A selectbox over `options`, with a blank first unless the field must be filled."""
     blank = NOBODY if field.widget is Widget.USER else ""

@@ -19,8 +19,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core.customers import fields
+from crm_core.customers import duplicates, fields
 from crm_core.customers import records as customers
+from crm_core.customers.duplicates import DuplicateKind
 from crm_core.customers.fields import Widget
 from crm_core.customers.inputs import CustomerIn
 from crm_core.exchange.importing import (
@@ -68,11 +69,6 @@ class _ImportFields(Mapping[str, tuple[str, ...]]):
 
 
 CUSTOMER_FIELDS: Mapping[str, tuple[str, ...]] = _ImportFields()
-_KEY_COLUMN = {
-    MatchKey.EMAIL: Customer.email_normalized,
-    MatchKey.PHONE: Customer.phone_normalized,
-    MatchKey.EXTERNAL_ID: Customer.external_id,
-}
 
 
 @dataclass(frozen=True)
@@ -142,19 +138,25 @@ def row_keys(values: Mapping[str, Any]) -> dict[MatchKey, str]:
 
 def lookup(session: Session, key: MatchKey, values: set[str]) -> dict[str, list[Known]]:
     """Stored customers by normalised key, in bulk. External ids count even when deleted (the
-    column is unique); emails and phones only on live customers."""
-    column = _KEY_COLUMN[key]
+    column is unique); emails and phones, as for every likely duplicate, only live customers."""
+    if key is not MatchKey.EXTERNAL_ID:
+        return _known(duplicates.stored(session, DuplicateKind(key.value), values))
     found: dict[str, list[Known]] = defaultdict(list)
     for chunk in chunks(sorted(values)):
         stmt = select(
-            column, Customer.id, Customer.name, Customer.version, Customer.owner_id,
-            Customer.deleted_at,
-        ).where(column.in_(chunk)).order_by(Customer.id)  # fmt: skip
-        if key is not MatchKey.EXTERNAL_ID:
-            stmt = stmt.where(Customer.deleted_at.is_(None))
+            Customer.external_id, Customer.id, Customer.name, Customer.version,
+            Customer.owner_id, Customer.deleted_at,
+        ).where(Customer.external_id.in_(chunk)).order_by(Customer.id)  # fmt: skip
         for value, *rest, deleted_at in session.execute(stmt):
             found[value].append(Known(*rest, deleted=deleted_at is not None))
     return found
+
+
+def _known(found: Mapping[str, list[duplicates.Stored]]) -> dict[str, list[Known]]:
+    return {
+        key: [Known(h.id, h.name, h.version, h.owner_id, deleted=False) for h in hits]
+        for key, hits in found.items()
+    }
 
 
 def current_values(session: Session, ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -184,10 +186,13 @@ def preview_customers(
     check_mapping(frame, mapping, CUSTOMER_FIELDS, required)
     parsed = [coerce(raw) for raw in mapped_records(frame, mapping)]
     keys = [row_keys(values) for values in parsed]
-    known = {k: lookup(session, k, {ks[k] for ks in keys if k in ks}) for k in MatchKey}
+    known: dict[str, Any] = {
+        k: lookup(session, k, {ks[k] for ks in keys if k in ks}) for k in MatchKey
+    }
     planner = _Planner(actor, mode, match_key, known)
-    targets = {planner.target(ks) for ks in keys} - {None}
+    targets = [planner.target(ks) for ks in keys]
     planner.current = current_values(session, {t.id for t in targets if t})
+    _same_company(session, planner, parsed, targets)
     rows = [
         planner.plan(i + FIRST_LINE, v, k)
         for i, (v, k) in enumerate(zip(parsed, keys, strict=True))
@@ -195,15 +200,33 @@ def preview_customers(
     return ImportPreview(ImportKind.CUSTOMERS, mode, match_key, dict(mapping), frame, rows)
 
 
+def _same_company(
+    session: Session, planner: _Planner, parsed: list[dict[str, Any]], targets: list[Any]
+) -> None:
+    """Look up, in bulk, who has the name at the company that each row would have. Only rows
+    that update a customer at an account have a company (an import does not set accounts)."""
+    current = [planner.current.get(t.id, {}) if t else {} for t in targets]
+    planner.companies = duplicates.company_names(session, {c.get("account_id") for c in current})
+    pairs: set[str] = set()
+    for values, now in zip(parsed, current, strict=True):
+        company = planner.companies.get(now["account_id"]) if now.get("account_id") else None
+        pair = duplicates.name_and_company(values.get("name") or now.get("name"), company)
+        if pair:
+            pairs.add(pair)
+    found = duplicates.stored(session, DuplicateKind.NAME_AND_COMPANY, pairs)
+    planner.known[DuplicateKind.NAME_AND_COMPANY] = _known(found)
+
+
 class _Planner:
     """Decides each row in file order, remembering the keys of rows already planned."""
 
     def __init__(
-        self, actor: Actor, mode: ImportMode, key: MatchKey, known: dict[MatchKey, Any]
+        self, actor: Actor, mode: ImportMode, key: MatchKey, known: dict[str, Any]
     ) -> None:
         self.actor, self.mode, self.key, self.known = actor, mode, key, known
         self.current: dict[int, dict[str, Any]] = {}
-        self.seen: dict[MatchKey, dict[str, int]] = {k: {} for k in MatchKey}
+        self.companies: dict[int, str] = {}  # account id -> name, of the customers updated
+        self.seen: dict[str, dict[str, int]] = defaultdict(dict)  # kind -> key -> line
 
     def target(self, keys: Mapping[MatchKey, str]) -> Known | None:
         """The one live customer this row updates, if the mode updates and the key matches."""
@@ -235,12 +258,12 @@ class _Planner:
             return outcome
         if not self._permitted(outcome, target):
             return outcome
-        merged = {k: v for k in MatchKey if (v := getattr(model, k.value))}
-        reasons = self._duplicates(merged, target)
+        stored_keys = self._keys(model)
+        reasons = self._duplicates(stored_keys, target)
         if reasons:
             outcome.skip(RowStatus.DUPLICATE, *reasons)
             return outcome
-        for k, v in merged.items():
+        for k, v in stored_keys.items():
             self.seen[k].setdefault(v, line)
         if target is not None:
             outcome.action, outcome.target_id = RowAction.UPDATE, target.id
@@ -276,13 +299,27 @@ class _Planner:
         outcome.reject({"permission": f"your role cannot {action.value} {what}"})
         return False
 
-    def _duplicates(self, keys: Mapping[MatchKey, str], target: Known | None) -> list[str]:
+    def _keys(self, model: CustomerIn) -> dict[str, str]:
+        """The row's keys as it would be stored: those of a likely duplicate (the one
+        definition), and its external id, which the database keeps unique."""
+        company = self.companies.get(model.account_id) if model.account_id else None
+        found = duplicates.keys_of(
+            email=model.email, phone=model.phone, name=model.name, company=company
+        )
+        keys = {kind.value: key for kind, key in found.items()}
+        if model.external_id:
+            keys[MatchKey.EXTERNAL_ID] = model.external_id
+        return keys
+
+    def _duplicates(self, keys: Mapping[str, str], target: Known | None) -> list[str]:
+        """Why the row is likely a customer we have, or one an earlier line of the file has."""
         reasons = []
-        for key, value in keys.items():
-            hits = [h for h in self.known[key].get(value, []) if not target or h.id != target.id]
-            reasons += [f"same {key.label} as {h.describe()}" for h in hits[:3]]
-            if value in self.seen[key]:
-                reasons.append(f"same {key.label} as row {self.seen[key][value]} of this file")
+        for kind, value in keys.items():
+            label = kind.replace("_", " ")
+            hits = [h for h in self.known[kind].get(value, []) if not target or h.id != target.id]
+            reasons += [f"same {label} as {h.describe()}" for h in hits[:3]]
+            if value in self.seen[kind]:
+                reasons.append(f"same {label} as row {self.seen[kind][value]} of this file")
         return reasons
 
 

@@ -1,15 +1,15 @@
 """Data quality of customer records: field completeness, likely duplicates, untouched records.
 
 Every figure counts live customers only (not deleted, not merged away) within the actor's read
-scope. Duplicates are groups of customers sharing a normalised email, a normalised phone, or a
-normalised name at the same company; groups that overlap through different keys are merged
-into one cluster. A record is untouched when neither it nor any of its interactions, orders
-or tickets has changed for longer than a threshold before `as_of`.
+scope. Duplicates are groups of customers sharing a key by the one definition of a likely
+duplicate (crm_core.customers.duplicates: email, phone, or name at the same company); groups
+that overlap through different keys are merged into one cluster. A record is untouched when
+neither it nor any of its interactions, orders or tickets has changed for longer than a
+threshold before `as_of`.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, String, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from crm_core.customers import fields
+from crm_core.customers import duplicates, fields
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer, Interaction, Order, User
 from crm_core.models.base import UtcDateTime
@@ -118,60 +118,10 @@ def key_field_share(completeness: pd.DataFrame) -> float | None:
 # --- duplicates -------------------------------------------------------------------------
 
 
-def normalize_name(text: str | None) -> str:
-    """Lowercase, accents stripped, punctuation removed, whitespace collapsed: 'siti rahma'."""
-    if not isinstance(text, str):  # None, or a missing value from a DataFrame
-        return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = (ch for ch in decomposed if ch.isalnum() or ch.isspace())  # accents are not alnum
-    return " ".join("".join(kept).casefold().split())
-
-
-def _shared_key_groups(
-    session: Session, actor: Actor, column: InstrumentedAttribute[Any], kind: str
-) -> pd.DataFrame:
-    """(kind, key, customer_id) for every value of `column` that 2+ live customers share."""
-    shared = (
-        select(column.label("key"))
-        .where(*_live(actor), column.is_not(None), column != "")
-        .group_by(column)
-        .having(func.count() > 1)
-        .subquery()
-    )
-    stmt = (
-        select(shared.c.key, Customer.id)
-        .join(Customer, column == shared.c.key)
-        .where(*_live(actor))
-        .order_by(shared.c.key, Customer.id)
-    )
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=["key", "customer_id"])
-    return frame.assign(kind=kind)[["kind", "key", "customer_id"]]
-
-
-def _name_company_groups(session: Session, actor: Actor) -> pd.DataFrame:
-    """(kind, key, customer_id) for live customers sharing a normalised name at one company."""
-    stmt = (
-        select(Customer.id, Customer.name, Account.name.label("company"))
-        .join(Account, Account.id == Customer.account_id)
-        .where(*_live(actor))
-    )
-    people = pd.DataFrame(session.execute(stmt).all(), columns=["customer_id", "name", "company"])
-    name, company = people["name"].map(normalize_name), people["company"].map(normalize_name)
-    keyed = people.assign(key=name + ", " + company)[(name != "") & (company != "")]
-    shared = keyed[keyed.duplicated("key", keep=False)].sort_values(["key", "customer_id"])
-    return shared.assign(kind="name and company")[["kind", "key", "customer_id"]]
-
-
 def key_groups(session: Session, actor: Actor) -> pd.DataFrame:
-    """Every shared key: same email, same phone, same name and company (kind, key, customer_id)."""
-    return pd.concat(
-        [
-            _shared_key_groups(session, actor, Customer.email_normalized, "email"),
-            _shared_key_groups(session, actor, Customer.phone_normalized, "phone"),
-            _name_company_groups(session, actor),
-        ],
-        ignore_index=True,
-    )
+    """Every key live customers in scope share (kind, key, customer_id), by the one definition
+    of a likely duplicate (crm_core.customers.duplicates)."""
+    return duplicates.shared_keys(session, _live(actor))
 
 
 def _roots(groups: Iterable[Sequence[int]]) -> dict[int, int]:

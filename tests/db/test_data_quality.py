@@ -7,7 +7,7 @@ from datetime import timedelta
 import pandas as pd
 from sqlalchemy import Engine, insert, update
 
-from crm_core.customers import data_quality
+from crm_core.customers import data_quality, duplicates
 from crm_core.customers import records as customers
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Account, Customer, Interaction, Order, utcnow
@@ -188,7 +188,7 @@ def test_an_empty_database_has_no_share_no_clusters_and_nothing_untouched(
 
 def test_a_name_is_lowercased_with_accents_punctuation_and_extra_spaces_removed() -> None:
     names = ["  Siti   Rahmá. ", "SITI-RAHMA", "Ñoño O'Brien", "", None, "Çağla\tÖztürk"]
-    normalised = [data_quality.normalize_name(n) for n in names]
+    normalised = [duplicates.normalize_name(n) for n in names]
     assert normalised == ["siti rahma", "sitirahma", "nono obrien", "", "", "cagla ozturk"]
 
 
