@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from crm_core.customers import duplicates, fields
 from crm_core.customers import records as customers
@@ -101,36 +102,53 @@ def profile_form(actor: Actor, customer_id: int, version: int, current: dict[str
 
 
 def new_customer(actor: Actor) -> None:
-    """Create a customer; a likely duplicate (same email or phone) needs "Create anyway"."""
+    """Create a customer. crm_core refuses a likely duplicate, naming the matches; "Create
+    anyway" tries again with the user's confirmation of those matches, and only those."""
     if not allowed(actor, "customer", Action.CREATE):
         return
     st.subheader("New customer")
     form_key = "new-customer"
-    alike = st.session_state.get(f"{form_key}-alike") or []
     forms.feedback(form_key)
+    alike = st.session_state.get(_alike(form_key))
     if alike:
-        who = "; ".join(f"#{m.customer_id} {m.name} ({m.reason})" for m in alike)
-        st.warning(f"This looks like a customer we already have: {who}.")
-        for match in alike:
+        st.warning(alike["message"])
+        for match in alike["matches"]:
             nav.link("customer", f"Open #{match.customer_id} {match.name}", id=match.customer_id)
+        if st.button("Create anyway", key=f"{form_key}-anyway"):
+            shown = frozenset(match.customer_id for match in alike["matches"])
+            _create(actor, form_key, alike["data"], shown)
     with st.form(form_key):
         quick = fields.quick_fields()
         data = _inputs(form_key, form_key, quick, {f.name: fields.default(f.name) for f in quick})
-        anyway = bool(alike) and st.checkbox("Create anyway", key=f"{form_key}-anyway")
         if st.form_submit_button("Create customer", type="primary"):
-            with read_scope() as session:
-                found = duplicates.likely_duplicates(session, data["email"], data["phone"])
-            if found and not (anyway and found == alike):  # the tick covers only who was shown
-                st.session_state[f"{form_key}-alike"] = found
-                st.session_state.pop(f"{form_key}-anyway", None)
-                forms.clear(form_key)
-                st.rerun()
-            st.session_state[f"{form_key}-alike"] = found  # none left, or the ones ticked for
-            created: dict[str, int] = {}
-            write = lambda s: created.update(id=customers.create_customer(s, actor, data).id)  # noqa: E731
-            if forms.submit(form_key, write, "Customer created."):
-                for key in [k for k in st.session_state if str(k).startswith(form_key)]:
-                    del st.session_state[key]
-                st.session_state[CREATED] = created["id"]
-                st.query_params["id"] = str(created["id"])
-            st.rerun()
+            _create(actor, form_key, data, False)
+
+
+def _alike(form_key: str) -> str:
+    return f"{form_key}-alike"  # what was typed, and the likely duplicates it was refused for
+
+
+def _create(
+    actor: Actor, form_key: str, data: dict[str, Any], allow: bool | frozenset[int]
+) -> None:
+    """One try; a likely duplicate is kept for the warning above the form, not an error."""
+    st.session_state.pop(_alike(form_key), None)
+    created: dict[str, int] = {}
+
+    def write(session: Session) -> None:
+        try:
+            customer = customers.create_customer(session, actor, data, allow_duplicate=allow)
+        except duplicates.LikelyDuplicate as exc:
+            alike = {"data": data, "matches": exc.matches, "message": str(exc)}
+            st.session_state[_alike(form_key)] = alike
+            raise
+        created["id"] = customer.id
+
+    if forms.submit(form_key, write, "Customer created."):
+        for key in [k for k in st.session_state if str(k).startswith(form_key)]:
+            del st.session_state[key]
+        st.session_state[CREATED] = created["id"]
+        st.query_params["id"] = str(created["id"])
+    elif _alike(form_key) in st.session_state:
+        forms.clear(form_key)  # the warning says it, beside its "Create anyway"
+    st.rerun()

@@ -360,7 +360,9 @@ def commit_customers(
 def _write(session: Session, actor: Actor, row: RowOutcome, undo: dict[str, list[Any]]) -> None:
     """One planned row through the write path; `undo` gathers what a revert needs."""
     if row.action is RowAction.CREATE:
-        customer = customers.create_customer(session, actor, row.values)
+        # The plan already set likely duplicates aside, of stored customers and earlier lines,
+        # by the same definition; asking again per row would only slow a long import down.
+        customer = customers.create_customer(session, actor, row.values, allow_duplicate=True)
         row.record_id = customer.id
         undo["created"].append((customer.id, customer.version))
     elif row.action is RowAction.UPDATE and row.target_id and row.target_version:

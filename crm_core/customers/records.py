@@ -3,7 +3,7 @@ recently deleted customers a manager may restore."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from crm_core.customers import fields
+from crm_core.customers import duplicates, fields
 from crm_core.customers.inputs import CustomerIn
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
@@ -45,9 +45,33 @@ def user_choices(session: Session, also: Iterable[int | None] = ()) -> dict[int,
     return {user_id: name for user_id, name in session.execute(stmt)}
 
 
-def create_customer(session: Session, actor: Actor, data: Mapping[str, Any]) -> Customer:
+def create_customer(
+    session: Session,
+    actor: Actor,
+    data: Mapping[str, Any],
+    *,
+    allow_duplicate: bool | Collection[int] = False,
+) -> Customer:
+    """A new customer, owned by the actor unless `data` names another owner.
+
+    A likely duplicate of a customer we have raises LikelyDuplicate, naming the matches, and
+    writes nothing, unless the caller allows it: with the ids of the matches the user was
+    shown and confirmed (a match that appeared since still raises), or with True (a script,
+    or an import whose preview has already set likely duplicates aside).
+    """
     values = _validated(session, {"owner_id": actor.id, **data})
     require(actor, "customer", Action.CREATE)
+    if allow_duplicate is not True:
+        confirmed = set() if allow_duplicate is False else set(allow_duplicate)
+        matches = duplicates.likely_duplicates(
+            session,
+            values["email"],
+            values["phone"],
+            name=values["name"],
+            account_id=values["account_id"],
+        )
+        if any(match.customer_id not in confirmed for match in matches):
+            raise duplicates.LikelyDuplicate(matches)
     return writepath.insert(session, actor, "customer", Customer(), values)
 
 

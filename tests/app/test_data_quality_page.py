@@ -19,7 +19,7 @@ def some_customers(engine: Engine, owner: Actor) -> None:
     with session_scope(engine) as s:
         twin = {"email": "budi@x.co", "city": "Bandung"}
         first = customers.create_customer(s, owner, {"name": "Budi", **twin})
-        customers.create_customer(s, owner, {"name": "Budi S.", **twin})
+        customers.create_customer(s, owner, {"name": "Budi S.", **twin}, allow_duplicate=True)
         customers.create_customer(s, owner, {"name": "Dewi", "phone": "081234567890"})
         s.flush()
         old = utcnow() - timedelta(days=400)

@@ -21,7 +21,9 @@ LONG_AGO = AS_OF - timedelta(days=800)
 
 def add(engine: Engine, actor: Actor, name: str, **data: object) -> int:
     with session_scope(engine) as s:
-        return customers.create_customer(s, actor, {"name": name, **data}).id
+        # Twins on purpose: these tests are about finding them.
+        data = {"name": name, **data}
+        return customers.create_customer(s, actor, data, allow_duplicate=True).id
 
 
 def add_account(engine: Engine, name: str) -> int:

@@ -1,4 +1,5 @@
-"""One definition of a likely duplicate: the form, the import and the data-quality page agree.
+"""One definition of a likely duplicate: the form, the import and the data-quality page agree;
+and crm_core, not a page, decides whether a likely duplicate is created.
 
 Before there was one, the data-quality page clustered two contacts with the same name at the
 same company, while the form's warning and the import looked at emails and phones only.
@@ -6,16 +7,18 @@ same company, while the form's warning and the import looked at emails and phone
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, insert
+import pytest
+from sqlalchemy import Engine, func, insert, select
 
 from crm_core.customers import data_quality, duplicates
 from crm_core.customers import records as customers
 from crm_core.customers.customer_import import preview_customers
-from crm_core.customers.duplicates import DuplicateMatch
+from crm_core.customers.duplicates import DuplicateMatch, LikelyDuplicate
 from crm_core.exchange import importing
 from crm_core.exchange.importing import RowOutcome, RowStatus
+from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Actor
-from crm_core.models import Account
+from crm_core.models import Account, Customer
 from db.session import session_scope
 from support import a_customer
 
@@ -23,6 +26,11 @@ from support import a_customer
 def add_account(engine: Engine, name: str) -> int:
     with session_scope(engine) as s:
         return s.execute(insert(Account).returning(Account.id), [{"name": name}]).scalar_one()
+
+
+def count(engine: Engine, model: type) -> int:
+    with session_scope(engine, write=False) as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
 
 
 def clustered(engine: Engine, actor: Actor) -> list[set[int]]:
@@ -95,3 +103,44 @@ def test_the_same_email_or_phone_however_typed_is_a_likely_duplicate_everywhere(
     )
     twin = a_customer(engine, manager, name="B. Santoso", phone="+62 812 3456 7890")
     assert clustered(engine, manager) == [{budi, twin}]
+
+
+# The "create anyway" decision, made in crm_core
+
+
+def test_a_likely_duplicate_is_refused_naming_the_matches_and_nothing_is_written(
+    engine: Engine, sales: Actor
+) -> None:
+    budi = a_customer(engine, sales, name="Budi", phone="081234567890")
+    with pytest.raises(LikelyDuplicate) as refused, session_scope(engine) as s:
+        customers.create_customer(s, sales, {"name": "Budi S.", "phone": "+62 812 3456 7890"})
+    assert refused.value.matches == [DuplicateMatch(budi, "Budi", "same phone (+6281234567890)")]
+    assert isinstance(refused.value, CRMError)
+    assert str(refused.value) == (
+        f"This looks like a customer we already have: #{budi} Budi (same phone (+6281234567890))."
+    )
+    assert count(engine, Customer) == 1
+
+
+def test_create_anyway_with_the_matches_shown_creates_it_but_not_past_a_new_match(
+    engine: Engine, sales: Actor
+) -> None:
+    budi = a_customer(engine, sales, name="Budi", phone="081234567890")
+    twin = {"name": "Budi S.", "phone": "0812 3456 7890", "email": "budi@x.id"}
+    with session_scope(engine) as s:
+        first = customers.create_customer(s, sales, twin, allow_duplicate={budi}).id
+    # A third Budi matches both now: confirming only the first is not enough.
+    with pytest.raises(LikelyDuplicate) as refused, session_scope(engine) as s:
+        customers.create_customer(s, sales, twin, allow_duplicate={budi})
+    assert [m.customer_id for m in refused.value.matches] == [budi, first]
+    with session_scope(engine) as s:
+        customers.create_customer(s, sales, twin, allow_duplicate={budi, first})
+        customers.create_customer(s, sales, twin, allow_duplicate=True)  # a script's choice
+    assert count(engine, Customer) == 4
+
+
+def test_a_customer_like_nobody_is_created_without_asking(engine: Engine, sales: Actor) -> None:
+    a_customer(engine, sales, name="Budi", phone="081234567890", email="budi@x.id")
+    with session_scope(engine) as s:
+        customers.create_customer(s, sales, {"name": "Budi", "phone": "081299990000"})
+    assert count(engine, Customer) == 2
