@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core.customers import bulk
+from crm_core.customers import bulk, fields
 from crm_core.customers import listing as customer_list
 from crm_core.customers.listing import CustomerFilter, CustomerPage
 from crm_core.kernel.csv_files import safe_csv
@@ -25,8 +25,8 @@ GENERATION_KEY = "customers_generation"  # bumped after a bulk edit: clears the 
 SEEN_KEY = "customers_seen_versions"
 KEEP = "(no change)"
 BULK_LABELS = {
-    "owner_id": "Owner",
-    "lifecycle_stage": "Lifecycle stage",
+    "owner_id": fields.label("owner_id"),
+    "lifecycle_stage": fields.label("lifecycle_stage"),
     "add_tag": "Add tag",
     "remove_tag": "Remove tag",
 }
@@ -76,15 +76,17 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
         tiers = left.multiselect("Value tier", options["value_tiers"], key="customers_f_tier")
         segments = left.multiselect("RFM segment", options["rfm_segments"], key="customers_f_rfm")
         stages = left.multiselect(
-            "Lifecycle stage", options["lifecycle_stages"], key="customers_f_stage"
+            fields.label("lifecycle_stage"), options["lifecycle_stages"], key="customers_f_stage"
         )
-        regions = middle.multiselect("Region", options["regions"], key="customers_f_region")
-        cities = middle.multiselect("City", options["cities"], key="customers_f_city")
+        regions = middle.multiselect(
+            fields.label("region"), options["regions"], key="customers_f_region"
+        )
+        cities = middle.multiselect(fields.label("city"), options["cities"], key="customers_f_city")
         industries = middle.multiselect(
             "Industry (of the company)", options["industries"], key="customers_f_industry"
         )
         owner_ids = right.multiselect(
-            "Owner", list(owners), format_func=owners.get, key="customers_f_owner"
+            fields.label("owner_id"), list(owners), format_func=owners.get, key="customers_f_owner"
         )
         tag = right.text_input("Tag", placeholder="e.g. VIP", key="customers_f_tag")
     return CustomerFilter(
@@ -200,13 +202,13 @@ def _bulk_edit(
     )
     with st.form("customers_bulk"):
         owner = st.selectbox(
-            "Owner",
+            BULK_LABELS["owner_id"],
             [None, *users],
             format_func=lambda u: KEEP if u is None else users[u],
             key="customers_bulk_owner",
         )
         stage = st.selectbox(
-            "Lifecycle stage",
+            BULK_LABELS["lifecycle_stage"],
             [None, *stages],
             format_func=lambda s: s or KEEP,
             key="customers_bulk_stage",

@@ -168,6 +168,11 @@ def declared() -> tuple[CustomerField, ...]:
     return FIELDS
 
 
+def label(name: str) -> str:
+    """The label of the field called `name` (a filter or a bulk edit of it says the same)."""
+    return next(f.label for f in FIELDS if f.name == name)
+
+
 def by_key(key: str) -> CustomerField | None:
     """The field shown under `key` in the list and reports (its name, or shown_as)."""
     return next((f for f in FIELDS if f.key == key), None)
