@@ -1,13 +1,15 @@
-"""The app's pages, their sections, and which roles may open each (the navigation's rules)."""
+"""The one page registry: every page's key (its URL path), title, menu section, icon, the
+module under app_pages that renders it, and what the permission matrix must grant to open
+it. app.py builds the navigation from it, every page checks it first, the page tests read it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crm_core.models.enums import Role
+from crm_core.kernel.permissions import Access, Action, Capability, may
+from crm_core.models.enums import Entity, Role
 
-EVERYONE = frozenset(Role)
-MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+SECTIONS = ("Overview", "Customers", "Sales", "Service", "Marketing", "Team", "Admin")
 
 
 @dataclass(frozen=True)
@@ -15,40 +17,49 @@ class PageSpec:
     key: str  # also the URL path
     title: str
     section: str
-    roles: frozenset[Role]
+    module: str  # under app_pages, e.g. "customers.customer" -> app_pages/customers/customer.py
+    access: Access  # what the permission matrix must grant to open it
     icon: str = ""
+    in_menu: bool = True  # False: opened from a row or a link, not from the menu
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(role for role in Role if may(role, self.access))
+
+
+def _reads(entity: Entity) -> Access:
+    return (entity, Action.READ)
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("home", "My work", "Overview", EVERYONE, ":material/home:"),
-    PageSpec("dashboard", "Business dashboard", "Overview", MANAGERS, ":material/monitoring:"),
-    PageSpec("customers", "Customers", "Customers", EVERYONE, ":material/groups:"),
-    PageSpec("customer", "Customer 360", "Customers", EVERYONE, ":material/person:"),
-    PageSpec("data-quality", "Data quality", "Customers", MANAGERS, ":material/rule:"),
-    PageSpec("import", "Import", "Customers", MANAGERS, ":material/upload_file:"),
-    PageSpec(
-        "leads",
-        "Lead funnel",
-        "Sales",
-        frozenset({Role.ADMIN, Role.MANAGER, Role.SALES}),
-        ":material/filter_alt:",
-    ),
-    PageSpec(
-        "tickets",
-        "Ticket queue",
-        "Service",
-        frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.SALES}),
-        ":material/support_agent:",
-    ),
-    PageSpec(
-        "segments", "Segments", "Marketing", MANAGERS | {Role.SALES}, ":material/donut_small:"
-    ),
-    PageSpec("campaigns", "Campaigns", "Marketing", MANAGERS, ":material/campaign:"),
-    PageSpec("team", "Team", "Team", MANAGERS, ":material/badge:"),
-    PageSpec("users", "Users", "Admin", MANAGERS, ":material/manage_accounts:"),
-    PageSpec("audit", "Audit log", "Admin", MANAGERS, ":material/history:"),
-)
-SECTIONS = ("Overview", "Customers", "Sales", "Service", "Marketing", "Team", "Admin")
+    PageSpec("home", "My work", "Overview", "customers.home", _reads(Entity.TASK),
+             ":material/home:"),
+    PageSpec("dashboard", "Business dashboard", "Overview", "overview.dashboard",
+             Capability.SEE_DASHBOARD, ":material/monitoring:"),
+    PageSpec("customers", "Customers", "Customers", "customers.customers",
+             _reads(Entity.CUSTOMER), ":material/groups:"),
+    PageSpec("customer", "Customer 360", "Customers", "customers.customer",
+             _reads(Entity.CUSTOMER), ":material/person:", in_menu=False),
+    PageSpec("data-quality", "Data quality", "Customers", "customers.data_quality",
+             Capability.SEE_DATA_QUALITY, ":material/rule:"),
+    PageSpec("import", "Import", "Customers", "customers.import_data",
+             (Entity.IMPORT, Action.CREATE), ":material/upload_file:"),
+    PageSpec("leads", "Lead funnel", "Sales", "sales.leads", _reads(Entity.LEAD),
+             ":material/filter_alt:"),
+    PageSpec("tickets", "Ticket queue", "Service", "service.tickets", _reads(Entity.TICKET),
+             ":material/support_agent:"),
+    PageSpec("segments", "Segments", "Marketing", "marketing.segments", _reads(Entity.SEGMENT),
+             ":material/donut_small:"),
+    PageSpec("campaigns", "Campaigns", "Marketing", "marketing.campaigns",
+             _reads(Entity.CAMPAIGN), ":material/campaign:"),
+    PageSpec("team", "Team", "Team", "overview.team", Capability.SEE_TEAM, ":material/badge:"),
+    PageSpec("users", "Users", "Admin", "admin.users", Capability.SEE_USERS,
+             ":material/manage_accounts:"),
+    PageSpec("audit", "Audit log", "Admin", "admin.audit", _reads(Entity.AUDIT),
+             ":material/history:"),
+    PageSpec("settings", "Settings", "Admin", "admin.settings", Capability.SEE_SETTINGS,
+             ":material/settings:"),
+)  # fmt: skip
 
 
 def page(key: str) -> PageSpec:
@@ -56,7 +67,7 @@ def page(key: str) -> PageSpec:
 
 
 def can_open(role: Role | None, key: str) -> bool:
-    return role is not None and role in page(key).roles
+    return may(role, page(key).access)
 
 
 def pages_for(role: Role) -> dict[str, list[PageSpec]]:

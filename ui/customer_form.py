@@ -14,6 +14,7 @@ from crm_core.customers import duplicates, fields
 from crm_core.customers import records as customers
 from crm_core.customers.fields import CustomerField, Widget
 from crm_core.kernel.permissions import Action, Actor, allowed
+from crm_core.models.enums import Entity
 from ui import forms, nav
 from ui.db import read_scope
 
@@ -104,7 +105,7 @@ def profile_form(actor: Actor, customer_id: int, version: int, current: dict[str
 def new_customer(actor: Actor) -> None:
     """Create a customer. crm_core refuses a likely duplicate, naming the matches; "Create
     anyway" tries again with the user's confirmation of those matches, and only those."""
-    if not allowed(actor, "customer", Action.CREATE):
+    if not allowed(actor, Entity.CUSTOMER, Action.CREATE):
         return
     st.subheader("New customer")
     form_key = "new-customer"

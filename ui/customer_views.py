@@ -13,25 +13,27 @@ import streamlit as st
 from crm_core.customers import accounts, duplicates, interactions, merging, tasks, timeline
 from crm_core.customers import records as customers
 from crm_core.kernel.errors import CRMError
-from crm_core.kernel.permissions import Action, Actor, allowed
+from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models import Account, Customer, utcnow
-from crm_core.models.enums import Channel, Direction
+from crm_core.models.enums import Channel, Direction, Entity
 from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
 from ui import cache, forms, nav
 from ui.db import read_scope
-from ui.format import DEFAULT_TIMEZONE, local_time, money
+from ui.format import local_time, local_times, money
 
-ZONE = ZoneInfo(DEFAULT_TIMEZONE)
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(cache.team_settings().time_zone)
 
 
 def _local_now() -> datetime:
-    return datetime.now(ZONE).replace(tzinfo=None)
+    return datetime.now(_zone()).replace(tzinfo=None)
 
 
 def _utc(day: date, clock: time) -> datetime:
     """A date and time typed in the team's zone, as the naive UTC the database stores."""
-    return datetime.combine(day, clock, ZONE).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return datetime.combine(day, clock, _zone()).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 def _after_write(*forms_to_unpin: str, values_changed: bool = False) -> None:
@@ -81,7 +83,7 @@ def timeline_feed(actor: Actor, customer_id: int) -> None:
     if found.rows.empty:
         st.info("No touchpoints match." if kinds or channels else "No touchpoints yet.")
     else:
-        rows = found.rows.assign(when=found.rows["at"].map(local_time))
+        rows = found.rows.assign(when=local_times(found.rows["at"]))
         wide = {"title": "medium", "detail": "large"}
         st.dataframe(
             rows[["when", "kind", "channel", "title", "detail"]],
@@ -91,7 +93,7 @@ def timeline_feed(actor: Actor, customer_id: int) -> None:
             column_config={c: st.column_config.TextColumn(width=w) for c, w in wide.items()},
         )
         first = page * timeline.PAGE_SIZE + 1
-        st.caption(f"Newest first · {first}–{first + len(rows) - 1} · times in {ZONE.key}")
+        st.caption(f"Newest first · {first}–{first + len(rows) - 1} · times in {_zone().key}")
     newer, older, _ = st.columns([1, 1, 4])
     if newer.button("Newer", key=f"{key}-newer", disabled=page == 0):
         st.session_state[f"{key}-page"] = page - 1
@@ -130,7 +132,7 @@ def follow_ups(actor: Actor, customer_id: int) -> None:
         text, done = st.columns([4, 1])
         late = " · :red[overdue]" if row.due_at < now else ""
         text.markdown(f"**{row.title}**  \n{local_time(row.due_at)} · {row.owner}{late}")
-        may_close = allowed(actor, "task", Action.UPDATE, row)  # its owner, or a manager
+        may_close = allowed(actor, Entity.TASK, Action.UPDATE, row)  # its owner, or a manager
         if may_close and done.button("Done", key=f"follow-up-{row.id}-v{row.version}-done"):
             forms.submit(
                 form_key,
@@ -138,7 +140,7 @@ def follow_ups(actor: Actor, customer_id: int) -> None:
                 "Marked done.",
             )
             st.rerun()
-    if allowed(actor, "task", Action.CREATE):
+    if allowed(actor, Entity.TASK, Action.CREATE):
         _schedule_form(actor, customer_id, owners)
 
 
@@ -244,13 +246,13 @@ ACCOUNT_FIELDS = {
 def account_section(actor: Actor, customer: Customer, account: Account | None) -> None:
     if account is not None:
         forms.feedback(f"customer-{customer.id}-new-account")  # "Account saved." once created
-        if allowed(actor, "account", Action.UPDATE, account):
+        if allowed(actor, Entity.ACCOUNT, Action.UPDATE, account):
             _account_form(actor, account)
         else:
             st.caption("Only the account's owner, a manager or an admin edits it.")
         return
-    may_link = allowed(actor, "customer", Action.UPDATE, customer)
-    if not (may_link and allowed(actor, "account", Action.CREATE)):
+    may_link = allowed(actor, Entity.CUSTOMER, Action.UPDATE, customer)
+    if not (may_link and allowed(actor, Entity.ACCOUNT, Action.CREATE)):
         st.caption("A consumer (B2C): no account.")
         return
     _link_account(actor, customer)
@@ -323,7 +325,7 @@ def manage_outcome(customer_id: int) -> None:
 def manage(actor: Actor, customer: Customer) -> None:
     """Delete (with a tick to confirm) and merge a duplicate into this customer."""
     form_key = _manage_key(customer.id)
-    if not allowed(actor, "customer", Action.DELETE, customer):
+    if not allowed(actor, Entity.CUSTOMER, Action.DELETE, customer):
         st.caption("Deleting and merging customers is for managers and admins.")
         return
     sure = st.checkbox(
@@ -340,7 +342,7 @@ def manage(actor: Actor, customer: Customer) -> None:
             _after_write(f"customer-{customer.id}")
             st.query_params["deleted"] = "1"
         st.rerun()
-    if actor.role in merging.MERGERS:
+    if may(actor, Capability.MERGE_CUSTOMERS):
         _merge(actor, customer, form_key)
 
 

@@ -14,15 +14,17 @@ from crm_core.customers.inputs import AccountIn
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import validate
+from crm_core.kernel.lookups import is_active_user
 from crm_core.kernel.permissions import Action, Actor, require
-from crm_core.models import Account, User
+from crm_core.models import Account
+from crm_core.models.enums import Entity
 
 EDITABLE_FIELDS = tuple(AccountIn.model_fields)
 
 
 def get_account(session: Session, actor: Actor, account_id: int) -> Account:
     account = writepath.load(session, Account, account_id)
-    require(actor, "account", Action.READ, account)
+    require(actor, Entity.ACCOUNT, Action.READ, account)
     return account
 
 
@@ -34,8 +36,8 @@ def form_values(account: Account) -> dict[str, Any]:
 def create_account(session: Session, actor: Actor, data: Mapping[str, Any]) -> Account:
     """A new account, owned by the actor unless `data` names another owner."""
     values = _validated(session, {"owner_id": actor.id, **data})
-    require(actor, "account", Action.CREATE)
-    return writepath.insert(session, actor, "account", Account(), values)
+    require(actor, Entity.ACCOUNT, Action.CREATE)
+    return writepath.insert(session, actor, Entity.ACCOUNT, Account(), values)
 
 
 def update_account(
@@ -44,8 +46,8 @@ def update_account(
     """Save the fields in `data` over the version the user read; returns what changed."""
     account = writepath.load(session, Account, account_id)
     values = _validated(session, {**form_values(account), **data})
-    require(actor, "account", Action.UPDATE, account)
-    return writepath.update(session, actor, "account", account, expected_version, values)
+    require(actor, Entity.ACCOUNT, Action.UPDATE, account)
+    return writepath.update(session, actor, Entity.ACCOUNT, account, expected_version, values)
 
 
 def link_customer(
@@ -90,8 +92,6 @@ def find_accounts(session: Session, text: str, limit: int = 20) -> pd.DataFrame:
 
 def _validated(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
     values = validate(AccountIn, data).model_dump()
-    if values["owner_id"] is not None:
-        active = session.scalar(select(User.active).where(User.id == values["owner_id"]))
-        if not active:
-            raise ValidationError({"owner_id": "must be an active user"})
+    if values["owner_id"] is not None and not is_active_user(session, values["owner_id"]):
+        raise ValidationError({"owner_id": "must be an active user"})
     return values

@@ -21,9 +21,10 @@ from crm_core.analytics.value_tiers import ValueTier
 from crm_core.customers import fields
 from crm_core.customers.fields import CustomerField, Widget
 from crm_core.kernel.inputs import DEFAULT_PHONE_REGION
+from crm_core.kernel.lookups import active_users
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer, User
-from crm_core.models.enums import LifecycleStage
+from crm_core.models.enums import Entity, LifecycleStage
 
 VALUE_LIST_COLUMNS = [
     "value_tier", "rfm_segment", "net_revenue", "profit", "last_order_at", "churn_risk",
@@ -145,7 +146,7 @@ def filter_options(session: Session, actor: Actor) -> dict[str, Any]:
     {user id: name} of everyone who can be made an owner; lifecycle_stages, value_tiers,
     rfm_segments: every value, in their natural order.
     """
-    scope = read_filter(actor, "customer", Customer.owner_id)
+    scope = read_filter(actor, Entity.CUSTOMER, Customer.owner_id)
     places = session.execute(select(Customer.region, Customer.city).where(scope).distinct())
     regions, cities = set(), set()
     for region, city in places:
@@ -156,15 +157,12 @@ def filter_options(session: Session, actor: Actor) -> dict[str, Any]:
     )
     owns = exists().where(Customer.owner_id == User.id, Customer.deleted_at.is_(None), scope)
     owners = session.execute(select(User.id, User.name).where(owns).order_by(User.name))
-    active = session.execute(
-        select(User.id, User.name).where(User.active.is_(True)).order_by(User.name)
-    )
     return {
         "regions": sorted(r for r in regions if r),
         "cities": sorted(c for c in cities if c),
         "industries": sorted(i for i in industries if i),
         "owners": {user_id: name for user_id, name in owners},
-        "active_users": {user_id: name for user_id, name in active},
+        "active_users": dict(active_users(session)),
         "lifecycle_stages": [s.value for s in LifecycleStage],
         "value_tiers": [t.value for t in ValueTier],
         "rfm_segments": [s.value for s in RfmSegment],
@@ -174,7 +172,7 @@ def filter_options(session: Session, actor: Actor) -> dict[str, Any]:
 def _conditions(session: Session, actor: Actor, flt: CustomerFilter) -> list[ColumnElement[bool]]:
     """WHERE terms on `customers` alone (no join), so the count needs no join either."""
     dialect = session.get_bind().dialect.name
-    where = [Customer.deleted_at.is_(None), read_filter(actor, "customer", Customer.owner_id)]
+    where = [Customer.deleted_at.is_(None), read_filter(actor, Entity.CUSTOMER, Customer.owner_id)]
     text = flt.query.strip()
     if text and dialect == "sqlite":
         # SQLite would walk the name index to fill a name-ordered page and test every row on

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import duplicates, fields
@@ -16,15 +16,17 @@ from crm_core.customers.inputs import CustomerIn
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import validate
+from crm_core.kernel.lookups import active_users, is_active_user, user_name
 from crm_core.kernel.permissions import Action, Actor, allowed, require
-from crm_core.models import Account, Customer, User
+from crm_core.models import Account, Customer
+from crm_core.models.enums import Entity
 
 
 def get_customer(
     session: Session, actor: Actor, customer_id: int, *, deleted: bool = False
 ) -> Customer:
     customer = writepath.load(session, Customer, customer_id, deleted=deleted)
-    require(actor, "customer", Action.READ, customer)
+    require(actor, Entity.CUSTOMER, Action.READ, customer)
     return customer
 
 
@@ -34,15 +36,13 @@ def form_values(customer: Customer) -> dict[str, Any]:
 
 
 def user_choices(session: Session, also: Iterable[int | None] = ()) -> dict[int, str]:
-    """Who a user field can name: every active user, by name, and the users in `also` (the
+    """Who a user field can name: every active user, by name, then the users in `also` (the
     current owner stays shown even once deactivated)."""
-    kept = [user_id for user_id in also if user_id is not None]
-    stmt = (
-        select(User.id, User.name)
-        .where(or_(User.active.is_(True), User.id.in_(kept)))
-        .order_by(User.name, User.id)
-    )
-    return {user_id: name for user_id, name in session.execute(stmt)}
+    choices = dict(active_users(session))
+    for user_id in also:
+        if user_id is not None and user_id not in choices:
+            choices[user_id] = user_name(session, user_id) or f"#{user_id}"
+    return choices
 
 
 def create_customer(
@@ -60,7 +60,7 @@ def create_customer(
     or an import whose preview has already set likely duplicates aside).
     """
     values = _validated(session, {"owner_id": actor.id, **data})
-    require(actor, "customer", Action.CREATE)
+    require(actor, Entity.CUSTOMER, Action.CREATE)
     if allow_duplicate is not True:
         confirmed = set() if allow_duplicate is False else set(allow_duplicate)
         matches = duplicates.likely_duplicates(
@@ -72,7 +72,7 @@ def create_customer(
         )
         if any(match.customer_id not in confirmed for match in matches):
             raise duplicates.LikelyDuplicate(matches)
-    return writepath.insert(session, actor, "customer", Customer(), values)
+    return writepath.insert(session, actor, Entity.CUSTOMER, Customer(), values)
 
 
 def update_customer(
@@ -81,22 +81,22 @@ def update_customer(
     """Save the fields in `data` over the version the user read; returns what changed."""
     customer = writepath.load(session, Customer, customer_id)
     values = _validated(session, {**form_values(customer), **data})
-    require(actor, "customer", Action.UPDATE, customer)
-    return writepath.update(session, actor, "customer", customer, expected_version, values)
+    require(actor, Entity.CUSTOMER, Action.UPDATE, customer)
+    return writepath.update(session, actor, Entity.CUSTOMER, customer, expected_version, values)
 
 
 def delete_customer(
     session: Session, actor: Actor, customer_id: int, expected_version: int
 ) -> None:
     customer = writepath.load(session, Customer, customer_id)
-    writepath.soft_delete(session, actor, "customer", customer, expected_version)
+    writepath.soft_delete(session, actor, Entity.CUSTOMER, customer, expected_version)
 
 
 def restore_customer(
     session: Session, actor: Actor, customer_id: int, expected_version: int
 ) -> None:
     customer = writepath.load(session, Customer, customer_id, deleted=True)
-    writepath.restore(session, actor, "customer", customer, expected_version)
+    writepath.restore(session, actor, Entity.CUSTOMER, customer, expected_version)
 
 
 def _validated(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,10 +104,8 @@ def _validated(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if values["account_id"] is not None and session.get(Account, values["account_id"]) is None:
         errors["account_id"] = f"no account #{values['account_id']}"
-    if values["owner_id"] is not None:
-        active = session.scalar(select(User.active).where(User.id == values["owner_id"]))
-        if not active:
-            errors["owner_id"] = "must be an active user"
+    if values["owner_id"] is not None and not is_active_user(session, values["owner_id"]):
+        errors["owner_id"] = "must be an active user"
     if errors:
         raise ValidationError(errors)
     values["email_normalized"] = values["email"]
@@ -129,31 +127,25 @@ def customer_profile(
     session: Session, actor: Actor, customer_id: int, *, deleted: bool = False
 ) -> CustomerProfile:
     """The customer (a deleted one only when asked, for who may restore it) and its account."""
-    if deleted and not allowed(actor, "customer", Action.RESTORE):
+    if deleted and not allowed(actor, Entity.CUSTOMER, Action.RESTORE):
         deleted = False
     customer = get_customer(session, actor, customer_id, deleted=deleted)
     account = None
     if customer.account_id is not None:
         account = session.get(Account, customer.account_id)
-        if account is not None and not allowed(actor, "account", Action.READ, account):
+        if account is not None and not allowed(actor, Entity.ACCOUNT, Action.READ, account):
             account = None
     return CustomerProfile(
         customer=customer,
         account=account,
-        owner=_user_name(session, customer.owner_id),
-        account_owner=_user_name(session, account.owner_id if account else None),
+        owner=user_name(session, customer.owner_id),
+        account_owner=user_name(session, account.owner_id if account else None),
     )
-
-
-def _user_name(session: Session, user_id: int | None) -> str | None:
-    if user_id is None:
-        return None
-    return session.scalar(select(User.name).where(User.id == user_id))
 
 
 def deleted_customers(session: Session, actor: Actor, limit: int = 50) -> pd.DataFrame:
     """Recently deleted customers, newest deletion first, for who may restore them."""
-    require(actor, "customer", Action.RESTORE)
+    require(actor, Entity.CUSTOMER, Action.RESTORE)
     stmt = (
         select(
             Customer.id,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, Numeric, String, TypeDecorator
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from crm_core.models.enums import Entity
 
 # Set before the first migration so every constraint has a stable, portable name.
 NAMING_CONVENTION = {
@@ -62,6 +64,17 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON,
         list[str]: JSON,
     }
+    # Which entity a model is (permissions, audit entries, messages); None: a part of one
+    # (an order's line, a ticket's event), covered by its parent's rules.
+    ENTITY: ClassVar[Entity | None] = None
+
+
+def model_of(entity: Entity) -> type[Base] | None:
+    """The model that declares itself `entity` (None for one without a table of its own)."""
+    for mapper in Base.registry.mappers:
+        if mapper.class_.ENTITY is entity:
+            return mapper.class_
+    return None
 
 
 class Versioned:

@@ -9,13 +9,14 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, enum_column, utcnow
-from crm_core.models.enums import AuditAction
+from crm_core.models.enums import AuditAction, Entity
 
 
 class AuditEntry(Base):
     """Who changed what, old -> new, when. Append-only."""
 
     __tablename__ = "audit_entries"
+    ENTITY = Entity.AUDIT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -32,9 +33,10 @@ class AuditEntry(Base):
 
 
 class Setting(Base):
-    """One named setting (tier threshold, SLA policy, currency...), stored as JSON."""
+    """One named group of settings (the team, customer value...), stored as JSON."""
 
     __tablename__ = "settings"
+    ENTITY = Entity.SETTING
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -42,11 +44,15 @@ class Setting(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    # Two admins saving at once: the second UPDATE ... WHERE version = n fails, not overwrites.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it
+
 
 class ImportBatch(Base):
     """One CSV import; rows it created point here so the whole import can be reverted."""
 
     __tablename__ = "import_batches"
+    ENTITY = Entity.IMPORT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))

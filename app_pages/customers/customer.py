@@ -14,6 +14,7 @@ from crm_core.customers.records import CustomerProfile
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.money import compact_money
 from crm_core.kernel.permissions import Action, Actor, allowed
+from crm_core.models.enums import Entity
 from ui import cache, customer_form, customer_views, nav
 from ui.auth import require_page
 from ui.db import read_scope
@@ -56,13 +57,13 @@ def render() -> None:
     with feed:
         customer_views.timeline_feed(actor, customer.id)
     with side:
-        if allowed(actor, "interaction", Action.CREATE):
+        if allowed(actor, Entity.INTERACTION, Action.CREATE):
             customer_views.log_interaction_form(actor, customer.id)
         customer_views.follow_ups(actor, customer.id)
         customer_views.open_work(actor, customer.id)
     edit, account, manage = st.tabs(["Edit profile", "Account", "Delete or merge"])
     with edit:
-        if allowed(actor, "customer", Action.UPDATE, customer):
+        if allowed(actor, Entity.CUSTOMER, Action.UPDATE, customer):
             customer_form.profile_form(actor, customer.id, customer.version, values)
         else:
             st.caption("Only the customer's owner, a manager or an admin edits this profile.")
@@ -181,7 +182,7 @@ def _value_panel(customer_id: int) -> None:
 
 
 def _short(amount: float) -> str:
-    return "–" if pd.isna(amount) else compact_money(amount)
+    return "–" if pd.isna(amount) else compact_money(amount, cache.team_settings().currency)
 
 
 def _percent(share: float) -> str:
@@ -195,7 +196,7 @@ def _rfm(v: pd.Series) -> str:
 
 
 def _recently_deleted(actor: Actor) -> None:
-    if not allowed(actor, "customer", Action.RESTORE):
+    if not allowed(actor, Entity.CUSTOMER, Action.RESTORE):
         return
     st.subheader("Recently deleted")
     with read_scope() as session:
