@@ -110,6 +110,7 @@ CODES = (
     N_("key.email"),
     N_("key.phone"),
     N_("key.external_id"),
+    N_("key.name and company"),
     N_("format.joined"),
     N_("format.joined_comma"),
     N_("format.list"),

@@ -12,37 +12,19 @@ import streamlit as st
 from crm_core.analytics.churn import RiskBand
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
-from crm_core.customers import duplicates
 from crm_core.customers import records as customers
 from crm_core.customers.records import CustomerProfile
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, allowed
-from crm_core.models.enums import Channel, Entity, Gender, Language, LeadSource, LifecycleStage
-from ui import cache, customer_views, forms, nav
+from crm_core.models.enums import Channel, Entity, Gender
+from ui import cache, customer_form, customer_views, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, long_date, money, number, percent, when
 from ui.i18n import N_, say, t, tn
-from ui.labels import formatter, option
+from ui.labels import option
 
-TEXT_FIELDS = {
-    "name": N_("Name"),
-    "email": N_("Email"),
-    "phone": N_("Phone"),
-    "address": N_("Address"),
-    "city": N_("City"),
-    "region": N_("Region / province"),
-    "country": N_("Country"),
-}
-CHOICE_FIELDS: dict[str, tuple[str, type[Any]]] = {
-    "gender": (N_("Gender"), Gender),
-    "preferred_channel": (N_("Preferred channel"), Channel),
-    "preferred_language": (N_("Preferred language"), Language),
-    "lifecycle_stage": (N_("Lifecycle stage"), LifecycleStage),
-    "source": (N_("Source"), LeadSource),
-}
 CONSENTS = {"email": N_("email"), "sms": N_("SMS/WhatsApp"), "phone": N_("phone calls")}
-CREATED = "relasi_customer_created"  # the id just created, greeted once on its page
 
 
 def render() -> None:
@@ -52,7 +34,7 @@ def render() -> None:
         st.title(t("Customer 360"))
         st.caption(t("Open a customer from the Customers list, or create one here."))
         nav.link("customers", t("Go to Customers"))
-        _new_customer(actor)
+        customer_form.new_customer(actor)
         _recently_deleted(actor)
         return
     try:
@@ -67,9 +49,9 @@ def render() -> None:
     customer = profile.customer
     _header(profile)
     customer_views.manage_outcome(customer.id)
-    if st.session_state.get(CREATED) == customer.id:
+    if st.session_state.get(customer_form.CREATED) == customer.id:
         st.success(t("Customer created."))
-        st.session_state.pop(CREATED)
+        st.session_state.pop(customer_form.CREATED)
     if customer.deleted_at is not None:
         customer_views.deleted_notice(actor, customer)
         customer_views.timeline_feed(actor, customer.id)
@@ -86,7 +68,7 @@ def render() -> None:
     edit, account, manage = st.tabs([t("Edit profile"), t("Account"), t("Delete or merge")])
     with edit:
         if allowed(actor, Entity.CUSTOMER, Action.UPDATE, customer):
-            _edit_form(actor, customer.id, customer.version, values)
+            customer_form.profile_form(actor, customer.id, customer.version, values)
         else:
             st.caption(t("Only the customer's owner, a manager or an admin edits this profile."))
     with account:
@@ -256,53 +238,6 @@ def _rfm(v: pd.Series) -> str:
     return f"{segment} · R{v['r_score']:.0f} F{v['f_score']:.0f} M{v['m_score']:.0f}"
 
 
-def _new_customer(actor: Actor) -> None:
-    """Create a customer; a likely duplicate (same email or phone) needs "Create anyway"."""
-    if not allowed(actor, Entity.CUSTOMER, Action.CREATE):
-        return
-    st.subheader(t("New customer"))
-    form_key = "new-customer"
-    alike = st.session_state.get(f"{form_key}-alike") or []
-    forms.feedback(form_key)
-    if alike:
-        who = "; ".join(f"#{m.customer_id} {m.name} ({say(m.reason)})" for m in alike)
-        st.warning(t("This looks like a customer we already have: {who}.", who=who))
-        for match in alike:
-            label = t("Open #{id} {name}", id=match.customer_id, name=match.name)
-            nav.link("customer", label, id=match.customer_id)
-    with st.form(form_key):
-        data: dict[str, Any] = {}
-        for field in ("name", "email", "phone", "city"):
-            data[field] = st.text_input(t(TEXT_FIELDS[field]), key=f"{form_key}-{field}")
-            forms.field_error(form_key, field)
-        label, kind = CHOICE_FIELDS["preferred_channel"]
-        data["preferred_channel"] = st.selectbox(
-            t(label), ["", *kind], format_func=formatter(kind), key=f"{form_key}-channel"
-        )
-        label, kind = CHOICE_FIELDS["lifecycle_stage"]
-        data["lifecycle_stage"] = st.selectbox(
-            t(label), list(kind), index=1, format_func=formatter(kind), key=f"{form_key}-stage"
-        )
-        anyway = bool(alike) and st.checkbox(t("Create anyway"), key=f"{form_key}-anyway")
-        if st.form_submit_button(t("Create customer"), type="primary"):
-            with read_scope() as session:
-                found = duplicates.likely_duplicates(session, data["email"], data["phone"])
-            if found and not (anyway and found == alike):  # the tick covers only who was shown
-                st.session_state[f"{form_key}-alike"] = found
-                st.session_state.pop(f"{form_key}-anyway", None)
-                forms.clear(form_key)
-                st.rerun()
-            st.session_state[f"{form_key}-alike"] = found  # none left, or the ones ticked for
-            created: dict[str, int] = {}
-            write = lambda s: created.update(id=customers.create_customer(s, actor, data).id)  # noqa: E731
-            if forms.submit(form_key, write, t("Customer created.")):
-                for key in [k for k in st.session_state if str(k).startswith(form_key)]:
-                    del st.session_state[key]
-                st.session_state[CREATED] = created["id"]
-                st.query_params["id"] = str(created["id"])
-            st.rerun()
-
-
 def _recently_deleted(actor: Actor) -> None:
     if not allowed(actor, Entity.CUSTOMER, Action.RESTORE):
         return
@@ -321,51 +256,3 @@ def _recently_deleted(actor: Actor) -> None:
 def _customer_id() -> int | None:
     raw = st.query_params.get("id")
     return int(raw) if raw and raw.isdigit() else None
-
-
-def _edit_form(actor: Actor, customer_id: int, version: int, current: dict[str, Any]) -> None:
-    form_key = f"customer-{customer_id}"
-    read_version, values = forms.pinned(form_key, version, current)
-    forms.offer_latest(form_key)
-    prefix = f"{form_key}-v{read_version}"
-    with st.form(prefix):
-        st.subheader(t("Profile"))
-        data: dict[str, Any] = {}
-        for field, label in TEXT_FIELDS.items():
-            data[field] = st.text_input(
-                t(label), value=values.get(field) or "", key=f"{prefix}-{field}"
-            )
-            forms.field_error(form_key, field)
-        for field, (label, kind) in CHOICE_FIELDS.items():
-            current_value = values.get(field)
-            choices = ["", *(member.value for member in kind)]
-            data[field] = st.selectbox(
-                t(label),
-                choices,
-                index=choices.index(str(current_value)) if current_value else 0,
-                format_func=formatter(kind),
-                key=f"{prefix}-{field}",
-            )
-            forms.field_error(form_key, field)
-        data["birth_date"] = st.date_input(
-            t("Birth date"),
-            value=values.get("birth_date"),
-            key=f"{prefix}-birth_date",
-            min_value=None,
-            format="YYYY-MM-DD",
-        )
-        forms.field_error(form_key, "birth_date")
-        for consent, what in CONSENTS.items():
-            data[f"consent_{consent}"] = st.checkbox(
-                t("Consents to {what}", what=t(what)),
-                value=bool(values.get(f"consent_{consent}")),
-                key=f"{prefix}-consent_{consent}",
-            )
-        if st.form_submit_button(t("Save"), type="primary"):
-            if forms.submit(
-                form_key,
-                lambda s: customers.update_customer(s, actor, customer_id, read_version, data),
-                t("Saved."),
-            ):
-                forms.unpin(form_key)
-            st.rerun()

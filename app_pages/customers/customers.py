@@ -10,9 +10,9 @@ import streamlit as st
 
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
-from crm_core.customers import bulk
+from crm_core.customers import bulk, fields
 from crm_core.customers import listing as customer_list
-from crm_core.customers.listing import SORTS, CustomerFilter, CustomerPage
+from crm_core.customers.listing import CustomerFilter, CustomerPage
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, ValidationError
 from crm_core.kernel.permissions import Action, Actor, allowed
@@ -30,22 +30,14 @@ GENERATION_KEY = "customers_generation"  # bumped after a bulk edit: clears the 
 SEEN_KEY = "customers_seen_versions"
 KEEP = N_("(no change)")
 BULK_LABELS = {
-    "owner_id": N_("Owner"),
-    "lifecycle_stage": N_("Lifecycle stage"),
+    "owner_id": fields.label("owner_id"),
+    "lifecycle_stage": fields.label("lifecycle_stage"),
     "add_tag": N_("Add tag"),
     "remove_tag": N_("Remove tag"),
     "customers": N_("Customers"),
     "changes": N_("Changes"),
 }
-COLUMNS = {  # the list's columns, also the sort choices (listing.SORTS keys)
-    "name": N_("Name"),
-    "company": N_("Company"),
-    "email": N_("Email"),
-    "phone": N_("Phone"),
-    "city": N_("City"),
-    "region": N_("Region"),
-    "lifecycle_stage": N_("Lifecycle stage"),
-    "owner": N_("Owner"),
+VALUE_COLUMNS = {  # the value table's columns beside the declared fields'
     "value_tier": N_("Value tier"),
     "rfm_segment": N_("RFM segment"),
     "net_revenue": N_("Net revenue"),
@@ -113,18 +105,25 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
             key="customers_f_rfm",
         )
         stages = left.multiselect(
-            t("Lifecycle stage"),
+            t(fields.label("lifecycle_stage")),
             options["lifecycle_stages"],
             format_func=formatter(LifecycleStage),
             key="customers_f_stage",
         )
-        regions = middle.multiselect(t("Region"), options["regions"], key="customers_f_region")
-        cities = middle.multiselect(t("City"), options["cities"], key="customers_f_city")
+        regions = middle.multiselect(
+            t(fields.label("region")), options["regions"], key="customers_f_region"
+        )
+        cities = middle.multiselect(
+            t(fields.label("city")), options["cities"], key="customers_f_city"
+        )
         industries = middle.multiselect(
             t("Industry (of the company)"), options["industries"], key="customers_f_industry"
         )
         owner_ids = right.multiselect(
-            t("Owner"), list(owners), format_func=owners.get, key="customers_f_owner"
+            t(fields.label("owner_id")),
+            list(owners),
+            format_func=owners.get,
+            key="customers_f_owner",
         )
         tag = right.text_input(t("Tag"), placeholder=t("e.g. “VIP”"), key="customers_f_tag")
     return CustomerFilter(
@@ -142,12 +141,8 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
 
 def _sorting() -> tuple[str, bool]:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    sort_by = left.selectbox(
-        t("Sort by"),
-        list(SORTS),
-        format_func=keep_language(lambda key: t(COLUMNS[key])),
-        key="customers_sort",
-    )
+    sorts = {key: t(label) for key, label in customer_list.sorts().items()}
+    sort_by = left.selectbox(t("Sort by"), list(sorts), format_func=sorts.get, key="customers_sort")
     descending = right.toggle(t("Highest / last first"), key="customers_desc")
     return sort_by, descending
 
@@ -233,7 +228,8 @@ def _labelled(rows: pd.DataFrame) -> pd.DataFrame:
 def _columns() -> dict[str, Any]:
     # Amounts stay numbers (so the column sorts); "localized" writes them as the browser does.
     money = {"format": "localized"}
-    labels = {key: t(label) for key, label in COLUMNS.items()}
+    shown = {**customer_list.column_labels(), **VALUE_COLUMNS}
+    labels = {key: t(label) for key, label in shown.items()}
     return {
         **labels,
         "id": st.column_config.NumberColumn("ID", format="%d"),
@@ -267,13 +263,13 @@ def _bulk_edit(
     )
     with st.form("customers_bulk"):
         owner = st.selectbox(
-            t("Owner"),
+            t(BULK_LABELS["owner_id"]),
             [None, *users],
             format_func=keep_language(lambda u: t(KEEP) if u is None else users[u]),
             key="customers_bulk_owner",
         )
         stage = st.selectbox(
-            t("Lifecycle stage"),
+            t(BULK_LABELS["lifecycle_stage"]),
             [None, *stages],
             format_func=keep_language(
                 lambda s: t(KEEP) if s is None else option(LifecycleStage, s)

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from crm_core.customers import data_quality
+from crm_core.customers import data_quality, fields
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
@@ -45,7 +45,7 @@ def _metrics(summary: data_quality.QualitySummary) -> None:
     second.metric(t("Duplicate clusters"), number(summary.duplicate_clusters))
     third.metric(t("Customers in clusters"), number(summary.customers_in_clusters))
     fourth.metric(t("Untouched for a year"), number(summary.untouched))
-    *others, last = [t(data_quality.FIELDS[f][0]).lower() for f in data_quality.KEY_FIELDS]
+    *others, last = [t(f.label).lower() for f in fields.key_fields()]
     definitions = [
         t(
             "Over the {n:n} customers you can see, deleted ones left out, as of now.",
