@@ -17,15 +17,17 @@ from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models.enums import Entity
 from ui import forms, nav
 from ui.db import read_scope
+from ui.i18n import N_, keep_language, say, t
+from ui.labels import option
 
 CREATED = "relasi_customer_created"  # the id just created, greeted once on its page
 EARLIEST = date(1900, 1, 1)  # what the validator accepts; Streamlit's default is 10 years ago
-NOBODY = "Nobody"
+NOBODY = N_("Nobody")
 
 
 def field_input(field: CustomerField, value: Any, key: str, users: Mapping[int, str]) -> Any:
     """One declared field's widget showing `value`; returns what the user entered."""
-    label = field.label
+    label = t(field.label)  # the declaration's English msgid, in the reader's language
     match field.widget:
         case Widget.TEXT | Widget.EMAIL | Widget.PHONE:
             return st.text_input(label, value=value or "", key=key)
@@ -33,7 +35,7 @@ def field_input(field: CustomerField, value: Any, key: str, users: Mapping[int, 
             return st.text_area(label, value=value or "", key=key, height=80)
         case Widget.TAGS:
             shown = ", ".join(value or [])
-            return st.text_input(label, value=shown, key=key, placeholder="vip, reseller")
+            return st.text_input(label, value=shown, key=key, placeholder=t("vip, reseller"))
         case Widget.DATE:
             return st.date_input(
                 label, value=value, key=key, min_value=EARLIEST, format="YYYY-MM-DD"
@@ -41,8 +43,10 @@ def field_input(field: CustomerField, value: Any, key: str, users: Mapping[int, 
         case Widget.YES_NO:
             return st.checkbox(label, value=bool(value), key=key)
         case Widget.CHOICE:
-            options = [str(c) for c in field.choices or ()]
-            return _pick(field, label, options, str(value) if value else None, key, str)
+            kind = field.choices
+            options = [str(c) for c in kind or ()]
+            said = (lambda c: option(kind, c)) if kind else str
+            return _pick(field, label, options, str(value) if value else None, key, said)
         case Widget.USER:
             return _pick(field, label, list(users), value, key, lambda u: users.get(u, f"#{u}"))
     return None  # an account is linked on the Customer 360's Account tab
@@ -57,13 +61,12 @@ def _pick(
     name: Callable[[Any], str],
 ) -> Any:
     """A selectbox over `options`, with a blank first unless the field must be filled."""
-    blank = NOBODY if field.widget is Widget.USER else ""
+    blank = t(NOBODY) if field.widget is Widget.USER else ""
     if not fields.required(field.name):
         options = [None, *options]
     index = options.index(value) if value in options else 0
-    return st.selectbox(
-        label, options, index=index, key=key, format_func=lambda o: blank if o is None else name(o)
-    )
+    shown = keep_language(lambda o: blank if o is None else name(o))
+    return st.selectbox(label, options, index=index, key=key, format_func=shown)
 
 
 def _inputs(
@@ -90,13 +93,13 @@ def profile_form(actor: Actor, customer_id: int, version: int, current: dict[str
     forms.offer_latest(form_key)
     prefix = f"{form_key}-v{read_version}"
     with st.form(prefix):
-        st.subheader("Profile")
+        st.subheader(t("Profile"))
         data = _inputs(form_key, prefix, fields.form_fields(), values)
-        if st.form_submit_button("Save", type="primary"):
+        if st.form_submit_button(t("Save"), type="primary"):
             if forms.submit(
                 form_key,
                 lambda s: customers.update_customer(s, actor, customer_id, read_version, data),
-                "Saved.",
+                t("Saved."),
             ):
                 forms.unpin(form_key)
             st.rerun()
@@ -107,21 +110,22 @@ def new_customer(actor: Actor) -> None:
     anyway" tries again with the user's confirmation of those matches, and only those."""
     if not allowed(actor, Entity.CUSTOMER, Action.CREATE):
         return
-    st.subheader("New customer")
+    st.subheader(t("New customer"))
     form_key = "new-customer"
     forms.feedback(form_key)
     alike = st.session_state.get(_alike(form_key))
     if alike:
-        st.warning(alike["message"])
+        st.warning(say(alike["message"]))
         for match in alike["matches"]:
-            nav.link("customer", f"Open #{match.customer_id} {match.name}", id=match.customer_id)
-        if st.button("Create anyway", key=f"{form_key}-anyway"):
+            opened = t("Open #{id} {name}", id=match.customer_id, name=match.name)
+            nav.link("customer", opened, id=match.customer_id)
+        if st.button(t("Create anyway"), key=f"{form_key}-anyway"):
             shown = frozenset(match.customer_id for match in alike["matches"])
             _create(actor, form_key, alike["data"], shown)
     with st.form(form_key):
         quick = fields.quick_fields()
         data = _inputs(form_key, form_key, quick, {f.name: fields.default(f.name) for f in quick})
-        if st.form_submit_button("Create customer", type="primary"):
+        if st.form_submit_button(t("Create customer"), type="primary"):
             _create(actor, form_key, data, False)
 
 
@@ -140,12 +144,12 @@ def _create(
         try:
             customer = customers.create_customer(session, actor, data, allow_duplicate=allow)
         except duplicates.LikelyDuplicate as exc:
-            alike = {"data": data, "matches": exc.matches, "message": str(exc)}
+            alike = {"data": data, "matches": exc.matches, "message": exc.message}
             st.session_state[_alike(form_key)] = alike
             raise
         created["id"] = customer.id
 
-    if forms.submit(form_key, write, "Customer created."):
+    if forms.submit(form_key, write, t("Customer created.")):
         for key in [k for k in st.session_state if str(k).startswith(form_key)]:
             del st.session_state[key]
         st.session_state[CREATED] = created["id"]

@@ -105,22 +105,18 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
             key="customers_f_rfm",
         )
         stages = left.multiselect(
-            t(fields.label("lifecycle_stage")),
+            _label("lifecycle_stage"),
             options["lifecycle_stages"],
             format_func=formatter(LifecycleStage),
             key="customers_f_stage",
         )
-        regions = middle.multiselect(
-            t(fields.label("region")), options["regions"], key="customers_f_region"
-        )
-        cities = middle.multiselect(
-            t(fields.label("city")), options["cities"], key="customers_f_city"
-        )
+        regions = middle.multiselect(_label("region"), options["regions"], key="customers_f_region")
+        cities = middle.multiselect(_label("city"), options["cities"], key="customers_f_city")
         industries = middle.multiselect(
             t("Industry (of the company)"), options["industries"], key="customers_f_industry"
         )
         owner_ids = right.multiselect(
-            t(fields.label("owner_id")),
+            _label("owner_id"),
             list(owners),
             format_func=owners.get,
             key="customers_f_owner",
@@ -263,13 +259,13 @@ def _bulk_edit(
     )
     with st.form("customers_bulk"):
         owner = st.selectbox(
-            t(BULK_LABELS["owner_id"]),
+            _label("owner_id"),
             [None, *users],
             format_func=keep_language(lambda u: t(KEEP) if u is None else users[u]),
             key="customers_bulk_owner",
         )
         stage = st.selectbox(
-            t(BULK_LABELS["lifecycle_stage"]),
+            _label("lifecycle_stage"),
             [None, *stages],
             format_func=keep_language(
                 lambda s: t(KEEP) if s is None else option(LifecycleStage, s)
@@ -371,3 +367,8 @@ def _download(
 
 def _customers(count: int) -> str:
     return tn("{n:n} customer", "{n:n} customers", count)
+
+
+def _label(name: str) -> str:
+    """A declared field's label in the reader's language."""
+    return t(fields.label(name))

@@ -23,7 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.inputs import normalize_email, normalize_phone
-from crm_core.kernel.messages import Message, msg
+from crm_core.kernel.messages import N_, Message, msg
 from crm_core.models import Account, Customer
 
 MAX_MATCHES = 20
@@ -158,7 +158,7 @@ class LikelyDuplicate(CRMError):
             msg("duplicate.match", id=m.customer_id, name=m.name, reason=m.reason)
             for m in self.matches
         ]
-        super().__init__("duplicate.likely", who=who)
+        super().__init__(N_("duplicate.likely"), who=who)
 
 
 def company_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
