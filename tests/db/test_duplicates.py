@@ -17,6 +17,7 @@ from crm_core.customers.duplicates import DuplicateMatch, LikelyDuplicate
 from crm_core.exchange import importing
 from crm_core.exchange.importing import RowOutcome, RowStatus
 from crm_core.kernel.errors import CRMError
+from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Account, Customer
 from db.session import session_scope
@@ -60,11 +61,11 @@ def test_the_same_name_at_the_same_company_is_a_likely_duplicate_everywhere(
         other_record = duplicates.likely_duplicates(
             s, None, None, name="Siti Rahma", account_id=maju_again
         )
-    expected = DuplicateMatch(siti, "Siti Rahma", "same name and company (siti rahma, pt maju)")
-    assert form == other_record == [expected]  # the company compared by name, however typed
+    expected = (siti, "Siti Rahma", "same name and company (siti rahma, pt maju)")
+    assert said(form) == said(other_record) == [expected]  # the company by name, however typed
     # A file renaming Dewi (found by her email) to Siti's name, at the same company:
     row = imported(engine, manager, "Email,Nama\ndewi@maju.id,siti  rahmá\n", "create_or_update")
-    assert (row.status, row.reasons) == (
+    assert (row.status, [render(r) for r in row.reasons]) == (
         RowStatus.DUPLICATE,
         [f"same name and company as customer #{siti} Siti Rahma"],
     )
@@ -95,9 +96,9 @@ def test_the_same_email_or_phone_however_typed_is_a_likely_duplicate_everywhere(
     budi = a_customer(engine, manager, name="Budi", email="Budi@X.id", phone="0812-3456-7890")
     with session_scope(engine, write=False) as s:
         by_phone = duplicates.likely_duplicates(s, None, "+62 812 3456 7890", name="B. Santoso")
-    assert by_phone == [DuplicateMatch(budi, "Budi", "same phone (+6281234567890)")]
+    assert said(by_phone) == [(budi, "Budi", "same phone (+6281234567890)")]
     row = imported(engine, manager, "Email,Nama\n budi@x.ID ,B. Santoso\n")
-    assert (row.status, row.reasons) == (
+    assert (row.status, [render(r) for r in row.reasons]) == (
         RowStatus.DUPLICATE,
         [f"same email as customer #{budi} Budi"],
     )
@@ -114,7 +115,7 @@ def test_a_likely_duplicate_is_refused_naming_the_matches_and_nothing_is_written
     budi = a_customer(engine, sales, name="Budi", phone="081234567890")
     with pytest.raises(LikelyDuplicate) as refused, session_scope(engine) as s:
         customers.create_customer(s, sales, {"name": "Budi S.", "phone": "+62 812 3456 7890"})
-    assert refused.value.matches == [DuplicateMatch(budi, "Budi", "same phone (+6281234567890)")]
+    assert said(refused.value.matches) == [(budi, "Budi", "same phone (+6281234567890)")]
     assert isinstance(refused.value, CRMError)
     assert str(refused.value) == (
         f"This looks like a customer we already have: #{budi} Budi (same phone (+6281234567890))."
@@ -144,3 +145,8 @@ def test_a_customer_like_nobody_is_created_without_asking(engine: Engine, sales:
     with session_scope(engine) as s:
         customers.create_customer(s, sales, {"name": "Budi", "phone": "081299990000"})
     assert count(engine, Customer) == 2
+
+
+def said(matches: list[DuplicateMatch]) -> list[tuple[int, str, str]]:
+    """Each match with its reason in English (reasons are message codes)."""
+    return [(m.customer_id, m.name, render(m.reason)) for m in matches]
