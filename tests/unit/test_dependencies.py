@@ -87,3 +87,29 @@ def test_a_package_installed_only_as_a_dependency_of_another_counts_as_undeclare
     requirements.write_text("Streamlit_Authenticator[extra]==0.4.2  # the sign-in form\n")
     problems = undeclared([module], requirements)
     assert problems == ["bcrypt (hashing.py): add bcrypt to requirements.txt"]
+
+
+def pins(path: Path) -> dict[str, set[str]]:
+    """Distribution -> the versions a requirements or lock file pins with `==` (a universal
+    lock may pin one package twice, under different environment markers)."""
+    found: dict[str, set[str]] = {}
+    for line in path.read_text().splitlines():
+        match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;#]+)", line)
+        if match:
+            found.setdefault(canonical(match[1]), set()).add(match[2])
+    return found
+
+
+def test_each_lock_pins_what_its_requirements_file_asks_for() -> None:
+    # A requirement changed without running the lock's update command (README, "Test it").
+    for name in ("requirements", "requirements-dev"):
+        wanted, locked = pins(ROOT / f"{name}.txt"), pins(ROOT / f"{name}.lock")
+        if name == "requirements-dev":
+            wanted |= pins(ROOT / "requirements.txt")
+        stale = {d: (v, locked.get(d)) for d, v in wanted.items() if locked.get(d) != v}
+        assert stale == {}, f"{name}.lock is stale: (asked, locked) {stale}"
+
+
+def test_the_test_lock_installs_the_same_runtime_versions_as_the_runtime_lock() -> None:
+    runtime, dev = pins(ROOT / "requirements.lock"), pins(ROOT / "requirements-dev.lock")
+    assert {d: (v, dev.get(d)) for d, v in runtime.items() if dev.get(d) != v} == {}
