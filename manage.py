@@ -141,7 +141,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     kind = ImportKind(args.kind)
     try:
         frame = importing.read_csv(Path(args.file))
-    except (OSError, ValueError) as exc:
+    except (OSError, importing.UnreadableFile) as exc:
         print(f"Could not read {args.file} as CSV: {exc}", file=sys.stderr)
         return 1
     engine = _engine()

@@ -59,7 +59,7 @@ def render() -> None:
 def _uploaded() -> dict[str, Any] | None:
     """The uploaded file, read once and kept in the session until another file replaces it."""
     file = st.file_uploader(
-        "CSV file (comma, semicolon or tab separated; UTF-8 or Excel's encoding)",
+        "CSV file (comma, semicolon, tab or | separated; UTF-8, UTF-16 or Excel's encoding)",
         type=["csv", "txt"],
         key="import_file",
     )
@@ -69,7 +69,7 @@ def _uploaded() -> dict[str, Any] | None:
         if (st.session_state.get(UPLOAD) or {}).get("token") != token:
             try:
                 frame = importing.read_csv(content)
-            except (ValueError, UnicodeError) as exc:
+            except importing.UnreadableFile as exc:
                 st.error(f"Could not read {file.name} as CSV: {exc}")
                 return None
             st.session_state[UPLOAD] = {"name": file.name, "token": token, "frame": frame}

@@ -12,12 +12,10 @@ Customers are planned in `importing_customers`, orders in `importing_orders`.
 from __future__ import annotations
 
 import difflib
-import io
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -27,6 +25,8 @@ from sqlalchemy.orm import Session
 from crm_core.customers import orders
 from crm_core.customers import records as customers
 from crm_core.kernel import audit
+from crm_core.kernel.csv_files import UnreadableFile as UnreadableFile
+from crm_core.kernel.csv_files import read_csv as read_csv  # the framework's reading step
 from crm_core.kernel.errors import ConflictError, CRMError, NotFound, PermissionDenied
 from crm_core.kernel.permissions import Actor
 from crm_core.models import ImportBatch, User, utcnow
@@ -172,25 +172,6 @@ def row_records(rows: Iterable[RowOutcome], mapping: Mapping[str, str]) -> list[
 
 
 # ---- reading the file and proposing a mapping -------------------------------------------------
-
-
-def read_csv(source: bytes | str | Path) -> pd.DataFrame:
-    """A file (path or bytes) or its text; every cell as text (0812... keeps its 0), blank
-    lines kept so row numbers stay true. UTF-8 (Excel's BOM or not), else Windows-1252;
-    comma, semicolon or tab separated."""
-    raw = Path(source).read_bytes() if isinstance(source, Path) else source
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raw = raw.decode("cp1252", errors="replace")
-    header = raw.split("\n", 1)[0]
-    sep = max([",", ";", "\t"], key=header.count)
-    frame = pd.read_csv(
-        io.StringIO(raw), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False
-    )
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
 
 
 def normalise_header(header: str) -> str:
