@@ -27,9 +27,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from crm_core.admin import users
-from crm_core.exchange import importing
+from crm_core.exchange import importing, reverting
 from crm_core.exchange.importing import ImportKind, ImportMode, ImportPreview, MatchKey
-from crm_core.exchange.registry import IMPORTERS
+from crm_core.exchange.registry import importer
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, ValidationError
 from crm_core.kernel.permissions import Actor
@@ -116,7 +116,7 @@ def _acting(session: Session, username: str) -> Actor:
 
 def _mapping(args: argparse.Namespace, columns: list[str]) -> dict[str, str]:
     """Proposed from the headers, then each --map "column=field" ("column=" ignores it)."""
-    mapping = importing.suggest_mapping(columns, IMPORTERS[ImportKind(args.kind)].fields)
+    mapping = importing.suggest_mapping(columns, importer(ImportKind(args.kind)).fields)
     for item in args.map or []:
         column, _, field = item.partition("=")
         mapping.pop(column.strip(), None)
@@ -151,14 +151,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         with session_scope(engine, write=not args.dry_run) as session:
             actor = _acting(session, args.as_user)
-            preview = IMPORTERS[kind].preview(session, actor, frame, mapping, args.mode, args.match)
+            preview = importer(kind).preview(session, actor, frame, mapping, args.mode, args.match)
             _print_preview(preview)
             print(f"Previewed {len(frame):,} rows in {time.perf_counter() - started:.1f} s.")
             report = preview.report()
             if preview.valid == 0:
                 print("Nothing to import: no row is valid.", file=sys.stderr)
             elif not args.dry_run:
-                batch = IMPORTERS[kind].commit(
+                batch = importer(kind).commit(
                     session, actor, preview, Path(args.file).name, _progress
                 )
                 report = importing.batch_report(session, actor, batch.id)
@@ -183,7 +183,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         with session_scope(engine, write=False) as session:
             actor = _acting(session, args.as_user)
-            frame = IMPORTERS[ImportKind(args.kind)].export(session, actor)
+            frame = importer(ImportKind(args.kind)).export(session, actor)
     except CRMError as exc:
         print(f"Not exported: {exc}", file=sys.stderr)
         return 1
@@ -197,7 +197,7 @@ def cmd_revert_import(args: argparse.Namespace) -> int:
     try:
         with session_scope(engine) as session:
             actor = _acting(session, args.as_user)
-            batch = importing.revert_import(session, actor, args.batch_id)
+            batch = reverting.revert_import(session, actor, args.batch_id)
             print(f"Reverted import #{batch.id} ({batch.kind}, {batch.filename}).")
     except CRMError as exc:
         print(f"Not reverted: {exc}", file=sys.stderr)

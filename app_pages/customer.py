@@ -9,8 +9,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core.customers import CustomerProfile, duplicates
+from crm_core.customers import duplicates
 from crm_core.customers import records as customers
+from crm_core.customers.records import CustomerProfile
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.money import compact_money
 from crm_core.kernel.permissions import Action, Actor, allowed

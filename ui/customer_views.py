@@ -16,6 +16,8 @@ from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models import Account, Customer, utcnow
 from crm_core.models.enums import Channel, Direction
+from crm_core.sales import read as sales_read
+from crm_core.service import read as service_read
 from ui import cache, forms, nav
 from ui.db import read_scope
 from ui.format import DEFAULT_TIMEZONE, local_time, money
@@ -104,8 +106,8 @@ def timeline_feed(actor: Actor, customer_id: int) -> None:
 
 def open_work(actor: Actor, customer_id: int) -> None:
     with read_scope() as session:
-        tickets = customers.open_tickets(session, actor, customer_id)
-        leads = customers.open_leads(session, actor, customer_id)
+        tickets = service_read.open_tickets(session, actor, customer_id)
+        leads = sales_read.open_leads(session, actor, customer_id)
     st.subheader(f"Open tickets ({len(tickets)})")
     for row in tickets.itertuples():
         label = f"#{row.id} {row.subject} · {row.status}, {row.priority}"

@@ -1,0 +1,1 @@
+"""Admin: staff users and team settings."""

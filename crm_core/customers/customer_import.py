@@ -27,6 +27,7 @@ from crm_core.exchange.importing import (
     ImportPreview,
     MatchKey,
     Progress,
+    RevertRefused,
     RowAction,
     RowOutcome,
     RowStatus,
@@ -40,7 +41,7 @@ from crm_core.exchange.importing import (
     progress_every,
 )
 from crm_core.kernel import audit
-from crm_core.kernel.errors import CRMError, ValidationError
+from crm_core.kernel.errors import ConflictError, CRMError, NotFound, ValidationError
 from crm_core.kernel.inputs import CustomerIn, normalize_email, normalize_phone, validate
 from crm_core.kernel.permissions import Action, Actor, allowed, read_filter
 from crm_core.models import Customer, ImportBatch
@@ -373,3 +374,28 @@ def export_customers(session: Session, actor: Actor) -> pd.DataFrame:
         lambda d: d.isoformat() if d is not None else None
     )
     return frame
+
+
+def revert_customers(session: Session, actor: Actor, report: Mapping[str, Any]) -> None:
+    """Created customers soft-deleted, updated ones put back as they were before the import."""
+    customer_id = 0
+    try:
+        for customer_id, version in report.get("created", []):
+            try:
+                customers.delete_customer(session, actor, customer_id, version)
+            except NotFound:
+                continue  # deleted since: already what the revert wants
+        for item in report.get("updated", []):
+            customer_id = item["id"]
+            customers.update_customer(session, actor, customer_id, item["version"], item["before"])
+    except ConflictError as exc:
+        who = exc.changed_by or "someone"
+        when = f" at {exc.changed_at:%Y-%m-%d %H:%M} UTC" if exc.changed_at else ""
+        raise RevertRefused(
+            f"Customer #{customer_id} was changed by {who}{when} after the import; "
+            "nothing was reverted."
+        ) from None
+    except NotFound:
+        raise RevertRefused(
+            f"Customer #{customer_id} was deleted after the import; nothing was reverted."
+        ) from None

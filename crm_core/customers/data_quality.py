@@ -20,8 +20,9 @@ from sqlalchemy import ColumnElement, String, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from crm_core.kernel.permissions import Actor, read_filter
-from crm_core.models import Account, Customer, Interaction, Order, Ticket, User
+from crm_core.models import Account, Customer, Interaction, Order, User
 from crm_core.models.base import UtcDateTime
+from crm_core.service import read as service_read
 
 # field -> (label, column); consent flags count as filled when the customer said yes.
 FIELDS: dict[str, tuple[str, InstrumentedAttribute[Any]]] = {
@@ -262,7 +263,7 @@ TOUCH_KINDS = {  # last-touch column -> what it was, in the order ties are named
 _ACTIVITY = {  # last-touch column -> the activity and its time
     "last_interaction": (Interaction, Interaction.occurred_at),
     "last_order": (Order, Order.ordered_at),
-    "last_ticket": (Ticket, Ticket.created_at),
+    "last_ticket": service_read.TICKET_TOUCH,
 }
 
 

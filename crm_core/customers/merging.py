@@ -13,28 +13,19 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm_core.customers import records as customers
 from crm_core.kernel import audit, writepath
 from crm_core.kernel.errors import ConflictError, PermissionDenied, ValidationError
+from crm_core.kernel.hooks import merge_steps
 from crm_core.kernel.permissions import Actor
-from crm_core.models import CampaignMember, Customer, Interaction, Lead, Order, Task, Ticket, utcnow
+from crm_core.models import Customer, utcnow
 from crm_core.models.enums import AuditAction, Role
 
 MERGERS = frozenset({Role.ADMIN, Role.MANAGER})
-# Versioned rows whose customer link moves; their version is bumped so open forms see a conflict.
-_MOVED: tuple[tuple[str, Table, str], ...] = (
-    ("orders", Order.__table__, "customer_id"),
-    ("tickets", Ticket.__table__, "customer_id"),
-    ("interactions", Interaction.__table__, "customer_id"),
-    ("tasks", Task.__table__, "customer_id"),
-    ("leads", Lead.__table__, "customer_id"),
-    ("converted_leads", Lead.__table__, "converted_customer_id"),
-)
-_PROGRESS = ("sent_at", "responded_at", "converted_at")
 
 
 def merge_customers(
@@ -78,50 +69,13 @@ def _audit_key(kind: str) -> str:
 def _move_rows(
     session: Session, actor: Actor, keep_id: int, merge_id: int, now: datetime
 ) -> dict[str, list[int]]:
+    """Every area moves its rows (crm_core.wiring lists the steps); earlier merges follow."""
     moved: dict[str, list[int]] = {}
-    for kind, table, column in _MOVED:
-        stmt = (
-            update(table)
-            .where(table.c[column] == merge_id)
-            .values({column: keep_id, "version": table.c.version + 1})
-            .values(updated_at=now, updated_by_id=actor.id)
-            .returning(table.c.id)
-        )
-        moved[kind] = sorted(session.scalars(stmt).all())
-    moved["campaign_memberships"], moved["dropped_campaign_memberships"] = _move_memberships(
-        session, keep_id, merge_id
-    )
+    for step in merge_steps():
+        moved |= step.move(session, actor, keep_id, merge_id, now)
     earlier = update(Customer.__table__).where(Customer.__table__.c.merged_into_id == merge_id)
     session.execute(earlier.values(merged_into_id=keep_id))  # earlier merges now point here too
     return moved
-
-
-def _move_memberships(session: Session, keep_id: int, merge_id: int) -> tuple[list[int], list[int]]:
-    """Move the merged customer's campaign memberships; where both were members, keep the kept
-    customer's row, completed with the merged one's progress (sent, responded, converted)."""
-    members = CampaignMember.__table__
-    mine = select(members).where(members.c.customer_id == keep_id)
-    kept = {row.campaign_id: row for row in session.execute(mine)}
-    theirs = session.execute(select(members).where(members.c.customer_id == merge_id)).all()
-    dropped = [row for row in theirs if row.campaign_id in kept]
-    for row in dropped:
-        progress = {
-            f: getattr(row, f) for f in _PROGRESS if getattr(kept[row.campaign_id], f) is None
-        }
-        progress = {f: at for f, at in progress.items() if at is not None}
-        if progress:
-            target = members.c.id == kept[row.campaign_id].id
-            session.execute(update(members).where(target).values(progress))
-    dropped_ids = sorted(row.id for row in dropped)
-    if dropped_ids:
-        session.execute(delete(members).where(members.c.id.in_(dropped_ids)))
-    stmt = (
-        update(members)
-        .where(members.c.customer_id == merge_id)
-        .values(customer_id=keep_id)
-        .returning(members.c.id)
-    )
-    return sorted(session.scalars(stmt).all()), dropped_ids
 
 
 def _fill_empty_fields(keep: Customer, merged: Customer) -> dict[str, tuple[Any, Any]]:

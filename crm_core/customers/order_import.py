@@ -30,6 +30,7 @@ from crm_core.exchange.importing import (
     ImportPreview,
     MatchKey,
     Progress,
+    RevertRefused,
     RowAction,
     RowOutcome,
     RowStatus,
@@ -42,7 +43,7 @@ from crm_core.exchange.importing import (
     parse_choice,
     progress_every,
 )
-from crm_core.kernel.errors import CRMError, PermissionDenied, ValidationError
+from crm_core.kernel.errors import ConflictError, CRMError, PermissionDenied, ValidationError
 from crm_core.kernel.inputs import validate
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models import ImportBatch, Order, Product
@@ -370,3 +371,13 @@ def commit_orders(
 def export_orders(session: Session, actor: Actor) -> pd.DataFrame:
     """Every order line, in the columns this import reads back."""
     return orders.order_lines(session, actor)
+
+
+def revert_orders(session: Session, actor: Actor, report: Mapping[str, Any]) -> None:
+    """The orders the import created are deleted, unless one changed since."""
+    versions = {int(i): int(v) for i, v in report.get("created", [])}
+    try:
+        orders.delete_imported(session, actor, versions)
+    except ConflictError as exc:
+        raise RevertRefused(f"{exc.entity.capitalize()} changed since the import; "
+                            "nothing was reverted.") from None  # fmt: skip

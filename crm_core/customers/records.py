@@ -1,6 +1,5 @@
 """Customers: the write path (create, edit, delete, restore), single-record reads, and the
-lists a customer's page shows beside it (open tickets and leads, recently deleted customers).
-"""
+recently deleted customers a manager may restore."""
 
 from __future__ import annotations
 
@@ -9,15 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import CustomerIn, validate
-from crm_core.kernel.permissions import Action, Actor, allowed, read_filter, require
-from crm_core.models import Account, Customer, Lead, Ticket, User
-from crm_core.models.enums import LeadStage, TicketStatus
+from crm_core.kernel.permissions import Action, Actor, allowed, require
+from crm_core.models import Account, Customer, User
 
 EDITABLE_FIELDS = tuple(CustomerIn.model_fields)
 
@@ -117,56 +115,6 @@ def _user_name(session: Session, user_id: int | None) -> str | None:
     return session.scalar(select(User.name).where(User.id == user_id))
 
 
-def open_tickets(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame:
-    """The customer's tickets still new, open or pending, oldest first, with their assignee."""
-    still_open = [s for s in TicketStatus if s.is_open]
-    stmt = (
-        select(
-            Ticket.id,
-            Ticket.subject,
-            Ticket.status,
-            Ticket.priority,
-            Ticket.created_at,
-            User.name.label("assignee"),
-            Ticket.resolution_due,
-        )
-        .outerjoin(User, User.id == Ticket.assignee_id)
-        .where(
-            Ticket.customer_id == customer_id,
-            Ticket.status.in_(still_open),
-            Ticket.deleted_at.is_(None),
-            read_filter(actor, "ticket", Ticket.assignee_id),
-        )
-        .order_by(Ticket.created_at, Ticket.id)
-    )
-    columns = ["id", "subject", "status", "priority", "created_at", "assignee", "resolution_due"]
-    return _frame(session, stmt, columns)
-
-
-def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame:
-    """Open leads about the customer (linked to it or converted into it), newest first."""
-    owner = aliased(User)
-    stmt = (
-        select(
-            Lead.id,
-            Lead.name,
-            Lead.stage,
-            Lead.value,
-            Lead.expected_close,
-            owner.name.label("owner"),
-        )
-        .outerjoin(owner, owner.id == Lead.owner_id)
-        .where(
-            or_(Lead.customer_id == customer_id, Lead.converted_customer_id == customer_id),
-            Lead.stage.in_([s for s in LeadStage if s.is_open]),
-            Lead.deleted_at.is_(None),
-            read_filter(actor, "lead", Lead.owner_id),
-        )
-        .order_by(Lead.created_at.desc(), Lead.id.desc())
-    )
-    return _frame(session, stmt, ["id", "name", "stage", "value", "expected_close", "owner"])
-
-
 def deleted_customers(session: Session, actor: Actor, limit: int = 50) -> pd.DataFrame:
     """Recently deleted customers, newest deletion first, for who may restore them."""
     require(actor, "customer", Action.RESTORE)
@@ -189,8 +137,4 @@ def deleted_customers(session: Session, actor: Actor, limit: int = 50) -> pd.Dat
 
 
 def _frame(session: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
-    for column in ("status", "priority", "stage"):
-        if column in frame:
-            frame[column] = frame[column].map(str)
-    return frame
+    return pd.DataFrame(session.execute(stmt).all(), columns=columns)

@@ -8,11 +8,11 @@ customers at once, because tiers and RFM quintiles are relative to the whole cus
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from crm_core.analytics.churn import churn_risk
@@ -20,11 +20,12 @@ from crm_core.analytics.clv import NotEnoughHistory, historical_clv, predicted_c
 from crm_core.analytics.profitability import CostToServe, margin_rate, profitability_with
 from crm_core.analytics.rfm import rfm_scores
 from crm_core.analytics.value_tiers import value_tiers
-from crm_core.kernel.frames import query_frame
+from crm_core.kernel.frames import count_per, query_frame
 from crm_core.kernel.money import compact_money
 from crm_core.kernel.settings import ValueSettings
-from crm_core.models import Customer, Interaction, Order, OrderItem, Ticket
+from crm_core.models import Customer, Interaction, Order, OrderItem
 from crm_core.models.enums import OrderStatus
+from crm_core.service import read as service_read
 
 VALUE_COLUMNS = [
     "gross_revenue", "discounts", "cogs", "net_revenue", "gross_margin", "cost_to_serve",
@@ -81,12 +82,6 @@ def order_amounts(session: Session, as_of: datetime) -> pd.DataFrame:
     return frame
 
 
-def _counts(session: Session, column, when, as_of: datetime, name: str) -> pd.Series:  # type: ignore[no-untyped-def]
-    stmt = select(column, func.count()).where(when < as_of).group_by(column)
-    rows = session.execute(stmt).all()
-    return pd.Series(dict(rows), name=name, dtype="int64")
-
-
 def value_inputs(session: Session, as_of: datetime, orders: pd.DataFrame) -> pd.DataFrame:
     """The `customer_value_inputs` of crm_core.analytics: one row per non-deleted customer."""
     ids = session.scalars(select(Customer.id).where(Customer.deleted_at.is_(None))).all()
@@ -102,41 +97,11 @@ def value_inputs(session: Session, as_of: datetime, orders: pd.DataFrame) -> pd.
     for column in ("gross_revenue", "discounts", "cogs"):
         inputs[column] = inputs[column].fillna(0.0)
     inputs["orders"] = inputs["orders"].fillna(0).astype("int64")
-    tickets = _counts(session, Ticket.customer_id, Ticket.created_at, as_of, "tickets")
-    touches = _counts(
-        session, Interaction.customer_id, Interaction.occurred_at, as_of, "interactions"
-    )
+    tickets = service_read.ticket_counts(session, as_of)
+    touches = count_per(session, Interaction.customer_id, Interaction.occurred_at, as_of)
     inputs["tickets"] = tickets.reindex(inputs.index).fillna(0).astype("int64")
     inputs["interactions"] = touches.reindex(inputs.index).fillna(0).astype("int64")
     return inputs.reset_index()
-
-
-def ticket_signals(session: Session, as_of: datetime, window_days: int) -> pd.DataFrame:
-    """Per customer: tickets in the last window and the one before, mean CSAT, SLA breaches."""
-    start, previous = as_of - timedelta(days=window_days), as_of - timedelta(days=2 * window_days)
-    breached = or_(
-        Ticket.first_response_at > Ticket.first_response_due,
-        Ticket.resolved_at > Ticket.resolution_due,
-        and_(Ticket.resolved_at.is_(None), Ticket.resolution_due < as_of),
-    )
-    recent = and_(Ticket.created_at >= start, Ticket.created_at < as_of)
-    stmt = (
-        select(
-            Ticket.customer_id,
-            func.sum(case((recent, 1), else_=0)),
-            func.sum(
-                case((and_(Ticket.created_at >= previous, Ticket.created_at < start), 1), else_=0)
-            ),
-            func.avg(Ticket.csat),
-            func.sum(case((and_(recent, breached), 1), else_=0)),
-        )
-        .where(Ticket.created_at < as_of, Ticket.deleted_at.is_(None))
-        .group_by(Ticket.customer_id)
-    )
-    columns = ["customer_id", "tickets_last", "tickets_prev", "avg_csat", "sla_breaches"]
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
-    frame["avg_csat"] = frame["avg_csat"].astype("float64")
-    return frame.set_index("customer_id")
 
 
 def _order_windows(orders: pd.DataFrame, as_of: datetime, window_days: int) -> pd.DataFrame:
@@ -220,7 +185,7 @@ def customer_values(session: Session, as_of: datetime, settings: ValueSettings) 
     )
     predicted, note = _predicted(orders, inputs, as_of, settings)
     frame = frame.join(predicted)
-    tickets = ticket_signals(session, as_of, settings.churn_window_days)
+    tickets = service_read.ticket_signals(session, as_of, settings.churn_window_days)
     frame = frame.join(
         _churn(inputs, predicted, orders, tickets, as_of, settings.churn_window_days)
     )

@@ -6,7 +6,7 @@ likely duplicates of stored records or of earlier lines, update rows that match 
 A commit plans again inside its transaction (refusing if anything changed since the preview),
 writes the valid rows through the write path (permission and audit per record) and records an
 ImportBatch whose report keeps what `revert_import` needs to undo the import as a whole.
-Customers are planned in `importing_customers`, orders in `importing_orders`.
+Each kind of file has its importer, listed in `crm_core.wiring` (customers, orders).
 """
 
 from __future__ import annotations
@@ -22,14 +22,12 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core.customers import orders
-from crm_core.customers import records as customers
 from crm_core.kernel import audit
 from crm_core.kernel.csv_files import UnreadableFile as UnreadableFile
 from crm_core.kernel.csv_files import read_csv as read_csv  # the framework's reading step
-from crm_core.kernel.errors import ConflictError, CRMError, NotFound, PermissionDenied
+from crm_core.kernel.errors import CRMError, NotFound, PermissionDenied
 from crm_core.kernel.permissions import Actor
-from crm_core.models import ImportBatch, User, utcnow
+from crm_core.models import ImportBatch, User
 from crm_core.models.enums import AuditAction, Role
 
 FIRST_LINE = 2  # the header is line 1 of the file
@@ -324,56 +322,3 @@ def batch_report(session: Session, actor: Actor, batch_id: int) -> pd.DataFrame:
     if batch is None:
         raise NotFound(f"No import #{batch_id}.")
     return report_frame(batch.report.get("rows", []))
-
-
-def revert_import(session: Session, actor: Actor, batch_id: int) -> ImportBatch:
-    """Undo an import whole: created customers soft-deleted, updated ones restored, created
-    orders deleted. Anything changed since the import refuses the revert (nothing is undone)."""
-    require_manager(actor, "revert imports")
-    batch = session.get(ImportBatch, batch_id, populate_existing=True)
-    if batch is None:
-        raise NotFound(f"No import #{batch_id}.")
-    if batch.reverted_at is not None:
-        raise CRMError(f"Import #{batch_id} was already reverted ({batch.reverted_at:%Y-%m-%d}).")
-    report = batch.report
-    if batch.kind == ImportKind.ORDERS:
-        versions = {int(i): int(v) for i, v in report.get("created", [])}
-        try:
-            orders.delete_imported(session, actor, versions)
-        except ConflictError as exc:
-            raise RevertRefused(f"{exc.entity.capitalize()} changed since the import; "
-                                "nothing was reverted.") from None  # fmt: skip
-    else:
-        with session.no_autoflush:  # each write flushes itself
-            _revert_customers(session, actor, report)
-    batch.reverted_at = utcnow()
-    audit.record(
-        session, actor.id, "import", batch.id, AuditAction.DELETE,
-        {"reverted_at": (None, batch.reverted_at)},
-    )  # fmt: skip
-    session.flush()
-    return batch
-
-
-def _revert_customers(session: Session, actor: Actor, report: Mapping[str, Any]) -> None:
-    customer_id = 0
-    try:
-        for customer_id, version in report.get("created", []):
-            try:
-                customers.delete_customer(session, actor, customer_id, version)
-            except NotFound:
-                continue  # deleted since: already what the revert wants
-        for item in report.get("updated", []):
-            customer_id = item["id"]
-            customers.update_customer(session, actor, customer_id, item["version"], item["before"])
-    except ConflictError as exc:
-        who = exc.changed_by or "someone"
-        when = f" at {exc.changed_at:%Y-%m-%d %H:%M} UTC" if exc.changed_at else ""
-        raise RevertRefused(
-            f"Customer #{customer_id} was changed by {who}{when} after the import; "
-            "nothing was reverted."
-        ) from None
-    except NotFound:
-        raise RevertRefused(
-            f"Customer #{customer_id} was deleted after the import; nothing was reverted."
-        ) from None

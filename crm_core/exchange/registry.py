@@ -1,13 +1,13 @@
-"""The importer of each kind of file (customers, orders): its fields, preview, commit, export."""
+"""The importer of each kind of file (customers, orders): its fields, preview, commit, export
+and revert. The areas declare theirs; `crm_core.wiring` lists them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
-from crm_core.customers import customer_import as importing_customers
-from crm_core.customers import order_import as importing_orders
 from crm_core.exchange.importing import ImportKind
 
 
@@ -17,19 +17,13 @@ class Importer:
     preview: Callable[..., Any]
     commit: Callable[..., Any]
     export: Callable[..., Any]
+    revert: Callable[..., None]  # (session, actor, the batch's report); raises RevertRefused
 
 
-IMPORTERS: dict[ImportKind, Importer] = {
-    ImportKind.CUSTOMERS: Importer(
-        importing_customers.CUSTOMER_FIELDS,
-        importing_customers.preview_customers,
-        importing_customers.commit_customers,
-        importing_customers.export_customers,
-    ),
-    ImportKind.ORDERS: Importer(
-        importing_orders.ORDER_FIELDS,
-        importing_orders.preview_orders,
-        importing_orders.commit_orders,
-        importing_orders.export_orders,
-    ),
-}
+def importers() -> Mapping[ImportKind, Importer]:
+    # By name, at first use: the framework imports no area; wiring lists the areas' importers.
+    return import_module("crm_core.wiring").IMPORTERS  # type: ignore[no-any-return]
+
+
+def importer(kind: ImportKind) -> Importer:
+    return importers()[kind]

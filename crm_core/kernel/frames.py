@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 
@@ -19,3 +20,9 @@ def query_frame(session: Session, stmt: Select[Any], columns: list[str]) -> pd.D
     if not rows:
         return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
     return pd.DataFrame(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
+
+
+def count_per(session: Session, key: Any, when: Any, as_of: datetime) -> pd.Series:
+    """How many rows each `key` (a customer id column, say) has with `when` before `as_of`."""
+    stmt = select(key, func.count()).where(when < as_of).group_by(key)
+    return pd.Series(dict(session.execute(stmt).all()), dtype="int64")

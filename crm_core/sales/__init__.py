@@ -1,0 +1,1 @@
+"""Sales: leads, pipelines, conversion funnels and forecasts."""

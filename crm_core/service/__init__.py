@@ -1,0 +1,1 @@
+"""Service: tickets, queues, SLA and CSAT."""

@@ -328,8 +328,8 @@ def test_a_merge_moves_everything_fills_gaps_and_soft_deletes_the_merged_custome
     assert (kept_feed["title"][0], merged_feed["title"][0]) == ("Record merged by Manager",) * 2
     assert kept_feed["detail"][0] == (
         f"customer #{merge} merged into this one; email: – → budi@example.com; "
-        "phone: – → +6281234567890; orders: 1 moved; tickets: 1 moved; interactions: 1 moved; "
-        "tasks: 1 moved; leads: 1 moved; converted leads: 1 moved; "
+        "phone: – → +6281234567890; orders: 1 moved; interactions: 1 moved; tasks: 1 moved; "
+        "tickets: 1 moved; leads: 1 moved; converted leads: 1 moved; "
         "campaign memberships: 1 moved; campaign memberships: 1 dropped"
     )
     assert merged_feed["detail"][0] == f"merged into customer #{keep}"

@@ -23,7 +23,7 @@ from crm_core.customers.order_import import (
     export_orders,
     preview_orders,
 )
-from crm_core.exchange import importing
+from crm_core.exchange import importing, reverting
 from crm_core.exchange.importing import ImportPreview, RevertRefused, RowStatus, StalePreview
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, PermissionDenied
@@ -186,7 +186,7 @@ def test_revert_soft_deletes_created_customers_and_restores_updated_fields(
         assert [r.action.value for r in preview.rows] == ["update", "create"]
         batch_id = commit_customers(s, manager, preview, "x.csv").id
     with session_scope(engine) as s:
-        importing.revert_import(s, manager, batch_id)
+        reverting.revert_import(s, manager, batch_id)
     with session_scope(engine, write=False) as s:
         restored = s.get(Customer, budi)
         dewi = s.scalar(select(Customer).where(Customer.name == "Dewi"))
@@ -195,7 +195,7 @@ def test_revert_soft_deletes_created_customers_and_restores_updated_fields(
         assert dewi is not None and dewi.deleted_at is not None
         assert batch is not None and batch.reverted_at is not None
     with pytest.raises(CRMError, match="already reverted"), session_scope(engine) as s:
-        importing.revert_import(s, manager, batch_id)
+        reverting.revert_import(s, manager, batch_id)
 
 
 def test_a_revert_after_someone_edited_an_imported_customer_reverts_nothing(
@@ -212,7 +212,7 @@ def test_a_revert_after_someone_edited_an_imported_customer_reverts_nothing(
     with session_scope(engine) as s:
         customers.update_customer(s, admin, budi, 2, {"city": "Garut"})
     with pytest.raises(RevertRefused, match=f"#{budi} was changed by"), session_scope(engine) as s:
-        importing.revert_import(s, manager, batch_id)
+        reverting.revert_import(s, manager, batch_id)
     assert count(engine, Customer, Customer.deleted_at.is_(None)) == 2  # Dewi still there
     assert count(engine, ImportBatch, ImportBatch.reverted_at.is_(None)) == 1
 
@@ -225,7 +225,7 @@ def test_only_a_manager_or_admin_may_revert_an_import(
                                     "create_only", "email")  # fmt: skip
         batch_id = commit_customers(s, manager, preview, "x.csv").id
     with pytest.raises(PermissionDenied), session_scope(engine) as s:
-        importing.revert_import(s, sales, batch_id)
+        reverting.revert_import(s, sales, batch_id)
 
 
 def test_a_failure_part_way_through_a_commit_leaves_nothing(
@@ -348,7 +348,7 @@ def test_orders_import_groups_lines_by_ref_and_rejects_an_unknown_sku(
     assert count(engine, Order, Order.import_batch_id == batch_id) == 2
     assert count(engine, AuditEntry, AuditEntry.entity == "order") == 3
     with session_scope(engine) as s:
-        importing.revert_import(s, manager, batch_id)
+        reverting.revert_import(s, manager, batch_id)
     assert count(engine, Order) == 1  # only the order stored before the import
     assert count(engine, OrderItem) == 1
 

@@ -1,0 +1,34 @@
+"""Reverting a whole import: the batch's importer undoes its rows, the batch is marked."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from crm_core.exchange.importing import ImportKind, require_manager
+from crm_core.exchange.registry import importer
+from crm_core.kernel import audit
+from crm_core.kernel.errors import CRMError, NotFound
+from crm_core.kernel.permissions import Actor
+from crm_core.models import ImportBatch, utcnow
+from crm_core.models.enums import AuditAction
+
+
+def revert_import(session: Session, actor: Actor, batch_id: int) -> ImportBatch:
+    """Undo an import whole: created customers soft-deleted, updated ones restored, created
+    orders deleted, each by its importer. Anything changed since the import refuses the
+    revert (RevertRefused; nothing is undone)."""
+    require_manager(actor, "revert imports")
+    batch = session.get(ImportBatch, batch_id, populate_existing=True)
+    if batch is None:
+        raise NotFound(f"No import #{batch_id}.")
+    if batch.reverted_at is not None:
+        raise CRMError(f"Import #{batch_id} was already reverted ({batch.reverted_at:%Y-%m-%d}).")
+    with session.no_autoflush:  # each write flushes itself
+        importer(ImportKind(batch.kind)).revert(session, actor, batch.report)
+    batch.reverted_at = utcnow()
+    audit.record(
+        session, actor.id, "import", batch.id, AuditAction.DELETE,
+        {"reverted_at": (None, batch.reverted_at)},
+    )  # fmt: skip
+    session.flush()
+    return batch

@@ -1,0 +1,88 @@
+"""What other areas may read of Service: a customer's open tickets, ticket counts and the
+ticket signals that customer value and churn risk read, and when a customer last had one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from crm_core.kernel.frames import count_per
+from crm_core.kernel.permissions import Actor, read_filter
+from crm_core.models import Ticket, User
+from crm_core.models.enums import TicketStatus
+
+# A ticket touches its customer when it is opened: (the model, its time column), for the
+# data-quality page's "last touched".
+TICKET_TOUCH: tuple[type[Ticket], Any] = (Ticket, Ticket.created_at)
+
+
+def open_tickets(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame:
+    """The customer's tickets still new, open or pending, oldest first, with their assignee."""
+    still_open = [s for s in TicketStatus if s.is_open]
+    stmt = (
+        select(
+            Ticket.id,
+            Ticket.subject,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.created_at,
+            User.name.label("assignee"),
+            Ticket.resolution_due,
+        )
+        .outerjoin(User, User.id == Ticket.assignee_id)
+        .where(
+            Ticket.customer_id == customer_id,
+            Ticket.status.in_(still_open),
+            Ticket.deleted_at.is_(None),
+            read_filter(actor, "ticket", Ticket.assignee_id),
+        )
+        .order_by(Ticket.created_at, Ticket.id)
+    )
+    columns = ["id", "subject", "status", "priority", "created_at", "assignee", "resolution_due"]
+    return _frame(session, stmt, columns)
+
+
+
+
+def ticket_counts(session: Session, as_of: datetime) -> pd.Series:
+    """Per customer: tickets opened before `as_of` (deleted ones too: the effort was spent)."""
+    return count_per(session, Ticket.customer_id, Ticket.created_at, as_of)
+
+
+def ticket_signals(session: Session, as_of: datetime, window_days: int) -> pd.DataFrame:
+    """Per customer: tickets in the last window and the one before, mean CSAT, SLA breaches."""
+    start, previous = as_of - timedelta(days=window_days), as_of - timedelta(days=2 * window_days)
+    breached = or_(
+        Ticket.first_response_at > Ticket.first_response_due,
+        Ticket.resolved_at > Ticket.resolution_due,
+        and_(Ticket.resolved_at.is_(None), Ticket.resolution_due < as_of),
+    )
+    recent = and_(Ticket.created_at >= start, Ticket.created_at < as_of)
+    stmt = (
+        select(
+            Ticket.customer_id,
+            func.sum(case((recent, 1), else_=0)),
+            func.sum(
+                case((and_(Ticket.created_at >= previous, Ticket.created_at < start), 1), else_=0)
+            ),
+            func.avg(Ticket.csat),
+            func.sum(case((and_(recent, breached), 1), else_=0)),
+        )
+        .where(Ticket.created_at < as_of, Ticket.deleted_at.is_(None))
+        .group_by(Ticket.customer_id)
+    )
+    columns = ["customer_id", "tickets_last", "tickets_prev", "avg_csat", "sla_breaches"]
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    frame["avg_csat"] = frame["avg_csat"].astype("float64")
+    return frame.set_index("customer_id")
+
+
+def _frame(session: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    for column in ("status", "priority"):
+        frame[column] = frame[column].map(str)
+    return frame
