@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
 import pandas as pd
 
@@ -12,9 +13,9 @@ MoneyFormatter = Callable[[float], str]
 _SUFFIXES: tuple[tuple[float, str], ...] = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 
 
-def compact_number(value: float) -> str:
+def compact_number(value: float | None) -> str:
     """Format a number short enough for a sentence: 4_120_000 -> "4.1M", 800_000 -> "800K"."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or math.isnan(value):
         return "n/a"
     sign = "-" if value < 0 else ""
     size = abs(float(value))
@@ -43,7 +44,7 @@ def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     return f"{count:,} {word}"
 
 
-def to_timestamp(as_of: pd.Timestamp | str | object) -> pd.Timestamp:
+def to_timestamp(as_of: datetime | str) -> pd.Timestamp:
     """Accept a Timestamp, datetime or ISO string; an aware one becomes naive UTC like the data."""
     stamp = pd.Timestamp(as_of)
     if stamp.tzinfo is not None:

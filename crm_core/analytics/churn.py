@@ -169,7 +169,8 @@ def _bands(risk: np.ndarray, bands: RiskBands) -> list[str]:
         [RiskBand.UNKNOWN.value, RiskBand.HIGH.value, RiskBand.MEDIUM.value],
         default=RiskBand.LOW.value,
     )
-    return labels.tolist()
+    banded: list[str] = labels.tolist()
+    return banded
 
 
 def _reasons(

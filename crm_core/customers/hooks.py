@@ -111,8 +111,6 @@ def _diff_text(field: str, diff: Any) -> str:
     return f"{field}: {'–' if old in (None, '', []) else old} → {'–' if new is None else new}"
 
 
-
-
 def _move_own_rows(
     session: Session, actor: Actor, keep_id: int, merge_id: int, now: datetime
 ) -> dict[str, list[int]]:

@@ -8,7 +8,7 @@ revenue, last order, churn risk) join the cached value table in pandas by custom
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVarTuple
 
 import pandas as pd
 import phonenumbers
@@ -21,6 +21,8 @@ from crm_core.kernel.inputs import DEFAULT_PHONE_REGION
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer, User
 from crm_core.models.enums import LifecycleStage
+
+Columns = TypeVarTuple("Columns")
 
 VALUE_LIST_COLUMNS = [
     "value_tier", "rfm_segment", "net_revenue", "profit", "last_order_at", "churn_risk",
@@ -102,7 +104,9 @@ def search_customers(
         ids = _ids_by_value(session, where, flt, values, sort_by, descending)
         chosen = ids[offset : None if limit is None else offset + limit]
         # A page names its ids; a long list (an export) reads them all instead of 100k params.
-        narrow = [Customer.id.in_(chosen)] if len(chosen) <= _MAX_IDS_IN_QUERY else where
+        narrow: list[ColumnElement[bool]] = (
+            [Customer.id.in_(chosen)] if len(chosen) <= _MAX_IDS_IN_QUERY else where
+        )
         found = _rows(session, _list_query(narrow)).set_index("id")
         # In list order; an id deleted since the first query (a race) is simply left out.
         rows = found.loc[pd.Index(chosen).intersection(found.index, sort=False)].reset_index()
@@ -239,7 +243,7 @@ def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
     return exists(select(1).select_from(elements).where(func.lower(elements.c.value) == tag))
 
 
-def _list_query(where: list[ColumnElement[bool]]) -> Select[Any]:
+def _list_query(where: list[ColumnElement[bool]]) -> Select[*tuple[Any, ...]]:
     columns = [
         Customer.id,
         Customer.name,
@@ -255,7 +259,7 @@ def _list_query(where: list[ColumnElement[bool]]) -> Select[Any]:
     return _joined(select(*columns).where(*where))
 
 
-def _joined(stmt: Select[Any]) -> Select[Any]:
+def _joined(stmt: Select[*Columns]) -> Select[*Columns]:
     """The customer's company and owner, for their names (shown, or sorted by)."""
     return stmt.outerjoin(Account, Account.id == Customer.account_id).outerjoin(
         User, User.id == Customer.owner_id
@@ -295,7 +299,7 @@ def _ids_by_value(
     if sort_by not in VALUE_SORTS:
         stmt = stmt.order_by(*_order(sort_by, descending))
     # Core execution: 100,000 ids through the ORM's result machinery take twice as long.
-    ids = pd.Index(session.connection().execute(stmt).scalars().all(), dtype="int64")
+    ids = pd.Index(list(session.connection().execute(stmt).scalars()), dtype="int64")
     needed = ["value_tier", "rfm_segment", *([sort_by] if sort_by in VALUE_SORTS else [])]
     kept = values[needed].reindex(ids)
     if flt.value_tiers:

@@ -225,7 +225,7 @@ def mapped_records(frame: pd.DataFrame, mapping: Mapping[str, str]) -> list[dict
     puts before "+62..." (so a spreadsheet does not run it as a formula) is taken off again."""
     picked = frame[list(mapping)].rename(columns=dict(mapping))
     return [
-        {k: _unquoted(v.strip()) for k, v in rec.items() if isinstance(v, str) and v.strip()}
+        {str(k): _unquoted(v.strip()) for k, v in rec.items() if isinstance(v, str) and v.strip()}
         for rec in picked.to_dict("records")
     ]
 
@@ -265,7 +265,7 @@ def new_batch(session: Session, actor: Actor, preview: ImportPreview, filename: 
 
 
 def finish_batch(
-    session: Session, actor: Actor, batch: ImportBatch, preview: ImportPreview, undo: dict
+    session: Session, actor: Actor, batch: ImportBatch, preview: ImportPreview, undo: dict[str, Any]
 ) -> ImportBatch:
     """Store the full report and what revert needs; audit the import itself."""
     counts = preview.counts

@@ -74,14 +74,14 @@ def _friendly(err: Mapping[str, Any]) -> str:
         message = str(ctx.get("error", err["msg"]))
         return message.removeprefix("value ").replace("address: An", "address: an")
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return err["msg"].lower()
+        return str(err["msg"]).lower()
     if kind.startswith(("int_", "decimal_", "float_")):
         return "must be a number"
     if kind.startswith("date"):
         return "must be a date (YYYY-MM-DD)"
     if kind == "extra_forbidden":
         return "is not a field of this form"
-    return err["msg"]
+    return str(err["msg"])
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_PHONE_REGION) -> str:

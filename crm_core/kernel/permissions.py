@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, true
+from sqlalchemy.orm import QueryableAttribute
 
 from crm_core.kernel.errors import PermissionDenied
 from crm_core.models.enums import Role
@@ -110,7 +111,7 @@ def scope(actor: Actor, entity: str, action: Action) -> Scope:
 def owns(actor: Actor, record: Any) -> bool:
     """Ownership: a record's owner or assignee is the actor (a user record: the user itself)."""
     if getattr(record, "__tablename__", None) == "users":
-        return record.id == actor.id
+        return bool(record.id == actor.id)
     for field in ("owner_id", "assignee_id", "user_id"):
         if getattr(record, field, None) == actor.id:
             return True
@@ -139,7 +140,9 @@ def require(actor: Actor, entity: str, action: Action, record: Any = None) -> No
     raise PermissionDenied(f"Your role ({actor.role.value}) cannot {action.value} {entity}s.")
 
 
-def read_filter(actor: Actor, entity: str, owner_column: Any) -> ColumnElement[bool]:
+def read_filter(
+    actor: Actor, entity: str, owner_column: QueryableAttribute[int | None]
+) -> ColumnElement[bool]:
     """The WHERE clause that applies the actor's read scope inside the query itself."""
     granted = scope(actor, entity, Action.READ)
     if granted is Scope.ALL:

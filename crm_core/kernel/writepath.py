@@ -7,7 +7,7 @@ once, or rolls everything back on any error, so a failed write leaves nothing be
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,14 @@ from crm_core.models.enums import AuditAction
 Row = TypeVar("Row")
 
 
+class _Record(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+Inserted = TypeVar("Inserted", bound=_Record)
+
+
 def load(session: Session, model: type[Row], record_id: int, *, deleted: bool = False) -> Row:
     """The record, or NotFound; soft-deleted rows only when `deleted` is asked for."""
     row = session.get(model, record_id, populate_existing=True)
@@ -33,16 +41,18 @@ def load(session: Session, model: type[Row], record_id: int, *, deleted: bool = 
     return row
 
 
-def insert(session: Session, actor: Actor, entity: str, row: Row, values: Mapping[str, Any]) -> Row:
+def insert(
+    session: Session, actor: Actor, entity: str, row: Inserted, values: Mapping[str, Any]
+) -> Inserted:
     """Add a new validated record and its audit entry (permission already checked)."""
     for field, value in values.items():
         setattr(row, field, value)
     if hasattr(row, "updated_by_id"):
-        row.updated_by_id = actor.id  # type: ignore[attr-defined]
+        row.updated_by_id = actor.id
     session.add(row)
     session.flush()
     changes = {f: (None, v) for f, v in values.items() if v not in (None, [], "")}
-    audit.record(session, actor.id, entity, row.id, AuditAction.CREATE, changes)  # type: ignore[attr-defined]
+    audit.record(session, actor.id, entity, row.id, AuditAction.CREATE, changes)
     return row
 
 
@@ -99,7 +109,7 @@ def _conflict(session: Session, entity: str, row: Any) -> ConflictError:
 def _reread_conflict(session: Session, entity: str, model: Any, row_id: int) -> ConflictError:
     """Who won the race, read on a fresh connection: this transaction is unusable now."""
     table, users = model.__table__, User.__table__
-    with session.get_bind().connect() as conn:
+    with session.get_bind().engine.connect() as conn:  # a session may be bound to a Connection
         fresh = conn.execute(
             select(table.c.updated_at, users.c.name)
             .outerjoin(users, users.c.id == table.c.updated_by_id)

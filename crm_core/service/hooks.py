@@ -48,9 +48,7 @@ def _ticket_text(row: Row[Any]) -> tuple[str, str]:
     return f"Ticket #{row.ref_id} opened: {row.subject}", joined(row.category, row.priority)
 
 
-def _ticket_events(
-    actor: Actor, customer_id: int, channels: set[str] | None
-) -> Select[Any] | None:
+def _ticket_events(actor: Actor, customer_id: int, channels: set[str] | None) -> Select[Any] | None:
     where = _of_ticket(actor, customer_id, channels)
     if where is None:
         return None

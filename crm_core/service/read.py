@@ -46,8 +46,6 @@ def open_tickets(session: Session, actor: Actor, customer_id: int) -> pd.DataFra
     return _frame(session, stmt, columns)
 
 
-
-
 def ticket_counts(session: Session, as_of: datetime) -> pd.Series:
     """Per customer: tickets opened before `as_of` (deleted ones too: the effort was spent)."""
     return count_per(session, Ticket.customer_id, Ticket.created_at, as_of)
