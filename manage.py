@@ -133,7 +133,7 @@ def _print_preview(preview: ImportPreview) -> None:
     print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
     report = preview.report()
     for row in report[report["action"] == "skip"].itertuples():
-        detail = "; ".join(part for part in (row.errors, row.reasons) if part)
+        detail = "; ".join(str(part) for part in (row.errors, row.reasons) if part)
         print(f"  row {row.row}: {row.status}: {detail}")
 
 
