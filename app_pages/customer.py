@@ -144,6 +144,7 @@ def _value_panel(customer_id: int) -> None:
         st.info("Not in today's value figures yet (new or just restored): back within 15 minutes.")
         return
     v, costs = table.frame.loc[customer_id], cache.value_settings()
+    assert isinstance(v, pd.Series)  # the index holds each customer once: one row
     last = v["last_order_at"]
     days = (table.as_of.date() - last.date()).days if pd.notna(last) else None
     ago = "never" if days is None else f"{days} days ago"
@@ -263,6 +264,7 @@ def _recently_deleted(actor: Actor) -> None:
         gone = customers.deleted_customers(session, actor, limit=20)
     if gone.empty:
         st.caption("No deleted customers.")
+    row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
     for row in gone.itertuples():
         merged = f" · merged into #{row.merged_into_id:.0f}" if pd.notna(row.merged_into_id) else ""
         label = f"#{row.id} {row.name} · deleted {local_time(row.deleted_at)}{merged}"

@@ -84,7 +84,10 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
             "Industry (of the company)", options["industries"], key="customers_f_industry"
         )
         owner_ids = right.multiselect(
-            "Owner", list(owners), format_func=owners.get, key="customers_f_owner"
+            "Owner",
+            list(owners),
+            format_func=lambda user_id: owners[user_id],
+            key="customers_f_owner",
         )
         tag = right.text_input("Tag", placeholder="e.g. VIP", key="customers_f_tag")
     return CustomerFilter(
@@ -102,7 +105,9 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
 
 def _sorting() -> tuple[str, bool]:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    sort_by = left.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="customers_sort")
+    sort_by = left.selectbox(
+        "Sort by", list(SORTS), format_func=lambda sort: SORTS[sort], key="customers_sort"
+    )
     descending = right.toggle("Highest / last first", key="customers_desc")
     return sort_by, descending
 
@@ -169,7 +174,6 @@ def _table(found: CustomerPage, page_number: int, asked: tuple[Any, ...]) -> pd.
 
 
 def _columns() -> dict[str, Any]:
-    money = {"format": "localized"}
     return {
         "id": st.column_config.NumberColumn("ID", format="%d"),
         "name": "Name",
@@ -182,8 +186,8 @@ def _columns() -> dict[str, Any]:
         "owner": "Owner",
         "value_tier": "Value tier",
         "rfm_segment": "RFM segment",
-        "net_revenue": st.column_config.NumberColumn("Net revenue", **money),
-        "profit": st.column_config.NumberColumn("Profit", **money),
+        "net_revenue": st.column_config.NumberColumn("Net revenue", format="localized"),
+        "profit": st.column_config.NumberColumn("Profit", format="localized"),
         "last_order_at": st.column_config.DatetimeColumn("Last order", format="YYYY-MM-DD"),
         "churn_risk": st.column_config.ProgressColumn(
             "Churn risk", min_value=0.0, max_value=1.0, format="percent"

@@ -41,10 +41,11 @@ def render() -> None:
         "press Import, only valid rows are imported, and an import can be reverted as a whole."
     )
     forms.feedback(FORM)
+    kinds = list(ImportKind)  # a name, not list(...) inline: mypy then reads the options' type
     kind = ImportKind(
         st.radio(
             "The file holds",
-            list(ImportKind),
+            kinds,
             format_func=lambda kind: str(kind).capitalize(),
             horizontal=True,
             key="import_kind",
@@ -99,7 +100,9 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
             "order; an order whose ref is already stored is skipped as a duplicate."
         )
         label = "Find each order's customer by"
-    match = MatchKey(st.selectbox(label, list(KEYS), format_func=KEYS.get, key="import_match"))
+    match = MatchKey(
+        st.selectbox(label, list(KEYS), format_func=lambda key: KEYS[key], key="import_match")
+    )
     if st.button("Preview", type="primary", key="import_preview_button"):
         try:
             with st.spinner(f"Checking {len(frame):,} rows…"), read_scope() as session:
@@ -211,6 +214,7 @@ def _history(actor: Actor) -> None:
         st.caption("No imports yet.")
         return
     _confirm_revert(actor)
+    row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
     for row in table.itertuples():
         text, counts, action = st.columns([4, 3, 1])
         text.markdown(

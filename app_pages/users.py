@@ -69,7 +69,7 @@ def _user_fields(prefix: str, values: dict[str, Any], form_key: str) -> dict[str
         "Languages",
         list(LANGUAGE_LABELS),
         default=list(values.get("languages") or []),
-        format_func=LANGUAGE_LABELS.get,
+        format_func=lambda language: LANGUAGE_LABELS[language],
         key=f"{prefix}-languages",
     )
     return {"name": name, "email": email, "role": role, "skills": skills, "languages": languages}
