@@ -4,45 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from importlib import import_module
 
 import streamlit as st
 
-from app_pages import (
-    audit,
-    campaigns,
-    customer,
-    customers,
-    dashboard,
-    data_quality,
-    home,
-    import_data,
-    leads,
-    login,
-    segments,
-    team,
-    tickets,
-)
-from app_pages import users as users_page
+from app_pages import login
 from crm_core.kernel.config import StartupRefused
-from crm_core.pages import PAGES, pages_for
+from crm_core.pages import PAGES, PageSpec, pages_for
 from ui import auth, nav
 
-RENDERERS: dict[str, Callable[[], None]] = {
-    "home": home.render,
-    "dashboard": dashboard.render,
-    "customers": customers.render,
-    "customer": customer.render,
-    "data-quality": data_quality.render,
-    "import": import_data.render,
-    "leads": leads.render,
-    "tickets": tickets.render,
-    "segments": segments.render,
-    "campaigns": campaigns.render,
-    "team": team.render,
-    "users": users_page.render,
-    "audit": audit.render,
-}
-HIDDEN_PAGES = {"customer"}  # opened from a row or a link, not from the menu
+
+def renderer(spec: PageSpec) -> Callable[[], None]:
+    """The page's render(), from the module under app_pages that the registry names."""
+    return import_module(f"app_pages.{spec.module}").render  # type: ignore[no-any-return]
+
 
 st.set_page_config(page_title="Relasi", page_icon=":material/handshake:", layout="wide")
 
@@ -65,12 +40,12 @@ else:
     sections = {
         section: [
             st.Page(
-                RENDERERS[spec.key],
+                renderer(spec),
                 title=spec.title,
                 icon=spec.icon or None,
                 url_path=spec.key,
                 default=spec.key == "home",
-                visibility="hidden" if spec.key in HIDDEN_PAGES else "visible",
+                visibility="visible" if spec.in_menu else "hidden",
             )
             for spec in specs
         ]

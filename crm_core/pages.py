@@ -1,4 +1,6 @@
-"""The app's pages, their sections, and which roles may open each (the navigation's rules)."""
+"""The one page registry: every page's key (its URL path), title, menu section, icon, the
+module under app_pages that renders it, and which roles may open it. app.py builds the
+navigation from it, every page's first line checks it, and the page tests iterate it."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from crm_core.models.enums import Role
 
 EVERYONE = frozenset(Role)
 MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+SECTIONS = ("Overview", "Customers", "Sales", "Service", "Marketing", "Team", "Admin")
 
 
 @dataclass(frozen=True)
@@ -15,40 +18,56 @@ class PageSpec:
     key: str  # also the URL path
     title: str
     section: str
+    module: str  # under app_pages, e.g. "customers.customer" -> app_pages/customers/customer.py
     roles: frozenset[Role]
     icon: str = ""
+    in_menu: bool = True  # False: opened from a row or a link, not from the menu
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("home", "My work", "Overview", EVERYONE, ":material/home:"),
-    PageSpec("dashboard", "Business dashboard", "Overview", MANAGERS, ":material/monitoring:"),
-    PageSpec("customers", "Customers", "Customers", EVERYONE, ":material/groups:"),
-    PageSpec("customer", "Customer 360", "Customers", EVERYONE, ":material/person:"),
-    PageSpec("data-quality", "Data quality", "Customers", MANAGERS, ":material/rule:"),
-    PageSpec("import", "Import", "Customers", MANAGERS, ":material/upload_file:"),
+    PageSpec("home", "My work", "Overview", "customers.home", EVERYONE, ":material/home:"),
     PageSpec(
-        "leads",
-        "Lead funnel",
-        "Sales",
-        frozenset({Role.ADMIN, Role.MANAGER, Role.SALES}),
-        ":material/filter_alt:",
+        "dashboard", "Business dashboard", "Overview", "overview.dashboard", MANAGERS,
+        ":material/monitoring:",
     ),
     PageSpec(
-        "tickets",
-        "Ticket queue",
-        "Service",
+        "customers", "Customers", "Customers", "customers.customers", EVERYONE, ":material/groups:"
+    ),
+    PageSpec(
+        "customer", "Customer 360", "Customers", "customers.customer", EVERYONE,
+        ":material/person:", in_menu=False,
+    ),
+    PageSpec(
+        "data-quality", "Data quality", "Customers", "customers.data_quality", MANAGERS,
+        ":material/rule:",
+    ),
+    PageSpec(
+        "import", "Import", "Customers", "customers.import_data", MANAGERS,
+        ":material/upload_file:",
+    ),
+    PageSpec(
+        "leads", "Lead funnel", "Sales", "sales.leads",
+        frozenset({Role.ADMIN, Role.MANAGER, Role.SALES}), ":material/filter_alt:",
+    ),
+    PageSpec(
+        "tickets", "Ticket queue", "Service", "service.tickets",
         frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.SALES}),
         ":material/support_agent:",
     ),
     PageSpec(
-        "segments", "Segments", "Marketing", MANAGERS | {Role.SALES}, ":material/donut_small:"
+        "segments", "Segments", "Marketing", "marketing.segments", MANAGERS | {Role.SALES},
+        ":material/donut_small:",
     ),
-    PageSpec("campaigns", "Campaigns", "Marketing", MANAGERS, ":material/campaign:"),
-    PageSpec("team", "Team", "Team", MANAGERS, ":material/badge:"),
-    PageSpec("users", "Users", "Admin", MANAGERS, ":material/manage_accounts:"),
-    PageSpec("audit", "Audit log", "Admin", MANAGERS, ":material/history:"),
-)
-SECTIONS = ("Overview", "Customers", "Sales", "Service", "Marketing", "Team", "Admin")
+    PageSpec(
+        "campaigns", "Campaigns", "Marketing", "marketing.campaigns", MANAGERS,
+        ":material/campaign:",
+    ),
+    PageSpec("team", "Team", "Team", "overview.team", MANAGERS, ":material/badge:"),
+    PageSpec(
+        "users", "Users", "Admin", "admin.users", MANAGERS, ":material/manage_accounts:"
+    ),
+    PageSpec("audit", "Audit log", "Admin", "admin.audit", MANAGERS, ":material/history:"),
+)  # fmt: skip
 
 
 def page(key: str) -> PageSpec:

@@ -17,6 +17,7 @@ from crm_core.admin import users
 from crm_core.customers import records as customers
 from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import Role
+from crm_core.pages import page
 from db.session import session_scope
 
 PASSWORD = "correct horse"
@@ -74,10 +75,11 @@ def signed_in(username: str) -> AppTest:
     return at
 
 
-def page_as(module: str, actor: Actor | None, **query: str) -> AppTest:
+def page_as(key: str, actor: Actor | None, **query: str) -> AppTest:
     """One page's render() run directly, as a URL would reach it, with the given actor."""
+    module = page(key).module
     at = AppTest.from_string(
-        f"from app_pages import {module} as page\npage.render()\n", default_timeout=30
+        f"from app_pages.{module} import render\nrender()\n", default_timeout=30
     )
     if actor is not None:
         at.session_state["relasi_actor"] = actor

@@ -13,8 +13,9 @@ from crm_core.customers import records as customers
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import AccountIn, validate
+from crm_core.kernel.lookups import is_active_user
 from crm_core.kernel.permissions import Action, Actor, require
-from crm_core.models import Account, User
+from crm_core.models import Account
 
 EDITABLE_FIELDS = tuple(AccountIn.model_fields)
 
@@ -89,8 +90,6 @@ def find_accounts(session: Session, text: str, limit: int = 20) -> pd.DataFrame:
 
 def _validated(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
     values = validate(AccountIn, data).model_dump()
-    if values["owner_id"] is not None:
-        active = session.scalar(select(User.active).where(User.id == values["owner_id"]))
-        if not active:
-            raise ValidationError({"owner_id": "must be an active user"})
+    if values["owner_id"] is not None and not is_active_user(session, values["owner_id"]):
+        raise ValidationError({"owner_id": "must be an active user"})
     return values

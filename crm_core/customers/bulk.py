@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from crm_core.customers import records as customers
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import CRMError, ValidationError
+from crm_core.kernel.lookups import is_active_user
 from crm_core.kernel.permissions import Action, Actor, require
-from crm_core.models import Customer, User
+from crm_core.models import Customer
 from crm_core.models.enums import LifecycleStage
 
 CHANGES = ("owner_id", "lifecycle_stage", "add_tag", "remove_tag")
@@ -127,9 +128,7 @@ def _checked(
             wanted["lifecycle_stage"] = LifecycleStage(wanted["lifecycle_stage"])
         except ValueError:
             errors["lifecycle_stage"] = "must be one of: " + ", ".join(LifecycleStage)
-    if "owner_id" in wanted and not session.scalar(
-        select(User.active).where(User.id == wanted["owner_id"])
-    ):
+    if "owner_id" in wanted and not is_active_user(session, wanted["owner_id"]):
         errors["owner_id"] = "must be an active user"
     if wanted.get("add_tag") and wanted.get("add_tag") == wanted.get("remove_tag"):
         errors["remove_tag"] = "cannot be the tag being added"

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.inputs import DEFAULT_PHONE_REGION
+from crm_core.kernel.lookups import active_users
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer, User
 from crm_core.models.enums import LifecycleStage
@@ -153,15 +154,12 @@ def filter_options(session: Session, actor: Actor) -> dict[str, Any]:
     )
     owns = exists().where(Customer.owner_id == User.id, Customer.deleted_at.is_(None), scope)
     owners = session.execute(select(User.id, User.name).where(owns).order_by(User.name))
-    active = session.execute(
-        select(User.id, User.name).where(User.active.is_(True)).order_by(User.name)
-    )
     return {
         "regions": sorted(r for r in regions if r),
         "cities": sorted(c for c in cities if c),
         "industries": sorted(i for i in industries if i),
         "owners": {user_id: name for user_id, name in owners},
-        "active_users": {user_id: name for user_id, name in active},
+        "active_users": dict(active_users(session)),
         "lifecycle_stages": [s.value for s in LifecycleStage],
         "value_tiers": [t.value for t in ValueTier],
         "rfm_segments": [s.value for s in RfmSegment],

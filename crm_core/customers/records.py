@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import CustomerIn, validate
+from crm_core.kernel.lookups import is_active_user, user_name
 from crm_core.kernel.permissions import Action, Actor, allowed, require
-from crm_core.models import Account, Customer, User
+from crm_core.models import Account, Customer
 
 EDITABLE_FIELDS = tuple(CustomerIn.model_fields)
 
@@ -68,10 +69,8 @@ def _validated(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if values["account_id"] is not None and session.get(Account, values["account_id"]) is None:
         errors["account_id"] = f"no account #{values['account_id']}"
-    if values["owner_id"] is not None:
-        active = session.scalar(select(User.active).where(User.id == values["owner_id"]))
-        if not active:
-            errors["owner_id"] = "must be an active user"
+    if values["owner_id"] is not None and not is_active_user(session, values["owner_id"]):
+        errors["owner_id"] = "must be an active user"
     if errors:
         raise ValidationError(errors)
     values["email_normalized"] = values["email"]
@@ -104,15 +103,9 @@ def customer_profile(
     return CustomerProfile(
         customer=customer,
         account=account,
-        owner=_user_name(session, customer.owner_id),
-        account_owner=_user_name(session, account.owner_id if account else None),
+        owner=user_name(session, customer.owner_id),
+        account_owner=user_name(session, account.owner_id if account else None),
     )
-
-
-def _user_name(session: Session, user_id: int | None) -> str | None:
-    if user_id is None:
-        return None
-    return session.scalar(select(User.name).where(User.id == user_id))
 
 
 def deleted_customers(session: Session, actor: Actor, limit: int = 50) -> pd.DataFrame:

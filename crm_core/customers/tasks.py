@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import PermissionDenied, ValidationError
 from crm_core.kernel.inputs import _Input, validate
+from crm_core.kernel.lookups import active_users, is_active_user
 from crm_core.kernel.permissions import Action, Actor, read_filter, require
 from crm_core.models import Customer, Lead, Task, User, utcnow
 from crm_core.models.enums import Role
@@ -99,7 +100,7 @@ def _follow_up_errors(session: Session, values: dict[str, Any], now: datetime) -
             )
             if deleted is None or deleted:
                 errors[field] = f"no {model.__tablename__.rstrip('s')} #{values[field]}"
-    if not session.scalar(select(User.active).where(User.id == values["owner_id"])):
+    if not is_active_user(session, values["owner_id"]):
         errors["owner_id"] = "must be an active user"
     if values["due_at"] < now - CLOCK_SKEW:
         errors["due_at"] = "must not be in the past"
@@ -139,7 +140,5 @@ def customer_follow_ups(session: Session, actor: Actor, customer_id: int) -> pd.
 
 def assignable_owners(session: Session, actor: Actor) -> pd.DataFrame:
     """Who the actor may give a follow-up to: any active user for managers, else only itself."""
-    stmt = select(User.id, User.name).where(User.active.is_(True)).order_by(User.name)
-    if actor.role not in ASSIGNERS:
-        stmt = stmt.where(User.id == actor.id)
-    return pd.DataFrame(session.execute(stmt).all(), columns=["id", "name"])
+    only = None if actor.role in ASSIGNERS else actor.id
+    return pd.DataFrame(active_users(session, only), columns=["id", "name"])

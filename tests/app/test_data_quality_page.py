@@ -30,7 +30,7 @@ def test_a_manager_sees_the_figures_the_clusters_and_the_untouched_records(
     app_engine: Engine, staff: dict[Role, Actor]
 ) -> None:
     some_customers(app_engine, staff[Role.SALES])
-    at = page_as("data_quality", staff[Role.MANAGER]).run()
+    at = page_as("data-quality", staff[Role.MANAGER]).run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
@@ -51,7 +51,7 @@ def test_a_longer_threshold_empties_the_untouched_list(
     app_engine: Engine, staff: dict[Role, Actor]
 ) -> None:
     some_customers(app_engine, staff[Role.SALES])
-    at = page_as("data_quality", staff[Role.ADMIN]).run()
+    at = page_as("data-quality", staff[Role.ADMIN]).run()
     at.select_slider(key="dq_untouched_days").set_value(730).run()
     assert not at.exception
     assert at.dataframe[2].value.empty
@@ -59,7 +59,7 @@ def test_a_longer_threshold_empties_the_untouched_list(
 
 
 def test_a_sales_user_is_refused(app_engine: Engine, staff: dict[Role, Actor]) -> None:
-    at = page_as("data_quality", staff[Role.SALES]).run()
+    at = page_as("data-quality", staff[Role.SALES]).run()
     assert [e.value for e in at.error] == [
         "You do not have access to Data quality. Sign in with a role that does."
     ]

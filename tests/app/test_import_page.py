@@ -31,7 +31,7 @@ def upload_sample(at: AppTest) -> AppTest:
 def test_a_manager_previews_imports_and_reverts_the_sample_file(
     app_engine: Engine, staff: dict[Role, Actor]
 ) -> None:
-    at = upload_sample(page_as("import_data", staff[Role.MANAGER]).run())
+    at = upload_sample(page_as("import", staff[Role.MANAGER]).run())
     assert not at.exception
     proposed = {s.label: s.value for s in at.selectbox if s.key.startswith("import_map:")}
     assert proposed["Nama"] == "name" and proposed["No HP"] == "phone"
@@ -67,7 +67,7 @@ def test_a_manager_previews_imports_and_reverts_the_sample_file(
 
 
 def test_sales_cannot_open_the_import_page(staff: dict[Role, Actor]) -> None:
-    at = page_as("import_data", staff[Role.SALES]).run()
+    at = page_as("import", staff[Role.SALES]).run()
     assert [e.value for e in at.error] == [
         "You do not have access to Import. Sign in with a role that does."
     ]
@@ -86,7 +86,7 @@ def test_an_order_file_previews_orders_and_their_bad_lines(
         "INV-1,01/03/2025 10:00,budi@example.com,GULA-1,1,toko\n"
         "INV-2,02/03/2025 10:00,budi@example.com,KOPI-250,1,online\n"
     )
-    at = page_as("import_data", staff[Role.MANAGER]).run()
+    at = page_as("import", staff[Role.MANAGER]).run()
     at.radio(key="import_kind").set_value("orders").run()
     at.file_uploader(key="import_file").set_value(("jual.csv", text.encode(), "text/csv")).run()
     at.button(key="import_preview_button").click().run()

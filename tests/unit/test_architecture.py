@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from crm_core.pages import PAGES
+
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
     "crm_core": {"streamlit", "ui", "app_pages", "db", "app"},
@@ -41,7 +43,7 @@ def test_there_is_no_pages_folder_for_streamlit_to_serve_without_the_sign_in_gat
 
 
 def test_page_modules_define_render_and_run_nothing_on_import() -> None:
-    for path in (ROOT / "app_pages").glob("*.py"):
+    for path in (ROOT / "app_pages").rglob("*.py"):
         tree = ast.parse(path.read_text())
         top_level = [
             node
@@ -54,3 +56,46 @@ def test_page_modules_define_render_and_run_nothing_on_import() -> None:
         assert top_level == [], path.name
         if path.name != "__init__.py":
             assert any(isinstance(n, ast.FunctionDef) and n.name == "render" for n in tree.body)
+
+
+def test_every_page_module_under_app_pages_is_in_the_registry() -> None:
+    registered = {spec.module for spec in PAGES} | {"login"}
+    found = {
+        ".".join(path.relative_to(ROOT / "app_pages").with_suffix("").parts)
+        for path in (ROOT / "app_pages").rglob("*.py")
+        if path.name != "__init__.py"
+    }
+    assert found == registered
+
+
+AREAS = {"customers", "sales", "service", "marketing", "overview", "admin"}
+
+
+def other_areas_imported(area: str, source: str) -> list[str]:
+    """The crm_core modules of other areas that a page of `area` imports, read modules aside."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("crm_core."):
+            for alias in node.names:
+                parts = f"{node.module}.{alias.name}".split(".")
+                if parts[1] in AREAS - {area} and "read" not in parts[2:3]:
+                    found.append(".".join(parts))
+    return found
+
+
+def test_the_pages_of_an_area_import_only_their_own_area_of_crm_core() -> None:
+    breaks = {
+        str(path.relative_to(ROOT)): found
+        for path in (ROOT / "app_pages").rglob("*.py")
+        if (found := other_areas_imported(path.relative_to(ROOT / "app_pages").parts[0],
+                                          path.read_text()))
+    }  # fmt: skip
+    assert breaks == {}
+
+
+def test_a_page_importing_another_area_is_caught_and_a_read_module_is_not() -> None:
+    assert other_areas_imported("sales", "from crm_core.customers import records") == [
+        "crm_core.customers.records"
+    ]
+    assert other_areas_imported("sales", "from crm_core.customers import read") == []
+    assert other_areas_imported("sales", "from crm_core.sales import leads") == []

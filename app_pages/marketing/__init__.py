@@ -1,0 +1,1 @@
+"""The marketing area's pages."""

@@ -1,0 +1,1 @@
+"""The overview area's pages."""

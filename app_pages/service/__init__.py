@@ -1,0 +1,1 @@
+"""The service area's pages."""
