@@ -105,7 +105,7 @@ def test_the_sample_saved_as_excel_unicode_text_previews_like_the_csv(
     # Excel's "Unicode Text": UTF-16 LE with a byte-order mark, tab separated.
     unicode_text = SAMPLE.read_text().replace(",", "\t").encode("utf-16")
     assert unicode_text[:2] == b"\xff\xfe"
-    at = page_as("import_data", staff[Role.MANAGER]).run()
+    at = page_as("import", staff[Role.MANAGER]).run()
     at.file_uploader(key="import_file").set_value(("pelanggan.txt", unicode_text, "text/plain"))
     at.run().button(key="import_preview_button").click().run()
     assert not at.exception
@@ -116,7 +116,7 @@ def test_the_sample_saved_as_excel_unicode_text_previews_like_the_csv(
 def test_a_workbook_uploaded_instead_of_a_csv_is_refused_with_what_to_do(
     staff: dict[Role, Actor],
 ) -> None:
-    at = page_as("import_data", staff[Role.MANAGER]).run()
+    at = page_as("import", staff[Role.MANAGER]).run()
     workbook = b"PK\x03\x04\x14\x00\x06\x00" + bytes(64)  # how every .xlsx starts
     at.file_uploader(key="import_file").set_value(("pelanggan.csv", workbook, "text/csv")).run()
     assert [e.value for e in at.error] == [
