@@ -32,9 +32,9 @@ from crm_core.exchange.importing import ImportKind, ImportMode, ImportPreview, M
 from crm_core.exchange.registry import importer
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, ValidationError
-from crm_core.kernel.permissions import Actor
+from crm_core.kernel.permissions import Action, Actor, may
 from crm_core.models import User
-from crm_core.models.enums import Role
+from crm_core.models.enums import Entity, Role
 from db.engine import make_engine, resolve_url
 from db.migrate import upgrade
 from db.session import session_scope
@@ -103,14 +103,17 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     return 0
 
 
-ACTING = "the user the command acts as: an active admin or manager"
+# Import, export and revert are the import page's tools: the same roles may use them here.
+IMPORT_PAGE = (Entity.IMPORT, Action.CREATE)
+IMPORTERS = " or ".join(role.value for role in Role if may(role, IMPORT_PAGE))
+ACTING = f"the user the command acts as: an active {IMPORTERS}"
 
 
 def _acting(session: Session, username: str) -> Actor:
-    """The named user the command acts as: an active admin or manager."""
+    """The named user the command acts as: active, in a role that may use the import page."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None or not user.active or user.role not in (Role.ADMIN, Role.MANAGER):
-        raise CRMError(f"--as {username}: not an active admin or manager.")
+    if user is None or not user.active or not may(user.role, IMPORT_PAGE):
+        raise CRMError(f"--as {username}: not an active {IMPORTERS}.")
     return users.actor_for(user)
 
 

@@ -1,15 +1,14 @@
 """The one page registry: every page's key (its URL path), title, menu section, icon, the
-module under app_pages that renders it, and which roles may open it. app.py builds the
-navigation from it, every page's first line checks it, and the page tests iterate it."""
+module under app_pages that renders it, and what the permission matrix must grant to open
+it. app.py builds the navigation from it, every page checks it first, the page tests read it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crm_core.models.enums import Role
+from crm_core.kernel.permissions import Access, Action, Capability, may
+from crm_core.models.enums import Entity, Role
 
-EVERYONE = frozenset(Role)
-MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
 SECTIONS = ("Overview", "Customers", "Sales", "Service", "Marketing", "Team", "Admin")
 
 
@@ -19,54 +18,45 @@ class PageSpec:
     title: str
     section: str
     module: str  # under app_pages, e.g. "customers.customer" -> app_pages/customers/customer.py
-    roles: frozenset[Role]
+    access: Access  # what the permission matrix must grant to open it
     icon: str = ""
     in_menu: bool = True  # False: opened from a row or a link, not from the menu
 
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(role for role in Role if may(role, self.access))
+
+
+def _reads(entity: Entity) -> Access:
+    return (entity, Action.READ)
+
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("home", "My work", "Overview", "customers.home", EVERYONE, ":material/home:"),
-    PageSpec(
-        "dashboard", "Business dashboard", "Overview", "overview.dashboard", MANAGERS,
-        ":material/monitoring:",
-    ),
-    PageSpec(
-        "customers", "Customers", "Customers", "customers.customers", EVERYONE, ":material/groups:"
-    ),
-    PageSpec(
-        "customer", "Customer 360", "Customers", "customers.customer", EVERYONE,
-        ":material/person:", in_menu=False,
-    ),
-    PageSpec(
-        "data-quality", "Data quality", "Customers", "customers.data_quality", MANAGERS,
-        ":material/rule:",
-    ),
-    PageSpec(
-        "import", "Import", "Customers", "customers.import_data", MANAGERS,
-        ":material/upload_file:",
-    ),
-    PageSpec(
-        "leads", "Lead funnel", "Sales", "sales.leads",
-        frozenset({Role.ADMIN, Role.MANAGER, Role.SALES}), ":material/filter_alt:",
-    ),
-    PageSpec(
-        "tickets", "Ticket queue", "Service", "service.tickets",
-        frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.SALES}),
-        ":material/support_agent:",
-    ),
-    PageSpec(
-        "segments", "Segments", "Marketing", "marketing.segments", MANAGERS | {Role.SALES},
-        ":material/donut_small:",
-    ),
-    PageSpec(
-        "campaigns", "Campaigns", "Marketing", "marketing.campaigns", MANAGERS,
-        ":material/campaign:",
-    ),
-    PageSpec("team", "Team", "Team", "overview.team", MANAGERS, ":material/badge:"),
-    PageSpec(
-        "users", "Users", "Admin", "admin.users", MANAGERS, ":material/manage_accounts:"
-    ),
-    PageSpec("audit", "Audit log", "Admin", "admin.audit", MANAGERS, ":material/history:"),
+    PageSpec("home", "My work", "Overview", "customers.home", _reads(Entity.TASK),
+             ":material/home:"),
+    PageSpec("dashboard", "Business dashboard", "Overview", "overview.dashboard",
+             Capability.SEE_DASHBOARD, ":material/monitoring:"),
+    PageSpec("customers", "Customers", "Customers", "customers.customers",
+             _reads(Entity.CUSTOMER), ":material/groups:"),
+    PageSpec("customer", "Customer 360", "Customers", "customers.customer",
+             _reads(Entity.CUSTOMER), ":material/person:", in_menu=False),
+    PageSpec("data-quality", "Data quality", "Customers", "customers.data_quality",
+             Capability.SEE_DATA_QUALITY, ":material/rule:"),
+    PageSpec("import", "Import", "Customers", "customers.import_data",
+             (Entity.IMPORT, Action.CREATE), ":material/upload_file:"),
+    PageSpec("leads", "Lead funnel", "Sales", "sales.leads", _reads(Entity.LEAD),
+             ":material/filter_alt:"),
+    PageSpec("tickets", "Ticket queue", "Service", "service.tickets", _reads(Entity.TICKET),
+             ":material/support_agent:"),
+    PageSpec("segments", "Segments", "Marketing", "marketing.segments", _reads(Entity.SEGMENT),
+             ":material/donut_small:"),
+    PageSpec("campaigns", "Campaigns", "Marketing", "marketing.campaigns",
+             _reads(Entity.CAMPAIGN), ":material/campaign:"),
+    PageSpec("team", "Team", "Team", "overview.team", Capability.SEE_TEAM, ":material/badge:"),
+    PageSpec("users", "Users", "Admin", "admin.users", Capability.SEE_USERS,
+             ":material/manage_accounts:"),
+    PageSpec("audit", "Audit log", "Admin", "admin.audit", _reads(Entity.AUDIT),
+             ":material/history:"),
 )  # fmt: skip
 
 
@@ -75,7 +65,7 @@ def page(key: str) -> PageSpec:
 
 
 def can_open(role: Role | None, key: str) -> bool:
-    return role is not None and role in page(key).roles
+    return may(role, page(key).access)
 
 
 def pages_for(role: Role) -> dict[str, list[PageSpec]]:

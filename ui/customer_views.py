@@ -17,9 +17,9 @@ from crm_core.customers import accounts, duplicates, interactions, merging, task
 from crm_core.customers import records as customers
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.hooks import TimelineKind
-from crm_core.kernel.permissions import Action, Actor, allowed
+from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models import Account, Customer, utcnow
-from crm_core.models.enums import Channel, Direction
+from crm_core.models.enums import Channel, Direction, Entity
 from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
 from ui import cache, forms, nav
@@ -136,7 +136,7 @@ def follow_ups(actor: Actor, customer_id: int) -> None:
         text, done = st.columns([4, 1])
         late = " · :red[overdue]" if row.due_at < now else ""
         text.markdown(f"**{row.title}**  \n{local_time(row.due_at)} · {row.owner}{late}")
-        may_close = allowed(actor, "task", Action.UPDATE, row)  # its owner, or a manager
+        may_close = allowed(actor, Entity.TASK, Action.UPDATE, row)  # its owner, or a manager
         if may_close and done.button("Done", key=f"follow-up-{row.id}-v{row.version}-done"):
             forms.submit(
                 form_key,
@@ -149,7 +149,7 @@ def follow_ups(actor: Actor, customer_id: int) -> None:
                 "Marked done.",
             )
             st.rerun()
-    if allowed(actor, "task", Action.CREATE):
+    if allowed(actor, Entity.TASK, Action.CREATE):
         _schedule_form(actor, customer_id, owners)
 
 
@@ -253,13 +253,13 @@ ACCOUNT_FIELDS = {
 def account_section(actor: Actor, customer: Customer, account: Account | None) -> None:
     if account is not None:
         forms.feedback(f"customer-{customer.id}-new-account")  # "Account saved." once created
-        if allowed(actor, "account", Action.UPDATE, account):
+        if allowed(actor, Entity.ACCOUNT, Action.UPDATE, account):
             _account_form(actor, account)
         else:
             st.caption("Only the account's owner, a manager or an admin edits it.")
         return
-    may_link = allowed(actor, "customer", Action.UPDATE, customer)
-    if not (may_link and allowed(actor, "account", Action.CREATE)):
+    may_link = allowed(actor, Entity.CUSTOMER, Action.UPDATE, customer)
+    if not (may_link and allowed(actor, Entity.ACCOUNT, Action.CREATE)):
         st.caption("A consumer (B2C): no account.")
         return
     _link_account(actor, customer)
@@ -341,7 +341,7 @@ def manage_outcome(customer_id: int) -> None:
 def manage(actor: Actor, customer: Customer) -> None:
     """Delete (with a tick to confirm) and merge a duplicate into this customer."""
     form_key = _manage_key(customer.id)
-    if not allowed(actor, "customer", Action.DELETE, customer):
+    if not allowed(actor, Entity.CUSTOMER, Action.DELETE, customer):
         st.caption("Deleting and merging customers is for managers and admins.")
         return
     sure = st.checkbox(
@@ -358,7 +358,7 @@ def manage(actor: Actor, customer: Customer) -> None:
             _after_write(f"customer-{customer.id}")
             st.query_params["deleted"] = "1"
         st.rerun()
-    if actor.role in merging.MERGERS:
+    if may(actor, Capability.MERGE_CUSTOMERS):
         _merge(actor, customer, form_key)
 
 

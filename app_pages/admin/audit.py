@@ -6,15 +6,16 @@ import streamlit as st
 
 from crm_core.kernel import audit
 from crm_core.kernel.csv_files import safe_csv
+from crm_core.models.enums import Entity
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_time
 
-ENTITIES = ["(all)", "customer", "account", "user", "interaction", "task", "lead", "ticket"]
+ENTITIES = ["(all)", *Entity]
 
 
 def render() -> None:
-    require_page("audit")
+    actor = require_page("audit")
     st.title("Audit log")
     st.caption("Every create, edit, delete, restore, sign-in and sign-out; newest first.")
     entity = st.selectbox("Record type", ENTITIES)
@@ -23,7 +24,8 @@ def render() -> None:
     with read_scope() as session:
         entries = audit.history(
             session,
-            entity=None if entity == "(all)" else entity,
+            actor,
+            entity=None if entity == "(all)" else Entity(entity),
             entity_id=int(record_id) or None,
             limit=limit,
         )

@@ -8,7 +8,7 @@ import streamlit as st
 
 from crm_core.admin import users
 from crm_core.kernel.permissions import Action, Actor, allowed
-from crm_core.models.enums import Language, Role, TicketCategory
+from crm_core.models.enums import Entity, Language, Role, TicketCategory
 from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope
@@ -35,7 +35,7 @@ def render() -> None:
         key="users_table",
         width="stretch",
     )
-    if not allowed(actor, "user", Action.UPDATE):
+    if not allowed(actor, Entity.USER, Action.UPDATE):
         st.caption("Only an admin can change users.")
         return
     rows = picked.selection.rows if picked else []

@@ -15,7 +15,7 @@ from crm_core.customers.records import CustomerProfile
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.money import compact_money
 from crm_core.kernel.permissions import Action, Actor, allowed
-from crm_core.models.enums import Channel, Gender, Language, LeadSource, LifecycleStage
+from crm_core.models.enums import Channel, Entity, Gender, Language, LeadSource, LifecycleStage
 from ui import cache, customer_views, forms, nav
 from ui.auth import require_page
 from ui.db import read_scope
@@ -75,13 +75,13 @@ def render() -> None:
     with feed:
         customer_views.timeline_feed(actor, customer.id)
     with side:
-        if allowed(actor, "interaction", Action.CREATE):
+        if allowed(actor, Entity.INTERACTION, Action.CREATE):
             customer_views.log_interaction_form(actor, customer.id)
         customer_views.follow_ups(actor, customer.id)
         customer_views.open_work(actor, customer.id)
     edit, account, manage = st.tabs(["Edit profile", "Account", "Delete or merge"])
     with edit:
-        if allowed(actor, "customer", Action.UPDATE, customer):
+        if allowed(actor, Entity.CUSTOMER, Action.UPDATE, customer):
             _edit_form(actor, customer.id, customer.version, values)
         else:
             st.caption("Only the customer's owner, a manager or an admin edits this profile.")
@@ -216,7 +216,7 @@ def _rfm(v: pd.Series) -> str:
 
 def _new_customer(actor: Actor) -> None:
     """Create a customer; a likely duplicate (same email or phone) needs "Create anyway"."""
-    if not allowed(actor, "customer", Action.CREATE):
+    if not allowed(actor, Entity.CUSTOMER, Action.CREATE):
         return
     st.subheader("New customer")
     form_key = "new-customer"
@@ -257,7 +257,7 @@ def _new_customer(actor: Actor) -> None:
 
 
 def _recently_deleted(actor: Actor) -> None:
-    if not allowed(actor, "customer", Action.RESTORE):
+    if not allowed(actor, Entity.CUSTOMER, Action.RESTORE):
         return
     st.subheader("Recently deleted")
     with read_scope() as session:

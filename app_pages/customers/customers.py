@@ -14,6 +14,7 @@ from crm_core.customers.listing import SORTS, CustomerFilter, CustomerPage
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, ValidationError
 from crm_core.kernel.permissions import Action, Actor, allowed
+from crm_core.models.enums import Entity
 from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope, write_scope
@@ -198,7 +199,7 @@ def _columns() -> dict[str, Any]:
 def _bulk_edit(
     actor: Actor, chosen: pd.DataFrame, options: dict[str, Any], seen: dict[int, int]
 ) -> None:
-    if not allowed(actor, "customer", Action.UPDATE):
+    if not allowed(actor, Entity.CUSTOMER, Action.UPDATE):
         st.caption(f"Your role ({actor.role.value}) cannot change customers.")
         return
     users: dict[int, str] = options["active_users"]

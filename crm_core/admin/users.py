@@ -11,12 +11,12 @@ import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from crm_core.kernel import audit, writepath
+from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import PasswordIn, UserIn, validate
 from crm_core.kernel.permissions import Action, Actor, read_filter, require
 from crm_core.models import User, utcnow
-from crm_core.models.enums import AuditAction, Role
+from crm_core.models.enums import AuditAction, Entity, Role
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -43,7 +43,7 @@ def list_users(session: Session, actor: Actor) -> pd.DataFrame:
         User.last_login_at,
         User.version,
     ]
-    stmt = select(*columns).where(read_filter(actor, "user", User.id)).order_by(User.username)
+    stmt = select(*columns).where(read_filter(actor, Entity.USER, User.id)).order_by(User.username)
     frame = pd.DataFrame(session.execute(stmt).all(), columns=[c.key for c in columns])
     frame["role"] = frame["role"].map(str)
     return frame
@@ -51,7 +51,7 @@ def list_users(session: Session, actor: Actor) -> pd.DataFrame:
 
 def get_user(session: Session, actor: Actor, user_id: int) -> User:
     user = writepath.load(session, User, user_id)
-    require(actor, "user", Action.READ, user)
+    require(actor, Entity.USER, Action.READ, user)
     return user
 
 
@@ -68,7 +68,7 @@ def create_user(session: Session, actor: Actor | None, data: Mapping[str, Any]) 
         raise ValidationError(errors)
     values = validate(UserIn, fields).model_dump()
     if actor is not None:
-        require(actor, "user", Action.CREATE)
+        require(actor, Entity.USER, Action.CREATE)
     if session.scalar(select(User.id).where(User.username == values["username"])) is not None:
         raise ValidationError({"username": f"“{values['username']}” is taken"})
     values["password_hash"] = hash_password(str(data["password"]))
@@ -76,11 +76,10 @@ def create_user(session: Session, actor: Actor | None, data: Mapping[str, Any]) 
         user = User(**values)
         session.add(user)
         session.flush()
-        audit.record(
-            session, None, "user", user.id, AuditAction.CREATE, {"username": (None, user.username)}
-        )
+        created = {"username": (None, user.username)}
+        writepath.record_event(session, None, Entity.USER, user.id, AuditAction.CREATE, created)
         return user
-    return writepath.insert(session, actor, "user", User(), values)
+    return writepath.insert(session, actor, Entity.USER, User(), values)
 
 
 def update_user(
@@ -90,9 +89,9 @@ def update_user(
     user = writepath.load(session, User, user_id)
     current = UserIn.model_validate({f: getattr(user, f) for f in UserIn.model_fields}).model_dump()
     values = validate(UserIn, {**current, **data, "username": user.username}).model_dump()
-    require(actor, "user", Action.UPDATE, user)
+    require(actor, Entity.USER, Action.UPDATE, user)
     _keep_one_admin(session, user, values)
-    changes = writepath.update(session, actor, "user", user, expected_version, values)
+    changes = writepath.update(session, actor, Entity.USER, user, expected_version, values)
     if "active" in changes or "role" in changes:
         _end_sessions(session, user.id)
     return changes
@@ -103,9 +102,14 @@ def reset_password(
 ) -> None:
     validate(PasswordIn, {"password": password})
     user = writepath.load(session, User, user_id)
-    require(actor, "user", Action.UPDATE, user)
+    require(actor, Entity.USER, Action.UPDATE, user)
     writepath.update(
-        session, actor, "user", user, expected_version, {"password_hash": hash_password(password)}
+        session,
+        actor,
+        Entity.USER,
+        user,
+        expected_version,
+        {"password_hash": hash_password(password)},
     )
     _end_sessions(session, user.id)
 
@@ -172,7 +176,7 @@ def record_login(session: Session, username: str, now: datetime) -> int | None:
     session.execute(
         update(User).where(User.id == user.id).values(failed_logins=0, last_login_at=now)
     )
-    audit.record(session, user.id, "user", user.id, AuditAction.LOGIN)
+    writepath.record_event(session, actor_for(user), Entity.USER, user.id, AuditAction.LOGIN)
     return user.session_version
 
 
@@ -196,7 +200,7 @@ def session_actor(session: Session, username: str, session_version: int) -> Acto
 
 def logout(session: Session, actor: Actor) -> None:
     _end_sessions(session, actor.id)
-    audit.record(session, actor.id, "user", actor.id, AuditAction.LOGOUT)
+    writepath.record_event(session, actor, Entity.USER, actor.id, AuditAction.LOGOUT)
 
 
 def _end_sessions(session: Session, user_id: int) -> None:

@@ -16,13 +16,14 @@ from crm_core.kernel.inputs import AccountIn, validate
 from crm_core.kernel.lookups import is_active_user
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Account
+from crm_core.models.enums import Entity
 
 EDITABLE_FIELDS = tuple(AccountIn.model_fields)
 
 
 def get_account(session: Session, actor: Actor, account_id: int) -> Account:
     account = writepath.load(session, Account, account_id)
-    require(actor, "account", Action.READ, account)
+    require(actor, Entity.ACCOUNT, Action.READ, account)
     return account
 
 
@@ -34,8 +35,8 @@ def form_values(account: Account) -> dict[str, Any]:
 def create_account(session: Session, actor: Actor, data: Mapping[str, Any]) -> Account:
     """A new account, owned by the actor unless `data` names another owner."""
     values = _validated(session, {"owner_id": actor.id, **data})
-    require(actor, "account", Action.CREATE)
-    return writepath.insert(session, actor, "account", Account(), values)
+    require(actor, Entity.ACCOUNT, Action.CREATE)
+    return writepath.insert(session, actor, Entity.ACCOUNT, Account(), values)
 
 
 def update_account(
@@ -44,8 +45,8 @@ def update_account(
     """Save the fields in `data` over the version the user read; returns what changed."""
     account = writepath.load(session, Account, account_id)
     values = _validated(session, {**form_values(account), **data})
-    require(actor, "account", Action.UPDATE, account)
-    return writepath.update(session, actor, "account", account, expected_version, values)
+    require(actor, Entity.ACCOUNT, Action.UPDATE, account)
+    return writepath.update(session, actor, Entity.ACCOUNT, account, expected_version, values)
 
 
 def link_customer(

@@ -21,7 +21,7 @@ from crm_core.kernel.errors import CRMError, ValidationError
 from crm_core.kernel.lookups import is_active_user
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Customer
-from crm_core.models.enums import LifecycleStage
+from crm_core.models.enums import Entity, LifecycleStage
 
 CHANGES = ("owner_id", "lifecycle_stage", "add_tag", "remove_tag")
 MAX_TARGETS = 1000
@@ -71,7 +71,7 @@ def bulk_update_customers(
     role may not edit customers at all; per-record failures come back in `skipped`.
     """
     wanted = _checked(session, changes, targets)
-    require(actor, "customer", Action.UPDATE)
+    require(actor, Entity.CUSTOMER, Action.UPDATE)
     unique = list(dict.fromkeys(int(customer_id) for customer_id, _ in targets))
     versions = {int(customer_id): int(version) for customer_id, version in reversed(targets)}
     found = session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(unique)))

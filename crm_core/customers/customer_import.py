@@ -45,6 +45,7 @@ from crm_core.kernel.errors import ConflictError, CRMError, NotFound, Validation
 from crm_core.kernel.inputs import CustomerIn, normalize_email, normalize_phone, validate
 from crm_core.kernel.permissions import Action, Actor, allowed, read_filter
 from crm_core.models import Customer, ImportBatch
+from crm_core.models.enums import Entity
 
 # field -> header spellings (normalised: lower case, letters and digits only) that map to it
 CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -286,7 +287,7 @@ class _Planner:
     def _permitted(self, outcome: RowOutcome, target: Known | None) -> bool:
         action = Action.UPDATE if target else Action.CREATE
         record = SimpleNamespace(owner_id=target.owner_id) if target else None
-        if allowed(self.actor, "customer", action, record):
+        if allowed(self.actor, Entity.CUSTOMER, action, record):
             return True
         what = f"customer #{target.id}" if target else "customers"
         outcome.reject({"permission": f"your role cannot {action.value} {what}"})
@@ -369,7 +370,9 @@ def export_customers(session: Session, actor: Actor) -> pd.DataFrame:
     ]
     stmt = (
         select(*columns)
-        .where(Customer.deleted_at.is_(None), read_filter(actor, "customer", Customer.owner_id))
+        .where(
+            Customer.deleted_at.is_(None), read_filter(actor, Entity.CUSTOMER, Customer.owner_id)
+        )
         .order_by(Customer.id)
     )
     frame = pd.DataFrame(session.execute(stmt).all(), columns=[c.key for c in columns])

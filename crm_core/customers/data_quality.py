@@ -22,6 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer, Interaction, Order, Ticket, User
 from crm_core.models.base import UtcDateTime
+from crm_core.models.enums import Entity
 from crm_core.service import read as service_read
 
 # field -> (label, column); consent flags count as filled when the customer said yes.
@@ -75,7 +76,7 @@ def _live(actor: Actor) -> list[ColumnElement[bool]]:
     return [
         Customer.deleted_at.is_(None),
         Customer.merged_into_id.is_(None),
-        read_filter(actor, "customer", Customer.owner_id),
+        read_filter(actor, Entity.CUSTOMER, Customer.owner_id),
     ]
 
 

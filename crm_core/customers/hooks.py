@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Boolean, Row, Select, func, literal, select
 from sqlalchemy.orm import Session
 
+from crm_core.kernel import audit
 from crm_core.kernel.hooks import (
     MergeStep,
     TimelineKind,
@@ -21,7 +22,7 @@ from crm_core.kernel.hooks import (
 from crm_core.kernel.money import format_money
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import AuditEntry, Interaction, Order, OrderItem, Task, User
-from crm_core.models.enums import Channel, SalesChannel
+from crm_core.models.enums import Channel, Entity, SalesChannel
 
 
 def _interactions(actor: Actor, customer_id: int, channels: set[str] | None) -> Select[Any] | None:
@@ -43,7 +44,7 @@ def _interactions(actor: Actor, customer_id: int, channels: set[str] | None) -> 
     return stmt.outerjoin(User, User.id == i.user_id).where(
         i.customer_id == customer_id,
         i.deleted_at.is_(None),
-        read_filter(actor, "interaction", i.user_id),
+        read_filter(actor, Entity.INTERACTION, i.user_id),
         on_channel,
     )
 
@@ -83,9 +84,11 @@ def _changes(actor: Actor, customer_id: int, channels: set[str] | None) -> Selec
     if channels is not None:
         return None
     a = AuditEntry
+    # The audit log's rule, carried in the row because describing it sees only the row.
+    with_values = literal(audit.shows_values(actor), Boolean).label("with_values")
     stmt = newest_first(a.at, None, a.id, a.id, a.action, a.changes, User.name.label("by"))
-    stmt = stmt.outerjoin(User, User.id == a.actor_id)
-    return stmt.where(a.entity == "customer", a.entity_id == customer_id)
+    stmt = stmt.add_columns(with_values).outerjoin(User, User.id == a.actor_id)
+    return stmt.where(a.entity == Entity.CUSTOMER, a.entity_id == customer_id)
 
 
 def _change_text(row: Row[Any]) -> tuple[str, str]:
@@ -96,10 +99,11 @@ def _change_text(row: Row[Any]) -> tuple[str, str]:
         for f, d in (row.changes or {}).items()
         if f != "deleted_at" and not f.endswith("_normalized")
     }
-    return title, "; ".join(_diff_text(f, d) for f, d in changes.items())
+    return title, "; ".join(_diff_text(f, d, bool(row.with_values)) for f, d in changes.items())
 
 
-def _diff_text(field: str, diff: Any) -> str:
+def _diff_text(field: str, diff: Any, with_values: bool) -> str:
+    """One change as the feed says it; a field's old and new values only to audit readers."""
     old, new = (diff.get("old"), diff.get("new")) if isinstance(diff, dict) else (None, diff)
     if field == "merged_customer":
         return f"customer #{new} merged into this one"
@@ -108,6 +112,8 @@ def _diff_text(field: str, diff: Any) -> str:
     if isinstance(new, list) and field.startswith(("moved_", "dropped_")):
         verb, _, what = field.partition("_")
         return f"{what.replace('_', ' ')}: {len(new)} {verb}"
+    if not with_values:
+        return field
     return f"{field}: {'–' if old in (None, '', []) else old} → {'–' if new is None else new}"
 
 

@@ -14,7 +14,7 @@ from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Customer, Interaction, utcnow
-from crm_core.models.enums import Channel, Direction
+from crm_core.models.enums import Channel, Direction, Entity
 
 CLOCK_SKEW = timedelta(minutes=5)  # a browser clock a little ahead is not "the future"
 
@@ -50,7 +50,7 @@ def log_interaction(
     elif values["occurred_at"] > now + CLOCK_SKEW:
         raise ValidationError({"occurred_at": "must not be in the future"})
     customer = writepath.load(session, Customer, customer_id)
-    require(actor, "customer", Action.READ, customer)
-    require(actor, "interaction", Action.CREATE)
+    require(actor, Entity.CUSTOMER, Action.READ, customer)
+    require(actor, Entity.INTERACTION, Action.CREATE)
     values |= {"customer_id": customer.id, "user_id": actor.id}
-    return writepath.insert(session, actor, "interaction", Interaction(), values)
+    return writepath.insert(session, actor, Entity.INTERACTION, Interaction(), values)

@@ -21,7 +21,7 @@ from crm_core.kernel.inputs import DEFAULT_PHONE_REGION
 from crm_core.kernel.lookups import active_users
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer, User
-from crm_core.models.enums import LifecycleStage
+from crm_core.models.enums import Entity, LifecycleStage
 
 Columns = TypeVarTuple("Columns")
 
@@ -143,7 +143,7 @@ def filter_options(session: Session, actor: Actor) -> dict[str, Any]:
     {user id: name} of everyone who can be made an owner; lifecycle_stages, value_tiers,
     rfm_segments: every value, in their natural order.
     """
-    scope = read_filter(actor, "customer", Customer.owner_id)
+    scope = read_filter(actor, Entity.CUSTOMER, Customer.owner_id)
     places = session.execute(select(Customer.region, Customer.city).where(scope).distinct())
     regions, cities = set(), set()
     for region, city in places:
@@ -169,7 +169,7 @@ def filter_options(session: Session, actor: Actor) -> dict[str, Any]:
 def _conditions(session: Session, actor: Actor, flt: CustomerFilter) -> list[ColumnElement[bool]]:
     """WHERE terms on `customers` alone (no join), so the count needs no join either."""
     dialect = session.get_bind().dialect.name
-    where = [Customer.deleted_at.is_(None), read_filter(actor, "customer", Customer.owner_id)]
+    where = [Customer.deleted_at.is_(None), read_filter(actor, Entity.CUSTOMER, Customer.owner_id)]
     text = flt.query.strip()
     if text and dialect == "sqlite":
         # SQLite would walk the name index to fill a name-ordered page and test every row on

@@ -18,14 +18,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm_core.customers import records as customers
-from crm_core.kernel import audit, writepath
-from crm_core.kernel.errors import ConflictError, PermissionDenied, ValidationError
+from crm_core.kernel import writepath
+from crm_core.kernel.errors import ConflictError, ValidationError
 from crm_core.kernel.hooks import merge_steps
-from crm_core.kernel.permissions import Actor
+from crm_core.kernel.permissions import Actor, Capability, require_capability
 from crm_core.models import Customer, table_of, utcnow
-from crm_core.models.enums import AuditAction, Role
-
-MERGERS = frozenset({Role.ADMIN, Role.MANAGER})
+from crm_core.models.enums import AuditAction, Entity
 
 
 def merge_customers(
@@ -37,8 +35,7 @@ def merge_customers(
 ) -> dict[str, list[int]]:
     """Merge customer `merge_id` into `keep_id`, both read at `expected_versions[id]`;
     returns the ids moved, by kind (orders, tickets, ..., campaign_memberships)."""
-    if actor.role not in MERGERS:
-        raise PermissionDenied(f"Your role ({actor.role.value}) cannot merge customers.")
+    require_capability(actor, Capability.MERGE_CUSTOMERS)
     if keep_id == merge_id:
         raise ValidationError({"merge_id": "choose a different customer to merge"})
     keep = writepath.load(session, Customer, keep_id)
@@ -47,18 +44,24 @@ def merge_customers(
         if row.id not in expected_versions:
             raise ValidationError({"expected_versions": f"no version given for #{row.id}"})
     # Both read versions are checked before anything moves: a stale one raises ConflictError.
-    writepath.update(session, actor, "customer", keep, expected_versions[keep_id], {})
+    writepath.update(session, actor, Entity.CUSTOMER, keep, expected_versions[keep_id], {})
     now = utcnow()
     gone = {"deleted_at": now, "merged_into_id": keep_id}
     writepath.update(
-        session, actor, "customer", merged, expected_versions[merge_id], gone, AuditAction.MERGE
+        session,
+        actor,
+        Entity.CUSTOMER,
+        merged,
+        expected_versions[merge_id],
+        gone,
+        AuditAction.MERGE,
     )
     moved = _move_rows(session, actor, keep_id, merge_id, now)
     filled = _fill_empty_fields(keep, merged)
     _save_kept(session, actor, keep, filled, now)
     changes: dict[str, tuple[Any, Any]] = {"merged_customer": (None, merge_id), **filled}
     changes |= {_audit_key(kind): (None, ids) for kind, ids in moved.items() if ids}
-    audit.record(session, actor.id, "customer", keep_id, AuditAction.MERGE, changes)
+    writepath.record_event(session, actor, Entity.CUSTOMER, keep_id, AuditAction.MERGE, changes)
     return moved
 
 
@@ -103,4 +106,4 @@ def _save_kept(
     try:
         session.flush()
     except StaleDataError:
-        raise ConflictError("customer", None, None) from None
+        raise ConflictError(Entity.CUSTOMER, None, None) from None

@@ -47,6 +47,7 @@ from crm_core.kernel.errors import ConflictError, CRMError, PermissionDenied, Va
 from crm_core.kernel.inputs import validate
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models import ImportBatch, Order, Product
+from crm_core.models.enums import Entity
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # a time without an offset in the file is the team's local time
 CUSTOMER_FIELD = {
@@ -165,7 +166,7 @@ def preview_orders(
     mode, match_key = ImportMode(mode), MatchKey(match_key)
     if mode is not ImportMode.CREATE_ONLY:
         raise CRMError("Orders are imported as new orders only: choose “create only”.")
-    if not allowed(actor, "order", Action.CREATE):
+    if not allowed(actor, Entity.ORDER, Action.CREATE):
         raise PermissionDenied(f"Your role ({actor.role.value}) cannot create orders.")
     required = {CUSTOMER_FIELD[match_key], "ordered_at", "sku", "quantity", "channel"}
     check_mapping(frame, mapping, ORDER_FIELDS, required)

@@ -9,15 +9,20 @@ from typing import Any
 
 import pandas as pd
 from pydantic import Field, field_validator
-from sqlalchemy import String, cast, delete, func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from crm_core.kernel import audit
-from crm_core.kernel.errors import ConflictError, ValidationError
+from crm_core.kernel import writepath
+from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Customer, Order, OrderItem, Product, utcnow
-from crm_core.models.enums import AuditAction, OrderStatus, SalesChannel
+from crm_core.models.enums import Entity, OrderStatus, SalesChannel
+
+# What an order's audit entry lists of each line; its lines go and come with it.
+ORDER_LINES = writepath.Lines(
+    OrderItem, "order_id", ("product_id", "quantity", "unit_price", "unit_cost")
+)
 
 # An order "in the future" by more than this is a typo (a year, a day-month swap), not clock skew.
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -72,7 +77,7 @@ def create_order(
 ) -> Order:
     """A new order with its lines; a line without a unit price sells at the product's price."""
     order_in = validate(OrderIn, data)
-    require(actor, "order", Action.CREATE)
+    require(actor, Entity.ORDER, Action.CREATE)
     with session.no_autoflush:  # these reads need nothing pending; each order flushes once
         products = _products(session, {line.product_id for line in order_in.lines})
         _check_references(session, order_in, products)
@@ -86,24 +91,15 @@ def create_order(
         )
         for line in order_in.lines
     ]  # fmt: skip
-    total = sum((item.unit_price * item.quantity for item in items), Decimal("0"))
-    problem = discount_problem(order_in.discount, total)
+    lines_total = sum((item.unit_price * item.quantity for item in items), Decimal("0"))
+    problem = discount_problem(order_in.discount, lines_total)
     if problem:
         raise ValidationError({"discount": problem})
-    header = order_in.model_dump(exclude={"lines"})
-    order = Order(**header, import_batch_id=import_batch_id, updated_by_id=actor.id)
-    session.add(order)
-    session.flush()
-    for item in items:
-        item.order_id = order.id
-    session.add_all(items)  # flushed with the next write, or at commit
-    changes = {f: (None, v) for f, v in header.items() if v not in (None, "")}
-    changes["lines"] = (None, len(items))
-    changes["total"] = (None, total - order_in.discount)
-    if import_batch_id is not None:
-        changes["import_batch_id"] = (None, import_batch_id)
-    audit.record(session, actor.id, "order", order.id, AuditAction.CREATE, changes)
-    return order
+    header = order_in.model_dump(exclude={"lines"}) | {"import_batch_id": import_batch_id}
+    total = {"total": (None, lines_total - order_in.discount)}
+    return writepath.insert_with_lines(
+        session, actor, Entity.ORDER, Order(), header, ORDER_LINES, items, noted=total
+    )
 
 
 def _products(session: Session, ids: set[int]) -> dict[int, Any]:
@@ -133,31 +129,9 @@ def delete_imported(session: Session, actor: Actor, versions: Mapping[int, int])
     An order changed since the import is a conflict and nothing is deleted. Deleting rather than
     soft-deleting lets the corrected file be imported again: external refs stay unique.
     """
-    require(actor, "order", Action.DELETE)
-    ids = list(versions)
-    found = {
-        row.id: row
-        for chunk in _chunks(ids)
-        for row in session.execute(
-            select(Order.id, Order.version, Order.external_ref, Order.customer_id,
-                   Order.updated_at).where(Order.id.in_(chunk))
-        )
-    }  # fmt: skip
-    for order_id, version in versions.items():
-        row = found.get(order_id)
-        if row is not None and row.version != version:
-            raise ConflictError(f"order #{order_id}", None, row.updated_at)
-    for chunk in _chunks(list(found)):
-        session.execute(delete(OrderItem).where(OrderItem.order_id.in_(chunk)))
-        session.execute(delete(Order).where(Order.id.in_(chunk)))
-    for row in found.values():
-        changes = {"external_ref": (row.external_ref, None), "customer_id": (row.customer_id, None)}
-        audit.record(session, actor.id, "order", row.id, AuditAction.DELETE, changes)
-    return len(found)
-
-
-def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
-    return [values[i : i + size] for i in range(0, len(values), size)]
+    return writepath.delete_for_good(
+        session, actor, Entity.ORDER, Order, versions, ORDER_LINES, ("external_ref", "customer_id")
+    )
 
 
 EXPORT_COLUMNS = [
@@ -182,7 +156,7 @@ EXPORT_REF_PREFIX = "relasi-"
 
 def order_lines(session: Session, actor: Actor) -> pd.DataFrame:
     """Every line of every order, in the columns the order import reads back (times in UTC)."""
-    require(actor, "order", Action.READ)
+    require(actor, Entity.ORDER, Action.READ)
     own_ref = func.coalesce(Order.external_ref, EXPORT_REF_PREFIX + cast(Order.id, String))
     stmt = (
         select(

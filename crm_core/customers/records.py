@@ -17,6 +17,7 @@ from crm_core.kernel.inputs import CustomerIn, validate
 from crm_core.kernel.lookups import is_active_user, user_name
 from crm_core.kernel.permissions import Action, Actor, allowed, require
 from crm_core.models import Account, Customer
+from crm_core.models.enums import Entity
 
 EDITABLE_FIELDS = tuple(CustomerIn.model_fields)
 
@@ -25,7 +26,7 @@ def get_customer(
     session: Session, actor: Actor, customer_id: int, *, deleted: bool = False
 ) -> Customer:
     customer = writepath.load(session, Customer, customer_id, deleted=deleted)
-    require(actor, "customer", Action.READ, customer)
+    require(actor, Entity.CUSTOMER, Action.READ, customer)
     return customer
 
 
@@ -36,8 +37,8 @@ def form_values(customer: Customer) -> dict[str, Any]:
 
 def create_customer(session: Session, actor: Actor, data: Mapping[str, Any]) -> Customer:
     values = _validated(session, {"owner_id": actor.id, **data})
-    require(actor, "customer", Action.CREATE)
-    return writepath.insert(session, actor, "customer", Customer(), values)
+    require(actor, Entity.CUSTOMER, Action.CREATE)
+    return writepath.insert(session, actor, Entity.CUSTOMER, Customer(), values)
 
 
 def update_customer(
@@ -46,22 +47,22 @@ def update_customer(
     """Save the fields in `data` over the version the user read; returns what changed."""
     customer = writepath.load(session, Customer, customer_id)
     values = _validated(session, {**form_values(customer), **data})
-    require(actor, "customer", Action.UPDATE, customer)
-    return writepath.update(session, actor, "customer", customer, expected_version, values)
+    require(actor, Entity.CUSTOMER, Action.UPDATE, customer)
+    return writepath.update(session, actor, Entity.CUSTOMER, customer, expected_version, values)
 
 
 def delete_customer(
     session: Session, actor: Actor, customer_id: int, expected_version: int
 ) -> None:
     customer = writepath.load(session, Customer, customer_id)
-    writepath.soft_delete(session, actor, "customer", customer, expected_version)
+    writepath.soft_delete(session, actor, Entity.CUSTOMER, customer, expected_version)
 
 
 def restore_customer(
     session: Session, actor: Actor, customer_id: int, expected_version: int
 ) -> None:
     customer = writepath.load(session, Customer, customer_id, deleted=True)
-    writepath.restore(session, actor, "customer", customer, expected_version)
+    writepath.restore(session, actor, Entity.CUSTOMER, customer, expected_version)
 
 
 def _validated(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,13 +93,13 @@ def customer_profile(
     session: Session, actor: Actor, customer_id: int, *, deleted: bool = False
 ) -> CustomerProfile:
     """The customer (a deleted one only when asked, for who may restore it) and its account."""
-    if deleted and not allowed(actor, "customer", Action.RESTORE):
+    if deleted and not allowed(actor, Entity.CUSTOMER, Action.RESTORE):
         deleted = False
     customer = get_customer(session, actor, customer_id, deleted=deleted)
     account = None
     if customer.account_id is not None:
         account = session.get(Account, customer.account_id)
-        if account is not None and not allowed(actor, "account", Action.READ, account):
+        if account is not None and not allowed(actor, Entity.ACCOUNT, Action.READ, account):
             account = None
     return CustomerProfile(
         customer=customer,
@@ -110,7 +111,7 @@ def customer_profile(
 
 def deleted_customers(session: Session, actor: Actor, limit: int = 50) -> pd.DataFrame:
     """Recently deleted customers, newest deletion first, for who may restore them."""
-    require(actor, "customer", Action.RESTORE)
+    require(actor, Entity.CUSTOMER, Action.RESTORE)
     stmt = (
         select(
             Customer.id,

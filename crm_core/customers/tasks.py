@@ -15,11 +15,10 @@ from crm_core.kernel import writepath
 from crm_core.kernel.errors import PermissionDenied, ValidationError
 from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.lookups import active_users, is_active_user
-from crm_core.kernel.permissions import Action, Actor, read_filter, require
+from crm_core.kernel.permissions import Action, Actor, Capability, may, read_filter, require
 from crm_core.models import Customer, Lead, Task, User, utcnow
-from crm_core.models.enums import Role
+from crm_core.models.enums import Entity
 
-ASSIGNERS = frozenset({Role.ADMIN, Role.MANAGER})  # may give a follow-up to someone else
 CLOCK_SKEW = timedelta(minutes=5)  # "due now" typed a moment ago is not in the past
 
 
@@ -81,12 +80,12 @@ def schedule_follow_up(
     errors = _follow_up_errors(session, values, now)
     if errors:
         raise ValidationError(errors)
-    require(actor, "task", Action.CREATE)
-    if values["owner_id"] != actor.id and actor.role not in ASSIGNERS:
+    require(actor, Entity.TASK, Action.CREATE)
+    if values["owner_id"] != actor.id and not may(actor, Capability.ASSIGN_FOLLOW_UPS):
         raise PermissionDenied(
             f"As {actor.role.value}, you can schedule follow-ups only for yourself."
         )
-    return writepath.insert(session, actor, "task", Task(), values)
+    return writepath.insert(session, actor, Entity.TASK, Task(), values)
 
 
 def _follow_up_errors(session: Session, values: dict[str, Any], now: datetime) -> dict[str, str]:
@@ -99,7 +98,7 @@ def _follow_up_errors(session: Session, values: dict[str, Any], now: datetime) -
                 select(model.deleted_at.is_not(None)).where(model.id == values[field])
             )
             if deleted is None or deleted:
-                errors[field] = f"no {model.__tablename__.rstrip('s')} #{values[field]}"
+                errors[field] = f"no {model.ENTITY} #{values[field]}"
     if not is_active_user(session, values["owner_id"]):
         errors["owner_id"] = "must be an active user"
     if values["due_at"] < now - CLOCK_SKEW:
@@ -112,11 +111,11 @@ def complete_follow_up(
 ) -> dict[str, tuple[Any, Any]]:
     """Mark the follow-up done (its owner, or a manager or admin); done twice is a no-op."""
     task = writepath.load(session, Task, task_id)
-    require(actor, "task", Action.UPDATE, task)
+    require(actor, Entity.TASK, Action.UPDATE, task)
     if task.done_at is not None:
         return {}
     done = {"done_at": now or utcnow()}
-    return writepath.update(session, actor, "task", task, expected_version, done)
+    return writepath.update(session, actor, Entity.TASK, task, expected_version, done)
 
 
 def customer_follow_ups(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame:
@@ -130,7 +129,7 @@ def customer_follow_ups(session: Session, actor: Actor, customer_id: int) -> pd.
             Task.customer_id == customer_id,
             Task.done_at.is_(None),
             Task.deleted_at.is_(None),
-            read_filter(actor, "task", Task.owner_id),
+            read_filter(actor, Entity.TASK, Task.owner_id),
         )
         .order_by(Task.due_at, Task.id)
     )
@@ -140,5 +139,5 @@ def customer_follow_ups(session: Session, actor: Actor, customer_id: int) -> pd.
 
 def assignable_owners(session: Session, actor: Actor) -> pd.DataFrame:
     """Who the actor may give a follow-up to: any active user for managers, else only itself."""
-    only = None if actor.role in ASSIGNERS else actor.id
+    only = None if may(actor, Capability.ASSIGN_FOLLOW_UPS) else actor.id
     return pd.DataFrame(active_users(session, only), columns=["id", "name"])

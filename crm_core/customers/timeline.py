@@ -19,7 +19,7 @@ from crm_core.kernel import writepath
 from crm_core.kernel.hooks import TimelineDescribe, TimelineKind, timeline_sources
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Customer
-from crm_core.models.enums import Channel, SalesChannel
+from crm_core.models.enums import Channel, Entity, SalesChannel
 
 COLUMNS = ["at", "kind", "channel", "title", "detail", "ref_id"]
 PAGE_SIZE = 50
@@ -51,7 +51,7 @@ def customer_timeline(
     (so lead moves and record changes, whose channel is "", drop out). None means all.
     """
     customer = writepath.load(session, Customer, customer_id, deleted=True)
-    require(actor, "customer", Action.READ, customer)
+    require(actor, Entity.CUSTOMER, Action.READ, customer)
     rows: list[dict[str, Any]] = []
     for rank, source in enumerate(timeline_sources()):
         wanted = kinds is None or source.kind in kinds

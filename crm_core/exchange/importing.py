@@ -22,13 +22,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core.kernel import audit
+from crm_core.kernel import writepath
 from crm_core.kernel.csv_files import UnreadableFile as UnreadableFile
 from crm_core.kernel.csv_files import read_csv as read_csv  # the framework's reading step
 from crm_core.kernel.errors import CRMError, NotFound, PermissionDenied
-from crm_core.kernel.permissions import Actor
+from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models import ImportBatch, User
-from crm_core.models.enums import AuditAction, Role
+from crm_core.models.enums import AuditAction, Entity
 
 FIRST_LINE = 2  # the header is line 1 of the file
 Progress = Callable[[float], None]
@@ -250,13 +250,16 @@ def chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
 # ---- batches: record, list, report, revert ---------------------------------------------------
 
 
-def require_manager(actor: Actor, what: str) -> None:
-    if actor.role not in (Role.ADMIN, Role.MANAGER):
+def require_import_right(actor: Actor, action: Action, what: str) -> None:
+    """The matrix's rights on imports (read: see them, create: import, delete: revert),
+    refused in the import page's words (`what`: "see imports", "revert imports"...)."""
+    if not allowed(actor, Entity.IMPORT, action):
         raise PermissionDenied(f"Your role ({actor.role.value}) cannot {what}.")
 
 
 def new_batch(session: Session, actor: Actor, preview: ImportPreview, filename: str) -> ImportBatch:
     """The batch row first, so that the records an import creates can point at it."""
+    require_import_right(actor, Action.CREATE, "import files")
     batch = ImportBatch(kind=preview.kind.value, filename=filename[:200], actor_id=actor.id)
     batch.report = {}
     session.add(batch)
@@ -278,7 +281,7 @@ def finish_batch(
         **undo,
     }
     summary = {k: (None, counts[k]) for k in ("rows", "create", "update", "bad", "skipped")}
-    audit.record(session, actor.id, "import", batch.id, AuditAction.CREATE, summary)
+    writepath.record_event(session, actor, Entity.IMPORT, batch.id, AuditAction.CREATE, summary)
     session.flush()
     return batch
 
@@ -296,7 +299,7 @@ def progress_every(total: int, progress: Progress | None) -> Callable[[int], Non
 
 def list_imports(session: Session, actor: Actor, limit: int = 50) -> pd.DataFrame:
     """The newest imports first: who, when, what file, the counts, whether reverted."""
-    require_manager(actor, "see imports")
+    require_import_right(actor, Action.READ, "see imports")
     stmt = (
         select(
             ImportBatch.id, ImportBatch.kind, ImportBatch.filename, ImportBatch.at,
@@ -317,7 +320,7 @@ def list_imports(session: Session, actor: Actor, limit: int = 50) -> pd.DataFram
 
 def batch_report(session: Session, actor: Actor, batch_id: int) -> pd.DataFrame:
     """The report of a past import, row by row, as it was when committed."""
-    require_manager(actor, "see imports")
+    require_import_right(actor, Action.READ, "see imports")
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
         raise NotFound(f"No import #{batch_id}.")

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from crm_core.exchange.importing import ImportKind, require_manager
+from crm_core.exchange.importing import ImportKind, require_import_right
 from crm_core.exchange.registry import importer
-from crm_core.kernel import audit
+from crm_core.kernel import writepath
 from crm_core.kernel.errors import CRMError, NotFound
-from crm_core.kernel.permissions import Actor
+from crm_core.kernel.permissions import Action, Actor
 from crm_core.models import ImportBatch, utcnow
-from crm_core.models.enums import AuditAction
+from crm_core.models.enums import AuditAction, Entity
 
 
 def revert_import(session: Session, actor: Actor, batch_id: int) -> ImportBatch:
     """Undo an import whole: created customers soft-deleted, updated ones restored, created
     orders deleted, each by its importer. Anything changed since the import refuses the
     revert (RevertRefused; nothing is undone)."""
-    require_manager(actor, "revert imports")
+    require_import_right(actor, Action.DELETE, "revert imports")
     batch = session.get(ImportBatch, batch_id, populate_existing=True)
     if batch is None:
         raise NotFound(f"No import #{batch_id}.")
@@ -26,9 +26,7 @@ def revert_import(session: Session, actor: Actor, batch_id: int) -> ImportBatch:
     with session.no_autoflush:  # each write flushes itself
         importer(ImportKind(batch.kind)).revert(session, actor, batch.report)
     batch.reverted_at = utcnow()
-    audit.record(
-        session, actor.id, "import", batch.id, AuditAction.DELETE,
-        {"reverted_at": (None, batch.reverted_at)},
-    )  # fmt: skip
+    reverted = {"reverted_at": (None, batch.reverted_at)}
+    writepath.record_event(session, actor, Entity.IMPORT, batch.id, AuditAction.DELETE, reverted)
     session.flush()
     return batch

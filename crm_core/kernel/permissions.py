@@ -1,4 +1,7 @@
-"""Roles and what each may read and write, down to the record (owner / assignee)."""
+"""Roles and what each may do: read and write each entity, down to the record (owner /
+assignee), and the capabilities that are no one action on one entity (merge, assign, the
+managers' pages). The one place a role rule lives: pages, the command line and crm_core ask
+`may`, `allowed` or `require`, never a role by name."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from sqlalchemy import ColumnElement, false, true
 from sqlalchemy.orm import QueryableAttribute
 
 from crm_core.kernel.errors import PermissionDenied
-from crm_core.models.enums import Role
+from crm_core.models.enums import Entity, Role
 
 
 class Action(StrEnum):
@@ -37,80 +40,143 @@ class Actor:
     role: Role
 
 
+class Capability(StrEnum):
+    """What a role may do beyond one action on one entity; the value completes the refusal
+    "Your role (sales) cannot ..."."""
+
+    MERGE_CUSTOMERS = "merge customers"
+    ASSIGN_FOLLOW_UPS = "assign follow-ups to others"
+    SEE_DASHBOARD = "see the business dashboard"
+    SEE_DATA_QUALITY = "see data quality"
+    SEE_TEAM = "see the team page"
+    SEE_USERS = "see the users list"
+
+
+# What a page, a button or a command asks for: a capability, or an action on an entity.
+Access = Capability | tuple[Entity, Action]
+
 A, OWN, N = Scope.ALL, Scope.OWN, Scope.NONE
 # entity -> role -> (read, create, update, delete, restore)
-_MATRIX: dict[str, dict[Role, tuple[Scope, Scope, Scope, Scope, Scope]]] = {
-    "user": {
+_MATRIX: dict[Entity, dict[Role, tuple[Scope, Scope, Scope, Scope, Scope]]] = {
+    Entity.USER: {
         Role.ADMIN: (A, A, A, N, N),
         Role.MANAGER: (A, N, N, N, N),
         Role.SALES: (OWN, N, N, N, N),
         Role.SUPPORT: (OWN, N, N, N, N),
     },
-    "customer": {
+    Entity.CUSTOMER: {
         Role.ADMIN: (A, A, A, A, A),
         Role.MANAGER: (A, A, A, A, A),
         Role.SALES: (A, A, OWN, N, N),
         Role.SUPPORT: (A, A, N, N, N),
     },
-    "account": {
+    Entity.ACCOUNT: {
         Role.ADMIN: (A, A, A, A, A),
         Role.MANAGER: (A, A, A, A, A),
         Role.SALES: (A, A, OWN, N, N),
         Role.SUPPORT: (A, N, N, N, N),
     },
-    "interaction": {
+    Entity.INTERACTION: {
         Role.ADMIN: (A, A, A, A, A),
         Role.MANAGER: (A, A, A, A, A),
         Role.SALES: (A, A, OWN, OWN, N),
         Role.SUPPORT: (A, A, OWN, OWN, N),
     },
-    "task": {
+    Entity.TASK: {
         Role.ADMIN: (A, A, A, A, A),
         Role.MANAGER: (A, A, A, A, A),
         Role.SALES: (OWN, A, OWN, OWN, N),
         Role.SUPPORT: (OWN, A, OWN, OWN, N),
     },
-    "lead": {
+    Entity.LEAD: {
         Role.ADMIN: (A, A, A, A, A),
         Role.MANAGER: (A, A, A, A, A),
         Role.SALES: (OWN, A, OWN, N, N),
         Role.SUPPORT: (N, N, N, N, N),
     },
-    "ticket": {
+    Entity.TICKET: {
         Role.ADMIN: (A, A, A, A, A),
         Role.MANAGER: (A, A, A, A, A),
         Role.SALES: (A, A, N, N, N),
         Role.SUPPORT: (A, A, A, N, N),
     },
-    "order": {
+    Entity.ORDER: {
         Role.ADMIN: (A, A, A, A, A),
         Role.MANAGER: (A, A, A, A, A),
         Role.SALES: (A, A, N, N, N),
         Role.SUPPORT: (A, N, N, N, N),
     },
-    "setting": {
-        Role.ADMIN: (A, N, A, N, N),
+    Entity.SEGMENT: {
+        Role.ADMIN: (A, A, A, A, A),
+        Role.MANAGER: (A, A, A, A, A),
+        Role.SALES: (A, A, OWN, OWN, N),
+        Role.SUPPORT: (N, N, N, N, N),
+    },
+    Entity.CAMPAIGN: {
+        Role.ADMIN: (A, A, A, A, A),
+        Role.MANAGER: (A, A, A, A, A),
+        Role.SALES: (N, N, N, N, N),
+        Role.SUPPORT: (N, N, N, N, N),
+    },
+    Entity.SETTING: {  # a settings row is created by its first save
+        Role.ADMIN: (A, A, A, N, N),
         Role.MANAGER: (A, N, N, N, N),
         Role.SALES: (A, N, N, N, N),
         Role.SUPPORT: (A, N, N, N, N),
     },
-    "audit": {
+    Entity.AUDIT: {
         Role.ADMIN: (A, N, N, N, N),
         Role.MANAGER: (A, N, N, N, N),
         Role.SALES: (N, N, N, N, N),
         Role.SUPPORT: (N, N, N, N, N),
     },
+    Entity.IMPORT: {  # read: see past imports; create: import a file; delete: revert one
+        Role.ADMIN: (A, A, N, A, N),
+        Role.MANAGER: (A, A, N, A, N),
+        Role.SALES: (N, N, N, N, N),
+        Role.SUPPORT: (N, N, N, N, N),
+    },
 }
 _ACTIONS = list(Action)
+_MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+_CAPABILITIES: dict[Capability, frozenset[Role]] = {
+    Capability.MERGE_CUSTOMERS: _MANAGERS,
+    Capability.ASSIGN_FOLLOW_UPS: _MANAGERS,
+    Capability.SEE_DASHBOARD: _MANAGERS,
+    Capability.SEE_DATA_QUALITY: _MANAGERS,
+    Capability.SEE_TEAM: _MANAGERS,
+    Capability.SEE_USERS: _MANAGERS,
+}
 
 
-def scope(actor: Actor, entity: str, action: Action) -> Scope:
-    return _MATRIX[entity][actor.role][_ACTIONS.index(action)]
+def scope(actor: Actor, entity: Entity, action: Action) -> Scope:
+    return _role_scope(actor.role, entity, action)
+
+
+def _role_scope(role: Role, entity: Entity, action: Action) -> Scope:
+    return _MATRIX[entity][role][_ACTIONS.index(action)]
+
+
+def may(who: Actor | Role | None, access: Access) -> bool:
+    """Whether a role may do this at all: a capability it has, or an action on an entity in
+    any scope (OWN counts: a salesperson may open the leads page, to see its own leads)."""
+    role = who.role if isinstance(who, Actor) else who
+    if role is None:
+        return False
+    if isinstance(access, Capability):
+        return role in _CAPABILITIES[access]
+    entity, action = access
+    return _role_scope(role, entity, action) is not Scope.NONE
+
+
+def require_capability(actor: Actor, capability: Capability) -> None:
+    if not may(actor, capability):
+        raise PermissionDenied(f"Your role ({actor.role.value}) cannot {capability.value}.")
 
 
 def owns(actor: Actor, record: Any) -> bool:
     """Ownership: a record's owner or assignee is the actor (a user record: the user itself)."""
-    if getattr(record, "__tablename__", None) == "users":
+    if getattr(record, "ENTITY", None) is Entity.USER:
         return bool(record.id == actor.id)
     for field in ("owner_id", "assignee_id", "user_id"):
         if getattr(record, field, None) == actor.id:
@@ -118,7 +184,7 @@ def owns(actor: Actor, record: Any) -> bool:
     return False
 
 
-def allowed(actor: Actor, entity: str, action: Action, record: Any = None) -> bool:
+def allowed(actor: Actor, entity: Entity, action: Action, record: Any = None) -> bool:
     granted = scope(actor, entity, action)
     if granted is Scope.ALL:
         return True
@@ -127,7 +193,7 @@ def allowed(actor: Actor, entity: str, action: Action, record: Any = None) -> bo
     return False
 
 
-def require(actor: Actor, entity: str, action: Action, record: Any = None) -> None:
+def require(actor: Actor, entity: Entity, action: Action, record: Any = None) -> None:
     """Raise PermissionDenied, with the reason, unless the actor may do this."""
     if allowed(actor, entity, action, record):
         return
@@ -141,7 +207,7 @@ def require(actor: Actor, entity: str, action: Action, record: Any = None) -> No
 
 
 def read_filter(
-    actor: Actor, entity: str, owner_column: QueryableAttribute[int | None]
+    actor: Actor, entity: Entity, owner_column: QueryableAttribute[int | None]
 ) -> ColumnElement[bool]:
     """The WHERE clause that applies the actor's read scope inside the query itself."""
     granted = scope(actor, entity, Action.READ)

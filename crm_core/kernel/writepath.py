@@ -6,10 +6,11 @@ once, or rolls everything back on any error, so a failed write leaves nothing be
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,9 +18,20 @@ from crm_core.kernel import audit
 from crm_core.kernel.errors import ConflictError, NotFound
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import User, utcnow
-from crm_core.models.enums import AuditAction
+from crm_core.models.enums import AuditAction, Entity
 
 Row = TypeVar("Row")
+Changes = Mapping[str, tuple[Any, Any]]
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A record's lines (an order's items): inserted with it in one audit entry that lists
+    them, deleted with it. `link` is the line's column holding the record's id."""
+
+    model: type[Any]
+    link: str
+    audited: tuple[str, ...]  # what the record's audit entry lists of each line
 
 
 class _Record(Protocol):
@@ -33,7 +45,7 @@ Inserted = TypeVar("Inserted", bound=_Record)
 def load(session: Session, model: type[Row], record_id: int, *, deleted: bool = False) -> Row:
     """The record, or NotFound; soft-deleted rows only when `deleted` is asked for."""
     row = session.get(model, record_id, populate_existing=True)
-    entity = getattr(model, "__tablename__", "record").rstrip("s")
+    entity = getattr(model, "ENTITY", None) or "record"
     if row is None:
         raise NotFound(f"No {entity} #{record_id}.")
     if getattr(row, "deleted_at", None) is not None and not deleted:
@@ -42,7 +54,7 @@ def load(session: Session, model: type[Row], record_id: int, *, deleted: bool = 
 
 
 def insert(
-    session: Session, actor: Actor, entity: str, row: Inserted, values: Mapping[str, Any]
+    session: Session, actor: Actor, entity: Entity, row: Inserted, values: Mapping[str, Any]
 ) -> Inserted:
     """Add a new validated record and its audit entry (permission already checked)."""
     for field, value in values.items():
@@ -56,10 +68,42 @@ def insert(
     return row
 
 
+def insert_with_lines(
+    session: Session,
+    actor: Actor,
+    entity: Entity,
+    row: Inserted,
+    values: Mapping[str, Any],
+    lines: Lines,
+    line_rows: Sequence[Any],
+    noted: Changes | None = None,
+) -> Inserted:
+    """Add a new validated record with its lines, and one audit entry holding the record's
+    values, every line and `noted` (figures derived from them, an order's total); permission
+    already checked."""
+    for field, value in values.items():
+        setattr(row, field, value)
+    if hasattr(row, "updated_by_id"):
+        row.updated_by_id = actor.id
+    session.add(row)
+    session.flush()
+    row_id = row.id
+    for line in line_rows:
+        setattr(line, lines.link, row_id)
+    session.add_all(line_rows)  # flushed with the next write, or at commit
+    listed = [
+        {f: audit.to_json_value(getattr(line, f)) for f in lines.audited} for line in line_rows
+    ]
+    changes = {f: (None, v) for f, v in values.items() if v not in (None, [], "")}
+    changes |= {"lines": (None, listed), **(noted or {})}
+    audit.record(session, actor.id, entity, row_id, AuditAction.CREATE, changes)
+    return row
+
+
 def update(
     session: Session,
     actor: Actor,
-    entity: str,
+    entity: Entity,
     row: Any,
     expected_version: int,
     values: Mapping[str, Any],
@@ -86,7 +130,7 @@ def update(
 
 
 def soft_delete(
-    session: Session, actor: Actor, entity: str, row: Any, expected_version: int
+    session: Session, actor: Actor, entity: Entity, row: Any, expected_version: int
 ) -> None:
     require(actor, entity, Action.DELETE, row)
     update(
@@ -94,19 +138,79 @@ def soft_delete(
     )
 
 
-def restore(session: Session, actor: Actor, entity: str, row: Any, expected_version: int) -> None:
+def restore(
+    session: Session, actor: Actor, entity: Entity, row: Any, expected_version: int
+) -> None:
     require(actor, entity, Action.RESTORE, row)
     update(session, actor, entity, row, expected_version, {"deleted_at": None}, AuditAction.RESTORE)
 
 
-def _conflict(session: Session, entity: str, row: Any) -> ConflictError:
+def delete_for_good(
+    session: Session,
+    actor: Actor,
+    entity: Entity,
+    model: type[Any],
+    versions: Mapping[int, int],
+    lines: Lines | None = None,
+    audited: tuple[str, ...] = (),
+) -> int:
+    """Delete rows for good, lines included, given id -> the version read; returns how many.
+
+    For what must leave no trace to collide with (an import's orders, whose external refs a
+    corrected file reuses); anything else is soft-deleted. A row changed since it was read is
+    a conflict and nothing is deleted; a row already gone is skipped. Each deleted row gets a
+    DELETE audit entry with the last values of its `audited` fields.
+    """
+    require(actor, entity, Action.DELETE)
+    table = model.__table__
+    columns = [table.c.id, table.c.version, table.c.updated_at, *(table.c[f] for f in audited)]
+    found = {
+        row.id: row
+        for chunk in _chunks(list(versions))
+        for row in session.execute(select(*columns).where(table.c.id.in_(chunk)))
+    }
+    for row_id, version in versions.items():
+        row = found.get(row_id)
+        if row is not None and row.version != version:
+            raise ConflictError(f"{entity} #{row_id}", None, row.updated_at)
+    for chunk in _chunks(list(found)):
+        if lines is not None:
+            session.execute(delete(lines.model).where(getattr(lines.model, lines.link).in_(chunk)))
+        session.execute(delete(table).where(table.c.id.in_(chunk)))
+    for row in found.values():
+        changes = {f: (getattr(row, f), None) for f in audited}
+        audit.record(session, actor.id, entity, row.id, AuditAction.DELETE, changes)
+    return len(found)
+
+
+def record_event(
+    session: Session,
+    actor: Actor | None,
+    entity: Entity,
+    entity_id: int | None,
+    action: AuditAction,
+    changes: Changes | None = None,
+) -> None:
+    """Audit what is no insert, update or delete of one row by the helpers above: a sign-in
+    or sign-out, a merge's summary, an import batch, the first admin made at the command line
+    (`actor` None: the system). The one way outside the kernel to write an audit entry."""
+    actor_id = actor.id if actor is not None else None
+    audit.record(session, actor_id, entity, entity_id, action, dict(changes or {}))
+
+
+def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
+    """IN lists short enough for every engine's parameter limit."""
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _conflict(session: Session, entity: Entity, row: Any) -> ConflictError:
     who = None
     if row.updated_by_id is not None:
         who = session.execute(select(User.name).where(User.id == row.updated_by_id)).scalar()
     return ConflictError(entity, who, row.updated_at)
 
 
-def _reread_conflict(session: Session, entity: str, model: Any, row_id: int) -> ConflictError:
+def _reread_conflict(session: Session, entity: Entity, model: Any, row_id: int) -> ConflictError:
     """Who won the race, read on a fresh connection: this transaction is unusable now."""
     table, users = model.__table__, User.__table__
     with session.get_bind().engine.connect() as conn:  # a session may be bound to a Connection

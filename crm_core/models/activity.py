@@ -8,13 +8,14 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column
-from crm_core.models.enums import Channel, Direction
+from crm_core.models.enums import Channel, Direction, Entity
 
 
 class Interaction(Versioned, SoftDeletable, Base):
     """One touchpoint with a customer on a channel: a call, an email, a meeting, a chat..."""
 
     __tablename__ = "interactions"
+    ENTITY = Entity.INTERACTION
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
@@ -36,6 +37,7 @@ class Task(Versioned, SoftDeletable, Base):
     """A follow-up owed to a customer or a lead, due at a time, by its owner."""
 
     __tablename__ = "tasks"
+    ENTITY = Entity.TASK
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)

@@ -22,6 +22,8 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from crm_core.models.enums import Entity
+
 # Set before the first migration so every constraint has a stable, portable name.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -72,6 +74,17 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON,
         list[str]: JSON,
     }
+    # Which entity a model is (permissions, audit entries, messages); None: a part of one
+    # (an order's line, a ticket's event), covered by its parent's rules.
+    ENTITY: ClassVar[Entity | None] = None
+
+
+def model_of(entity: Entity) -> type[Base] | None:
+    """The model that declares itself `entity` (None for one without a table of its own)."""
+    for mapper in Base.registry.mappers:
+        if mapper.class_.ENTITY is entity:
+            return mapper.class_
+    return None
 
 
 def table_of(model: type[Base]) -> Table:

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column
-from crm_core.models.enums import OrderStatus, SalesChannel
+from crm_core.models.enums import Entity, OrderStatus, SalesChannel
 
 
 class Product(Versioned, SoftDeletable, Base):
@@ -26,6 +26,7 @@ class Product(Versioned, SoftDeletable, Base):
 
 class Order(Versioned, SoftDeletable, Base):
     __tablename__ = "orders"
+    ENTITY = Entity.ORDER
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -156,3 +156,22 @@ class AuditAction(StrEnum):
     MERGE = "merge"
     LOGIN = "login"
     LOGOUT = "logout"
+
+
+class Entity(StrEnum):
+    """What a permission, an audit entry or an error is about. The values are stored in the
+    audit trail (`audit_entries.entity`), so a value never changes once released."""
+
+    USER = "user"
+    CUSTOMER = "customer"
+    ACCOUNT = "account"
+    INTERACTION = "interaction"
+    TASK = "task"
+    LEAD = "lead"
+    TICKET = "ticket"
+    ORDER = "order"
+    SEGMENT = "segment"
+    CAMPAIGN = "campaign"
+    SETTING = "setting"
+    AUDIT = "audit"
+    IMPORT = "import"

@@ -10,11 +10,12 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column
-from crm_core.models.enums import CampaignStatus, Channel
+from crm_core.models.enums import CampaignStatus, Channel, Entity
 
 
 class Segment(Versioned, SoftDeletable, Base):
     __tablename__ = "segments"
+    ENTITY = Entity.SEGMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -25,6 +26,7 @@ class Segment(Versioned, SoftDeletable, Base):
 
 class Campaign(Versioned, SoftDeletable, Base):
     __tablename__ = "campaigns"
+    ENTITY = Entity.CAMPAIGN
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -9,13 +9,22 @@ from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column
-from crm_core.models.enums import Channel, Gender, Language, LeadSource, LifecycleStage, Role
+from crm_core.models.enums import (
+    Channel,
+    Entity,
+    Gender,
+    Language,
+    LeadSource,
+    LifecycleStage,
+    Role,
+)
 
 
 class User(Versioned, Base):
     """A member of staff who signs in; `session_version` ends every open session when bumped."""
 
     __tablename__ = "users"
+    ENTITY = Entity.USER
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -39,6 +48,7 @@ class Account(Versioned, SoftDeletable, Base):
     """A company we sell to (B2B); its contacts are customers."""
 
     __tablename__ = "accounts"
+    ENTITY = Entity.ACCOUNT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -57,6 +67,7 @@ class Customer(Versioned, SoftDeletable, Base):
     """A contact: a person we sell to, on their own (B2C) or at an account (B2B)."""
 
     __tablename__ = "customers"
+    ENTITY = Entity.CUSTOMER
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -9,11 +9,12 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column, utcnow
-from crm_core.models.enums import LeadSource, LeadStage
+from crm_core.models.enums import Entity, LeadSource, LeadStage
 
 
 class Lead(Versioned, SoftDeletable, Base):
     __tablename__ = "leads"
+    ENTITY = Entity.LEAD
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

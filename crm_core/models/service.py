@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column, utcnow
 from crm_core.models.enums import (
     Channel,
+    Entity,
     Priority,
     TicketCategory,
     TicketEventKind,
@@ -19,6 +20,7 @@ from crm_core.models.enums import (
 
 class Ticket(Versioned, SoftDeletable, Base):
     __tablename__ = "tickets"
+    ENTITY = Entity.TICKET
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)

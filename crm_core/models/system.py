@@ -9,13 +9,14 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, enum_column, utcnow
-from crm_core.models.enums import AuditAction
+from crm_core.models.enums import AuditAction, Entity
 
 
 class AuditEntry(Base):
     """Who changed what, old -> new, when. Append-only."""
 
     __tablename__ = "audit_entries"
+    ENTITY = Entity.AUDIT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -35,6 +36,7 @@ class Setting(Base):
     """One named setting (tier threshold, SLA policy, currency...), stored as JSON."""
 
     __tablename__ = "settings"
+    ENTITY = Entity.SETTING
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -47,6 +49,7 @@ class ImportBatch(Base):
     """One CSV import; rows it created point here so the whole import can be reverted."""
 
     __tablename__ = "import_batches"
+    ENTITY = Entity.IMPORT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))

@@ -18,6 +18,7 @@ from crm_core.kernel.hooks import (
 )
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Lead, LeadStageChange, User
+from crm_core.models.enums import Entity
 
 
 def _lead_moves(actor: Actor, customer_id: int, channels: set[str] | None) -> Select[Any] | None:
@@ -38,7 +39,7 @@ def _lead_moves(actor: Actor, customer_id: int, channels: set[str] | None) -> Se
     return stmt.where(
         or_(Lead.customer_id == customer_id, Lead.converted_customer_id == customer_id),
         Lead.deleted_at.is_(None),
-        read_filter(actor, "lead", Lead.owner_id),
+        read_filter(actor, Entity.LEAD, Lead.owner_id),
     )
 
 

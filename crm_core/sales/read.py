@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, aliased
 
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Lead, User
-from crm_core.models.enums import LeadStage
+from crm_core.models.enums import Entity, LeadStage
 
 
 def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame:
@@ -28,7 +28,7 @@ def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame
             or_(Lead.customer_id == customer_id, Lead.converted_customer_id == customer_id),
             Lead.stage.in_([s for s in LeadStage if s.is_open]),
             Lead.deleted_at.is_(None),
-            read_filter(actor, "lead", Lead.owner_id),
+            read_filter(actor, Entity.LEAD, Lead.owner_id),
         )
         .order_by(Lead.created_at.desc(), Lead.id.desc())
     )

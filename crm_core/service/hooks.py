@@ -19,7 +19,7 @@ from crm_core.kernel.hooks import (
 )
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Ticket, TicketEvent, User
-from crm_core.models.enums import Channel
+from crm_core.models.enums import Channel, Entity
 
 
 def _of_ticket(actor: Actor, customer_id: int, channels: set[str] | None) -> list[Any] | None:
@@ -30,7 +30,7 @@ def _of_ticket(actor: Actor, customer_id: int, channels: set[str] | None) -> lis
     return [
         Ticket.customer_id == customer_id,
         Ticket.deleted_at.is_(None),
-        read_filter(actor, "ticket", Ticket.assignee_id),
+        read_filter(actor, Entity.TICKET, Ticket.assignee_id),
         on_channel,
     ]
 

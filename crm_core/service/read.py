@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from crm_core.kernel.frames import count_per
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Ticket, User
-from crm_core.models.enums import TicketStatus
+from crm_core.models.enums import Entity, TicketStatus
 
 # A ticket touches its customer when it is opened: (the model, its time column), for the
 # data-quality page's "last touched".
@@ -38,7 +38,7 @@ def open_tickets(session: Session, actor: Actor, customer_id: int) -> pd.DataFra
             Ticket.customer_id == customer_id,
             Ticket.status.in_(still_open),
             Ticket.deleted_at.is_(None),
-            read_filter(actor, "ticket", Ticket.assignee_id),
+            read_filter(actor, Entity.TICKET, Ticket.assignee_id),
         )
         .order_by(Ticket.created_at, Ticket.id)
     )

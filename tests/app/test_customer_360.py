@@ -57,7 +57,7 @@ def test_a_logged_call_tops_the_timeline_at_once(
     assert at.text_input(key=f"interaction-{customer_id}-n1-subject").value == ""  # a fresh form
 
 
-def test_an_edited_phone_appears_on_the_timeline_with_old_and_new(
+def test_an_edited_phone_appears_on_the_timeline_with_old_and_new_to_audit_readers(
     app_engine: Engine, staff: dict[Role, Actor]
 ) -> None:
     customer_id = a_customer(app_engine, staff[Role.SALES])
@@ -66,7 +66,12 @@ def test_an_edited_phone_appears_on_the_timeline_with_old_and_new(
     at.text_input(key=f"{prefix}-phone").input("0813 9999 0000")
     at.button(key=f"FormSubmitter:{prefix}-Save").click().run()
     assert feed(at)[0] == "Record updated by Sales"
-    assert at.dataframe[0].value["detail"][0] == "phone: +6281234567890 → +6281399990000"
+    # Old and new values are the audit log's: a salesperson, who may not read it, sees
+    # which field changed; a manager, who may, sees the values too.
+    assert at.dataframe[0].value["detail"][0] == "phone"
+    as_manager = page_as("customer", staff[Role.MANAGER], id=str(customer_id)).run()
+    assert feed(as_manager)[0] == "Record updated by Sales"
+    assert as_manager.dataframe[0].value["detail"][0] == "phone: +6281234567890 → +6281399990000"
 
 
 def test_a_touchpoint_in_the_future_is_refused_beside_its_field_and_the_typing_stays(

@@ -25,7 +25,7 @@ from crm_core.models import (
     Task,
     Ticket,
 )
-from crm_core.models.enums import Channel, LeadSource, SalesChannel, TicketCategory
+from crm_core.models.enums import Channel, Entity, LeadSource, SalesChannel, TicketCategory
 from db.session import session_scope
 from support import a_customer
 
@@ -60,7 +60,7 @@ def test_a_logged_call_is_saved_now_by_its_author_and_tops_the_timeline_at_once(
     with session_scope(engine, write=False) as s:
         saved = s.get(Interaction, logged.id)
         feed = timeline.customer_timeline(s, sales, customer_id, kinds={"interaction"})
-        trail = audit.history(s, "interaction", logged.id)
+        trail = audit.history(s, sales, Entity.INTERACTION, logged.id)  # its own touchpoint
     assert (saved.occurred_at, saved.user_id, saved.duration_minutes) == (NOW, sales.id, 15)
     assert (feed["title"][0], feed["detail"][0]) == (
         "Reorder call",

@@ -228,6 +228,22 @@ def test_only_a_manager_or_admin_may_revert_an_import(
         reverting.revert_import(s, sales, batch_id)
 
 
+def test_a_salesperson_may_preview_a_file_but_not_import_it(engine: Engine, sales: Actor) -> None:
+    # Importing is a right of the matrix's import row (admins and managers), not of whoever
+    # may create customers one by one.
+    with session_scope(engine) as s:
+        preview = preview_customers(s, sales, frame_of("Nama\nDewi\n"), {"Nama": "name"},
+                                    "create_only", "email")  # fmt: skip
+    assert preview.valid == 1
+    with pytest.raises(PermissionDenied, match=r"Your role \(sales\) cannot import files"):
+        with session_scope(engine) as s:
+            commit_customers(s, sales, preview, "x.csv")
+    assert count(engine, Customer) == 0
+    assert count(engine, ImportBatch) == 0
+    with pytest.raises(PermissionDenied, match="cannot see imports"), session_scope(engine) as s:
+        importing.list_imports(s, sales)
+
+
 def test_a_failure_part_way_through_a_commit_leaves_nothing(
     engine: Engine, admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,6 +10,7 @@ from crm_core.kernel import audit
 from crm_core.kernel.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from crm_core.kernel.permissions import Actor
 from crm_core.models import AuditEntry, Customer
+from crm_core.models.enums import Entity
 from db.session import session_scope
 
 
@@ -24,7 +25,7 @@ def create(engine: Engine, actor: Actor, **data: object) -> Customer:
 
 
 def test_a_valid_customer_is_saved_with_normalised_phone_and_an_audit_entry(
-    engine: Engine, sales: Actor
+    engine: Engine, sales: Actor, manager: Actor
 ) -> None:
     created = create(engine, sales, phone="0812-3456-7890", email="Siti@Example.COM")
     with session_scope(engine, write=False) as s:
@@ -34,7 +35,7 @@ def test_a_valid_customer_is_saved_with_normalised_phone_and_an_audit_entry(
         assert saved.email_normalized == "siti@example.com"
         assert saved.owner_id == sales.id
         assert saved.version == 1
-        trail = audit.history(s, "customer", created.id)
+        trail = audit.history(s, manager, Entity.CUSTOMER, created.id)
     assert list(trail["action"]) == ["create"]
     assert "+6281234567890" in trail["changes"][0]
 
@@ -93,7 +94,7 @@ def test_saving_over_the_current_version_succeeds_and_audits_old_and_new(
         changes = customers.update_customer(s, manager, customer.id, 1, {"phone": "0813 1111 2222"})
     assert changes["phone"] == ("+6281234567890", "+6281311112222")
     with session_scope(engine, write=False) as s:
-        trail = audit.history(s, "customer", customer.id)
+        trail = audit.history(s, manager, Entity.CUSTOMER, customer.id)
     assert list(trail["action"]) == ["update", "create"]
     assert "phone: +6281234567890 → +6281311112222" in trail["changes"][0]
 
@@ -121,7 +122,7 @@ def test_a_deleted_customer_is_hidden_and_a_manager_can_restore_it(
         customers.restore_customer(s, manager, customer.id, 2)
     with session_scope(engine, write=False) as s:
         assert customers.get_customer(s, manager, customer.id).deleted_at is None
-        actions = list(audit.history(s, "customer", customer.id)["action"])
+        actions = list(audit.history(s, manager, Entity.CUSTOMER, customer.id)["action"])
     assert actions == ["restore", "delete", "create"]
 
 

@@ -10,7 +10,7 @@ from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import CustomerIn, normalize_phone, validate
 from crm_core.kernel.permissions import Action, Actor, allowed
-from crm_core.models.enums import LeadStage, Role
+from crm_core.models.enums import Entity, LeadStage, Role
 from crm_core.pages import can_open, pages_for
 from db.engine import DEFAULT_URL, normalise_url, resolve_url
 
@@ -23,9 +23,9 @@ class Owned:
 
 
 def test_sales_edits_only_the_customers_it_owns() -> None:
-    assert allowed(SALES, "customer", Action.UPDATE, Owned(7))
-    assert not allowed(SALES, "customer", Action.UPDATE, Owned(8))
-    assert not allowed(SALES, "customer", Action.DELETE, Owned(7))
+    assert allowed(SALES, Entity.CUSTOMER, Action.UPDATE, Owned(7))
+    assert not allowed(SALES, Entity.CUSTOMER, Action.UPDATE, Owned(8))
+    assert not allowed(SALES, Entity.CUSTOMER, Action.DELETE, Owned(7))
 
 
 def test_each_role_sees_its_own_sections_and_only_managers_see_admin() -> None:
