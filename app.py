@@ -51,7 +51,9 @@ else:
         ]
         for section, specs in pages_for(actor.role).items()
     }
-    navigation = st.navigation(sections)
+    # Expanded: past twelve pages Streamlit folds the menu behind "View N more", which hid the
+    # whole Admin section from managers once Settings joined it.
+    navigation = st.navigation(sections, expanded=True)
     nav.register({page.url_path: page for pages in sections.values() for page in pages})
     with st.sidebar:
         st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")

@@ -57,6 +57,8 @@ PAGES: tuple[PageSpec, ...] = (
              ":material/manage_accounts:"),
     PageSpec("audit", "Audit log", "Admin", "admin.audit", _reads(Entity.AUDIT),
              ":material/history:"),
+    PageSpec("settings", "Settings", "Admin", "admin.settings", Capability.SEE_SETTINGS,
+             ":material/settings:"),
 )  # fmt: skip
 
 

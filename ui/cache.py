@@ -31,10 +31,37 @@ def value_settings() -> settings.ValueSettings:
         return settings.value_settings(session)
 
 
+@st.cache_data(ttl=60, max_entries=8, show_spinner=False)
+def _team_settings(url: str) -> settings.TeamSettings:
+    with read_scope() as session:
+        return settings.team_settings(session)
+
+
+def team_settings() -> settings.TeamSettings:
+    """The team's settings (time zone, currency...), the same for every user of a database.
+
+    Held a minute: a save on this server clears it at once, other replicas see it within that.
+    """
+    return _team_settings(database_url()[0])
+
+
+def clear_settings_caches() -> None:
+    """After a settings save: times, amounts and the value table follow the new settings."""
+    _team_settings.clear()
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """What a value table was computed with: a change to either recomputes it."""
+
+    settings: settings.ValueSettings
+    currency: str
+
+
 @dataclass
 class _Slot:
     table: ValueTable
-    settings: settings.ValueSettings
+    settings: _Chosen
     refreshing: bool = False
 
 
@@ -44,12 +71,12 @@ _tables: dict[str, _Slot] = {}
 _lock = threading.Lock()
 
 
-def _compute(engine: Engine, moment: datetime, chosen: settings.ValueSettings) -> ValueTable:
+def _compute(engine: Engine, moment: datetime, chosen: _Chosen) -> ValueTable:
     with session_scope(engine, write=False) as session:
-        return customer_value.customer_values(session, moment, chosen)
+        return customer_value.customer_values(session, moment, chosen.settings, chosen.currency)
 
 
-def _refresh(url: str, engine: Engine, moment: datetime, chosen: settings.ValueSettings) -> None:
+def _refresh(url: str, engine: Engine, moment: datetime, chosen: _Chosen) -> None:
     try:
         table = _compute(engine, moment, chosen)
         with _lock:
@@ -62,7 +89,8 @@ def _refresh(url: str, engine: Engine, moment: datetime, chosen: settings.ValueS
 
 def customer_values() -> ValueTable:
     """Every customer's value table, at most one refresh period old (lists apply role scope)."""
-    url, engine, moment, chosen = database_url()[0], get_engine(), as_of(), value_settings()
+    url, engine, moment = database_url()[0], get_engine(), as_of()
+    chosen = _Chosen(value_settings(), team_settings().currency)
     with _lock:
         slot = _tables.get(url)
         stale = slot is not None and slot.settings == chosen and slot.table.as_of < moment

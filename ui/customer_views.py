@@ -24,18 +24,20 @@ from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
 from ui import cache, forms, nav
 from ui.db import read_scope
-from ui.format import DEFAULT_TIMEZONE, local_time, money
+from ui.format import local_time, local_times, money
 
-ZONE = ZoneInfo(DEFAULT_TIMEZONE)
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(cache.team_settings().time_zone)
 
 
 def _local_now() -> datetime:
-    return datetime.now(ZONE).replace(tzinfo=None)
+    return datetime.now(_zone()).replace(tzinfo=None)
 
 
 def _utc(day: date, clock: time) -> datetime:
     """A date and time typed in the team's zone, as the naive UTC the database stores."""
-    return datetime.combine(day, clock, ZONE).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return datetime.combine(day, clock, _zone()).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 def _after_write(*forms_to_unpin: str, values_changed: bool = False) -> None:
@@ -85,7 +87,7 @@ def timeline_feed(actor: Actor, customer_id: int) -> None:
     if found.rows.empty:
         st.info("No touchpoints match." if kinds or channels else "No touchpoints yet.")
     else:
-        rows = found.rows.assign(when=found.rows["at"].map(local_time))
+        rows = found.rows.assign(when=local_times(found.rows["at"]))
         wide: dict[str, Literal["medium", "large"]] = {"title": "medium", "detail": "large"}
         st.dataframe(
             rows[["when", "kind", "channel", "title", "detail"]],
@@ -95,7 +97,7 @@ def timeline_feed(actor: Actor, customer_id: int) -> None:
             column_config={c: st.column_config.TextColumn(width=w) for c, w in wide.items()},
         )
         first = page * timeline.PAGE_SIZE + 1
-        st.caption(f"Newest first · {first}–{first + len(rows) - 1} · times in {ZONE.key}")
+        st.caption(f"Newest first · {first}–{first + len(rows) - 1} · times in {_zone().key}")
     newer, older, _ = st.columns([1, 1, 4])
     if newer.button("Newer", key=f"{key}-newer", disabled=page == 0):
         st.session_state[f"{key}-page"] = page - 1

@@ -9,7 +9,7 @@ from crm_core.kernel.csv_files import safe_csv
 from crm_core.models.enums import Entity
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_time
+from ui.format import local_times
 
 ENTITIES = ["(all)", *Entity]
 
@@ -29,6 +29,6 @@ def render() -> None:
             entity_id=int(record_id) or None,
             limit=limit,
         )
-    entries["at"] = entries["at"].map(local_time)
+    entries["at"] = local_times(entries["at"])
     st.dataframe(entries, hide_index=True, width="stretch")
     st.download_button("Download as CSV", safe_csv(entries), "relasi-audit.csv", "text/csv")

@@ -12,7 +12,7 @@ from crm_core.models.enums import Entity, Language, Role, TicketCategory
 from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_time
+from ui.format import local_times
 
 LANGUAGE_LABELS = {
     Language.ENGLISH.value: "English",
@@ -26,7 +26,7 @@ def render() -> None:
     st.caption("Staff who sign in to Relasi, their role, and the ticket skills used for routing.")
     with read_scope() as session:
         table = users.list_users(session, actor)
-    table["last_login_at"] = table["last_login_at"].map(local_time)
+    table["last_login_at"] = local_times(table["last_login_at"])
     picked = st.dataframe(
         table.drop(columns=["version"]),
         hide_index=True,

@@ -201,7 +201,7 @@ def _value_panel(customer_id: int) -> None:
 
 
 def _short(amount: float) -> str:
-    return "–" if pd.isna(amount) else compact_money(amount)
+    return "–" if pd.isna(amount) else compact_money(amount, cache.team_settings().currency)
 
 
 def _percent(share: float) -> str:

@@ -15,7 +15,7 @@ from crm_core.models import utcnow
 from ui import nav
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_time
+from ui.format import local_times
 
 THRESHOLDS = {180: "6 months", 365: "1 year", 730: "2 years"}
 SUMMARY_DAYS = 365
@@ -145,7 +145,7 @@ def _untouched(actor: Actor, as_of: datetime, untouched_a_year: int) -> None:
 
 
 def _local_times(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    return frame.assign(**{column: frame[column].map(local_time)})
+    return frame.assign(**{column: local_times(frame[column])})
 
 
 def _table_opening_customers(table: pd.DataFrame, key: str) -> None:

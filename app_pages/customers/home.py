@@ -9,7 +9,7 @@ from crm_core.models import utcnow
 from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_time
+from ui.format import local_times
 
 
 def render() -> None:
@@ -29,7 +29,7 @@ def render() -> None:
     if follow_ups.empty:
         st.success("Nothing due: no open follow-ups in the next 7 days.")
         return
-    shown = follow_ups.assign(due=follow_ups["due_at"].map(local_time))
+    shown = follow_ups.assign(due=local_times(follow_ups["due_at"]))
     picked = st.dataframe(
         shown[["due", "title", "customer", "lead", "overdue"]],
         hide_index=True,

@@ -15,7 +15,7 @@ from crm_core.exchange.registry import importer
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Actor
-from ui import forms
+from ui import cache, forms
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_time
@@ -97,7 +97,8 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
         mode = ImportMode.CREATE_ONLY
         st.caption(
             "Orders are always created new. Rows with the same order ref are the lines of one "
-            "order; an order whose ref is already stored is skipped as a duplicate."
+            "order; an order whose ref is already stored is skipped as a duplicate. A time "
+            f"without an offset (+07:00) is read as {cache.team_settings().time_zone} time."
         )
         label = "Find each order's customer by"
     match = MatchKey(

@@ -46,10 +46,10 @@ from crm_core.exchange.importing import (
 from crm_core.kernel.errors import ConflictError, CRMError, PermissionDenied, ValidationError
 from crm_core.kernel.inputs import validate
 from crm_core.kernel.permissions import Action, Actor, allowed
+from crm_core.kernel.settings import team_settings
 from crm_core.models import ImportBatch, Order, Product
 from crm_core.models.enums import Entity
 
-DEFAULT_TIMEZONE = "Asia/Jakarta"  # a time without an offset in the file is the team's local time
 CUSTOMER_FIELD = {
     MatchKey.EMAIL: "customer_email",
     MatchKey.PHONE: "customer_phone",
@@ -91,7 +91,7 @@ class OrderRowIn(orders.OrderHeaderFields, orders.OrderLineFields):
     """One CSV line: its order's fields and its own (the forms' rules, field by field)."""
 
 
-def parse_time(text: str, zone: str = DEFAULT_TIMEZONE) -> datetime | str:
+def parse_time(text: str, zone: str) -> datetime | str:
     """ISO (with or without offset) or day-first; a time without offset is local to `zone`."""
     try:
         parsed = datetime.fromisoformat(text.strip())
@@ -160,9 +160,13 @@ def preview_orders(
     mapping: Mapping[str, str],
     mode: ImportMode | str = ImportMode.CREATE_ONLY,
     match_key: MatchKey | str = MatchKey.EMAIL,
-    zone: str = DEFAULT_TIMEZONE,
+    zone: str | None = None,
 ) -> ImportPreview:
-    """What importing these order lines would do, line by line; nothing is written."""
+    """What importing these order lines would do, line by line; nothing is written.
+
+    A time without an offset in the file is local to `zone`, else to the team's time zone.
+    """
+    zone = zone or team_settings(session).time_zone
     mode, match_key = ImportMode(mode), MatchKey(match_key)
     if mode is not ImportMode.CREATE_ONLY:
         raise CRMError("Orders are imported as new orders only: choose “create only”.")

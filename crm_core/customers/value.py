@@ -22,7 +22,7 @@ from crm_core.analytics.rfm import rfm_scores
 from crm_core.analytics.value_tiers import value_tiers
 from crm_core.kernel.frames import count_per, query_frame
 from crm_core.kernel.money import compact_money
-from crm_core.kernel.settings import ValueSettings
+from crm_core.kernel.settings import DEFAULT_CURRENCY, ValueSettings
 from crm_core.models import Customer, Interaction, Order, OrderItem
 from crm_core.models.enums import OrderStatus
 from crm_core.service import read as service_read
@@ -162,13 +162,16 @@ def _churn(
     return risk
 
 
-def customer_values(session: Session, as_of: datetime, settings: ValueSettings) -> ValueTable:
-    """Every non-deleted customer's value, loyalty, profitability and churn risk at `as_of`."""
+def customer_values(
+    session: Session, as_of: datetime, settings: ValueSettings, currency: str = DEFAULT_CURRENCY
+) -> ValueTable:
+    """Every non-deleted customer's value, loyalty, profitability and churn risk at `as_of`;
+    amounts in the reasons are in `currency` (the team's)."""
     orders = order_amounts(session, as_of)
     inputs = value_inputs(session, as_of, orders)
 
     def money(amount: float) -> str:
-        return compact_money(amount, settings.currency)
+        return compact_money(amount, currency)
 
     costs = CostToServe(settings.cost_per_ticket, settings.cost_per_interaction)
     tiers = value_tiers(profitability_with(inputs, costs), settings.top_profit_share, money)

@@ -79,6 +79,8 @@ def _friendly(err: Mapping[str, Any]) -> str:
         return "must be a number"
     if kind.startswith("date"):
         return "must be a date (YYYY-MM-DD)"
+    if kind.startswith("time"):
+        return "must be a time (HH:MM)"
     if kind == "extra_forbidden":
         return "is not a field of this form"
     return str(err["msg"])

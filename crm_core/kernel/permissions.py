@@ -50,6 +50,7 @@ class Capability(StrEnum):
     SEE_DATA_QUALITY = "see data quality"
     SEE_TEAM = "see the team page"
     SEE_USERS = "see the users list"
+    SEE_SETTINGS = "see the team settings"
 
 
 # What a page, a button or a command asks for: a capability, or an action on an entity.
@@ -146,6 +147,7 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.SEE_DATA_QUALITY: _MANAGERS,
     Capability.SEE_TEAM: _MANAGERS,
     Capability.SEE_USERS: _MANAGERS,
+    Capability.SEE_SETTINGS: _MANAGERS,
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.models import Setting
 
+DEFAULT_CURRENCY = "IDR"
 TEAM_KEY = "team"
 VALUE_KEY = "customer_value"
 Stored = TypeVar("Stored")
@@ -21,14 +22,14 @@ class TeamSettings:
     """How the team works: every time shown, amount formatted and SLA clock reads these."""
 
     company_name: str = "Relasi"
-    currency: str = "IDR"
+    currency: str = DEFAULT_CURRENCY
     time_zone: str = "Asia/Jakarta"
     default_language: str = "en"  # a Language value; each user may pick their own
     # Working hours per ISO weekday (1 = Monday): [start "HH:MM", end "HH:MM"]; absent = closed.
     working_hours: dict[str, list[str]] = field(
         default_factory=lambda: {str(d): ["08:00", "17:00"] for d in range(1, 6)}
     )
-    holiday_country: str = "ID"  # public holidays from the `holidays` package
+    holiday_country: str | None = "ID"  # public holidays from the `holidays` package; None: none
     # Edits over the package's list: ISO date -> name (added), or None (removed).
     holiday_overrides: dict[str, str | None] = field(default_factory=dict)
 
@@ -43,22 +44,31 @@ class ValueSettings:
     clv_horizon_days: int = 365
     discount_rate_annual: float = 0.10
     churn_window_days: int = 90
-    currency: str = "IDR"
+    # The currency is the team's (TeamSettings.currency); rows saved with one here still read.
 
 
-def _stored(session: Session, key: str, kind: type[Stored]) -> Stored:
-    """The stored row over the defaults (unknown or missing keys fall back)."""
-    stored: dict[str, Any] = session.scalar(select(Setting.value).where(Setting.key == key)) or {}
+def stored_value(session: Session, key: str) -> dict[str, Any]:
+    """The row's JSON as saved (empty when the row was never saved)."""
+    return session.scalar(select(Setting.value).where(Setting.key == key)) or {}
+
+
+def _over_defaults(kind: type[Stored], stored: dict[str, Any]) -> Stored:
+    """The stored values over the defaults (unknown keys are ignored, missing ones fall back)."""
     known = {f.name for f in fields(kind)}  # type: ignore[arg-type]  # kind is a dataclass
     return kind(**{k: v for k, v in stored.items() if k in known})
 
 
 def team_settings(session: Session) -> TeamSettings:
-    return _stored(session, TEAM_KEY, TeamSettings)
+    stored = stored_value(session, TEAM_KEY)
+    if "currency" not in stored:
+        # Before team settings, the currency was kept with the value settings.
+        legacy = stored_value(session, VALUE_KEY).get("currency")
+        stored = {**stored, **({"currency": legacy} if legacy else {})}
+    return _over_defaults(TeamSettings, stored)
 
 
 def value_settings(session: Session) -> ValueSettings:
-    return _stored(session, VALUE_KEY, ValueSettings)
+    return _over_defaults(ValueSettings, stored_value(session, VALUE_KEY))
 
 
 def as_dict(settings: TeamSettings | ValueSettings) -> dict[str, Any]:

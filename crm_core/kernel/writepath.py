@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -54,9 +54,19 @@ def load(session: Session, model: type[Row], record_id: int, *, deleted: bool = 
 
 
 def insert(
-    session: Session, actor: Actor, entity: Entity, row: Inserted, values: Mapping[str, Any]
-) -> Inserted:
-    """Add a new validated record and its audit entry (permission already checked)."""
+    session: Session,
+    actor: Actor,
+    entity: Entity,
+    row: Row,
+    values: Mapping[str, Any],
+    *,
+    audited: Changes | None = None,
+) -> Row:
+    """Add a new validated record and its audit entry (permission already checked).
+
+    `audited` replaces the audited field changes when a column holds a document (a setting's
+    JSON): the trail then names the document's fields, not one opaque column.
+    """
     for field, value in values.items():
         setattr(row, field, value)
     if hasattr(row, "updated_by_id"):
@@ -64,7 +74,10 @@ def insert(
     session.add(row)
     session.flush()
     changes = {f: (None, v) for f, v in values.items() if v not in (None, [], "")}
-    audit.record(session, actor.id, entity, row.id, AuditAction.CREATE, changes)
+    audit.record(
+        session, actor.id, entity, _audit_id(row), AuditAction.CREATE,
+        changes if audited is None else dict(audited),
+    )  # fmt: skip
     return row
 
 
@@ -108,8 +121,11 @@ def update(
     expected_version: int,
     values: Mapping[str, Any],
     action: AuditAction = AuditAction.UPDATE,
+    *,
+    audited: Changes | None = None,
 ) -> dict[str, tuple[Any, Any]]:
-    """Apply `values` to a row read at `expected_version`; returns the fields that changed."""
+    """Apply `values` to a row read at `expected_version`; returns the fields that changed
+    (`audited`, when given, as with insert)."""
     if row.version != expected_version:
         raise _conflict(session, entity, row)
     changes = {f: (getattr(row, f), v) for f, v in values.items() if getattr(row, f) != v}
@@ -119,13 +135,14 @@ def update(
         setattr(row, field, new)
     row.updated_at = utcnow()
     row.updated_by_id = actor.id
-    row_id = row.id  # the row is unreadable after a failed flush
+    identity = inspect(row).identity  # the row is unreadable after a failed flush
     try:
         session.flush()
     except StaleDataError:
         # Another transaction committed between our read and our UPDATE ... WHERE version = n.
-        raise _reread_conflict(session, entity, type(row), row_id) from None
-    audit.record(session, actor.id, entity, row.id, action, changes)
+        raise reread_conflict(session, entity, type(row), identity) from None
+    changes = changes if audited is None else dict(audited)
+    audit.record(session, actor.id, entity, _audit_id(row), action, changes)
     return changes
 
 
@@ -210,13 +227,23 @@ def _conflict(session: Session, entity: Entity, row: Any) -> ConflictError:
     return ConflictError(entity, who, row.updated_at)
 
 
-def _reread_conflict(session: Session, entity: Entity, model: Any, row_id: int) -> ConflictError:
-    """Who won the race, read on a fresh connection: this transaction is unusable now."""
+def _audit_id(row: Any) -> int | None:
+    # The trail's ids are integers; a row keyed by name (a setting) is named by its entity.
+    row_id = getattr(row, "id", None)
+    return row_id if isinstance(row_id, int) else None
+
+
+def reread_conflict(
+    session: Session, entity: Entity, model: Any, identity: tuple[Any, ...] | None
+) -> ConflictError:
+    """Who won a race for this row (by primary key), read on a fresh connection: this
+    transaction is unusable now."""
     table, users = model.__table__, User.__table__
+    keys = [c == v for c, v in zip(inspect(model).primary_key, identity or (), strict=True)]
     with session.get_bind().engine.connect() as conn:  # a session may be bound to a Connection
         fresh = conn.execute(
             select(table.c.updated_at, users.c.name)
             .outerjoin(users, users.c.id == table.c.updated_by_id)
-            .where(table.c.id == row_id)
+            .where(*keys)
         ).one_or_none()
     return ConflictError(entity, fresh.name if fresh else None, fresh.updated_at if fresh else None)

@@ -33,7 +33,7 @@ class AuditEntry(Base):
 
 
 class Setting(Base):
-    """One named setting (tier threshold, SLA policy, currency...), stored as JSON."""
+    """One named group of settings (the team, customer value...), stored as JSON."""
 
     __tablename__ = "settings"
     ENTITY = Entity.SETTING
@@ -43,6 +43,9 @@ class Setting(Base):
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    # Two admins saving at once: the second UPDATE ... WHERE version = n fails, not overwrites.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it
 
 
 class ImportBatch(Base):

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from crm_core.admin.settings import update_team_settings
 from crm_core.customers import orders
 from crm_core.customers import records as customers
 from crm_core.customers.customer_import import (
@@ -367,6 +368,25 @@ def test_orders_import_groups_lines_by_ref_and_rejects_an_unknown_sku(
         reverting.revert_import(s, manager, batch_id)
     assert count(engine, Order) == 1  # only the order stored before the import
     assert count(engine, OrderItem) == 1
+
+
+def test_an_order_time_without_offset_is_read_in_the_team_time_zone(
+    engine: Engine, manager: Actor, admin: Actor
+) -> None:
+    add_budi(engine, manager)
+    add_products(engine)
+    with session_scope(engine) as s:
+        update_team_settings(s, admin, 0, {"time_zone": "Asia/Jayapura"})
+    text = "No Faktur,Tanggal,Email,Kode Produk,Jumlah,Saluran\n"
+    text += "INV-9,01/03/2025 10:00,budi@example.com,KOPI-250,1,toko\n"
+    with session_scope(engine) as s:
+        mapping = {k: v for k, v in ORDER_MAPPING.items() if k not in ("Harga", "Diskon")}
+        preview = preview_orders(s, manager, frame_of(text), mapping)
+        commit_orders(s, manager, preview, "penjualan.csv")
+    with session_scope(engine, write=False) as s:
+        ordered_at = s.scalar(select(Order.ordered_at).where(Order.external_ref == "INV-9"))
+    assert ordered_at is not None
+    assert ordered_at.isoformat() == "2025-03-01T01:00:00"  # 10:00 in Jayapura (UTC+9)
 
 
 def test_an_order_without_ref_at_the_same_time_as_a_stored_one_is_a_likely_duplicate(

@@ -55,7 +55,7 @@ PAGE_ACCESS: dict[str, tuple[Access, set[Role]]] = {
     "team": (Capability.SEE_TEAM, MANAGERS),
     "users": (Capability.SEE_USERS, MANAGERS),
     "audit": ((Entity.AUDIT, Action.READ), MANAGERS),
-    "settings": ((Entity.SETTING, Action.UPDATE), {ADMIN}),
+    "settings": (Capability.SEE_SETTINGS, MANAGERS),  # a manager reads them, an admin edits
 }
 
 

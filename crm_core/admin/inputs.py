@@ -1,0 +1,141 @@
+"""What Admin › Settings accepts: the team's settings, one weekday's hours, a day off, and the
+customer value settings, each bad field with its own message."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from functools import lru_cache
+from typing import Annotated, Any
+from zoneinfo import available_timezones
+
+import holidays as public_holidays
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+
+from crm_core.kernel.currencies import is_currency
+from crm_core.kernel.inputs import _Input
+from crm_core.models.enums import Language
+
+MAX_DAYS = 3650  # ten years: longer windows mean nothing for a CRM and overflow date sums
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    """Every IANA time zone name, looked up without regard to case."""
+    return {name.lower(): name for name in available_timezones()}
+
+
+def time_zone_name(text: str) -> str:
+    """The IANA name of a typed time zone (asia/jakarta -> Asia/Jakarta), or ValueError."""
+    found = _zones().get(text.strip().lower())
+    if found is None:
+        raise ValueError("is not a known time zone (a name like Asia/Jakarta or Asia/Makassar)")
+    return found
+
+
+def _positive_days(value: int) -> int:
+    if not 0 < value <= MAX_DAYS:
+        raise ValueError(f"must be a whole number of days from 1 to {MAX_DAYS}")
+    return value
+
+
+def _not_negative(value: float) -> float:
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+def _fraction(value: float) -> float:
+    if not 0 < value < 1:
+        raise ValueError("must be more than 0 and less than 1 (0.5 is half)")
+    return value
+
+
+def _rate(value: float) -> float:
+    if not 0 <= value < 1:
+        raise ValueError("must be from 0 to less than 1 (0.10 is 10% a year)")
+    return value
+
+
+Finite = Field(allow_inf_nan=False)
+Days = Annotated[int, AfterValidator(_positive_days)]
+Amount = Annotated[float, Finite, AfterValidator(_not_negative)]
+Share = Annotated[float, Finite, AfterValidator(_fraction)]
+Rate = Annotated[float, Finite, AfterValidator(_rate)]
+
+
+class TeamSettingsIn(_Input):
+    """Company, currency, time zone and language (working hours are checked day by day)."""
+
+    company_name: str = Field(min_length=1, max_length=120)
+    currency: str
+    time_zone: str
+    default_language: Language
+    holiday_country: str | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        code = value.upper()
+        if not is_currency(code):
+            raise ValueError("is not a currency code (three letters, such as IDR, USD or SGD)")
+        return code
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        return time_zone_name(value)
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _holiday_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.upper()
+        if code not in public_holidays.list_supported_countries():
+            raise ValueError("has no public holiday calendar (a country code such as ID)")
+        return code
+
+
+_SHORT_TIME = re.compile(r"^\d:\d\d$")
+
+
+class DayHoursIn(_Input):
+    """One open weekday: opening and closing time, the same day."""
+
+    start: time
+    end: time
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _short_time(cls, value: Any) -> Any:
+        # 8:00 as people type it is 08:00.
+        return (
+            f"0{value.strip()}"
+            if isinstance(value, str) and _SHORT_TIME.match(value.strip())
+            else value
+        )
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, value: time, info: ValidationInfo) -> time:
+        start = info.data.get("start")
+        if start is not None and value <= start:
+            raise ValueError("must be after the opening time")
+        return value
+
+
+class DayOffIn(_Input):
+    day: date
+    name: str = Field(min_length=1, max_length=80)
+
+
+class ValueSettingsIn(_Input):
+    """How customer value is measured (ValueSettings' fields)."""
+
+    top_profit_share: Share
+    cost_per_ticket: Amount
+    cost_per_interaction: Amount
+    clv_horizon_days: Days
+    discount_rate_annual: Rate
+    churn_window_days: Days
