@@ -89,6 +89,8 @@ def page_as(key: str, actor: Actor | None, **query: str) -> AppTest:
 
 
 def a_customer(engine: Engine, owner: Actor, **data: object) -> int:
-    """A customer created through the write path (name Budi Santoso unless given)."""
+    """A customer created through the write path (name Budi Santoso unless given); a likely
+    duplicate of another is created too, as tests of duplicates need them."""
     with session_scope(engine) as s:
-        return customers.create_customer(s, owner, {"name": "Budi Santoso", **data}).id
+        data = {"name": "Budi Santoso", **data}
+        return customers.create_customer(s, owner, data, allow_duplicate=True).id

@@ -367,7 +367,7 @@ def manage(actor: Actor, customer: Customer) -> None:
 def _merge(actor: Actor, keep: Customer, form_key: str) -> None:
     st.markdown("**Merge a duplicate into this customer**")
     with read_scope() as session:
-        alike = duplicates.likely_duplicates(session, keep.email, keep.phone, exclude_id=keep.id)
+        alike = duplicates.duplicates_of(session, keep)
     for match in alike:
         st.caption(f"Likely duplicate: #{match.customer_id} {match.name} ({match.reason})")
     other_id = st.number_input(

@@ -9,36 +9,18 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core.customers import duplicates
 from crm_core.customers import records as customers
 from crm_core.customers.records import CustomerProfile
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.money import compact_money
 from crm_core.kernel.permissions import Action, Actor, allowed
-from crm_core.models.enums import Channel, Entity, Gender, Language, LeadSource, LifecycleStage
-from ui import cache, customer_views, forms, nav
+from crm_core.models.enums import Entity
+from ui import cache, customer_form, customer_views, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_time, money
 
-TEXT_FIELDS = {
-    "name": "Name",
-    "email": "Email",
-    "phone": "Phone",
-    "address": "Address",
-    "city": "City",
-    "region": "Region / province",
-    "country": "Country",
-}
-CHOICE_FIELDS: dict[str, tuple[str, list[str]]] = {
-    "gender": ("Gender", [g.value for g in Gender]),
-    "preferred_channel": ("Preferred channel", [c.value for c in Channel]),
-    "preferred_language": ("Preferred language", [lang.value for lang in Language]),
-    "lifecycle_stage": ("Lifecycle stage", [s.value for s in LifecycleStage]),
-    "source": ("Source", [s.value for s in LeadSource]),
-}
 CONSENTS = {"email": "email", "sms": "SMS/WhatsApp", "phone": "phone calls"}
-CREATED = "relasi_customer_created"  # the id just created, greeted once on its page
 
 
 def render() -> None:
@@ -48,7 +30,7 @@ def render() -> None:
         st.title("Customer 360")
         st.caption("Open a customer from the Customers list, or create one here.")
         nav.link("customers", "Go to Customers")
-        _new_customer(actor)
+        customer_form.new_customer(actor)
         _recently_deleted(actor)
         return
     try:
@@ -63,9 +45,9 @@ def render() -> None:
     customer = profile.customer
     _header(profile)
     customer_views.manage_outcome(customer.id)
-    if st.session_state.get(CREATED) == customer.id:
+    if st.session_state.get(customer_form.CREATED) == customer.id:
         st.success("Customer created.")
-        st.session_state.pop(CREATED)
+        st.session_state.pop(customer_form.CREATED)
     if customer.deleted_at is not None:
         customer_views.deleted_notice(actor, customer)
         customer_views.timeline_feed(actor, customer.id)
@@ -82,7 +64,7 @@ def render() -> None:
     edit, account, manage = st.tabs(["Edit profile", "Account", "Delete or merge"])
     with edit:
         if allowed(actor, Entity.CUSTOMER, Action.UPDATE, customer):
-            _edit_form(actor, customer.id, customer.version, values)
+            customer_form.profile_form(actor, customer.id, customer.version, values)
         else:
             st.caption("Only the customer's owner, a manager or an admin edits this profile.")
     with account:
@@ -214,48 +196,6 @@ def _rfm(v: pd.Series) -> str:
     return f"{v['rfm_segment']} · R{v['r_score']:.0f} F{v['f_score']:.0f} M{v['m_score']:.0f}"
 
 
-def _new_customer(actor: Actor) -> None:
-    """Create a customer; a likely duplicate (same email or phone) needs "Create anyway"."""
-    if not allowed(actor, Entity.CUSTOMER, Action.CREATE):
-        return
-    st.subheader("New customer")
-    form_key = "new-customer"
-    alike = st.session_state.get(f"{form_key}-alike") or []
-    forms.feedback(form_key)
-    if alike:
-        who = "; ".join(f"#{m.customer_id} {m.name} ({m.reason})" for m in alike)
-        st.warning(f"This looks like a customer we already have: {who}.")
-        for match in alike:
-            nav.link("customer", f"Open #{match.customer_id} {match.name}", id=match.customer_id)
-    with st.form(form_key):
-        data: dict[str, Any] = {}
-        for field in ("name", "email", "phone", "city"):
-            data[field] = st.text_input(TEXT_FIELDS[field], key=f"{form_key}-{field}")
-            forms.field_error(form_key, field)
-        label, options = CHOICE_FIELDS["preferred_channel"]
-        data["preferred_channel"] = st.selectbox(label, ["", *options], key=f"{form_key}-channel")
-        label, options = CHOICE_FIELDS["lifecycle_stage"]
-        data["lifecycle_stage"] = st.selectbox(label, options, index=1, key=f"{form_key}-stage")
-        anyway = bool(alike) and st.checkbox("Create anyway", key=f"{form_key}-anyway")
-        if st.form_submit_button("Create customer", type="primary"):
-            with read_scope() as session:
-                found = duplicates.likely_duplicates(session, data["email"], data["phone"])
-            if found and not (anyway and found == alike):  # the tick covers only who was shown
-                st.session_state[f"{form_key}-alike"] = found
-                st.session_state.pop(f"{form_key}-anyway", None)
-                forms.clear(form_key)
-                st.rerun()
-            st.session_state[f"{form_key}-alike"] = found  # none left, or the ones ticked for
-            created: dict[str, int] = {}
-            write = lambda s: created.update(id=customers.create_customer(s, actor, data).id)  # noqa: E731
-            if forms.submit(form_key, write, "Customer created."):
-                for key in [k for k in st.session_state if str(k).startswith(form_key)]:
-                    del st.session_state[key]
-                st.session_state[CREATED] = created["id"]
-                st.query_params["id"] = str(created["id"])
-            st.rerun()
-
-
 def _recently_deleted(actor: Actor) -> None:
     if not allowed(actor, Entity.CUSTOMER, Action.RESTORE):
         return
@@ -274,49 +214,3 @@ def _recently_deleted(actor: Actor) -> None:
 def _customer_id() -> int | None:
     raw = st.query_params.get("id")
     return int(raw) if raw and raw.isdigit() else None
-
-
-def _edit_form(actor: Actor, customer_id: int, version: int, current: dict[str, Any]) -> None:
-    form_key = f"customer-{customer_id}"
-    read_version, values = forms.pinned(form_key, version, current)
-    forms.offer_latest(form_key)
-    prefix = f"{form_key}-v{read_version}"
-    with st.form(prefix):
-        st.subheader("Profile")
-        data: dict[str, Any] = {}
-        for field, label in TEXT_FIELDS.items():
-            data[field] = st.text_input(
-                label, value=values.get(field) or "", key=f"{prefix}-{field}"
-            )
-            forms.field_error(form_key, field)
-        for field, (label, options) in CHOICE_FIELDS.items():
-            current_value = values.get(field)
-            choices = ["", *options]
-            data[field] = st.selectbox(
-                label,
-                choices,
-                index=choices.index(str(current_value)) if current_value else 0,
-                key=f"{prefix}-{field}",
-            )
-            forms.field_error(form_key, field)
-        data["birth_date"] = st.date_input(
-            "Birth date",
-            value=values.get("birth_date"),
-            key=f"{prefix}-birth_date",
-            min_value=None,
-            format="YYYY-MM-DD",
-        )
-        forms.field_error(form_key, "birth_date")
-        for consent in ("consent_email", "consent_sms", "consent_phone"):
-            label = "Consents to " + consent.removeprefix("consent_").replace("sms", "SMS/WhatsApp")
-            data[consent] = st.checkbox(
-                label, value=bool(values.get(consent)), key=f"{prefix}-{consent}"
-            )
-        if st.form_submit_button("Save", type="primary"):
-            if forms.submit(
-                form_key,
-                lambda s: customers.update_customer(s, actor, customer_id, read_version, data),
-                "Saved.",
-            ):
-                forms.unpin(form_key)
-            st.rerun()

@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core.customers import bulk
+from crm_core.customers import bulk, fields
 from crm_core.customers import listing as customer_list
-from crm_core.customers.listing import SORTS, CustomerFilter, CustomerPage
+from crm_core.customers.listing import CustomerFilter, CustomerPage
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, ValidationError
 from crm_core.kernel.permissions import Action, Actor, allowed
@@ -26,8 +26,8 @@ GENERATION_KEY = "customers_generation"  # bumped after a bulk edit: clears the 
 SEEN_KEY = "customers_seen_versions"
 KEEP = "(no change)"
 BULK_LABELS = {
-    "owner_id": "Owner",
-    "lifecycle_stage": "Lifecycle stage",
+    "owner_id": fields.label("owner_id"),
+    "lifecycle_stage": fields.label("lifecycle_stage"),
     "add_tag": "Add tag",
     "remove_tag": "Remove tag",
 }
@@ -77,15 +77,17 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
         tiers = left.multiselect("Value tier", options["value_tiers"], key="customers_f_tier")
         segments = left.multiselect("RFM segment", options["rfm_segments"], key="customers_f_rfm")
         stages = left.multiselect(
-            "Lifecycle stage", options["lifecycle_stages"], key="customers_f_stage"
+            fields.label("lifecycle_stage"), options["lifecycle_stages"], key="customers_f_stage"
         )
-        regions = middle.multiselect("Region", options["regions"], key="customers_f_region")
-        cities = middle.multiselect("City", options["cities"], key="customers_f_city")
+        regions = middle.multiselect(
+            fields.label("region"), options["regions"], key="customers_f_region"
+        )
+        cities = middle.multiselect(fields.label("city"), options["cities"], key="customers_f_city")
         industries = middle.multiselect(
             "Industry (of the company)", options["industries"], key="customers_f_industry"
         )
         owner_ids = right.multiselect(
-            "Owner",
+            fields.label("owner_id"),
             list(owners),
             format_func=lambda user_id: owners[user_id],
             key="customers_f_owner",
@@ -106,8 +108,9 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
 
 def _sorting() -> tuple[str, bool]:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
+    sorts = customer_list.sorts()
     sort_by = left.selectbox(
-        "Sort by", list(SORTS), format_func=lambda sort: SORTS[sort], key="customers_sort"
+        "Sort by", list(sorts), format_func=lambda sort: sorts[sort], key="customers_sort"
     )
     descending = right.toggle("Highest / last first", key="customers_desc")
     return sort_by, descending
@@ -177,14 +180,7 @@ def _table(found: CustomerPage, page_number: int, asked: tuple[Any, ...]) -> pd.
 def _columns() -> dict[str, Any]:
     return {
         "id": st.column_config.NumberColumn("ID", format="%d"),
-        "name": "Name",
-        "company": "Company",
-        "email": "Email",
-        "phone": "Phone",
-        "city": "City",
-        "region": "Region",
-        "lifecycle_stage": "Lifecycle stage",
-        "owner": "Owner",
+        **customer_list.column_labels(),
         "value_tier": "Value tier",
         "rfm_segment": "RFM segment",
         "net_revenue": st.column_config.NumberColumn("Net revenue", format="localized"),
@@ -211,13 +207,13 @@ def _bulk_edit(
     )
     with st.form("customers_bulk"):
         owner = st.selectbox(
-            "Owner",
+            BULK_LABELS["owner_id"],
             [None, *users],
             format_func=lambda u: KEEP if u is None else users[u],
             key="customers_bulk_owner",
         )
         stage = st.selectbox(
-            "Lifecycle stage",
+            BULK_LABELS["lifecycle_stage"],
             [None, *stages],
             format_func=lambda s: s or KEEP,
             key="customers_bulk_stage",

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from crm_core.customers import data_quality
+from crm_core.customers import data_quality, fields
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
@@ -44,7 +44,7 @@ def _metrics(summary: data_quality.QualitySummary) -> None:
     second.metric("Duplicate clusters", f"{summary.duplicate_clusters:,}")
     third.metric("Customers in clusters", f"{summary.customers_in_clusters:,}")
     fourth.metric("Untouched for a year", f"{summary.untouched:,}")
-    *others, last = [data_quality.FIELDS[f][0].lower() for f in data_quality.KEY_FIELDS]
+    *others, last = [f.label.lower() for f in fields.key_fields()]
     definitions = [
         f"Over the {summary.customers:,} customers you can see, deleted ones left out, as of now.",
         f"**Key fields filled**: of the {', '.join(others)} and {last} of these customers, "

@@ -1,5 +1,6 @@
-"""What Admin › Settings accepts: the team's settings, one weekday's hours, a day off, and the
-customer value settings, each bad field with its own message."""
+"""What Admin accepts: a user's details and password (Users); the team's settings, one
+weekday's hours, a day off, and the customer value settings (Settings). Each bad field gets its
+own message."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from typing import Annotated, Any
 from zoneinfo import available_timezones
 
 import holidays as public_holidays
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, EmailStr, Field, ValidationInfo, field_validator
 
 from crm_core.kernel.currencies import is_currency
 from crm_core.kernel.inputs import _Input
-from crm_core.models.enums import Language
+from crm_core.models.enums import Language, Role, TicketCategory
 
 MAX_DAYS = 3650  # ten years: longer windows mean nothing for a CRM and overflow date sums
 
@@ -139,3 +140,40 @@ class ValueSettingsIn(_Input):
     clv_horizon_days: Days
     discount_rate_annual: Rate
     churn_window_days: Days
+
+
+# Users
+
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_BYTES = 72  # bcrypt reads no further, and bcrypt 5 refuses longer input
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+
+
+class UserIn(_Input):
+    username: str = Field(min_length=2, max_length=64)
+    name: str = Field(min_length=1, max_length=120)
+    email: EmailStr
+    role: Role
+    skills: list[TicketCategory] = Field(default_factory=list)
+    languages: list[Language] = Field(default_factory=list)
+    active: bool = True
+
+    @field_validator("username", mode="before")
+    @classmethod
+    def _username(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            if value and not USERNAME_PATTERN.match(value):
+                raise ValueError("use letters, digits, dot, dash or underscore (2 to 64)")
+        return value
+
+
+class PasswordIn(_Input):
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH)
+
+    @field_validator("password")
+    @classmethod
+    def _fits_bcrypt(cls, value: str) -> str:
+        if len(value.encode()) > PASSWORD_MAX_BYTES:
+            raise ValueError(f"must be at most {PASSWORD_MAX_BYTES} bytes")
+        return value

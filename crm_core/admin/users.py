@@ -11,9 +11,10 @@ import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from crm_core.admin.inputs import PasswordIn, UserIn
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
-from crm_core.kernel.inputs import PasswordIn, UserIn, validate
+from crm_core.kernel.inputs import validate
 from crm_core.kernel.permissions import Action, Actor, read_filter, require
 from crm_core.models import User, utcnow
 from crm_core.models.enums import AuditAction, Entity, Role

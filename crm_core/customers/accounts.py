@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import records as customers
+from crm_core.customers.inputs import AccountIn
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
-from crm_core.kernel.inputs import AccountIn, validate
+from crm_core.kernel.inputs import validate
 from crm_core.kernel.lookups import is_active_user
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.models import Account

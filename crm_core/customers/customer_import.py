@@ -8,7 +8,7 @@ values), so a 10,000-row file previews in seconds. Emails and phones are compare
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,7 +19,11 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.customers import duplicates, fields
 from crm_core.customers import records as customers
+from crm_core.customers.duplicates import DuplicateKind
+from crm_core.customers.fields import Widget
+from crm_core.customers.inputs import CustomerIn
 from crm_core.exchange.importing import (
     FIRST_LINE,
     ImportKind,
@@ -42,48 +46,30 @@ from crm_core.exchange.importing import (
 )
 from crm_core.kernel import audit
 from crm_core.kernel.errors import ConflictError, CRMError, NotFound, ValidationError
-from crm_core.kernel.inputs import CustomerIn, normalize_email, normalize_phone, validate
+from crm_core.kernel.inputs import normalize_email, normalize_phone, validate
 from crm_core.kernel.permissions import Action, Actor, allowed, read_filter
 from crm_core.models import Customer, ImportBatch
 from crm_core.models.enums import Entity
 
-# field -> header spellings (normalised: lower case, letters and digits only) that map to it
-CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {
-    "name": ("nama", "namalengkap", "fullname", "customername", "namapelanggan", "pelanggan",
-             "contactname", "namakontak", "customer", "kontak"),
-    "email": ("emailaddress", "alamatemail", "surel", "mail", "surat elektronik"),
-    "phone": ("telepon", "telpon", "telp", "notelp", "notelepon", "nohp", "hp", "nomorhp",
-              "nomortelepon", "handphone", "mobile", "phonenumber", "whatsapp", "wa", "nowa",
-              "ponsel", "telephone", "tel"),
-    "external_id": ("externalid", "id", "customerid", "idpelanggan", "kodepelanggan", "kode",
-                    "customercode", "ref"),
-    "gender": ("jeniskelamin", "kelamin", "sex", "jk"),
-    "birth_date": ("birthdate", "dateofbirth", "dob", "tanggallahir", "tgllahir", "birthday"),
-    "address": ("alamat", "street"),
-    "city": ("kota", "kabupaten", "kotakabupaten", "town"),
-    "region": ("provinsi", "province", "state", "wilayah", "daerah"),
-    "country": ("negara",),
-    "preferred_channel": ("channel", "kanal", "saluran"),
-    "preferred_language": ("language", "bahasa"),
-    "lifecycle_stage": ("stage", "tahap", "lifecycle", "status"),
-    "source": ("sumber", "leadsource", "asal"),
-    "consent_email": ("izinemail", "optinemail"),
-    "consent_sms": ("izinsms", "optinsms"),
-    "consent_phone": ("izintelepon", "optinphone"),
-    "tags": ("tag", "label", "labels"),
-    "notes": ("note", "catatan", "keterangan", "remarks", "comments"),
-}  # fmt: skip
-_GENDERS = {"l": "male", "laki-laki": "male", "laki laki": "male", "pria": "male", "m": "male",
-            "p": "female", "perempuan": "female", "wanita": "female", "f": "female",
-            "w": "female"}  # fmt: skip
-_LANGUAGES = {"english": "en", "inggris": "en", "indonesia": "id", "indonesian": "id",
-              "bahasa indonesia": "id", "bahasa": "id"}  # fmt: skip
-_ENUM_FIELDS = {"preferred_channel", "lifecycle_stage", "source"}
-_KEY_COLUMN = {
-    MatchKey.EMAIL: Customer.email_normalized,
-    MatchKey.PHONE: Customer.phone_normalized,
-    MatchKey.EXTERNAL_ID: Customer.external_id,
-}
+
+class _ImportFields(Mapping[str, tuple[str, ...]]):
+    """field -> the CSV headers proposed for it (besides its name), as the declaration says at
+    the moment of asking: the registry keeps this object from start-up on."""
+
+    def _now(self) -> dict[str, tuple[str, ...]]:
+        return {f.name: f.headers or () for f in fields.importable()}
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        return self._now()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        return len(self._now())
+
+
+CUSTOMER_FIELDS: Mapping[str, tuple[str, ...]] = _ImportFields()
 
 
 @dataclass(frozen=True)
@@ -123,22 +109,18 @@ def parse_date(text: str) -> date | str:
 
 def coerce(raw: Mapping[str, str]) -> dict[str, Any]:
     """Cells as the schema reads them; what cannot be read stays text for validation to name."""
+    declared = {f.name: f for f in fields.importable()}
     values: dict[str, Any] = {}
-    for field, text in raw.items():
-        if field == "gender":
-            values[field] = parse_choice(text, _GENDERS)
-        elif field == "preferred_language":
-            values[field] = parse_choice(text, _LANGUAGES)
-        elif field in _ENUM_FIELDS:
-            values[field] = parse_choice(text)
-        elif field == "birth_date":
-            values[field] = parse_date(text)
-        elif field.startswith("consent_"):
-            values[field] = parse_bool(text)
-        elif field == "tags":
-            values[field] = [t.strip() for t in text.replace(";", ",").split(",") if t.strip()]
-        else:
-            values[field] = text
+    for name, text in raw.items():
+        widget = declared[name].widget if name in declared else Widget.TEXT
+        if widget is Widget.CHOICE:
+            values[name] = parse_choice(text, declared[name].values)
+        elif widget is Widget.DATE:
+            values[name] = parse_date(text)
+        elif widget is Widget.YES_NO:
+            values[name] = parse_bool(text)
+        else:  # text; tags are split by the validator, as a form's are
+            values[name] = text
     return values
 
 
@@ -157,31 +139,38 @@ def row_keys(values: Mapping[str, Any]) -> dict[MatchKey, str]:
 
 def lookup(session: Session, key: MatchKey, values: set[str]) -> dict[str, list[Known]]:
     """Stored customers by normalised key, in bulk. External ids count even when deleted (the
-    column is unique); emails and phones only on live customers."""
-    column = _KEY_COLUMN[key]
+    column is unique); emails and phones, as for every likely duplicate, only live customers."""
+    if key is not MatchKey.EXTERNAL_ID:
+        return _known(duplicates.stored(session, DuplicateKind(key.value), values))
     found: dict[str, list[Known]] = defaultdict(list)
     for chunk in chunks(sorted(values)):
         stmt = select(
-            column, Customer.id, Customer.name, Customer.version, Customer.owner_id,
-            Customer.deleted_at,
-        ).where(column.in_(chunk)).order_by(Customer.id)  # fmt: skip
-        if key is not MatchKey.EXTERNAL_ID:
-            stmt = stmt.where(Customer.deleted_at.is_(None))
+            Customer.external_id, Customer.id, Customer.name, Customer.version,
+            Customer.owner_id, Customer.deleted_at,
+        ).where(Customer.external_id.in_(chunk)).order_by(Customer.id)  # fmt: skip
         for value, customer_id, name, version, owner_id, deleted_at in session.execute(stmt):
-            assert value is not None  # `column IN (...)` never matches NULL
+            assert value is not None  # `external_id IN (...)` never matches NULL
             found[value].append(
                 Known(customer_id, name, version, owner_id, deleted=deleted_at is not None)
             )
     return found
 
 
+def _known(found: Mapping[str, list[duplicates.Stored]]) -> dict[str, list[Known]]:
+    return {
+        key: [Known(h.id, h.name, h.version, h.owner_id, deleted=False) for h in hits]
+        for key, hits in found.items()
+    }
+
+
 def current_values(session: Session, ids: set[int]) -> dict[int, dict[str, Any]]:
     """The editable fields of the customers an import would update, in bulk."""
-    columns = [getattr(Customer, f) for f in customers.EDITABLE_FIELDS]
+    names = fields.editable_names()
+    columns = [getattr(Customer, f) for f in names]
     found: dict[int, dict[str, Any]] = {}
     for chunk in chunks(sorted(ids)):
         for row in session.execute(select(Customer.id, *columns).where(Customer.id.in_(chunk))):
-            found[row.id] = dict(zip(customers.EDITABLE_FIELDS, row[1:], strict=True))
+            found[row.id] = dict(zip(names, row[1:], strict=True))
     return found
 
 
@@ -201,10 +190,13 @@ def preview_customers(
     check_mapping(frame, mapping, CUSTOMER_FIELDS, required)
     parsed = [coerce(raw) for raw in mapped_records(frame, mapping)]
     keys = [row_keys(values) for values in parsed]
-    known = {k: lookup(session, k, {ks[k] for ks in keys if k in ks}) for k in MatchKey}
+    known: dict[str, Any] = {
+        k: lookup(session, k, {ks[k] for ks in keys if k in ks}) for k in MatchKey
+    }
     planner = _Planner(actor, mode, match_key, known)
-    targets = {planner.target(ks) for ks in keys} - {None}
+    targets = [planner.target(ks) for ks in keys]
     planner.current = current_values(session, {t.id for t in targets if t})
+    _same_company(session, planner, parsed, targets)
     rows = [
         planner.plan(i + FIRST_LINE, v, k)
         for i, (v, k) in enumerate(zip(parsed, keys, strict=True))
@@ -212,15 +204,33 @@ def preview_customers(
     return ImportPreview(ImportKind.CUSTOMERS, mode, match_key, dict(mapping), frame, rows)
 
 
+def _same_company(
+    session: Session, planner: _Planner, parsed: list[dict[str, Any]], targets: list[Any]
+) -> None:
+    """Look up, in bulk, who has the name at the company that each row would have. Only rows
+    that update a customer at an account have a company (an import does not set accounts)."""
+    current = [planner.current.get(t.id, {}) if t else {} for t in targets]
+    planner.companies = duplicates.company_names(session, {c.get("account_id") for c in current})
+    pairs: set[str] = set()
+    for values, now in zip(parsed, current, strict=True):
+        company = planner.companies.get(now["account_id"]) if now.get("account_id") else None
+        pair = duplicates.name_and_company(values.get("name") or now.get("name"), company)
+        if pair:
+            pairs.add(pair)
+    found = duplicates.stored(session, DuplicateKind.NAME_AND_COMPANY, pairs)
+    planner.known[DuplicateKind.NAME_AND_COMPANY] = _known(found)
+
+
 class _Planner:
     """Decides each row in file order, remembering the keys of rows already planned."""
 
     def __init__(
-        self, actor: Actor, mode: ImportMode, key: MatchKey, known: dict[MatchKey, Any]
+        self, actor: Actor, mode: ImportMode, key: MatchKey, known: dict[str, Any]
     ) -> None:
         self.actor, self.mode, self.key, self.known = actor, mode, key, known
         self.current: dict[int, dict[str, Any]] = {}
-        self.seen: dict[MatchKey, dict[str, int]] = {k: {} for k in MatchKey}
+        self.companies: dict[int, str] = {}  # account id -> name, of the customers updated
+        self.seen: dict[str, dict[str, int]] = defaultdict(dict)  # kind -> key -> line
 
     def target(self, keys: Mapping[MatchKey, str]) -> Known | None:
         """The one live customer this row updates, if the mode updates and the key matches."""
@@ -252,12 +262,12 @@ class _Planner:
             return outcome
         if not self._permitted(outcome, target):
             return outcome
-        merged = {k: v for k in MatchKey if (v := getattr(model, k.value))}
-        reasons = self._duplicates(merged, target)
+        stored_keys = self._keys(model)
+        reasons = self._duplicates(stored_keys, target)
         if reasons:
             outcome.skip(RowStatus.DUPLICATE, *reasons)
             return outcome
-        for k, v in merged.items():
+        for k, v in stored_keys.items():
             self.seen[k].setdefault(v, line)
         if target is not None:
             outcome.action, outcome.target_id = RowAction.UPDATE, target.id
@@ -293,13 +303,27 @@ class _Planner:
         outcome.reject({"permission": f"your role cannot {action.value} {what}"})
         return False
 
-    def _duplicates(self, keys: Mapping[MatchKey, str], target: Known | None) -> list[str]:
+    def _keys(self, model: CustomerIn) -> dict[str, str]:
+        """The row's keys as it would be stored: those of a likely duplicate (the one
+        definition), and its external id, which the database keeps unique."""
+        company = self.companies.get(model.account_id) if model.account_id else None
+        found = duplicates.keys_of(
+            email=model.email, phone=model.phone, name=model.name, company=company
+        )
+        keys = {kind.value: key for kind, key in found.items()}
+        if model.external_id:
+            keys[MatchKey.EXTERNAL_ID] = model.external_id
+        return keys
+
+    def _duplicates(self, keys: Mapping[str, str], target: Known | None) -> list[str]:
+        """Why the row is likely a customer we have, or one an earlier line of the file has."""
         reasons = []
-        for key, value in keys.items():
-            hits = [h for h in self.known[key].get(value, []) if not target or h.id != target.id]
-            reasons += [f"same {key.label} as {h.describe()}" for h in hits[:3]]
-            if value in self.seen[key]:
-                reasons.append(f"same {key.label} as row {self.seen[key][value]} of this file")
+        for kind, value in keys.items():
+            label = kind.replace("_", " ")
+            hits = [h for h in self.known[kind].get(value, []) if not target or h.id != target.id]
+            reasons += [f"same {label} as {h.describe()}" for h in hits[:3]]
+            if value in self.seen[kind]:
+                reasons.append(f"same {label} as row {self.seen[kind][value]} of this file")
         return reasons
 
 
@@ -340,7 +364,9 @@ def commit_customers(
 def _write(session: Session, actor: Actor, row: RowOutcome, undo: dict[str, list[Any]]) -> None:
     """One planned row through the write path; `undo` gathers what a revert needs."""
     if row.action is RowAction.CREATE:
-        customer = customers.create_customer(session, actor, row.values)
+        # The plan already set likely duplicates aside, of stored customers and earlier lines,
+        # by the same definition; asking again per row would only slow a long import down.
+        customer = customers.create_customer(session, actor, row.values, allow_duplicate=True)
         row.record_id = customer.id
         undo["created"].append((customer.id, customer.version))
     elif row.action is RowAction.UPDATE and row.target_id and row.target_version:
@@ -349,7 +375,7 @@ def _write(session: Session, actor: Actor, row: RowOutcome, undo: dict[str, list
         )
         row.record_id = row.target_id
         before = {f: audit.to_json_value(old) for f, (old, _new) in changes.items()
-                  if f in customers.EDITABLE_FIELDS}  # fmt: skip
+                  if f in fields.editable_names()}  # fmt: skip
         if before:  # an update that changed nothing has nothing to undo
             updated = session.get(Customer, row.target_id)
             assert updated is not None  # updated just above, so in the session
@@ -358,15 +384,13 @@ def _write(session: Session, actor: Actor, row: RowOutcome, undo: dict[str, list
             )
 
 
-EXPORT_FIELDS = [f for f in CUSTOMER_FIELDS if f != "external_id"]
-
-
 def export_customers(session: Session, actor: Actor) -> pd.DataFrame:
     """Live customers in the columns the import reads back (the actor's read scope applies)."""
+    exported = [f for f in fields.importable() if f.name != "external_id"]
     columns = [
         Customer.id.label("relasi_id"),
         Customer.external_id,
-        *(getattr(Customer, f) for f in EXPORT_FIELDS),
+        *(getattr(Customer, f.name).label(f.name) for f in exported),
     ]
     stmt = (
         select(*columns)
@@ -376,13 +400,20 @@ def export_customers(session: Session, actor: Actor) -> pd.DataFrame:
         .order_by(Customer.id)
     )
     frame = pd.DataFrame(session.execute(stmt).all(), columns=[c.key for c in columns])
-    for field in ("gender", "preferred_channel", "preferred_language", "lifecycle_stage", "source"):
-        frame[field] = frame[field].map(lambda v: str(v) if isinstance(v, str) else None)
-    frame["tags"] = frame["tags"].map(lambda tags: ", ".join(tags or []))
-    frame["birth_date"] = frame["birth_date"].map(
-        lambda d: d.isoformat() if d is not None else None
-    )
+    for f in exported:
+        frame[f.name] = frame[f.name].map(_EXPORTED.get(f.widget, _as_is))
     return frame
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+_EXPORTED = {  # a cell as the import reads it back
+    Widget.CHOICE: lambda v: str(v) if isinstance(v, str) else None,
+    Widget.TAGS: lambda tags: ", ".join(tags or []),
+    Widget.DATE: lambda d: d.isoformat() if d is not None else None,
+}
 
 
 def revert_customers(session: Session, actor: Actor, report: Mapping[str, Any]) -> None:

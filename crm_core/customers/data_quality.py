@@ -1,15 +1,15 @@
 """Data quality of customer records: field completeness, likely duplicates, untouched records.
 
 Every figure counts live customers only (not deleted, not merged away) within the actor's read
-scope. Duplicates are groups of customers sharing a normalised email, a normalised phone, or a
-normalised name at the same company; groups that overlap through different keys are merged
-into one cluster. A record is untouched when neither it nor any of its interactions, orders
-or tickets has changed for longer than a threshold before `as_of`.
+scope. Duplicates are groups of customers sharing a key by the one definition of a likely
+duplicate (crm_core.customers.duplicates: email, phone, or name at the same company); groups
+that overlap through different keys are merged into one cluster. A record is untouched when
+neither it nor any of its interactions, orders or tickets has changed for longer than a
+threshold before `as_of`.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,32 +19,24 @@ import pandas as pd
 from sqlalchemy import ColumnElement, String, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from crm_core.customers import duplicates, fields
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer, Interaction, Order, Ticket, User
 from crm_core.models.base import UtcDateTime
 from crm_core.models.enums import Entity
 from crm_core.service import read as service_read
 
-# field -> (label, column); consent flags count as filled when the customer said yes.
-FIELDS: dict[str, tuple[str, InstrumentedAttribute[Any]]] = {
-    "email": ("Email", Customer.email),
-    "phone": ("Phone", Customer.phone),
-    "gender": ("Gender", Customer.gender),
-    "birth_date": ("Birth date", Customer.birth_date),
-    "address": ("Address", Customer.address),
-    "city": ("City", Customer.city),
-    "region": ("Region / province", Customer.region),
-    "country": ("Country", Customer.country),
-    "preferred_channel": ("Preferred channel", Customer.preferred_channel),
-    "preferred_language": ("Preferred language", Customer.preferred_language),
-    "account": ("Company (account)", Customer.account_id),
-    "owner": ("Owner", Customer.owner_id),
-    "source": ("Source", Customer.source),
-    "consent_email": ("Consent to email (given)", Customer.consent_email),
-    "consent_sms": ("Consent to SMS (given)", Customer.consent_sms),
-    "consent_phone": ("Consent to calls (given)", Customer.consent_phone),
-}
-KEY_FIELDS = ("email", "phone", "city", "owner")  # the ones the summary's share is about
+
+def checked_fields() -> dict[str, tuple[str, InstrumentedAttribute[Any]]]:
+    """The declared fields whose completeness counts: their column key -> (label, column)."""
+    return {f.key: (f.label, getattr(Customer, f.name)) for f in fields.quality_checked()}
+
+
+def key_fields() -> tuple[str, ...]:
+    """The fields the summary's "key fields filled" share is about."""
+    return tuple(f.key for f in fields.key_fields())
+
+
 COMPLETENESS_COLUMNS = ["field", "label", "filled", "total", "share"]
 CLUSTER_COLUMNS = [
     "cluster_id",
@@ -101,23 +93,25 @@ def _filled(column: InstrumentedAttribute[Any]) -> ColumnElement[int]:
 
 
 def field_completeness(session: Session, actor: Actor) -> pd.DataFrame:
-    """Per fillable field: how many live customers have it filled, of how many, and the share."""
+    """Per checked field: how many live customers have it filled, of how many, and the share.
+    A consent counts as filled when the customer gave it."""
+    checked = checked_fields()
     stmt = select(
         func.count().label("total"),
-        *(_filled(column).label(field) for field, (_label, column) in FIELDS.items()),
+        *(_filled(column).label(key) for key, (_label, column) in checked.items()),
     ).where(*_live(actor))
     counts = session.execute(stmt).one()._asdict()
     total = int(counts["total"])
     rows = [
-        (field, label, int(counts[field]), total, counts[field] / total if total else float("nan"))
-        for field, (label, _column) in FIELDS.items()
+        (key, label, int(counts[key]), total, counts[key] / total if total else float("nan"))
+        for key, (label, _column) in checked.items()
     ]
     return pd.DataFrame(rows, columns=COMPLETENESS_COLUMNS)
 
 
 def key_field_share(completeness: pd.DataFrame) -> float | None:
-    """Share of the key fields' cells (KEY_FIELDS x customers) that are filled; None if empty."""
-    keys = completeness[completeness["field"].isin(KEY_FIELDS)]
+    """Share of the key fields' cells (key fields x customers) that are filled; None if empty."""
+    keys = completeness[completeness["field"].isin(key_fields())]
     cells = int(keys["total"].sum())
     return float(keys["filled"].sum()) / cells if cells else None
 
@@ -125,60 +119,10 @@ def key_field_share(completeness: pd.DataFrame) -> float | None:
 # --- duplicates -------------------------------------------------------------------------
 
 
-def normalize_name(text: str | None) -> str:
-    """Lowercase, accents stripped, punctuation removed, whitespace collapsed: 'siti rahma'."""
-    if not isinstance(text, str):  # None, or a missing value from a DataFrame
-        return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = (ch for ch in decomposed if ch.isalnum() or ch.isspace())  # accents are not alnum
-    return " ".join("".join(kept).casefold().split())
-
-
-def _shared_key_groups(
-    session: Session, actor: Actor, column: InstrumentedAttribute[Any], kind: str
-) -> pd.DataFrame:
-    """(kind, key, customer_id) for every value of `column` that 2+ live customers share."""
-    shared = (
-        select(column.label("key"))
-        .where(*_live(actor), column.is_not(None), column != "")
-        .group_by(column)
-        .having(func.count() > 1)
-        .subquery()
-    )
-    stmt = (
-        select(shared.c.key, Customer.id)
-        .join(Customer, column == shared.c.key)
-        .where(*_live(actor))
-        .order_by(shared.c.key, Customer.id)
-    )
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=["key", "customer_id"])
-    return frame.assign(kind=kind)[["kind", "key", "customer_id"]]
-
-
-def _name_company_groups(session: Session, actor: Actor) -> pd.DataFrame:
-    """(kind, key, customer_id) for live customers sharing a normalised name at one company."""
-    stmt = (
-        select(Customer.id, Customer.name, Account.name.label("company"))
-        .join(Account, Account.id == Customer.account_id)
-        .where(*_live(actor))
-    )
-    people = pd.DataFrame(session.execute(stmt).all(), columns=["customer_id", "name", "company"])
-    name, company = people["name"].map(normalize_name), people["company"].map(normalize_name)
-    keyed = people.assign(key=name + ", " + company)[(name != "") & (company != "")]
-    shared = keyed[keyed.duplicated("key", keep=False)].sort_values(["key", "customer_id"])
-    return shared.assign(kind="name and company")[["kind", "key", "customer_id"]]
-
-
 def key_groups(session: Session, actor: Actor) -> pd.DataFrame:
-    """Every shared key: same email, same phone, same name and company (kind, key, customer_id)."""
-    return pd.concat(
-        [
-            _shared_key_groups(session, actor, Customer.email_normalized, "email"),
-            _shared_key_groups(session, actor, Customer.phone_normalized, "phone"),
-            _name_company_groups(session, actor),
-        ],
-        ignore_index=True,
-    )
+    """Every key live customers in scope share (kind, key, customer_id), by the one definition
+    of a likely duplicate (crm_core.customers.duplicates)."""
+    return duplicates.shared_keys(session, _live(actor))
 
 
 def _roots(groups: Iterable[Sequence[int]]) -> dict[int, int]:
@@ -337,7 +281,7 @@ def count_untouched(session: Session, actor: Actor, as_of: AsOf, older_than_days
 @dataclass(frozen=True)
 class QualitySummary:
     customers: int  # live customers in the actor's scope
-    key_fields_share: float | None  # filled share of KEY_FIELDS' cells; None without customers
+    key_fields_share: float | None  # filled share of the key fields' cells; None if no customers
     duplicate_clusters: int
     customers_in_clusters: int
     untouched: int  # customers untouched for longer than the threshold

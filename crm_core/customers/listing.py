@@ -8,47 +8,52 @@ revenue, last order, churn risk) join the cached value table in pandas by custom
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVarTuple
+from functools import cache
+from typing import Any
 
 import pandas as pd
 import phonenumbers
 from sqlalchemy import ColumnElement, Select, any_, case, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
+from crm_core.customers import fields
+from crm_core.customers.fields import CustomerField, Widget
 from crm_core.kernel.inputs import DEFAULT_PHONE_REGION
 from crm_core.kernel.lookups import active_users
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer, User
 from crm_core.models.enums import Entity, LifecycleStage
 
-Columns = TypeVarTuple("Columns")
-
 VALUE_LIST_COLUMNS = [
     "value_tier", "rfm_segment", "net_revenue", "profit", "last_order_at", "churn_risk",
 ]  # fmt: skip
-_SQL_COLUMNS = [
-    "id", "name", "company", "email", "phone", "city", "region", "lifecycle_stage", "owner",
-    "version",
-]  # fmt: skip
-LIST_COLUMNS = [*_SQL_COLUMNS[:-1], *VALUE_LIST_COLUMNS, "version"]
-# What the list can be sorted by, with the label a page shows.
-SORTS = {
-    "name": "Name",
-    "company": "Company",
-    "city": "City",
-    "region": "Region",
-    "lifecycle_stage": "Lifecycle stage",
-    "owner": "Owner",
+# The value columns the list can be sorted by, with the label a page shows.
+VALUE_SORTS = {
     "net_revenue": "Net revenue",
     "profit": "Profit",
     "last_order_at": "Last order",
     "churn_risk": "Churn risk",
 }
-VALUE_SORTS = frozenset({"net_revenue", "profit", "last_order_at", "churn_risk"})
 _PHONE_CHARS = frozenset("0123456789+-(). ")
 _MAX_IDS_IN_QUERY = 500
+
+
+def list_columns() -> list[str]:
+    """The list's columns: id, the declared fields it shows, the value columns, version."""
+    return ["id", *(f.key for f in fields.listed()), *VALUE_LIST_COLUMNS, "version"]
+
+
+def column_labels() -> dict[str, str]:
+    """The declared fields' columns and their labels (English msgids)."""
+    return {f.key: f.label for f in fields.listed()}
+
+
+def sorts() -> dict[str, str]:
+    """What the list can be sorted by (the declared sortable fields, then the value columns),
+    with the label a page shows."""
+    return {**{f.key: f.label for f in fields.sortable()}, **VALUE_SORTS}
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ class CustomerFilter:
 
 @dataclass(frozen=True)
 class CustomerPage:
-    """One page of the list (LIST_COLUMNS) and how many customers match in all."""
+    """One page of the list (list_columns()) and how many customers match in all."""
 
     rows: pd.DataFrame
     total: int
@@ -95,7 +100,7 @@ def search_customers(
     without it the value columns are empty, and value filters or sorts raise ValueError.
     """
     flt = flt or CustomerFilter()
-    if sort_by not in SORTS:
+    if sort_by not in sorts():
         raise ValueError(f"cannot sort the customers list by {sort_by!r}")
     if values is None and (flt.uses_values or sort_by in VALUE_SORTS):
         raise ValueError("value filters and value sorts need the value table")
@@ -241,43 +246,53 @@ def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
     return exists(select(1).select_from(elements).where(func.lower(elements.c.value) == tag))
 
 
-def _list_query(where: list[ColumnElement[bool]]) -> Select[*tuple[Any, ...]]:
-    columns = [
-        Customer.id,
-        Customer.name,
-        Account.name.label("company"),
-        Customer.email,
-        Customer.phone,
-        Customer.city,
-        Customer.region,
-        Customer.lifecycle_stage,
-        User.name.label("owner"),
-        Customer.version,
-    ]
-    return _joined(select(*columns).where(*where))
+def _list_query(where: list[ColumnElement[bool]]) -> Select[Any]:
+    shown = fields.listed()
+    columns = [Customer.id, *(_shown(f) for f in shown), Customer.version]
+    return _joined(select(*columns).where(*where), shown)
 
 
-def _joined(stmt: Select[*Columns]) -> Select[*Columns]:
-    """The customer's company and owner, for their names (shown, or sorted by)."""
-    return stmt.outerjoin(Account, Account.id == Customer.account_id).outerjoin(
-        User, User.id == Customer.owner_id
-    )
+_TARGETS = {Widget.ACCOUNT: Account, Widget.USER: User}
+
+
+@cache
+def _target(name: str, widget: Widget) -> Any:
+    """The account or user a reference field points at; one alias per field, so that two
+    fields pointing at users are two joins."""
+    return aliased(_TARGETS[widget], name=f"{name}_target")
+
+
+def _shown(field: CustomerField) -> ColumnElement[Any]:
+    """The field's column as the list shows it: a reference by its target's name."""
+    column: ColumnElement[Any] | QueryableAttribute[Any]
+    if field.widget in _TARGETS:
+        column = _target(field.name, field.widget).name
+    else:
+        column = getattr(Customer, field.name)
+    return column.label(field.key)
+
+
+def _joined(stmt: Select[Any], shown: list[CustomerField]) -> Select[Any]:
+    """Join the accounts and users that reference fields point at, for their names."""
+    for field in shown:
+        if field.widget in _TARGETS:
+            target = _target(field.name, field.widget)
+            stmt = stmt.outerjoin(target, target.id == getattr(Customer, field.name))
+    return stmt
 
 
 def _order(sort_by: str, descending: bool) -> list[Any]:
     """ORDER BY terms: the column (missing values last either way), then id for stable pages."""
-    stage_order = case(
-        {stage: position for position, stage in enumerate(LifecycleStage)},
-        value=Customer.lifecycle_stage,
-    )
-    column, nullable = {
-        "name": (Customer.name, False),
-        "company": (Account.name, True),
-        "city": (Customer.city, True),
-        "region": (Customer.region, True),
-        "lifecycle_stage": (stage_order, False),
-        "owner": (User.name, True),
-    }.get(sort_by, (Customer.id, False))
+    field = fields.by_key(sort_by)
+    if field is None:
+        return [Customer.id]
+    column: Any = getattr(Customer, field.name)
+    nullable = bool(column.property.columns[0].nullable)
+    if field.widget in _TARGETS:
+        column, nullable = _target(field.name, field.widget).name, True
+    elif field.widget is Widget.CHOICE and field.choices is not None:
+        # In the enum's own order (a relationship's stages as they follow), not alphabetical.
+        column = case({v: position for position, v in enumerate(field.choices)}, value=column)
     term = column.desc() if descending else column.asc()
     return [term.nulls_last() if nullable else term, Customer.id]
 
@@ -292,8 +307,9 @@ def _ids_by_value(
 ) -> list[int]:
     """Every matching id in list order, after the value filters and the value sort."""
     stmt = select(Customer.id).select_from(Customer).where(*where)
-    if sort_by in ("company", "owner"):
-        stmt = _joined(stmt)
+    field = fields.by_key(sort_by)
+    if field is not None:
+        stmt = _joined(stmt, [field])
     if sort_by not in VALUE_SORTS:
         stmt = stmt.order_by(*_order(sort_by, descending))
     # Core execution: 100,000 ids through the ORM's result machinery take twice as long.
@@ -316,9 +332,12 @@ def _ids_by_value(
 def _rows(session: Session, query: Select[Any]) -> pd.DataFrame:
     # Plain tuples: a DataFrame built from Row objects is ten times slower at 100,000 rows.
     rows = [tuple(row) for row in session.connection().execute(query).all()]
-    frame = pd.DataFrame(rows, columns=_SQL_COLUMNS)
+    shown = fields.listed()
+    frame = pd.DataFrame(rows, columns=["id", *(f.key for f in shown), "version"])
     frame["id"] = frame["id"].astype("int64")
-    frame["lifecycle_stage"] = frame["lifecycle_stage"].map(str)
+    for field in shown:
+        if field.widget is Widget.CHOICE:
+            frame[field.key] = frame[field.key].map(lambda v: v if v is None else str(v))
     return frame
 
 
@@ -328,4 +347,4 @@ def _with_values(rows: pd.DataFrame, values: pd.DataFrame | None) -> pd.DataFram
     else:
         extra = values[VALUE_LIST_COLUMNS].reindex(rows["id"].to_numpy())
         extra.index = rows.index
-    return pd.concat([rows, extra], axis=1)[LIST_COLUMNS]
+    return pd.concat([rows, extra], axis=1)[list_columns()]

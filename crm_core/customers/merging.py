@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_core.customers import records as customers
+from crm_core.customers import fields
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ConflictError, ValidationError
 from crm_core.kernel.hooks import merge_steps
@@ -85,7 +85,7 @@ def _move_rows(
 def _fill_empty_fields(keep: Customer, merged: Customer) -> dict[str, tuple[Any, Any]]:
     """Fields the kept customer lacks and the merged one has (yes/no consents are never empty)."""
     filled = {}
-    for field in (*customers.EDITABLE_FIELDS, "email_normalized", "phone_normalized"):
+    for field in (*fields.editable_names(), "email_normalized", "phone_normalized"):
         mine, theirs = getattr(keep, field), getattr(merged, field)
         if mine in (None, "", []) and theirs not in (None, "", []) and field != "external_id":
             filled[field] = (mine, theirs)

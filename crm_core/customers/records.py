@@ -3,7 +3,7 @@ recently deleted customers a manager may restore."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,15 +11,15 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.customers import duplicates, fields
+from crm_core.customers.inputs import CustomerIn
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
-from crm_core.kernel.inputs import CustomerIn, validate
-from crm_core.kernel.lookups import is_active_user, user_name
+from crm_core.kernel.inputs import validate
+from crm_core.kernel.lookups import active_users, is_active_user, user_name
 from crm_core.kernel.permissions import Action, Actor, allowed, require
 from crm_core.models import Account, Customer
 from crm_core.models.enums import Entity
-
-EDITABLE_FIELDS = tuple(CustomerIn.model_fields)
 
 
 def get_customer(
@@ -32,12 +32,46 @@ def get_customer(
 
 def form_values(customer: Customer) -> dict[str, Any]:
     """The editable fields as a form shows them."""
-    return {field: getattr(customer, field) for field in EDITABLE_FIELDS}
+    return {field: getattr(customer, field) for field in fields.editable_names()}
 
 
-def create_customer(session: Session, actor: Actor, data: Mapping[str, Any]) -> Customer:
+def user_choices(session: Session, also: Iterable[int | None] = ()) -> dict[int, str]:
+    """Who a user field can name: every active user, by name, then the users in `also` (the
+    current owner stays shown even once deactivated)."""
+    choices = dict(active_users(session))
+    for user_id in also:
+        if user_id is not None and user_id not in choices:
+            choices[user_id] = user_name(session, user_id) or f"#{user_id}"
+    return choices
+
+
+def create_customer(
+    session: Session,
+    actor: Actor,
+    data: Mapping[str, Any],
+    *,
+    allow_duplicate: bool | Collection[int] = False,
+) -> Customer:
+    """A new customer, owned by the actor unless `data` names another owner.
+
+    A likely duplicate of a customer we have raises LikelyDuplicate, naming the matches, and
+    writes nothing, unless the caller allows it: with the ids of the matches the user was
+    shown and confirmed (a match that appeared since still raises), or with True (a script,
+    or an import whose preview has already set likely duplicates aside).
+    """
     values = _validated(session, {"owner_id": actor.id, **data})
     require(actor, Entity.CUSTOMER, Action.CREATE)
+    if allow_duplicate is not True:
+        confirmed = set() if allow_duplicate is False else set(allow_duplicate)
+        matches = duplicates.likely_duplicates(
+            session,
+            values["email"],
+            values["phone"],
+            name=values["name"],
+            account_id=values["account_id"],
+        )
+        if any(match.customer_id not in confirmed for match in matches):
+            raise duplicates.LikelyDuplicate(matches)
     return writepath.insert(session, actor, Entity.CUSTOMER, Customer(), values)
 
 

@@ -190,16 +190,16 @@ def test_a_likely_duplicate_is_created_only_after_create_anyway(
         f"This looks like a customer we already have: #{existing} Budi Santoso "
         "(same phone (+6281234567890))."
     )
-    assert count(app_engine, Customer) == 1
-    at.checkbox(key="new-customer-anyway").check()
-    at.button(key="FormSubmitter:new-customer-Create customer").click().run()
+    assert not at.error and count(app_engine, Customer) == 1
+    assert at.text_input(key="new-customer-name").value == "Budi S."  # what was typed stays
+    at.button(key="new-customer-anyway").click().run()
     assert count(app_engine, Customer) == 2
     created = int(at.query_params["id"][0])
     assert created != existing
     assert at.title[0].value == "Budi S." and "Customer created." in [s.value for s in at.success]
 
 
-def test_a_tick_for_one_duplicate_does_not_cover_another_found_after_an_edit(
+def test_an_edit_after_the_warning_is_checked_again_and_may_find_another_duplicate(
     app_engine: Engine, staff: dict[Role, Actor]
 ) -> None:
     a_customer(app_engine, staff[Role.SALES])
@@ -208,15 +208,31 @@ def test_a_tick_for_one_duplicate_does_not_cover_another_found_after_an_edit(
     at.text_input(key="new-customer-name").input("Budi S.")
     at.text_input(key="new-customer-phone").input("081234567890")
     at.button(key="FormSubmitter:new-customer-Create customer").click().run()
-    at.checkbox(key="new-customer-anyway").check()
     at.text_input(key="new-customer-email").input("S@X.id")
     at.button(key="FormSubmitter:new-customer-Create customer").click().run()
     assert count(app_engine, Customer) == 2
-    assert at.checkbox(key="new-customer-anyway").value is False
     assert at.warning[0].value == (
         "This looks like a customer we already have: #1 Budi Santoso (same phone "
         f"(+6281234567890)); #{siti} Siti (same email (s@x.id))."
     )
+
+
+def test_create_anyway_covers_only_the_duplicates_shown_not_one_saved_since(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    a_customer(app_engine, staff[Role.SALES])
+    at = page_as("customer", staff[Role.SALES]).run()
+    at.text_input(key="new-customer-name").input("Budi S.")
+    at.text_input(key="new-customer-phone").input("081234567890")
+    at.button(key="FormSubmitter:new-customer-Create customer").click().run()
+    # Meanwhile a colleague saves another customer with that phone.
+    other = a_customer(app_engine, staff[Role.MANAGER], name="Bu Budi", phone="0812 3456 7890")
+    at.button(key="new-customer-anyway").click().run()
+    assert count(app_engine, Customer) == 2
+    assert f"#{other} Bu Budi (same phone (+6281234567890))" in at.warning[0].value
+    at.button(key="new-customer-anyway").click().run()
+    assert count(app_engine, Customer) == 3
+    assert "Customer created." in [s.value for s in at.success]
 
 
 def test_a_manager_deletes_a_customer_and_restores_it(

@@ -6,6 +6,7 @@ from functools import partial
 
 from sqlalchemy import Engine
 
+from crm_core.customers import fields
 from crm_core.customers import records as customers
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer
@@ -94,3 +95,25 @@ def test_a_deleted_customer_opens_only_for_who_may_restore_it(
     as_manager = page_as("customer", staff[Role.MANAGER], id=str(customer_id), deleted="1").run()
     assert as_manager.warning[0].value.startswith("Deleted ")
     assert as_manager.button(key=f"customer-{customer_id}-manage-v2-restore").label == "Restore"
+
+
+def test_the_profile_form_asks_for_every_editable_field_and_saves_tags_owner_and_notes(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    customer_id = a_customer(app_engine, staff[Role.MANAGER])
+    at = page_as("customer", staff[Role.MANAGER], id=str(customer_id)).run()
+    prefix = f"customer-{customer_id}-v1"
+    widgets = [*at.text_input, *at.text_area, *at.selectbox, *at.checkbox, *at.date_input]
+    asked = {str(w.key).removeprefix(f"{prefix}-") for w in widgets}
+    assert {f.name for f in fields.form_fields()} <= asked
+    assert at.selectbox(key=f"{prefix}-owner_id").value == staff[Role.MANAGER].id
+    at.text_input(key=f"{prefix}-tags").input("vip; reseller")
+    at.selectbox(key=f"{prefix}-owner_id").set_value(staff[Role.SALES].id)
+    at.text_area(key=f"{prefix}-notes").input("Prefers mornings")
+    at.button(key=f"FormSubmitter:{prefix}-Save").click().run()
+    assert [s.value for s in at.success] == ["Saved."]
+    stored = saved(app_engine, customer_id)
+    assert (stored.tags, stored.owner_id, stored.notes) == (
+        ["vip", "reseller"], staff[Role.SALES].id, "Prefers mornings",
+    )  # fmt: skip
+    assert (stored.city, stored.lifecycle_stage, stored.version) == ("Bandung", "prospect", 2)

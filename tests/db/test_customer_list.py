@@ -213,7 +213,7 @@ def test_rows_carry_the_value_columns_and_the_version_for_bulk_edit(
         page = customer_list.search_customers(
             s, manager, CustomerFilter(query="budi"), value_table(book)
         )
-    assert list(page.rows.columns) == customer_list.LIST_COLUMNS
+    assert list(page.rows.columns) == customer_list.list_columns()
     row = page.rows.iloc[0]
     assert (row["company"], row["owner"], row["lifecycle_stage"]) == (
         "PT Kopi Nusantara",

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pandas as pd
 from sqlalchemy import Engine, insert, update
 
-from crm_core.customers import data_quality
+from crm_core.customers import data_quality, duplicates
 from crm_core.customers import records as customers
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Account, Customer, Interaction, Order, utcnow
@@ -21,7 +21,9 @@ LONG_AGO = AS_OF - timedelta(days=800)
 
 def add(engine: Engine, actor: Actor, name: str, **data: object) -> int:
     with session_scope(engine) as s:
-        return customers.create_customer(s, actor, {"name": name, **data}).id
+        # Twins on purpose: these tests are about finding them.
+        data = {"name": name, **data}
+        return customers.create_customer(s, actor, data, allow_duplicate=True).id
 
 
 def add_account(engine: Engine, name: str) -> int:
@@ -188,7 +190,7 @@ def test_an_empty_database_has_no_share_no_clusters_and_nothing_untouched(
 
 def test_a_name_is_lowercased_with_accents_punctuation_and_extra_spaces_removed() -> None:
     names = ["  Siti   Rahmá. ", "SITI-RAHMA", "Ñoño O'Brien", "", None, "Çağla\tÖztürk"]
-    normalised = [data_quality.normalize_name(n) for n in names]
+    normalised = [duplicates.normalize_name(n) for n in names]
     assert normalised == ["siti rahma", "sitirahma", "nono obrien", "", "", "cagla ozturk"]
 
 

@@ -19,7 +19,7 @@ from crm_core.kernel.errors import ConflictError, PermissionDenied, ValidationEr
 from crm_core.kernel.permissions import Actor
 from crm_core.kernel.settings import TeamSettings, ValueSettings, team_settings, value_settings
 from crm_core.models import AuditEntry, Setting
-from crm_core.models.enums import Role
+from crm_core.models.enums import Entity, Role
 from db.engine import make_engine
 from db.session import session_scope
 from support import fresh_url, make_user
@@ -46,8 +46,9 @@ def stored(engine: Engine) -> tuple[TeamSettings, ValueSettings, int, int]:
 
 
 def setting_trail(engine: Engine) -> list[str]:
+    reader = Actor(id=0, username="auditor", name="Auditor", role=Role.MANAGER)
     with session_scope(engine, write=False) as s:
-        return list(audit.history(s, "setting")["changes"])
+        return list(audit.history(s, reader, Entity.SETTING)["changes"])
 
 
 def test_an_admin_saves_the_team_settings_and_each_changed_field_is_audited(

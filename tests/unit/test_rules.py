@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from crm_core.customers.inputs import CustomerIn
 from crm_core.kernel.config import StartupRefused, auth_config, check_cookie_key, is_demo
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import ValidationError
-from crm_core.kernel.inputs import CustomerIn, normalize_phone, validate
+from crm_core.kernel.inputs import normalize_phone, validate
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models.enums import Entity, LeadStage, Role
 from crm_core.pages import can_open, pages_for
