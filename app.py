@@ -17,7 +17,7 @@ from ui.i18n import t
 
 def renderer(spec: PageSpec) -> Callable[[], None]:
     """The page's render(), from the module under app_pages that the registry names."""
-    return import_module(f"app_pages.{spec.module}").render  # type: ignore[no-any-return]
+    return import_module(f"app_pages.{spec.module}").render  # type: ignore[no-any-return]  # imported by name
 
 
 st.set_page_config(page_title="Relasi", page_icon=":material/handshake:", layout="wide")

@@ -137,7 +137,7 @@ def _print_preview(preview: ImportPreview) -> None:
     print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
     report = importing.render_report(preview.report(), render)  # in English, like the logs
     for row in report[report["action"] == "skip"].itertuples():
-        detail = "; ".join(part for part in (row.errors, row.reasons) if part)
+        detail = "; ".join(str(part) for part in (row.errors, row.reasons) if part)
         print(f"  row {row.row}: {row.status}: {detail}")
 
 
@@ -145,7 +145,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     kind = ImportKind(args.kind)
     try:
         frame = importing.read_csv(Path(args.file))
-    except (OSError, ValueError) as exc:
+    except (OSError, importing.UnreadableFile) as exc:
         print(f"Could not read {args.file} as CSV: {exc}", file=sys.stderr)
         return 1
     engine = _engine()

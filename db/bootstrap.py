@@ -17,7 +17,9 @@ Progress = Callable[[str, float], None]
 _ADMIN_FIELDS = ("username", "name", "email", "password")
 
 
-def admin_from(secrets: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> dict | None:
+def admin_from(
+    secrets: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
     """The first admin of a hosted deployment, from [bootstrap_admin] in secrets or CRM_ADMIN_*."""
     environ = os.environ if environ is None else environ
     section = dict(secrets.get("bootstrap_admin") or {})

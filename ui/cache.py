@@ -95,8 +95,8 @@ def customer_values() -> ValueTable:
     with _lock:
         slot = _tables.get(url)
         stale = slot is not None and slot.settings == chosen and slot.table.as_of < moment
-        if stale and not slot.refreshing:  # type: ignore[union-attr]
-            slot.refreshing = True  # type: ignore[union-attr]
+        if stale and slot is not None and not slot.refreshing:
+            slot.refreshing = True
             threading.Thread(
                 target=_refresh, args=(url, engine, moment, chosen), daemon=True
             ).start()

@@ -4,16 +4,20 @@ crm_core (log a touchpoint, schedule a follow-up, account, delete, restore, merg
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from crm_core.customers import accounts, duplicates, interactions, merging, tasks, timeline
 from crm_core.customers import records as customers
 from crm_core.kernel.errors import CRMError
+from crm_core.kernel.hooks import TimelineKind
 from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models import Account, Customer, utcnow
 from crm_core.models.enums import (
@@ -80,8 +84,8 @@ def timeline_feed(actor: Actor, customer_id: int) -> None:
     left, right = st.columns(2)
     kinds = left.multiselect(
         t("Show"),
-        [k.value for k in timeline.TimelineKind],
-        format_func=formatter(timeline.TimelineKind),
+        [k.value for k in TimelineKind],
+        format_func=formatter(TimelineKind),
         key=f"{key}-kinds",
         placeholder=t("Every kind"),
         on_change=reset,
@@ -150,6 +154,7 @@ def _timeline_table(found: pd.DataFrame) -> None:
 
 
 def open_work(actor: Actor, customer_id: int) -> None:
+    row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
     with read_scope() as session:
         tickets = service_read.open_tickets(session, actor, customer_id)
         leads = sales_read.open_leads(session, actor, customer_id)
@@ -174,6 +179,7 @@ def follow_ups(actor: Actor, customer_id: int) -> None:
         due = tasks.customer_follow_ups(session, actor, customer_id)
         owners = tasks.assignable_owners(session, actor)
     now = utcnow()
+    row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
     for row in due.itertuples():
         text, done = st.columns([4, 1])
         late = f" · :red[{t('overdue')}]" if row.due_at < now else ""
@@ -182,7 +188,12 @@ def follow_ups(actor: Actor, customer_id: int) -> None:
         if may_close and done.button(t("Done"), key=f"follow-up-{row.id}-v{row.version}-done"):
             forms.submit(
                 form_key,
-                lambda s, r=row: tasks.complete_follow_up(s, actor, r.id, r.version),
+                partial(
+                    tasks.complete_follow_up,
+                    actor=actor,
+                    task_id=row.id,
+                    expected_version=row.version,
+                ),
                 t("Marked done."),
             )
             st.rerun()
@@ -209,14 +220,14 @@ def _schedule_form(actor: Actor, customer_id: int, owners: Any) -> None:
         owner = st.selectbox(
             t("Owner"),
             list(names),
-            format_func=names.get,
+            format_func=lambda owner_id: names[owner_id],
             key=f"{prefix}-owner",
             index=list(names).index(actor.id) if actor.id in names else 0,
             disabled=len(names) < 2,
         )
         forms.field_error(form_key, "owner_id")
         if st.form_submit_button(t("Schedule")):
-            data = {"customer_id": customer_id, "title": title, "owner_id": owner}
+            data: dict[str, Any] = {"customer_id": customer_id, "title": title, "owner_id": owner}
             data["due_at"] = _utc(day, clock) if day and clock else None
             scheduled = t("Follow-up scheduled.")
             if forms.submit(
@@ -262,7 +273,7 @@ def log_interaction_form(actor: Actor, customer_id: int) -> None:
         st.caption(t("Leave date and time empty for now."))
         forms.field_error(form_key, "occurred_at")
         if st.form_submit_button(t("Log it")):
-            data = {"channel": channel, "direction": direction, "subject": subject}
+            data: dict[str, Any] = {"channel": channel, "direction": direction, "subject": subject}
             data |= {"notes": notes, "duration_minutes": minutes}
             data["occurred_at"] = _occurred_at(day, clock)
             if forms.submit(
@@ -277,11 +288,9 @@ def log_interaction_form(actor: Actor, customer_id: int) -> None:
 
 def _occurred_at(day: date | None, clock: time | None) -> datetime | None:
     """None (now) unless a date or time was typed; a date alone means noon that day."""
-    if day is None and clock is None:
-        return None
     today = _local_now().date()
     if clock is None:
-        return None if day == today else _utc(day, time(12, 0))  # type: ignore[arg-type]
+        return None if day is None or day == today else _utc(day, time(12, 0))
     return _utc(day or today, clock)
 
 
@@ -329,8 +338,13 @@ def _link_account(actor: Actor, customer: Customer) -> None:
     if found.empty:
         st.caption(t("No account has that in its name."))
         return
-    names = {row.id: f"{row.name} ({row.city or t('no city')})" for row in found.itertuples()}
-    picked = st.selectbox(t("Account"), list(names), format_func=names.get, key=f"{form_key}-pick")
+    names = {
+        a["id"]: f"{a['name']} ({a['city'] or t('no city')})" for a in found.to_dict("records")
+    }
+    picked = st.selectbox(
+        t("Account"), list(names), format_func=lambda account_id: names[account_id],
+        key=f"{form_key}-pick",
+    )  # fmt: skip
     if st.button(t("Link to this account"), key=f"{form_key}-v{customer.version}-go"):
         if forms.submit(
             form_key,
@@ -342,7 +356,11 @@ def _link_account(actor: Actor, customer: Customer) -> None:
 
 
 def _account_form(actor: Actor, account: Account | None, customer: Customer | None = None) -> None:
-    form_key = f"account-{account.id}" if account else f"customer-{customer.id}-new-account"  # type: ignore[union-attr]
+    if account is not None:
+        form_key = f"account-{account.id}"
+    else:
+        assert customer is not None, "a new account is created for its customer"
+        form_key = f"customer-{customer.id}-new-account"
     current = accounts.form_values(account) if account else {}
     read_version, values = forms.pinned(form_key, account.version if account else 0, current)
     forms.offer_latest(form_key)
@@ -357,10 +375,12 @@ def _account_form(actor: Actor, account: Account | None, customer: Customer | No
             forms.field_error(form_key, field)
         submit_label = t("Save account") if account else t("Create and link account")
         if st.form_submit_button(submit_label):
+            write: Callable[[Session], object]
             if account:
                 write = lambda s: accounts.update_account(s, actor, account.id, read_version, data)  # noqa: E731
             else:
-                cid, version = customer.id, customer.version  # type: ignore[union-attr]
+                assert customer is not None, "a new account is created for its customer"
+                cid, version = customer.id, customer.version
                 write = lambda s: accounts.create_account_for_customer(s, actor, cid, version, data)  # noqa: E731
             if forms.submit(form_key, write, t("Account saved.")):
                 forms.unpin(form_key)

@@ -149,6 +149,7 @@ def _value_panel(customer_id: int) -> None:
         )
         return
     v = table.frame.loc[customer_id]
+    assert isinstance(v, pd.Series)  # the index holds each customer once: one row
     _figures(v, table)
     _verdicts(v)
     _offers(customer_id)
@@ -246,6 +247,7 @@ def _recently_deleted(actor: Actor) -> None:
         gone = customers.deleted_customers(session, actor, limit=20)
     if gone.empty:
         st.caption(t("No deleted customers."))
+    row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
     for row in gone.itertuples():
         label = t("#{id} {name} · deleted {at}", id=row.id, name=row.name, at=when(row.deleted_at))
         if pd.notna(row.merged_into_id):

@@ -118,7 +118,7 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
         owner_ids = right.multiselect(
             _label("owner_id"),
             list(owners),
-            format_func=owners.get,
+            format_func=lambda user_id: owners[user_id],
             key="customers_f_owner",
         )
         tag = right.text_input(t("Tag"), placeholder=t("e.g. “VIP”"), key="customers_f_tag")
@@ -138,7 +138,9 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
 def _sorting() -> tuple[str, bool]:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     sorts = {key: t(label) for key, label in customer_list.sorts().items()}
-    sort_by = left.selectbox(t("Sort by"), list(sorts), format_func=sorts.get, key="customers_sort")
+    sort_by = left.selectbox(
+        t("Sort by"), list(sorts), format_func=lambda sort: sorts[sort], key="customers_sort"
+    )
     descending = right.toggle(t("Highest / last first"), key="customers_desc")
     return sort_by, descending
 
@@ -223,14 +225,13 @@ def _labelled(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _columns() -> dict[str, Any]:
     # Amounts stay numbers (so the column sorts); "localized" writes them as the browser does.
-    money = {"format": "localized"}
     shown = {**customer_list.column_labels(), **VALUE_COLUMNS}
     labels = {key: t(label) for key, label in shown.items()}
     return {
         **labels,
         "id": st.column_config.NumberColumn("ID", format="%d"),
-        "net_revenue": st.column_config.NumberColumn(labels["net_revenue"], **money),
-        "profit": st.column_config.NumberColumn(labels["profit"], **money),
+        "net_revenue": st.column_config.NumberColumn(labels["net_revenue"], format="localized"),
+        "profit": st.column_config.NumberColumn(labels["profit"], format="localized"),
         "last_order_at": st.column_config.DatetimeColumn(
             labels["last_order_at"], format="YYYY-MM-DD"
         ),

@@ -50,10 +50,11 @@ def render() -> None:
         )
     )
     forms.feedback(FORM)
+    kinds = list(ImportKind)  # a name, not list(...) inline: mypy then reads the options' type
     kind = ImportKind(
         st.radio(
             t("The file holds"),
-            list(ImportKind),
+            kinds,
             format_func=formatter(ImportKind),
             horizontal=True,
             key="import_kind",
@@ -68,7 +69,7 @@ def render() -> None:
 def _uploaded() -> dict[str, Any] | None:
     """The uploaded file, read once and kept in the session until another file replaces it."""
     file = st.file_uploader(
-        t("CSV file (comma, semicolon or tab separated; UTF-8 or Excel's encoding)"),
+        t("CSV file (comma, semicolon, tab or | separated; UTF-8, UTF-16 or Excel's encoding)"),
         type=["csv", "txt"],
         key="import_file",
     )
@@ -78,8 +79,14 @@ def _uploaded() -> dict[str, Any] | None:
         if (st.session_state.get(UPLOAD) or {}).get("token") != token:
             try:
                 frame = importing.read_csv(content)
-            except (ValueError, UnicodeError) as exc:
-                st.error(t("Could not read {name} as CSV: {problem}", name=file.name, problem=exc))
+            except importing.UnreadableFile as exc:
+                st.error(
+                    t(
+                        "Could not read {name} as CSV: {problem}",
+                        name=file.name,
+                        problem=say(exc.message),
+                    )
+                )
                 return None
             st.session_state[UPLOAD] = {"name": file.name, "token": token, "frame": frame}
             st.session_state.pop(PREVIEW, None)
@@ -282,6 +289,7 @@ def _history(actor: Actor) -> None:
         st.caption(t("No imports yet."))
         return
     _confirm_revert(actor)
+    row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
     for row in table.itertuples():
         text, counts, action = st.columns([4, 3, 1])
         text.markdown(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -40,7 +41,7 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> N
         raise ValueError(f"{what} is missing column(s): {', '.join(missing)}")
 
 
-def to_timestamp(as_of: pd.Timestamp | str | object) -> pd.Timestamp:
+def to_timestamp(as_of: datetime | str) -> pd.Timestamp:
     """Accept a Timestamp, datetime or ISO string; an aware one becomes naive UTC like the data."""
     stamp = pd.Timestamp(as_of)
     if stamp.tzinfo is not None:

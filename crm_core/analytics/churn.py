@@ -164,7 +164,8 @@ def _bands(risk: np.ndarray, bands: RiskBands) -> list[str]:
         [RiskBand.UNKNOWN.value, RiskBand.HIGH.value, RiskBand.MEDIUM.value],
         default=RiskBand.LOW.value,
     )
-    return labels.tolist()
+    banded: list[str] = labels.tolist()
+    return banded
 
 
 # Reasons are message codes written as JSON text row by row with f-strings: json.dumps of a

@@ -188,8 +188,10 @@ def _maximise(
     # answer (what a fit creeping along the edge towards a homogeneous limit looks like), the
     # fit has settled.
     rough = minimize(negative, start, method="L-BFGS-B", bounds=bounds)
-    options = {"maxfev": 2000, "xatol": 1e-7, "fatol": 1e-12}
-    result = minimize(negative, rough.x, method="Nelder-Mead", bounds=bounds, options=options)
+    result = minimize(
+        negative, rough.x, method="Nelder-Mead", bounds=bounds,
+        options={"maxfev": 2000, "xatol": 1e-7, "fatol": 1e-12},
+    )  # fmt: skip
     settled = result.success or rough.fun - result.fun <= 1e-9 * abs(result.fun)
     if not settled or not np.isfinite(result.fun) or _degenerate(result.x, pairs):
         raise NotEnoughHistory(
@@ -325,7 +327,8 @@ def expected_purchases(
     z = t / (alpha + t_age + t)
     tail = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
     scale = (a + b + x - 1) / (a - 1)
-    return scale * (1 - tail) * probability_alive(params, x, tx, t_age)
+    expected: np.ndarray = scale * (1 - tail) * probability_alive(params, x, tx, t_age)
+    return expected
 
 
 def expected_average_value(
@@ -336,7 +339,8 @@ def expected_average_value(
     x = np.asarray(frequency, dtype="float64")
     m = np.asarray(monetary, dtype="float64")
     p, q, v = params.p, params.q, params.v
-    return p * (v + x * m) / (p * x + q - 1)
+    mean: np.ndarray = p * (v + x * m) / (p * x + q - 1)
+    return mean
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,9 @@ def bulk_update_customers(
     found = session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(unique)))
     names = {customer_id: name for customer_id, name in found}
     batch = session.begin_nested()  # all or nothing, inside the caller's transaction
-    updated, unchanged, skipped = [], [], []
+    updated: list[int] = []
+    unchanged: list[int] = []
+    skipped: list[Skipped] = []
     for customer_id in unique:
         try:
             with session.begin_nested():  # a failed record leaves the others checkable

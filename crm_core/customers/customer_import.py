@@ -151,8 +151,11 @@ def lookup(session: Session, key: MatchKey, values: set[str]) -> dict[str, list[
             Customer.external_id, Customer.id, Customer.name, Customer.version,
             Customer.owner_id, Customer.deleted_at,
         ).where(Customer.external_id.in_(chunk)).order_by(Customer.id)  # fmt: skip
-        for value, *rest, deleted_at in session.execute(stmt):
-            found[value].append(Known(*rest, deleted=deleted_at is not None))
+        for value, customer_id, name, version, owner_id, deleted_at in session.execute(stmt):
+            assert value is not None  # `external_id IN (...)` never matches NULL
+            found[value].append(
+                Known(customer_id, name, version, owner_id, deleted=deleted_at is not None)
+            )
     return found
 
 
@@ -379,8 +382,11 @@ def _write(session: Session, actor: Actor, row: RowOutcome, undo: dict[str, list
         before = {f: audit.to_json_value(old) for f, (old, _new) in changes.items()
                   if f in fields.editable_names()}  # fmt: skip
         if before:  # an update that changed nothing has nothing to undo
-            version = session.get(Customer, row.target_id).version  # type: ignore[union-attr]
-            undo["updated"].append({"id": row.target_id, "version": version, "before": before})
+            updated = session.get(Customer, row.target_id)
+            assert updated is not None  # updated just above, so in the session
+            undo["updated"].append(
+                {"id": row.target_id, "version": updated.version, "before": before}
+            )
 
 
 def export_customers(session: Session, actor: Actor) -> pd.DataFrame:

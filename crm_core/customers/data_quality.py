@@ -22,7 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from crm_core.customers import duplicates, fields
 from crm_core.kernel.messages import Message, msg, to_json
 from crm_core.kernel.permissions import Actor, read_filter
-from crm_core.models import Account, Customer, Interaction, Order, User
+from crm_core.models import Account, Customer, Interaction, Order, Ticket, User
 from crm_core.models.base import UtcDateTime
 from crm_core.models.enums import Entity
 from crm_core.service import read as service_read
@@ -216,7 +216,8 @@ TOUCH_KINDS = {  # last-touch column -> what it was, in the order ties are named
 }
 
 
-_ACTIVITY = {  # last-touch column -> the activity and its time
+_Activity = tuple[type[Interaction | Order | Ticket], InstrumentedAttribute[datetime]]
+_ACTIVITY: dict[str, _Activity] = {  # last-touch column -> the activity and its time
     "last_interaction": (Interaction, Interaction.occurred_at),
     "last_order": (Order, Order.ordered_at),
     "last_ticket": service_read.TICKET_TOUCH,
@@ -235,7 +236,7 @@ def _untouched_where(actor: Actor, as_of: AsOf, older_than_days: int) -> list[Co
 
 def _last_touches(session: Session) -> tuple[list[ColumnElement[datetime]], ColumnElement[Any]]:
     """Per customer (correlated): latest live activity of each kind, and the latest of all."""
-    touches = [
+    touches: list[ColumnElement[datetime]] = [
         select(func.max(at))
         .where(model.customer_id == Customer.id, model.deleted_at.is_(None))
         .scalar_subquery()

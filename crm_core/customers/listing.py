@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import phonenumbers
 from sqlalchemy import ColumnElement, Select, any_, case, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
@@ -111,7 +111,9 @@ def search_customers(
         ids = _ids_by_value(session, where, flt, values, sort_by, descending)
         chosen = ids[offset : None if limit is None else offset + limit]
         # A page names its ids; a long list (an export) reads them all instead of 100k params.
-        narrow = [Customer.id.in_(chosen)] if len(chosen) <= _MAX_IDS_IN_QUERY else where
+        narrow: list[ColumnElement[bool]] = (
+            [Customer.id.in_(chosen)] if len(chosen) <= _MAX_IDS_IN_QUERY else where
+        )
         found = _rows(session, _list_query(narrow)).set_index("id")
         # In list order; an id deleted since the first query (a race) is simply left out.
         rows = found.loc[pd.Index(chosen).intersection(found.index, sort=False)].reset_index()
@@ -263,9 +265,12 @@ def _target(name: str, widget: Widget) -> Any:
 
 def _shown(field: CustomerField) -> ColumnElement[Any]:
     """The field's column as the list shows it: a reference by its target's name."""
+    column: ColumnElement[Any] | QueryableAttribute[Any]
     if field.widget in _TARGETS:
-        return _target(field.name, field.widget).name.label(field.key)
-    return getattr(Customer, field.name).label(field.key)
+        column = _target(field.name, field.widget).name
+    else:
+        column = getattr(Customer, field.name)
+    return column.label(field.key)
 
 
 def _joined(stmt: Select[Any], shown: list[CustomerField]) -> Select[Any]:
@@ -309,7 +314,7 @@ def _ids_by_value(
     if sort_by not in VALUE_SORTS:
         stmt = stmt.order_by(*_order(sort_by, descending))
     # Core execution: 100,000 ids through the ORM's result machinery take twice as long.
-    ids = pd.Index(session.connection().execute(stmt).scalars().all(), dtype="int64")
+    ids = pd.Index(list(session.connection().execute(stmt).scalars()), dtype="int64")
     needed = ["value_tier", "rfm_segment", *([sort_by] if sort_by in VALUE_SORTS else [])]
     kept = values[needed].reindex(ids)
     if flt.value_tiers:

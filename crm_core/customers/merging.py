@@ -23,7 +23,7 @@ from crm_core.kernel.errors import ConflictError, ValidationError
 from crm_core.kernel.hooks import merge_steps
 from crm_core.kernel.messages import msg
 from crm_core.kernel.permissions import Actor, Capability, require_capability
-from crm_core.models import Customer, utcnow
+from crm_core.models import Customer, table_of, utcnow
 from crm_core.models.enums import AuditAction, Entity
 
 
@@ -77,7 +77,8 @@ def _move_rows(
     moved: dict[str, list[int]] = {}
     for step in merge_steps():
         moved |= step.move(session, actor, keep_id, merge_id, now)
-    earlier = update(Customer.__table__).where(Customer.__table__.c.merged_into_id == merge_id)
+    table = table_of(Customer)
+    earlier = update(table).where(table.c.merged_into_id == merge_id)
     session.execute(earlier.values(merged_into_id=keep_id))  # earlier merges now point here too
     return moved
 

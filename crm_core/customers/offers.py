@@ -52,7 +52,7 @@ def offers_for(
         ).all(),
         columns=["product_id", "name", "category", "price"],
     ).set_index("product_id")
-    names = catalogue["name"].to_dict()
+    names: dict[int, str] = dict(zip(catalogue.index, catalogue["name"], strict=True))
     on_sale = rules[rules["consequent"].isin(catalogue.index)]
     offers = next_best_offers(on_sale, bought, top_n=top_n, product_names=names)
     offers = offers.join(catalogue, on="product_id")

@@ -217,7 +217,8 @@ class _OrderPlanner:
         found: dict[str, int] = {}
         for chunk in chunks(sorted(refs)):
             stmt = select(Order.external_ref, Order.id).where(Order.external_ref.in_(chunk))
-            found.update({ref: order_id for ref, order_id in self.session.execute(stmt)})
+            rows = self.session.execute(stmt)  # `IN (...)` never matches a NULL ref
+            found.update({ref: order_id for ref, order_id in rows if ref is not None})
         return found
 
     def plan_all(self) -> list[RowOutcome]:
@@ -227,8 +228,8 @@ class _OrderPlanner:
             if not values:
                 rows[i].skip(RowStatus.EMPTY, msg("import.empty_row"))
             else:
-                rows[i].group = _group_key(rows[i].row, values)
-                groups[rows[i].group].append(i)
+                rows[i].group = group = _group_key(rows[i].row, values)
+                groups[group].append(i)
         for members in groups.values():
             self._plan_order([rows[i] for i in members], members)
         self._same_time_duplicates([r for r in rows if r.action is RowAction.CREATE])
@@ -266,7 +267,7 @@ class _OrderPlanner:
         line_no, first, first_key = first_line
         own = {f: v for f, v in values.items() if f in HEADER_FIELDS}
         merged = {**{f: first[f] for f in HEADER_FIELDS if f in first}, **own}
-        line = {f: values[f] for f in ("quantity", "unit_price") if f in values}
+        line: dict[str, Any] = {f: values[f] for f in ("quantity", "unit_price") if f in values}
         errors: dict[str, Message] = {}
         try:
             model = validate(OrderRowIn, {**merged, **line})

@@ -81,7 +81,11 @@ def timeline_page(
 
 
 def _fetch(
-    session: Session, stmt: Select, kind: TimelineKind, rank: int, describe: TimelineDescribe
+    session: Session,
+    stmt: Select[*tuple[Any, ...]],
+    kind: TimelineKind,
+    rank: int,
+    describe: TimelineDescribe,
 ) -> list[dict[str, Any]]:
     fetched = []
     for row in session.execute(stmt):

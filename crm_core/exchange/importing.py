@@ -12,12 +12,10 @@ Each kind of file has its importer, listed in `crm_core.wiring` (customers, orde
 from __future__ import annotations
 
 import difflib
-import io
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -25,6 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.kernel import writepath
+from crm_core.kernel.csv_files import UnreadableFile as UnreadableFile
+from crm_core.kernel.csv_files import read_csv as read_csv  # the framework's reading step
 from crm_core.kernel.errors import CRMError, NotFound, PermissionDenied
 from crm_core.kernel.messages import Message, label, msg, to_json
 from crm_core.kernel.permissions import Action, Actor, allowed
@@ -189,25 +189,6 @@ def _said_later(messages: list[Message]) -> str:
 # ---- reading the file and proposing a mapping -------------------------------------------------
 
 
-def read_csv(source: bytes | str | Path) -> pd.DataFrame:
-    """A file (path or bytes) or its text; every cell as text (0812... keeps its 0), blank
-    lines kept so row numbers stay true. UTF-8 (Excel's BOM or not), else Windows-1252;
-    comma, semicolon or tab separated."""
-    raw = Path(source).read_bytes() if isinstance(source, Path) else source
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raw = raw.decode("cp1252", errors="replace")
-    header = raw.split("\n", 1)[0]
-    sep = max([",", ";", "\t"], key=header.count)
-    frame = pd.read_csv(
-        io.StringIO(raw), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False
-    )
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
 def normalise_header(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", header.lower())
 
@@ -262,7 +243,7 @@ def mapped_records(frame: pd.DataFrame, mapping: Mapping[str, str]) -> list[dict
     puts before "+62..." (so a spreadsheet does not run it as a formula) is taken off again."""
     picked = frame[list(mapping)].rename(columns=dict(mapping))
     return [
-        {k: _unquoted(v.strip()) for k, v in rec.items() if isinstance(v, str) and v.strip()}
+        {str(k): _unquoted(v.strip()) for k, v in rec.items() if isinstance(v, str) and v.strip()}
         for rec in picked.to_dict("records")
     ]
 
@@ -305,7 +286,7 @@ def new_batch(session: Session, actor: Actor, preview: ImportPreview, filename: 
 
 
 def finish_batch(
-    session: Session, actor: Actor, batch: ImportBatch, preview: ImportPreview, undo: dict
+    session: Session, actor: Actor, batch: ImportBatch, preview: ImportPreview, undo: dict[str, Any]
 ) -> ImportBatch:
     """Store the full report and what revert needs; audit the import itself."""
     counts = preview.counts

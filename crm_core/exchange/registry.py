@@ -22,7 +22,7 @@ class Importer:
 
 def importers() -> Mapping[ImportKind, Importer]:
     # By name, at first use: the framework imports no area; wiring lists the areas' importers.
-    return import_module("crm_core.wiring").IMPORTERS  # type: ignore[no-any-return]
+    return import_module("crm_core.wiring").IMPORTERS  # type: ignore[no-any-return]  # declared in wiring
 
 
 def importer(kind: ImportKind) -> Importer:

@@ -24,10 +24,16 @@ class AuthConfig:
     cookie_expiry_days: float = 7.0
 
 
+# The secrets table of our sign-in (streamlit-authenticator). Not `[auth]`: Streamlit's own
+# st.login reads that table and expects its OIDC keys there.
+SIGN_IN_TABLE = "sign_in"
+
+
 def auth_config(environ: Mapping[str, str], secrets: Mapping[str, Any]) -> AuthConfig:
-    auth = secrets.get("auth") or {}
-    key = environ.get("CRM_COOKIE_KEY") or auth.get("cookie_key")
-    days = float(environ.get("CRM_COOKIE_EXPIRY_DAYS") or auth.get("cookie_expiry_days") or 7)
+    """The cookie settings from the environment, else the secrets' [sign_in] table."""
+    table = secrets.get(SIGN_IN_TABLE) or {}
+    key = environ.get("CRM_COOKIE_KEY") or table.get("cookie_key")
+    days = float(environ.get("CRM_COOKIE_EXPIRY_DAYS") or table.get("cookie_expiry_days") or 7)
     return AuthConfig(cookie_key=str(key) if key else None, cookie_expiry_days=days)
 
 
@@ -44,8 +50,9 @@ def check_cookie_key(key: str | None, demo: bool) -> None:
     if key is None or key in KNOWN_EXAMPLE_KEYS:
         raise StartupRefused(
             "Relasi will not start without a secret cookie key. Set CRM_COOKIE_KEY, or "
-            "cookie_key under [auth] in .streamlit/secrets.toml, to a random string of at "
-            f"least {MIN_COOKIE_KEY_LENGTH} characters (python -c 'import secrets; "
+            f"cookie_key in the [{SIGN_IN_TABLE}] table of .streamlit/secrets.toml (not under "
+            "[auth], which is Streamlit's st.login table), to a random string of at least "
+            f"{MIN_COOKIE_KEY_LENGTH} characters (python -c 'import secrets; "
             "print(secrets.token_urlsafe(48))')."
         )
     if len(key) < MIN_COOKIE_KEY_LENGTH:

@@ -1,8 +1,134 @@
-"""CSV export safe to open in a spreadsheet: cells that could run as formulas are neutralised."""
+"""CSV files in and out: reading whatever a spreadsheet saved, and export safe to open in one."""
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
+
+from crm_core.kernel.errors import CRMError
+from crm_core.kernel.messages import N_, Message
+
+# ---- reading ----------------------------------------------------------------------------------
+
+# Longest first: UTF-32 LE's mark starts with UTF-16 LE's.
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Files that are spreadsheets, not text: a zip (.xlsx, .ods) or an OLE2 container (.xls).
+_WORKBOOK_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+_DELIMITERS = ",;\t|"
+_SAMPLE_CHARS = 64 * 1024
+
+# Why a file cannot be read, as message codes (their sentences are in the catalogues).
+_REASONS = (
+    N_("csv.empty"), N_("csv.workbook"), N_("csv.not_text"), N_("csv.bad_encoding"),
+    N_("csv.cell_count"), N_("csv.open_quote"), N_("csv.malformed"),
+)  # fmt: skip
+
+
+class UnreadableFile(CRMError):
+    """The file cannot be read as a table; `code` and `params` say why, nothing was imported."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(Message(code, params))
+
+
+def read_csv(source: bytes | str | Path) -> pd.DataFrame:
+    """A file (path or bytes) or its text as a table of text cells ("0812…" keeps its 0), with
+    blank lines kept so that row numbers stay the file's line numbers.
+
+    The encoding comes from a byte-order mark (UTF-8, UTF-16 or UTF-32: Excel's "Unicode Text"
+    is UTF-16 LE with one), else UTF-8, else Windows-1252 (older Excel "CSV"), else Latin-1;
+    the separator (comma, semicolon, tab or bar) is sniffed from a sample, quotes respected.
+    Raises UnreadableFile when the bytes are not a table.
+    """
+    raw = Path(source).read_bytes() if isinstance(source, Path) else source
+    text = raw if isinstance(raw, str) else decode(raw)
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise UnreadableFile("csv.empty")
+    separator = sniff_delimiter(text)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
+            skip_blank_lines=False,
+        )  # fmt: skip
+    except pd.errors.ParserError as exc:
+        raise _parse_error(str(exc), separator) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def decode(raw: bytes) -> str:
+    """The bytes as text: the byte-order mark's encoding, else the first that fits."""
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if raw.startswith(mark):
+            return _strict(raw[len(mark) :], encoding)
+    if raw.startswith(_WORKBOOK_STARTS):
+        raise UnreadableFile("csv.workbook")
+    if b"\x00" in raw:  # no text encoding a spreadsheet writes as CSV has NULs, but UTF-16 has
+        return _strict(raw, _utf16_without_mark(raw))
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")  # every byte is a character: never fails
+
+
+def _utf16_without_mark(raw: bytes) -> str:
+    """UTF-16 whose mark was dropped: ASCII characters put their zero byte second in LE."""
+    sample = raw[:4096]
+    odd_zeros, even_zeros = sample[1::2].count(0), sample[0::2].count(0)
+    if max(odd_zeros, even_zeros) < len(sample) // 4:
+        raise UnreadableFile("csv.not_text")
+    return "utf-16-le" if odd_zeros > even_zeros else "utf-16-be"
+
+
+def _strict(raw: bytes, encoding: str) -> str:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        name = encoding.upper().replace("-LE", " LE").replace("-BE", " BE")
+        raise UnreadableFile("csv.bad_encoding", encoding=name, position=exc.start) from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """Comma, semicolon, tab or bar, from the first lines (whole lines only)."""
+    sample = text[:_SAMPLE_CHARS]
+    if len(text) > _SAMPLE_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:  # one column, or too little to tell: count in the header, quotes aside
+        header = re.sub(r'"[^"]*"', "", sample.split("\n", 1)[0])
+        best = max(_DELIMITERS, key=header.count)
+        return best if header.count(best) else ","
+
+
+def _parse_error(detail: str, separator: str) -> UnreadableFile:
+    shown = {"\t": "tab"}.get(separator, separator)
+    if counted := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail):
+        expected, line, found = (int(n) for n in counted.groups())
+        return UnreadableFile(
+            "csv.cell_count", line=line, found=found, expected=expected, separator=shown
+        )
+    if quoted := re.search(r"EOF inside string starting at row (\d+)", detail):
+        return UnreadableFile("csv.open_quote", line=int(quoted[1]) + 1)  # pandas counts from 0
+    return UnreadableFile("csv.malformed")
+
+
+# ---- safe export ------------------------------------------------------------------------------
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets
 # (OWASP "CSV injection"); a leading apostrophe makes it plain text.

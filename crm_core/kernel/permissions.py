@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, true
+from sqlalchemy.orm import QueryableAttribute
 
 from crm_core.kernel.errors import PermissionDenied
 from crm_core.kernel.messages import Message, label
@@ -179,7 +180,7 @@ def require_capability(actor: Actor, capability: Capability) -> None:
 def owns(actor: Actor, record: Any) -> bool:
     """Ownership: a record's owner or assignee is the actor (a user record: the user itself)."""
     if getattr(record, "ENTITY", None) is Entity.USER:
-        return record.id == actor.id
+        return bool(record.id == actor.id)
     for field in ("owner_id", "assignee_id", "user_id"):
         if getattr(record, field, None) == actor.id:
             return True
@@ -206,7 +207,9 @@ def require(actor: Actor, entity: Entity, action: Action, record: Any = None) ->
     raise PermissionDenied("error.permission", role=role, action=verb, entities=things)
 
 
-def read_filter(actor: Actor, entity: Entity, owner_column: Any) -> ColumnElement[bool]:
+def read_filter(
+    actor: Actor, entity: Entity, owner_column: QueryableAttribute[int | None]
+) -> ColumnElement[bool]:
     """The WHERE clause that applies the actor's read scope inside the query itself."""
     granted = scope(actor, entity, Action.READ)
     if granted is Scope.ALL:

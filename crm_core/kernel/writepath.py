@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
@@ -33,6 +33,14 @@ class Lines:
     model: type[Any]
     link: str
     audited: tuple[str, ...]  # what the record's audit entry lists of each line
+
+
+class _Record(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+Inserted = TypeVar("Inserted", bound=_Record)
 
 
 def load(session: Session, model: type[Row], record_id: int, *, deleted: bool = False) -> Row:
@@ -78,22 +86,22 @@ def insert_with_lines(
     session: Session,
     actor: Actor,
     entity: Entity,
-    row: Row,
+    row: Inserted,
     values: Mapping[str, Any],
     lines: Lines,
     line_rows: Sequence[Any],
     noted: Changes | None = None,
-) -> Row:
+) -> Inserted:
     """Add a new validated record with its lines, and one audit entry holding the record's
     values, every line and `noted` (figures derived from them, an order's total); permission
     already checked."""
     for field, value in values.items():
         setattr(row, field, value)
     if hasattr(row, "updated_by_id"):
-        row.updated_by_id = actor.id  # type: ignore[attr-defined]  # checked just above
+        row.updated_by_id = actor.id
     session.add(row)
     session.flush()
-    row_id: int = row.id  # type: ignore[attr-defined]  # every model with lines has an id
+    row_id = row.id
     for line in line_rows:
         setattr(line, lines.link, row_id)
     session.add_all(line_rows)  # flushed with the next write, or at commit

@@ -21,7 +21,7 @@ from crm_core.kernel.hooks import (
 )
 from crm_core.kernel.messages import N_, Message, msg
 from crm_core.kernel.permissions import Actor
-from crm_core.models import Campaign, CampaignMember
+from crm_core.models import Campaign, CampaignMember, table_of
 from crm_core.models.enums import Channel
 
 STEPS = ("sent", "responded", "converted")
@@ -66,7 +66,7 @@ def _move_memberships(
 ) -> dict[str, list[int]]:
     """Move the merged customer's memberships; where both were members, keep the kept
     customer's row, completed with the merged one's progress (sent, responded, converted)."""
-    members = CampaignMember.__table__
+    members = table_of(CampaignMember)
     mine = select(members).where(members.c.customer_id == keep_id)
     kept = {row.campaign_id: row for row in session.execute(mine)}
     theirs = session.execute(select(members).where(members.c.customer_id == merge_id)).all()

@@ -1,7 +1,7 @@
 """SQLAlchemy 2.x typed entities of the CRM; import models from here."""
 
 from crm_core.models.activity import Interaction, Task
-from crm_core.models.base import Base, utcnow
+from crm_core.models.base import Base, table_of, utcnow
 from crm_core.models.commerce import Order, OrderItem, Product
 from crm_core.models.marketing import Campaign, CampaignMember, Segment
 from crm_core.models.people import Account, Customer, User
@@ -29,5 +29,6 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "User",
+    "table_of",
     "utcnow",
 ]

@@ -5,9 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, Numeric, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    FromClause,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    TypeDecorator,
+)
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -77,8 +87,20 @@ def model_of(entity: Entity) -> type[Base] | None:
     return None
 
 
+def table_of(model: type[Base]) -> Table:
+    """A model's Table, for Core statements. Declarative types `__table__` as any FromClause
+    (a class may map a join or a subquery); every Relasi model maps one table."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} does not map one table")
+    return table
+
+
 class Versioned:
     """An editable row: optimistic lock on `version`, who changed it last and when."""
+
+    if TYPE_CHECKING:  # only mapped entities mix this in, so the class always has a table
+        __table__: ClassVar[FromClause]
 
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

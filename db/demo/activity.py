@@ -6,7 +6,7 @@ import numpy as np
 
 from crm_core.models import Interaction, Task
 from crm_core.models.enums import Channel, Direction, LeadStage, LifecycleStage
-from db.demo.context import DAY, HOUR, MINUTE, NO_TIME, Ctx, pick
+from db.demo.context import DAY, HOUR, MINUTE, NO_TIME, NULL, Ctx, pick
 from db.demo.orders import STAGES, History, Orders
 from db.demo.people import CHANNELS, Customers
 from db.demo.sales import STAGES as LEAD_STAGES
@@ -73,7 +73,8 @@ def _channels(ctx: Ctx, customers: Customers, customer: np.ndarray) -> np.ndarra
     b2b = np.array([code[k] for k in _B2B_MIX])[pick(rng, _B2B_MIX, n)]
     b2c = np.array([code[k] for k in _B2C_MIX])[pick(rng, _B2C_MIX, n)]
     usual = np.where(customers["b2b"][customer], b2b, b2c)
-    return np.where(rng.random(n) < 0.4, customers["channel"][customer], usual)
+    channel: np.ndarray = np.where(rng.random(n) < 0.4, customers["channel"][customer], usual)
+    return channel
 
 
 def _rows(
@@ -83,7 +84,9 @@ def _rows(
     rng, n = ctx.rng, customer.size
     inbound_share = np.array([INBOUND_SHARE[c.value] for c in CHANNELS])
     inbound = rng.random(n) < inbound_share[channel]
-    subjects, offsets, sizes = [], [], []
+    subjects: list[str] = []
+    offsets: list[int] = []
+    sizes: list[int] = []
     for c in CHANNELS:
         for direction in (0, 1):
             options = INTERACTION_SUBJECTS[c][direction]
@@ -114,7 +117,7 @@ def _rows(
             "subject": Coded(subject, subjects),
             "notes": Coded(rng.integers(0, len(INTERACTION_NOTES), n), INTERACTION_NOTES),
             "occurred_at": Times(at),
-            "duration_minutes": np.where(high > 0, minutes, None),
+            "duration_minutes": np.where(high > 0, minutes, NULL),
             "user_id": user,
             **versioned(at),
         },
@@ -159,8 +162,8 @@ def build_tasks(ctx: Ctx, staff: Staff, customers: Customers, leads: Leads) -> R
         n,
         {
             "id": np.arange(1, n + 1),
-            "customer_id": np.where(about_lead, None, customer + 1),
-            "lead_id": np.where(about_lead, lead + 1, None),
+            "customer_id": np.where(about_lead, NULL, customer + 1),
+            "lead_id": np.where(about_lead, lead + 1, NULL),
             "owner_id": owner,
             "title": Coded(title, titles),
             "due_at": Times(due),

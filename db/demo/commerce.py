@@ -65,7 +65,7 @@ def _choose_items(ctx: Ctx) -> list[tuple[Category, str, int]]:
     quota = {c: min(len(offers[c]), round(want * CATEGORY_SHARE[c])) for c in CATEGORIES}
     for c in sorted(CATEGORIES, key=lambda c: len(offers[c]) - quota[c], reverse=True):
         quota[c] += min(len(offers[c]) - quota[c], max(0, want - sum(quota.values())))
-    chosen = []
+    chosen: list[tuple[Category, str, int]] = []
     for c in CATEGORIES:
         picks = sorted(ctx.rng.permutation(len(offers[c]))[: quota[c]])
         chosen.extend(offers[c][i] for i in picks)
@@ -125,7 +125,8 @@ def start_weights() -> np.ndarray:
     """Per customer profile (0 consumer, 1 + industry): chance of each category first."""
     profiles = [CONSUMER_BUYS] + [ind.buys for ind in INDUSTRIES]
     table = np.array([[p.get(c, 0.0) for c in CATEGORIES] for p in profiles], dtype=np.float64)
-    return table / table.sum(axis=1, keepdims=True)
+    weights: np.ndarray = table / table.sum(axis=1, keepdims=True)
+    return weights
 
 
 def build_lines(
@@ -198,4 +199,5 @@ def line_rows(lines: Lines, catalog: Catalog) -> Rows:
 def favourites(ctx: Ctx, profile: np.ndarray) -> np.ndarray:
     """Each customer's favourite category, drawn from what their kind of buyer starts with."""
     cumulative = np.cumsum(start_weights(), axis=1)[profile]
-    return (ctx.rng.random(profile.size)[:, None] > cumulative).sum(axis=1)
+    favourite: np.ndarray = (ctx.rng.random(profile.size)[:, None] > cumulative).sum(axis=1)
+    return favourite

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from faker import Faker
@@ -16,6 +18,9 @@ HOUR = 3600
 DAY = 86_400
 HISTORY_DAYS = 730  # 24 months of history end at as_of
 NO_TIME = np.iinfo(np.int64).min  # becomes NaT, written as NULL
+# The NULL cell of an object column: np.where(known, values, NULL) (what np.where makes of a
+# plain None, spelled as the array it becomes).
+NULL = np.array(None, dtype=object)
 
 # Lebaran (Eid al-Fitr) moves about 11 days earlier every year: 10 April 2024, one lunar
 # year of 354.367 days apart, is within a day of the official dates of 2020..2030.
@@ -51,12 +56,14 @@ class Ctx:
 
     def seasonal(self, times: np.ndarray) -> np.ndarray:
         """Demand factor (about 0.7..2) at each epoch second: see `season_by_day`."""
-        return season_by_day(times // DAY)
+        factor: np.ndarray = season_by_day(times // DAY)
+        return factor
 
     def uniform_times(self, low: np.ndarray | int, high: np.ndarray | int, n: int) -> np.ndarray:
         """Whole seconds drawn uniformly in [low, high)."""
         span = np.maximum(np.asarray(high) - np.asarray(low), 1)
-        return (np.asarray(low) + np.floor(self.rng.random(n) * span)).astype(np.int64)
+        drawn: np.ndarray = (np.asarray(low) + np.floor(self.rng.random(n) * span)).astype(np.int64)
+        return drawn
 
     def seasonal_times(self, n: int, low: int, high: int, growth: float = 0.0) -> np.ndarray:
         """n moments in [low, high) whose density follows the season and grows over time."""
@@ -91,7 +98,8 @@ def season_by_day(days: np.ndarray) -> np.ndarray:
     day_of_year = days - year_start.astype(np.int64)
     year_end = 0.6 * (_bump(day_of_year - 345, 16) + _bump(day_of_year + 20, 16))
     mid_year_dip = -0.3 * _bump(day_of_year - 196, 24)
-    return 1.0 + ramadan + year_end + mid_year_dip
+    factor: np.ndarray = 1.0 + ramadan + year_end + mid_year_dip
+    return factor
 
 
 def _bump(offset: np.ndarray, width: float) -> np.ndarray:
@@ -102,7 +110,8 @@ def to_datetime(stamp: int) -> datetime:
     return datetime(1970, 1, 1) + timedelta(seconds=int(stamp))
 
 
-def pick(rng: np.random.Generator, weights: dict[object, float], n: int) -> np.ndarray:
+def pick(rng: np.random.Generator, weights: Mapping[Any, float], n: int) -> np.ndarray:
     """n indices into `weights` (in its order) drawn with the given relative weights."""
     p = np.fromiter(weights.values(), dtype=np.float64)
-    return rng.choice(len(p), size=n, p=p / p.sum())
+    drawn: np.ndarray = rng.choice(len(p), size=n, p=p / p.sum())
+    return drawn

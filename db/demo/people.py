@@ -9,7 +9,7 @@ import numpy as np
 from crm_core.models import Account, Customer
 from crm_core.models.enums import Channel, Gender, Language, LeadSource
 from db.demo.contacts import add_duplicates, emails, phones
-from db.demo.context import DAY, HOUR, MINUTE, NO_TIME, Ctx, pick
+from db.demo.context import DAY, HOUR, MINUTE, NO_TIME, NULL, Ctx, pick
 from db.demo.reference import (
     COMPANY_SUFFIX,
     CUSTOMER_TAGS,
@@ -98,7 +98,9 @@ def build_accounts(ctx: Ctx, pools: NamePools, staff: Staff) -> Accounts:
 def _account_names(
     ctx: Ctx, pools: NamePools, place: np.ndarray, industry: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    names, domains, taken = [], [], set()
+    names: list[str] = []
+    domains: list[str] = []
+    taken: set[str] = set()
     for p, i in zip(place.tolist(), industry.tolist(), strict=True):
         where = PLACES[p]
         w, v = ctx.rnd.sample(NAME_WORDS, 2)
@@ -158,12 +160,12 @@ def _identity(
     local = (country == INDONESIA) & (rng.random(n) < 0.95)
     gender = rng.choice(3, n, p=[0.48, 0.48, 0.04])
     first, last = _names(ctx, pools, local, gender)
-    domain = np.where(b2b, accounts.domain[np.maximum(account, 0)], None)
+    domain = np.where(b2b, accounts.domain[np.maximum(account, 0)], NULL)
     age = np.clip(rng.normal(np.where(b2b, 38, 34), np.where(b2b, 8, 11)), 18, 72)
     born = ctx.as_of // DAY - (age * 365.25).astype(np.int64)
     born[rng.random(n) < 0.12] = NO_TIME
     address = np.where(
-        b2b, None, _addresses(ctx, pools, ["id" if c == INDONESIA else "en" for c in country])
+        b2b, NULL, _addresses(ctx, pools, ["id" if c == INDONESIA else "en" for c in country])
     )
     return {
         "name": np.array([f"{f} {la}" for f, la in zip(first, last, strict=True)], dtype=object),
@@ -273,7 +275,7 @@ def customer_rows(customers: Customers, stage: np.ndarray, stages: list[object],
         customers.n,
         {
             "id": np.arange(1, customers.n + 1),
-            "account_id": np.where(account >= 0, account + 1, None),
+            "account_id": np.where(account >= 0, account + 1, NULL),
             "name": c["name"],
             "email": c["email"],
             "phone": c["phone"],

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
 from crm_core.models import Lead, LeadStageChange
 from crm_core.models.enums import CampaignStatus, LeadSource, LeadStage
 from db.demo.contacts import phones
-from db.demo.context import DAY, HOUR, NO_TIME, Ctx, pick
+from db.demo.context import DAY, HOUR, NO_TIME, NULL, Ctx, pick
 from db.demo.marketing import Marketing
 from db.demo.people import Accounts, Customers
 from db.demo.reference import NAME_WORDS
@@ -41,6 +42,16 @@ class Leads:
     stage: np.ndarray  # index into STAGES
     owner: np.ndarray
     created: np.ndarray
+
+
+class _Walk(TypedDict):
+    """Each lead's walk through the funnel (indices into STAGES, epoch seconds)."""
+
+    stage: np.ndarray
+    reason: np.ndarray  # 1 + index into LOST_REASONS, 0 when not lost
+    closed: np.ndarray
+    last: np.ndarray
+    changes: Rows
 
 
 def build_leads(
@@ -77,10 +88,10 @@ def build_leads(
             "value": Money((value // 50_000 * 50_000).astype(np.int64)),
             "expected_close": Dates(expected),
             "owner_id": owner,
-            "campaign_id": np.where(campaign >= 0, campaign + 1, None),
+            "campaign_id": np.where(campaign >= 0, campaign + 1, NULL),
             "lost_reason": Coded(walk["reason"], [None, *LOST_REASONS]),
-            "customer_id": np.where(about >= 0, about + 1, None),
-            "converted_customer_id": np.where(converted >= 0, converted + 1, None),
+            "customer_id": np.where(about >= 0, about + 1, NULL),
+            "converted_customer_id": np.where(converted >= 0, converted + 1, NULL),
             "closed_at": Times(walk["closed"]),
             **versioned(created, walk["last"]),
         },
@@ -88,16 +99,16 @@ def build_leads(
     return Leads(rows, walk["changes"], walk["stage"], owner, created)
 
 
-def _walk(
-    ctx: Ctx, created: np.ndarray, advance: np.ndarray, owner: np.ndarray
-) -> dict[str, object]:
+def _walk(ctx: Ctx, created: np.ndarray, advance: np.ndarray, owner: np.ndarray) -> _Walk:
     """Each lead moves a stage at a time until won, lost, or `as_of` comes first."""
     rng, n = ctx.rng, created.size
     stage = np.full(n, STAGES.index(LeadStage.NEW))
     reason = np.zeros(n, dtype=np.int64)
     closed = np.full(n, NO_TIME)
     t = created.copy()
-    moves = [(np.arange(n), np.full(n, -1), stage.copy(), created.copy())]
+    moves: list[tuple[np.ndarray, ...]] = [
+        (np.arange(n), np.full(n, -1), stage.copy(), created.copy())
+    ]
     open_ = np.ones(n, dtype=bool)
     for step in range(1, len(FUNNEL)):
         nxt = t + (rng.exponential(DAYS_IN_STAGE[step - 1], n) * DAY).astype(np.int64) + HOUR
@@ -168,7 +179,7 @@ def _people(ctx: Ctx, pools: NamePools, has_company: np.ndarray) -> dict[str, np
 
 
 def _customers(
-    ctx: Ctx, customers: Customers, created: np.ndarray, walk: dict[str, object],
+    ctx: Ctx, customers: Customers, created: np.ndarray, walk: _Walk,
     source: np.ndarray, has_company: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """A won lead becomes the customer who signs up next from the same source; a tenth of
@@ -215,10 +226,11 @@ def _campaigns(
     out = np.full(created.size, -1)
     inbound = np.isin(source, CAMPAIGN_SOURCES)
     status = marketing.campaigns.columns["status"]
+    assert isinstance(status, list)  # the campaign rows hold their statuses as a list
     for k, (start, end) in enumerate(
         zip(marketing.starts.tolist(), marketing.ends.tolist(), strict=True)
     ):
-        if status[k] == CampaignStatus.DRAFT:  # type: ignore[index]
+        if status[k] == CampaignStatus.DRAFT:
             continue
         during = inbound & (created >= start) & (created < end + 21 * DAY) & (out < 0)
         out[during & (ctx.rng.random(created.size) < 0.6)] = k

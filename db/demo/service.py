@@ -6,7 +6,7 @@ import numpy as np
 
 from crm_core.models import Ticket, TicketEvent
 from crm_core.models.enums import Channel, Priority, TicketCategory, TicketEventKind, TicketStatus
-from db.demo.context import DAY, HOUR, MINUTE, NO_TIME, Ctx, pick
+from db.demo.context import DAY, HOUR, MINUTE, NO_TIME, NULL, Ctx, pick
 from db.demo.orders import Orders
 from db.demo.people import LANGUAGES, Customers
 from db.demo.staff import Staff
@@ -156,7 +156,7 @@ def _csat(ctx: Ctx, resolved: np.ndarray, breached: np.ndarray) -> np.ndarray:
     kept = rng.choice(5, n, p=CSAT_KEPT) + 1
     broke = rng.choice(5, n, p=CSAT_BREACHED) + 1
     rated = resolved & (rng.random(n) < 0.75)
-    return np.where(rated, np.where(breached, broke, kept), None)
+    return np.where(rated, np.where(breached, broke, kept), NULL)
 
 
 REPLY = "Thanks for reaching out, we are looking into it."
@@ -180,8 +180,10 @@ def _events(
     s = {status: 1 + STATUSES.index(status) for status in STATUSES}
     routed = 1 + len(STATUSES) + agent_rank
     nobody = np.zeros(n, dtype=np.int64)
-    c, st, asg = (KINDS.index(kind) for kind in ("comment", "status", "assignment"))
-    parts = [  # mask, at, kind, actor, from, to, body
+    c, st, asg = (
+        KINDS.index(TicketEventKind(kind)) for kind in ("comment", "status", "assignment")
+    )
+    parts: list[tuple[np.ndarray | int, ...]] = [  # mask, at, kind, actor, from, to, body
         (np.ones(n, bool), created + rng.integers(5, 60, n), asg, nobody, 0, routed, 0),
         (answered, first, st, agent, s[TicketStatus.NEW], s[TicketStatus.OPEN], 0),
         (answered, first, c, agent, 0, 0, 1),
@@ -217,7 +219,7 @@ def _event_rows(staff: Staff, order: np.ndarray, *columns: np.ndarray) -> Rows:
             "id": np.arange(1, n + 1),
             "ticket_id": ticket + 1,
             "at": Times(at),
-            "actor_id": np.where(actor > 0, actor, None),
+            "actor_id": np.where(actor > 0, actor, NULL),
             "kind": Coded(kind, KINDS),
             "body": Coded(body, [None, REPLY, *TICKET_COMMENTS]),
             "from_value": Coded(frm, values),

@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import Engine, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from crm_core.models import Base, Customer, User
+from crm_core.models import Base, Customer, User, table_of
 from db.session import read_scope
 
 CHUNK_ROWS = 10_000
@@ -64,7 +64,7 @@ class Rows:
 
     @property
     def table(self) -> Table:
-        return self.model.__table__  # type: ignore[return-value]
+        return table_of(self.model)
 
     def chunks(self, size: int = CHUNK_ROWS) -> Iterator[list[dict[str, Any]]]:
         names = list(self.columns)
@@ -88,17 +88,23 @@ def _slice(column: Column, low: int, high: int) -> list[Any]:
     if isinstance(column, Const):
         return [column.value] * count
     if isinstance(column, Times):
-        return column.seconds[low:high].astype("datetime64[s]").tolist()
+        return _cells(column.seconds[low:high].astype("datetime64[s]"))
     if isinstance(column, Dates):
-        return column.days[low:high].astype("datetime64[D]").tolist()
+        return _cells(column.days[low:high].astype("datetime64[D]"))
     if isinstance(column, Money):
         return [Decimal(value) for value in column.rupiah[low:high].tolist()]
     if isinstance(column, Coded):
         values = column.values
         return [values[code] for code in column.codes[low:high].tolist()]
     if isinstance(column, np.ndarray):
-        return column[low:high].tolist()
+        return _cells(column[low:high])
     return list(column[low:high])
+
+
+def _cells(array: np.ndarray) -> list[Any]:
+    """The array as Python values (datetime, int, str, None), as the driver takes them."""
+    cells: list[Any] = array.tolist()
+    return cells
 
 
 def write(session: Session, rows: Rows) -> int:

@@ -7,10 +7,10 @@ import json
 import re
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from google.protobuf.json_format import MessageToDict
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
@@ -40,6 +40,7 @@ ENGLISH = {
     "by", "this", "yet", "or", "no", "Not", "built", "later", "issue", "adds", "days", "ago",
 }  # fmt: skip
 TEXT_KEYS = {"label", "body", "placeholder", "options", "help", "caption", "text"}
+ROOT = Path(__file__).resolve().parents[2]
 MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
              "September", "Oktober", "November", "Desember")  # fmt: skip
 
@@ -50,31 +51,34 @@ def shown_texts(at: AppTest) -> list[str]:
     texts: list[str] = []
 
     def collect(value: Any, key: str = "") -> None:
-        if isinstance(value, dict):
+        if hasattr(value, "ListFields"):  # a protobuf message: its set fields by name
+            for field, item in value.ListFields():
+                collect(item, field.name)
+        elif isinstance(value, dict):
             for k, v in value.items():
-                if k == "columns" and isinstance(v, str):  # a table's column configuration
-                    collect(json.loads(v))
-                elif k == "spec" and isinstance(v, str):  # a Plotly figure
-                    layout = json.loads(v).get("layout", {})
-                    collect({"text": [_axis_title(layout, a) for a in ("xaxis", "yaxis")]})
-                elif k not in ("data", "arrowData", "id", "formId", "value", "default"):
-                    collect(v, k)
-        elif isinstance(value, list):
+                collect(v, k)
+        elif isinstance(value, list | tuple) or type(value).__name__.startswith("Repeated"):
             for item in value:
                 collect(item, key)
-        elif isinstance(value, str) and key in TEXT_KEYS and value:
-            texts.append(value)
+        elif isinstance(value, str) and value:
+            if key == "columns":  # a table's column configuration, as JSON
+                collect(json.loads(value))
+            elif key == "spec":  # a Plotly figure, as JSON
+                layout = json.loads(value).get("layout", {})
+                texts.extend(_axis_title(layout, axis) for axis in ("xaxis", "yaxis"))
+            elif key in TEXT_KEYS:
+                texts.append(value)
 
     def walk(node: Any) -> None:
         proto = getattr(node, "proto", None)
         if proto is not None:
-            collect(MessageToDict(proto))
+            collect(proto)
         children = getattr(node, "children", {})
         for child in children.values() if isinstance(children, dict) else children:
             walk(child)
 
     walk(at._tree)
-    return texts
+    return [text for text in texts if text]
 
 
 def _axis_title(layout: dict[str, Any], axis: str) -> str:
@@ -197,11 +201,12 @@ def test_a_bad_phone_on_the_customer_form_is_explained_in_indonesian(
 def test_an_import_preview_names_bad_rows_in_indonesian(
     app_engine: Engine, staff: dict[Role, Actor]
 ) -> None:
-    from test_import_page import upload_sample
-
-    at = page_as("import", staff[Role.MANAGER])
-    at.session_state["relasi_language"] = "id"
-    at = upload_sample(at.run())
+    at = in_indonesian("import", staff[Role.MANAGER])
+    sample = ROOT / "docs" / "samples" / "customers.csv"
+    at.file_uploader(key="import_file").set_value(
+        ("pelanggan.csv", sample.read_bytes(), "text/csv")
+    )
+    at.run()
     at.button(key="import_preview_button").click().run()
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Akan dibuat"], metrics["Baris salah"]) == ("8", "2")

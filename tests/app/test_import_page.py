@@ -97,3 +97,30 @@ def test_an_order_file_previews_orders_and_their_bad_lines(
     assert [s.value for s in at.success] == [
         "Imported 1 order (1 line) from jual.csv. You can revert it below."
     ]
+
+
+def test_the_sample_saved_as_excel_unicode_text_previews_like_the_csv(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    # Excel's "Unicode Text": UTF-16 LE with a byte-order mark, tab separated.
+    unicode_text = SAMPLE.read_text().replace(",", "\t").encode("utf-16")
+    assert unicode_text[:2] == b"\xff\xfe"
+    at = page_as("import", staff[Role.MANAGER]).run()
+    at.file_uploader(key="import_file").set_value(("pelanggan.txt", unicode_text, "text/plain"))
+    at.run().button(key="import_preview_button").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["To create"], metrics["Bad rows"]) == ("8", "2")
+
+
+def test_a_workbook_uploaded_instead_of_a_csv_is_refused_with_what_to_do(
+    staff: dict[Role, Actor],
+) -> None:
+    at = page_as("import", staff[Role.MANAGER]).run()
+    workbook = b"PK\x03\x04\x14\x00\x06\x00" + bytes(64)  # how every .xlsx starts
+    at.file_uploader(key="import_file").set_value(("pelanggan.csv", workbook, "text/csv")).run()
+    assert [e.value for e in at.error] == [
+        "Could not read pelanggan.csv as CSV: This is a spreadsheet workbook, not a CSV file. "
+        "Save it from the spreadsheet as “CSV UTF-8” (or Excel's “Unicode Text”) and upload that."
+    ]
+    assert not any(s.key.startswith("import_map:") for s in at.selectbox)

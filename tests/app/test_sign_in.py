@@ -83,3 +83,25 @@ def test_outside_demo_mode_the_app_refuses_to_start_without_a_cookie_key(
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert "will not start without a secret cookie key" in at.error[0].value
     assert len(at.text_input) == 0  # no sign-in form, nothing else
+
+
+def test_the_cookie_key_is_read_from_the_sign_in_table_of_the_secrets(
+    staff: dict[Role, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CRM_COOKIE_KEY")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.secrets["sign_in"] = {"cookie_key": "s" * 48, "cookie_expiry_days": 7}
+    at.run()
+    assert not at.error
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+
+
+def test_a_cookie_key_under_st_login_s_auth_table_is_not_taken_for_ours(
+    staff: dict[Role, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CRM_COOKIE_KEY")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.secrets["auth"] = {"cookie_key": "s" * 48}
+    at.run()
+    assert "[sign_in]" in at.error[0].value
+    assert len(at.text_input) == 0

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from crm_core.customers.inputs import CustomerIn
-from crm_core.kernel.config import StartupRefused, check_cookie_key, is_demo
+from crm_core.kernel.config import StartupRefused, auth_config, check_cookie_key, is_demo
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import normalize_phone, validate
@@ -85,6 +85,22 @@ def test_outside_demo_mode_a_missing_or_example_cookie_key_refuses_to_start() ->
             check_cookie_key(key, demo=False)
     check_cookie_key("k" * 48, demo=False)
     check_cookie_key(None, demo=True)
+
+
+def test_the_cookie_settings_come_from_the_sign_in_table_and_never_from_st_login_s_auth() -> None:
+    key = "k" * 48
+    config = auth_config({}, {"sign_in": {"cookie_key": key, "cookie_expiry_days": 30}})
+    assert (config.cookie_key, config.cookie_expiry_days) == (key, 30.0)
+    assert auth_config({"CRM_COOKIE_KEY": "e" * 40}, {"sign_in": {"cookie_key": key}}).cookie_key \
+        == "e" * 40  # fmt: skip
+    # [auth] belongs to Streamlit's st.login (OIDC); a key left there is not ours to read.
+    assert auth_config({}, {"auth": {"cookie_key": key}}).cookie_key is None
+    assert auth_config({}, {}).cookie_expiry_days == 7.0
+
+
+def test_the_refusal_to_start_says_where_the_cookie_key_goes() -> None:
+    with pytest.raises(StartupRefused, match=r"CRM_COOKIE_KEY, or cookie_key in the \[sign_in\]"):
+        check_cookie_key(None, demo=False)
 
 
 def test_demo_mode_is_the_embedded_database_or_an_explicit_flag() -> None:
