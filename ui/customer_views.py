@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -130,14 +130,17 @@ def _timeline_table(found: pd.DataFrame) -> None:
     rows = pd.DataFrame(
         {
             "when": local_times(found["at"]),
-            "kind": found["kind"].map(formatter(timeline.TimelineKind)),
+            "kind": found["kind"].map(formatter(TimelineKind)),
             "channel": found["channel"].map(lambda c: _channel(c) if isinstance(c, str) else ""),
             "title": found["title"].map(say),
             "detail": found["detail"].map(lambda d: say(d) if d else ""),
         }
     )
     labels = {"when": t("When"), "kind": t("Kind"), "channel": t("Channel")}
-    wide = {"title": (t("What"), "medium"), "detail": (t("Detail"), "large")}
+    wide: dict[str, tuple[str, Literal["medium", "large"]]] = {
+        "title": (t("What"), "medium"),
+        "detail": (t("Detail"), "large"),
+    }
     columns: dict[str, Any] = {
         c: st.column_config.TextColumn(label, width=w) for c, (label, w) in wide.items()
     }

@@ -54,9 +54,9 @@ def local_time(value: datetime | None, zone: str | None = None) -> str:
     Tables keep the ISO order whatever the language: it sorts as text and reads the same in
     both languages.
     """
-    if localized.missing(value):
+    if value is None or localized.missing(value):
         return localized.DASH
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value  # type: ignore[union-attr]
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
     return aware.astimezone(ZoneInfo(zone or team().time_zone)).strftime("%Y-%m-%d %H:%M")
 
 

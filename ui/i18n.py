@@ -32,7 +32,7 @@ def N_(msgid: str) -> str:  # noqa: N802 - gettext's name for "mark for extracti
 
 def _state() -> Mapping[str, Any]:
     try:
-        return st.session_state
+        return st.session_state  # type: ignore[return-value]  # a MutableMapping at run time
     except Exception:  # noqa: BLE001 - outside a Streamlit run (a unit test): defaults
         return {}
 

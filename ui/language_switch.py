@@ -21,10 +21,11 @@ def _switch(key: str, apply: Callable[[str], None]) -> None:
     # The widget shows the language in force, also when the gate has just changed it; a pick
     # is applied in the callback, which runs before the rerun draws anything.
     st.session_state[key] = i18n.language()
+    languages: list[str] = list(LANGUAGES)
     st.selectbox(
         t("Language"),
-        list(LANGUAGES),
-        format_func=i18n.LANGUAGE_NAMES.get,
+        languages,
+        format_func=lambda code: i18n.LANGUAGE_NAMES[code],
         key=key,
         on_change=lambda: apply(st.session_state[key]),
     )

@@ -121,12 +121,12 @@ def _company_fields(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
             ),
         )  # fmt: skip
         forms.field_error(TEAM_FORM, "time_zone")
-    languages = list(LANGUAGES)
+    languages: list[str] = list(LANGUAGES)
     data["default_language"] = st.selectbox(
         t("Default language (each user may pick their own)"),
         languages,
         index=languages.index(values["default_language"]),
-        format_func=LANGUAGES.get,
+        format_func=lambda code: LANGUAGES[code],
         key=f"{prefix}-default_language",
     )
     forms.field_error(TEAM_FORM, "default_language")

@@ -113,8 +113,8 @@ def set_ui_language(
     values = validate(LanguageIn, {"ui_language": language}).model_dump()
     user = writepath.load(session, User, user_id)
     if user.id != actor.id:
-        require(actor, "user", Action.UPDATE, user)
-    return writepath.update(session, actor, "user", user, user.version, values)
+        require(actor, Entity.USER, Action.UPDATE, user)
+    return writepath.update(session, actor, Entity.USER, user, user.version, values)
 
 
 def ui_language(session: Session, user_id: int) -> str | None:

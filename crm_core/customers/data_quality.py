@@ -166,7 +166,7 @@ def cluster_members(groups: pd.DataFrame) -> pd.DataFrame:
     roots = _roots([int(i) for i in ids] for _key, ids in by_key)
     reasons: dict[int, list[Message]] = {}
     for (kind, key), ids in by_key:
-        reasons.setdefault(roots[int(ids.iloc[0])], []).append(_SHARED[kind](key))
+        reasons.setdefault(roots[int(ids.iloc[0])], []).append(_SHARED[str(kind)](key))
     members = pd.DataFrame({"customer_id": list(roots), "root": list(roots.values())})
     sizes = members.groupby("root")["customer_id"].agg(["size", "min"])
     order = sizes.sort_values(["size", "min"], ascending=[False, True]).index

@@ -31,14 +31,14 @@ def missing(value: object) -> bool:
 
 
 def number(value: Number | None, language: str, digits: int = 0) -> str:
-    if missing(value):
+    if value is None or missing(value):
         return DASH
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return numbers.format_decimal(value, format=pattern, locale=language)
 
 
 def percent(share: float | None, language: str, digits: int = 0) -> str:
-    if missing(share):
+    if share is None or missing(share):
         return DASH
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
     return numbers.format_percent(share, format=pattern, locale=language)
@@ -46,10 +46,10 @@ def percent(share: float | None, language: str, digits: int = 0) -> str:
 
 def money(amount: Number | None, language: str, currency: str = "IDR") -> str:
     """An amount in full: Rp 1.250.000 (id), Rp 1,250,000 (en), US$1.250,50 / $1,250.50."""
-    if missing(amount):
+    if amount is None or missing(amount):
         return DASH
     if currency in WHOLE_UNITS:
-        sign = "-" if amount < 0 else ""  # type: ignore[operator]
+        sign = "-" if amount < 0 else ""
         whole = numbers.format_decimal(abs(round(amount)), format="#,##0", locale=language)
         return f"{sign}{WHOLE_UNITS[currency]} {whole}"
     return numbers.format_currency(amount, currency, locale=language)
@@ -57,7 +57,7 @@ def money(amount: Number | None, language: str, currency: str = "IDR") -> str:
 
 def compact_money(amount: Number | None, language: str, currency: str = "IDR") -> str:
     """Short for a tile or a sentence: Rp 1,2 jt, Rp 4,1 M (id); Rp 1.2M, Rp 4.1B (en)."""
-    if missing(amount):
+    if amount is None or missing(amount):
         return DASH
     if currency in WHOLE_UNITS:
         short = numbers.format_compact_decimal(amount, locale=language, fraction_digits=1)
@@ -71,16 +71,16 @@ def weekday(number: int, language: str) -> str:
 
 
 def long_date(day: date | datetime | None, language: str) -> str:
-    if missing(day):
+    if day is None or missing(day):
         return DASH
     return dates.format_date(day, format=LONG_DATE, locale=language)
 
 
 def local_datetime(value: datetime | None, language: str, zone: str) -> str:
     """A stored naive-UTC time in the team's zone: 1 Feb 2026 03.30 (id), 1 Feb 2026 03:30."""
-    if missing(value):
+    if value is None or missing(value):
         return DASH
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value  # type: ignore[union-attr]
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
     local = aware.astimezone(ZoneInfo(zone))
     day = dates.format_date(local, format=SHORT_DATE, locale=language)
     # Indonesian writes 03.30 (PUEBI); English 03:30. Both 24-hour, as schedules are read here.

@@ -83,7 +83,10 @@ def _plain(value: Any) -> Any:
 
 
 def from_json(text: str) -> Message:
-    return _message(json.loads(text))
+    decoded = _message(json.loads(text))
+    if not isinstance(decoded, Message):
+        raise ValueError(f"not a message: {text[:80]}")
+    return decoded
 
 
 def _message(value: Any) -> Any:
@@ -175,7 +178,7 @@ class Renderer(string.Formatter):
             return localized.number(value, lang, digits)
         if isinstance(value, date | datetime) and not format_spec:
             return localized.long_date(value, lang)
-        return super().format_field(value, format_spec)
+        return str(super().format_field(value, format_spec))
 
     def text(self, template: str, params: Mapping[str, Any]) -> str:
         return self.vformat(template, (), dict(params)) if params else template
