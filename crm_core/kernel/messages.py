@@ -10,7 +10,7 @@ import io
 import json
 import re
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
@@ -212,7 +212,3 @@ def render(message: Message | tuple[str, Mapping[str, Any]] | str, language: str
     """A message in `language` (English by default: logs, the command line, str(exc))."""
     return Renderer(language).render(message)
 
-
-def render_all(messages: Sequence[Message], language: str = "en") -> list[str]:
-    renderer = Renderer(language)
-    return [renderer.render(m) for m in messages]
