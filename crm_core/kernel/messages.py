@@ -211,4 +211,3 @@ class Renderer(string.Formatter):
 def render(message: Message | tuple[str, Mapping[str, Any]] | str, language: str = "en") -> str:
     """A message in `language` (English by default: logs, the command line, str(exc))."""
     return Renderer(language).render(message)
-
