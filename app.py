@@ -13,6 +13,7 @@ from crm_core.kernel.config import StartupRefused
 from crm_core.pages import PAGES, PageSpec, pages_for
 from ui import auth, language_switch, nav
 from ui.i18n import t
+from ui.plain import plain
 
 
 def renderer(spec: PageSpec) -> Callable[[], None]:
@@ -58,7 +59,7 @@ else:
     navigation = st.navigation(sections, expanded=True)
     nav.register({page.url_path: page for pages in sections.values() for page in pages})
     with st.sidebar:
-        st.caption(t("Signed in as **{name}** ({role})", name=actor.name, role=actor.role))
+        st.caption(t("Signed in as **{name}** ({role})", name=plain(actor.name), role=actor.role))
         language_switch.signed_in(actor)
         if st.button(t("Sign out"), key="relasi_sign_out", icon=":material/logout:"):
             auth.logout(actor)

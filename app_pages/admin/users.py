@@ -16,6 +16,7 @@ from ui.db import read_scope
 from ui.format import local_times
 from ui.i18n import LANGUAGE_NAMES, N_, keep_language, t
 from ui.labels import formatter, option
+from ui.plain import plain
 
 
 def render() -> None:
@@ -128,7 +129,7 @@ def _edit_user(actor: Actor, user_id: int) -> None:
         current = {f: getattr(user, f) for f in fields}
         version, values = forms.pinned(form_key, user.version, current)
     forms.offer_latest(form_key)
-    st.subheader(f"{user.username}")
+    st.subheader(plain(user.username))
     with st.form(f"{form_key}-v{version}"):
         data = _user_fields(f"{form_key}-v{version}", values, form_key)
         data["active"] = st.checkbox(

@@ -21,6 +21,7 @@ from ui.db import read_scope
 from ui.format import number, when
 from ui.i18n import N_, keep_language, say, t, team, tn
 from ui.labels import field, formatter, option
+from ui.plain import plain
 
 FORM = "import"
 UPLOAD = "import_upload"  # {"name", "token", "frame"}: the file survives reruns and page changes
@@ -107,7 +108,7 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
         rows=tn("{n:n} row", "{n:n} rows", len(frame)),
         columns=tn("{n:n} column", "{n:n} columns", len(frame.columns)),
     )
-    st.caption(f"**{upload['name']}**: {size}.")
+    st.caption(f"**{plain(upload['name'])}**: {size}.")
     st.dataframe(frame.head(5), hide_index=True, width="stretch")
     mapping = _mapping(kind, frame, upload["token"])
     if kind is ImportKind.CUSTOMERS:

@@ -1,0 +1,15 @@
+"""User-typed text reaches markdown escaped: no image, link, colour or emphasis is made of it."""
+
+from __future__ import annotations
+
+from ui.plain import plain
+
+
+def test_an_image_a_colour_and_emphasis_are_escaped_character_by_character() -> None:
+    assert plain("![x](http://h/p.png)") == r"\!\[x\]\(http\://h/p\.png\)"
+    assert plain(":red[hi]") == r"\:red\[hi\]"
+    assert plain("ayu_s.dewi") == r"ayu\_s\.dewi"
+
+
+def test_plain_words_are_left_as_they_are() -> None:
+    assert plain("Budi Santoso 2026") == "Budi Santoso 2026"
