@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from crm_core.kernel import localized
 from ui.i18n import language, team
@@ -64,3 +65,16 @@ def local_times(values: pd.Series, zone: str | None = None) -> pd.Series:
     """local_time of a whole column, the team's zone looked up once rather than per row."""
     chosen = zone or team().time_zone
     return values.map(lambda value: local_time(value, chosen))
+
+
+def with_money(frame: pd.DataFrame, columns: list[str]) -> Styler:
+    """The frame with its money columns written in the reader's language (Rp 1.250.000 / Rp
+    1,250,000) while the cells stay numbers, so that a click on the heading sorts by amount.
+
+    A table column's own "localized" format follows the browser's locale, not the language
+    the user chose; a styler's display values are what every browser shows."""
+    lang, currency = language(), team().currency
+    shown = [c for c in columns if c in frame.columns]
+    return frame.style.format(
+        lambda amount: localized.money(amount, lang, currency), subset=shown, na_rep=localized.DASH
+    )

@@ -20,6 +20,7 @@ from crm_core.models.enums import Entity, LifecycleStage
 from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope, write_scope
+from ui.format import with_money
 from ui.i18n import N_, keep_language, say, t, tn
 from ui.labels import formatter, option
 
@@ -197,7 +198,7 @@ def _table(found: CustomerPage, page_number: int, asked: tuple[Any, ...]) -> pd.
     )
     generation = st.session_state.setdefault(GENERATION_KEY, 0)
     picked = st.dataframe(
-        _labelled(found.rows.drop(columns=["version"])),
+        with_money(_labelled(found.rows.drop(columns=["version"])), ["net_revenue", "profit"]),
         hide_index=True,
         on_select="rerun",
         selection_mode="multi-row",
@@ -224,14 +225,14 @@ def _labelled(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _columns() -> dict[str, Any]:
-    # Amounts stay numbers (so the column sorts); "localized" writes them as the browser does.
+    # Amounts are written by the styler of with_money, in the reader's language.
     shown = {**customer_list.column_labels(), **VALUE_COLUMNS}
     labels = {key: t(label) for key, label in shown.items()}
     return {
         **labels,
         "id": st.column_config.NumberColumn("ID", format="%d"),
-        "net_revenue": st.column_config.NumberColumn(labels["net_revenue"], format="localized"),
-        "profit": st.column_config.NumberColumn(labels["profit"], format="localized"),
+        "net_revenue": st.column_config.NumberColumn(labels["net_revenue"]),
+        "profit": st.column_config.NumberColumn(labels["profit"]),
         "last_order_at": st.column_config.DatetimeColumn(
             labels["last_order_at"], format="YYYY-MM-DD"
         ),

@@ -171,6 +171,29 @@ def test_the_customers_list_shows_stages_and_tiers_in_indonesian(
     assert any(c.value.startswith("1 pelanggan cocok") for c in at.caption)
 
 
+def test_the_customers_list_writes_amounts_in_the_readers_language(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    """The browser's own locale does not decide: an Indonesian reader sees Rp 380.000 in a
+    browser set to English, and the column still sorts as numbers."""
+    a_buyer(app_engine, staff[Role.SALES])
+    at = in_indonesian("customers", staff[Role.MANAGER])
+    shown = displayed(at.dataframe[0])
+    assert (shown["net_revenue"][0], shown["profit"][0]) == ("Rp 380.000", "Rp 140.000")
+    assert at.dataframe[0].value["net_revenue"][0] == 380000
+    english = page_as("customers", staff[Role.MANAGER]).run()
+    assert displayed(english.dataframe[0])["net_revenue"][0] == "Rp 380,000"
+
+
+def displayed(table: Any) -> Any:
+    """A table's cells as the reader sees them (the display values of its styler)."""
+    from streamlit import dataframe_util
+
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(
+        table.proto.arrow_data.styler.display_values
+    )
+
+
 def test_a_bad_email_is_explained_in_indonesian_beside_the_field(
     app_engine: Engine, staff: dict[Role, Actor]
 ) -> None:
