@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +13,8 @@ KNOWN_EXAMPLE_KEYS = frozenset(
     {"some_key", "some_signature_key", "abcdef", "random_signature_key", "change-me", ""}
 )
 MIN_COOKIE_KEY_LENGTH = 32
+MIN_COOKIE_KEY_BITS = 96
+MIN_DISTINCT_KEY_CHARACTERS = 10
 
 
 class StartupRefused(Exception):
@@ -60,3 +64,18 @@ def check_cookie_key(key: str | None, demo: bool) -> None:
             f"The cookie key is too short ({len(key)} characters); use at least "
             f"{MIN_COOKIE_KEY_LENGTH} random characters."
         )
+    if _guessable(key):
+        raise StartupRefused(
+            "The cookie key is too predictable (a repeated pattern or too few different "
+            "characters); use a random one: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'."
+        )
+
+
+def _guessable(key: str) -> bool:
+    """A key whose characters carry under 96 bits by their frequencies (Shannon), uses fewer
+    than 10 different characters, or repeats itself ("abcabc...")."""
+    counts = Counter(key)
+    bits = -sum(n * math.log2(n / len(key)) for n in counts.values())
+    periodic = key in (key + key)[1:-1]
+    return len(counts) < MIN_DISTINCT_KEY_CHARACTERS or bits < MIN_COOKIE_KEY_BITS or periodic

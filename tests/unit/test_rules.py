@@ -83,8 +83,21 @@ def test_outside_demo_mode_a_missing_or_example_cookie_key_refuses_to_start() ->
     for key in (None, "some_key", "abcdef", "short-but-not-example"):
         with pytest.raises(StartupRefused):
             check_cookie_key(key, demo=False)
-    check_cookie_key("k" * 48, demo=False)
+    check_cookie_key("q8Zr-2vLwX_n5TfKc0Ya7hUeB3mJdP9s", demo=False)  # 32 random characters
+    check_cookie_key("0f3a9c5e7b1d24680ace13579bdf0246", demo=False)  # 32 hex digits
     check_cookie_key(None, demo=True)
+
+
+def test_a_long_but_predictable_cookie_key_refuses_to_start() -> None:
+    for key in (
+        "a" * 32,
+        "k" * 48,
+        "abcdefgh" * 5,
+        "0123456789" * 4,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaabcde",
+    ):
+        with pytest.raises(StartupRefused, match="too predictable"):
+            check_cookie_key(key, demo=False)
 
 
 def test_the_cookie_settings_come_from_the_sign_in_table_and_never_from_st_login_s_auth() -> None:
