@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import records as customers
+from crm_core.customers.inputs import TAG_MAX_LENGTH
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import CRMError, ValidationError
 from crm_core.kernel.lookups import is_active_user
@@ -26,7 +27,6 @@ from crm_core.models.enums import Entity, LifecycleStage
 
 CHANGES = ("owner_id", "lifecycle_stage", "add_tag", "remove_tag")
 MAX_TARGETS = 1000
-TAG_MAX_LENGTH = 50
 
 
 @dataclass(frozen=True)

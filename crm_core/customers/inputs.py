@@ -12,6 +12,9 @@ from crm_core.kernel.inputs import _Input, normalize_email, normalize_phone
 from crm_core.kernel.messages import msg
 from crm_core.models.enums import Channel, Gender, Language, LeadSource, LifecycleStage
 
+TAG_MAX_LENGTH = 50
+MAX_TAGS = 20  # a customer's tags are read on every list and 360: a handful, not a file
+
 
 def parse_tags(text: str) -> list[str]:
     return [t.strip() for t in text.replace(";", ",").split(",") if t.strip()]
@@ -57,6 +60,16 @@ class CustomerIn(_Input):
         if value is None:
             return []
         return parse_tags(value) if isinstance(value, str) else value
+
+    @field_validator("tags")
+    @classmethod
+    def _tag_bounds(cls, value: list[str]) -> list[str]:
+        unique = list({tag.casefold(): tag for tag in reversed(value)}.values())[::-1]
+        if any(len(tag) > TAG_MAX_LENGTH for tag in unique):
+            raise ValueError(msg("validation.tag_length", max=TAG_MAX_LENGTH))
+        if len(unique) > MAX_TAGS:
+            raise ValueError(msg("validation.tag_count", max=MAX_TAGS))
+        return unique
 
     @field_validator("birth_date")
     @classmethod

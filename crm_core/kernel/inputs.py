@@ -15,6 +15,8 @@ from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.messages import N_, Message, msg
 
 Schema = TypeVar("Schema", bound=BaseModel)
+INTEGER_MAX = 2_147_483_647  # the largest PostgreSQL INTEGER (ids, counts)
+_DECIMAL = re.compile(r"^\s*[-+]?\d*[.,]\d+\s*$")
 DEFAULT_PHONE_REGION = "ID"  # most of our users are Indonesian: 0812... means +62812...
 
 
@@ -29,6 +31,14 @@ class _Input(BaseModel):
             return None
         if isinstance(value, float) and value != value:
             return None
+        return value
+
+    @field_validator("*")
+    @classmethod
+    def _fits_an_integer_column(cls, value: Any) -> Any:
+        # Past this a PostgreSQL INTEGER overflows: refuse it here, with its bound.
+        if type(value) is int and abs(value) > INTEGER_MAX:
+            raise ValueError(msg("validation.too_large", limit=INTEGER_MAX))
         return value
 
 
@@ -71,8 +81,22 @@ def _friendly(err: Mapping[str, Any]) -> Message:
     if kind in _BOUNDS:
         code, bound = _BOUNDS[kind]
         return msg(code, limit=ctx.get(bound))
+    return _number_error(kind, ctx, err.get("input")) or _other_error(kind, err)
+
+
+def _number_error(kind: str, ctx: Mapping[str, Any], typed: Any) -> Message | None:
+    if kind == "int_from_float" or (kind == "int_parsing" and _DECIMAL.match(str(typed))):
+        return msg("validation.whole_number")
+    if kind == "decimal_max_digits":
+        return msg("validation.too_many_digits", digits=ctx.get("max_digits"))
+    if kind == "decimal_max_places":
+        return msg("validation.too_many_decimals", places=ctx.get("decimal_places"))
     if kind.startswith(("int_", "decimal_", "float_")):
         return msg("validation.number")
+    return None
+
+
+def _other_error(kind: str, err: Mapping[str, Any]) -> Message:
     if kind.startswith("date"):
         return msg("validation.date")
     if kind.startswith("time"):
