@@ -19,6 +19,7 @@ from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import Role
 from crm_core.pages import page
 from db.session import session_scope
+from ui.plain import plain
 
 PASSWORD = "correct horse"
 PG_URL = os.environ.get(
@@ -94,3 +95,9 @@ def a_customer(engine: Engine, owner: Actor, **data: object) -> int:
     with session_scope(engine) as s:
         data = {"name": "Budi Santoso", **data}
         return customers.create_customer(s, owner, data, allow_duplicate=True).id
+
+
+def red(message: str) -> str:
+    """A field's error as the page writes it under the field: red, and escaped (a message may
+    quote what the user typed)."""
+    return f":red[{plain(message)}]"

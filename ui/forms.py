@@ -20,6 +20,7 @@ from crm_core.kernel.errors import (
 from crm_core.kernel.messages import Message
 from ui.db import write_scope
 from ui.i18n import N_, say, t
+from ui.plain import plain
 
 _CORRECT = N_("Please correct the fields marked below.")
 
@@ -71,7 +72,7 @@ def field_error(form_key: str, field: str) -> None:
     """The message for one field, shown right under it."""
     errors = (st.session_state.get(_state_key(form_key)) or {}).get("errors") or {}
     if field in errors:
-        st.caption(f":red[{say(errors[field])}]")
+        st.caption(f":red[{plain(say(errors[field]))}]")  # a message may quote what was typed
 
 
 def clear(form_key: str) -> None:

@@ -14,7 +14,7 @@ from crm_core.kernel.settings import TeamSettings, ValueSettings, team_settings,
 from crm_core.models import Setting, User
 from crm_core.models.enums import Role
 from db.session import session_scope
-from support import make_user, page_as
+from support import make_user, page_as, red
 
 TEAM = "settings-team-v{}"
 SAVE_TEAM = "FormSubmitter:settings-team-v{}-Save company and hours"
@@ -57,7 +57,7 @@ def test_a_bad_time_zone_is_shown_beside_the_field_and_nothing_is_saved(
     at.button(key=SAVE_TEAM.format(0)).click().run()
     assert not at.exception
     assert [e.value for e in at.error] == ["Please correct the fields marked below."]
-    message = ":red[is not a known time zone (a name like Asia/Jakarta or Asia/Makassar)]"
+    message = red("is not a known time zone (a name like Asia/Jakarta or Asia/Makassar)")
     assert message in captions(at)
     assert at.text_input(key=f"{TEAM.format(0)}-time_zone").value == "Asia/Bandung"  # as typed
     assert at.text_input(key=f"{TEAM.format(0)}-company_name").value == "Toko Maju"
@@ -72,7 +72,7 @@ def test_hours_that_close_before_they_open_are_refused_beside_that_day(
     at.time_input(key=f"{TEAM.format(0)}-start-6").set_value(time(13, 0))
     at.time_input(key=f"{TEAM.format(0)}-end-6").set_value(time(9, 0))
     at.button(key=SAVE_TEAM.format(0)).click().run()
-    assert ":red[closing time must be after the opening time]" in captions(at)
+    assert red("closing time must be after the opening time") in captions(at)
     assert saved(app_engine)[2] == 0
     at.time_input(key=f"{TEAM.format(0)}-end-6").set_value(time(15, 0))
     at.button(key=SAVE_TEAM.format(0)).click().run()
