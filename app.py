@@ -8,7 +8,7 @@ from importlib import import_module
 
 import streamlit as st
 
-from app_pages import login
+from app_pages.admin import login, password
 from crm_core.kernel.config import StartupRefused
 from crm_core.pages import PAGES, PageSpec, pages_for
 from ui import auth, language_switch, nav
@@ -39,6 +39,9 @@ if actor is None:
         for spec in PAGES
     ]
     navigation = st.navigation(sign_in, position="hidden")
+elif auth.must_change_password():
+    own = st.Page(password.render, title=t("Choose your own password"), url_path="password")
+    navigation = st.navigation([own], position="hidden")
 else:
     sections = {
         t(section): [

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import os
 import secrets as pysecrets
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
 
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_authenticator.utilities import LoginError
 
-from crm_core.admin import users
+from crm_core.admin import sign_in, users
 from crm_core.kernel.config import auth_config, check_cookie_key, is_demo
+from crm_core.kernel.errors import PermissionDenied
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
 from crm_core.pages import can_open, page
@@ -23,12 +26,14 @@ from ui import cache, i18n
 from ui.db import database_url, read_scope, secrets_dict, write_scope
 from ui.i18n import N_, t
 
+T = TypeVar("T")
 ACTOR = "relasi_actor"  # the signed-in Actor, set by the gate on every run
 _VERSION = "relasi_session_version"
 _NOTICE = "relasi_login_notice"
 _AUTHENTICATOR = "relasi_authenticator"
 _SET_COOKIE = "relasi_set_cookie"
 _DELETE_COOKIE = "relasi_delete_cookie"
+_MUST_CHANGE = "relasi_must_change_password"
 
 
 @st.cache_resource(show_spinner=False)
@@ -49,7 +54,7 @@ def signed_in_actor() -> Actor | None:
     """Run on every rerun before st.navigation: the signed-in, still valid user, or None."""
     cookie_name, key, days = _settings()
     with read_scope() as session:
-        credentials = users.login_credentials(session, utcnow())
+        credentials = users.login_credentials(session)
     team = cache.team_settings()  # held a minute; a settings save clears it at once
     st.session_state[i18n.TEAM_KEY] = team
     i18n.settle(None, team.default_language)  # before sign-in; the user's own choice below
@@ -93,6 +98,10 @@ def signed_in_actor() -> Actor | None:
         # Set in a run that is not cut short: the sign-in run ends in st.rerun(), which would
         # drop the cookie component before the browser ever ran it.
         authenticator.cookie_controller.set_cookie()
+        expires = authenticator.cookie_controller.cookie_model.exp_date
+        if expires is not None:
+            with write_scope() as session:
+                sign_in.remember(session, actor.username, _utc(float(expires)), utcnow())
     return actor
 
 
@@ -100,12 +109,13 @@ def _resume_from_cookie(username: str, cookie_name: str, key: str, days: float) 
     token = st.context.cookies.get(cookie_name)
     try:
         claims = jwt.decode(token or "", key, algorithms=["HS256"])
-    except jwt.PyJWTError:
+        expires = _utc(float(claims["exp_date"]))
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError, OverflowError):
         return False
-    expires = datetime.fromtimestamp(float(claims["exp_date"]), tz=UTC).replace(tzinfo=None)
-    issued_at_utc = expires - timedelta(days=days)
     with write_scope() as session:
-        if not users.cookie_accepted(session, username, issued_at_utc):
+        # Good only while the server keeps its record: a sign-out, a password change or a
+        # deactivation drops it, whatever expiry the cookie claims.
+        if not sign_in.remembered(session, username, expires, utcnow()):
             return False
         version = users.record_login(session, username, utcnow())
     if version is None:
@@ -114,61 +124,72 @@ def _resume_from_cookie(username: str, cookie_name: str, key: str, days: float) 
     return True
 
 
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=UTC).replace(tzinfo=None)
+
+
 def _end(authenticator: stauth.Authenticate, notice: str) -> None:
     if st.session_state.get("authentication_status"):
         authenticator.logout(location="unrendered")
         st.session_state[_DELETE_COOKIE] = True
-    for state_key in (ACTOR, _VERSION):
+    for state_key in (ACTOR, _VERSION, _MUST_CHANGE):
         st.session_state.pop(state_key, None)
     st.session_state[_NOTICE] = notice  # a msgid: shown in the language of the next run
 
 
 def render_login_form() -> None:
-    """The sign-in form (the only page before sign-in); counts failures per account."""
-    authenticator, credentials = st.session_state[_AUTHENTICATOR]
+    """The sign-in form (the only page before sign-in). The password is checked by crm_core,
+    as typed (spaces included), after the try is counted."""
     if st.session_state.get(_NOTICE):
         st.info(t(st.session_state[_NOTICE]))
-    before = {name: entry.get("failed_login_attempts", 0) for name, entry in credentials.items()}
-    try:
-        authenticator.login(
-            location="main",
-            max_login_attempts=users.MAX_FAILED_LOGINS,
-            fields={
-                "Form name": t("Sign in to Relasi"),
-                "Username": t("Username"),
-                "Password": t("Password"),
-                "Login": t("Sign in"),
-            },
-            key="relasi_login_form",
-        )
-    except LoginError:
+    with st.form("relasi_login_form"):
+        st.subheader(t("Sign in to Relasi"))
+        username = st.text_input(t("Username"), autocomplete="username")
+        password = st.text_input(t("Password"), type="password", autocomplete="current-password")
+        pressed = st.form_submit_button(t("Sign in"))
+    if not pressed:
+        return
+    if not username.strip() or not password:
+        st.error(t("Type your username and your password."))
+        return
+    now = utcnow()
+    with write_scope() as session:
+        counted = sign_in.count_try(session, username, now)
+    with write_scope() as session:
+        signed = sign_in.check_password(session, username, password, counted, now)
+    if signed is None:
+        # One answer for a wrong password, an unknown username and a locked account alike.
         st.error(
             t(
-                "Too many failed sign-ins for this account. Wait 15 minutes, or ask an "
-                "admin to reset the password."
+                "Username or password is incorrect. After {n:n} failed tries an account waits "
+                "15 minutes.",
+                n=sign_in.MAX_FAILED_TRIES,
             )
         )
         return
-    _record_failures(credentials, before)
-    if st.session_state.get("authentication_status") and _VERSION not in st.session_state:
-        with write_scope() as session:
-            version = users.record_login(session, st.session_state["username"], utcnow())
-        if version is not None:
-            st.session_state[_VERSION] = version
-            st.session_state[_SET_COOKIE] = True
-            st.session_state.pop(_NOTICE, None)
-            st.rerun()
-    elif st.session_state.get("authentication_status") is False:
-        st.error(t("Username or password is incorrect."))
+    st.session_state.update(
+        {
+            "authentication_status": True,
+            "username": signed.actor.username,
+            "name": signed.actor.name,
+            "logout": False,
+            _VERSION: signed.session_version,
+            _SET_COOKIE: True,
+            _MUST_CHANGE: signed.must_change_password,
+        }
+    )
+    st.session_state.pop(_NOTICE, None)
+    st.rerun()
 
 
-def _record_failures(credentials: dict[str, Any], before: dict[str, int]) -> None:
-    # The authenticator counts a wrong password in its credentials entry; persist that count
-    # so the limit holds across browsers and restarts.
-    for username, entry in credentials.items():
-        if entry.get("failed_login_attempts", 0) > before.get(username, 0):
-            with write_scope() as session:
-                users.record_failed_login(session, username, utcnow())
+def must_change_password() -> bool:
+    """An admin chose this user's password: they choose their own before anything else."""
+    return bool(st.session_state.get(_MUST_CHANGE))
+
+
+def password_changed(session_version: int) -> None:
+    st.session_state[_VERSION] = session_version
+    st.session_state[_MUST_CHANGE] = False
 
 
 def logout(actor: Actor) -> None:
@@ -187,6 +208,37 @@ def require_page(key: str) -> Actor:
         st.error(t("You do not have access to {page}. Sign in with a role that does.", page=title))
         st.stop()
     return actor
+
+
+def _still_valid(actor: Actor | None, version: int | None) -> bool:
+    if actor is None or version is None:
+        return False
+    with read_scope() as session:
+        return users.session_actor(session, actor.username, version) is not None
+
+
+def deferred(build: Callable[[], T]) -> Callable[[], T]:
+    """A deferred download's builder that checks the session again when the file is built:
+    it runs on Streamlit's download thread, after (and outside) the gated page run."""
+    actor, version = st.session_state.get(ACTOR), st.session_state.get(_VERSION)
+
+    def checked() -> T:
+        if not _still_valid(actor, version):
+            raise PermissionDenied("Your session has ended. Please sign in again.")
+        return build()
+
+    return checked
+
+
+def recheck() -> None:
+    """First line of every fragment: a fragment's own rerun skips app.py's gate, so a user
+    signed out (or deactivated) meanwhile is sent through the gate again."""
+    ctx = get_script_run_ctx()
+    in_fragment_rerun = ctx is not None and bool(ctx.fragment_ids_this_run)
+    actor, version = st.session_state.get(ACTOR), st.session_state.get(_VERSION)
+    if in_fragment_rerun and not _still_valid(actor, version):
+        st.session_state.pop(ACTOR, None)
+        st.rerun(scope="app")
 
 
 def demo_mode() -> bool:

@@ -3,6 +3,7 @@ numbers, percentages, dates, and times in the team's time zone."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -74,7 +75,10 @@ def with_money(frame: pd.DataFrame, columns: list[str]) -> Styler:
     A table column's own "localized" format follows the browser's locale, not the language
     the user chose; a styler's display values are what every browser shows."""
     lang, currency = language(), team().currency
-    shown = [c for c in columns if c in frame.columns]
-    return frame.style.format(
-        lambda amount: localized.money(amount, lang, currency), subset=shown, na_rep=localized.DASH
-    )
+    shown: list[Hashable] = [c for c in columns if c in frame.columns]
+
+    def written(amount: object) -> str:
+        return localized.money(amount if isinstance(amount, int | float | Decimal) else None,
+                               lang, currency)  # fmt: skip
+
+    return frame.style.format(written, subset=shown, na_rep=localized.DASH)

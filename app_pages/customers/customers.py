@@ -17,7 +17,7 @@ from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, ValidationError
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models.enums import Entity, LifecycleStage
-from ui import cache, nav
+from ui import auth, cache, nav
 from ui.auth import require_page
 from ui.db import read_scope, write_scope
 from ui.format import with_money
@@ -358,7 +358,7 @@ def _download(
 
     st.download_button(
         t("Download the filtered list as CSV ({customers})", customers=_customers(total)),
-        data=csv,
+        data=auth.deferred(csv),
         file_name="relasi-customers.csv",
         mime="text/csv",
         on_click="ignore",

@@ -12,7 +12,7 @@ from crm_core.customers import data_quality, fields
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
-from ui import nav
+from ui import auth, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_times, number, percent
@@ -116,6 +116,7 @@ def _completeness(table: pd.DataFrame) -> None:
 
 @st.fragment
 def _clusters(clusters: pd.DataFrame, summary: data_quality.QualitySummary) -> None:
+    auth.recheck()
     st.subheader(t("Likely duplicates"))
     shown = clusters["cluster_id"].nunique()
     count = tn("{n:n} cluster", "{n:n} clusters", summary.duplicate_clusters)
@@ -141,6 +142,7 @@ def _clusters(clusters: pd.DataFrame, summary: data_quality.QualitySummary) -> N
 
 @st.fragment
 def _untouched(actor: Actor, as_of: datetime, untouched_a_year: int) -> None:
+    auth.recheck()
     st.subheader(t("Untouched records"))
     days = st.select_slider(
         t("Untouched for more than"),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import bcrypt
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crm_core.admin.inputs import LanguageIn, PasswordIn, UserIn
@@ -17,11 +17,8 @@ from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.inputs import validate
 from crm_core.kernel.messages import Message, msg
 from crm_core.kernel.permissions import Action, Actor, read_filter, require
-from crm_core.models import User, utcnow
+from crm_core.models import RememberedSignIn, User, utcnow
 from crm_core.models.enums import AuditAction, Entity, Role
-
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 
 
 def hash_password(password: str) -> str:
@@ -76,6 +73,8 @@ def create_user(session: Session, actor: Actor | None, data: Mapping[str, Any]) 
             {"username": msg("validation.username_taken", username=values["username"])}
         )
     values["password_hash"] = hash_password(str(data["password"]))
+    # A password an admin chose is known to two people: its user replaces it at sign-in.
+    values["must_change_password"] = actor is not None
     if actor is None:
         user = User(**values)
         session.add(user)
@@ -134,9 +133,23 @@ def reset_password(
         Entity.USER,
         user,
         expected_version,
-        {"password_hash": hash_password(password)},
+        {"password_hash": hash_password(password), "must_change_password": user.id != actor.id},
     )
     _end_sessions(session, user.id)
+
+
+def change_own_password(session: Session, actor: Actor, password: str) -> int:
+    """The signed-in user replaces their password (at once when an admin set it). Other
+    browsers' sessions end; returns the session version this one continues with."""
+    validate(PasswordIn, {"password": password})
+    user = writepath.load(session, User, actor.id)
+    if bcrypt.checkpw(password.encode(), user.password_hash.encode()):
+        raise ValidationError({"password": msg("validation.password_unchanged")})
+    values = {"password_hash": hash_password(password), "must_change_password": False}
+    writepath.update(session, actor, Entity.USER, user, user.version, values)
+    _end_sessions(session, user.id)
+    session.flush()
+    return int(session.scalar(select(User.session_version).where(User.id == user.id)) or 0)
 
 
 def _keep_one_admin(session: Session, user: User, values: Mapping[str, Any]) -> None:
@@ -153,66 +166,36 @@ def _keep_one_admin(session: Session, user: User, values: Mapping[str, Any]) -> 
 # --- sign-in bookkeeping (no acting user yet; Core updates so editing forms see no conflict) ---
 
 
-def login_credentials(session: Session, now: datetime) -> dict[str, dict[str, Any]]:
-    """Active users as streamlit-authenticator's credentials, with their recent failed logins."""
+def login_credentials(session: Session) -> dict[str, dict[str, Any]]:
+    """Active users as streamlit-authenticator's credentials: it restores a remembered
+    sign-in from its cookie by them (the password is checked by `sign_in`, never by it)."""
     rows = session.execute(
-        select(
-            User.username,
-            User.name,
-            User.email,
-            User.role,
-            User.password_hash,
-            User.failed_logins,
-            User.last_failed_login_at,
-        ).where(User.active.is_(True))
+        select(User.username, User.name, User.email, User.role).where(User.active.is_(True))
     ).all()
     return {
-        r.username: {
-            "name": r.name,
-            "email": r.email,
-            "password": r.password_hash,
-            "roles": [r.role.value],
-            "failed_login_attempts": _recent_failures(r.failed_logins, r.last_failed_login_at, now),
-        }
+        r.username: {"name": r.name, "email": r.email, "password": "", "roles": [r.role.value]}
         for r in rows
     }
 
 
-def _recent_failures(count: int, last: datetime | None, now: datetime) -> int:
-    # Failures older than the lockout window are forgiven, so nobody is locked out for good.
-    return count if last is not None and now - last < LOCKOUT else 0
-
-
-def record_failed_login(session: Session, username: str, now: datetime) -> None:
-    user = session.scalar(select(User).where(User.username == username.lower()))
-    if user is None:
-        return
-    count = _recent_failures(user.failed_logins, user.last_failed_login_at, now) + 1
-    session.execute(
-        update(User).where(User.id == user.id).values(failed_logins=count, last_failed_login_at=now)
-    )
+def demo_accounts(session: Session) -> list[tuple[str, Role]]:
+    """The active demo users (seeded with the password "demo"), in role order; none on a
+    database without demo data, whatever the demo flag says."""
+    rows = session.execute(
+        select(User.username, User.role).where(User.is_demo.is_(True), User.active.is_(True))
+    ).all()
+    order = list(Role)
+    return sorted(((r.username, r.role) for r in rows), key=lambda row: order.index(row[1]))
 
 
 def record_login(session: Session, username: str, now: datetime) -> int | None:
-    """Mark a successful sign-in; returns the session version the new session must keep."""
+    """Mark a sign-in resumed from a cookie; returns the session version it must keep."""
     user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
         return None
-    session.execute(
-        update(User).where(User.id == user.id).values(failed_logins=0, last_login_at=now)
-    )
+    session.execute(update(User).where(User.id == user.id).values(last_login_at=now))
     writepath.record_event(session, actor_for(user), Entity.USER, user.id, AuditAction.LOGIN)
     return user.session_version
-
-
-def cookie_accepted(session: Session, username: str, issued_at: datetime) -> bool:
-    """A remembered sign-in is refused if it predates a logout, password change or deactivation."""
-    row = session.execute(
-        select(User.active, User.sessions_revoked_at).where(User.username == username)
-    ).one_or_none()
-    if row is None or not row.active:
-        return False
-    return row.sessions_revoked_at is None or issued_at > row.sessions_revoked_at
 
 
 def session_actor(session: Session, username: str, session_version: int) -> Actor | None:
@@ -229,6 +212,7 @@ def logout(session: Session, actor: Actor) -> None:
 
 
 def _end_sessions(session: Session, user_id: int) -> None:
+    session.execute(delete(RememberedSignIn).where(RememberedSignIn.user_id == user_id))
     session.execute(
         update(User)
         .where(User.id == user_id)

@@ -1,5 +1,6 @@
 """SQLAlchemy 2.x typed entities of the CRM; import models from here."""
 
+from crm_core.models.access import RememberedSignIn, SignInAttempt
 from crm_core.models.activity import Interaction, Task
 from crm_core.models.base import Base, table_of, utcnow
 from crm_core.models.commerce import Order, OrderItem, Product
@@ -23,8 +24,10 @@ __all__ = [
     "Order",
     "OrderItem",
     "Product",
+    "RememberedSignIn",
     "Segment",
     "Setting",
+    "SignInAttempt",
     "Task",
     "Ticket",
     "TicketEvent",

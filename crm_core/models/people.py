@@ -40,8 +40,8 @@ class User(Versioned, Base):
     session_version: Mapped[int] = mapped_column(default=1)
     # Sign-in cookies issued before this moment are refused (logout, password change, deactivation).
     sessions_revoked_at: Mapped[datetime | None] = mapped_column(default=None)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    last_failed_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set by an admin's new user or password reset: the user chooses their own at sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
     is_demo: Mapped[bool] = mapped_column(default=False)
 

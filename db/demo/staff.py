@@ -140,7 +140,7 @@ def _user_rows(
             "active": Const(True),
             "is_demo": Const(True),
             "session_version": Const(1),
-            "failed_logins": Const(0),
+            "must_change_password": Const(False),
             **versioned(joined),
         },
     )

@@ -19,7 +19,7 @@ from crm_core.models import AuditEntry, Order, OrderItem, Product, Setting, User
 from crm_core.models.enums import Role, SalesChannel
 from crm_core.pages import PAGES
 from db.session import session_scope
-from support import APP, PASSWORD, a_customer, page_as, signed_in
+from support import APP, PASSWORD, a_customer, page_as, red, signed_in
 
 # Words of the English interface that Bahasa Indonesia says otherwise: one of them on a page
 # read in Indonesian is a text that escaped translation. (Loanwords both languages use, such as
@@ -204,7 +204,7 @@ def test_a_bad_email_is_explained_in_indonesian_beside_the_field(
     at.text_input(key="new-user-password").input("welcome-2026")
     at.button(key="FormSubmitter:new-user-Buat pengguna").click().run()
     assert [e.value for e in at.error] == ["Mohon perbaiki kolom yang ditandai di bawah."]
-    assert ":red[bukan alamat email yang benar]" in [c.value for c in at.caption]
+    assert red("bukan alamat email yang benar") in [c.value for c in at.caption]
     assert at.text_input(key="new-user-email").value == "rina-at-example"  # kept as typed
 
 
@@ -218,7 +218,7 @@ def test_a_bad_phone_on_the_customer_form_is_explained_in_indonesian(
     at.button(key=f"FormSubmitter:{prefix}-Simpan").click().run()
     assert "Mohon perbaiki kolom yang ditandai di bawah." in [e.value for e in at.error]
     said = [c.value for c in at.caption]
-    assert ":red[bukan nomor telepon (periksa jumlah digitnya)]" in said
+    assert red("bukan nomor telepon (periksa jumlah digitnya)") in said
 
 
 def test_an_import_preview_names_bad_rows_in_indonesian(

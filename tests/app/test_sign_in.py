@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from crm_core.admin import users
+from crm_core.admin import sign_in, users
 from crm_core.kernel.permissions import Actor
-from crm_core.models import User
+from crm_core.models import utcnow
 from crm_core.models.enums import Role
 from db.session import session_scope
 from support import APP, page_as, signed_in
+
+STRONG_KEY = "Vt4q-9ZxR2mLw_8bKc1Ne7Ys0HfJu3Dp5GaQ"
+WRONG = "Username or password is incorrect. After 5 failed tries an account waits 15 minutes."
 
 
 def test_an_anonymous_visitor_sees_only_the_sign_in_form(staff: dict[Role, Actor]) -> None:
@@ -29,10 +32,57 @@ def test_a_wrong_password_is_refused_and_counted_against_that_account(
     at.text_input[0].input("sales")
     at.text_input[1].input("not the password")
     at.button[0].click().run()
-    assert [e.value for e in at.error] == ["Username or password is incorrect."]
+    assert [e.value for e in at.error] == [WRONG]
     assert "relasi_actor" not in at.session_state
     with session_scope(app_engine, write=False) as s:
-        assert s.scalar(select(User.failed_logins).where(User.username == "sales")) == 1
+        assert sign_in.failed_tries(s, "sales", utcnow()) == 1
+
+
+def test_an_unknown_username_and_a_locked_account_answer_like_a_wrong_password(
+    staff: dict[Role, Actor],
+) -> None:
+    for username in ("nobody", "sales"):
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        for _ in range(6):
+            at.text_input[0].input(username)
+            at.text_input[1].input("not the password")
+            at.button[0].click().run()
+            assert [e.value for e in at.error] == [WRONG]
+    at = signed_in("sales")  # locked now: the right password waits too, with the same words
+    assert "relasi_actor" not in at.session_state
+    assert [e.value for e in at.error] == [WRONG]
+
+
+def test_a_user_whose_password_an_admin_set_chooses_their_own_before_any_page(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    with session_scope(app_engine) as s:
+        users.reset_password(s, staff[Role.ADMIN], staff[Role.SALES].id, 1, "admin-chose-it")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input[0].input("sales")
+    at.text_input[1].input("admin-chose-it")
+    at.button[0].click().run()
+    assert at.title[0].value == "Choose your own password"
+    assert len(at.sidebar.button) == 0  # no menu, no other page
+    at.text_input[0].input("my own secret")
+    at.text_input[1].input("my own secret, mistyped")
+    at.button[0].click().run()
+    assert any("the two passwords differ" in c.value for c in at.caption)
+    at.text_input[0].input("my own secret")
+    at.text_input[1].input("my own secret")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Good to see you")
+    assert "relasi_actor" in at.session_state
+
+
+def test_demo_passwords_are_offered_only_where_the_demo_users_exist(
+    staff: dict[Role, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_DEMO", "1")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert [e.label for e in at.expander] == []  # these staff are real accounts, not demo ones
 
 
 def test_the_manager_gets_every_section_and_support_gets_no_admin_or_sales_pages(
@@ -90,7 +140,7 @@ def test_the_cookie_key_is_read_from_the_sign_in_table_of_the_secrets(
 ) -> None:
     monkeypatch.delenv("CRM_COOKIE_KEY")
     at = AppTest.from_file(APP, default_timeout=30)
-    at.secrets["sign_in"] = {"cookie_key": "s" * 48, "cookie_expiry_days": 7}
+    at.secrets["sign_in"] = {"cookie_key": STRONG_KEY, "cookie_expiry_days": 7}
     at.run()
     assert not at.error
     assert [t.label for t in at.text_input] == ["Username", "Password"]
@@ -101,7 +151,7 @@ def test_a_cookie_key_under_st_login_s_auth_table_is_not_taken_for_ours(
 ) -> None:
     monkeypatch.delenv("CRM_COOKIE_KEY")
     at = AppTest.from_file(APP, default_timeout=30)
-    at.secrets["auth"] = {"cookie_key": "s" * 48}
+    at.secrets["auth"] = {"cookie_key": STRONG_KEY}
     at.run()
     assert "[sign_in]" in at.error[0].value
     assert len(at.text_input) == 0
