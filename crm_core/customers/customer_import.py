@@ -24,6 +24,7 @@ from crm_core.customers import records as customers
 from crm_core.customers.duplicates import DuplicateKind
 from crm_core.customers.fields import Widget
 from crm_core.customers.inputs import CustomerIn
+from crm_core.exchange import importing
 from crm_core.exchange.importing import (
     FIRST_LINE,
     ImportKind,
@@ -347,12 +348,13 @@ def commit_customers(
     The rows are planned again first: if stored customers changed since the preview so that
     any row would be handled differently, StalePreview is raised and nothing is written.
     """
+    importing.one_commit_at_a_time(session)
     fresh = preview_customers(
         session, actor, preview.frame, preview.mapping, preview.mode, preview.match_key
     )
-    if fresh.plan() != preview.plan():
-        changed = sum(a != b for a, b in zip(fresh.plan(), preview.plan(), strict=True))
-        raise StalePreview("import.stale_customers", n=changed)
+    if changed := importing.changed_rows(fresh, preview):
+        rows = importing.rows_named(changed)
+        raise StalePreview("import.stale_customers", n=len(changed), rows=rows)
     if fresh.valid == 0:
         raise CRMError("import.nothing_valid")
     batch = new_batch(session, actor, fresh, filename)

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from crm_core.kernel import writepath
@@ -256,6 +256,31 @@ def parse_choice(text: str, synonyms: Mapping[str, str] | None = None) -> str:
     """An enum value however cased, or its Indonesian/other name ("toko" -> "store")."""
     low = " ".join(text.strip().lower().replace("_", " ").split())
     return (synonyms or {}).get(low, low)
+
+
+_IMPORT_LOCK = 0x52454C41  # "RELA": the advisory lock key of import commits (PostgreSQL)
+
+
+def one_commit_at_a_time(session: Session) -> None:
+    """Hold the import lock until this transaction ends, before an import plans its rows
+    again: two imports of the same new emails at once must not both see them as new. On
+    SQLite the write transaction (BEGIN IMMEDIATE) already is that lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
+
+
+def changed_rows(fresh: ImportPreview, seen: ImportPreview) -> list[int]:
+    """The file's lines that would now be handled otherwise than the preview showed."""
+    pairs = zip(fresh.rows, fresh.plan(), seen.plan(), strict=True)
+    return [row.row for row, now, before in pairs if now != before]
+
+
+def rows_named(lines: list[int], shown: int = 5) -> Message:
+    """"2, 3, 4, 5, 6 and 195 more": which lines, short enough for a message."""
+    listed = ", ".join(str(line) for line in lines[:shown])
+    if len(lines) <= shown:
+        return msg("import.rows", rows=listed)
+    return msg("import.rows_and_more", rows=listed, more=len(lines) - shown)
 
 
 def chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
