@@ -7,11 +7,13 @@ from functools import partial
 from importlib import import_module
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from app_pages.admin import login, password
 from crm_core.kernel.config import StartupRefused
+from crm_core.kernel.permissions import Actor
 from crm_core.pages import PAGES, PageSpec, pages_for
-from ui import auth, language_switch, nav
+from ui import auth, language_switch, nav, outage
 from ui.i18n import t
 from ui.plain import plain
 
@@ -21,28 +23,24 @@ def renderer(spec: PageSpec) -> Callable[[], None]:
     return import_module(f"app_pages.{spec.module}").render  # type: ignore[no-any-return]  # imported by name
 
 
-st.set_page_config(page_title="Relasi", page_icon=":material/handshake:", layout="wide")
-
-try:
-    actor = auth.signed_in_actor()
-except StartupRefused as refusal:
-    st.error(str(refusal))  # for the operator who starts the server: English, like the logs
-    st.stop()
-
-if actor is None:
-    # Before sign-in every address shows the sign-in form and nothing else; a bookmark of a
-    # page keeps its address, so signing in lands on that page.
+def before_sign_in() -> StreamlitPage:
+    # Every address shows the sign-in form and nothing else; a bookmark of a page keeps its
+    # address, so signing in lands on that page.
     title = t("Sign in")
-    sign_in = [st.Page(login.render, title=title, url_path="login", default=True)]
-    sign_in += [
+    pages = [st.Page(login.render, title=title, url_path="login", default=True)]
+    pages += [
         st.Page(partial(login.render), title=title, url_path=spec.key, visibility="hidden")
         for spec in PAGES
     ]
-    navigation = st.navigation(sign_in, position="hidden")
-elif auth.must_change_password():
+    return st.navigation(pages, position="hidden")
+
+
+def own_password_first() -> StreamlitPage:
     own = st.Page(password.render, title=t("Choose your own password"), url_path="password")
-    navigation = st.navigation([own], position="hidden")
-else:
+    return st.navigation([own], position="hidden")
+
+
+def menu(actor: Actor) -> StreamlitPage:
     sections = {
         t(section): [
             st.Page(
@@ -59,7 +57,7 @@ else:
     }
     # Expanded: past twelve pages Streamlit folds the menu behind "View N more", which hid the
     # whole Admin section from managers once Settings joined it.
-    navigation = st.navigation(sections, expanded=True)
+    chosen = st.navigation(sections, expanded=True)
     nav.register({page.url_path: page for pages in sections.values() for page in pages})
     with st.sidebar:
         st.caption(t("Signed in as **{name}** ({role})", name=plain(actor.name), role=actor.role))
@@ -67,4 +65,24 @@ else:
         if st.button(t("Sign out"), key="relasi_sign_out", icon=":material/logout:"):
             auth.logout(actor)
             st.rerun()
-navigation.run()
+    return chosen
+
+
+def main() -> None:
+    try:
+        actor = auth.signed_in_actor()
+    except StartupRefused as refusal:
+        st.error(str(refusal))  # for the operator who starts the server: English, like the logs
+        st.stop()
+    if actor is None:
+        chosen = before_sign_in()
+    elif auth.must_change_password():
+        chosen = own_password_first()
+    else:
+        chosen = menu(actor)
+    chosen.run()
+
+
+st.set_page_config(page_title="Relasi", page_icon=":material/handshake:", layout="wide")
+with outage.shown_as_message():
+    main()

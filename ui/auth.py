@@ -71,6 +71,10 @@ def signed_in_actor() -> Actor | None:
     except LoginError:
         _end(authenticator, N_("Please sign in again."))
         return None
+    except jwt.PyJWTError:
+        # A cookie we did not sign the way we sign (a forged "alg": "none" one): signed out.
+        st.session_state[_DELETE_COOKIE] = True
+        return None
     if not st.session_state.get("authentication_status"):
         st.session_state.pop(ACTOR, None)
         return None

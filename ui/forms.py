@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from crm_core.kernel.errors import (
@@ -18,6 +19,7 @@ from crm_core.kernel.errors import (
     ValidationError,
 )
 from crm_core.kernel.messages import Message
+from ui import outage
 from ui.db import write_scope
 from ui.i18n import N_, say, t
 from ui.plain import plain
@@ -45,6 +47,9 @@ def submit(form_key: str, action: Callable[[Session], object], success: str) -> 
         outcome = {"errors": {}, "error": exc.message, "conflict": conflict}
     except CRMError as exc:
         outcome = {"errors": {}, "error": exc.message}
+    except DBAPIError as exc:  # an outage, a race on a unique key: a message, the form kept
+        outage.log.error("database error on a save: %s", exc, exc_info=exc)
+        outcome = {"errors": {}, "error": Message(outage.explain(exc))}
     else:
         st.session_state[_state_key(form_key)] = {"success": success}
         return True

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from crm_core.kernel.messages import DEFAULT_LANGUAGE, LANGUAGES, Message, Renderer
@@ -47,7 +48,10 @@ def team() -> TeamSettings:
         return TeamSettings()
     from ui import cache  # here, not at the top: ui.cache itself says its spinner with t()
 
-    return cache.team_settings()
+    try:
+        return cache.team_settings()
+    except DBAPIError:  # the database is down: the message saying so needs no settings
+        return TeamSettings()
 
 
 def language() -> str:

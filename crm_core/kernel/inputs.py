@@ -29,6 +29,8 @@ class _Input(BaseModel):
         # A form's empty box (or a NaN from a data editor) means "no value", not "".
         if isinstance(value, str) and not value.strip():
             return None
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL cannot store it in text
+            raise ValueError(msg("validation.nul"))
         if isinstance(value, float) and value != value:
             return None
         return value

@@ -6,6 +6,8 @@ skip with the reason; with RELASI_REQUIRE_BROWSER=1 (as in CI) they fail instead
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import socket
 import subprocess
@@ -188,3 +190,24 @@ def test_the_demo_manager_signs_in_and_opens_every_page_without_an_error(
         (ROOT / "docs").mkdir(exist_ok=True)
         (ROOT / "docs" / "screenshot.png").write_bytes(shot.read_bytes())
     page.close()
+
+
+def test_a_forged_unsigned_cookie_leads_to_the_sign_in_form_not_a_traceback(
+    browser: object, fresh_server: str
+) -> None:
+    def part(claims: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+
+    forged = (
+        f"{part({'alg': 'none', 'typ': 'JWT'})}.{part({'username': 'admin', 'exp_date': 4e9})}."
+    )
+    context = browser.new_context()  # type: ignore[attr-defined]
+    context.add_cookies([{"name": "relasi_auth", "value": forged, "url": fresh_server}])
+    page = context.new_page()
+    page.goto(f"{fresh_server}/users")
+    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    settle(page)
+    assert_no_exception(page, "a forged cookie")
+    body = page.inner_text("body")
+    assert "Signed in as" not in body and "Traceback" not in body
+    context.close()
