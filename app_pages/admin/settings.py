@@ -11,12 +11,14 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.admin import settings as admin_settings
+from crm_core.admin.inputs import IMPORT_MAX_MEGABYTES, IMPORT_MAX_ROWS
 from crm_core.admin.settings import WEEKDAYS, DayOffKind, Saved
 from crm_core.kernel.messages import Message
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.kernel.settings import TeamSettings, ValueSettings
 from crm_core.models.enums import Entity
 from ui import cache, forms
+from ui import format as fmt
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import weekday, when
@@ -97,6 +99,8 @@ def _team_values(settings: TeamSettings) -> dict[str, Any]:
         "time_zone": settings.time_zone,
         "default_language": settings.default_language,
         "working_hours": dict(settings.working_hours),
+        "import_max_megabytes": settings.import_max_megabytes,
+        "import_max_rows": settings.import_max_rows,
     }
 
 
@@ -130,6 +134,25 @@ def _company_fields(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
         key=f"{prefix}-default_language",
     )
     forms.field_error(TEAM_FORM, "default_language")
+    data |= _import_limits(prefix, values)
+    return data
+
+
+def _import_limits(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    left, right = st.columns(2)
+    with left:
+        data["import_max_megabytes"] = st.number_input(
+            t("Largest import file (MB)"), min_value=1, max_value=IMPORT_MAX_MEGABYTES, step=1,
+            value=values["import_max_megabytes"], key=f"{prefix}-import_max_megabytes",
+        )  # fmt: skip
+        forms.field_error(TEAM_FORM, "import_max_megabytes")
+    with right:
+        data["import_max_rows"] = st.number_input(
+            t("Most rows in one import"), min_value=1, max_value=IMPORT_MAX_ROWS, step=1000,
+            value=values["import_max_rows"], key=f"{prefix}-import_max_rows",
+        )  # fmt: skip
+        forms.field_error(TEAM_FORM, "import_max_rows")
     return data
 
 
@@ -286,6 +309,8 @@ def _read_only(team: TeamSettings, value: ValueSettings) -> None:
         t("Currency"): team.currency,
         t("Time zone"): team.time_zone,
         t("Default language"): LANGUAGES.get(team.default_language, team.default_language),
+        t("Largest import file (MB)"): fmt.number(team.import_max_megabytes),
+        t("Most rows in one import"): fmt.number(team.import_max_rows),
     }
     _pairs(company)
     st.subheader(t("Working hours"))

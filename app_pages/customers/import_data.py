@@ -79,12 +79,15 @@ def _uploaded() -> dict[str, Any] | None:
         token = hashlib.sha256(content).hexdigest()[:12]
         if (st.session_state.get(UPLOAD) or {}).get("token") != token:
             try:
-                frame = importing.read_csv(content)
+                limits = team()
+                frame = importing.read_csv(
+                    content, limits.import_max_megabytes * 1_000_000, limits.import_max_rows
+                )
             except importing.UnreadableFile as exc:
                 st.error(
                     t(
                         "Could not read {name} as CSV: {problem}",
-                        name=file.name,
+                        name=plain(file.name),
                         problem=say(exc.message),
                     )
                 )

@@ -66,6 +66,10 @@ Share = Annotated[float, Finite, AfterValidator(_fraction)]
 Rate = Annotated[float, Finite, AfterValidator(_rate)]
 
 
+IMPORT_MAX_MEGABYTES = 200  # Streamlit's own upload limit (server.maxUploadSize)
+IMPORT_MAX_ROWS = 1_000_000
+
+
 class TeamSettingsIn(_Input):
     """Company, currency, time zone and language (working hours are checked day by day)."""
 
@@ -74,6 +78,8 @@ class TeamSettingsIn(_Input):
     time_zone: str
     default_language: Language
     holiday_country: str | None = None
+    import_max_megabytes: int = Field(ge=1, le=IMPORT_MAX_MEGABYTES)
+    import_max_rows: int = Field(ge=1, le=IMPORT_MAX_ROWS)
 
     @field_validator("currency")
     @classmethod

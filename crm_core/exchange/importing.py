@@ -276,7 +276,7 @@ def changed_rows(fresh: ImportPreview, seen: ImportPreview) -> list[int]:
 
 
 def rows_named(lines: list[int], shown: int = 5) -> Message:
-    """"2, 3, 4, 5, 6 and 195 more": which lines, short enough for a message."""
+    """ "2, 3, 4, 5, 6 and 195 more": which lines, short enough for a message."""
     listed = ", ".join(str(line) for line in lines[:shown])
     if len(lines) <= shown:
         return msg("import.rows", rows=listed)

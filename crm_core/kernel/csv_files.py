@@ -32,7 +32,8 @@ _SAMPLE_CHARS = 64 * 1024
 # Why a file cannot be read, as message codes (their sentences are in the catalogues).
 _REASONS = (
     N_("csv.empty"), N_("csv.workbook"), N_("csv.not_text"), N_("csv.bad_encoding"),
-    N_("csv.cell_count"), N_("csv.open_quote"), N_("csv.malformed"),
+    N_("csv.cell_count"), N_("csv.open_quote"), N_("csv.malformed"), N_("csv.too_big"),
+    N_("csv.too_many_rows"),
 )  # fmt: skip
 
 
@@ -43,7 +44,9 @@ class UnreadableFile(CRMError):
         super().__init__(Message(code, params))
 
 
-def read_csv(source: bytes | str | Path) -> pd.DataFrame:
+def read_csv(
+    source: bytes | str | Path, max_bytes: int | None = None, max_rows: int | None = None
+) -> pd.DataFrame:
     """A file (path or bytes) or its text as a table of text cells ("0812…" keeps its 0), with
     blank lines kept so that row numbers stay the file's line numbers.
 
@@ -53,6 +56,8 @@ def read_csv(source: bytes | str | Path) -> pd.DataFrame:
     Raises UnreadableFile when the bytes are not a table.
     """
     raw = Path(source).read_bytes() if isinstance(source, Path) else source
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise UnreadableFile("csv.too_big", size=_megabytes(len(raw)), limit=_megabytes(max_bytes))
     text = raw if isinstance(raw, str) else decode(raw)
     text = text.removeprefix("\ufeff")
     if not text.strip():
@@ -61,12 +66,18 @@ def read_csv(source: bytes | str | Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
-            skip_blank_lines=False,
+            skip_blank_lines=False, nrows=None if max_rows is None else max_rows + 1,
         )  # fmt: skip
     except pd.errors.ParserError as exc:
         raise _parse_error(str(exc), separator) from None
+    if max_rows is not None and len(frame) > max_rows:
+        raise UnreadableFile("csv.too_many_rows", limit=max_rows)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f}"
 
 
 def decode(raw: bytes) -> str:

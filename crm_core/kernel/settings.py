@@ -32,6 +32,10 @@ class TeamSettings:
     holiday_country: str | None = "ID"  # public holidays from the `holidays` package; None: none
     # Edits over the package's list: ISO date -> name (added), or None (removed).
     holiday_overrides: dict[str, str | None] = field(default_factory=dict)
+    # An import file past these is refused before it is parsed: it would hold the server's
+    # memory (a 56 MB file took 860 MB) and the database's write lock for minutes.
+    import_max_megabytes: int = 20
+    import_max_rows: int = 100_000
 
 
 @dataclass(frozen=True)

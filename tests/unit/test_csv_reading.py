@@ -10,6 +10,7 @@ import pytest
 
 from crm_core.exchange import importing
 from crm_core.kernel.csv_files import UnreadableFile, read_csv
+from crm_core.kernel.messages import render
 
 ROWS = [{"Nama": "Siti Aminah", "Kota": "Bekasi"}, {"Nama": "Dédé Suryadi", "Kota": "Cirebon"}]
 TABLE = "Nama,Kota\r\nSiti Aminah,Bekasi\r\nDédé Suryadi,Cirebon\r\n"
@@ -133,3 +134,19 @@ def test_the_refusal_reads_as_a_sentence_that_says_what_to_do() -> None:
     with pytest.raises(UnreadableFile) as refused:
         read_csv(b"PK\x03\x04")
     assert str(refused.value).startswith("This is a spreadsheet workbook, not a CSV file. Save")
+
+
+def test_a_file_past_the_size_limit_is_refused_before_it_is_parsed() -> None:
+    with pytest.raises(UnreadableFile) as raised:
+        read_csv(b"name\n" + b"Budi Santoso\n" * 200_000, max_bytes=1_000_000)
+    assert render(raised.value.message) == "the file is 2.6 MB; imports take at most 1.0 MB"
+
+
+def test_a_file_past_the_row_limit_is_refused_without_reading_it_all() -> None:
+    with pytest.raises(UnreadableFile) as raised:
+        read_csv(b"name\n" + b"Budi\n" * 1001, max_rows=1000)
+    assert (
+        render(raised.value.message)
+        == "the file has more than 1,000 rows, the most one import takes"
+    )
+    assert len(read_csv(b"name\n" + b"Budi\n" * 1000, max_rows=1000)) == 1000
