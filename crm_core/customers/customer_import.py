@@ -138,7 +138,9 @@ def row_keys(values: Mapping[str, Any]) -> dict[MatchKey, str]:
             keys[MatchKey.PHONE] = normalize_phone(str(values["phone"]))
     if values.get("external_id"):
         keys[MatchKey.EXTERNAL_ID] = str(values["external_id"]).strip()
-    return keys
+    # A key no customer can have (PostgreSQL stores no NUL) is not looked up: validation
+    # reports the cell.
+    return {kind: key for kind, key in keys.items() if "\x00" not in key}
 
 
 def lookup(session: Session, key: MatchKey, values: set[str]) -> dict[str, list[Known]]:
