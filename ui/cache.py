@@ -105,9 +105,9 @@ def chosen_day() -> date | None:
     return day if isinstance(day, date) else None
 
 
-def as_of_picker() -> None:
+def as_of_picker() -> date | None:
     """A date box: the value figures as they stood at the end of a chosen day (for a team that
-    imported its history: the models calibrated to that day). Empty means now."""
+    imported its history: the models calibrated to that day). Empty means now (None)."""
     st.date_input(
         t("Value figures as of"),
         value=None,
@@ -118,6 +118,7 @@ def as_of_picker() -> None:
             "time zone, orders after it left out."
         ),
     )
+    return chosen_day()
 
 
 def _values_as_of(url: str, engine: Engine, day: date, chosen: _Chosen) -> ValueTable:
@@ -138,12 +139,11 @@ def _values_as_of(url: str, engine: Engine, day: date, chosen: _Chosen) -> Value
     return table
 
 
-def customer_values() -> ValueTable:
+def customer_values(day: date | None = None) -> ValueTable:
     """Every customer's value table, at most one refresh period old (lists apply role scope),
-    or as of the day this user chose (`as_of_picker`)."""
+    or as of the end of `day` (what `chosen_day()` returns after an `as_of_picker`)."""
     url, engine, moment = database_url()[0], get_engine(), as_of()
     chosen = _chosen()
-    day = chosen_day()
     if day is not None:
         return _values_as_of(url, engine, day, chosen)
     with _lock:
