@@ -44,6 +44,7 @@ _LOG_BOUND = 12.0
 _RUNAWAY_LOG = 9.0  # e^9 = 8,103 (or its inverse): far beyond any sound scaled fit
 _LARGE_LOG = 6.0  # e^6 = 403: a partner this large means practically no spread
 _DAYS_PER_YEAR = 365.25
+PARETO_FIT_SAMPLE = 20_000  # customers the Pareto/NBD parameters are estimated from, at most
 
 
 class NotEnoughHistory(Exception):
@@ -400,8 +401,11 @@ def fit_pareto_nbd(
     *,
     min_customers: int = MIN_CUSTOMERS,
     min_repeat_buyers: int = MIN_REPEAT_BUYERS,
+    fit_sample: int | None = PARETO_FIT_SAMPLE,
 ) -> ParetoNbdParams:
-    """Fit Pareto/NBD by maximum likelihood to a summary with frequency, recency and T.
+    """Fit Pareto/NBD by maximum likelihood to a summary with frequency, recency and T (on a
+    fixed random sample of `fit_sample` customers when there are more; the log-likelihood is
+    then the sample's).
 
     Unlike BG/NBD, which lets a customer drop out only right after a repeat purchase (so a
     one-order customer is alive by construction), Pareto/NBD lets anyone drop out at any
@@ -409,6 +413,11 @@ def fit_pareto_nbd(
     """
     require_columns(summary, ("frequency", "recency", "T"), "summary")
     _check_history(summary, min_customers, min_repeat_buyers)
+    if fit_sample is not None and len(summary) > fit_sample:
+        # Its likelihood needs two hypergeometric functions per distinct customer history;
+        # a fixed random sample pins the four parameters down as well (their standard errors
+        # shrink with the square root of the count) at a fraction of the time.
+        summary = summary.sample(n=fit_sample, random_state=0)
     counts = summary.groupby(["frequency", "recency", "T"]).size().reset_index(name="n")
     x, tx, T, weights = (
         counts[column].to_numpy(dtype="float64") for column in ("frequency", "recency", "T", "n")
