@@ -190,3 +190,10 @@ def test_the_reason_reads_as_a_sentence_and_the_formula_stays_available(cdnow, s
     assert render(risk.loc[2, "risk_reason"]) == (
         "Usually buys every 12 days, but the last order was 260 days ago."
     )
+
+
+def test_a_large_base_is_fitted_on_a_fixed_sample_with_nearly_the_same_parameters(summary, fit):
+    sampled = fit_pareto_nbd(summary, fit_sample=2000)
+    assert sampled == fit_pareto_nbd(summary, fit_sample=2000)  # the same sample every time
+    for name in ("r", "alpha", "s", "beta"):
+        assert getattr(sampled, name) == pytest.approx(getattr(fit, name), rel=0.25), name
