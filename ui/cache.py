@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -57,6 +58,11 @@ class _Chosen:
     the language: its reasons are codes with numbers, written for each reader when shown.)"""
 
     settings: settings.ValueSettings
+    zone: str = "UTC"  # the team's time zone: the days every figure counts
+
+
+def _chosen() -> _Chosen:
+    return _Chosen(value_settings(), team_settings().time_zone)
 
 
 @dataclass
@@ -74,7 +80,7 @@ _lock = threading.Lock()
 
 def _compute(engine: Engine, moment: datetime, chosen: _Chosen) -> ValueTable:
     with session_scope(engine, write=False) as session:
-        return customer_value.customer_values(session, moment, chosen.settings)
+        return customer_value.customer_values(session, moment, chosen.settings, chosen.zone)
 
 
 def _refresh(url: str, engine: Engine, moment: datetime, chosen: _Chosen) -> None:
@@ -88,10 +94,58 @@ def _refresh(url: str, engine: Engine, moment: datetime, chosen: _Chosen) -> Non
                 _tables[url].refreshing = False
 
 
-def customer_values() -> ValueTable:
-    """Every customer's value table, at most one refresh period old (lists apply role scope)."""
+AS_OF_DAY = "value_as_of_day"  # session key: the day the value figures are "as of" (None: now)
+_past: OrderedDict[tuple[str, date, _Chosen], ValueTable] = OrderedDict()
+_PAST_KEPT = 4  # tables of past days held at once (each up to ~50 MB at 100,000 customers)
+
+
+def chosen_day() -> date | None:
+    """The day this user looks at the value figures as of; None for now (the default)."""
+    day = st.session_state.get(AS_OF_DAY)
+    return day if isinstance(day, date) else None
+
+
+def as_of_picker() -> date | None:
+    """A date box: the value figures as they stood at the end of a chosen day (for a team that
+    imported its history: the models calibrated to that day). Empty means now (None)."""
+    st.date_input(
+        t("Value figures as of"),
+        value=None,
+        max_value=pd.Timestamp(utcnow()).date(),
+        key=AS_OF_DAY,
+        help=t(
+            "Empty: now. A day: the figures as they stood at the end of that day in the team's "
+            "time zone, orders after it left out."
+        ),
+    )
+    return chosen_day()
+
+
+def _values_as_of(url: str, engine: Engine, day: date, chosen: _Chosen) -> ValueTable:
+    key = (url, day, chosen)
+    with _lock:
+        if key in _past:
+            _past.move_to_end(key)
+            return _past[key]
+    with (
+        st.spinner(t("Computing customer value for every customer…")),
+        session_scope(engine, write=False) as session,
+    ):
+        table = customer_value.customer_values_as_of(session, day, chosen.settings, chosen.zone)
+    with _lock:
+        _past[key] = table
+        while len(_past) > _PAST_KEPT:
+            _past.popitem(last=False)
+    return table
+
+
+def customer_values(day: date | None = None) -> ValueTable:
+    """Every customer's value table, at most one refresh period old (lists apply role scope),
+    or as of the end of `day` (what `chosen_day()` returns after an `as_of_picker`)."""
     url, engine, moment = database_url()[0], get_engine(), as_of()
-    chosen = _Chosen(value_settings())
+    chosen = _chosen()
+    if day is not None:
+        return _values_as_of(url, engine, day, chosen)
     with _lock:
         slot = _tables.get(url)
         stale = slot is not None and slot.settings == chosen and slot.table.as_of < moment
@@ -127,4 +181,5 @@ def clear_customer_caches() -> None:
     """After a write that moves sales between customers (a merge): recompute on next view."""
     with _lock:
         _tables.clear()
+        _past.clear()
     _rules.clear()

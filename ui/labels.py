@@ -91,6 +91,7 @@ CODES = (
     N_("value_tier.Most Valuable"),
     N_("value_tier.Most Growable"),
     N_("value_tier.Below-Zero"),
+    N_("value_tier.No purchases yet"),
     N_("rfm_segment.Champions"),
     N_("rfm_segment.Loyal"),
     N_("rfm_segment.Potential Loyalist"),

@@ -135,7 +135,7 @@ def _account_lines(profile: CustomerProfile) -> list[Any]:
 
 def _value_panel(customer_id: int) -> None:
     st.subheader(t("Value"))
-    table = cache.customer_values()
+    table = cache.customer_values(cache.as_of_picker())
     st.caption(
         t(
             "As of {at}, over all customers; refreshed every 15 minutes, so a touchpoint "
@@ -158,7 +158,7 @@ def _value_panel(customer_id: int) -> None:
 def _figures(v: pd.Series, table: Any) -> None:
     costs = cache.value_settings()
     last = v["last_order_at"]
-    days = (table.as_of.date() - last.date()).days if pd.notna(last) else None
+    days = int(v["days_since_last_order"]) if pd.notna(v["days_since_last_order"]) else None
     ago = t("never") if days is None else tn("{n:n} day ago", "{n:n} days ago", days)
     serving = t(
         "discounts, {tickets:n} tickets × {per_ticket}, {touchpoints:n} touchpoints × "
@@ -169,7 +169,8 @@ def _figures(v: pd.Series, table: Any) -> None:
         per_touchpoint=money(costs.cost_per_interaction),
     )
     predicted = t(
-        "margin expected in the next {days:n} days (BG/NBD model)", days=costs.clv_horizon_days
+        "margin expected in the next {days:n} days (Pareto/NBD model)",
+        days=costs.clv_horizon_days,
     )
     note = say(table.clv_note) if table.clv_note else predicted
     figures = [
@@ -180,7 +181,7 @@ def _figures(v: pd.Series, table: Any) -> None:
         (t("Average order"), v["average_order_value"], t("revenue ÷ orders")),
         (t("Orders"), number(v["orders"]), t("completed orders, all time")),
         (t("Last purchase"), long_date(last), ago),
-        (t("Historical CLV"), v["historical_clv"], t("gross margin earned to date")),
+        (t("Historical CLV"), v["historical_clv"], t("margin earned to date, net of discounts")),
         (t("Predicted CLV"), v["predicted_clv"], note),
         (t("P(alive)"), percent(v["p_alive"]), t("chance this customer still buys from us")),
     ]
@@ -195,13 +196,15 @@ def _verdicts(v: pd.Series) -> None:
     band = option(RiskBand, v["risk_band"]) if isinstance(v["risk_band"], str) else "–"
     risk = f"{band} {percent(v['churn_risk'])}".removesuffix(" –")
     verdicts = [
-        (t("Value tier"), option(ValueTier, v["value_tier"]), v["tier_reason"]),
-        (t("RFM segment"), _rfm(v), v["segment_reason"]),
-        (t("Churn risk"), risk, v["risk_reason"]),
+        (t("Value tier"), option(ValueTier, v["value_tier"]), v["tier_reason"], None),
+        (t("RFM segment"), _rfm(v), v["segment_reason"], v["segment_detail"]),
+        (t("Churn risk"), risk, v["risk_reason"], v["risk_detail"]),
     ]
-    for column, (label, value, reason) in zip(st.columns(3), verdicts, strict=True):
+    for column, (label, value, reason, detail) in zip(st.columns(3), verdicts, strict=True):
         column.markdown(f"{label}  \n**{value}**")
         column.caption(say(reason) if isinstance(reason, str) else "–")
+        if isinstance(detail, str):
+            column.expander(t("How it is worked out")).caption(say(detail))
 
 
 def _offers(customer_id: int) -> None:

@@ -140,11 +140,22 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
             label, list(KEYS), format_func=keep_language(lambda k: t(KEYS[k])), key="import_match"
         )
     )
+    extra: dict[str, Any] = {}
+    if kind is ImportKind.ORDERS:
+        extra["keep_stored_matches"] = st.checkbox(
+            t(
+                "Also import lines that match a stored order of the same customer at the same "
+                "time (they are new purchases, not this file imported again)"
+            ),
+            key="import_keep_matches",
+        )
     if st.button(t("Preview"), type="primary", key="import_preview_button"):
         try:
             checking = t("Checking {n:n} rows…", n=len(frame))
             with st.spinner(checking), read_scope() as session:
-                preview = importer(kind).preview(session, actor, frame, mapping, mode, match)
+                preview = importer(kind).preview(
+                    session, actor, frame, mapping, mode, match, **extra
+                )
             st.session_state[PREVIEW] = {"preview": preview, "token": upload["token"]}
         except CRMError as exc:
             st.session_state.pop(PREVIEW, None)
@@ -152,8 +163,9 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
     kept = st.session_state.get(PREVIEW) or {}
     preview = kept.get("preview")
     current = (kind, mapping, mode, match, upload["token"])
-    if preview and (preview.kind, preview.mapping, preview.mode, preview.match_key,
-                    kept["token"]) == current:  # fmt: skip
+    chosen = all(preview.options.get(k) == v for k, v in extra.items()) if preview else False
+    if preview and chosen and (preview.kind, preview.mapping, preview.mode, preview.match_key,
+                               kept["token"]) == current:  # fmt: skip
         _show_preview(actor, preview, upload["name"])
     elif preview:
         st.info(t("The mapping or the options changed since the preview: preview again."))
@@ -194,6 +206,8 @@ def _show_preview(actor: Actor, preview: ImportPreview, filename: str) -> None:
     cells[2].metric(t("Bad rows"), number(counts["bad"]))
     cells[3].metric(t("Likely duplicates"), number(counts["duplicate"]))
     cells[4].metric(t("Other skipped"), number(counts["skipped"] - counts["duplicate"]))
+    for notice in preview.notices:
+        st.warning(plain(say(notice)))
     st.caption(
         t(
             "{n:n} rows read = to write + bad + skipped; row numbers are the file's lines (the "

@@ -2,9 +2,10 @@
 
 Scores are quintiles 1..5, 5 best. Recency is calendar days since the last order (fewer is
 better), frequency the number of orders, monetary their summed net amount, all up to `as_of`.
-Values are ranked with `rank(method="first")` (ties broken by customer_id) before cutting
-into five equal groups, so ties and small customer counts still give valid scores. A lone
-customer has nothing to be compared with and scores the middle, 3.
+Values are ranked (ties share their average rank) and the mid-rank percentiles cut into five
+equal groups, so two customers with equal recency, frequency or spend get the same score, and
+small customer counts still give valid scores. A lone customer has nothing to be compared
+with and scores the middle, 3.
 
 The segment comes from R and FM, where FM = (F + M) / 2 rounded half up: the widely used
 R-by-FM grid of RFM practice (Putler's eleven segments, overlaps resolved into one cell each):
@@ -22,6 +23,7 @@ R-by-FM grid of RFM practice (Putler's eleven segments, overlaps resolved into o
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 import pandas as pd
@@ -46,6 +48,10 @@ class RfmSegment(StrEnum):
 
 
 _S = RfmSegment
+# Segments of customers who have gone quiet (R score 1 or 2): churn risk is never Low there.
+LAPSED_SEGMENTS: frozenset[RfmSegment] = frozenset(
+    {_S.AT_RISK, _S.CANNOT_LOSE_THEM, _S.HIBERNATING, _S.LOST}
+)
 # Row r (R score 5..1), column FM 1..5: the table in the module docstring.
 SEGMENT_GRID: dict[int, tuple[RfmSegment, ...]] = {
     5: (_S.NEW_CUSTOMERS, _S.POTENTIAL_LOYALIST, _S.POTENTIAL_LOYALIST, _S.CHAMPIONS, _S.CHAMPIONS),
@@ -67,6 +73,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "fm_score",
     "rfm_segment",
     "segment_reason",
+    "segment_detail",
 )
 
 
@@ -76,13 +83,17 @@ def segment_for(r_score: int, fm_score: int) -> RfmSegment:
 
 
 def quintile_scores(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
-    """Scores 1..5 (5 best) by equal-count groups of the ranks; ties split by position."""
+    """Scores 1..5 (5 best) by equal-count groups of the ranks; equal values score alike.
+
+    Each value's mid-rank percentile ((average rank - 0.5) / n) is cut into fifths: distinct
+    values fall into five equal groups, tied values share their average rank and so their
+    score, and a lone customer (or a base where all are equal) scores the middle, 3.
+    """
     if values.empty:
         return pd.Series([], index=values.index, dtype="int64")
-    if len(values) == 1:
-        return pd.Series([3], index=values.index, dtype="int64")
-    ranks = values.rank(method="first", ascending=higher_is_better)
-    scores = pd.qcut(ranks, 5, labels=[1, 2, 3, 4, 5])
+    ranks = values.rank(method="average", ascending=higher_is_better)
+    share = (ranks - 0.5) / len(values)
+    scores = (share * 5).astype("float64").map(math.floor).clip(0, 4) + 1
     return scores.astype("int64")
 
 
@@ -91,7 +102,10 @@ def rfm_scores(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
     Input `orders`: customer_id, order_id, ordered_at, amount (net revenue of the order).
     recency_days is calendar days from the last order to `as_of`; frequency counts distinct
-    orders; monetary sums their amount. segment_reason is a message code (JSON text).
+    orders; monetary sums their amount. segment_reason says it in a salesperson's words
+    ("Bought 12 days ago, 9 orders worth Rp 4,1 jt in all: among our best ...; reward them"),
+    segment_detail with the scores ("... (R5), 9 orders (F5), Rp 4,1 jt (M5)"): message codes
+    as JSON text.
     """
     require_columns(orders, ("customer_id", "order_id", "ordered_at", "amount"), "orders")
     stamp = to_timestamp(as_of)
@@ -119,7 +133,8 @@ def rfm_scores(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         segment_for(r, fm).value for r, fm in zip(out["r_score"], out["fm_score"], strict=True)
     ]
     out["rfm_segment"] = pd.Series(segments, index=out.index, dtype="str")
-    out["segment_reason"] = pd.Series(_reasons(out), index=out.index, dtype="str")
+    out["segment_reason"] = pd.Series(_worded(out), index=out.index, dtype="str")
+    out["segment_detail"] = pd.Series(_reasons(out), index=out.index, dtype="str")
     return out.loc[:, list(OUTPUT_COLUMNS)]
 
 
@@ -137,6 +152,34 @@ def _reasons(scores: pd.DataFrame) -> list[str]:
         f'["{_REASON}",{{"bought":{_bought(days)},"orders":["{_ORDERS}",{{"n":{count}}}],'
         f'"amount":{amount:.6g},"r":{r},"f":{f},"m":{m}}}]'
         for days, count, amount, r, f, m in rows
+    ]
+
+
+_WHY = N_("rfm.why")
+# What each segment means for the one who sells to it (`rfm.advice.<segment>`).
+_ADVICE = {
+    _S.CHAMPIONS: N_("rfm.advice.Champions"),
+    _S.LOYAL: N_("rfm.advice.Loyal"),
+    _S.POTENTIAL_LOYALIST: N_("rfm.advice.Potential Loyalist"),
+    _S.NEW_CUSTOMERS: N_("rfm.advice.New Customers"),
+    _S.PROMISING: N_("rfm.advice.Promising"),
+    _S.NEED_ATTENTION: N_("rfm.advice.Need Attention"),
+    _S.ABOUT_TO_SLEEP: N_("rfm.advice.About to Sleep"),
+    _S.AT_RISK: N_("rfm.advice.At Risk"),
+    _S.CANNOT_LOSE_THEM: N_("rfm.advice.Cannot Lose Them"),
+    _S.HIBERNATING: N_("rfm.advice.Hibernating"),
+    _S.LOST: N_("rfm.advice.Lost"),
+}
+
+
+def _worded(scores: pd.DataFrame) -> list[str]:
+    """The segment's reason in words: when, how often and how much, and what it means."""
+    columns = ("recency_days", "frequency", "monetary", "rfm_segment")
+    rows = zip(*(scores[column].to_numpy().tolist() for column in columns), strict=True)
+    return [
+        f'["{_WHY}",{{"bought":{_bought(days)},"orders":["{_ORDERS}",{{"n":{count}}}],'
+        f'"amount":{amount:.6g},"advice":["{_ADVICE[RfmSegment(segment)]}"]}}]'
+        for days, count, amount, segment in rows
     ]
 
 

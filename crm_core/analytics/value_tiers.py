@@ -1,4 +1,8 @@
-"""Value tiers (Buttle & Maklan): Most Valuable, Most Growable and Below-Zero customers."""
+"""Value tiers (Buttle & Maklan): Most Valuable, Most Growable and Below-Zero customers, and
+"No purchases yet" for who never bought (a cost to serve alone says nothing of their value).
+
+Every share is of the same total: the positive profit of the customers who bought, which the
+Most Valuable cut-off is a share of too."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ class ValueTier(StrEnum):
     MOST_VALUABLE = "Most Valuable"
     MOST_GROWABLE = "Most Growable"
     BELOW_ZERO = "Below-Zero"
+    NO_PURCHASES = "No purchases yet"
 
 
 def most_valuable_cutoff(profit: pd.Series, top_profit_share: float) -> float:
@@ -47,8 +52,10 @@ def value_tiers(
     cost_to_serve are used). Output: a copy with `profit_rank` (1 = most profitable; ties
     share a rank), `value_tier` (ValueTier values as strings) and `tier_reason`.
 
+    No purchases yet: `orders` is 0 (when the input has that column). Of the others:
     Below-Zero: profit < 0 (cost to serve above gross margin). Most Valuable: profit > 0 and
     inside the top `top_profit_share` of positive profit. Most Growable: everyone else.
+    Ranks and the cut-off count only customers who bought.
     """
     require_columns(
         profitability, ("customer_id", "profit", "gross_margin", "cost_to_serve"), "profitability"
@@ -60,20 +67,33 @@ def value_tiers(
 
     out = profitability.copy()
     profit = out["profit"].astype("float64")
-    cutoff = most_valuable_cutoff(profit, top_profit_share)
-    tiers = np.where(
-        profit < 0,
-        ValueTier.BELOW_ZERO.value,
-        np.where(profit >= cutoff, ValueTier.MOST_VALUABLE.value, ValueTier.MOST_GROWABLE.value),
+    bought = (
+        out["orders"].fillna(0).to_numpy() > 0
+        if "orders" in out.columns
+        else np.ones(len(out), dtype=bool)
     )
-    out["profit_rank"] = profit.rank(method="min", ascending=False).astype("int64")
+    cutoff = most_valuable_cutoff(profit[bought], top_profit_share)
+    tiers = np.where(
+        ~bought,
+        ValueTier.NO_PURCHASES.value,
+        np.where(
+            profit < 0,
+            ValueTier.BELOW_ZERO.value,
+            np.where(
+                profit >= cutoff, ValueTier.MOST_VALUABLE.value, ValueTier.MOST_GROWABLE.value
+            ),
+        ),
+    )
+    ranks = profit.where(bought).rank(method="min", ascending=False)
+    out["profit_rank"] = ranks.astype("Int64")
     out["value_tier"] = pd.Series(tiers, index=out.index, dtype="str")
-    out["tier_reason"] = _reasons(out, len(out), top_profit_share)
+    out["tier_reason"] = _reasons(out, int(bought.sum()), top_profit_share)
     return out
 
 
 _BELOW_COST, _COST_ABOVE = N_("tier.below_cost"), N_("tier.cost_above_margin")
 _TOP, _GROWABLE, _EVEN = N_("tier.top"), N_("tier.growable"), N_("tier.breaks_even")
+_NONE = N_("tier.no_purchases")
 
 
 def _reasons(frame: pd.DataFrame, count: int, share: float) -> pd.Series:
@@ -84,7 +104,9 @@ def _reasons(frame: pd.DataFrame, count: int, share: float) -> pd.Series:
     rows = zip(*(frame[column].to_numpy().tolist() for column in columns), strict=True)
     # JSON text written with f-strings: json.dumps per customer is several times slower.
     for tier, profit, margin, cost, rank in rows:
-        if tier == ValueTier.BELOW_ZERO and margin < 0:
+        if tier == ValueTier.NO_PURCHASES:
+            reason = f'["{_NONE}",{{"cost":{cost:.6g}}}]'
+        elif tier == ValueTier.BELOW_ZERO and margin < 0:
             reason = f'["{_BELOW_COST}",{{"margin":{margin:.6g}}}]'
         elif tier == ValueTier.BELOW_ZERO:
             reason = f'["{_COST_ABOVE}",{{"cost":{cost:.6g},"margin":{margin:.6g}}}]'
@@ -101,11 +123,15 @@ def _reasons(frame: pd.DataFrame, count: int, share: float) -> pd.Series:
 
 
 def tier_summary(tiers: pd.DataFrame) -> pd.DataFrame:
-    """Customers, profit and share of total profit per tier, every tier listed (for a chart)."""
+    """Customers, profit and share of profit per tier, every tier listed (for a chart).
+
+    The share is of the positive profit of the customers who bought: the total the Most
+    Valuable cut-off takes its share of, so Most Valuable shows at least that share."""
     require_columns(tiers, ("value_tier", "profit"), "value tiers")
     grouped = tiers.groupby("value_tier")["profit"].agg(["size", "sum"])
     grouped = grouped.reindex([tier.value for tier in ValueTier], fill_value=0)
-    total = float(tiers["profit"].sum())
+    bought = tiers[tiers["value_tier"] != ValueTier.NO_PURCHASES.value]["profit"]
+    total = float(bought[bought > 0].sum())
     return pd.DataFrame(
         {
             "value_tier": grouped.index.astype("str"),

@@ -1,14 +1,22 @@
 """Order import: lines grouped into orders by their external ref, planned, committed, reverted.
 
 Rows that share an external ref are the lines of one order (taken from its first line: customer,
-time, channel, status, discount); a row without a ref is an order of one line. An order whose
-ref is already stored is a duplicate; without a ref, an order of the same customer at the same
-time is. One bad line keeps its whole order out, and every line says why. Orders are only ever
-created (mode create only); a line without a unit price sells at the product's price.
+time, channel, status, discount); a row without a ref is an order of one line. A date without a
+time is that day's midnight in the team's time zone (stored as its UTC instant).
+
+Every line of the file is a purchase: two identical lines on the same day without a ref are two
+orders. A re-import is caught otherwise, and the user decides: an order whose ref is already
+stored is a duplicate; without a ref, an order of the same customer at the same time as a
+stored one is a likely duplicate (skipped unless the user chooses `keep_stored_matches`); and
+the preview says so when the very same file was imported before (its fingerprint), or how many
+of its lines overlap stored orders. One bad line keeps its whole order out, and every line says
+why. Orders are only ever created (mode create only); a line without a unit price sells at the
+product's price.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -23,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.customers import orders
 from crm_core.customers.customer_import import Known, lookup, row_keys
+from crm_core.exchange import importing
 from crm_core.exchange.importing import (
     FIRST_LINE,
     ImportKind,
@@ -45,7 +54,7 @@ from crm_core.exchange.importing import (
 )
 from crm_core.kernel.errors import ConflictError, CRMError, PermissionDenied, ValidationError
 from crm_core.kernel.inputs import validate
-from crm_core.kernel.messages import N_, Message, label, msg
+from crm_core.kernel.messages import N_, Message, label, msg, msgn
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.kernel.settings import team_settings
 from crm_core.models import ImportBatch, Order, Product
@@ -162,10 +171,15 @@ def preview_orders(
     mode: ImportMode | str = ImportMode.CREATE_ONLY,
     match_key: MatchKey | str = MatchKey.EMAIL,
     zone: str | None = None,
+    keep_stored_matches: bool = False,
 ) -> ImportPreview:
     """What importing these order lines would do, line by line; nothing is written.
 
     A time without an offset in the file is local to `zone`, else to the team's time zone.
+    `keep_stored_matches`: import lines without a ref that match a stored order of the same
+    customer at the same time (the user says they are new purchases) instead of skipping them.
+    The preview's notices say whether this file was imported before and how many lines overlap
+    stored orders.
     """
     zone = zone or team_settings(session).time_zone
     mode, match_key = ImportMode(mode), MatchKey(match_key)
@@ -179,17 +193,50 @@ def preview_orders(
     required = {CUSTOMER_FIELD[match_key], "ordered_at", "sku", "quantity", "channel"}
     check_mapping(frame, mapping, ORDER_FIELDS, required)
     parsed = [coerce(raw, zone) for raw in mapped_records(frame, mapping)]
-    planner = _OrderPlanner(session, match_key, parsed)
+    planner = _OrderPlanner(session, match_key, parsed, keep_stored_matches)
     rows = planner.plan_all()
-    options = {"zone": zone}
-    return ImportPreview(ImportKind.ORDERS, mode, match_key, dict(mapping), frame, rows, options)
+    options: dict[str, Any] = {"zone": zone, "keep_stored_matches": keep_stored_matches}
+    preview = ImportPreview(ImportKind.ORDERS, mode, match_key, dict(mapping), frame, rows, options)
+    preview.notices.extend(_same_file(session, fingerprint(frame)))
+    if planner.stored_matches:
+        matches = planner.stored_matches
+        preview.notices.append(
+            msgn("import.overlap_kept", matches)
+            if keep_stored_matches
+            else msgn("import.overlap_skipped", matches)
+        )
+    return preview
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """The file's content as a SHA-256 (its cells and headers, not its name or encoding)."""
+    text = frame.to_csv(index=False, lineterminator="\n")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _same_file(session: Session, print_: str) -> list[Message]:
+    """A notice for each earlier, not reverted, orders import of the very same content."""
+    stmt = (
+        select(ImportBatch.id, ImportBatch.filename, ImportBatch.at,
+               ImportBatch.report["fingerprint"].label("fingerprint"))
+        .where(ImportBatch.kind == ImportKind.ORDERS.value, ImportBatch.reverted_at.is_(None))
+        .order_by(ImportBatch.at)
+    )  # fmt: skip
+    return [
+        msg("import.same_file", id=batch_id, filename=name, at=at)
+        for batch_id, name, at, stored in session.execute(stmt)
+        if stored == print_
+    ]
 
 
 class _OrderPlanner:
     """Looks up customers, products and stored refs in bulk, then plans order by order."""
 
-    def __init__(self, session: Session, key: MatchKey, parsed: list[dict[str, Any]]) -> None:
-        self.session, self.key, self.parsed = session, key, parsed
+    def __init__(
+        self, session: Session, key: MatchKey, parsed: list[dict[str, Any]], keep: bool = False
+    ) -> None:
+        self.session, self.key, self.parsed, self.keep = session, key, parsed, keep
+        self.stored_matches = 0  # lines matching a stored order of that customer at that time
         field = CUSTOMER_FIELD[key]
         self.customer_keys = [self._customer_key(v.get(field)) for v in parsed]
         self.customers = lookup(session, key, {k for k in self.customer_keys if k})
@@ -197,7 +244,6 @@ class _OrderPlanner:
         self.products = self._products(skus)
         refs = {str(v["external_ref"]) for v in parsed if v.get("external_ref")}
         self.stored_refs = self._stored_refs(refs)
-        self.seen: dict[tuple[Any, ...], int] = {}
 
     def _customer_key(self, value: Any) -> str | None:
         if not value:
@@ -318,7 +364,9 @@ class _OrderPlanner:
 
     def _same_time_duplicates(self, rows: list[RowOutcome]) -> None:
         """Orders without a ref of their own (none, or relasi-<id> from our export): the same
-        customer at the same time is likely the same order."""
+        customer at the same time as a stored order is likely that order, imported again.
+        Lines of this file never count against each other: two identical lines on one day
+        are two purchases."""
         no_ref = [r for r in rows if not _own_ref(r.values["header"].get("external_ref"))]
         stamps = {(r.target_id, r.values["header"]["ordered_at"]) for r in no_ref}
         stored: dict[tuple[Any, Any], int] = {}
@@ -331,17 +379,13 @@ class _OrderPlanner:
             stored.update({(c, t): i for c, t, i in self.session.execute(stmt)})
         for row in no_ref:
             stamp = (row.target_id, row.values["header"]["ordered_at"])
-            line = row.values["line"]
-            same = (*stamp, line["product_id"], line["quantity"])
-            if stamp in stored:
+            if stamp not in stored:
+                continue
+            self.stored_matches += 1
+            if not self.keep:
                 row.skip(RowStatus.DUPLICATE,
                          msg("import.order_at_that_time", customer=row.target_id,
                              order=stored[stamp]))  # fmt: skip
-            elif same in self.seen and not row.values["header"].get("external_ref"):
-                row.skip(RowStatus.DUPLICATE,
-                         msg("import.same_line_as_row", row=self.seen[same]))  # fmt: skip
-            else:
-                self.seen[same] = row.row
 
 
 def commit_orders(
@@ -352,12 +396,13 @@ def commit_orders(
     progress: Progress | None = None,
 ) -> ImportBatch:
     """Create the preview's valid orders in the caller's transaction and record the batch."""
+    importing.one_commit_at_a_time(session)  # two imports of one file: the second sees the first
     fresh = preview_orders(
         session, actor, preview.frame, preview.mapping, preview.mode, preview.match_key,
         **preview.options,
     )  # fmt: skip
-    if fresh.plan() != preview.plan():
-        raise StalePreview("import.stale_orders")
+    if changed := importing.changed_rows(fresh, preview):
+        raise StalePreview("import.stale_orders", rows=importing.rows_named(changed))
     if fresh.valid == 0:
         raise CRMError("import.nothing_valid")
     batch = new_batch(session, actor, fresh, filename)
@@ -375,7 +420,8 @@ def commit_orders(
             for row in lines:
                 row.record_id = order.id
             tick(done)
-    return finish_batch(session, actor, batch, fresh, {"created": created})
+    undo = {"created": created, "fingerprint": fingerprint(preview.frame)}
+    return finish_batch(session, actor, batch, fresh, undo)
 
 
 def export_orders(session: Session, actor: Actor) -> pd.DataFrame:

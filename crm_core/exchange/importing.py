@@ -119,6 +119,9 @@ class ImportPreview:
     frame: pd.DataFrame
     rows: list[RowOutcome]
     options: dict[str, Any] = field(default_factory=dict)  # more arguments a commit repeats
+    # What the user should know before deciding to import (a file imported before, rows that
+    # overlap stored records...): message codes the page shows above the commit button.
+    notices: list[Message] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:

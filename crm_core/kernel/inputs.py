@@ -119,13 +119,24 @@ def _value_error(ctx: Mapping[str, Any], err: Mapping[str, Any]) -> Message:
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_PHONE_REGION) -> str:
-    """E.164 (+6281234567890) from however the number was typed, or ValueError."""
+    """E.164 (+6281234567890) from however the number was typed, or ValueError.
+
+    The number must exist, not only have a plausible length: letters (which phonenumbers
+    would read as a keypad's digits, 0812-ABC as 0812-222), too many digits, and numbers in
+    no operator's range of their country are refused, each with its own message.
+    """
+    if re.search(r"[^\W\d_]", raw):
+        raise ValueError(msg("validation.phone_letters"))
     try:
         number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
+    except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.TOO_LONG:
+            raise ValueError(msg("validation.phone_digits")) from None
         raise ValueError(msg("validation.phone")) from None
     if not phonenumbers.is_possible_number(number):
         raise ValueError(msg("validation.phone_digits"))
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(msg("validation.phone_unknown"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import phonenumbers
 
 from db.demo.context import DAY, HOUR, NO_TIME, Ctx, pick
 from db.demo.reference import EMAIL_DOMAINS_ID, EMAIL_DOMAINS_INTL, INDONESIA, PHONE_PLANS
@@ -63,11 +64,16 @@ def phones(ctx: Ctx, country: np.ndarray) -> np.ndarray:
         code, prefixes, width = PHONE_PLANS[country[i]]
         number = f"{code}{prefixes[prefix_pick[i] % len(prefixes)]}"
         tail = int(digits[i] * 10**width)
-        while f"{number}{tail:0{width}d}" in taken:
+        # Only numbers that exist: the forms refuse a number in no operator's range.
+        while f"{number}{tail:0{width}d}" in taken or not _exists(f"{number}{tail:0{width}d}"):
             tail = (tail + 7919) % 10**width
         taken.add(f"{number}{tail:0{width}d}")
         out.append(f"{number}{tail:0{width}d}")
     return np.array(out, dtype=object)
+
+
+def _exists(e164: str) -> bool:
+    return phonenumbers.is_valid_number(phonenumbers.parse(e164))
 
 
 def typed_differently(e164: str, variant: int) -> str:

@@ -140,6 +140,13 @@ def test_the_value_panel_shows_the_customers_figures_with_their_reasons(
     assert "Rp 380,000: sales less Rp 20,000 discounts" in captions
     assert "Rp 140,000: gross margin less cost to serve" in captions
     assert "10 days ago" in captions
+    # historical CLV net of discounts: 380,000 revenue - 240,000 goods
+    assert "Rp 140,000: margin earned to date, net of discounts" in captions
+    # one customer is too few for the models: the churn reason still reads as words, and the
+    # formula is one click away
+    assert "Buys about every 30 days; the last order was 10 days ago, so not overdue." in captions
+    assert "How it is worked out" in [e.label for e in at.expander]
+    assert any("P(alive) unknown, not counted" in c for c in captions)
 
 
 def test_a_follow_up_is_scheduled_listed_and_marked_done_from_the_page(

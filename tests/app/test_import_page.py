@@ -120,7 +120,7 @@ def test_a_workbook_uploaded_instead_of_a_csv_is_refused_with_what_to_do(
     workbook = b"PK\x03\x04\x14\x00\x06\x00" + bytes(64)  # how every .xlsx starts
     at.file_uploader(key="import_file").set_value(("pelanggan.csv", workbook, "text/csv")).run()
     assert [e.value for e in at.error] == [
-        "Could not read pelanggan.csv as CSV: This is a spreadsheet workbook, not a CSV file. "
+        "Could not read pelanggan\\.csv as CSV: This is a spreadsheet workbook, not a CSV file. "
         "Save it from the spreadsheet as “CSV UTF-8” (or Excel's “Unicode Text”) and upload that."
     ]
     assert not any(s.key.startswith("import_map:") for s in at.selectbox)

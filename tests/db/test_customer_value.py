@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
 from crm_core.customers import offers
 from crm_core.customers import records as customers
-from crm_core.customers.value import NO_PURCHASES, customer_values
+from crm_core.customers.value import (
+    NO_PURCHASES,
+    as_of_day,
+    customer_values,
+    customer_values_as_of,
+)
 from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Actor
 from crm_core.kernel.settings import ValueSettings
-from crm_core.models import Interaction, Order, OrderItem, Product, Ticket
+from crm_core.models import Customer, Interaction, Order, OrderItem, Product, Ticket
 from crm_core.models.enums import (
     Channel,
     Direction,
@@ -23,6 +28,7 @@ from crm_core.models.enums import (
     SalesChannel,
     TicketCategory,
 )
+from db.demo import seed, size_for
 from db.session import session_scope
 
 AS_OF = datetime(2026, 6, 1)
@@ -134,6 +140,8 @@ def test_revenue_margin_and_cost_to_serve_count_only_completed_orders(
     assert ani["cost_to_serve"] == 10_000  # the discount; no tickets or touchpoints
     assert ani["profit"] == 75_000 and ani["average_order_value"] == 105_000
     assert (budi["gross_margin"], budi["cost_to_serve"], budi["profit"]) == (5_000, 32_000, -27_000)
+    # historical CLV is net of discounts, like predicted CLV: 210k net - 135k goods = 75k
+    assert ani["historical_clv"] == 75_000
 
 
 def test_each_customer_lands_in_exactly_one_tier_with_a_reason(
@@ -143,7 +151,8 @@ def test_each_customer_lands_in_exactly_one_tier_with_a_reason(
         frame = customer_values(s, AS_OF, SETTINGS).frame
     assert frame.loc[shop["Ani"], "value_tier"] == "Most Valuable"
     assert frame.loc[shop["Budi"], "value_tier"] == "Below-Zero"
-    assert frame.loc[shop["Citra"], "value_tier"] == "Most Growable"  # only a cancelled order
+    # only a cancelled order: not Most Growable nor Below-Zero, but not a buyer yet
+    assert frame.loc[shop["Citra"], "value_tier"] == "No purchases yet"
     assert frame["tier_reason"].notna().all()
 
 
@@ -169,3 +178,64 @@ def test_next_best_offer_suggests_what_buyers_of_the_same_products_buy(
     assert budi_offers.empty
     kopi_to_gula = rules[(rules["antecedent"] == 1) & (rules["consequent"] == 2)].iloc[0]
     assert (kopi_to_gula["confidence"], kopi_to_gula["lift"]) == (1.0, 1.0)
+
+
+def test_days_are_counted_in_the_team_time_zone(engine: Engine, manager: Actor) -> None:
+    # 18:00 UTC on 31 May is 01:00 on 1 June in Jakarta (the default team zone)
+    with session_scope(engine) as s:
+        ani = customers.create_customer(s, manager, {"name": "Ani"}).id
+        s.execute(insert(Product), [{"id": 1, "sku": "KOPI", "name": "Kopi", "category": "Coffee",
+                                     "price": 100_000, "unit_cost": 60_000}])  # fmt: skip
+        s.execute(
+            insert(Order),
+            [{"id": 1, "customer_id": ani, "ordered_at": datetime(2026, 5, 31, 18),
+              "channel": SalesChannel.ONLINE, "status": OrderStatus.COMPLETED,
+              "discount": Decimal(0)}],
+        )  # fmt: skip
+        s.execute(insert(OrderItem), [{"order_id": 1, "product_id": 1, "quantity": 1,
+                                       "unit_price": 100_000, "unit_cost": 60_000}])  # fmt: skip
+    moment = as_of_day(date(2026, 6, 1), "Asia/Jakarta")
+    assert moment == datetime(2026, 6, 1, 17)  # the end of 1 June in Jakarta, in UTC
+    with session_scope(engine, write=False) as s:
+        local = customer_values(s, moment, SETTINGS).frame.loc[ani]
+        in_utc = customer_values(s, moment, SETTINGS, zone="UTC").frame.loc[ani]
+    assert local["days_since_last_order"] == 0
+    assert render(local["segment_detail"]).startswith("Bought today")
+    assert in_utc["days_since_last_order"] == 1  # what counting in UTC would say
+
+
+def test_the_value_figures_as_of_a_chosen_day_leave_later_orders_out(
+    engine: Engine, shop: dict[str, int]
+) -> None:
+    # AS_OF - 10 days is 22 May 00:00 UTC = 07:00 in Jakarta: Ani's latest order. As of the
+    # end of 21 May (Jakarta) only her order of 40 days before counts.
+    with session_scope(engine, write=False) as s:
+        before = customer_values_as_of(s, date(2026, 5, 21), SETTINGS).frame
+        on_the_day = customer_values_as_of(s, date(2026, 5, 22), SETTINGS).frame
+    assert before.loc[shop["Ani"], "orders"] == 1
+    assert before.loc[shop["Ani"], "days_since_last_order"] == 29  # 22 April to 21 May
+    assert on_the_day.loc[shop["Ani"], "orders"] == 2
+    assert on_the_day.loc[shop["Ani"], "days_since_last_order"] == 0
+
+
+def test_on_demo_data_no_lapsed_customer_reads_low_and_one_order_customers_can_be_gone(
+    engine: Engine,
+) -> None:
+    as_of = datetime(2026, 3, 1)
+    seed(engine, size_for(300), as_of=as_of)
+    with session_scope(engine, write=False) as s:
+        table = customer_values(s, as_of, ValueSettings())
+        stages = {i: st.value for i, st in s.execute(select(Customer.id, Customer.lifecycle_stage))}
+    frame = table.frame
+    assert table.clv_note is None  # the models fit the demo history
+    lapsed = frame["rfm_segment"].isin(["At Risk", "Cannot Lose Them", "Hibernating", "Lost"])
+    churned = frame.index.map(stages.get) == "churned"
+    bought = frame["orders"] > 0
+    assert lapsed.sum() > 20 and (churned & bought).sum() > 10
+    assert not (frame.loc[lapsed, "risk_band"] == "Low").any()
+    assert (frame.loc[churned & bought, "risk_band"] == "High").all()
+    late = frame["days_since_last_order"] > 2 * frame["usual_gap_days"]
+    assert not (frame.loc[late, "risk_band"] == "Low").any()
+    once = frame["orders"] == 1
+    assert frame.loc[once, "p_alive"].lt(1).all() and frame.loc[once, "p_alive"].min() < 0.5
+    assert (frame.loc[~bought, "value_tier"] == "No purchases yet").all()

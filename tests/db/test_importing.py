@@ -462,3 +462,92 @@ def test_exported_orders_keep_their_lines_together_and_import_back_as_duplicates
     reason = f"customer #{budi} already has order #{order_id} at that time"
     said = [(r.status, [render(x) for x in r.reasons]) for r in preview.rows]
     assert said == [(RowStatus.DUPLICATE, [reason])] * 2
+
+
+SAME_DAY_CSV = """Tanggal,Email,Kode Produk,Jumlah,Saluran
+01/03/2025,budi@example.com,TEH-100,1,online
+01/03/2025,budi@example.com,TEH-100,1,online
+02/03/2025,budi@example.com,KOPI-250,2,online
+"""
+SAME_DAY_MAPPING = {"Tanggal": "ordered_at", "Email": "customer_email",
+                    "Kode Produk": "sku", "Jumlah": "quantity", "Saluran": "channel"}  # fmt: skip
+
+
+def test_a_date_without_time_is_that_day_in_the_team_time_zone_and_counts_as_that_day(
+    engine: Engine, manager: Actor
+) -> None:
+    from datetime import date
+
+    from crm_core.customers.value import customer_values_as_of
+    from crm_core.kernel.settings import ValueSettings
+
+    budi = add_budi(engine, manager)
+    add_products(engine)
+    with session_scope(engine) as s:
+        preview = preview_orders(s, manager, frame_of(SAME_DAY_CSV), SAME_DAY_MAPPING)
+        commit_orders(s, manager, preview, "harian.csv")
+    with session_scope(engine, write=False) as s:
+        stamps = s.scalars(select(Order.ordered_at).order_by(Order.id)).all()
+        # 1 March 00:00 in Jakarta (UTC+7) is 28 February 17:00 UTC
+        assert [t.isoformat() for t in stamps][:1] == ["2025-02-28T17:00:00"]
+        table = customer_values_as_of(s, date(2025, 3, 2), ValueSettings())
+    # the last order is on 2 March in Jakarta: today, not "1 day ago" as UTC would count
+    assert table.frame.loc[budi, "days_since_last_order"] == 0
+    assert render(table.frame.loc[budi, "segment_detail"]).startswith("Bought today")
+
+
+def test_identical_lines_on_the_same_day_without_a_ref_are_two_purchases(
+    engine: Engine, manager: Actor
+) -> None:
+    add_budi(engine, manager)
+    add_products(engine)
+    with session_scope(engine) as s:
+        preview = preview_orders(s, manager, frame_of(SAME_DAY_CSV), SAME_DAY_MAPPING)
+        assert [r.status for r in preview.rows] == [RowStatus.OK] * 3
+        assert preview.counts["orders"] == 3 and preview.notices == []
+        commit_orders(s, manager, preview, "harian.csv")
+    assert count(engine, Order) == 3 and count(engine, OrderItem) == 3
+
+
+def test_a_reimport_of_the_same_file_is_shown_and_the_user_decides(
+    engine: Engine, manager: Actor
+) -> None:
+    add_budi(engine, manager)
+    add_products(engine)
+    with session_scope(engine) as s:
+        preview = preview_orders(s, manager, frame_of(SAME_DAY_CSV), SAME_DAY_MAPPING)
+        first = commit_orders(s, manager, preview, "harian.csv").id
+    with session_scope(engine, write=False) as s:
+        again = preview_orders(s, manager, frame_of(SAME_DAY_CSV), SAME_DAY_MAPPING)
+    said = [render(n) for n in again.notices]
+    assert said[0].startswith("This very file was imported before: harian.csv, ")
+    assert f"(import #{first}). Importing it again adds its orders twice" in said[0]
+    assert said[1].startswith(
+        "3 lines match stored orders of the same customer at the same time: they are skipped"
+    )
+    assert [r.status for r in again.rows] == [RowStatus.DUPLICATE] * 3
+    # the user says these are new purchases: they are imported, and the preview says so
+    with session_scope(engine) as s:
+        kept = preview_orders(
+            s, manager, frame_of(SAME_DAY_CSV), SAME_DAY_MAPPING, keep_stored_matches=True
+        )
+        assert [r.status for r in kept.rows] == [RowStatus.OK] * 3
+        assert render(kept.notices[-1]).startswith("3 lines match stored orders")
+        assert render(kept.notices[-1]).endswith("are imported anyway, as you chose.")
+        commit_orders(s, manager, kept, "harian.csv")
+    assert count(engine, Order) == 6
+
+
+def test_a_reverted_import_no_longer_counts_as_imported_before(
+    engine: Engine, manager: Actor
+) -> None:
+    add_budi(engine, manager)
+    add_products(engine)
+    with session_scope(engine) as s:
+        preview = preview_orders(s, manager, frame_of(SAME_DAY_CSV), SAME_DAY_MAPPING)
+        batch = commit_orders(s, manager, preview, "harian.csv").id
+    with session_scope(engine) as s:
+        reverting.revert_import(s, manager, batch)
+    with session_scope(engine, write=False) as s:
+        again = preview_orders(s, manager, frame_of(SAME_DAY_CSV), SAME_DAY_MAPPING)
+    assert again.notices == [] and [r.status for r in again.rows] == [RowStatus.OK] * 3

@@ -211,3 +211,17 @@ def test_a_forged_unsigned_cookie_leads_to_the_sign_in_form_not_a_traceback(
     body = page.inner_text("body")
     assert "Signed in as" not in body and "Traceback" not in body
     context.close()
+
+
+def test_a_bounded_load_run_of_four_sessions_clicking_through_pages_sees_no_error(
+    fresh_server: str,
+) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    from bench.load import run_load
+
+    report = run_load(fresh_server, sessions=4, seconds=40)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "load-run.json").write_text(json.dumps(report.summary(), indent=2))
+    assert report.errors == []
+    assert len(report.page_times) >= 8  # every session got round some pages

@@ -59,15 +59,31 @@ def test_segments_follow_the_r_by_fm_grid():
     ]
 
 
-def test_the_segment_reason_names_recency_orders_and_spend_with_their_scores():
+def test_the_segment_detail_names_recency_orders_and_spend_with_their_scores():
     out = rfm_scores(_orders(FIVE), AS_OF).set_index("customer_id")
-    said = render(out.loc[1, "segment_reason"])
+    said = render(out.loc[1, "segment_detail"])
     assert said == "Bought 2 days ago (R5), 5 orders (F5), Rp 500 (M5)"
     assert (
-        render(out.loc[2, "segment_reason"]) == "Bought 10 days ago (R4), 1 order (F1), Rp 50 (M1)"
+        render(out.loc[2, "segment_detail"]) == "Bought 10 days ago (R4), 1 order (F1), Rp 50 (M1)"
     )
-    indonesian = render(out.loc[1, "segment_reason"], "id")
+    indonesian = render(out.loc[1, "segment_detail"], "id")
     assert indonesian == "Membeli 2 hari lalu (R5), 5 pesanan (F5), Rp 500 (M5)"
+
+
+def test_the_segment_reason_says_what_the_segment_means_for_a_salesperson():
+    out = rfm_scores(_orders(FIVE), AS_OF).set_index("customer_id")
+    assert render(out.loc[1, "segment_reason"]) == (
+        "Bought 2 days ago, 5 orders worth Rp 500 in all: among our best on recency, "
+        "frequency and spend; thank them, reward them and ask for referrals."
+    )
+    assert render(out.loc[5, "segment_reason"]) == (
+        "Bought 200 days ago, 2 orders worth Rp 100 in all: quiet the longest and bought "
+        "least; only a strong offer would bring them back."
+    )
+    assert render(out.loc[5, "segment_reason"], "id") == (
+        "Membeli 200 hari lalu, 2 pesanan senilai total Rp 100: paling lama diam dan paling "
+        "sedikit belanja; hanya penawaran kuat yang bisa membawanya kembali."
+    )
 
 
 def test_a_purchase_earlier_on_the_as_of_day_reads_as_today():
@@ -80,7 +96,7 @@ def test_a_purchase_earlier_on_the_as_of_day_reads_as_today():
         }
     )
     out = rfm_scores(orders, AS_OF + pd.Timedelta(hours=12))
-    assert render(out["segment_reason"].iloc[0]) == "Bought today (R3), 1 order (F3), Rp 4.1M (M3)"
+    assert render(out["segment_detail"].iloc[0]) == "Bought today (R3), 1 order (F3), Rp 4.1M (M3)"
 
 
 def test_recency_counts_calendar_days_not_24_hour_spans():
@@ -124,9 +140,26 @@ def test_lower_recency_is_better():
     assert scores.tolist() == [1, 5, 3]
 
 
-def test_two_tied_customers_still_get_valid_scores_split_by_customer_order():
+def test_two_tied_customers_get_the_same_score():
     scores = quintile_scores(pd.Series([7, 7], index=[11, 12]))
-    assert scores.tolist() == [1, 5]
+    assert scores.tolist() == [3, 3]
+
+
+def test_ties_share_a_score_and_the_others_keep_their_quintiles():
+    # ten customers, the 4th to 7th tied: their average rank 5.5 gives (5.5 - 0.5) / 10
+    # = 50% -> the third fifth; the rest score as without the tie
+    scores = quintile_scores(pd.Series([10, 20, 30, 50, 50, 50, 50, 80, 90, 100]))
+    assert scores.tolist() == [1, 1, 2, 3, 3, 3, 3, 4, 5, 5]
+
+
+def test_two_identical_customers_land_in_the_same_segment():
+    orders = _orders({1: (10, [50.0, 50.0]), 2: (10, [50.0, 50.0]), 3: (200, [10.0])})
+    out = rfm_scores(orders, AS_OF).set_index("customer_id")
+    assert out.loc[1, "rfm_segment"] == out.loc[2, "rfm_segment"]
+    assert (
+        out.loc[1, ["r_score", "f_score", "m_score"]].tolist()
+        == out.loc[2, ["r_score", "f_score", "m_score"]].tolist()
+    )
 
 
 def test_a_lone_customer_scores_the_middle():

@@ -12,6 +12,7 @@ from crm_core.analytics.value_tiers import (
 from crm_core.kernel.messages import render
 
 MVC, MGC, BZC = ValueTier.MOST_VALUABLE, ValueTier.MOST_GROWABLE, ValueTier.BELOW_ZERO
+NONE = ValueTier.NO_PURCHASES
 
 
 def _profits(profits: list[float]) -> pd.DataFrame:
@@ -125,8 +126,24 @@ def test_a_top_profit_share_outside_zero_to_one_is_refused(share):
 
 def test_the_tier_summary_lists_every_tier_with_customers_and_profit():
     summary = tier_summary(value_tiers(_profits([600, 300, 100, 0, -50])))
-    # total profit 600 + 300 + 100 + 0 - 50 = 950
-    assert summary["value_tier"].tolist() == [MVC, MGC, BZC]
-    assert summary["customers"].tolist() == [1, 3, 1]
-    assert summary["profit"].tolist() == [600.0, 400.0, -50.0]
-    assert summary["share_of_profit"].iloc[0] == pytest.approx(600 / 950)
+    assert summary["value_tier"].tolist() == [MVC, MGC, BZC, NONE]
+    assert summary["customers"].tolist() == [1, 3, 1, 0]
+    assert summary["profit"].tolist() == [600.0, 400.0, -50.0, 0.0]
+    # shares of the positive profit 600 + 300 + 100 = 1,000, the total the cut-off takes
+    # half of: Most Valuable shows at least that half (60%), not 600 / 950 = 63%
+    assert summary["share_of_profit"].tolist() == pytest.approx([0.6, 0.4, -0.05, 0.0])
+
+
+def test_a_customer_who_never_bought_has_no_purchases_yet_not_below_zero():
+    # customer 3 never ordered but has cost 100 to serve (tickets): profit -100
+    frame = _profits([600, 300, -100]).assign(orders=[4, 2, 0])
+    out = value_tiers(frame).set_index("customer_id")
+    assert out["value_tier"].tolist() == [MVC, MGC, NONE]
+    assert out["profit_rank"].tolist()[:2] == [1, 2] and pd.isna(out.loc[3, "profit_rank"])
+    assert render(out.loc[3, "tier_reason"]) == (
+        "Has not bought yet: the value tier follows the first order (cost to serve so far Rp 100)."
+    )
+    # ranks and counts are among the two who bought
+    assert render(out.loc[2, "tier_reason"]) == (
+        "Profit Rp 300 ranks 2 of 2, outside the top 50% of profit: room to grow"
+    )

@@ -56,6 +56,26 @@ def test_phone_numbers_are_stored_in_one_form_however_typed(typed: str, stored: 
     assert normalize_phone(typed) == stored
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        # phonenumbers reads letters as a keypad's digits (0812-222): refused, not made up
+        ("0812-ABC", "has letters: a phone number has digits only"),
+        # 19 digits: no country's numbers are that long
+        ("0812345678901234567", "is not a phone number (check the number of digits)"),
+        # a plausible length, but in no Indonesian operator's range
+        ("081234567890123", "is not a number in use"),
+        ("0812 3456", "is not a number in use"),
+    ],
+)
+def test_a_phone_number_that_cannot_exist_is_refused_with_a_clear_message(
+    typed: str, said: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        validate(CustomerIn, {"name": "Budi", "phone": typed})
+    assert raised.value.texts()["phone"].startswith(said)
+
+
 def test_empty_boxes_mean_no_value_and_unknown_choices_are_named() -> None:
     parsed = validate(CustomerIn, {"name": "Budi", "email": "  ", "city": ""})
     assert parsed.email is None and parsed.city is None

@@ -1,0 +1,131 @@
+"""A bounded load run: N browser sessions sign in to one running app and click through the
+pages their role may open for a fixed time; every page time is kept, and every page that
+shows an error is counted. One Chromium (Playwright, asyncio), one context per session.
+
+    python -m bench.load --url http://127.0.0.1:8501 --sessions 20 --seconds 60
+
+The suite runs it in a small form (tests/e2e/test_browser.py) against a demo database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from playwright.async_api import TimeoutError as PageTimeout
+
+from crm_core.models.enums import Role
+from crm_core.pages import pages_for
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+DEMO_USERS = ("manager", "sales", "support", "admin")
+
+
+@dataclass
+class LoadReport:
+    sessions: int
+    seconds: float
+    page_times: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    sign_in_retries: int = 0
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.page_times) if self.page_times else float("nan")
+
+    @property
+    def p95(self) -> float:
+        times = sorted(self.page_times)
+        return times[int(0.95 * (len(times) - 1))] if times else float("nan")
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            **{k: v for k, v in asdict(self).items() if k != "page_times"},
+            "pages": len(self.page_times),
+            "p50_s": round(self.p50, 3),
+            "p95_s": round(self.p95, 3),
+        }
+
+
+async def _settled(page: Any) -> None:
+    await page.wait_for_timeout(300)
+    await page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60_000)
+
+
+async def _sign_in(page: Any, username: str, report: LoadReport, tries: int = 3) -> None:
+    """Sign in as a user would: when the form comes back empty (the cookie component's first
+    report reran the page under the typing), type again; each such retry is counted."""
+    for attempt in range(tries):
+        await page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+        await _settled(page)
+        await page.get_by_role("textbox", name="Username").fill(username)
+        await page.get_by_role("textbox", name="Password").fill("demo")
+        await page.get_by_role("button", name="Sign in").click()
+        try:
+            await page.get_by_text("Signed in as").wait_for(timeout=20_000)
+            return
+        except PageTimeout:
+            if attempt == tries - 1:
+                raise
+            report.sign_in_retries += 1
+
+
+async def _session(browser: Any, url: str, username: str, until: float, report: LoadReport) -> None:
+    context = await browser.new_context(viewport={"width": 1300, "height": 900})
+    page = await context.new_page()
+    titles = [s.title for specs in pages_for(Role(username)).values() for s in specs if s.in_menu]
+    try:
+        await page.goto(url)
+        await _sign_in(page, username, report)
+        while time.monotonic() < until:
+            title = random.choice(titles)
+            started = time.monotonic()
+            await page.get_by_role("link", name=title, exact=True).click()
+            await _settled(page)
+            report.page_times.append(time.monotonic() - started)
+            if await page.locator("[data-testid='stException']").count():
+                report.errors.append(f"{username} › {title}")
+    except Exception as failure:  # noqa: BLE001 - a session that cannot go on is an error of the run
+        shown = (await page.inner_text("body"))[:300].replace("\n", " | ")
+        report.errors.append(f"{username}: {type(failure).__name__}; the page showed: {shown}")
+    finally:
+        await context.close()
+
+
+async def _run(url: str, sessions: int, seconds: float) -> LoadReport:
+    from playwright.async_api import async_playwright
+
+    report = LoadReport(sessions, seconds)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        until = time.monotonic() + seconds
+        users = [DEMO_USERS[i % len(DEMO_USERS)] for i in range(sessions)]
+        await asyncio.gather(*(_session(browser, url, u, until, report) for u in users))
+        await browser.close()
+    return report
+
+
+def run_load(url: str, sessions: int, seconds: float) -> LoadReport:
+    return asyncio.run(_run(url, sessions, seconds))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default="http://127.0.0.1:8501")
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    report = run_load(args.url, args.sessions, args.seconds)
+    print(json.dumps(report.summary(), indent=2))
+    raise SystemExit(1 if report.errors else 0)
+
+
+if __name__ == "__main__":
+    main()
