@@ -152,6 +152,27 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
 }
 
 
+# Who reads the amounts of a customer (revenue, margin, cost to serve, profit, CLV, order
+# values, prices and costs): the others see the value tier and the answers without them.
+_AMOUNTS: dict[Role, Scope] = {
+    Role.ADMIN: A,
+    Role.MANAGER: A,
+    Role.SALES: OWN,  # of the customers the salesperson owns
+    Role.SUPPORT: N,
+}
+
+
+def sees_amounts(actor: Actor, owner_id: int | None) -> bool:
+    """Whether the actor reads the amounts of a customer owned by `owner_id`."""
+    granted = _AMOUNTS[actor.role]
+    return granted is Scope.ALL or (granted is Scope.OWN and owner_id == actor.id)
+
+
+def amounts_scope(actor: Actor) -> Scope:
+    """ALL, OWN (only where the actor is the owner) or NONE, for a whole list at once."""
+    return _AMOUNTS[actor.role]
+
+
 def scope(actor: Actor, entity: Entity, action: Action) -> Scope:
     return _role_scope(actor.role, entity, action)
 

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from crm_core.kernel.permissions import Access, Action, Actor, Capability, may, scope
+from crm_core.kernel.permissions import (
+    Access,
+    Action,
+    Actor,
+    Capability,
+    may,
+    scope,
+    sees_amounts,
+)
 from crm_core.models import AuditEntry, Customer, ImportBatch, OrderItem, User
 from crm_core.models.base import model_of
 from crm_core.models.enums import Entity, Role
@@ -102,3 +110,18 @@ def _role_names_outside_permissions() -> list[str]:
 
 def test_no_role_rule_is_written_outside_the_permission_matrix() -> None:
     assert _role_names_outside_permissions() == []
+
+
+def test_amounts_are_read_by_managers_and_admins_and_by_sales_for_their_own_customers() -> None:
+    people = {role: Actor(id=n, username=role.value, name=role.value, role=role)
+              for n, role in enumerate(Role, start=1)}  # fmt: skip
+    seen = {
+        role: tuple(sees_amounts(actor, owner) for owner in (actor.id, 999, None))
+        for role, actor in people.items()
+    }
+    assert seen == {
+        Role.ADMIN: (True, True, True),
+        Role.MANAGER: (True, True, True),
+        Role.SALES: (True, False, False),  # their own customers only
+        Role.SUPPORT: (False, False, False),
+    }
