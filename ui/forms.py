@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session as Session  # re-exported: pages type their writes with it
 
 from crm_core.kernel.errors import (
     ConflictError,

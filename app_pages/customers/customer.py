@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages.customers._parts import profile_form as customer_form
+from app_pages.customers._parts import views as customer_views
 from crm_core.analytics.churn import RiskBand
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
@@ -17,7 +19,7 @@ from crm_core.customers.records import CustomerProfile
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models.enums import Channel, Entity, Gender
-from ui import cache, customer_form, customer_views, nav
+from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, long_date, money, number, percent, when

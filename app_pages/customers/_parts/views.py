@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.orm import Session
 
 from crm_core.customers import accounts, duplicates, interactions, merging, tasks, timeline
 from crm_core.customers import records as customers
@@ -34,6 +33,7 @@ from crm_core.service import read as service_read
 from ui import cache, forms, nav
 from ui.db import read_scope
 from ui.format import local_times, money, when
+from ui.forms import Session
 from ui.i18n import N_, keep_language, say, t, team
 from ui.labels import formatter, option
 

@@ -1,0 +1,1 @@
+"""Parts of the Customers pages (forms and views) that no page registry entry opens on its own."""
