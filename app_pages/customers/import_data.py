@@ -33,6 +33,11 @@ MODES = {
     ImportMode.CREATE_OR_UPDATE: N_("Create, or update the ones that match"),
     ImportMode.UPDATE_ONLY: N_("Update matching customers only"),
 }
+PRODUCT_MODES = {  # a product is found by its SKU
+    ImportMode.CREATE_ONLY: N_("Add new products only (SKUs already stored are skipped)"),
+    ImportMode.CREATE_OR_UPDATE: N_("Add new products, update the ones whose SKU is stored"),
+    ImportMode.UPDATE_ONLY: N_("Update stored products only (prices, costs, names)"),
+}
 KEYS = {
     MatchKey.EMAIL: N_("Email"),
     MatchKey.PHONE: N_("Phone"),
@@ -121,6 +126,16 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
             )
         )
         label = t("Match existing customers by (emails and phones compared however typed)")
+    elif kind is ImportKind.PRODUCTS:
+        mode = ImportMode(
+            st.radio(
+                t("Mode"),
+                list(PRODUCT_MODES),
+                format_func=keep_language(lambda m: t(PRODUCT_MODES[m])),
+                key="import_product_mode",
+            )
+        )
+        label = ""
     else:
         mode = ImportMode.CREATE_ONLY
         st.caption(
@@ -132,11 +147,14 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
             )
         )
         label = t("Find each order's customer by")
-    match = MatchKey(
-        st.selectbox(
-            label, list(KEYS), format_func=keep_language(lambda k: t(KEYS[k])), key="import_match"
-        )
-    )
+    match = MatchKey.EMAIL  # products are matched by SKU: no key to choose
+    if label:
+        match = MatchKey(
+            st.selectbox(
+                label, list(KEYS), format_func=keep_language(lambda k: t(KEYS[k])),
+                key="import_match",
+            )
+        )  # fmt: skip
     if st.button(t("Preview"), type="primary", key="import_preview_button"):
         try:
             checking = t("Checking {n:n} rows…", n=len(frame))
