@@ -172,10 +172,8 @@ def _timeline_table(found: pd.DataFrame) -> None:
             if day != shown_day:
                 st.markdown(f"###### {long_date(pd.Timestamp(day))}")
                 shown_day = day
-            st.markdown(title)
+            st.markdown(f"{title}  \n{plain(detail)}" if detail else title)
             st.caption(plain(meta))
-            if detail:
-                st.markdown(plain(detail))
 
 
 # Open work: tickets, leads, follow-ups

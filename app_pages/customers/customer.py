@@ -92,8 +92,12 @@ def _header(profile: CustomerProfile) -> None:
         c.source and t("came from {source}", source=option(LeadSource, c.source)),
     ]
     st.markdown(" · ".join(plain(x) for x in who if x))
-    if profile.account is not None:
-        nav.link("account", plain(t("Company: {name}", name=company)), id=profile.account.id)
+    a = profile.account
+    if a is not None:
+        size = a.employees is not None and tn("{n:n} employee", "{n:n} employees", a.employees)
+        firm = [t("Company: {name}", name=company), a.industry, size, a.city]
+        st.markdown(" · ".join(plain(x) for x in firm if x))
+        nav.link("account", t("Open the account"), id=a.id)
     else:
         st.caption(plain(company))
     consents = [t(label) for k, label in CONSENTS.items() if getattr(c, f"consent_{k}")]

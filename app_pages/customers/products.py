@@ -11,13 +11,15 @@ import streamlit as st
 
 from crm_core.customers import products
 from crm_core.customers.products import ProductFilter
+from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models.enums import Entity
 from ui import forms, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import money
-from ui.i18n import N_, t, tn
+from ui.i18n import N_, say, t, tn
+from ui.plain import plain
 
 PAGE_KEY = "products_page"
 NEW = "new-product"
@@ -57,10 +59,14 @@ def render() -> None:
         found = products.list_products(session, actor, wanted, page - 1)
     picked = _table(found, wanted, page)
     if picked is not None:
-        _selected(actor, picked)
+        st.query_params["id"] = str(picked)  # a link to this product, and Back returns to it
+    raw = st.query_params.get("id")
+    if raw and raw.isdigit():
+        _selected(actor, int(raw))
 
 
-def _table(found: products.ProductPage, wanted: ProductFilter, page: int) -> dict[str, Any] | None:
+def _table(found: products.ProductPage, wanted: ProductFilter, page: int) -> int | None:
+    """The page of products; the id of the one selected, if any."""
     st.caption(
         t(
             "{matches}. Select a row to edit the product.",
@@ -93,25 +99,25 @@ def _table(found: products.ProductPage, wanted: ProductFilter, page: int) -> dic
             t("Page (of {pages:n})", pages=pages), min_value=1, max_value=pages, key=PAGE_KEY
         )
     rows = list(table.selection.rows) if table else []
-    if not rows:
-        return None
-    row: dict[str, Any] = found.rows.iloc[rows[0]].to_dict()
-    return row
+    return int(found.rows["id"].iloc[rows[0]]) if rows else None
 
 
-def _selected(actor: Actor, row: dict[str, Any]) -> None:
-    product_id, version = int(row["id"]), int(row["version"])
-    st.subheader(t("Product {sku}", sku=str(row["sku"])))
+def _selected(actor: Actor, product_id: int) -> None:
+    try:
+        with read_scope() as session:
+            product = products.get_product(session, actor, product_id)
+            current = products.form_values(product)
+            version, active = product.version, product.active
+    except CRMError as exc:
+        st.warning(say(exc.message))
+        return
+    st.subheader(plain(t("Product {sku}", sku=current["sku"])))
     if not allowed(actor, Entity.PRODUCT, Action.UPDATE):
         st.caption(t("Managers and admins edit the catalogue."))
         return
-    with read_scope() as session:
-        product = products.get_product(session, actor, product_id)
-        current = products.form_values(product)
     _form(actor, product_id, current, version)
     key = f"product-{product_id}-retire"
     forms.feedback(key)
-    active = bool(row["active"])
     label = t("Retire this product") if active else t("Bring this product back")
     if st.button(label, key=f"{key}-v{version}"):
         done = t("Retired.") if active else t("Back in the catalogue.")

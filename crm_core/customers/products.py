@@ -1,6 +1,7 @@
 """Products (the catalogue orders sell from): list and search, create, edit, retire and bring
 back, all through the write path. A retired product stays on past orders and in the figures;
-it is no longer offered (next best offers) and an orders import refuses new lines for it."""
+it is no longer offered (next best offers); an orders import still finds it by SKU, as the
+history it imports may sell it."""
 
 from __future__ import annotations
 
