@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 from pydantic import Field, field_validator
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm_core.kernel import writepath
@@ -77,7 +77,7 @@ def list_products(
     """One page of the catalogue by SKU, with each product's margin (price less unit cost)."""
     require(actor, Entity.PRODUCT, Action.READ)
     p = Product
-    where = [p.deleted_at.is_(None), p.active.is_(not wanted.retired)]
+    where: list[ColumnElement[bool]] = [p.deleted_at.is_(None), p.active.is_(not wanted.retired)]
     if text := wanted.query.strip().lower():
         where.append(
             or_(
