@@ -17,12 +17,19 @@ from app_pages.customers import _views as customer_views
 from crm_core.analytics.churn import RiskBand
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
-from crm_core.customers import phones
+from crm_core.customers import accounts, phones
 from crm_core.customers import records as customers
 from crm_core.customers.records import CustomerProfile
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, allowed
-from crm_core.models.enums import Channel, Entity, Gender, LeadSource, LifecycleStage
+from crm_core.models.enums import (
+    Channel,
+    Entity,
+    Gender,
+    LeadSource,
+    LifecycleStage,
+    OrderStatus,
+)
 from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope
@@ -72,6 +79,7 @@ def render() -> None:
     with side:
         customer_views.follow_ups(actor, customer.id)
         customer_views.open_work(actor, customer.id)
+        _recent_orders(customer.id)
         _tags_and_notes(customer)
         _offers(customer.id)
 
@@ -163,6 +171,23 @@ def _work_tabs(actor: Actor, profile: CustomerProfile, values: dict[str, Any]) -
         customer_views.account_section(actor, customer, profile.account)
     with manage:
         customer_views.manage(actor, customer)
+
+
+def _recent_orders(customer_id: int) -> None:
+    with read_scope() as session:
+        recent, total = accounts.recent_orders(session, [customer_id], limit=5)
+    st.subheader(t("Orders ({count:n})", count=total))
+    if recent.empty:
+        st.caption(t("No orders yet."))
+    row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
+    for row in recent.itertuples():
+        status = option(OrderStatus, row.status)
+        st.markdown(
+            plain(
+                t("#{id} · {day} · {total} · {status}", id=row.id, day=long_date(row.ordered_at),
+                  total=money(row.total), status=status)
+            )
+        )  # fmt: skip
 
 
 def _tags_and_notes(customer: Any) -> None:

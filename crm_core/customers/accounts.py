@@ -200,13 +200,17 @@ def account_overview(session: Session, actor: Actor, account_id: int) -> Account
                                           "owner"])  # fmt: skip
     contacts["lifecycle_stage"] = contacts["lifecycle_stage"].map(str)
     ids = [int(i) for i in contacts["id"]]
-    orders, orders_total = _orders(session, ids)
+    orders, orders_total = recent_orders(session, ids)
     touchpoints = _touchpoints(session, actor, ids)
     name = owner.name if owner else None
     return AccountOverview(account, name, contacts, orders, touchpoints, orders_total)
 
 
-def _orders(session: Session, ids: list[int]) -> tuple[pd.DataFrame, int]:
+def recent_orders(
+    session: Session, ids: list[int], limit: int = RECENT
+) -> tuple[pd.DataFrame, int]:
+    """The newest orders of these customers (id, ordered_at, customer_id, customer, channel,
+    status, total: lines less discount), and how many they have in all."""
     lines = select(func.sum(OrderItem.quantity * OrderItem.unit_price)).where(
         OrderItem.order_id == Order.id
     )
@@ -218,7 +222,7 @@ def _orders(session: Session, ids: list[int]) -> tuple[pd.DataFrame, int]:
         .join(Customer, Customer.id == Order.customer_id)
         .where(*where)
         .order_by(Order.ordered_at.desc(), Order.id.desc())
-        .limit(RECENT)
+        .limit(limit)
     )  # fmt: skip
     columns = ["id", "ordered_at", "customer_id", "customer", "channel", "status", "total"]
     frame = query_frame(session, stmt, columns)
