@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from crm_core.customers.order_import import parse_amount
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.frames import query_frame
@@ -35,6 +36,15 @@ class ProductIn(_Input):
     category: str = Field(min_length=1, max_length=80)
     price: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
     unit_cost: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+
+    @field_validator("price", "unit_cost", mode="before")
+    @classmethod
+    def _amount(cls, value: Any) -> Any:
+        # Typed as people write money: Rp 85.000, 85,000, 85000.
+        if isinstance(value, str):
+            parsed = parse_amount(value)
+            return parsed if isinstance(parsed, Decimal) else value
+        return value
 
     @field_validator("sku")
     @classmethod

@@ -34,7 +34,7 @@ def test_a_manager_adds_a_product_edits_its_price_and_retires_it(
     at = page_as("products", staff[Role.MANAGER]).run()
     assert "No products yet." in [i.value for i in at.info]
     prefix = "new-product-v0-n0"
-    typed = {"sku": "KOPI-250", "name": "Kopi Toraja", "category": "coffee", "price": "85000",
+    typed = {"sku": "KOPI-250", "name": "Kopi Toraja", "category": "coffee", "price": "Rp 85.000",
              "unit_cost": "52000"}  # fmt: skip
     for field, value in typed.items():
         at.text_input(key=f"{prefix}-{field}").input(value)
