@@ -157,7 +157,7 @@ def feed_entries(found: pd.DataFrame) -> list[tuple[str, str, str, str]]:
         icon = CHANNEL_ICONS.get(row.channel, KIND_ICONS[kind]) if row.channel else KIND_ICONS[kind]
         day, _, clock = str(stamp).partition(" ")
         said = [clock, option(TimelineKind, kind), _channel(row.channel) if row.channel else ""]
-        detail = say(row.detail) if row.detail else ""
+        detail = say(row.detail) if isinstance(row.detail, str | tuple) and row.detail else ""
         entries.append(
             (day, f"{icon} **{plain(say(row.title))}**", " · ".join(x for x in said if x), detail)
         )
@@ -167,7 +167,8 @@ def feed_entries(found: pd.DataFrame) -> list[tuple[str, str, str, str]]:
 def _timeline_table(found: pd.DataFrame) -> None:
     """The feed: a heading per day, each entry its title, its time and channel, its detail."""
     shown_day = None
-    with st.container(height=min(120 + 90 * len(found), 900), border=False):
+    # A long page of entries scrolls in its own box, so the side column stays in view.
+    with st.container(height=900 if len(found) > 8 else None, border=False):
         for day, title, meta, detail in feed_entries(found):
             if day != shown_day:
                 st.markdown(f"###### {long_date(pd.Timestamp(day))}")

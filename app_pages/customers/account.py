@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.customers import _views as customer_views
-from crm_core.customers import accounts
+from crm_core.customers import accounts, phones
 from crm_core.customers.accounts import AccountOverview
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Actor
@@ -66,7 +66,7 @@ def _header(found: AccountOverview) -> None:
     st.title(plain(a.name))
     size = a.employees is not None and tn("{n:n} employee", "{n:n} employees", a.employees)
     revenue = a.annual_revenue is not None and t(
-        "revenue {amount} a year", amount=money(a.annual_revenue)
+        "revenue {amount} a year", amount=compact_money(a.annual_revenue)
     )
     place = ", ".join(p for p in (a.address, a.city, a.region, a.country) if p)
     firm = [a.industry, size, revenue, place, a.website]
@@ -95,9 +95,10 @@ def _value(found: AccountOverview) -> None:
               buyers=v["buyers"], contacts=v["contacts"]),
         ),
     ]  # fmt: skip
-    for column, (label, value, reason) in zip(st.columns(len(figures)), figures, strict=True):
-        column.metric(label, value)
-        column.caption(reason)
+    for row in (figures[:3], figures[3:]):
+        for column, (label, value, reason) in zip(st.columns(3), row, strict=True):
+            column.metric(label, value)
+            column.caption(reason)
     st.caption(t("Summed over its contacts' value figures as of {at}.", at=when(table.as_of)))
 
 
@@ -112,10 +113,10 @@ def _contacts(found: AccountOverview) -> None:
     row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
     for row in found.contacts.itertuples():
         stage = option(LifecycleStage, row.lifecycle_stage)
-        reach = " · ".join(str(x) for x in (row.email, row.phone) if x)
-        nav.link("customer", plain(f"{row.name} · {stage}"), id=row.id)
-        if reach:
-            st.caption(plain(reach))
+        number = phones.phone(row.phone)
+        said = [row.name, stage, row.email, number.shown if number else None]
+        label = " · ".join(x for x in said if isinstance(x, str) and x)
+        nav.link("customer", plain(label), id=row.id)
 
 
 def _open_work(actor: Actor, found: AccountOverview) -> None:

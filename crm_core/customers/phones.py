@@ -21,10 +21,11 @@ class Phone:
     whatsapp: str | None  # https://wa.me/6281234567890, or None for a landline
 
 
-def phone(stored: str | None, region: str = DEFAULT_PHONE_REGION) -> Phone | None:
-    """The number's display and links; None when there is no number. A number that no longer
-    parses (typed before validation was strict) is shown as stored, with its digits dialled."""
-    if not stored or not stored.strip():
+def phone(stored: object, region: str = DEFAULT_PHONE_REGION) -> Phone | None:
+    """The number's display and links; None when there is no number (None, blank, or a frame's
+    missing cell). A number that no longer parses (typed before validation was strict) is
+    shown as stored, with its digits dialled."""
+    if not isinstance(stored, str) or not stored.strip():
         return None
     try:
         number = phonenumbers.parse(stored, region)

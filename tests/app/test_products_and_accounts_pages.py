@@ -100,8 +100,8 @@ def test_an_account_page_shows_its_contacts_and_their_summed_revenue(
     sales = staff[Role.SALES]
     with session_scope(app_engine) as s:
         account_id = accounts.create_account(s, sales, {"name": "Kopi Jaya", "industry": "Cafe"}).id
-    for name in ("Ayu", "Budi"):
-        customer_id = a_customer(app_engine, sales, name=name)
+    for name, phone in (("Ayu", "081234567890"), ("Budi", None)):  # a contact without one too
+        customer_id = a_customer(app_engine, sales, name=name, phone=phone)
         with session_scope(app_engine) as s:
             accounts.link_customer(s, sales, customer_id, 1, account_id)
             product = Product(sku=f"K-{name}", name="Kopi", category="c", price=1, unit_cost=1)

@@ -23,3 +23,4 @@ def test_a_foreign_number_is_written_with_its_country_code() -> None:
 
 def test_no_number_is_no_phone() -> None:
     assert phone(None) is None and phone("  ") is None
+    assert phone(float("nan")) is None  # a frame's missing cell
