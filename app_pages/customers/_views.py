@@ -168,7 +168,7 @@ def _timeline_table(found: pd.DataFrame) -> None:
     """The feed: a heading per day, each entry its title, its time and channel, its detail."""
     shown_day = None
     # A long page of entries scrolls in its own box, so the side column stays in view.
-    with st.container(height=900 if len(found) > 8 else None, border=False):
+    with st.container(height=900 if len(found) > 8 else "content", border=False):
         for day, title, meta, detail in feed_entries(found):
             if day != shown_day:
                 st.markdown(f"###### {long_date(pd.Timestamp(day))}")
