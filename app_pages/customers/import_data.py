@@ -222,7 +222,7 @@ def _show_preview(actor: Actor, preview: ImportPreview, filename: str) -> None:
         (t("Other skipped rows"), (RowStatus.UNMATCHED, RowStatus.UNCHANGED, RowStatus.EMPTY)),
     ):
         table = preview.problems(*statuses).drop(columns=["action", "record_id"])
-        if preview.kind is ImportKind.CUSTOMERS:
+        if preview.kind is not ImportKind.ORDERS:
             table = table.drop(columns=["order"])
         if not table.empty:
             st.markdown(f"**{title}** ({number(len(table))})")
@@ -284,6 +284,12 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
             "{orders} ({lines})",
             orders=tn("{n:n} order", "{n:n} orders", counts["orders"]),
             lines=tn("{n:n} line", "{n:n} lines", counts["create"]),
+        )
+    elif preview.kind is ImportKind.PRODUCTS:
+        what = t(
+            "{created:n} new and {updated:n} updated products",
+            created=counts["create"],
+            updated=counts["update"],
         )
     else:
         what = t(

@@ -154,3 +154,26 @@ def test_a_manager_merges_taking_the_duplicates_city_by_choice(
     with session_scope(app_engine, write=False) as s:
         kept = s.get(Customer, keep)
         assert kept is not None and (kept.city, kept.name) == ("Jakarta", "Budi Santoso")
+
+
+def test_a_manager_imports_a_catalogue_on_the_import_page(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    catalogue = (
+        b"Kode Barang,Nama Barang,Kategori,Harga Jual,HPP\n"
+        b"KOPI-250,Kopi Toraja,coffee,85000,52000\n"
+    )
+    at = page_as("import", staff[Role.MANAGER]).run()
+    at.radio(key="import_kind").set_value("products").run()
+    at.file_uploader(key="import_file").set_value(("katalog.csv", catalogue, "text/csv"))
+    at.run()
+    proposed = {s.label: s.value for s in at.selectbox if s.key.startswith("import_map:")}
+    assert proposed == {"Kode Barang": "sku", "Nama Barang": "name", "Kategori": "category",
+                        "Harga Jual": "price", "HPP": "unit_cost"}  # fmt: skip
+    at.button(key="import_preview_button").click().run()
+    at.button(key="import_commit").click().run()
+    assert [s.value for s in at.success] == [
+        "Imported 1 new and 0 updated products from katalog.csv. You can revert it below."
+    ]
+    with session_scope(app_engine, write=False) as s:
+        assert s.scalar(select(Product.price).where(Product.sku == "KOPI-250")) == 85000
