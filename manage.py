@@ -3,10 +3,10 @@
     python manage.py migrate
     python manage.py seed [--customers N | --size demo|bench] [--seed 42]
     python manage.py createuser USERNAME --role admin [--name NAME] [--email EMAIL]
-    python manage.py import customers|orders FILE.csv --as USERNAME [--mode create_only]
+    python manage.py import customers|orders|products FILE.csv --as USERNAME [--mode create_only]
         [--match email|phone|external_id] [--map "CSV column=field" ...] [--dry-run]
         [--report REPORT.csv]
-    python manage.py export customers|orders FILE.csv --as USERNAME
+    python manage.py export customers|orders|products FILE.csv --as USERNAME
     python manage.py revert-import BATCH_ID --as USERNAME
 
 The database is the app's: CRM_DATABASE_URL, else [connections.crm] url in
@@ -211,7 +211,7 @@ def cmd_revert_import(args: argparse.Namespace) -> int:
 
 def _add_data_commands(sub: Any) -> None:
     kinds = [k.value for k in ImportKind]
-    imp = sub.add_parser("import", help="import customers or orders from a CSV file")
+    imp = sub.add_parser("import", help="import customers, orders or products from a CSV file")
     imp.add_argument("kind", choices=kinds)
     imp.add_argument("file")
     imp.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help=ACTING)
@@ -225,7 +225,7 @@ def _add_data_commands(sub: Any) -> None:
     )
     imp.add_argument("--dry-run", action="store_true", help="preview only, write nothing")
     imp.add_argument("--report", help="write the row-by-row report to this CSV file")
-    exp = sub.add_parser("export", help="export customers or orders to a CSV file")
+    exp = sub.add_parser("export", help="export customers, orders or products to a CSV file")
     exp.add_argument("kind", choices=kinds)
     exp.add_argument("file")
     exp.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help=ACTING)

@@ -3,7 +3,7 @@ read them from here, so that no area imports another to take part in a timeline 
 
 from __future__ import annotations
 
-from crm_core.customers import customer_import, order_import
+from crm_core.customers import customer_import, order_import, product_import
 from crm_core.customers import hooks as customers
 from crm_core.exchange.importing import ImportKind
 from crm_core.exchange.registry import Importer
@@ -36,5 +36,12 @@ IMPORTERS: dict[ImportKind, Importer] = {
         order_import.commit_orders,
         order_import.export_orders,
         order_import.revert_orders,
+    ),
+    ImportKind.PRODUCTS: Importer(
+        product_import.PRODUCT_FIELDS,
+        product_import.preview_products,
+        product_import.commit_products,
+        product_import.export_products,
+        product_import.revert_products,
     ),
 }

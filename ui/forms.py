@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session as Session  # re-exported: pages type their writes with it
 
 from crm_core.kernel.errors import (
     ConflictError,

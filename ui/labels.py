@@ -28,6 +28,7 @@ CODES = (
     N_("channel.chat"),
     N_("channel.store"),
     N_("channel.social"),
+    N_("channel.whatsapp"),
     N_("direction.inbound"),
     N_("direction.outbound"),
     N_("lifecycle_stage.subscriber"),
@@ -135,6 +136,7 @@ CODES = (
     N_("timeline_kind.change"),
     N_("import_kind.customers"),
     N_("import_kind.orders"),
+    N_("import_kind.products"),
     N_("import_mode.create_only"),
     N_("import_mode.create_or_update"),
     N_("import_mode.update_only"),
@@ -204,6 +206,9 @@ CODES = (
     N_("field.customer_external_id"),
     N_("field.ordered_at"),
     N_("field.sku"),
+    N_("field.category"),
+    N_("field.price"),
+    N_("field.unit_cost"),
     N_("field.quantity"),
     N_("field.unit_price"),
     N_("field.discount"),
@@ -257,6 +262,7 @@ CODES = (
 # Navigation: page titles and sections as crm_core/pages.py names them (English msgids).
 PAGE_TEXTS = (
     N_("My work"), N_("Business dashboard"), N_("Customers"), N_("Customer 360"),
+    N_("Accounts"), N_("Account 360"), N_("Products"),
     N_("Data quality"), N_("Import"), N_("Lead funnel"), N_("Ticket queue"), N_("Segments"),
     N_("Campaigns"), N_("Team"), N_("Users"), N_("Audit log"), N_("Settings"),
     N_("Overview"), N_("Sales"), N_("Service"), N_("Marketing"), N_("Admin"),

@@ -1,28 +1,42 @@
-"""Customer 360: one customer's profile, value, timeline and open work, and the forms that
-change them; with no customer given, the form to create one (and, for managers, the deleted).
+"""Customer 360: who the customer is and the four answers (worth, loyalty, risk, still
+buying) at the top, the next actions one click away (call, WhatsApp, email, log a touchpoint,
+schedule a follow-up, edit), then the timeline as a feed beside open work and next best offers;
+with no customer given, the form to create one (and, for managers, the recently deleted).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
 
+from app_pages.customers import _profile_form as customer_form
+from app_pages.customers import _views as customer_views
 from crm_core.analytics.churn import RiskBand
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
+from crm_core.customers import accounts, phones
 from crm_core.customers import records as customers
 from crm_core.customers.records import CustomerProfile
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, allowed
-from crm_core.models.enums import Channel, Entity, Gender
-from ui import cache, customer_form, customer_views, nav
+from crm_core.models.enums import (
+    Channel,
+    Entity,
+    Gender,
+    LeadSource,
+    LifecycleStage,
+    OrderStatus,
+)
+from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, long_date, money, number, percent, when
 from ui.i18n import N_, say, t, tn
 from ui.labels import option
+from ui.plain import plain
 
 CONSENTS = {"email": N_("email"), "sms": N_("SMS/WhatsApp"), "phone": N_("phone calls")}
 
@@ -56,16 +70,98 @@ def render() -> None:
         customer_views.deleted_notice(actor, customer)
         customer_views.timeline_feed(actor, customer.id)
         return
+    _contact_actions(customer)
     _value_panel(customer.id)
+    _work_tabs(actor, profile, values)
     feed, side = st.columns([3, 2], gap="large")
     with feed:
         customer_views.timeline_feed(actor, customer.id)
     with side:
-        if allowed(actor, Entity.INTERACTION, Action.CREATE):
-            customer_views.log_interaction_form(actor, customer.id)
         customer_views.follow_ups(actor, customer.id)
         customer_views.open_work(actor, customer.id)
-    edit, account, manage = st.tabs([t("Edit profile"), t("Account"), t("Delete or merge")])
+        _recent_orders(customer.id)
+        _tags_and_notes(customer)
+        _offers(customer.id)
+
+
+def _header(profile: CustomerProfile) -> None:
+    """Who the customer is, in two lines: name; stage, company (one click to it), owner, place."""
+    c = profile.customer
+    st.title(plain(c.name))
+    company = profile.account.name if profile.account else t("a consumer (B2C)")
+    place = ", ".join(p for p in (c.city, c.region, c.country) if p)
+    channel = option(Channel, c.preferred_channel) if c.preferred_channel else None
+    who = [
+        option(LifecycleStage, c.lifecycle_stage),
+        t("owner {owner}", owner=profile.owner or t("nobody")),
+        place,
+        channel and t("prefers {channel}", channel=channel),
+        c.preferred_language and t("speaks {language}", language=c.preferred_language),
+        c.source and t("came from {source}", source=option(LeadSource, c.source)),
+    ]
+    st.markdown(" · ".join(plain(x) for x in who if x))
+    a = profile.account
+    if a is not None:
+        size = a.employees is not None and tn("{n:n} employee", "{n:n} employees", a.employees)
+        firm = [t("Company: {name}", name=company), a.industry, size, a.city]
+        st.markdown(" · ".join(plain(x) for x in firm if x))
+        nav.link("account", t("Open the account"), id=a.id)
+    else:
+        st.caption(plain(company))
+    consents = [t(label) for k, label in CONSENTS.items() if getattr(c, f"consent_{k}")]
+    gender = c.gender and option(Gender, c.gender)
+    born = c.birth_date and t("born {day}", day=long_date(c.birth_date))
+    details = [
+        gender,
+        born,
+        t("consents to {consents}", consents=", ".join(consents) or t("nothing yet")),
+        t("customer #{id} · last changed {at}", id=c.id, at=when(c.updated_at)),
+    ]
+    st.caption(" · ".join(plain(x) for x in details if x))
+
+
+def _contact_actions(customer: Any) -> None:
+    """Call, WhatsApp and email one click away; the number as people write it."""
+    number = phones.phone(customer.phone)
+    cells = st.columns(4)
+    if number is not None:
+        cells[0].link_button(
+            t("Call {number}", number=number.shown), number.tel, icon=":material/call:"
+        )
+        if number.whatsapp:
+            cells[1].link_button(t("WhatsApp"), number.whatsapp, icon=":material/chat:")
+        else:
+            cells[1].caption(t("No WhatsApp: {number} is a landline.", number=number.shown))
+    else:
+        cells[0].caption(t("No phone number yet."))
+    if customer.email:
+        cells[2].link_button(
+            t("Email {address}", address=customer.email),
+            f"mailto:{quote(customer.email, safe='@')}",
+            icon=":material/mail:",
+        )
+    cells[3].caption(t("After a call or a message, log it below: it goes on the timeline."))
+
+
+def _work_tabs(actor: Actor, profile: CustomerProfile, values: dict[str, Any]) -> None:
+    """What a salesperson does next, each one click away."""
+    customer = profile.customer
+    log, follow_up, edit, account, manage = st.tabs(
+        [
+            t("Log a touchpoint"),
+            t("Schedule a follow-up"),
+            t("Edit profile"),
+            t("Account"),
+            t("Delete or merge"),
+        ]
+    )
+    with log:
+        if allowed(actor, Entity.INTERACTION, Action.CREATE):
+            customer_views.log_interaction_form(actor, customer.id, customer.preferred_channel)
+        else:
+            st.caption(t("Your role does not log touchpoints."))
+    with follow_up:
+        customer_views.schedule_follow_up(actor, customer.id)
     with edit:
         if allowed(actor, Entity.CUSTOMER, Action.UPDATE, customer):
             customer_form.profile_form(actor, customer.id, customer.version, values)
@@ -77,72 +173,36 @@ def render() -> None:
         customer_views.manage(actor, customer)
 
 
-def _header(profile: CustomerProfile) -> None:
-    c = profile.customer
-    st.title(c.name)
-    st.caption(
-        t(
-            "Customer #{id} · last changed {at} · version {version}",
-            id=c.id,
-            at=when(c.updated_at),
-            version=c.version,
-        )
-    )
-    place = ", ".join(p for p in (c.address, c.city, c.region, c.country) if p)
-    born = c.birth_date and t("born {day}", day=long_date(c.birth_date))
-    consents = [t(label) for k, label in CONSENTS.items() if getattr(c, f"consent_{k}")]
-    channel = option(Channel, c.preferred_channel) if c.preferred_channel else t("no channel given")
-    language = c.preferred_language and t("speaks {language}", language=c.preferred_language)
-    came = c.source and t("came from {source}", source=c.source)
-    relation = [
-        t("Stage: **{stage}**", stage=c.lifecycle_stage),
-        " · ".join(x for x in (t("Prefers: {channel}", channel=channel), language) if x),
-        " · ".join(x for x in (t("Owner: {owner}", owner=profile.owner or t("nobody")), came) if x),
-        t("Consents to: {consents}", consents=", ".join(consents) or t("nothing yet")),
-    ]
-    gender = c.gender and option(Gender, c.gender)
-    who, company, relationship = st.columns(3)
-    who.markdown(_lines(t("Contact"), [c.email, c.phone, place, gender, born]))
-    company.markdown(_lines(t("Account"), _account_lines(profile)))
-    relationship.markdown(_lines(t("Relationship"), relation))
+def _recent_orders(customer_id: int) -> None:
+    with read_scope() as session:
+        recent, total = accounts.recent_orders(session, [customer_id], limit=5)
+    st.subheader(t("Orders ({count:n})", count=total))
+    if recent.empty:
+        st.caption(t("No orders yet."))
+    row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
+    for row in recent.itertuples():
+        status = option(OrderStatus, row.status)
+        st.markdown(
+            plain(
+                t("#{id} · {day} · {total} · {status}", id=row.id, day=long_date(row.ordered_at),
+                  total=money(row.total), status=status)
+            )
+        )  # fmt: skip
 
 
-def _lines(heading: str, lines: list[Any]) -> str:
-    return f"**{heading}**  \n" + "  \n".join(str(line) for line in lines if line)
-
-
-def _account_lines(profile: CustomerProfile) -> list[Any]:
-    a = profile.account
-    if a is None:
-        return [t("A consumer (B2C): no account.")]
-    size = None
-    if a.employees is not None:
-        size = tn("{n:n} employee", "{n:n} employees", a.employees)
-    revenue = None
-    if a.annual_revenue is not None:
-        revenue = t("revenue {amount} a year", amount=money(a.annual_revenue))
-    place = ", ".join(p for p in (a.address, a.city, a.region, a.country) if p)
-    owner = t("Account owner: {owner}", owner=profile.account_owner or t("nobody"))
-    return [
-        a.name,
-        a.industry,
-        " · ".join(x for x in (size, revenue) if x),
-        place,
-        a.website,
-        owner,
-    ]
+def _tags_and_notes(customer: Any) -> None:
+    if not customer.tags and not customer.notes:
+        return
+    st.subheader(t("Tags and notes"))
+    if customer.tags:
+        st.markdown(" ".join(f"`{plain(tag)}`" for tag in customer.tags))
+    if customer.notes:
+        st.text(customer.notes)
 
 
 def _value_panel(customer_id: int) -> None:
-    st.subheader(t("Value"))
+    """The four answers first (worth, loyalty, risk, still buying), every figure one click on."""
     table = cache.customer_values(cache.as_of_picker())
-    st.caption(
-        t(
-            "As of {at}, over all customers; refreshed every 15 minutes, so a touchpoint "
-            "logged just now counts at the next refresh.",
-            at=when(table.as_of),
-        )
-    )
     if customer_id not in table.frame.index:
         st.info(
             t("Not in today's value figures yet (new or just restored): back within 15 minutes.")
@@ -150,9 +210,16 @@ def _value_panel(customer_id: int) -> None:
         return
     v = table.frame.loc[customer_id]
     assert isinstance(v, pd.Series)  # the index holds each customer once: one row
-    _figures(v, table)
     _verdicts(v)
-    _offers(customer_id)
+    with st.expander(t("Value: every figure and how it is counted"), icon=":material/paid:"):
+        st.caption(
+            t(
+                "As of {at}, over all customers; refreshed every 15 minutes, so a touchpoint "
+                "logged just now counts at the next refresh.",
+                at=when(table.as_of),
+            )
+        )
+        _figures(v, table)
 
 
 def _figures(v: pd.Series, table: Any) -> None:
@@ -195,44 +262,56 @@ def _figures(v: pd.Series, table: Any) -> None:
 def _verdicts(v: pd.Series) -> None:
     band = option(RiskBand, v["risk_band"]) if isinstance(v["risk_band"], str) else "–"
     risk = f"{band} {percent(v['churn_risk'])}".removesuffix(" –")
+    alive = t("chance this customer still buys from us")
     verdicts = [
         (t("Value tier"), option(ValueTier, v["value_tier"]), v["tier_reason"], None),
         (t("RFM segment"), _rfm(v), v["segment_reason"], v["segment_detail"]),
         (t("Churn risk"), risk, v["risk_reason"], v["risk_detail"]),
+        (t("Still buying"), percent(v["p_alive"]), alive, None),
     ]
-    for column, (label, value, reason, detail) in zip(st.columns(3), verdicts, strict=True):
+    for column, (label, value, reason, detail) in zip(st.columns(4), verdicts, strict=True):
         column.markdown(f"{label}  \n**{value}**")
-        column.caption(say(reason) if isinstance(reason, str) else "–")
+        shown = reason if reason is alive else say(reason) if isinstance(reason, str) else "–"
+        column.caption(shown)
         if isinstance(detail, str):
             column.expander(t("How it is worked out")).caption(say(detail))
 
 
 def _offers(customer_id: int) -> None:
+    """Next best offers: product, price and margin, and why in one line; the rule's figures
+    (support, confidence, lift) behind an expander."""
     offers = cache.next_best_offers(customer_id)
     if offers.empty:
         return
-    st.markdown(t("**Next best offers**"))
-    st.dataframe(
-        offers[["name", "category", "support", "confidence", "lift", "reason"]].assign(
-            reason=offers["reason"].map(say)
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "name": t("Product"),
-            "category": t("Category"),
-            "support": st.column_config.NumberColumn(
-                t("Support"), format="percent", help=t("share of buyers who bought both")
+    st.subheader(t("Next best offers"))
+    row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
+    for row in offers.itertuples():
+        price = t(
+            "{price} · margin {margin} a unit", price=money(row.price), margin=money(row.margin)
+        )
+        st.markdown(f"**{plain(row.name)}** · {plain(row.category)} · {plain(price)}")
+        st.caption(plain(say(row.why)))
+    with st.expander(t("Support, confidence and lift")):
+        st.dataframe(
+            offers[["name", "support", "confidence", "lift", "reason"]].assign(
+                reason=offers["reason"].map(say)
             ),
-            "confidence": st.column_config.NumberColumn(
-                t("Confidence"), format="percent", help=t("of buyers of the product they have")
-            ),
-            "lift": st.column_config.NumberColumn(
-                t("Lift"), format="%.1f", help=t("how much likelier than for buyers in general")
-            ),
-            "reason": t("Why"),
-        },
-    )
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "name": t("Product"),
+                "support": st.column_config.NumberColumn(
+                    t("Support"), format="percent", help=t("share of buyers who bought both")
+                ),
+                "confidence": st.column_config.NumberColumn(
+                    t("Confidence"), format="percent", help=t("of buyers of the product they have")
+                ),
+                "lift": st.column_config.NumberColumn(
+                    t("Lift"), format="%.1f", help=t("how much likelier than for buyers in general")
+                ),
+                "reason": t("Why"),
+            },
+        )
 
 
 def _rfm(v: pd.Series) -> str:
@@ -252,7 +331,9 @@ def _recently_deleted(actor: Actor) -> None:
         st.caption(t("No deleted customers."))
     row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
     for row in gone.itertuples():
-        label = t("#{id} {name} · deleted {at}", id=row.id, name=row.name, at=when(row.deleted_at))
+        label = t(
+            "#{id} {name} · deleted {at}", id=row.id, name=plain(row.name), at=when(row.deleted_at)
+        )
         if pd.notna(row.merged_into_id):
             label += " · " + t("merged into #{id}", id=int(row.merged_into_id))
         nav.link("customer", label, id=row.id, deleted=1)

@@ -33,6 +33,11 @@ MODES = {
     ImportMode.CREATE_OR_UPDATE: N_("Create, or update the ones that match"),
     ImportMode.UPDATE_ONLY: N_("Update matching customers only"),
 }
+PRODUCT_MODES = {  # a product is found by its SKU
+    ImportMode.CREATE_ONLY: N_("Add new products only (SKUs already stored are skipped)"),
+    ImportMode.CREATE_OR_UPDATE: N_("Add new products, update the ones whose SKU is stored"),
+    ImportMode.UPDATE_ONLY: N_("Update stored products only (prices, costs, names)"),
+}
 KEYS = {
     MatchKey.EMAIL: N_("Email"),
     MatchKey.PHONE: N_("Phone"),
@@ -124,6 +129,16 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
             )
         )
         label = t("Match existing customers by (emails and phones compared however typed)")
+    elif kind is ImportKind.PRODUCTS:
+        mode = ImportMode(
+            st.radio(
+                t("Mode"),
+                list(PRODUCT_MODES),
+                format_func=keep_language(lambda m: t(PRODUCT_MODES[m])),
+                key="import_product_mode",
+            )
+        )
+        label = ""
     else:
         mode = ImportMode.CREATE_ONLY
         st.caption(
@@ -135,11 +150,14 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
             )
         )
         label = t("Find each order's customer by")
-    match = MatchKey(
-        st.selectbox(
-            label, list(KEYS), format_func=keep_language(lambda k: t(KEYS[k])), key="import_match"
-        )
-    )
+    match = MatchKey.EMAIL  # products are matched by SKU: no key to choose
+    if label:
+        match = MatchKey(
+            st.selectbox(
+                label, list(KEYS), format_func=keep_language(lambda k: t(KEYS[k])),
+                key="import_match",
+            )
+        )  # fmt: skip
     extra: dict[str, Any] = {}
     if kind is ImportKind.ORDERS:
         extra["keep_stored_matches"] = st.checkbox(
@@ -221,7 +239,7 @@ def _show_preview(actor: Actor, preview: ImportPreview, filename: str) -> None:
         (t("Other skipped rows"), (RowStatus.UNMATCHED, RowStatus.UNCHANGED, RowStatus.EMPTY)),
     ):
         table = preview.problems(*statuses).drop(columns=["action", "record_id"])
-        if preview.kind is ImportKind.CUSTOMERS:
+        if preview.kind is not ImportKind.ORDERS:
             table = table.drop(columns=["order"])
         if not table.empty:
             st.markdown(f"**{title}** ({number(len(table))})")
@@ -283,6 +301,12 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
             "{orders} ({lines})",
             orders=tn("{n:n} order", "{n:n} orders", counts["orders"]),
             lines=tn("{n:n} line", "{n:n} lines", counts["create"]),
+        )
+    elif preview.kind is ImportKind.PRODUCTS:
+        what = t(
+            "{created:n} new and {updated:n} updated products",
+            created=counts["create"],
+            updated=counts["update"],
         )
     else:
         what = t(

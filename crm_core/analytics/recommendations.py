@@ -10,7 +10,9 @@ order lines take well under a second.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -66,7 +68,7 @@ def association_rules(order_lines: pd.DataFrame, min_support: float = 0.01) -> p
     item_counts = np.asarray(matrix.sum(axis=0)).ravel()
     pairs = (matrix.T @ matrix).tocoo()
     # Keep off-diagonal pairs; the diagonal is each product's own basket count.
-    keep = (pairs.row != pairs.col) & (pairs.data >= max(min_support * baskets, 1))
+    keep = (pairs.row != pairs.col) & (pairs.data >= min_baskets(min_support, baskets))
     a, b, both = pairs.row[keep], pairs.col[keep], pairs.data[keep].astype("int64")
     confidence = both / item_counts[a]
     rules = pd.DataFrame(
@@ -84,6 +86,15 @@ def association_rules(order_lines: pd.DataFrame, min_support: float = 0.01) -> p
         ascending=[True, False, False, True],
         ignore_index=True,
     )
+
+
+def min_baskets(min_support: float, baskets: int) -> int:
+    """The fewest baskets (at least one) holding a pair for its support to reach `min_support`.
+
+    Compared in whole baskets, from the share as written: in floating point 0.07 x 100 is
+    7.000000000000001, which would drop a pair found in exactly 7 of 100 baskets.
+    """
+    return max(math.ceil(Fraction(str(min_support)) * baskets), 1)
 
 
 def _empty_rules() -> pd.DataFrame:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Row, Select, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from crm_core.kernel import audit
 from crm_core.kernel.hooks import (
@@ -21,10 +21,19 @@ from crm_core.kernel.hooks import (
     relink,
     text,
 )
-from crm_core.kernel.messages import N_, Message, msg, msgn
+from crm_core.kernel.messages import N_, Message, enum_code, msg, msgn
 from crm_core.kernel.permissions import Actor, read_filter
-from crm_core.models import AuditEntry, Interaction, Order, OrderItem, Task, User
-from crm_core.models.enums import AuditAction, Channel, Entity, SalesChannel
+from crm_core.models import Account, AuditEntry, Interaction, Order, OrderItem, Task, User
+from crm_core.models.enums import (
+    AuditAction,
+    Channel,
+    Entity,
+    Gender,
+    Language,
+    LeadSource,
+    LifecycleStage,
+    SalesChannel,
+)
 
 _RECORD = {
     AuditAction.CREATE: N_("timeline.record_created"),
@@ -92,6 +101,25 @@ def _order_text(row: Row[Any]) -> tuple[Message, Message]:
     return title, joined(items, msg("timeline.amount", amount=total))
 
 
+# Fields holding the id of another record, said by that record's name: (model, its name).
+_NAMED: dict[str, tuple[Any, Any]] = {
+    "owner_id": (User, User.name),
+    "account_id": (Account, Account.name),
+}
+# Fields holding a vocabulary value, said by its label (lifecycle_stage.customer, ...).
+_VOCABULARY = {"gender": Gender, "preferred_channel": Channel, "preferred_language": Language,
+               "lifecycle_stage": LifecycleStage, "source": LeadSource}  # fmt: skip
+
+
+def _name_of(field: str, side: str) -> Any:
+    """The name of the user (or account) a change's old or new id points at, read in SQL."""
+    model, name = _NAMED[field]
+    named = aliased(model)  # the feed's query joins the users table already (the actor)
+    pointed = AuditEntry.changes[(field, side)].as_integer()
+    stmt = select(getattr(named, name.key)).where(named.id == pointed).correlate(AuditEntry)
+    return stmt.scalar_subquery().label(f"{field}_{side}")
+
+
 def _changes(actor: Actor, customer_id: int, channels: set[str] | None) -> Select[Any] | None:
     if channels is not None:
         return None
@@ -99,7 +127,8 @@ def _changes(actor: Actor, customer_id: int, channels: set[str] | None) -> Selec
     # The audit log's rule, carried in the row because describing it sees only the row.
     with_values = literal(audit.shows_values(actor), Boolean).label("with_values")
     stmt = newest_first(a.at, None, a.id, a.id, a.action, a.changes, User.name.label("by"))
-    stmt = stmt.add_columns(with_values).outerjoin(User, User.id == a.actor_id)
+    names = [_name_of(field, side) for field in _NAMED for side in ("old", "new")]
+    stmt = stmt.add_columns(with_values, *names).outerjoin(User, User.id == a.actor_id)
     return stmt.where(a.entity == Entity.CUSTOMER, a.entity_id == customer_id)
 
 
@@ -113,11 +142,33 @@ def _change_text(row: Row[Any]) -> tuple[Message, Message]:
         for f, d in (row.changes or {}).items()
         if f != "deleted_at" and not f.endswith("_normalized")
     }
-    items = [_diff_text(f, d, bool(row.with_values)) for f, d in changes.items()]
+    names = {k: getattr(row, k, None) for f in _NAMED for k in (f"{f}_old", f"{f}_new")}
+    items = [_diff_text(f, d, bool(row.with_values), names) for f, d in changes.items()]
     return title, msg("format.list", items=items)
 
 
-def _diff_text(field: str, diff: Any, with_values: bool) -> Message:
+def _said(field: str, value: Any, name: Any) -> Any:
+    """One side of a change in words: a user or an account by its name, a vocabulary value
+    by its label, yes/no, a list joined; "–" for nothing."""
+    if value in (None, "", []):
+        return "–"
+    if field in _NAMED:
+        return text(name) if name else msg("timeline.record_id", id=value)
+    if field in _VOCABULARY:
+        try:
+            return Message(enum_code(_VOCABULARY[field](value)))
+        except ValueError:  # a value the vocabulary has since dropped: as stored
+            return text(str(value))
+    if isinstance(value, bool):
+        return msg("timeline.yes") if value else msg("timeline.no")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return text(str(value))
+
+
+def _diff_text(
+    field: str, diff: Any, with_values: bool, names: dict[str, Any] | None = None
+) -> Message:
     """One change as the feed says it; a field's old and new values only to audit readers."""
     old, new = (diff.get("old"), diff.get("new")) if isinstance(diff, dict) else (None, diff)
     if field == "merged_customer":
@@ -130,8 +181,9 @@ def _diff_text(field: str, diff: Any, with_values: bool) -> Message:
         return msg(code, what=Message(f"merge_kind.{what}"), count=len(new))
     if not with_values:
         return Message(f"field.{field}")
-    shown_old = "–" if old in (None, "", []) else str(old)
-    shown_new = "–" if new is None else str(new)
+    names = names or {}
+    shown_old = _said(field, old, names.get(f"{field}_old"))
+    shown_new = _said(field, new, names.get(f"{field}_new"))
     return msg("timeline.diff", field=Message(f"field.{field}"), old=shown_old, new=shown_new)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from crm_core.analytics.recommendations import association_rules, next_best_offers
 from crm_core.customers.value import sold_orders
 from crm_core.kernel.frames import query_frame
+from crm_core.kernel.messages import msg, to_json
 from crm_core.models import Order, OrderItem, Product
 
 # A pair must be bought together by at least 0.5% of buyers to count as evidence.
@@ -34,7 +35,9 @@ def offers_for(
 ) -> pd.DataFrame:
     """Products this customer has not bought that buyers of its products buy, with the reason.
 
-    Columns: product_id, name, category, price, because_of_name, support, confidence, lift, reason.
+    Columns: product_id, name, category, price, unit_cost, margin (price less unit cost, per
+    unit), because_of_name, support, confidence, lift, reason (with the figures), why (the
+    reason in one plain line: "45% of customers who bought Kopi bought it too").
     """
     bought = set(
         session.scalars(
@@ -46,15 +49,23 @@ def offers_for(
     )
     catalogue = pd.DataFrame(
         session.execute(
-            select(Product.id, Product.name, Product.category, Product.price).where(
-                Product.deleted_at.is_(None), Product.active.is_(True)
-            )
+            select(
+                Product.id, Product.name, Product.category, Product.price, Product.unit_cost
+            ).where(Product.deleted_at.is_(None), Product.active.is_(True))
         ).all(),
-        columns=["product_id", "name", "category", "price"],
+        columns=["product_id", "name", "category", "price", "unit_cost"],
     ).set_index("product_id")
+    catalogue["margin"] = catalogue["price"] - catalogue["unit_cost"]
     names: dict[int, str] = dict(zip(catalogue.index, catalogue["name"], strict=True))
     on_sale = rules[rules["consequent"].isin(catalogue.index)]
     offers = next_best_offers(on_sale, bought, top_n=top_n, product_names=names)
     offers = offers.join(catalogue, on="product_id")
     offers["because_of_name"] = offers["because_of"].map(names)
+    # The one line a salesperson reads; the rule's figures stay in their own columns.
+    offers["why"] = [
+        to_json(msg("offer.why", share=float(share), product=str(name or f"#{product}")))
+        for share, name, product in zip(
+            offers["confidence"], offers["because_of_name"], offers["because_of"], strict=True
+        )
+    ]
     return offers

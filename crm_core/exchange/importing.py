@@ -38,6 +38,7 @@ Progress = Callable[[float], None]
 class ImportKind(StrEnum):
     CUSTOMERS = "customers"
     ORDERS = "orders"
+    PRODUCTS = "products"
 
 
 class ImportMode(StrEnum):

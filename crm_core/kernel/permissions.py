@@ -78,6 +78,12 @@ _MATRIX: dict[Entity, dict[Role, tuple[Scope, Scope, Scope, Scope, Scope]]] = {
         Role.SALES: (A, A, OWN, N, N),
         Role.SUPPORT: (A, N, N, N, N),
     },
+    Entity.PRODUCT: {  # retiring is an update; delete: only reverting the import that made it
+        Role.ADMIN: (A, A, A, A, N),
+        Role.MANAGER: (A, A, A, A, N),
+        Role.SALES: (A, N, N, N, N),
+        Role.SUPPORT: (A, N, N, N, N),
+    },
     Entity.INTERACTION: {
         Role.ADMIN: (A, A, A, A, A),
         Role.MANAGER: (A, A, A, A, A),

@@ -14,6 +14,7 @@ from crm_core.models.enums import Entity, OrderStatus, SalesChannel
 
 class Product(Versioned, SoftDeletable, Base):
     __tablename__ = "products"
+    ENTITY = Entity.PRODUCT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(40), unique=True)

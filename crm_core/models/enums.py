@@ -28,6 +28,7 @@ class Channel(StrEnum):
     CHAT = "chat"
     STORE = "store"
     SOCIAL = "social"
+    WHATSAPP = "whatsapp"
 
 
 class Direction(StrEnum):
@@ -175,3 +176,4 @@ class Entity(StrEnum):
     SETTING = "setting"
     AUDIT = "audit"
     IMPORT = "import"
+    PRODUCT = "product"

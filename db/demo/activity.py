@@ -16,18 +16,20 @@ from db.demo.texts import INTERACTION_NOTES, INTERACTION_SUBJECTS, LEAD_TASK_TIT
 from db.demo.writer import Coded, Rows, Times, versioned
 
 DIRECTIONS = list(Direction)
-_B2B_MIX = {"phone": 25, "email": 30, "meeting": 20, "web": 5, "chat": 15, "store": 3, "social": 2}
+_B2B_MIX = {"phone": 25, "email": 30, "meeting": 20, "web": 5, "chat": 3, "whatsapp": 12,
+            "store": 3, "social": 2}  # fmt: skip
 _B2C_MIX = {
     "phone": 10,
     "email": 25,
     "meeting": 1,
     "web": 20,
-    "chat": 22,
+    "chat": 6,
+    "whatsapp": 16,
     "store": 12,
     "social": 10,
 }
 INBOUND_SHARE = {"phone": 0.45, "email": 0.4, "meeting": 0.2, "web": 0.9, "chat": 0.6,
-                 "store": 0.9, "social": 0.7}  # fmt: skip
+                 "store": 0.9, "social": 0.7, "whatsapp": 0.55}  # fmt: skip
 # Minutes a touchpoint takes (low, high), where it has a duration at all.
 DURATION = {"phone": (2, 25), "meeting": (30, 120), "chat": (3, 30), "store": (5, 40)}
 NEAR_ORDER = 0.4  # share of a buyer's touchpoints within days of one of their orders
@@ -99,7 +101,7 @@ def _rows(
     high = np.array([DURATION.get(c.value, (0, 1))[1] for c in CHANNELS])[channel]
     minutes = low + (rng.random(n) * (high - low)).astype(np.int64)
     by_agent = inbound & np.isin(
-        channel, [CHANNELS.index(Channel(c)) for c in ("chat", "social", "web")]
+        channel, [CHANNELS.index(Channel(c)) for c in ("chat", "whatsapp", "social", "web")]
     )
     user = np.where(
         by_agent & (rng.random(n) < 0.6),

@@ -32,8 +32,9 @@ EXISTING_SHARE = 0.45  # of the buyers: customers from before the 24 months
 MAX_REVENUE = 950_000_000_000
 _PLACE_WEIGHTS = {i: p.weight for i, p in enumerate(PLACES)}
 _INDONESIAN_PLACES = {i: p.weight for i, p in enumerate(PLACES) if p.country == INDONESIA}
-_CHANNEL_B2B = {"email": 35, "phone": 25, "meeting": 15, "web": 5, "chat": 20}
-_CHANNEL_B2C = {"phone": 8, "email": 20, "web": 15, "chat": 35, "store": 10, "social": 12}
+_CHANNEL_B2B = {"email": 35, "phone": 25, "meeting": 15, "web": 5, "chat": 5, "whatsapp": 15}
+_CHANNEL_B2C = {"phone": 8, "email": 20, "web": 15, "chat": 8, "whatsapp": 27, "store": 10,
+                "social": 12}  # fmt: skip
 _SOURCE_B2B = {"website": 15, "referral": 25, "social": 5, "event": 15, "cold call": 15,
                "marketplace": 10, "partner": 15}  # fmt: skip
 _SOURCE_B2C = {"website": 30, "referral": 12, "social": 22, "event": 6, "cold call": 3,

@@ -29,9 +29,13 @@ INTERACTION_SUBJECTS: dict[Channel, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("Sent web chat transcript", "Web push: restock alert"),
     ),
     Channel.CHAT: (
-        ("WhatsApp: where is my order?", "WhatsApp: product question", "Chat: payment proof",
-         "WhatsApp: asked for promo code", "Chat: opening hours"),
-        ("WhatsApp: shipping update", "WhatsApp: reorder reminder", "Chat: promo broadcast"),
+        ("Web chat: payment proof", "Web chat: opening hours", "Web chat: product question"),
+        ("Web chat: promo broadcast", "Web chat: order status"),
+    ),
+    Channel.WHATSAPP: (
+        ("Where is my order?", "Product question", "Sent the payment proof",
+         "Asked for a promo code", "Asked to reorder the usual"),
+        ("Shipping update", "Reorder reminder", "Sent the price list", "Promo broadcast"),
     ),
     Channel.STORE: (
         ("Walk-in purchase advice", "Picked up an order in store", "Brought a product back",

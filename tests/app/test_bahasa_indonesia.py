@@ -153,10 +153,10 @@ def test_the_customer_360_writes_rupiah_dates_and_reasons_in_indonesian(
     assert "Rp 380.000: penjualan dikurangi diskon Rp 20.000" in captions
     assert "Rp 140.000: margin kotor dikurangi biaya layanan" in captions
     assert "10 hari lalu" in captions
-    assert any(c.startswith("Pelanggan #") and "terakhir diubah" in c for c in captions)
-    feed = at.dataframe[0].value
-    assert feed["title"][0] == "Data dibuat oleh Sales"
-    assert "Ke pelanggan" not in feed["detail"][0]  # the creation has no touchpoint direction
+    assert any("pelanggan \\#" in c and "terakhir diubah" in c for c in captions)
+    feed = [m.value for m in at.markdown if m.value.startswith(":material/")]
+    assert feed[0].startswith(":material/edit_note: **Data dibuat oleh Sales**")
+    assert "Ke pelanggan" not in feed[0]  # the creation has no touchpoint direction
     assert english_left(at) == []
 
 

@@ -42,6 +42,15 @@ def test_there_is_no_pages_folder_for_streamlit_to_serve_without_the_sign_in_gat
     assert not (ROOT / "pages").exists()
 
 
+def is_helper(path: Path) -> bool:
+    """A page's helper (forms, views): a module under app_pages named `_...`.
+
+    Helpers are no page: they need neither a render() nor a registry entry, but they keep
+    every other rule of the pages of their area (imports, nothing run on import). (A module,
+    not a package: Babel's extractor skips folders whose name starts with "_".)"""
+    return path.name.startswith("_") and path.name != "__init__.py"
+
+
 def test_page_modules_define_render_and_run_nothing_on_import() -> None:
     for path in (ROOT / "app_pages").rglob("*.py"):
         tree = ast.parse(path.read_text())
@@ -54,7 +63,7 @@ def test_page_modules_define_render_and_run_nothing_on_import() -> None:
             and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
         ]
         assert top_level == [], path.name
-        if path.name != "__init__.py":
+        if path.name != "__init__.py" and not is_helper(path):
             assert any(isinstance(n, ast.FunctionDef) and n.name == "render" for n in tree.body)
 
 
@@ -66,9 +75,18 @@ def test_every_page_module_under_app_pages_is_in_the_registry() -> None:
     found = {
         ".".join(path.relative_to(ROOT / "app_pages").with_suffix("").parts)
         for path in (ROOT / "app_pages").rglob("*.py")
-        if path.name != "__init__.py"
+        if path.name != "__init__.py" and not is_helper(path)
     }
     assert found == registered
+
+
+def test_helper_modules_are_told_apart_from_pages() -> None:
+    pages = ROOT / "app_pages"
+    assert is_helper(pages / "customers" / "_views.py")
+    assert not is_helper(pages / "customers" / "customer.py")
+    assert not is_helper(pages / "customers" / "__init__.py")
+    helpers = [p for p in pages.rglob("*.py") if is_helper(p) and p.name != "__init__.py"]
+    assert {p.name for p in helpers} >= {"_views.py", "_profile_form.py"}
 
 
 AREAS = {"customers", "sales", "service", "marketing", "overview", "admin"}

@@ -86,7 +86,7 @@ def _fields(template: str) -> set[str]:
 def test_the_extractor_finds_the_texts_of_every_layer() -> None:
     assert len(EXTRACTED) > 600
     where = set(EXTRACTED.values())
-    assert {"app.py", "ui/customer_views.py", "crm_core/kernel/inputs.py"} <= where
+    assert {"app.py", "app_pages/customers/_views.py", "crm_core/kernel/inputs.py"} <= where
 
 
 def test_every_text_shown_on_a_page_has_an_indonesian_translation() -> None:

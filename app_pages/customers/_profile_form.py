@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 import streamlit as st
-from sqlalchemy.orm import Session
 
 from crm_core.customers import duplicates, fields
 from crm_core.customers import records as customers
@@ -17,6 +16,7 @@ from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models.enums import Entity
 from ui import forms, nav
 from ui.db import read_scope
+from ui.forms import Session
 from ui.i18n import N_, keep_language, say, t
 from ui.labels import option
 

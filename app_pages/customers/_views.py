@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.orm import Session
 
 from crm_core.customers import accounts, duplicates, interactions, merging, tasks, timeline
 from crm_core.customers import records as customers
@@ -33,9 +32,11 @@ from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
 from ui import cache, forms, nav
 from ui.db import read_scope
-from ui.format import local_times, money, when
+from ui.format import local_times, long_date, money, when
+from ui.forms import Session
 from ui.i18n import N_, keep_language, say, t, team
 from ui.labels import formatter, option
+from ui.plain import plain
 
 
 def _zone() -> ZoneInfo:
@@ -125,32 +126,55 @@ def timeline_feed(actor: Actor, customer_id: int) -> None:
         st.rerun()
 
 
+KIND_ICONS = {
+    TimelineKind.INTERACTION: ":material/forum:",
+    TimelineKind.ORDER: ":material/shopping_bag:",
+    TimelineKind.TICKET: ":material/support_agent:",
+    TimelineKind.LEAD: ":material/filter_alt:",
+    TimelineKind.CAMPAIGN: ":material/campaign:",
+    TimelineKind.CHANGE: ":material/edit_note:",
+}
+CHANNEL_ICONS = {
+    Channel.PHONE: ":material/call:",
+    Channel.WHATSAPP: ":material/chat:",
+    Channel.EMAIL: ":material/mail:",
+    Channel.MEETING: ":material/groups:",
+    Channel.STORE: ":material/storefront:",
+}
+
+
+def feed_entries(found: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    """The feed's rows as (day, icon and title, when · kind · channel, detail) for this reader.
+
+    Titles and details are message codes (a cached page serves both languages): said here;
+    a title or detail holds text users typed (a subject, notes), escaped for markdown.
+    """
+    times = local_times(found["at"])
+    entries = []
+    row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
+    for row, stamp in zip(found.itertuples(), times, strict=True):
+        kind = TimelineKind(row.kind)
+        icon = CHANNEL_ICONS.get(row.channel, KIND_ICONS[kind]) if row.channel else KIND_ICONS[kind]
+        day, _, clock = str(stamp).partition(" ")
+        said = [clock, option(TimelineKind, kind), _channel(row.channel) if row.channel else ""]
+        detail = say(row.detail) if isinstance(row.detail, str | tuple) and row.detail else ""
+        entries.append(
+            (day, f"{icon} **{plain(say(row.title))}**", " · ".join(x for x in said if x), detail)
+        )
+    return entries
+
+
 def _timeline_table(found: pd.DataFrame) -> None:
-    # Titles and details are message codes (a cached page serves both languages): said here.
-    rows = pd.DataFrame(
-        {
-            "when": local_times(found["at"]),
-            "kind": found["kind"].map(formatter(TimelineKind)),
-            "channel": found["channel"].map(lambda c: _channel(c) if isinstance(c, str) else ""),
-            "title": found["title"].map(say),
-            "detail": found["detail"].map(lambda d: say(d) if d else ""),
-        }
-    )
-    labels = {"when": t("When"), "kind": t("Kind"), "channel": t("Channel")}
-    wide: dict[str, tuple[str, Literal["medium", "large"]]] = {
-        "title": (t("What"), "medium"),
-        "detail": (t("Detail"), "large"),
-    }
-    columns: dict[str, Any] = {
-        c: st.column_config.TextColumn(label, width=w) for c, (label, w) in wide.items()
-    }
-    st.dataframe(
-        rows,
-        hide_index=True,
-        width="stretch",
-        height=min(38 + 35 * len(rows), 600),
-        column_config={**labels, **columns},
-    )
+    """The feed: a heading per day, each entry its title, its time and channel, its detail."""
+    shown_day = None
+    # A long page of entries scrolls in its own box, so the side column stays in view.
+    with st.container(height=900 if len(found) > 8 else "content", border=False):
+        for day, title, meta, detail in feed_entries(found):
+            if day != shown_day:
+                st.markdown(f"###### {long_date(pd.Timestamp(day))}")
+                shown_day = day
+            st.markdown(f"{title}  \n{plain(detail)}" if detail else title)
+            st.caption(plain(meta))
 
 
 # Open work: tickets, leads, follow-ups
@@ -180,7 +204,8 @@ def follow_ups(actor: Actor, customer_id: int) -> None:
     forms.feedback(form_key)
     with read_scope() as session:
         due = tasks.customer_follow_ups(session, actor, customer_id)
-        owners = tasks.assignable_owners(session, actor)
+    if due.empty:
+        st.caption(t("No follow-up is due."))
     now = utcnow()
     row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
     for row in due.itertuples():
@@ -200,8 +225,15 @@ def follow_ups(actor: Actor, customer_id: int) -> None:
                 t("Marked done."),
             )
             st.rerun()
-    if allowed(actor, Entity.TASK, Action.CREATE):
-        _schedule_form(actor, customer_id, owners)
+
+
+def schedule_follow_up(actor: Actor, customer_id: int) -> None:
+    if not allowed(actor, Entity.TASK, Action.CREATE):
+        st.caption(t("Your role does not schedule follow-ups."))
+        return
+    with read_scope() as session:
+        owners = tasks.assignable_owners(session, actor)
+    _schedule_form(actor, customer_id, owners)
 
 
 def _schedule_form(actor: Actor, customer_id: int, owners: Any) -> None:
@@ -243,17 +275,19 @@ def _schedule_form(actor: Actor, customer_id: int, owners: Any) -> None:
 # Log a touchpoint
 
 
-def log_interaction_form(actor: Actor, customer_id: int) -> None:
-    st.subheader(t("Log a touchpoint"))
+def log_interaction_form(actor: Actor, customer_id: int, preferred: str | None = None) -> None:
+    """Log a call, a WhatsApp, an email...: on the customer's preferred channel unless changed."""
     form_key = f"interaction-{customer_id}"
     counter = f"{form_key}-forms"
     prefix = f"{form_key}-n{st.session_state.get(counter, 0)}"
     forms.feedback(form_key)
     with st.form(prefix):
         left, right = st.columns(2)
+        choices = [c.value for c in Channel]
         channel = left.selectbox(
             t("Channel"),
-            [c.value for c in Channel],
+            choices,
+            index=choices.index(preferred) if preferred in choices else 0,
             format_func=formatter(Channel),
             key=f"{prefix}-channel",
         )
@@ -429,39 +463,47 @@ def manage(actor: Actor, customer: Customer) -> None:
 
 
 def _merge(actor: Actor, keep: Customer, form_key: str) -> None:
+    """Pick the duplicate (from the likely ones, or by number), see both side by side, choose
+    per field whose value stays, and merge."""
     st.markdown(t("**Merge a duplicate into this customer**"))
     with read_scope() as session:
         alike = duplicates.duplicates_of(session, keep)
-    for match in alike:
-        st.caption(
-            t(
-                "Likely duplicate: #{id} {name} ({reason})",
-                id=match.customer_id,
-                name=match.name,
-                reason=say(match.reason),
-            )
-        )
+    names = {
+        m.customer_id: t("#{id} {name} ({reason})", id=m.customer_id, name=m.name,
+                         reason=say(m.reason))
+        for m in alike
+    }  # fmt: skip
+    for label in names.values():
+        st.caption(plain(t("Likely duplicate: {which}", which=label)))
+    picked = None
+    if names:
+        picked = st.selectbox(
+            t("Likely duplicate to merge"), [None, *names], key=f"{form_key}-pick",
+            format_func=lambda i: t("Choose…") if i is None else names[i],
+        )  # fmt: skip
     other_id = st.number_input(
-        t("Customer # to merge into this one"),
+        t("…or the customer # to merge into this one"),
         min_value=1,
         step=1,
         value=None,
         key=f"{form_key}-other",
     )
-    if other_id is None:
+    chosen = picked or other_id
+    if chosen is None:
         return
     try:
         with read_scope() as session:
-            other = customers.get_customer(session, actor, int(other_id))
-    except CRMError as exc:  # no such customer, or deleted
+            other = customers.get_customer(session, actor, int(chosen))
+            rows = merging.side_by_side(session, actor, keep.id, other.id)
+    except CRMError as exc:  # no such customer, deleted, or this one
         st.warning(say(exc.message))
         return
-    email, phone = other.email or t("no email"), other.phone or t("no phone")
+    winners = _side_by_side(keep, other, rows, f"{form_key}-{other.id}-v{other.version}")
     st.caption(
-        f"#{other.id} {other.name} · {email} · {phone}: "
-        + t(
-            "its orders, tickets, touchpoints, follow-ups, leads and campaigns move here, "
-            "its details fill this customer's empty fields, and it is deleted."
+        t(
+            "#{id}'s orders, tickets, touchpoints, follow-ups, leads and campaigns move here, "
+            "the values chosen above are kept, and #{id} is deleted (a manager can restore it).",
+            id=other.id,
         )
     )
     versions = {keep.id: keep.version, other.id: other.version}
@@ -472,11 +514,53 @@ def _merge(actor: Actor, keep: Customer, form_key: str) -> None:
     ):
         if forms.submit(
             form_key,
-            lambda s: merging.merge_customers(s, actor, keep.id, other.id, versions),
+            lambda s: merging.merge_customers(s, actor, keep.id, other.id, versions, winners),
             t("Merged #{id} into this customer.", id=other.id),
         ):
             _after_write(f"customer-{keep.id}", values_changed=True)
         st.rerun()
+
+
+def _side_by_side(
+    keep: Customer, other: Customer, rows: list[merging.FieldChoice], key: str
+) -> dict[str, int]:
+    """Both records field by field; a choice per field that differs. Returns field -> winner."""
+    left, right = t("#{id} (this one)", id=keep.id), t("#{id}", id=other.id)
+    head = st.columns([2, 3, 3])
+    head[0].markdown(f"**{t('Field')}**")
+    head[1].markdown(f"**{plain(left)}** · {plain(keep.name)}")
+    head[2].markdown(f"**{plain(right)}** · {plain(other.name)}")
+    winners: dict[str, int] = {}
+    same: list[str] = []
+    for row in rows:
+        if not row.differs:
+            if row.keep not in (None, "", [], False):
+                same.append(t(row.label))
+            continue
+        cells = st.columns([2, 6])
+        cells[0].markdown(plain(t(row.label)))
+        shown = {keep.id: plain(_value(row.keep)), other.id: plain(_value(row.merge))}
+        winners[row.field] = cells[1].radio(
+            t(row.label), [keep.id, other.id], index=0 if row.proposed == keep.id else 1,
+            format_func=lambda i, shown=shown: shown[i], horizontal=True,
+            key=f"{key}-{row.field}", label_visibility="collapsed",
+        )  # fmt: skip
+    if same:
+        st.caption(plain(t("The same in both: {fields}", fields=", ".join(same))))
+    return winners
+
+
+def _value(value: Any) -> str:
+    """A field's value as the side-by-side shows it ("–" for nothing)."""
+    if value in (None, "", []):
+        return "–"
+    if isinstance(value, bool):
+        return t("yes") if value else t("no")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def deleted_notice(actor: Actor, customer: Customer) -> None:
@@ -497,3 +581,11 @@ def deleted_notice(actor: Actor, customer: Customer) -> None:
             _after_write(f"customer-{customer.id}")
             st.query_params.pop("deleted", None)
         st.rerun()
+
+
+def edit_account(actor: Actor, account: Account) -> None:
+    """The account's form (on its own page), for who may edit it."""
+    if allowed(actor, Entity.ACCOUNT, Action.UPDATE, account):
+        _account_form(actor, account)
+    else:
+        st.caption(t("Only the account's owner, a manager or an admin edits it."))
