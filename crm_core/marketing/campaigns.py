@@ -23,6 +23,8 @@ from crm_core.kernel.frames import query_frame
 from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.messages import msg
 from crm_core.kernel.permissions import Action, Actor, require
+from crm_core.marketing import segments
+from crm_core.marketing.rules import parse_rule
 from crm_core.marketing.stats import sample_size_per_variant
 from crm_core.models import Campaign, CampaignMember, Customer, Segment, User, utcnow
 from crm_core.models.enums import AuditAction, CampaignStatus, Channel, Entity
@@ -267,3 +269,34 @@ def list_campaigns(session: Session, actor: Actor) -> pd.DataFrame:
                "members", "owner", "version"]  # fmt: skip
     return query_frame(session, stmt, columns)
 
+
+
+def _reachable(channel: Channel) -> Any:
+    """Who may be contacted on `channel`: consent and an address for it (None: anyone)."""
+    if channel is Channel.EMAIL:
+        return Customer.consent_email.is_(True) & Customer.email.is_not(None)
+    if channel is Channel.CHAT:  # WhatsApp and SMS
+        return Customer.consent_sms.is_(True) & Customer.phone.is_not(None)
+    if channel is Channel.PHONE:
+        return Customer.consent_phone.is_(True) & Customer.phone.is_not(None)
+    return None
+
+
+def audience(
+    session: Session, actor: Actor, campaign_id: int, values: pd.DataFrame, as_of: datetime
+) -> tuple[list[int], int]:
+    """Who the campaign would enrol today: its segment's members who may be contacted on its
+    channel, and how many members were left out for lack of consent or an address."""
+    campaign = writepath.load(session, Campaign, campaign_id)
+    require(actor, Entity.CAMPAIGN, Action.READ, campaign)
+    ids = segments.members(session, actor, parse_rule(campaign.segment_rule), values, as_of)
+    condition = _reachable(campaign.channel)
+    if condition is None or not ids:
+        return ids, 0
+    reachable: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        stmt = select(Customer.id).where(Customer.id.in_(chunk), condition)
+        reachable.update(session.scalars(stmt))
+    kept = [i for i in ids if i in reachable]
+    return kept, len(ids) - len(kept)

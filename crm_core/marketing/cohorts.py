@@ -17,7 +17,10 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm_core.models import Interaction, Ticket
+from crm_core.customers.read import order_amounts
+from crm_core.kernel.permissions import Actor, read_filter
+from crm_core.models import Customer, Interaction, Ticket
+from crm_core.models.enums import Entity
 
 
 def _month_start(stamp: pd.Timestamp) -> pd.Timestamp:
@@ -152,3 +155,20 @@ def lost_summary(lost: pd.DataFrame) -> dict[str, float | int | None]:
         "ticket_share": with_ticket / n if n else None,
         "avg_csat": float(csat.mean()) if not csat.empty else None,
     }
+
+
+def customer_journey(
+    session: Session, actor: Actor, as_of: datetime, window_days: int, months: int = 12
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Cohorts, churn per month and lost customers over the customers the actor may read."""
+    readable = select(Customer.id).where(
+        Customer.deleted_at.is_(None), read_filter(actor, Entity.CUSTOMER, Customer.owner_id)
+    )
+    ids = set(session.scalars(readable))
+    orders = order_amounts(session, as_of)
+    orders = orders[orders["customer_id"].isin(ids)]
+    return (
+        cohort_retention(orders, as_of, months),
+        churn_by_month(orders, as_of, window_days, months),
+        lost_customers(session, orders, as_of, window_days),
+    )

@@ -158,3 +158,21 @@ def concentration(frame: pd.DataFrame, column: str, top_share: float = 0.2) -> d
     held = [float(cumulative[max(1, int(np.ceil(s * n))) - 1]) for s in tenths]
     curve = pd.DataFrame({"customers": tenths, "held": held})
     return {"share": float(cumulative[top - 1]), "top": top, "curve": curve}
+
+
+def segment_dashboard(
+    session: Session, actor: Actor, values: pd.DataFrame, as_of: datetime
+) -> pd.DataFrame:
+    """The dashboard's frame (`dashboard_frame`) over the customers the actor may read."""
+    return dashboard_frame(customer_attributes(session, actor), values, as_of)
+
+
+def ready_made_counts(frame: pd.DataFrame, members: dict[str, list[int]]) -> pd.DataFrame:
+    """Per ready-made segment: customers, their net revenue and profit."""
+    rows = []
+    for key, ids in members.items():
+        inside = frame.reindex(pd.Index(ids)).dropna(subset=["net_revenue"])
+        rows.append({"key": key, "customers": len(inside),
+                     "net_revenue": float(inside["net_revenue"].sum()),
+                     "profit": float(inside["profit"].sum())})  # fmt: skip
+    return pd.DataFrame(rows, columns=["key", "customers", "net_revenue", "profit"])

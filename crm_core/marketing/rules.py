@@ -27,7 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
-from crm_core.kernel.inputs import _Input
+from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.messages import N_, msg
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer
@@ -251,13 +251,19 @@ def _combine(match: str, parts: list[np.ndarray], size: int) -> np.ndarray:
 
 
 def matching_ids(
-    session: Session, actor: Actor, rule: RuleIn, values: pd.DataFrame, as_of: datetime
+    session: Session,
+    actor: Actor,
+    rule: RuleIn,
+    values: pd.DataFrame,
+    as_of: datetime,
+    *,
+    past: bool = False,
 ) -> list[int]:
     """Ids (ascending) of the customers the actor may read who match `rule` at `as_of`.
 
-    `values` is the value table at `as_of` (index customer_id). A past `as_of` counts the
-    customers who existed then with their value figures of then; stored attributes (region,
-    tags...) are read as they are now, since their history is not kept.
+    `values` is the value table at `as_of` (index customer_id). At a `past` date only the
+    customers who existed then count, with their value figures of then; stored attributes
+    (region, tags...) are read as they are now, since their history is not kept.
     """
     dialect = session.get_bind().dialect.name
     leaves = [c for g in rule.groups for c in g.conditions]
@@ -267,10 +273,10 @@ def matching_ids(
         for i, c in sql_leaves.items()
     ]
     stmt = select(Customer.id, *columns).where(
-        Customer.deleted_at.is_(None),
-        Customer.created_at < as_of,
-        read_filter(actor, Entity.CUSTOMER, Customer.owner_id),
+        Customer.deleted_at.is_(None), read_filter(actor, Entity.CUSTOMER, Customer.owner_id)
     )
+    if past:
+        stmt = stmt.where(Customer.created_at < as_of)
     if any(c.field in ("industry", "employees") for c in sql_leaves.values()):
         stmt = stmt.outerjoin(Account, and_(Account.id == Customer.account_id))
     rows = session.execute(stmt.order_by(Customer.id)).all()
@@ -292,3 +298,20 @@ def matching_ids(
         position += count
     chosen = _combine(rule.match, groups, ids.size)
     return [int(i) for i in ids[chosen]]
+
+
+def checked_rule(data: Mapping[str, Any]) -> RuleIn:
+    """The rule a builder put together, or ValidationError naming what is wrong."""
+    return validate(RuleIn, data)
+
+
+def choices(session: Session, field: str) -> list[str]:
+    """What a choice field can be set to: its vocabulary, else the values stored (sorted)."""
+    spec = FIELDS[field]
+    if spec.vocabulary is not None:
+        return [v.value for v in spec.vocabulary]
+    if spec.kind is not Kind.CHOICE:
+        return []
+    column = getattr(Account if field == "industry" else Customer, field)
+    stmt = select(column).where(column.is_not(None)).distinct().order_by(column)
+    return [str(v) for v in session.scalars(stmt)]

@@ -138,11 +138,18 @@ def segment_rule(session: Session, actor: Actor, segment_id: int) -> tuple[Segme
 
 
 def members(
-    session: Session, actor: Actor, rule: RuleIn, values: pd.DataFrame, as_of: datetime
+    session: Session,
+    actor: Actor,
+    rule: RuleIn,
+    values: pd.DataFrame,
+    as_of: datetime,
+    *,
+    past: bool = False,
 ) -> list[int]:
-    """The customers in the segment at `as_of` (today: now; a past date: its value table)."""
+    """The customers in the segment: today (the current value table), or at a `past` date
+    (that date's value table; customers created since left out)."""
     require(actor, Entity.SEGMENT, Action.READ)
-    return matching_ids(session, actor, rule, values, as_of)
+    return matching_ids(session, actor, rule, values, as_of, past=past)
 
 
 def _customer_rows(session: Session, ids: Sequence[int]) -> pd.DataFrame:

@@ -100,7 +100,7 @@ def names(engine: Engine, ids: list[int]) -> list[str]:
 def members(engine: Engine, actor: Actor, stored: dict[str, object], values: pd.DataFrame,
             at: datetime = NOW) -> list[str]:  # fmt: skip
     with session_scope(engine) as s:
-        ids = segments.members(s, actor, parse_rule(stored), values, at)
+        ids = segments.members(s, actor, parse_rule(stored), values, at, past=at != NOW)
     return names(engine, ids)
 
 
