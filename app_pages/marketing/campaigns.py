@@ -134,8 +134,12 @@ def _plan(actor: Actor) -> None:
         with st.form("cp_form"):
             name = st.text_input(t("Name"), key="cp_name")
             forms.field_error(PLAN_FORM, "name")
-            segment_id = st.selectbox(t("Segment"), list(segment_names),
-                                      format_func=segment_names.__getitem__, key="cp_segment")  # fmt: skip
+            segment_id = st.selectbox(
+                t("Segment"),
+                list(segment_names),
+                format_func=segment_names.__getitem__,
+                key="cp_segment",
+            )
             channel = st.selectbox(t("Channel"), list(Channel), format_func=formatter(Channel),
                                    key="cp_channel")  # fmt: skip
             design = st.radio(t("Design"), list(designs), format_func=designs.__getitem__,
@@ -186,7 +190,8 @@ def _launch(actor: Actor, campaign_id: int, version: int) -> None:
             t(
                 "About {n:n} members per variant, fewer than the {planned:n} the test needs: "
                 "a real difference may not show as significant.",
-                n=per_variant, planned=planned,
+                n=per_variant,
+                planned=planned,
             )
         )
     forms.feedback(LAUNCH_FORM)
@@ -295,7 +300,8 @@ def _verdict(results: CampaignResults) -> None:
             t(
                 "Read early: the smallest variant has {n:n} members of the {planned:n} "
                 "planned. Results read before the planned sample change more than they seem.",
-                n=smallest, planned=results.planned_per_variant,
+                n=smallest,
+                planned=results.planned_per_variant,
             )
         )
 

@@ -119,8 +119,13 @@ def _rule_widgets(choices: dict[str, list[str]]) -> dict[str, Any]:
     groups = []
     for g, uids in enumerate(_layout()):
         with st.container(border=True):
-            st.radio(t("Group {n}: conditions to meet", n=g + 1), list(matches),
-                     format_func=matches.__getitem__, horizontal=True, key=f"segb_g{g}_match")  # fmt: skip
+            st.radio(
+                t("Group {n}: conditions to meet", n=g + 1),
+                list(matches),
+                format_func=matches.__getitem__,
+                horizontal=True,
+                key=f"segb_g{g}_match",
+            )
             conditions = [_condition(uid, choices) for uid in uids]
             if st.button(t("Add a condition"), key=f"segb_g{g}_add"):
                 _layout()[g].append(_new_uid())

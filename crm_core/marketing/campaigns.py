@@ -270,7 +270,6 @@ def list_campaigns(session: Session, actor: Actor) -> pd.DataFrame:
     return query_frame(session, stmt, columns)
 
 
-
 def _reachable(channel: Channel) -> Any:
     """Who may be contacted on `channel`: consent and an address for it (None: anyone)."""
     if channel is Channel.EMAIL:

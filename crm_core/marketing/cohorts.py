@@ -136,8 +136,10 @@ def lost_customers(
     span = (tickets["created_at"] >= tickets["last_order_at"] - window) & (
         tickets["created_at"] < tickets["lapsed_at"]
     )
-    before = tickets[span].groupby("customer_id").agg(
-        tickets=("created_at", "size"), avg_csat=("csat", "mean")
+    before = (
+        tickets[span]
+        .groupby("customer_id")
+        .agg(tickets=("created_at", "size"), avg_csat=("csat", "mean"))
     )
     out["tickets"] = before["tickets"].reindex(out.index).fillna(0).astype("int64")
     out["avg_csat"] = before["avg_csat"].reindex(out.index).astype("float64")

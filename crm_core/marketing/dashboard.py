@@ -65,8 +65,19 @@ def customer_attributes(session: Session, actor: Actor) -> pd.DataFrame:
             read_filter(actor, Entity.CUSTOMER, Customer.owner_id),
         )
     )  # fmt: skip
-    columns = ["customer_id", "gender", "birth_date", "region", "city", "source",
-               "preferred_channel", "created_at", "industry", "employees", "account_id"]  # fmt: skip
+    columns = [
+        "customer_id",
+        "gender",
+        "birth_date",
+        "region",
+        "city",
+        "source",
+        "preferred_channel",
+        "created_at",
+        "industry",
+        "employees",
+        "account_id",
+    ]
     frame = query_frame(session, stmt, columns).set_index("customer_id")
     for column in ("gender", "source", "preferred_channel"):
         frame[column] = frame[column].map(lambda v: None if v is None else str(v))
@@ -87,7 +98,9 @@ def _firm_size(attributes: pd.DataFrame) -> pd.Series:
     return sized.where(attributes["account_id"].notna(), "B2C")
 
 
-def dashboard_frame(attributes: pd.DataFrame, values: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
+def dashboard_frame(
+    attributes: pd.DataFrame, values: pd.DataFrame, as_of: datetime
+) -> pd.DataFrame:
     """One row per customer: every dimension's group and the value figures summed."""
     frame = pd.DataFrame(index=attributes.index)
     figures = values.reindex(attributes.index)
@@ -118,9 +131,7 @@ def breakdown(frame: pd.DataFrame, by: str) -> pd.DataFrame:
         grouped = grouped.sort_values(["customers", "net_revenue"], ascending=False)
     total_customers, total_revenue = grouped["customers"].sum(), grouped["net_revenue"].sum()
     grouped["customer_share"] = grouped["customers"] / total_customers if total_customers else 0.0
-    grouped["revenue_share"] = (
-        grouped["net_revenue"] / total_revenue if total_revenue else np.nan
-    )
+    grouped["revenue_share"] = grouped["net_revenue"] / total_revenue if total_revenue else np.nan
     grouped["revenue_per_customer"] = grouped["net_revenue"] / grouped["customers"]
     return grouped.rename_axis("group").reset_index()
 
@@ -139,9 +150,7 @@ def tier_moves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     start = before["value_tier"].reindex(after.index)
     moved = start.notna() & (start != after["value_tier"])
     out = pd.DataFrame({"from": start[moved], "to": after["value_tier"][moved]})
-    out["direction"] = np.where(
-        out["to"].map(TIER_RANK) < out["from"].map(TIER_RANK), "up", "down"
-    )
+    out["direction"] = np.where(out["to"].map(TIER_RANK) < out["from"].map(TIER_RANK), "up", "down")
     return out.rename_axis("customer_id").reset_index()
 
 

@@ -193,9 +193,7 @@ def owner_changes(session: Session, ids: Sequence[int], owner_id: int) -> pd.Dat
     return changing[["id", "name", "city", "owner", "version"]].reset_index(drop=True)
 
 
-def assign_owner(
-    session: Session, actor: Actor, owner_id: int, versions: Mapping[int, int]
-) -> int:
+def assign_owner(session: Session, actor: Actor, owner_id: int, versions: Mapping[int, int]) -> int:
     """Make `owner_id` the owner of each customer (id -> the version the preview read),
     each change through the write path and audited; all or nothing. Returns how many."""
     if not is_active_user(session, owner_id):

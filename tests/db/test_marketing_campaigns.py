@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 
 from crm_core.customers import orders, timeline
 from crm_core.customers import records as customers
-from crm_core.kernel.messages import render
 from crm_core.kernel.errors import CRMError, PermissionDenied, ValidationError
+from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Actor
 from crm_core.marketing import campaigns, segments
 from crm_core.marketing.campaigns import assign_variants
@@ -115,8 +115,11 @@ def test_launching_enrols_the_members_once_and_is_audited(
     with session_scope(engine) as s, pytest.raises(CRMError):
         campaigns.launch(s, manager, campaign_id, 2, audience)
     with session_scope(engine) as s:
-        entry = s.scalars(select(AuditEntry).where(AuditEntry.entity == Entity.CAMPAIGN,
-                                                   AuditEntry.action == "update")).one()  # fmt: skip
+        entry = s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.entity == Entity.CAMPAIGN, AuditEntry.action == "update"
+            )
+        ).one()
     assert entry.changes["members"]["new"] == {"A": 20, "B": 20}
     assert entry.changes["status"] == {"old": "draft", "new": "running"}
 
@@ -197,8 +200,14 @@ def test_the_campaign_touches_show_on_the_members_timeline(
     engine: Engine, manager: Actor, segment_id: int, audience: list[int]
 ) -> None:
     campaign_id = launched(engine, manager, segment_id, audience)
-    rows = [{"customer_id": audience[0], "sent_at": "2026-11-01 09:00",
-             "responded_at": "2026-11-02 10:00", "converted_at": "2026-11-03 10:00"}]
+    rows = [
+        {
+            "customer_id": audience[0],
+            "sent_at": "2026-11-01 09:00",
+            "responded_at": "2026-11-02 10:00",
+            "converted_at": "2026-11-03 10:00",
+        }
+    ]
     with session_scope(engine) as s:
         campaigns.record_outcomes(s, manager, campaign_id, rows)
     with session_scope(engine) as s:
@@ -209,5 +218,7 @@ def test_the_campaign_touches_show_on_the_members_timeline(
         "Campaign sent: Promo kopi",
     ]
     assert [d.date() for d in pd.to_datetime(feed["at"])] == [
-        date(2026, 11, 3), date(2026, 11, 2), date(2026, 11, 1),
+        date(2026, 11, 3),
+        date(2026, 11, 2),
+        date(2026, 11, 1),
     ]

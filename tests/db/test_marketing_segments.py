@@ -47,9 +47,9 @@ def book(engine: Engine, manager: Actor, sales: Actor) -> dict[str, int]:
         ids = {key: customers.create_customer(s, manager, data).id for key, data in rows.items()}
         # Dewi joined only in November 2026: before that she is in no segment.
         s.execute(
-            update(Customer).where(Customer.id == ids["dewi"]).values(
-                created_at=datetime(2026, 11, 1)
-            )
+            update(Customer)
+            .where(Customer.id == ids["dewi"])
+            .values(created_at=datetime(2026, 11, 1))
         )
         s.execute(update(Customer).where(Customer.id != ids["dewi"]).values(
             created_at=datetime(2024, 1, 1)

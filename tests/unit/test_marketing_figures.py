@@ -67,7 +67,7 @@ def test_age_bands_firm_sizes_and_missing_attributes() -> None:
     assert frame["firm_size"].tolist() == ["B2C", "10-49", "250+", "B2C"]
     regions = breakdown(frame, "region").set_index("group")
     assert regions.loc["Jawa Barat", "customers"] == 2 and regions.loc["unknown", "customers"] == 1
-    assert list(regions.index)[0] == "Jawa Barat"  # most customers first
+    assert regions.index[0] == "Jawa Barat"  # most customers first
 
 
 def test_tier_migration_counts_who_moved_up_and_down() -> None:

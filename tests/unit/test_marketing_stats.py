@@ -34,7 +34,9 @@ def test_no_trials_have_no_interval() -> None:
 @pytest.mark.parametrize(
     ("x1", "n1", "x2", "n2"), [(120, 1000, 150, 1000), (30, 400, 22, 380), (5, 60, 14, 61)]
 )
-def test_the_two_proportion_test_equals_scipys_chi_square(x1: int, n1: int, x2: int, n2: int) -> None:
+def test_the_two_proportion_test_equals_scipys_chi_square(
+    x1: int, n1: int, x2: int, n2: int
+) -> None:
     test = two_proportion_test(x1, n1, x2, n2)
     table = np.array([[x1, n1 - x1], [x2, n2 - x2]])
     chi2, p_value, _dof, _expected = sp.chi2_contingency(table, correction=False)
