@@ -257,7 +257,8 @@ CODES = (
 PAGE_TEXTS = (
     N_("My work"), N_("Business dashboard"), N_("Customers"), N_("Customer 360"),
     N_("Data quality"), N_("Import"), N_("Lead funnel"), N_("Ticket queue"), N_("Segments"),
-    N_("Campaigns"), N_("Team"), N_("Users"), N_("Audit log"), N_("Settings"),
+    N_("Segment builder"), N_("Campaigns"), N_("Team"), N_("Users"), N_("Audit log"),
+    N_("Settings"),
     N_("Overview"), N_("Sales"), N_("Service"), N_("Marketing"), N_("Admin"),
 )  # fmt: skip
 

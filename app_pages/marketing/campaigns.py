@@ -10,7 +10,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app_pages.marketing.views import table_with_download
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.marketing import campaigns, segments
@@ -24,6 +23,7 @@ from ui.db import read_scope
 from ui.format import compact_money, long_date, money, number, percent
 from ui.i18n import N_, say, t, tn
 from ui.labels import formatter, option
+from ui.marketing_views import table_with_download
 from ui.plain import plain
 
 PLAN_FORM, LAUNCH_FORM, OUTCOME_FORM = "campaign-plan", "campaign-launch", "campaign-outcomes"

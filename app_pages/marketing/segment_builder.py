@@ -1,4 +1,4 @@
-"""The segment rule builder (conditions in AND / OR groups, a live count and preview, save,
+"""Segment builder: the rule builder (conditions in AND / OR groups, a live count and preview, save,
 hand to an account manager, export for a broadcast) and the list of saved segments."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.marketing.views import describe_rule, field_label, op_label, value_label
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.lookups import active_users
@@ -24,7 +23,8 @@ from ui import cache, forms
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, local_times, number
-from ui.i18n import say, t, tn
+from ui.i18n import N_, say, t, tn
+from ui.marketing_views import describe_rule, field_label, op_label, value_label
 from ui.plain import plain
 
 LAYOUT = "segb_layout"  # [[condition uid, ...] per group]
@@ -63,6 +63,7 @@ def load_rule(
     st.session_state["segb_name"] = name
     st.session_state["segb_description"] = description
     st.session_state[EDITING] = editing
+    st.session_state[VIEW_KEY] = "build"
 
 
 def _layout() -> list[list[int]]:
@@ -135,6 +136,23 @@ def _rule_widgets(choices: dict[str, list[str]]) -> dict[str, Any]:
         _layout().append([_new_uid()])
         st.rerun()
     return {"match": st.session_state["segb_match"], "groups": groups}
+
+
+VIEWS = {"build": N_("Build a segment"), "saved": N_("Saved segments")}
+VIEW_KEY = "segb_view"
+
+
+def render() -> None:
+    actor = require_page("segment-builder")
+    st.title(t("Segment builder"))
+    view = st.radio(
+        t("Show"), list(VIEWS), format_func=lambda v: t(VIEWS[v]), horizontal=True, key=VIEW_KEY
+    )
+    values = cache.customer_values()
+    if view == "build":
+        builder(actor, values.frame, values.as_of)
+    else:
+        saved(actor, values.frame, values.as_of)
 
 
 def builder(actor: Actor, values: pd.DataFrame, as_of: datetime) -> None:
@@ -292,7 +310,7 @@ def saved(actor: Actor, values: pd.DataFrame, as_of: datetime) -> None:
         editing = (int(chosen), int(row["version"]))
         load_rule(row["rule"], name=str(row["name"]), editing=editing,
                   description=str(row["description"] or ""))  # fmt: skip
-        st.session_state["segments_view"] = "build"
+        st.session_state[VIEW_KEY] = "build"
         st.rerun()
     if allowed(actor, Entity.SEGMENT, Action.DELETE) and right.button(
         t("Delete segment"), key="segs_delete"

@@ -1,6 +1,6 @@
 """Segments: the dashboard of how customers split (value tier, RFM, demographics, geography,
-firm size, acquisition), how tiers moved since a date, cohorts and churn; the rule builder and
-the saved segments."""
+firm size, acquisition), how tiers moved since a date, concentration, ready-made segments,
+cohorts, churn and lost customers."""
 
 from __future__ import annotations
 
@@ -12,36 +12,24 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages.marketing import segment_builder
-from app_pages.marketing.views import table_with_download, value_label
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.permissions import Actor
 from crm_core.marketing import cohorts, dashboard, segments
 from crm_core.marketing.dashboard import DIMENSIONS
-from ui import cache
+from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, long_date, number, percent
-from ui.i18n import N_, t
+from ui.i18n import t
 from ui.labels import option
-
-VIEWS = {"dashboard": N_("Dashboard"), "build": N_("Build a segment"),
-         "saved": N_("Saved segments")}  # fmt: skip
-VIEW_KEY = "segments_view"
+from ui.marketing_views import table_with_download, value_label
 
 
 def render() -> None:
     actor = require_page("segments")
     st.title(t("Segments"))
-    view = st.radio(
-        t("Show"), list(VIEWS), format_func=lambda v: t(VIEWS[v]), horizontal=True, key=VIEW_KEY
-    )
     values = cache.customer_values()
-    if view == "dashboard":
-        _dashboard(actor, values.frame, values.as_of)
-    elif view == "build":
-        segment_builder.builder(actor, values.frame, values.as_of)
-    else:
-        segment_builder.saved(actor, values.frame, values.as_of)
+    _dashboard(actor, values.frame, values.as_of)
 
 
 def _dashboard(actor: Actor, values: pd.DataFrame, as_of: datetime) -> None:
@@ -201,8 +189,7 @@ def _ready_made(actor: Actor, frame: pd.DataFrame, values: pd.DataFrame, as_of: 
             right.caption(t("profit {amount}", amount=compact_money(counts.loc[key, "profit"])))
             if left.button(t("Open in the builder"), key=f"segments_ready_{key}"):
                 segment_builder.load_rule(segments.READY_MADE[key][2], name=t(title))
-                st.session_state[VIEW_KEY] = "build"
-                st.rerun()
+                nav.open_page("segment-builder")
 
 
 def _journey(actor: Actor, as_of: datetime) -> None:

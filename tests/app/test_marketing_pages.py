@@ -72,8 +72,7 @@ def test_building_saving_and_assigning_a_segment(
     app_engine: Engine, shop: list[int], staff: dict[Role, Actor]
 ) -> None:
     manager, sales = staff[Role.MANAGER], staff[Role.SALES]
-    at = page_as("segments", manager).run()
-    at.radio(key="segments_view").set_value("build").run()
+    at = page_as("segment-builder", manager).run()
     assert not at.exception, at.exception
     first = f"segb_{at.session_state['segb_layout'][0][0]}"
     at.selectbox(key=f"{first}_field").set_value("value_tier").run()
