@@ -68,7 +68,7 @@ def render() -> None:
     names = dict(zip(listed["id"], listed["name"], strict=True))
     chosen = int(st.selectbox(t("Campaign"), list(names), format_func=names.__getitem__,
                               key="campaigns_chosen"))  # fmt: skip
-    row = listed.set_index("id").loc[chosen]
+    row = {str(k): v for k, v in listed.set_index("id").loc[chosen].to_dict().items()}
     st.subheader(plain(row["name"]))
     st.caption(
         t("{channel} · segment {segment} · {start} to {end} · budget {budget}",
@@ -174,8 +174,7 @@ def _launch(actor: Actor, campaign_id: int, version: int) -> None:
     with read_scope() as session:
         ids, left_out = campaigns.audience(session, actor, campaign_id, values.frame,
                                            values.as_of)  # fmt: skip
-        campaign = session.get_one(campaigns.Campaign, campaign_id)
-        variants, planned = list(campaign.variants), campaigns.planned_per_variant(campaign.design)
+        variants, planned = campaigns.launch_plan(session, actor, campaign_id)
     st.info(
         t(
             "Draft. Launching enrols {n:n} members of the segment who may be contacted on "

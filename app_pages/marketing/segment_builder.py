@@ -35,7 +35,7 @@ SAVE_FORM, ASSIGN_FORM = "segment-save", "segment-assign"
 
 def _new_uid() -> int:
     used = [u for group in st.session_state.get(LAYOUT, []) for u in group]
-    return max([next(_uids), *[u + 1 for u in used]])
+    return int(max([next(_uids), *[int(u) + 1 for u in used]]))
 
 
 def load_rule(
@@ -102,9 +102,13 @@ def _condition(uid: int, choices: dict[str, list[str]]) -> dict[str, Any]:
         kept = st.session_state.get(value_key)
         st.session_state[value_key] = [v for v in kept if v in options] if isinstance(
             kept, list) else []  # fmt: skip
+
+        def shown(value: Any) -> str:
+            return value_label(field, value)
+
         value = right.multiselect(
             t("Value"), options, key=value_key, label_visibility="collapsed",
-            format_func=lambda v, f=field: value_label(f, v), placeholder=t("Choose values"),
+            format_func=shown, placeholder=t("Choose values"),
         )  # fmt: skip
     if remove.button("✕", key=f"segb_{uid}_remove", help=t("Remove this condition")):
         st.session_state[LAYOUT] = [[u for u in g if u != uid] for g in _layout()]

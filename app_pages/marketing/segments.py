@@ -179,14 +179,14 @@ def _ready_made(actor: Actor, frame: pd.DataFrame, values: pd.DataFrame, as_of: 
             key: segments.members(session, actor, segments.ready_made_rule(key), values, as_of)
             for key in segments.READY_MADE
         }
-    counts = dashboard.ready_made_counts(frame, members).set_index("key")
+    counts = dashboard.ready_made_counts(frame, members).set_index("key").to_dict("index")
     for key, (title, why, _rule) in segments.READY_MADE.items():
         with st.container(border=True):
             left, right = st.columns([3, 1])
             left.markdown(f"**{t(title)}**")
             left.caption(t(why))
-            right.metric(t("Customers"), number(int(counts.loc[key, "customers"])))
-            right.caption(t("profit {amount}", amount=compact_money(counts.loc[key, "profit"])))
+            right.metric(t("Customers"), number(int(counts[key]["customers"])))
+            right.caption(t("profit {amount}", amount=compact_money(counts[key]["profit"])))
             if left.button(t("Open in the builder"), key=f"segments_ready_{key}"):
                 segment_builder.load_rule(segments.READY_MADE[key][2], name=t(title))
                 nav.open_page("segment-builder")

@@ -119,6 +119,16 @@ def assign_variants(customer_ids: Sequence[int], variants: Sequence[str], seed: 
     return [str(dealt[position[int(c)]]) for c in customer_ids]
 
 
+def launch_plan(session: Session, actor: Actor, campaign_id: int) -> tuple[list[str], int]:
+    """A campaign's variants and the members each needs, as its design planned."""
+    campaign = writepath.load(session, Campaign, campaign_id)
+    require(actor, Entity.CAMPAIGN, Action.READ, campaign)
+    design = campaign.design or {}
+    return list(campaign.variants), int(
+        design.get("planned_per_variant") or planned_per_variant(design)
+    )
+
+
 def launch(
     session: Session, actor: Actor, campaign_id: int, version: int, customer_ids: Sequence[int]
 ) -> int:
@@ -243,7 +253,7 @@ def outcomes_from_csv(raw: bytes | str) -> list[dict[str, Any]]:
         raise ValidationError({"file": msg("campaign.csv_headers")})
     frame = frame[known].rename(columns=str.lower)
     frame = frame[(frame != "").any(axis=1)]
-    return [{k: v for k, v in row.items() if v != ""} for row in frame.to_dict("records")]
+    return [{str(k): v for k, v in row.items() if v != ""} for row in frame.to_dict("records")]
 
 
 def list_campaigns(session: Session, actor: Actor) -> pd.DataFrame:

@@ -119,9 +119,12 @@ def campaign_results(
     revenue = _revenue(session, campaign, as_of, int(design.get("attribution_days", 14)))
     counts["revenue"] = revenue.reindex(variants).fillna(0.0)
     rows, tests = [], []
-    base = counts.loc[baseline]
+    per_variant: dict[str, dict[str, float]] = {
+        str(v): {str(k): float(x) for k, x in r.items()} for v, r in counts.to_dict("index").items()
+    }
+    base = per_variant[baseline]
     for variant in variants:
-        row = counts.loc[variant]
+        row = per_variant[variant]
         n = int(row["members"])
         response = wilson_interval(int(row["responded"]), n)
         conversion = wilson_interval(int(row["converted"]), n)
@@ -152,10 +155,13 @@ def campaign_results(
     decision = decide(tests, [int(n) for n in counts["members"]], planned, alpha)
     budget, total = float(campaign.budget), float(counts["revenue"].sum())
     incremental = None
-    if int(base["members"]) > 0:
-        per_member = float(base["revenue"]) / int(base["members"])
-        treated = counts.drop(index=baseline)
-        incremental = float((treated["revenue"] - per_member * treated["members"]).sum())
+    if base["members"] > 0:
+        per_member = base["revenue"] / base["members"]
+        incremental = sum(
+            per_variant[v]["revenue"] - per_member * per_variant[v]["members"]
+            for v in variants
+            if v != baseline
+        )
     return CampaignResults(
         campaign_id=campaign.id,
         baseline=baseline,

@@ -179,12 +179,12 @@ def _years_before(moment: datetime, years: float) -> datetime:
 
 
 def _sql_condition(c: ConditionIn, dialect: str, as_of: datetime) -> ColumnElement[bool]:
-    column: InstrumentedAttribute[Any] | Any
+    column: InstrumentedAttribute[Any]
     if c.field == "tags":
         has = _tags_hold(list(c.value), dialect)
         return has if c.op is Op.HAS_ANY else ~has
     if c.field.startswith("consent_"):
-        flag = getattr(Customer, c.field)
+        flag: InstrumentedAttribute[bool] = getattr(Customer, c.field)
         return flag.is_(True) if c.op is Op.YES else flag.is_not(True)
     if c.field == "age":  # age at least n: born on or before as_of - n years
         column = Customer.birth_date
@@ -200,10 +200,10 @@ def _sql_condition(c: ConditionIn, dialect: str, as_of: datetime) -> ColumnEleme
         return column.is_not(None)
     if c.op is Op.IS_EMPTY:
         return column.is_(None)
-    if c.op is Op.AT_LEAST:
-        return column >= c.value
-    if c.op is Op.AT_MOST:
-        return column <= c.value
+    if c.op in (Op.AT_LEAST, Op.AT_MOST):
+        bound = float(c.value)
+        compared: ColumnElement[bool] = column >= bound if c.op is Op.AT_LEAST else column <= bound
+        return compared
     spec = FIELDS[c.field]
     values: list[Any] = list(c.value)
     if spec.vocabulary is not None:
@@ -240,14 +240,14 @@ def _value_condition(c: ConditionIn, figures: pd.DataFrame) -> np.ndarray:
     compare: Callable[[pd.Series], pd.Series] = (
         (lambda s: s >= c.value - 1e-9) if c.op is Op.AT_LEAST else (lambda s: s <= c.value + 1e-9)
     )
-    return compare(number).fillna(False).to_numpy(dtype=bool)
+    return np.asarray(compare(number).fillna(False), dtype=bool)
 
 
 def _combine(match: str, parts: list[np.ndarray], size: int) -> np.ndarray:
     if not parts:
         return np.ones(size, dtype=bool)
     stacked = np.vstack(parts)
-    return stacked.all(axis=0) if match == "all" else stacked.any(axis=0)
+    return np.asarray(stacked.all(axis=0) if match == "all" else stacked.any(axis=0), dtype=bool)
 
 
 def matching_ids(

@@ -20,7 +20,7 @@ from crm_core.marketing import campaigns, segments
 from crm_core.marketing.campaigns import assign_variants
 from crm_core.marketing.results import campaign_results
 from crm_core.marketing.stats import Verdict, VerdictRule
-from crm_core.models import AuditEntry, CampaignMember, Product
+from crm_core.models import AuditEntry, Campaign, CampaignMember, Product
 from crm_core.models.enums import Entity
 from db.session import session_scope
 
@@ -69,7 +69,7 @@ def test_planning_stores_the_sample_needed_and_refuses_what_cannot_be_run(
     with session_scope(engine) as s:
         listed = campaigns.list_campaigns(s, manager)
         assert list(listed["name"]) == ["Promo kopi"] and listed["members"].iloc[0] == 0
-        design = s.get_one(campaigns.Campaign, campaign_id).design
+        design = s.get_one(Campaign, campaign_id).design
     assert design["planned_per_variant"] == 3841  # 10 % -> 12 %, 5 % two-sided, 80 % power
     with pytest.raises(ValidationError) as bad:
         plan(engine, manager, segment_id, ends_on="2026-10-01", variants="A, a")
@@ -83,7 +83,7 @@ def test_a_hold_out_campaign_names_its_control(
 ) -> None:
     campaign_id = plan(engine, manager, segment_id, design="holdout", variants="Diskon 10%, x")
     with session_scope(engine) as s:
-        assert s.get_one(campaigns.Campaign, campaign_id).variants == ["control", "Diskon 10%"]
+        assert s.get_one(Campaign, campaign_id).variants == ["control", "Diskon 10%"]
 
 
 def launched(engine: Engine, manager: Actor, segment_id: int, audience: list[int]) -> int:
