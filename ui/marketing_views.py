@@ -5,6 +5,7 @@ groups, and a table shown with its CSV download."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -13,8 +14,11 @@ import streamlit as st
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.permissions import Actor
+from crm_core.marketing import cohorts, dashboard
 from crm_core.marketing.rules import FIELDS, Op
 from crm_core.models.enums import Channel, Gender, LeadSource, LifecycleStage
+from ui.db import database_url, read_scope
 from ui.i18n import N_, t
 from ui.labels import option
 
@@ -87,3 +91,28 @@ def table_with_download(
         "text/csv",
         key=key,
     )
+
+
+# Cached reads of the dashboard, keyed by the database, the reader (scope) and the moment the
+# value table describes: a quarter of an hour, like the value table itself.
+@st.cache_data(ttl=900, max_entries=8, show_spinner=False)
+def _journey(url: str, actor: Actor, as_of: datetime, window_days: int) -> cohorts.Journey:
+    with read_scope() as session:
+        return cohorts.customer_journey(session, actor, as_of, window_days)
+
+
+def journey(actor: Actor, as_of: datetime, window_days: int) -> cohorts.Journey:
+    return _journey(database_url()[0], actor, as_of, window_days)
+
+
+@st.cache_data(ttl=900, max_entries=8, show_spinner=False)
+def _dashboard_frame(
+    url: str, actor: Actor, as_of: datetime, _values: pd.DataFrame
+) -> pd.DataFrame:
+    # The value table is left out of the key: the database and its moment name it.
+    with read_scope() as session:
+        return dashboard.segment_dashboard(session, actor, _values, as_of)
+
+
+def dashboard_frame(actor: Actor, values: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
+    return _dashboard_frame(database_url()[0], actor, as_of, values)

@@ -16,13 +16,12 @@ from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.permissions import Actor
 from crm_core.marketing import cohorts, dashboard, segments
 from crm_core.marketing.dashboard import DIMENSIONS
-from ui import cache, nav
+from ui import cache, marketing_views, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, long_date, number, percent
 from ui.i18n import t
 from ui.labels import option
-from ui.marketing_views import table_with_download, value_label
 
 
 def render() -> None:
@@ -33,8 +32,7 @@ def render() -> None:
 
 
 def _dashboard(actor: Actor, values: pd.DataFrame, as_of: datetime) -> None:
-    with read_scope() as session:
-        frame = dashboard.segment_dashboard(session, actor, values, as_of)
+    frame = marketing_views.dashboard_frame(actor, values, as_of)
     if frame.empty:
         st.info(t("No customers yet: the dashboard fills in as customers and orders arrive."))
         return
@@ -92,13 +90,13 @@ def _split(frame: pd.DataFrame) -> None:
         )
     )
     top = table.head(25)
-    labels = [value_label(by, g) for g in top["group"]]
+    labels = [marketing_views.value_label(by, g) for g in top["group"]]
     figure = px.bar(x=top["customers"], y=labels, orientation="h",
                     labels={"x": t("Customers"), "y": ""})  # fmt: skip
     figure.update_layout(yaxis={"autorange": "reversed"}, height=max(250, 28 * len(top)))
     st.plotly_chart(figure, width="stretch")
     shown = table.assign(
-        group=[value_label(by, g) for g in table["group"]],
+        group=[marketing_views.value_label(by, g) for g in table["group"]],
         customers=table["customers"].map(number),
         customer_share=table["customer_share"].map(percent),
         net_revenue=table["net_revenue"].map(compact_money),
@@ -112,7 +110,9 @@ def _split(frame: pd.DataFrame) -> None:
         "revenue_share": t("Share of revenue"), "profit": t("Profit"),
         "revenue_per_customer": t("Revenue per customer"),
     }  # fmt: skip
-    table_with_download(shown, table, labels_map, f"customers-by-{by}", "segments_split_csv")
+    marketing_views.table_with_download(
+        shown, table, labels_map, f"customers-by-{by}", "segments_split_csv"
+    )
 
 
 def _migration(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
@@ -131,8 +131,8 @@ def _migration(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
     left, right = st.columns(2)
     left.metric(t("Moved up"), number(up))
     right.metric(t("Moved down"), number(down))
-    rows = [value_label("value_tier", r) for r in matrix.index]
-    columns = [value_label("value_tier", c) for c in matrix.columns]
+    rows = [marketing_views.value_label("value_tier", r) for r in matrix.index]
+    columns = [marketing_views.value_label("value_tier", c) for c in matrix.columns]
     figure = go.Figure(go.Heatmap(z=matrix.to_numpy(), x=columns, y=rows, colorscale="Blues",
                                   text=matrix.to_numpy(), texttemplate="%{text}"))  # fmt: skip
     figure.update_layout(yaxis={"autorange": "reversed"}, height=300,
@@ -141,7 +141,7 @@ def _migration(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
     shown = matrix.copy()
     shown.index, shown.columns = rows, columns
     raw = shown.rename_axis(t("from")).reset_index()
-    table_with_download(raw, raw, {}, "tier-migration", "segments_migration_csv")
+    marketing_views.table_with_download(raw, raw, {}, "tier-migration", "segments_migration_csv")
 
 
 def _concentration(frame: pd.DataFrame) -> None:
@@ -169,7 +169,9 @@ def _concentration(frame: pd.DataFrame) -> None:
     shown = curve.assign(**{c: curve[c].map(percent) for c in curve.columns})
     labels = {"customers": t("Share of customers"), "revenue": t("Share of revenue"),
               "tickets": t("Share of tickets")}  # fmt: skip
-    table_with_download(shown, curve, labels, "concentration", "segments_concentration_csv")
+    marketing_views.table_with_download(
+        shown, curve, labels, "concentration", "segments_concentration_csv"
+    )
 
 
 def _ready_made(actor: Actor, frame: pd.DataFrame, values: pd.DataFrame, as_of: datetime) -> None:
@@ -194,8 +196,8 @@ def _ready_made(actor: Actor, frame: pd.DataFrame, values: pd.DataFrame, as_of: 
 
 def _journey(actor: Actor, as_of: datetime) -> None:
     window = cache.value_settings().churn_window_days
-    with read_scope() as session:
-        cohort, churn, lost = cohorts.customer_journey(session, actor, as_of, window)
+    journey = marketing_views.journey(actor, as_of, window)
+    cohort, churn = journey.cohorts, journey.churn
     st.subheader(t("Acquisition cohorts"))
     st.caption(
         t(
@@ -220,7 +222,9 @@ def _journey(actor: Actor, as_of: datetime) -> None:
         shown = cohort.assign(share=cohort["share"].map(percent))
         labels = {"cohort": t("Cohort"), "month": t("Month"), "customers": t("Customers"),
                   "size": t("Cohort size"), "share": t("Share")}  # fmt: skip
-        table_with_download(shown, cohort, labels, "cohorts", "segments_cohorts_csv")
+        marketing_views.table_with_download(
+            shown, cohort, labels, "cohorts", "segments_cohorts_csv"
+        )
     st.subheader(t("Churn per month"))
     st.caption(
         t(
@@ -236,13 +240,13 @@ def _journey(actor: Actor, as_of: datetime) -> None:
         shown = churn.assign(rate=churn["rate"].map(percent))
         labels = {"month": t("Month"), "active": t("Active at the start"),
                   "churned": t("Churned"), "rate": t("Churn rate")}  # fmt: skip
-        table_with_download(shown, churn, labels, "churn", "segments_churn_csv")
-    _lost(lost, window)
+        marketing_views.table_with_download(shown, churn, labels, "churn", "segments_churn_csv")
+    _lost(journey, window)
 
 
-def _lost(lost: pd.DataFrame, window: int) -> None:
+def _lost(journey: cohorts.Journey, window: int) -> None:
     st.subheader(t("Lost customers"))
-    summary = cohorts.lost_summary(lost)
+    summary = journey.lost
     st.caption(
         t(
             "Customers whose last completed order is more than {days:n} days old; tickets "
@@ -255,12 +259,12 @@ def _lost(lost: pd.DataFrame, window: int) -> None:
     second.metric(t("Had a ticket before leaving"), percent(summary["ticket_share"]))
     csat = summary["avg_csat"]
     third.metric(t("Their mean CSAT"), "–" if csat is None else number(csat, 1))
-    if lost.empty:
+    channels = journey.lost_channels
+    if channels.empty:
         return
-    channels = lost["last_touch_channel"].fillna("unknown").value_counts()
     shown = pd.DataFrame({
-        "channel": [value_label("preferred_channel", c) for c in channels.index],
+        "channel": [marketing_views.value_label("preferred_channel", c) for c in channels.index],
         "customers": channels.to_numpy(),
     })  # fmt: skip
     labels = {"channel": t("Last touchpoint's channel"), "customers": t("Lost customers")}
-    table_with_download(shown, shown, labels, "lost-customers", "segments_lost_csv")
+    marketing_views.table_with_download(shown, shown, labels, "lost-customers", "segments_lost_csv")

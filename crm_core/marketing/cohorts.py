@@ -10,6 +10,7 @@ day, up to the next month's) / active then.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -159,9 +160,19 @@ def lost_summary(lost: pd.DataFrame) -> dict[str, float | int | None]:
     }
 
 
+@dataclass(frozen=True)
+class Journey:
+    """What the dashboard shows of customers over time (aggregates only, safe to cache)."""
+
+    cohorts: pd.DataFrame  # cohort_retention
+    churn: pd.DataFrame  # churn_by_month
+    lost: dict[str, float | int | None]  # lost_summary
+    lost_channels: pd.Series  # lost customers per last touchpoint's channel ("unknown": none)
+
+
 def customer_journey(
     session: Session, actor: Actor, as_of: datetime, window_days: int, months: int = 12
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> Journey:
     """Cohorts, churn per month and lost customers over the customers the actor may read."""
     readable = select(Customer.id).where(
         Customer.deleted_at.is_(None), read_filter(actor, Entity.CUSTOMER, Customer.owner_id)
@@ -169,8 +180,10 @@ def customer_journey(
     ids = set(session.scalars(readable))
     orders = order_amounts(session, as_of)
     orders = orders[orders["customer_id"].isin(ids)]
-    return (
-        cohort_retention(orders, as_of, months),
-        churn_by_month(orders, as_of, window_days, months),
-        lost_customers(session, orders, as_of, window_days),
+    lost = lost_customers(session, orders, as_of, window_days)
+    return Journey(
+        cohorts=cohort_retention(orders, as_of, months),
+        churn=churn_by_month(orders, as_of, window_days, months),
+        lost=lost_summary(lost),
+        lost_channels=lost["last_touch_channel"].fillna("unknown").value_counts(),
     )

@@ -39,10 +39,10 @@ class SegmentIn(_Input):
 READY_MADE: dict[str, tuple[str, str, dict[str, Any]]] = {
     "reward": (
         N_("Long-loyal customers to reward"),
-        N_("Buying for two years or more, still active (Champions, Loyal or Cannot Lose "
+        N_("Buying for a year or more, still active (Champions, Loyal or Cannot Lose "
            "Them): offer a special price, extra service or a bonus."),
         {"groups": [{"conditions": [
-            {"field": "years_since_first_order", "op": "at least", "value": 2},
+            {"field": "years_since_first_order", "op": "at least", "value": 1},
             {"field": "rfm_segment", "op": "in",
              "value": ["Champions", "Loyal", "Cannot Lose Them"]},
         ]}]},
