@@ -28,7 +28,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.inputs import _Input, validate
-from crm_core.kernel.messages import N_, msg
+from crm_core.kernel.messages import N_, Message, msg
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Account, Customer
 from crm_core.models.enums import Channel, Entity, Gender, LeadSource, LifecycleStage
@@ -116,23 +116,23 @@ class ConditionIn(_Input):
         if spec is None:
             raise ValueError(msg("rule.unknown_field", field=self.field))
         if self.op not in OPS[spec.kind]:
-            raise ValueError(msg("rule.bad_operator", field=spec.label, op=self.op.value))
+            raise ValueError(msg("rule.bad_operator", field=Message(spec.label), op=self.op.value))
         if self.op in _NO_VALUE:
             self.value = None
         elif spec.kind is Kind.NUMBER:
             try:
                 self.value = float(self.value)
             except (TypeError, ValueError):
-                raise ValueError(msg("rule.needs_number", field=spec.label)) from None
+                raise ValueError(msg("rule.needs_number", field=Message(spec.label))) from None
         else:
             values = [self.value] if isinstance(self.value, str) else list(self.value or [])
             values = [str(v).strip() for v in values if str(v).strip()]
             if not values:
-                raise ValueError(msg("rule.needs_values", field=spec.label))
+                raise ValueError(msg("rule.needs_values", field=Message(spec.label)))
             if spec.vocabulary is not None:
                 known = {v.value for v in spec.vocabulary}
                 if any(v not in known for v in values):
-                    raise ValueError(msg("rule.unknown_value", field=spec.label))
+                    raise ValueError(msg("rule.unknown_value", field=Message(spec.label)))
             self.value = values
         return self
 

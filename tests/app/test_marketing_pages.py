@@ -134,3 +134,24 @@ def test_a_campaign_is_planned_launched_recorded_and_read(
 def test_the_campaigns_page_refuses_a_salesperson(staff: dict[Role, Actor]) -> None:
     at = page_as("campaigns", staff[Role.SALES]).run()
     assert at.error[0].value.startswith("You do not have access")
+
+
+@pytest.mark.parametrize("key", ["segments", "segment-builder", "campaigns"])
+def test_the_marketing_pages_with_data_read_in_bahasa_indonesia(
+    key: str, app_engine: Engine, shop: list[int], staff: dict[Role, Actor]
+) -> None:
+    from test_bahasa_indonesia import english_left, in_indonesian
+
+    manager = staff[Role.MANAGER]
+    with session_scope(app_engine) as s:
+        segment = segments.create_segment(
+            s, manager, {"name": "Growable Jawa Barat", "rule": GROWABLE_JABAR}
+        )
+        campaign = campaigns.plan_campaign(s, manager, {
+            "name": "Promo kopi", "channel": "social", "segment_id": segment.id,
+            "starts_on": "2026-11-01", "ends_on": "2026-11-14", "budget": "1000000",
+        })  # fmt: skip
+        campaigns.launch(s, manager, campaign.id, 1, shop[1:])
+    at = in_indonesian(key, manager)
+    assert not at.exception, at.exception
+    assert english_left(at) == []
