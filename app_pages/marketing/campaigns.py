@@ -4,7 +4,8 @@ variant won and whether the difference is significant."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -231,13 +232,16 @@ def _outcomes(actor: Actor, campaign_id: int) -> None:
             pressed = st.form_submit_button(t("Record"))
         if pressed:
             key = "customer_id" if who.strip().isdigit() else "email"
-            _record(actor, campaign_id, [{key: who.strip(), step: f"{day.isoformat()}T12:00"}])
+            # Today: now (a time still ahead would not count yet); an earlier day: its noon.
+            now = utcnow()
+            moment = now if day >= now.date() else datetime.combine(day, time(12))
+            _record(actor, campaign_id, [{key: who.strip(), step: moment}])
 
 
 _STEPS = {"sent_at": N_("Sent"), "responded_at": N_("Responded"), "converted_at": N_("Converted")}
 
 
-def _record(actor: Actor, campaign_id: int, rows: list[dict[str, str]]) -> None:
+def _record(actor: Actor, campaign_id: int, rows: list[dict[str, Any]]) -> None:
     forms.submit(OUTCOME_FORM, lambda s: campaigns.record_outcomes(s, actor, campaign_id, rows),
                  tn("{n:n} row recorded.", "{n:n} rows recorded.", len(rows)))  # fmt: skip
     st.rerun()

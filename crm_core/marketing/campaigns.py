@@ -6,7 +6,7 @@ write through the write path and audited."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -181,7 +181,11 @@ STEPS = ("sent_at", "responded_at", "converted_at")
 
 
 def record_outcomes(
-    session: Session, actor: Actor, campaign_id: int, rows: Sequence[Mapping[str, Any]]
+    session: Session,
+    actor: Actor,
+    campaign_id: int,
+    rows: Sequence[Mapping[str, Any]],
+    now: datetime | None = None,
 ) -> dict[str, int]:
     """Record sends, responses and conversions of members (by customer id or email): a step
     already recorded keeps its first time; a response implies a send, a conversion both.
@@ -189,11 +193,16 @@ def record_outcomes(
     campaign = writepath.load(session, Campaign, campaign_id)
     require(actor, Entity.CAMPAIGN, Action.UPDATE, campaign)
     parsed, errors = [], {}
+    latest = (now or utcnow()) + timedelta(minutes=5)  # a clock a little ahead is no future
     for number, row in enumerate(rows, start=1):
         try:
-            parsed.append(validate(OutcomeIn, row))
+            outcome = validate(OutcomeIn, row)
         except ValidationError as exc:
             errors[f"row {number}"] = next(iter(exc.field_errors.values()))
+            continue
+        if any((t := getattr(outcome, s)) and t.replace(tzinfo=None) > latest for s in STEPS):
+            errors[f"row {number}"] = msg("validation.not_future")
+        parsed.append(outcome)
     if errors:
         raise ValidationError(errors)
     members = {

@@ -155,3 +155,30 @@ def test_the_marketing_pages_with_data_read_in_bahasa_indonesia(
     at = in_indonesian(key, manager)
     assert not at.exception, at.exception
     assert english_left(at) == []
+
+
+def test_an_outcome_recorded_by_the_form_counts_in_the_results(
+    app_engine: Engine, shop: list[int], staff: dict[Role, Actor]
+) -> None:
+    manager = staff[Role.MANAGER]
+    with session_scope(app_engine) as s:
+        segment = segments.create_segment(
+            s, manager, {"name": "Growable Jawa Barat", "rule": GROWABLE_JABAR}
+        )
+        campaign = campaigns.plan_campaign(s, manager, {
+            "name": "Promo kopi", "channel": "social", "segment_id": segment.id,
+            "starts_on": "2026-11-01", "ends_on": "2026-11-14",
+        })  # fmt: skip
+        campaigns.launch(s, manager, campaign.id, 1, shop[1:4])
+    at = page_as("campaigns", manager).run()
+    at.text_input(key="co_who").input("p2@example.com")
+    at.selectbox(key="co_step").set_value("converted_at")
+    next(b for b in at.button if b.label == "Record").click().run()
+    assert not at.exception, at.exception
+    assert any("1 row recorded." in s.value for s in at.success)
+    with session_scope(app_engine) as s:
+        member = s.scalars(
+            select(CampaignMember).where(CampaignMember.customer_id == shop[2])
+        ).one()
+        assert member.converted_at is not None and member.sent_at is not None
+    assert sum(int(n) for n in at.dataframe[-1].value["Converted"]) == 1

@@ -222,3 +222,13 @@ def test_the_campaign_touches_show_on_the_members_timeline(
         date(2026, 11, 2),
         date(2026, 11, 1),
     ]
+
+
+def test_an_outcome_in_the_future_is_refused(
+    engine: Engine, manager: Actor, segment_id: int, audience: list[int]
+) -> None:
+    campaign_id = launched(engine, manager, segment_id, audience)
+    rows = [{"customer_id": audience[0], "converted_at": "2026-11-20 10:00"}]
+    with pytest.raises(ValidationError) as bad, session_scope(engine) as s:
+        campaigns.record_outcomes(s, manager, campaign_id, rows, now=datetime(2026, 11, 10))
+    assert bad.value.texts() == {"row 1": "must not be in the future"}
