@@ -232,3 +232,20 @@ def test_an_outcome_in_the_future_is_refused(
     with pytest.raises(ValidationError) as bad, session_scope(engine) as s:
         campaigns.record_outcomes(s, manager, campaign_id, rows, now=datetime(2026, 11, 10))
     assert bad.value.texts() == {"row 1": "must not be in the future"}
+
+
+def test_other_areas_read_a_customers_campaigns(
+    engine: Engine, manager: Actor, sales: Actor, segment_id: int, audience: list[int]
+) -> None:
+    from crm_core.marketing import read as marketing_read
+
+    campaign_id = launched(engine, manager, segment_id, audience)
+    rows = [{"customer_id": audience[3], "responded_at": "2026-11-02 10:00"}]
+    with session_scope(engine) as s:
+        campaigns.record_outcomes(s, manager, campaign_id, rows)
+    with session_scope(engine) as s:
+        mine = marketing_read.customer_campaigns(s, manager, audience[3])
+        hidden = marketing_read.customer_campaigns(s, sales, audience[3])
+    assert list(mine["name"]) == ["Promo kopi"]
+    assert mine["sent_at"].notna().all() and mine["converted_at"].isna().all()
+    assert hidden.empty  # salespeople do not read campaigns
