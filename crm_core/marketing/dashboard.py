@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from crm_core.analytics.rfm import RfmSegment
@@ -53,10 +53,16 @@ TIER_RANK = {ValueTier.MOST_VALUABLE.value: 0, ValueTier.MOST_GROWABLE.value: 1,
 
 def customer_attributes(session: Session, actor: Actor) -> pd.DataFrame:
     """The attributes the dashboard splits by, one row per customer the actor may read."""
+
+    # Stored strings as they are: converting 100,000 enum and date values one by one in
+    # Python took most of the query's time; pandas parses the dates at once.
+    def raw(column: Any) -> Any:
+        return type_coerce(column, String)
+
     stmt = (
         select(
-            Customer.id, Customer.gender, Customer.birth_date, Customer.region, Customer.city,
-            Customer.source, Customer.preferred_channel, Customer.created_at,
+            Customer.id, raw(Customer.gender), raw(Customer.birth_date), Customer.region,
+            Customer.city, raw(Customer.source), raw(Customer.preferred_channel),
             Account.industry, Account.employees, Customer.account_id,
         )
         .outerjoin(Account, Account.id == Customer.account_id)
@@ -65,22 +71,10 @@ def customer_attributes(session: Session, actor: Actor) -> pd.DataFrame:
             read_filter(actor, Entity.CUSTOMER, Customer.owner_id),
         )
     )  # fmt: skip
-    columns = [
-        "customer_id",
-        "gender",
-        "birth_date",
-        "region",
-        "city",
-        "source",
-        "preferred_channel",
-        "created_at",
-        "industry",
-        "employees",
-        "account_id",
-    ]
+    columns = ["customer_id", "gender", "birth_date", "region", "city", "source",
+               "preferred_channel", "industry", "employees", "account_id"]  # fmt: skip
     frame = query_frame(session, stmt, columns).set_index("customer_id")
-    for column in ("gender", "source", "preferred_channel"):
-        frame[column] = frame[column].map(lambda v: None if v is None else str(v))
+    frame["birth_date"] = pd.to_datetime(frame["birth_date"], errors="coerce")
     return frame
 
 
