@@ -28,6 +28,7 @@ from ui.marketing_views import table_with_download
 from ui.plain import plain
 
 PLAN_FORM, LAUNCH_FORM, OUTCOME_FORM = "campaign-plan", "campaign-launch", "campaign-outcomes"
+FINISH_FORM = "campaign-finish"
 VERDICTS = {
     Verdict.ROLL_OUT: N_("Roll out"),
     Verdict.KEEP_TESTING: N_("Keep testing"),
@@ -82,6 +83,13 @@ def render() -> None:
         return
     _outcomes(actor, chosen)
     _results(actor, chosen)
+    if row["status"] == CampaignStatus.RUNNING and allowed(actor, Entity.CAMPAIGN, Action.UPDATE):
+        forms.feedback(FINISH_FORM)
+        if st.button(t("Finish campaign"), key="campaign_finish"):
+            version = int(row["version"])
+            forms.submit(FINISH_FORM, lambda s: campaigns.finish(s, actor, chosen, version),
+                         t("Campaign finished."))  # fmt: skip
+            st.rerun()
 
 
 def _list(listed: pd.DataFrame) -> None:

@@ -182,3 +182,8 @@ def test_an_outcome_recorded_by_the_form_counts_in_the_results(
         ).one()
         assert member.converted_at is not None and member.sent_at is not None
     assert sum(int(n) for n in at.dataframe[-1].value["Converted"]) == 1
+    at.button(key="campaign_finish").click().run()
+    assert not at.exception, at.exception
+    with session_scope(app_engine) as s:
+        assert str(s.get_one(Campaign, campaign.id).status) == "finished"
+    assert at.dataframe[0].value["status"].tolist() == ["finished"]
