@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
 from sqlalchemy import Engine, select
@@ -140,7 +141,8 @@ def test_the_campaigns_page_refuses_a_salesperson(staff: dict[Role, Actor]) -> N
 def test_the_marketing_pages_with_data_read_in_bahasa_indonesia(
     key: str, app_engine: Engine, shop: list[int], staff: dict[Role, Actor]
 ) -> None:
-    from test_bahasa_indonesia import english_left, in_indonesian
+    # The Indonesian page checks of test_bahasa_indonesia.py (a test module: by name).
+    checks = import_module("test_bahasa_indonesia")
 
     manager = staff[Role.MANAGER]
     with session_scope(app_engine) as s:
@@ -152,9 +154,9 @@ def test_the_marketing_pages_with_data_read_in_bahasa_indonesia(
             "starts_on": "2026-11-01", "ends_on": "2026-11-14", "budget": "1000000",
         })  # fmt: skip
         campaigns.launch(s, manager, campaign.id, 1, shop[1:])
-    at = in_indonesian(key, manager)
+    at = checks.in_indonesian(key, manager)
     assert not at.exception, at.exception
-    assert english_left(at) == []
+    assert checks.english_left(at) == []
 
 
 def test_an_outcome_recorded_by_the_form_counts_in_the_results(
