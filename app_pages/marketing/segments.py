@@ -69,6 +69,8 @@ def _tiers(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
             option(ValueTier, tier.value),
             number(now),
             delta=number(now - int(earlier.get(tier.value, 0))),
+            # more Below-Zero customers is bad news: shown red
+            delta_color="inverse" if tier is ValueTier.BELOW_ZERO else "normal",
         )
         profit = float(table["profit"].get(tier.value, 0.0))
         column.caption(t("profit {amount}", amount=compact_money(profit)))
