@@ -16,6 +16,12 @@ GOALS: dict[str, float] = {
     "co-purchase rules (all buyers)": 10.0,
     "data quality: duplicate clusters": 3.0,
     "data quality: field completeness": 1.0,
+    # Marketing (issue 12): a saved segment's count answers at once; the dashboard's frame and
+    # its cohorts are computed once per value-table refresh and cached per reader
+    "saved segment count (a rule over every customer)": 0.5,
+    "segment dashboard: frame, splits, concentration": 2.0,
+    "cohorts, churn per month, lost customers": 10.0,
+    "campaign results (the largest campaign)": 0.2,
     # Streamlit Community Cloud gives 690 MB to 2.7 GB; the value table is cached per day
     "peak memory of the benchmark process (MB)": 1500.0,
     "value table in the cache (MB)": 200.0,

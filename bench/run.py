@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from bench.goals import GOALS
 from crm_core.customers import data_quality, offers, timeline
@@ -31,7 +32,10 @@ from crm_core.customers import records as customers
 from crm_core.customers.value import customer_values
 from crm_core.kernel.permissions import Actor
 from crm_core.kernel.settings import ValueSettings
-from crm_core.models import Customer, Interaction, User
+from crm_core.marketing import cohorts, dashboard, segments
+from crm_core.marketing.results import campaign_results
+from crm_core.marketing.rules import parse_rule
+from crm_core.models import CampaignMember, Customer, Interaction, User
 from crm_core.models.enums import Role
 from db import demo
 from db.engine import make_engine
@@ -145,8 +149,41 @@ def measure(engine: Engine, runs: int) -> dict[str, float]:
         manager = Actor(actor.id, actor.username, actor.name, Role.MANAGER)
         run("data quality: duplicate clusters", lambda: data_quality.duplicate_clusters(s, manager))
         run("data quality: field completeness", lambda: data_quality.field_completeness(s, manager))
+        _marketing(s, manager, values, run)
     results["peak memory of the benchmark process (MB)"] = peak_rss_mb()
     return results
+
+
+def _marketing(s: Session, manager: Actor, values: Any, run: Callable[..., Any]) -> None:
+    """The Marketing figures: the segment dashboard, a rule over every customer, cohorts and
+    churn, a campaign's results."""
+
+    def dashboard_figures() -> None:
+        frame = dashboard.segment_dashboard(s, manager, values, AS_OF)
+        for by in ("value_tier", "rfm_segment", "region"):
+            dashboard.breakdown(frame, by)
+        dashboard.concentration(frame, "net_revenue")
+        dashboard.concentration(frame, "tickets")
+
+    run("segment dashboard: frame, splits, concentration", dashboard_figures)
+    rule = parse_rule({"groups": [{"conditions": [
+        {"field": "value_tier", "op": "in", "value": ["Most Growable"]},
+        {"field": "region", "op": "in", "value": ["Jawa Barat"]},
+        {"field": "days_since_last_order", "op": "at most", "value": 90},
+    ]}]})  # fmt: skip
+    run("saved segment count (a rule over every customer)",
+        lambda: segments.members(s, manager, rule, values, AS_OF))  # fmt: skip
+    run("cohorts, churn per month, lost customers",
+        lambda: cohorts.customer_journey(s, manager, AS_OF, 90), 1)  # fmt: skip
+    biggest = s.scalar(
+        select(CampaignMember.campaign_id)
+        .group_by(CampaignMember.campaign_id)
+        .order_by(func.count().desc())
+        .limit(1)
+    )
+    if biggest is not None:
+        run("campaign results (the largest campaign)",
+            lambda: campaign_results(s, manager, biggest, AS_OF))  # fmt: skip
 
 
 def report(results: dict[str, float], seconds_to_seed: float | None) -> bool:

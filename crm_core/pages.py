@@ -56,6 +56,8 @@ PAGES: tuple[PageSpec, ...] = (
              ":material/support_agent:"),
     PageSpec("segments", "Segments", "Marketing", "marketing.segments", _reads(Entity.SEGMENT),
              ":material/donut_small:"),
+    PageSpec("segment-builder", "Segment builder", "Marketing", "marketing.segment_builder",
+             _reads(Entity.SEGMENT), ":material/tune:"),
     PageSpec("campaigns", "Campaigns", "Marketing", "marketing.campaigns",
              _reads(Entity.CAMPAIGN), ":material/campaign:"),
     PageSpec("team", "Team", "Team", "overview.team", Capability.SEE_TEAM, ":material/badge:"),

@@ -183,3 +183,18 @@ def clear_customer_caches() -> None:
         _tables.clear()
         _past.clear()
     _rules.clear()
+
+
+@st.cache_data(ttl=3600, max_entries=4, show_spinner=False)
+def _values_at(url: str, moment: datetime, chosen: settings.ValueSettings) -> ValueTable:
+    with read_scope() as session:
+        return customer_value.customer_values(session, moment, chosen)
+
+
+def customer_values_at(moment: datetime) -> ValueTable:
+    """The value table at a past moment (a tier migration's first date, a segment's past
+    membership): the same for every user (lists apply role scope), kept an hour."""
+    if moment >= as_of():
+        return customer_values()
+    with st.spinner(t("Computing customer value at that date…")):
+        return _values_at(database_url()[0], moment, value_settings())

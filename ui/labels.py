@@ -264,7 +264,8 @@ PAGE_TEXTS = (
     N_("My work"), N_("Business dashboard"), N_("Customers"), N_("Customer 360"),
     N_("Accounts"), N_("Account 360"), N_("Products"),
     N_("Data quality"), N_("Import"), N_("Lead funnel"), N_("Ticket queue"), N_("Segments"),
-    N_("Campaigns"), N_("Team"), N_("Users"), N_("Audit log"), N_("Settings"),
+    N_("Segment builder"), N_("Campaigns"), N_("Team"), N_("Users"), N_("Audit log"),
+    N_("Settings"),
     N_("Overview"), N_("Sales"), N_("Service"), N_("Marketing"), N_("Admin"),
 )  # fmt: skip
 

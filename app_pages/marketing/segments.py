@@ -1,16 +1,272 @@
-"""Segments page: built by a later issue; says so honestly until then."""
+"""Segments: the dashboard of how customers split (value tier, RFM, demographics, geography,
+firm size, acquisition), how tiers moved since a date, concentration, ready-made segments,
+cohorts, churn and lost customers."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from app_pages.marketing import segment_builder
+from crm_core.analytics.value_tiers import ValueTier
+from crm_core.kernel.permissions import Actor
+from crm_core.marketing import cohorts, dashboard, segments
+from crm_core.marketing.dashboard import DIMENSIONS
+from ui import cache, marketing_views, nav
+from ui.auth import require_page
+from ui.db import read_scope
+from ui.format import compact_money, long_date, number, percent
 from ui.i18n import t
-from ui.later import not_built_yet
+from ui.labels import option
 
 
 def render() -> None:
-    not_built_yet(
-        "segments",
+    actor = require_page("segments")
+    st.title(t("Segments"))
+    values = cache.customer_values()
+    _dashboard(actor, values.frame, values.as_of)
+
+
+def _dashboard(actor: Actor, values: pd.DataFrame, as_of: datetime) -> None:
+    frame = marketing_views.dashboard_frame(actor, values, as_of)
+    if frame.empty:
+        st.info(t("No customers yet: the dashboard fills in as customers and orders arrive."))
+        return
+    since = st.date_input(
+        t("Compare with"), value=(as_of - timedelta(days=91)).date(),
+        max_value=as_of.date() - timedelta(days=1), key="segments_since",
+    )  # fmt: skip
+    before = cache.customer_values_at(datetime.combine(since, time())).frame
+    _tiers(frame, before, since)
+    _split(frame)
+    _migration(frame, before, since)
+    _concentration(frame)
+    _ready_made(actor, frame, values, as_of)
+    _journey(actor, as_of)
+
+
+def _tiers(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
+    st.subheader(t("Value tiers"))
+    settings = cache.value_settings()
+    st.caption(
         t(
-            "a later issue adds segment dashboards: value tiers, RFM, demographics, geography"
-            " and firm size, with rule-based segments."
-        ),
+            "**Most Valuable**: the most profitable customers who together earn {share:.0%} of "
+            "all profit; **Below-Zero**: cost more to serve than they earn; **Most Growable**: "
+            "everyone else. Profit is gross margin less the cost to serve, all time. Changes "
+            "are against {since:date}.",
+            share=settings.top_profit_share, since=since,
+        )
+    )  # fmt: skip
+    table = dashboard.breakdown(frame, "value_tier").set_index("group")
+    earlier = before["value_tier"].reindex(frame.index).value_counts()
+    for column, tier in zip(st.columns(3), ValueTier, strict=True):
+        now = int(table["customers"].get(tier.value, 0))
+        column.metric(
+            option(ValueTier, tier.value),
+            number(now),
+            delta=number(now - int(earlier.get(tier.value, 0))),
+            # more Below-Zero customers is bad news: shown red
+            delta_color="inverse" if tier is ValueTier.BELOW_ZERO else "normal",
+        )
+        profit = float(table["profit"].get(tier.value, 0.0))
+        column.caption(t("profit {amount}", amount=compact_money(profit)))
+
+
+def _split(frame: pd.DataFrame) -> None:
+    st.subheader(t("Customers by group"))
+    by = st.selectbox(
+        t("Split by"), list(DIMENSIONS), format_func=lambda d: t(DIMENSIONS[d]),
+        key="segments_split",
+    )  # fmt: skip
+    table = dashboard.breakdown(frame, by)
+    st.caption(
+        t(
+            "Customers you can see, their net revenue (completed orders less discounts) and "
+            "profit, all time, by {dimension}. Regions are ranked (no licensed map of "
+            "Indonesia's provinces ships with Relasi).",
+            dimension=t(DIMENSIONS[by]).lower(),
+        )
     )
+    top = table.head(25)
+    labels = [marketing_views.value_label(by, g) for g in top["group"]]
+    figure = px.bar(x=top["customers"], y=labels, orientation="h",
+                    labels={"x": t("Customers"), "y": ""})  # fmt: skip
+    figure.update_layout(yaxis={"autorange": "reversed"}, height=max(250, 28 * len(top)))
+    st.plotly_chart(figure, width="stretch")
+    shown = table.assign(
+        group=[marketing_views.value_label(by, g) for g in table["group"]],
+        customers=table["customers"].map(number),
+        customer_share=table["customer_share"].map(percent),
+        net_revenue=table["net_revenue"].map(compact_money),
+        revenue_share=table["revenue_share"].map(percent),
+        profit=table["profit"].map(compact_money),
+        revenue_per_customer=table["revenue_per_customer"].map(compact_money),
+    )
+    labels_map = {
+        "group": t(DIMENSIONS[by]), "customers": t("Customers"),
+        "customer_share": t("Share of customers"), "net_revenue": t("Net revenue"),
+        "revenue_share": t("Share of revenue"), "profit": t("Profit"),
+        "revenue_per_customer": t("Revenue per customer"),
+    }  # fmt: skip
+    marketing_views.table_with_download(
+        shown, table, labels_map, f"customers-by-{by}", "segments_split_csv"
+    )
+
+
+def _migration(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
+    st.subheader(t("Tier migration"))
+    st.caption(
+        t(
+            "Customers by value tier on {since:date} (rows) and now (columns); "
+            "moving up means towards Most Valuable.",
+            since=since,
+        )
+    )
+    after = frame[["value_tier"]]
+    matrix = dashboard.tier_migration(before, after)
+    moves = dashboard.tier_moves(before, after)
+    up, down = int((moves["direction"] == "up").sum()), int((moves["direction"] == "down").sum())
+    left, right = st.columns(2)
+    left.metric(t("Moved up"), number(up))
+    right.metric(t("Moved down"), number(down))
+    rows = [marketing_views.value_label("value_tier", r) for r in matrix.index]
+    columns = [marketing_views.value_label("value_tier", c) for c in matrix.columns]
+    figure = go.Figure(go.Heatmap(z=matrix.to_numpy(), x=columns, y=rows, colorscale="Blues",
+                                  text=matrix.to_numpy(), texttemplate="%{text}"))  # fmt: skip
+    figure.update_layout(yaxis={"autorange": "reversed"}, height=300,
+                         xaxis_title=t("now"), yaxis_title=long_date(since))  # fmt: skip
+    st.plotly_chart(figure, width="stretch")
+    shown = matrix.copy()
+    shown.index, shown.columns = rows, columns
+    raw = shown.rename_axis(t("from")).reset_index()
+    marketing_views.table_with_download(raw, raw, {}, "tier-migration", "segments_migration_csv")
+
+
+def _concentration(frame: pd.DataFrame) -> None:
+    st.subheader(t("Concentration"))
+    revenue = dashboard.concentration(frame, "net_revenue")
+    tickets = dashboard.concentration(frame, "tickets")
+    st.caption(
+        t(
+            "What share of all net revenue, and of all tickets, the top 20 % of customers by "
+            "each hold (all time). The curve adds customers from the largest down."
+        )
+    )
+    left, right = st.columns(2)
+    left.metric(t("Revenue held by the top 20 %"), percent(revenue["share"]))
+    right.metric(t("Tickets held by the top 20 %"), percent(tickets["share"]))
+    curve = revenue["curve"].rename(columns={"held": "revenue"})
+    curve["tickets"] = tickets["curve"]["held"] if not tickets["curve"].empty else None
+    long = curve.melt("customers", var_name="what", value_name="held")
+    long["what"] = long["what"].map({"revenue": t("Net revenue"), "tickets": t("Tickets")})
+    figure = px.line(long, x="customers", y="held", color="what", markers=True,
+                     labels={"customers": t("Share of customers"), "held": t("Share held"),
+                             "what": ""})  # fmt: skip
+    figure.update_layout(xaxis_tickformat=".0%", yaxis_tickformat=".0%", height=300)
+    st.plotly_chart(figure, width="stretch")
+    shown = curve.assign(**{c: curve[c].map(percent) for c in curve.columns})
+    labels = {"customers": t("Share of customers"), "revenue": t("Share of revenue"),
+              "tickets": t("Share of tickets")}  # fmt: skip
+    marketing_views.table_with_download(
+        shown, curve, labels, "concentration", "segments_concentration_csv"
+    )
+
+
+def _ready_made(actor: Actor, frame: pd.DataFrame, values: pd.DataFrame, as_of: datetime) -> None:
+    st.subheader(t("Ready-made segments"))
+    with read_scope() as session:
+        members = {
+            key: segments.members(session, actor, segments.ready_made_rule(key), values, as_of)
+            for key in segments.READY_MADE
+        }
+    counts = dashboard.ready_made_counts(frame, members).set_index("key").to_dict("index")
+    for key, (title, why, _rule) in segments.READY_MADE.items():
+        with st.container(border=True):
+            left, right = st.columns([3, 1])
+            left.markdown(f"**{t(title)}**")
+            left.caption(t(why))
+            right.metric(t("Customers"), number(int(counts[key]["customers"])))
+            right.caption(t("profit {amount}", amount=compact_money(counts[key]["profit"])))
+            if left.button(t("Open in the builder"), key=f"segments_ready_{key}"):
+                segment_builder.load_rule(segments.READY_MADE[key][2], name=t(title))
+                nav.open_page("segment-builder")
+
+
+def _journey(actor: Actor, as_of: datetime) -> None:
+    window = cache.value_settings().churn_window_days
+    journey = marketing_views.journey(actor, as_of, window)
+    cohort, churn = journey.cohorts, journey.churn
+    st.subheader(t("Acquisition cohorts"))
+    st.caption(
+        t(
+            "Customers by the month of their first completed order (rows) and the share of "
+            "them who ordered again 0, 1, 2... months later (columns), over the last 12 "
+            "months."
+        )
+    )
+    if cohort.empty:
+        st.info(t("No completed orders yet."))
+    else:
+        heat = cohort.pivot(index="cohort", columns="month", values="share")
+        figure = go.Figure(go.Heatmap(z=heat.to_numpy(), x=list(heat.columns), y=list(heat.index),
+                                      colorscale="Greens", zmin=0, zmax=1))  # fmt: skip
+        figure.update_layout(xaxis_title=t("Months since the first order"), height=380)
+        st.plotly_chart(figure, width="stretch")
+        curves = px.line(cohort[cohort["month"] > 0], x="month", y="share", color="cohort",
+                         labels={"month": t("Months since the first order"),
+                                 "share": t("Still ordering"), "cohort": t("Cohort")})  # fmt: skip
+        curves.update_layout(yaxis_tickformat=".0%", height=320)
+        st.plotly_chart(curves, width="stretch")
+        shown = cohort.assign(share=cohort["share"].map(percent))
+        labels = {"cohort": t("Cohort"), "month": t("Month"), "customers": t("Customers"),
+                  "size": t("Cohort size"), "share": t("Share")}  # fmt: skip
+        marketing_views.table_with_download(
+            shown, cohort, labels, "cohorts", "segments_cohorts_csv"
+        )
+    st.subheader(t("Churn per month"))
+    st.caption(
+        t(
+            "Customers who had ordered within {days:n} days before the month began and let "
+            "that window run out during it, out of all who had.",
+            days=window,
+        )
+    )
+    if not churn.empty:
+        figure = px.bar(churn, x="month", y="rate", labels={"month": "", "rate": t("Churn rate")})
+        figure.update_layout(yaxis_tickformat=".0%", height=300)
+        st.plotly_chart(figure, width="stretch")
+        shown = churn.assign(rate=churn["rate"].map(percent))
+        labels = {"month": t("Month"), "active": t("Active at the start"),
+                  "churned": t("Churned"), "rate": t("Churn rate")}  # fmt: skip
+        marketing_views.table_with_download(shown, churn, labels, "churn", "segments_churn_csv")
+    _lost(journey, window)
+
+
+def _lost(journey: cohorts.Journey, window: int) -> None:
+    st.subheader(t("Lost customers"))
+    summary = journey.lost
+    st.caption(
+        t(
+            "Customers whose last completed order is more than {days:n} days old; tickets "
+            "count from {days:n} days before that order until they lapsed.",
+            days=window,
+        )
+    )
+    first, second, third = st.columns(3)
+    first.metric(t("Lost customers"), number(summary["lost"]))
+    second.metric(t("Had a ticket before leaving"), percent(summary["ticket_share"]))
+    csat = summary["avg_csat"]
+    third.metric(t("Their mean CSAT"), "–" if csat is None else number(csat, 1))
+    channels = journey.lost_channels
+    if channels.empty:
+        return
+    shown = pd.DataFrame({
+        "channel": [marketing_views.value_label("preferred_channel", c) for c in channels.index],
+        "customers": channels.to_numpy(),
+    })  # fmt: skip
+    labels = {"channel": t("Last touchpoint's channel"), "customers": t("Lost customers")}
+    marketing_views.table_with_download(shown, shown, labels, "lost-customers", "segments_lost_csv")

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column
@@ -41,6 +41,9 @@ class Campaign(Versioned, SoftDeletable, Base):
     ends_on: Mapped[date | None]
     budget: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The test design (crm_core.marketing.campaigns.Design): seed, control variant, planned
+    # sample, attribution window; empty on campaigns planned before designs were kept.
+    design: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
 
 
 class CampaignMember(Base):

@@ -62,6 +62,7 @@ PAGE_ACCESS: dict[str, tuple[Access, set[Role]]] = {
     "leads": ((Entity.LEAD, Action.READ), {ADMIN, MANAGER, SALES}),
     "tickets": ((Entity.TICKET, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),
     "segments": ((Entity.SEGMENT, Action.READ), {ADMIN, MANAGER, SALES}),
+    "segment-builder": ((Entity.SEGMENT, Action.READ), {ADMIN, MANAGER, SALES}),
     "campaigns": ((Entity.CAMPAIGN, Action.READ), MANAGERS),
     "team": (Capability.SEE_TEAM, MANAGERS),
     "users": (Capability.SEE_USERS, MANAGERS),

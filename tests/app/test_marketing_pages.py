@@ -1,0 +1,191 @@
+"""The Segments and Campaigns pages: a manager reads the tier split, builds "Most Growable
+customers in Jawa Barat", saves it, hands it to a salesperson, plans an A/B campaign on it,
+launches it, records outcomes and reads the verdict."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from importlib import import_module
+
+import pytest
+from sqlalchemy import Engine, select
+
+from crm_core.customers import orders
+from crm_core.customers import records as customers
+from crm_core.kernel.permissions import Actor
+from crm_core.marketing import campaigns, segments
+from crm_core.models import Campaign, CampaignMember, Customer, Product, Segment, utcnow
+from crm_core.models.enums import Role
+from db.session import session_scope
+from support import page_as
+
+GROWABLE_JABAR = {"groups": [{"conditions": [
+    {"field": "value_tier", "op": "in", "value": ["Most Growable"]},
+    {"field": "region", "op": "in", "value": ["Jawa Barat"]},
+]}]}  # fmt: skip
+
+
+@pytest.fixture
+def shop(app_engine: Engine, staff: dict[Role, Actor]) -> list[int]:
+    """Twelve customers: one big buyer in Jakarta, ten small buyers in Jawa Barat, one who
+    never bought (Most Growable too, profit 0)."""
+    manager = staff[Role.MANAGER]
+    now = utcnow()
+    with session_scope(app_engine) as s:
+        kopi = Product(sku="K", name="Kopi", category="kopi", price=Decimal("100000"),
+                       unit_cost=Decimal("40000"))  # fmt: skip
+        s.add(kopi)
+        s.flush()
+        ids = []
+        for i in range(12):
+            region = "DKI Jakarta" if i == 0 else "Jawa Barat"
+            customer = customers.create_customer(s, manager, {
+                "name": f"Pelanggan {i:02d}", "region": region, "city": "Bandung",
+                "email": f"p{i}@example.com", "consent_email": i % 4 != 3,
+            })  # fmt: skip
+            ids.append(customer.id)
+            if i == 11:
+                continue
+            quantity = 50 if i == 0 else 1
+            orders.create_order(s, manager, {
+                "customer_id": customer.id, "channel": "online",
+                "ordered_at": (now - timedelta(days=10 + i)).isoformat(timespec="minutes"),
+                "lines": [{"product_id": kopi.id, "quantity": quantity}],
+            })  # fmt: skip
+    return ids
+
+
+def test_the_segment_dashboard_shows_the_three_tiers(
+    shop: list[int], staff: dict[Role, Actor]
+) -> None:
+    at = page_as("segments", staff[Role.MANAGER]).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Most Valuable"] == "1"
+    assert metrics["Most Growable"] == "11"
+    assert metrics["Below-Zero"] == "0"
+    assert any("top 20 %" in m.label for m in at.metric)
+    assert any(s.value == "Acquisition cohorts" for s in at.subheader)
+
+
+def test_building_saving_and_assigning_a_segment(
+    app_engine: Engine, shop: list[int], staff: dict[Role, Actor]
+) -> None:
+    manager, sales = staff[Role.MANAGER], staff[Role.SALES]
+    at = page_as("segment-builder", manager).run()
+    assert not at.exception, at.exception
+    first = f"segb_{at.session_state['segb_layout'][0][0]}"
+    at.selectbox(key=f"{first}_field").set_value("value_tier").run()
+    at.multiselect(key=f"{first}_value").set_value(["Most Growable"]).run()
+    assert {m.label: m.value for m in at.metric}["Customers in this segment"] == "11"
+    at.button(key="segb_g0_add").click().run()
+    second = f"segb_{at.session_state['segb_layout'][0][1]}"
+    at.selectbox(key=f"{second}_field").set_value("region").run()
+    at.multiselect(key=f"{second}_value").set_value(["Jawa Barat"]).run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.metric}["Customers in this segment"] == "11"
+    at.text_input(key="segb_name").input("Growable Jawa Barat")
+    next(b for b in at.button if b.label == "Save segment").click().run()
+    assert not at.exception, at.exception
+    with session_scope(app_engine) as s:
+        saved = s.scalars(select(Segment)).one()
+        assert saved.name == "Growable Jawa Barat" and saved.owner_id == manager.id
+    at.selectbox(key="segb_owner").set_value(sales.id).run()
+    next(b for b in at.button if b.label.startswith("Give 11 customers")).click().run()
+    assert not at.exception, at.exception
+    with session_scope(app_engine) as s:
+        owners = s.scalars(select(Customer.owner_id).where(Customer.id.in_(shop[1:]))).all()
+    assert set(owners) == {sales.id}
+
+
+def test_a_campaign_is_planned_launched_recorded_and_read(
+    app_engine: Engine, shop: list[int], staff: dict[Role, Actor]
+) -> None:
+    manager = staff[Role.MANAGER]
+    with session_scope(app_engine) as s:
+        segments.create_segment(s, manager, {"name": "Growable Jawa Barat", "rule": GROWABLE_JABAR})
+    at = page_as("campaigns", manager).run()
+    assert not at.exception, at.exception
+    at.text_input(key="cp_name").input("Promo kopi")
+    at.selectbox(key="cp_channel").set_value("email")
+    next(b for b in at.button if b.label == "Plan campaign").click().run()
+    assert not at.exception, at.exception
+    with session_scope(app_engine) as s:
+        campaign = s.scalars(select(Campaign)).one()
+        assert campaign.design["planned_per_variant"] > 1000
+    # Eight of the eleven consented to email (every fourth did not).
+    assert any("enrols 8 members" in i.value for i in at.info)
+    at.button(key="campaign_launch").click().run()
+    assert not at.exception, at.exception
+    with session_scope(app_engine) as s:
+        members = s.execute(select(CampaignMember.customer_id, CampaignMember.variant)).all()
+    assert len(members) == 8 and {v for _c, v in members} == {"A", "B"}
+    rows = [{"customer_id": c, "converted_at": "2026-12-01T09:00"} for c, v in members if v == "B"]
+    with session_scope(app_engine) as s:
+        campaigns.record_outcomes(s, manager, campaign.id, rows)
+    at = page_as("campaigns", manager).run()
+    assert not at.exception, at.exception
+    verdict = next(x.value for x in [*at.success, *at.info, *at.error] if "Verdict" in x.value)
+    assert "Verdict" in verdict
+    assert any("Read early" in w.value for w in at.warning)
+    assert at.dataframe[-1].value["Converted"].tolist() == ["0", "4"]
+
+
+def test_the_campaigns_page_refuses_a_salesperson(staff: dict[Role, Actor]) -> None:
+    at = page_as("campaigns", staff[Role.SALES]).run()
+    assert at.error[0].value.startswith("You do not have access")
+
+
+@pytest.mark.parametrize("key", ["segments", "segment-builder", "campaigns"])
+def test_the_marketing_pages_with_data_read_in_bahasa_indonesia(
+    key: str, app_engine: Engine, shop: list[int], staff: dict[Role, Actor]
+) -> None:
+    # The Indonesian page checks of test_bahasa_indonesia.py (a test module: by name).
+    checks = import_module("test_bahasa_indonesia")
+
+    manager = staff[Role.MANAGER]
+    with session_scope(app_engine) as s:
+        segment = segments.create_segment(
+            s, manager, {"name": "Growable Jawa Barat", "rule": GROWABLE_JABAR}
+        )
+        campaign = campaigns.plan_campaign(s, manager, {
+            "name": "Promo kopi", "channel": "social", "segment_id": segment.id,
+            "starts_on": "2026-11-01", "ends_on": "2026-11-14", "budget": "1000000",
+        })  # fmt: skip
+        campaigns.launch(s, manager, campaign.id, 1, shop[1:])
+    at = checks.in_indonesian(key, manager)
+    assert not at.exception, at.exception
+    assert checks.english_left(at) == []
+
+
+def test_an_outcome_recorded_by_the_form_counts_in_the_results(
+    app_engine: Engine, shop: list[int], staff: dict[Role, Actor]
+) -> None:
+    manager = staff[Role.MANAGER]
+    with session_scope(app_engine) as s:
+        segment = segments.create_segment(
+            s, manager, {"name": "Growable Jawa Barat", "rule": GROWABLE_JABAR}
+        )
+        campaign = campaigns.plan_campaign(s, manager, {
+            "name": "Promo kopi", "channel": "social", "segment_id": segment.id,
+            "starts_on": "2026-11-01", "ends_on": "2026-11-14",
+        })  # fmt: skip
+        campaigns.launch(s, manager, campaign.id, 1, shop[1:4])
+    at = page_as("campaigns", manager).run()
+    at.text_input(key="co_who").input("p2@example.com")
+    at.selectbox(key="co_step").set_value("converted_at")
+    next(b for b in at.button if b.label == "Record").click().run()
+    assert not at.exception, at.exception
+    assert any("1 row recorded." in s.value for s in at.success)
+    with session_scope(app_engine) as s:
+        member = s.scalars(
+            select(CampaignMember).where(CampaignMember.customer_id == shop[2])
+        ).one()
+        assert member.converted_at is not None and member.sent_at is not None
+    assert sum(int(n) for n in at.dataframe[-1].value["Converted"]) == 1
+    at.button(key="campaign_finish").click().run()
+    assert not at.exception, at.exception
+    with session_scope(app_engine) as s:
+        assert str(s.get_one(Campaign, campaign.id).status) == "finished"
+    assert at.dataframe[0].value["status"].tolist() == ["finished"]

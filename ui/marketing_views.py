@@ -1,0 +1,118 @@
+"""Streamlit pieces the marketing pages share (beside ui/customer_views.py, which waits to move
+under app_pages too): labels of the rule builder's fields and operators, of the dashboard's
+groups, and a table shown with its CSV download."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from crm_core.analytics.rfm import RfmSegment
+from crm_core.analytics.value_tiers import ValueTier
+from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.permissions import Actor
+from crm_core.marketing import cohorts, dashboard
+from crm_core.marketing.rules import FIELDS, Op
+from crm_core.models.enums import Channel, Gender, LeadSource, LifecycleStage
+from ui.db import database_url, read_scope
+from ui.i18n import N_, t
+from ui.labels import option
+
+OP_LABELS = {
+    Op.IN: N_("is one of"),
+    Op.NOT_IN: N_("is none of"),
+    Op.AT_LEAST: N_("is at least"),
+    Op.AT_MOST: N_("is at most"),
+    Op.IS_SET: N_("is filled in"),
+    Op.IS_EMPTY: N_("is empty"),
+    Op.YES: N_("yes"),
+    Op.NO: N_("no"),
+    Op.HAS_ANY: N_("has any of"),
+    Op.HAS_NONE: N_("has none of"),
+}
+GROUP_LABELS = {
+    "unknown": N_("(not known)"),
+    "new": N_("(not a customer yet)"),
+    "B2C": N_("No company (B2C)"),
+    "under 25": N_("under 25"),
+    "65+": N_("65 and over"),
+}
+_VOCABULARIES: dict[str, type[Any]] = {
+    "value_tier": ValueTier, "rfm_segment": RfmSegment, "gender": Gender,
+    "source": LeadSource, "preferred_channel": Channel, "lifecycle_stage": LifecycleStage,
+}  # fmt: skip
+
+
+def field_label(key: str) -> str:
+    return t(FIELDS[key].label)
+
+
+def op_label(op: Op | str) -> str:
+    return t(OP_LABELS[Op(op)])
+
+
+def value_label(field: str, value: Any) -> str:
+    """A stored value of a rule field or dashboard dimension as this reader calls it."""
+    if isinstance(value, str) and value in GROUP_LABELS:
+        return t(GROUP_LABELS[value])
+    kind = _VOCABULARIES.get(field)
+    return option(kind, value) if kind is not None else str(value)
+
+
+def describe_rule(rule: Mapping[str, Any]) -> str:
+    """A rule in words, e.g. "(Value tier is one of Most Growable AND Region ...)"."""
+    joins = {"all": t("AND"), "any": t("OR")}
+    groups = []
+    for group in rule.get("groups", []):
+        parts = []
+        for c in group["conditions"]:
+            value = c.get("value")
+            if isinstance(value, list):
+                value = ", ".join(value_label(c["field"], v) for v in value)
+            text = f"{field_label(c['field'])} {op_label(c['op'])}"
+            parts.append(text if value is None else f"{text} {value}")
+        groups.append("(" + f" {joins[group.get('match', 'all')]} ".join(parts) + ")")
+    return f" {joins[rule.get('match', 'all')]} ".join(groups)
+
+
+def table_with_download(
+    shown: pd.DataFrame, raw: pd.DataFrame, labels: Mapping[str, str], name: str, key: str
+) -> None:
+    """`shown` (formatted) as a table; `raw` (the numbers) as a CSV download, same labels."""
+    st.dataframe(shown.rename(columns=dict(labels)), hide_index=True, width="stretch")
+    st.download_button(
+        t("Download this table as CSV"),
+        safe_csv(raw.rename(columns=dict(labels))),
+        f"relasi-{name}.csv",
+        "text/csv",
+        key=key,
+    )
+
+
+# Cached reads of the dashboard, keyed by the database, the reader (scope) and the moment the
+# value table describes: a quarter of an hour, like the value table itself.
+@st.cache_data(ttl=900, max_entries=8, show_spinner=False)
+def _journey(url: str, actor: Actor, as_of: datetime, window_days: int) -> cohorts.Journey:
+    with read_scope() as session:
+        return cohorts.customer_journey(session, actor, as_of, window_days)
+
+
+def journey(actor: Actor, as_of: datetime, window_days: int) -> cohorts.Journey:
+    return _journey(database_url()[0], actor, as_of, window_days)
+
+
+@st.cache_data(ttl=900, max_entries=8, show_spinner=False)
+def _dashboard_frame(
+    url: str, actor: Actor, as_of: datetime, _values: pd.DataFrame
+) -> pd.DataFrame:
+    # The value table is left out of the key: the database and its moment name it.
+    with read_scope() as session:
+        return dashboard.segment_dashboard(session, actor, _values, as_of)
+
+
+def dashboard_frame(actor: Actor, values: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
+    return _dashboard_frame(database_url()[0], actor, as_of, values)
