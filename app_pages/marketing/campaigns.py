@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from app_pages.marketing._views import table_with_download
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.marketing import campaigns, segments
@@ -24,7 +25,6 @@ from ui.db import read_scope
 from ui.format import compact_money, long_date, money, number, percent
 from ui.i18n import N_, say, t, tn
 from ui.labels import formatter, option
-from ui.marketing_views import table_with_download
 from ui.plain import plain
 
 PLAN_FORM, LAUNCH_FORM, OUTCOME_FORM = "campaign-plan", "campaign-launch", "campaign-outcomes"

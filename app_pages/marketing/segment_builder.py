@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages.marketing._views import describe_rule, field_label, op_label, value_label
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.lookups import active_users
@@ -24,7 +25,6 @@ from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, local_times, number
 from ui.i18n import N_, say, t, tn
-from ui.marketing_views import describe_rule, field_label, op_label, value_label
 from ui.plain import plain
 
 LAYOUT = "segb_layout"  # [[condition uid, ...] per group]

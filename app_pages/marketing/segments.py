@@ -11,12 +11,13 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from app_pages.marketing import _views as marketing_views
 from app_pages.marketing import segment_builder
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.permissions import Actor
 from crm_core.marketing import cohorts, dashboard, segments
 from crm_core.marketing.dashboard import DIMENSIONS
-from ui import cache, marketing_views, nav
+from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, long_date, number, percent
@@ -56,14 +57,14 @@ def _tiers(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
         t(
             "**Most Valuable**: the most profitable customers who together earn {share:.0%} of "
             "all profit; **Below-Zero**: cost more to serve than they earn; **Most Growable**: "
-            "everyone else. Profit is gross margin less the cost to serve, all time. Changes "
-            "are against {since:date}.",
+            "everyone else who bought; **No purchases yet**: no completed order. Profit is gross "
+            "margin less the cost to serve, all time. Changes are against {since:date}.",
             share=settings.top_profit_share, since=since,
         )
     )  # fmt: skip
     table = dashboard.breakdown(frame, "value_tier").set_index("group")
     earlier = before["value_tier"].reindex(frame.index).value_counts()
-    for column, tier in zip(st.columns(3), ValueTier, strict=True):
+    for column, tier in zip(st.columns(len(ValueTier)), ValueTier, strict=True):
         now = int(table["customers"].get(tier.value, 0))
         column.metric(
             option(ValueTier, tier.value),

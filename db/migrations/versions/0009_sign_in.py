@@ -1,7 +1,7 @@
 """sign-in: failed tries per typed username, remembered sign-ins, password change on first use
 
 Revision ID: 0009_sign_in
-Revises: 0003
+Revises: 0006_marketing
 Create Date: 2026-12-01 11:15:00
 
 Failed tries move out of users into their own table keyed by the typed username, so that an
@@ -18,7 +18,7 @@ import crm_core.models.base
 from alembic import op
 
 revision: str = "0009_sign_in"
-down_revision: str | None = "0003"
+down_revision: str | None = "0006_marketing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

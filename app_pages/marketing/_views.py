@@ -1,6 +1,6 @@
-"""Streamlit pieces the marketing pages share (beside ui/customer_views.py, which waits to move
-under app_pages too): labels of the rule builder's fields and operators, of the dashboard's
-groups, and a table shown with its CSV download."""
+"""Streamlit pieces the marketing pages share (ui/ knows no area, so they live with the
+pages): labels of the rule builder's fields and operators, of the dashboard's groups, and a
+table shown with its CSV download."""
 
 from __future__ import annotations
 
