@@ -1,0 +1,98 @@
+"""Streamlit pieces the Sales pages share: the period and pipeline pickers, a KPI with its
+change against the previous period, and a table with its CSV download."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from crm_core.kernel.csv_files import safe_csv
+from crm_core.models import utcnow
+from crm_core.sales.analysis import Period, period_dates
+from crm_core.sales.settings import DEFAULT_NAMES
+from ui.format import percent
+from ui.i18n import N_, t, team
+
+PERIODS = {
+    Period.LAST_QUARTER: N_("Last quarter"),
+    Period.THIS_QUARTER: N_("This quarter"),
+    Period.LAST_30_DAYS: N_("Last 30 days"),
+    Period.LAST_90_DAYS: N_("Last 90 days"),
+    Period.THIS_YEAR: N_("This year"),
+}
+CUSTOM = "custom"
+
+
+def today() -> date:
+    """Today in the team's time zone."""
+    return utcnow().replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(team().time_zone)).date()
+
+
+def now() -> datetime:
+    return utcnow()
+
+
+def local_to_utc(moment: datetime) -> datetime:
+    """A time the user picked in the team's zone, as stored (naive UTC)."""
+    aware = moment.replace(tzinfo=ZoneInfo(team().time_zone))
+    return aware.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def period_picker(key: str) -> tuple[date, date]:
+    """A named period (or custom dates); returns its first and last day."""
+    choices = [*PERIODS, CUSTOM]
+    left, right = st.columns([1, 2])
+    chosen = left.selectbox(
+        t("Period"),
+        choices,
+        key=f"{key}-period",
+        format_func=lambda p: t("Custom dates") if p == CUSTOM else t(PERIODS[Period(p)]),
+    )
+    if chosen == CUSTOM:
+        default = period_dates(Period.LAST_QUARTER, today())
+        picked = right.date_input(t("From – to"), value=default, key=f"{key}-dates")
+        if isinstance(picked, tuple) and len(picked) == 2:
+            return picked[0], picked[1]
+        return default
+    start, end = period_dates(Period(chosen), today())
+    right.caption(t("Leads created from {start:date} to {end:date}", start=start, end=end))
+    return start, end
+
+
+def pipeline_name(pipelines: list[dict[str, object]], key: str | None) -> str:
+    for p in pipelines:
+        if p["key"] == key:
+            name = str(p["name"])
+            return t(name) if name in DEFAULT_NAMES.values() else name
+    return str(key or "")
+
+
+def pipeline_picker(
+    pipelines: list[dict[str, object]], key: str, *, everything: bool
+) -> str | None:
+    keys: list[str | None] = [None] if everything else []
+    keys += [str(p["key"]) for p in pipelines]
+    return st.selectbox(
+        t("Pipeline"),
+        keys,
+        key=key,
+        format_func=lambda k: t("All pipelines") if k is None else pipeline_name(pipelines, k),
+    )
+
+
+def delta(share: float | None) -> str | None:
+    """A KPI's change as +12% / -3% against the previous period."""
+    if share is None:
+        return None
+    return ("+" if share >= 0 else "") + percent(share)
+
+
+def table(frame: pd.DataFrame, name: str, key: str, **config: object) -> None:
+    """A table and its download as CSV (what the chart above it shows)."""
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config or None)
+    st.download_button(
+        t("Download as CSV"), safe_csv(frame), f"relasi-{name}.csv", "text/csv", key=f"{key}-csv"
+    )
