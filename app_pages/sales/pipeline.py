@@ -3,6 +3,7 @@ search, sort and bulk changes, and the form for a new lead."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import streamlit as st
@@ -75,7 +76,7 @@ def _board(actor: Actor, settings: SalesSettings, key: str) -> None:
             box.caption(plain(card.owner or "–"))
             if card.next_follow_up is not None and card.next_follow_up == card.next_follow_up:
                 box.caption(t("Next follow-up: {at}", at=local_time(card.next_follow_up)))
-            if allowed(actor, Entity.LEAD, Action.UPDATE, _Owned(card.owner_id)):
+            if allowed(actor, Entity.LEAD, Action.UPDATE, SimpleNamespace(owner_id=card.owner_id)):
                 targets = [s for s in stages if s != stage]
                 to = box.selectbox(
                     t("Move to"),
@@ -97,13 +98,6 @@ def _board(actor: Actor, settings: SalesSettings, key: str) -> None:
                 nav.open_page("lead", id=int(card.id))
         if column["count"] > len(column["cards"]):
             cell.caption(t("and {n:n} more in the list", n=column["count"] - len(column["cards"])))
-
-
-class _Owned:
-    """What the permission check needs of a row: its owner."""
-
-    def __init__(self, owner_id: Any) -> None:
-        self.owner_id = None if owner_id != owner_id else owner_id
 
 
 def _list(actor: Actor, settings: SalesSettings, key: str | None, owners: dict[int, str]) -> None:

@@ -113,7 +113,7 @@ def update_lead(
     values["owner_id"] = values["owner_id"] or lead.owner_id or actor.id
     _check(session, settings, values)
     if lead.stage.is_open and lead.stage.value not in settings.stages(values["pipeline"]):
-        raise ValidationError({"pipeline": msg("sales.stage_not_in_pipeline", stage=lead.stage)})
+        raise ValidationError({"pipeline": msg("lead.stage_not_in_pipeline", stage=lead.stage)})
     require(actor, ENTITY, Action.UPDATE, lead)
     if values["owner_id"] != lead.owner_id and not may(actor, Capability.ASSIGN_LEADS):
         raise PermissionDenied(
@@ -134,11 +134,11 @@ def move_stage(
     target = validate(MoveIn, {"stage": stage}).stage
     lead = writepath.load(session, Lead, lead_id)
     if target is LeadStage.LOST:
-        raise ValidationError({"stage": msg("sales.lost_needs_reason")})
+        raise ValidationError({"stage": msg("lead.lost_needs_reason")})
     if not lead.stage.is_open:
-        raise ValidationError({"stage": msg("sales.closed_reopen_first", stage=lead.stage)})
+        raise ValidationError({"stage": msg("lead.closed_reopen_first", stage=lead.stage)})
     if target.value not in sales_settings(session).stages(lead.pipeline):
-        raise ValidationError({"stage": msg("sales.stage_not_in_pipeline", stage=target)})
+        raise ValidationError({"stage": msg("lead.stage_not_in_pipeline", stage=target)})
     require(actor, ENTITY, Action.UPDATE, lead)
     if target is lead.stage:
         return {}
@@ -165,7 +165,7 @@ def mark_lost(
     if held.reason not in reasons:
         raise ValidationError({"reason": msg("validation.one_of", choices=", ".join(reasons))})
     if not lead.stage.is_open:
-        raise ValidationError({"stage": msg("sales.closed_reopen_first", stage=lead.stage)})
+        raise ValidationError({"stage": msg("lead.closed_reopen_first", stage=lead.stage)})
     require(actor, ENTITY, Action.UPDATE, lead)
     now = now or utcnow()
     values = {
@@ -190,7 +190,7 @@ def reopen(
     if lead.stage.is_open:
         return {}
     if lead.converted_customer_id is not None:
-        raise ValidationError({"stage": msg("sales.converted_stays_won")})
+        raise ValidationError({"stage": msg("lead.converted_stays_won")})
     if stage is None:
         stage = session.scalar(
             select(LeadStageChange.from_stage)
@@ -201,7 +201,7 @@ def reopen(
     open_stages = sales_settings(session).stages(lead.pipeline)[:-1]
     target = validate(MoveIn, {"stage": stage or open_stages[0]}).stage
     if target.value not in open_stages:
-        raise ValidationError({"stage": msg("sales.stage_not_in_pipeline", stage=target)})
+        raise ValidationError({"stage": msg("lead.stage_not_in_pipeline", stage=target)})
     require(actor, ENTITY, Action.UPDATE, lead)
     values = {"stage": target, "closed_at": None, "lost_reason": None, "lost_note": None}
     return _moved(session, actor, lead, expected_version, values, now or utcnow())
@@ -243,9 +243,9 @@ def convert_lead(
     of a customer we have raises LikelyDuplicate (naming them), so the user links instead."""
     lead = writepath.load(session, Lead, lead_id)
     if lead.stage is not LeadStage.WON:
-        raise ValidationError({"stage": msg("sales.convert_won_only")})
+        raise ValidationError({"stage": msg("lead.convert_won_only")})
     if lead.converted_customer_id is not None:
-        raise ValidationError({"customer_id": msg("sales.already_converted")})
+        raise ValidationError({"customer_id": msg("lead.already_converted")})
     require(actor, ENTITY, Action.UPDATE, lead)
     if customer_id is not None:
         customers.get_customer(session, actor, customer_id)
@@ -299,7 +299,7 @@ def bulk_change(
         elif stage is not None:
             done = move_stage(session, actor, lead_id, version, stage)
         else:
-            raise CRMError(msg("sales.bulk_nothing"))
+            raise CRMError(msg("lead.bulk_nothing"))
         changed += bool(done)
     return changed
 
@@ -307,7 +307,7 @@ def bulk_change(
 def _check(session: Session, settings: SalesSettings, values: dict[str, Any]) -> None:
     errors: dict[str, Message] = {}
     if values["pipeline"] not in {p["key"] for p in settings.pipelines}:
-        errors["pipeline"] = msg("sales.no_pipeline", key=values["pipeline"])
+        errors["pipeline"] = msg("lead.no_pipeline", key=values["pipeline"])
     if not is_active_user(session, values["owner_id"]):
         errors["owner_id"] = msg("validation.active_user")
     campaign = values.get("campaign_id")

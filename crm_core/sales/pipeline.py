@@ -263,7 +263,7 @@ def follow_up_stalled(session: Session, actor: Actor, now: datetime | None = Non
             continue
         title = render(
             msg(
-                "sales.stalled_title",
+                "lead.stalled_title",
                 name=row.name,
                 stage=LeadStage(row.stage),
                 days=int((now - since).days),

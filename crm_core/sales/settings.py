@@ -139,7 +139,7 @@ class StageIn(_Input):
     @classmethod
     def _open(cls, value: LeadStage) -> LeadStage:
         if not value.is_open:
-            raise ValueError(msg("sales.stage_not_open"))
+            raise ValueError(msg("lead.stage_not_open"))
         return value
 
 
@@ -211,18 +211,18 @@ def _errors(session: Session, held: SalesSettingsIn) -> dict[str, Message]:
     errors: dict[str, Message] = {}
     keys = [p.key for p in held.pipelines]
     if len(set(keys)) != len(keys):
-        errors["pipelines"] = msg("sales.pipeline_twice")
+        errors["pipelines"] = msg("lead.pipeline_twice")
     for pipeline in held.pipelines:
         stages = [s.stage for s in pipeline.stages]
         if len(set(stages)) != len(stages):
-            errors["pipelines"] = msg("sales.stage_twice", pipeline=pipeline.name)
+            errors["pipelines"] = msg("lead.stage_twice", pipeline=pipeline.name)
     if not [r for r in held.lost_reasons if r.strip()]:
         errors["lost_reasons"] = msg("validation.required")
     users = {*held.assignment_pool, *held.by_region.values(), *held.by_source.values()}
     if any(not is_active_user(session, u) for u in users):
         errors["assignment_pool"] = msg("validation.active_user")
     if held.assignment_rule is AssignmentRule.ROUND_ROBIN and not held.assignment_pool:
-        errors["assignment_pool"] = msg("sales.pool_empty")
+        errors["assignment_pool"] = msg("lead.pool_empty")
     unknown = set(held.form_fields) - set(FORM_FIELDS)
     if unknown:
         errors["form_fields"] = msg("validation.one_of", choices=", ".join(FORM_FIELDS))
