@@ -14,7 +14,8 @@ from crm_core.models import utcnow
 from crm_core.sales.analysis import Period, period_dates
 from crm_core.sales.settings import DEFAULT_NAMES
 from ui.format import percent
-from ui.i18n import N_, t, team
+from ui.i18n import N_, say, t, team
+from ui.plain import plain
 
 PERIODS = {
     Period.LAST_QUARTER: N_("Last quarter"),
@@ -81,6 +82,24 @@ def pipeline_picker(
         key=key,
         format_func=lambda k: t("All pipelines") if k is None else pipeline_name(pipelines, k),
     )
+
+
+FIELD_LABELS = {
+    "name": N_("Name"), "company": N_("Company"), "email": N_("Email"), "phone": N_("Phone"),
+    "source": N_("Source"), "value": N_("Value"), "expected_close": N_("Expected close"),
+    "region": N_("Region"), "pipeline": N_("Pipeline"), "owner_id": N_("Owner"),
+    "notes": N_("Notes"), "campaign_id": N_("Campaign"), "stage": N_("Stage"),
+    "reason": N_("Lost reason"), "customer_id": N_("Customer"),
+}  # fmt: skip
+
+
+def field_errors(form_key: str, fields: list[str]) -> None:
+    """The last submit's message for each field, named, under the form."""
+    errors = (st.session_state.get(f"relasi_form:{form_key}") or {}).get("errors") or {}
+    for name in fields + [f for f in errors if f not in fields]:
+        if name in errors:
+            label = t(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+            st.caption(f":red[{plain(label)}: {plain(say(errors[name]))}]")
 
 
 def delta(share: float | None) -> str | None:

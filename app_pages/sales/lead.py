@@ -157,26 +157,37 @@ def _details(
     st.subheader(t("Details"))
     key = f"lead-{lead.id}-form"
     version, values = forms.pinned(key, lead.version, leads.form_values(lead))
+    prefix = f"lead-{lead.id}-v{version}"
     if lead.owner_id is not None and lead.owner_id not in owners:
         owners = {**owners, lead.owner_id: "#" + str(lead.owner_id)}
-    with st.form(key):
+    sources = [s.value for s in LeadSource]
+    with st.form(prefix):
         left, right = st.columns(2)
         data: dict[str, Any] = {
-            "name": left.text_input(t("Name"), values["name"]),
-            "company": right.text_input(t("Company"), values["company"] or ""),
-            "email": left.text_input(t("Email"), values["email"] or ""),
-            "phone": right.text_input(t("Phone"), values["phone"] or ""),
+            "name": left.text_input(t("Name"), values["name"], key=f"{prefix}-name"),
+            "company": right.text_input(
+                t("Company"), values["company"] or "", key=f"{prefix}-company"
+            ),
+            "email": left.text_input(t("Email"), values["email"] or "", key=f"{prefix}-email"),
+            "phone": right.text_input(t("Phone"), values["phone"] or "", key=f"{prefix}-phone"),
             "source": left.selectbox(
                 t("Source"),
-                [s.value for s in LeadSource],
-                index=list(LeadSource).index(LeadSource(values["source"])),
+                sources,
+                index=sources.index(str(values["source"])),
                 format_func=formatter(LeadSource),
+                key=f"{prefix}-source",
             ),
             "value": right.number_input(
-                t("Value"), min_value=0.0, value=float(values["value"]), step=100_000.0
+                t("Value"),
+                min_value=0.0,
+                value=float(values["value"]),
+                step=100_000.0,
+                key=f"{prefix}-value",
             ),
-            "expected_close": left.date_input(t("Expected close"), values["expected_close"]),
-            "region": right.text_input(t("Region"), values["region"] or ""),
+            "expected_close": left.date_input(
+                t("Expected close"), values["expected_close"], key=f"{prefix}-expected_close"
+            ),
+            "region": right.text_input(t("Region"), values["region"] or "", key=f"{prefix}-region"),
         }
         if may(actor, Capability.ASSIGN_LEADS):
             ids = list(owners)
@@ -185,11 +196,11 @@ def _details(
                 ids,
                 index=ids.index(values["owner_id"]) if values["owner_id"] in ids else 0,
                 format_func=owners.__getitem__,
+                key=f"{prefix}-owner_id",
             )
-        data["notes"] = st.text_area(t("Notes"), values["notes"] or "")
+        data["notes"] = st.text_area(t("Notes"), values["notes"] or "", key=f"{prefix}-notes")
         saved = st.form_submit_button(t("Save"), disabled=not may_edit)
-    for field in data:
-        forms.field_error(f"lead-{lead.id}", field)
+    sales_views.field_errors(f"lead-{lead.id}", list(data))
     if saved:
         data["value"] = str(data["value"])
         if forms.submit(

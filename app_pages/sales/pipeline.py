@@ -226,20 +226,28 @@ def _new_lead(actor: Actor, settings: SalesSettings, owners: dict[int, str]) -> 
     with st.form(form_key, clear_on_submit=False):
         left, right = st.columns(2)
         data: dict[str, Any] = {
-            "name": left.text_input(t("Name")),
-            "company": right.text_input(t("Company")),
-            "email": left.text_input(t("Email")),
-            "phone": right.text_input(t("Phone")),
+            "name": left.text_input(t("Name"), key=f"{form_key}-name"),
+            "company": right.text_input(t("Company"), key=f"{form_key}-company"),
+            "email": left.text_input(t("Email"), key=f"{form_key}-email"),
+            "phone": right.text_input(t("Phone"), key=f"{form_key}-phone"),
             "source": left.selectbox(
-                t("Source"), [s.value for s in LeadSource], format_func=formatter(LeadSource)
+                t("Source"),
+                [s.value for s in LeadSource],
+                format_func=formatter(LeadSource),
+                key=f"{form_key}-source",
             ),
-            "value": right.number_input(t("Value"), min_value=0.0, step=100_000.0),
-            "expected_close": left.date_input(t("Expected close"), value=None),
-            "region": right.text_input(t("Region")),
+            "value": right.number_input(
+                t("Value"), min_value=0.0, step=100_000.0, key=f"{form_key}-value"
+            ),
+            "expected_close": left.date_input(
+                t("Expected close"), value=None, key=f"{form_key}-expected_close"
+            ),
+            "region": right.text_input(t("Region"), key=f"{form_key}-region"),
             "pipeline": left.selectbox(
                 t("Pipeline"),
                 [p["key"] for p in settings.pipelines],
                 format_func=lambda k: sales_views.pipeline_name(settings.pipelines, k),
+                key=f"{form_key}-pipeline",
             ),
         }
         if may(actor, Capability.ASSIGN_LEADS):
@@ -247,12 +255,12 @@ def _new_lead(actor: Actor, settings: SalesSettings, owners: dict[int, str]) -> 
                 t("Owner"),
                 [None, *owners],
                 format_func=lambda o: t("By the assignment rules") if o is None else owners[o],
+                key=f"{form_key}-owner_id",
             )
-        data["notes"] = st.text_area(t("Notes"))
+        data["notes"] = st.text_area(t("Notes"), key=f"{form_key}-notes")
         submitted = st.form_submit_button(t("Create lead"), type="primary")
-    for field in data:
-        forms.field_error(form_key, field)
+    sales_views.field_errors(form_key, list(data))
     if submitted:
         data["value"] = str(data["value"])
-        if forms.submit(form_key, lambda s: leads.create_lead(s, actor, data), t("Lead created.")):
-            st.rerun()
+        forms.submit(form_key, lambda s: leads.create_lead(s, actor, data), t("Lead created."))
+        st.rerun()
