@@ -37,6 +37,13 @@ if actor is None:
     sign_in += [
         st.Page(partial(login.render), title=title, url_path=spec.key, visibility="hidden")
         for spec in PAGES
+        if not spec.public
+    ]
+    # A public page (the web form) is served to visitors as it is, and shows nothing else.
+    sign_in += [
+        st.Page(renderer(spec), title=t(spec.title), url_path=spec.key, visibility="hidden")
+        for spec in PAGES
+        if spec.public
     ]
     navigation = st.navigation(sign_in, position="hidden")
 else:

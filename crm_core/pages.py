@@ -21,6 +21,7 @@ class PageSpec:
     access: Access  # what the permission matrix must grant to open it
     icon: str = ""
     in_menu: bool = True  # False: opened from a row or a link, not from the menu
+    public: bool = False  # True: served without sign-in too (the web form), nothing else shown
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -54,6 +55,9 @@ PAGES: tuple[PageSpec, ...] = (
              in_menu=False),
     PageSpec("sales-settings", "Sales settings", "Sales", "sales.settings",
              Capability.MANAGE_SALES, ":material/tune:"),
+    # Public: every role reads the settings it shows, and a visitor needs no sign-in at all.
+    PageSpec("lead-form", "Lead form", "Sales", "sales.web_form", _reads(Entity.SETTING),
+             ":material/contact_mail:", in_menu=False, public=True),
     PageSpec("tickets", "Ticket queue", "Service", "service.tickets", _reads(Entity.TICKET),
              ":material/support_agent:"),
     PageSpec("segments", "Segments", "Marketing", "marketing.segments", _reads(Entity.SEGMENT),

@@ -272,7 +272,7 @@ PAGE_TEXTS = (
     N_("My work"), N_("Business dashboard"), N_("Customers"), N_("Customer 360"),
     N_("Data quality"), N_("Import"), N_("Lead funnel"), N_("Ticket queue"), N_("Segments"),
     N_("Campaigns"), N_("Team"), N_("Users"), N_("Audit log"), N_("Settings"),
-    N_("Pipeline"), N_("Forecast"), N_("Lead"), N_("Sales settings"),
+    N_("Pipeline"), N_("Forecast"), N_("Lead"), N_("Sales settings"), N_("Lead form"),
     N_("Overview"), N_("Sales"), N_("Service"), N_("Marketing"), N_("Admin"),
 )  # fmt: skip
 

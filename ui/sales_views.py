@@ -3,7 +3,7 @@ change against the previous period, and a table with its CSV download."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -89,8 +89,33 @@ FIELD_LABELS = {
     "source": N_("Source"), "value": N_("Value"), "expected_close": N_("Expected close"),
     "region": N_("Region"), "pipeline": N_("Pipeline"), "owner_id": N_("Owner"),
     "notes": N_("Notes"), "campaign_id": N_("Campaign"), "stage": N_("Stage"),
-    "reason": N_("Lost reason"), "customer_id": N_("Customer"),
+    "reason": N_("Lost reason"), "customer_id": N_("Customer"), "website": N_("Website"),
 }  # fmt: skip
+
+
+def field_label(name: str) -> str:
+    return t(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
+def company_name() -> str:
+    return team().company_name
+
+
+@st.cache_resource(show_spinner=False)
+def _sent() -> dict[str, list[datetime]]:
+    """Web-form submissions per sender address in this server process (the rate limit)."""
+    return {}
+
+
+def sent_last_hour(sender: str) -> int:
+    cutoff = utcnow() - timedelta(hours=1)
+    kept = [at for at in _sent().get(sender, []) if at > cutoff]
+    _sent()[sender] = kept
+    return len(kept)
+
+
+def note_sent(sender: str) -> None:
+    _sent().setdefault(sender, []).append(utcnow())
 
 
 def field_errors(form_key: str, fields: list[str]) -> None:
@@ -98,8 +123,7 @@ def field_errors(form_key: str, fields: list[str]) -> None:
     errors = (st.session_state.get(f"relasi_form:{form_key}") or {}).get("errors") or {}
     for name in fields + [f for f in errors if f not in fields]:
         if name in errors:
-            label = t(FIELD_LABELS[name]) if name in FIELD_LABELS else name
-            st.caption(f":red[{plain(label)}: {plain(say(errors[name]))}]")
+            st.caption(f":red[{plain(field_label(name))}: {plain(say(errors[name]))}]")
 
 
 def delta(share: float | None) -> str | None:

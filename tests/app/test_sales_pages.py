@@ -165,3 +165,23 @@ def test_the_funnel_speaks_bahasa_indonesia(app_engine: Engine, staff: dict[Role
     at.session_state["relasi_language"] = "id"
     at.run()
     assert at.title[0].value == "Corong prospek"
+
+
+def test_a_visitor_fills_the_public_form_and_the_lead_appears(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    at = page_as("lead-form", None).run()
+    assert not at.exception
+    assert at.title[0].value == "Talk to Relasi"
+    assert not at.sidebar.button  # nothing but the form
+    at.text_input(key="web-form-name").input("Dewi Lestari")
+    at.text_input(key="web-form-phone").input("0812 1111 2222")
+    at.button(key="FormSubmitter:web-form-Send").click().run()
+    assert "Thank you: we will be in touch soon." in [s.value for s in at.success]
+    with session_scope(app_engine, write=False) as s:
+        lead = s.scalars(select(Lead)).one()
+        assert (lead.name, lead.source, lead.owner_id) == (
+            "Dewi Lestari",
+            "web form",
+            staff[Role.ADMIN].id,
+        )

@@ -53,6 +53,7 @@ PAGE_ACCESS: dict[str, tuple[Access, set[Role]]] = {
     "forecast": ((Entity.LEAD, Action.READ), {ADMIN, MANAGER, SALES}),
     "lead": ((Entity.LEAD, Action.READ), {ADMIN, MANAGER, SALES}),
     "sales-settings": (Capability.MANAGE_SALES, MANAGERS),
+    "lead-form": ((Entity.SETTING, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),  # public
     "tickets": ((Entity.TICKET, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),
     "segments": ((Entity.SEGMENT, Action.READ), {ADMIN, MANAGER, SALES}),
     "campaigns": ((Entity.CAMPAIGN, Action.READ), MANAGERS),
