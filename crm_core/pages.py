@@ -83,6 +83,10 @@ def can_open(role: Role | None, key: str) -> bool:
 
 
 def pages_for(role: Role) -> dict[str, list[PageSpec]]:
-    """The sections, in order, with the pages this role may open (empty sections left out)."""
-    visible = {s: [p for p in PAGES if p.section == s and role in p.roles] for s in SECTIONS}
+    """The sections, in order, with the pages this role may open (empty sections left out).
+    Public pages are for visitors who are not signed in, and are left out here."""
+    visible = {
+        s: [p for p in PAGES if p.section == s and role in p.roles and not p.public]
+        for s in SECTIONS
+    }
     return {s: ps for s, ps in visible.items() if ps}

@@ -10,6 +10,7 @@ from crm_core.exchange.registry import Importer
 from crm_core.kernel.hooks import MergeStep, TimelineSource
 from crm_core.marketing import hooks as marketing
 from crm_core.sales import hooks as sales
+from crm_core.sales import lead_import
 from crm_core.service import hooks as service
 
 # The order is the order in which rows at the same moment are listed, first to last.
@@ -36,5 +37,12 @@ IMPORTERS: dict[ImportKind, Importer] = {
         order_import.commit_orders,
         order_import.export_orders,
         order_import.revert_orders,
+    ),
+    ImportKind.LEADS: Importer(
+        lead_import.LEAD_FIELDS,
+        lead_import.preview_leads,
+        lead_import.commit_leads,
+        lead_import.export_leads,
+        lead_import.revert_leads,
     ),
 }

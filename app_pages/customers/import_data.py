@@ -121,6 +121,19 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
             )
         )
         label = t("Match existing customers by (emails and phones compared however typed)")
+    elif kind is ImportKind.LEADS:
+        mode = ImportMode.CREATE_ONLY
+        st.caption(
+            t(
+                "Leads are always created new, owned by the user the owner column names (by "
+                "username or email), else by you. A stage history reads like "
+                '"new 2026-01-02; contacted 2026-01-05; won 2026-01-20"; times without an '
+                "offset are {zone} time. A lead with the email of a stored lead is skipped as "
+                "a duplicate.",
+                zone=team().time_zone,
+            )
+        )
+        label = ""
     else:
         mode = ImportMode.CREATE_ONLY
         st.caption(
@@ -132,11 +145,16 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
             )
         )
         label = t("Find each order's customer by")
-    match = MatchKey(
-        st.selectbox(
-            label, list(KEYS), format_func=keep_language(lambda k: t(KEYS[k])), key="import_match"
+    match = MatchKey.EMAIL
+    if kind is not ImportKind.LEADS:  # leads find no stored record to match
+        match = MatchKey(
+            st.selectbox(
+                label,
+                list(KEYS),
+                format_func=keep_language(lambda k: t(KEYS[k])),
+                key="import_match",
+            )
         )
-    )
     if st.button(t("Preview"), type="primary", key="import_preview_button"):
         try:
             checking = t("Checking {n:n} rows…", n=len(frame))
@@ -204,7 +222,7 @@ def _show_preview(actor: Actor, preview: ImportPreview, filename: str) -> None:
         (t("Other skipped rows"), (RowStatus.UNMATCHED, RowStatus.UNCHANGED, RowStatus.EMPTY)),
     ):
         table = preview.problems(*statuses).drop(columns=["action", "record_id"])
-        if preview.kind is ImportKind.CUSTOMERS:
+        if preview.kind is not ImportKind.ORDERS:
             table = table.drop(columns=["order"])
         if not table.empty:
             st.markdown(f"**{title}** ({number(len(table))})")
@@ -267,6 +285,8 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
             orders=tn("{n:n} order", "{n:n} orders", counts["orders"]),
             lines=tn("{n:n} line", "{n:n} lines", counts["create"]),
         )
+    elif preview.kind is ImportKind.LEADS:
+        what = tn("{n:n} lead", "{n:n} leads", counts["create"])
     else:
         what = t(
             "{created:n} new and {updated:n} updated customers",

@@ -189,7 +189,8 @@ def _web_form(settings: SalesSettings) -> dict[str, Any]:
     st.caption(
         t(
             "What the public lead form asks besides the name, and how many submissions "
-            "one visitor may send per hour."
+            "one visitor may send per hour. Visitors who are not signed in open it at the "
+            "address of this app followed by /lead-form."
         )
     )
     fields = st.multiselect(

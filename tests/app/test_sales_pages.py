@@ -4,14 +4,13 @@ sales settings render their figures; every page checks its user first."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
 from crm_core.kernel.permissions import Actor
-from crm_core.models import Customer, Lead
+from crm_core.models import Customer, Lead, utcnow
 from crm_core.models.enums import Role
-from crm_core.models import utcnow
 from crm_core.sales import leads
 from db.session import session_scope
 from support import page_as
