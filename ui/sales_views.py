@@ -133,9 +133,10 @@ def delta(share: float | None) -> str | None:
     return ("+" if share >= 0 else "") + percent(share)
 
 
-def table(frame: pd.DataFrame, name: str, key: str, **config: object) -> None:
-    """A table and its download as CSV (what the chart above it shows)."""
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config or None)
+def table(frame: pd.DataFrame, name: str, key: str, **config: str | None) -> None:
+    """A table and its download as CSV (what the chart above it shows); `config` names each
+    column (None hides it)."""
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=dict(config) or None)
     st.download_button(
         t("Download as CSV"), safe_csv(frame), f"relasi-{name}.csv", "text/csv", key=f"{key}-csv"
     )

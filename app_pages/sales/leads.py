@@ -132,7 +132,8 @@ def _funnel_chart(report: FunnelReport, namer: Callable[[str], str]) -> str | No
     event = st.plotly_chart(
         figure, width="stretch", on_select="rerun", selection_mode="points", key="funnel-chart"
     )
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    selection: Any = event.get("selection") if isinstance(event, dict) else None
+    points: list[Any] = list((selection or {}).get("points", []))
     if points:
         return str(points[0].get("customdata") or "") or None
     return None

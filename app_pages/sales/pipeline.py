@@ -86,11 +86,14 @@ def _board(actor: Actor, settings: SalesSettings, key: str) -> None:
                     label_visibility="collapsed",
                 )
                 if to is not None:
+                    lead_id, version = int(card.id), int(card.version)
+
+                    def move(s: Any, i: int = lead_id, v: int = version, to: str = to) -> None:
+                        leads.move_stage(s, actor, i, v, to)
+
                     forms.submit(
                         "pipeline",
-                        lambda s, i=int(card.id), v=int(card.version), to=to: leads.move_stage(
-                            s, actor, i, v, to
-                        ),
+                        move,
                         t("Moved {name} to {stage}.", name=card.name, stage=option(LeadStage, to)),
                     )
                     st.rerun()

@@ -100,11 +100,11 @@ def _pipelines(settings: SalesSettings) -> list[dict[str, Any]]:
         stages = [
             {
                 "stage": s.value,
-                "probability": float(row.probability),
-                "usual_days": int(row.usual_days),
+                "probability": float(row["probability"]),
+                "usual_days": int(row["usual_days"]),
             }
-            for s, row in zip(OPEN_STAGES, edited.itertuples(), strict=True)
-            if row.use
+            for s, row in zip(OPEN_STAGES, edited.to_dict("records"), strict=True)
+            if row["use"]
         ]
         result.append({"key": p["key"], "name": name, "stages": stages})
     return result
@@ -172,9 +172,9 @@ def _assignment(settings: SalesSettings, users: dict[int, str]) -> dict[str, Any
             if picked is not None:
                 sources[source.value] = picked
     by_region = {
-        str(r.region).strip(): by_name[r.user]
-        for r in regions.itertuples()
-        if isinstance(r.region, str) and r.region.strip() and r.user in by_name
+        str(r["region"]).strip(): by_name[str(r["user"])]
+        for r in regions.to_dict("records")
+        if isinstance(r["region"], str) and r["region"].strip() and r["user"] in by_name
     }
     return {
         "assignment_rule": rule,

@@ -3,6 +3,7 @@ becomes a New lead from the web form, assigned by the rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -30,7 +31,7 @@ def render() -> None:
             st.rerun()
         return
     st.caption(t("Tell us who you are and what you need; someone from our team replies."))
-    boxes = {
+    boxes: dict[str, Callable[[], Any]] = {
         "company": lambda: st.text_input(t("Company"), key=f"{KEY}-company"),
         "email": lambda: st.text_input(t("Email"), key=f"{KEY}-email"),
         "phone": lambda: st.text_input(t("Phone"), key=f"{KEY}-phone"),

@@ -159,8 +159,8 @@ def open_lead_probabilities(
     """The open leads with their days in the current stage and the learned probability of
     their (stage, age bucket); without history, the stage's set probability."""
     live = open_only(leads)
-    current = stays(changes[changes["lead_id"].isin(set(live["id"]))], as_of)
-    current = current[current["left"].isna()].set_index("lead_id")["days"]
+    spent = stays(changes[changes["lead_id"].isin(set(live["id"]))], as_of)
+    current: pd.Series = spent[spent["left"].isna()].set_index("lead_id")["days"]
     days = live["id"].map(current).fillna(0.0).astype(float).to_numpy()
     bucket = np.array(AGE_BUCKETS)[np.searchsorted(AGE_BUCKETS, days, side="right") - 1]
     table = learned.set_index(["stage", "min_days"])["probability"].to_dict()

@@ -79,9 +79,9 @@ def by_group(table: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
         rows.append(
             {
                 "group": group,
-                "leads": int(part["reached"].iloc[0]),
-                "won": int(part.loc[stages[-1], "reached"]),
-                "conversion": float(part.loc[stages[-1], "overall_rate"]),
+                "leads": int(part["reached"].to_numpy()[0]),
+                "won": int(part["reached"].to_numpy()[-1]),
+                "conversion": float(part["overall_rate"].to_numpy()[-1]),
                 "biggest_drop_before": worst,
                 "biggest_drop": int(steps["dropped"].max()) if not steps.empty else 0,
             }

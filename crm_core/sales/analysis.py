@@ -47,7 +47,7 @@ class Breakdown(StrEnum):
     PIPELINE = "pipeline"
 
 
-def _leads(actor: Actor) -> Select[Any]:
+def _leads(actor: Actor) -> Any:  # a Select of the lead columns
     owner = aliased(User)
     return (
         select(

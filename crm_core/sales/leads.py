@@ -58,7 +58,9 @@ def assigned_owner(
         return None
     stmt = select(Lead.owner_id, func.max(Lead.id)).where(Lead.owner_id.in_(pool))
     last = {
-        int(owner): int(newest) for owner, newest in session.execute(stmt.group_by(Lead.owner_id))
+        int(owner): int(newest)
+        for owner, newest in session.execute(stmt.group_by(Lead.owner_id))
+        if owner is not None and newest is not None
     }
     return min(pool, key=lambda u: (last.get(u, 0), pool.index(u)))
 

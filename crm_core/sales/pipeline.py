@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from crm_core.customers import read as customers
@@ -59,7 +59,7 @@ def _since() -> Any:
     )
 
 
-def _selected(actor: Actor, chosen: LeadFilter) -> Select[Any]:
+def _selected(actor: Actor, chosen: LeadFilter) -> Any:  # a Select of the lead columns
     owner = aliased(User)
     stmt = (
         select(
@@ -167,7 +167,7 @@ def _next_follow_ups(session: Session, lead_ids: list[int]) -> dict[int, datetim
         .where(Task.lead_id.in_(lead_ids), Task.done_at.is_(None), Task.deleted_at.is_(None))
         .group_by(Task.lead_id)
     )
-    return {int(k): v for k, v in session.execute(stmt)}
+    return {int(k): v for k, v in session.execute(stmt) if k is not None}
 
 
 def history(session: Session, lead_id: int) -> pd.DataFrame:
@@ -252,11 +252,10 @@ def follow_up_stalled(session: Session, actor: Actor, now: datetime | None = Non
         .where(Task.lead_id == Lead.id, Task.done_at.is_(None), Task.deleted_at.is_(None))
         .exists()
     )
-    frame = _plain(pd.DataFrame(session.execute(stmt).all(), columns=LIST_COLUMNS))
     made = 0
-    for row in frame.itertuples():
-        usual = settings.usual_days(row.pipeline).get(row.stage)
-        since = row.in_stage_since
+    for row in session.execute(stmt):
+        usual = settings.usual_days(row.pipeline).get(row.stage.value)
+        since: datetime | None = row.in_stage_since
         if usual is None or since is None or row.owner_id is None:
             continue
         if now - since <= timedelta(days=usual):
@@ -265,7 +264,7 @@ def follow_up_stalled(session: Session, actor: Actor, now: datetime | None = Non
             msg(
                 "lead.stalled_title",
                 name=row.name,
-                stage=LeadStage(row.stage),
+                stage=row.stage,
                 days=int((now - since).days),
             ),
             language,
