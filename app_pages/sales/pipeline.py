@@ -11,7 +11,7 @@ import streamlit as st
 from crm_core.kernel.lookups import active_users
 from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models.enums import Entity, LeadSource, LeadStage
-from crm_core.sales import leads, pipeline
+from crm_core.sales import leads, pipeline, views
 from crm_core.sales.pipeline import LeadFilter
 from crm_core.sales.settings import SalesSettings, sales_settings
 from ui import forms, nav, sales_views
@@ -104,6 +104,9 @@ def _board(actor: Actor, settings: SalesSettings, key: str) -> None:
 
 
 def _list(actor: Actor, settings: SalesSettings, key: str | None, owners: dict[int, str]) -> None:
+    with read_scope() as session:
+        saved = views.saved_views(session, actor)
+    name = _views_bar(saved)
     search = st.text_input(
         t("Search"), placeholder=t("Part of a name, company, email or phone"), key="leads-search"
     )
@@ -135,6 +138,7 @@ def _list(actor: Actor, settings: SalesSettings, key: str | None, owners: dict[i
         stages=tuple(stages), sources=tuple(sources), owner_id=owner, pipeline=key, search=search
     )
     page = int(page_cell.number_input(t("Page"), min_value=1, value=1, key="leads-page")) - 1
+    _save_view(actor, name, chosen, sort, descending)
     with read_scope() as session:
         found, total = pipeline.lead_list(session, actor, chosen, sort, descending, page, PER_PAGE)
     st.caption(tn("{n:n} lead matches.", "{n:n} leads match.", total))
@@ -181,6 +185,59 @@ def _list(actor: Actor, settings: SalesSettings, key: str | None, owners: dict[i
         nav.open_page("lead", id=int(rows["id"].iloc[0]))
     if len(rows) >= 1:
         _bulk(actor, settings, rows, owners)
+
+
+def _apply_view(saved: dict[str, dict[str, Any]]) -> None:
+    """Put the chosen view's filters into the widgets before they are drawn."""
+    name = st.session_state.get("leads-view")
+    if name not in saved:
+        return
+    chosen, sort, descending = views.view_filter(saved[name])
+    st.session_state.update(
+        {
+            "leads-search": chosen.search,
+            "leads-stages": list(chosen.stages),
+            "leads-sources": list(chosen.sources),
+            "leads-owner": chosen.owner_id,
+            "leads-sort": sort,
+            "leads-desc": descending,
+            "leads-page": 1,
+        }
+    )
+
+
+def _views_bar(saved: dict[str, dict[str, Any]]) -> str | None:
+    left, _right = st.columns([3, 1], vertical_alignment="bottom")
+    name = left.selectbox(
+        t("Saved view"),
+        [None, *sorted(saved)],
+        key="leads-view",
+        format_func=lambda v: t("(none)") if v is None else v,
+        on_change=_apply_view,
+        args=(saved,),
+    )
+    return name
+
+
+def _save_view(
+    actor: Actor, current: str | None, chosen: LeadFilter, sort: str, desc: bool
+) -> None:
+    forms.feedback("leads-views")
+    left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
+    name = left.text_input(t("Name of the view"), value=current or "", key="leads-view-name")
+    if middle.button(t("Save view"), key="leads-view-save"):
+        forms.submit(
+            "leads-views",
+            lambda s: views.save_view(s, actor, name, chosen, sort, desc),
+            t("View saved."),
+        )
+        st.rerun()
+    if current and right.button(t("Delete view"), key="leads-view-delete"):
+        forms.submit(
+            "leads-views", lambda s: views.delete_view(s, actor, current), t("View deleted.")
+        )
+        st.session_state.pop("leads-view", None)
+        st.rerun()
 
 
 def _bulk(actor: Actor, settings: SalesSettings, rows: Any, owners: dict[int, str]) -> None:

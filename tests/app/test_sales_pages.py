@@ -184,3 +184,19 @@ def test_a_visitor_fills_the_public_form_and_the_lead_appears(
             "web form",
             staff[Role.ADMIN].id,
         )
+
+
+def test_a_saved_view_brings_back_its_filters(app_engine: Engine, staff: dict[Role, Actor]) -> None:
+    a_lead(app_engine, staff[Role.SALES], "Sari Dewi")
+    a_lead(app_engine, staff[Role.SALES], "Budi", source="website")
+    at = page_as("pipeline", staff[Role.SALES]).run()
+    at.multiselect(key="leads-sources").set_value(["website"]).run()
+    assert "1 lead matches." in [c.value for c in at.caption]
+    at.text_input(key="leads-view-name").input("Website leads")
+    at.button(key="leads-view-save").click().run()
+    assert "View saved." in [s.value for s in at.success]
+    fresh = page_as("pipeline", staff[Role.SALES]).run()
+    assert "2 leads match." in [c.value for c in fresh.caption]
+    fresh.selectbox(key="leads-view").set_value("Website leads").run()
+    assert fresh.multiselect(key="leads-sources").value == ["website"]
+    assert "1 lead matches." in [c.value for c in fresh.caption]

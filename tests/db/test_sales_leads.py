@@ -219,3 +219,26 @@ def test_a_lead_stalled_past_its_stage_s_usual_days_gets_one_follow_up_for_its_o
         task = s.scalars(select(Task)).one()
         assert (task.lead_id, task.owner_id) == (stalled, sales.id)
         assert task.title == "Slow Lead has been in new for 32 days: follow up"
+
+
+def test_each_user_saves_named_views_of_the_lead_list(
+    engine: Engine, sales: Actor, manager: Actor
+) -> None:
+    from crm_core.sales import views
+
+    mine = pipeline.LeadFilter(stages=("new", "contacted"), search="toko")
+    with session_scope(engine) as s:
+        views.save_view(s, sales, "My open", mine, "value", False)
+    with session_scope(engine) as s:
+        views.save_view(s, sales, "My open", mine, "name", True)  # replaced, not doubled
+    with session_scope(engine, write=False) as s:
+        saved = views.saved_views(s, sales)
+        assert views.saved_views(s, manager) == {}
+    assert list(saved) == ["My open"]
+    assert views.view_filter(saved["My open"]) == (mine, "name", True)
+    with pytest.raises(ValidationError), session_scope(engine) as s:
+        views.save_view(s, sales, " ", mine, "name", True)
+    with session_scope(engine) as s:
+        views.delete_view(s, sales, "My open")
+    with session_scope(engine, write=False) as s:
+        assert views.saved_views(s, sales) == {}
