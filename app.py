@@ -40,12 +40,14 @@ if actor is None:
         if not spec.public
     ]
     # A public page (the web form) is served to visitors as it is, and shows nothing else.
-    sign_in += [
-        st.Page(renderer(spec), title=t(spec.title), url_path=spec.key, visibility="hidden")
+    public = {
+        spec.key: st.Page(
+            renderer(spec), title=t(spec.title), url_path=spec.key, visibility="hidden"
+        )
         for spec in PAGES
         if spec.public
-    ]
-    navigation = st.navigation(sign_in, position="hidden")
+    }
+    navigation = st.navigation([*sign_in, *public.values()], position="hidden")
 else:
     sections = {
         t(section): [

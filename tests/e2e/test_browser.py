@@ -168,8 +168,8 @@ def test_the_demo_manager_signs_in_and_opens_every_page_without_an_error(
     ARTIFACTS.mkdir(exist_ok=True)
     for section, specs in pages_for(Role.MANAGER).items():
         for spec in specs:
-            if spec.key == "customer":
-                continue  # hidden from the menu: reached from a customer row below
+            if not spec.in_menu:
+                continue  # hidden from the menu (Customer 360, Lead): reached from a row
             page.get_by_role("link", name=spec.title, exact=True).click()
             settle(page)
             assert_no_exception(page, spec.title)
