@@ -3,16 +3,23 @@ change against the previous period, and a table with its CSV download."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
+from crm_core.models.enums import Role
+from crm_core.sales import analysis
 from crm_core.sales.analysis import Period, period_dates
 from crm_core.sales.settings import DEFAULT_NAMES
+from ui import forms
+from ui.db import database_url, read_scope
 from ui.format import percent
 from ui.i18n import N_, say, t, team
 from ui.plain import plain
@@ -34,6 +41,63 @@ def today() -> date:
 
 def now() -> datetime:
     return utcnow()
+
+
+@st.cache_data(ttl=300, max_entries=32, show_spinner=False)
+def _funnel(
+    url: str,
+    actor: tuple[int, str, str, str],
+    period: tuple[date, date],
+    breakdown: str,
+    pipeline: str | None,
+) -> analysis.FunnelReport:
+    with read_scope() as session:
+        return analysis.funnel_report(
+            session,
+            Actor(actor[0], actor[1], actor[2], Role(actor[3])),
+            *period,
+            analysis.Breakdown(breakdown),
+            pipeline,
+        )
+
+
+def funnel_report(
+    actor: Actor, start: date, end: date, breakdown: analysis.Breakdown, pipeline: str | None
+) -> analysis.FunnelReport:
+    """The funnel, cached for five minutes per reader (role and scope are in the key) and
+    cleared by every Sales write."""
+    who = (actor.id, actor.username, actor.name, actor.role.value)
+    return _funnel(database_url()[0], who, (start, end), breakdown.value, pipeline)
+
+
+@st.cache_data(ttl=300, max_entries=16, show_spinner=False)
+def _forecast(
+    url: str, actor: tuple[int, str, str, str], hour: datetime, pipeline: str | None
+) -> analysis.ForecastReport:
+    with read_scope() as session:
+        who = Actor(actor[0], actor[1], actor[2], Role(actor[3]))
+        return analysis.forecast_report(session, who, hour, pipeline)
+
+
+def forecast_report(actor: Actor, pipeline: str | None) -> analysis.ForecastReport:
+    """The forecast as of this hour, cached like the funnel."""
+    hour = utcnow().replace(minute=0, second=0, microsecond=0)
+    who = (actor.id, actor.username, actor.name, actor.role.value)
+    return _forecast(database_url()[0], who, hour, pipeline)
+
+
+def submit(form_key: str, action: Callable[[Session], object], success: str) -> bool:
+    """forms.submit, and the Sales caches cleared when the write went through."""
+    done = forms.submit(form_key, action, success)
+    if done:
+        clear_caches()
+    return done
+
+
+def clear_caches() -> None:
+    """After any write to leads or the sales settings."""
+    _funnel.clear()
+    _forecast.clear()
 
 
 def local_to_utc(moment: datetime) -> datetime:

@@ -27,8 +27,8 @@ def render() -> None:
     with read_scope() as session:
         pipelines = sales_settings(session).pipelines
     pipeline = sales_views.pipeline_picker(pipelines, "forecast-pipeline", everything=True)
-    with st.spinner(t("Simulating the open pipeline...")), read_scope() as session:
-        report = analysis.forecast_report(session, actor, sales_views.now(), pipeline)
+    with st.spinner(t("Simulating the open pipeline...")):
+        report = sales_views.forecast_report(actor, pipeline)
     _bands(report)
     _weighted(report)
     _last_quarter(report)

@@ -77,7 +77,7 @@ def _stage_actions(actor: Actor, lead: Lead, settings: SalesSettings) -> None:
             t("Move to stage"), stages, format_func=formatter(LeadStage), key=f"{key}-to"
         )
         if middle.button(t("Move"), type="primary", key=f"{key}-move"):
-            forms.submit(
+            sales_views.submit(
                 key,
                 lambda s: leads.move_stage(s, actor, lead.id, lead.version, to),
                 t("Moved to {stage}.", stage=option(LeadStage, to)),
@@ -89,7 +89,7 @@ def _stage_actions(actor: Actor, lead: Lead, settings: SalesSettings) -> None:
             )
             note = st.text_area(t("What happened (optional)"), key=f"{key}-note")
             if st.button(t("Mark lost"), key=f"{key}-lost"):
-                forms.submit(
+                sales_views.submit(
                     key,
                     lambda s: leads.mark_lost(s, actor, lead.id, lead.version, reason, note),
                     t("Marked lost."),
@@ -106,7 +106,9 @@ def _stage_actions(actor: Actor, lead: Lead, settings: SalesSettings) -> None:
         return
     left, right = st.columns(2)
     if left.button(t("Reopen"), key=f"{key}-reopen"):
-        forms.submit(key, lambda s: leads.reopen(s, actor, lead.id, lead.version), t("Reopened."))
+        sales_views.submit(
+            key, lambda s: leads.reopen(s, actor, lead.id, lead.version), t("Reopened.")
+        )
         st.rerun()
     if lead.stage is LeadStage.WON:
         _convert(actor, lead, right)
@@ -129,7 +131,7 @@ def _convert(actor: Actor, lead: Lead, cell: Any) -> None:
                     ]
                 raise
 
-        if forms.submit(key, convert, t("Converted into a customer.")):
+        if sales_views.submit(key, convert, t("Converted into a customer.")):
             nav.open_page("customer", id=outcome["id"])
         st.rerun()
     if duplicates:
@@ -138,7 +140,7 @@ def _convert(actor: Actor, lead: Lead, cell: Any) -> None:
             t("Customer"), duplicates, key=f"{key}-match", format_func=lambda m: f"#{m[0]} {m[1]}"
         )
         if st.button(t("Link to this customer"), key=f"{key}-link"):
-            done = forms.submit(
+            done = sales_views.submit(
                 key,
                 lambda s: leads.convert_lead(
                     s, actor, lead.id, lead.version, customer_id=int(chosen[0])
@@ -203,7 +205,7 @@ def _details(
     sales_views.field_errors(f"lead-{lead.id}", list(data))
     if saved:
         data["value"] = str(data["value"])
-        if forms.submit(
+        if sales_views.submit(
             f"lead-{lead.id}",
             lambda s: leads.update_lead(s, actor, lead.id, version, data),
             t("Lead saved."),
@@ -258,7 +260,9 @@ def _follow_ups(actor: Actor, lead: Lead, frame: Any, may_edit: bool) -> None:
     if added:
         due = datetime.combine(day, time(9, 0))
         data = {"lead_id": lead.id, "title": title, "due_at": sales_views.local_to_utc(due)}
-        forms.submit(key, lambda s: pipeline.add_follow_up(s, actor, data), t("Follow-up added."))
+        sales_views.submit(
+            key, lambda s: pipeline.add_follow_up(s, actor, data), t("Follow-up added.")
+        )
         st.rerun()
 
 

@@ -54,8 +54,7 @@ def render() -> None:
         format_func=lambda b: t(BREAKDOWNS[b]),
         key="funnel-breakdown",
     )
-    with read_scope() as session:
-        report = analysis.funnel_report(session, actor, start, end, breakdown, pipeline)
+    report = sales_views.funnel_report(actor, start, end, breakdown, pipeline)
     _kpis(report)
     if report.leads.empty:
         st.info(t("No leads were created in this period."))

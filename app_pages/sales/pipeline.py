@@ -91,7 +91,7 @@ def _board(actor: Actor, settings: SalesSettings, key: str) -> None:
                     def move(s: Any, i: int = lead_id, v: int = version, to: str = to) -> None:
                         leads.move_stage(s, actor, i, v, to)
 
-                    forms.submit(
+                    sales_views.submit(
                         "pipeline",
                         move,
                         t("Moved {name} to {stage}.", name=card.name, stage=option(LeadStage, to)),
@@ -226,14 +226,14 @@ def _save_view(
     left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
     name = left.text_input(t("Name of the view"), value=current or "", key="leads-view-name")
     if middle.button(t("Save view"), key="leads-view-save"):
-        forms.submit(
+        sales_views.submit(
             "leads-views",
             lambda s: views.save_view(s, actor, name, chosen, sort, desc),
             t("View saved."),
         )
         st.rerun()
     if current and right.button(t("Delete view"), key="leads-view-delete"):
-        forms.submit(
+        sales_views.submit(
             "leads-views", lambda s: views.delete_view(s, actor, current), t("View deleted.")
         )
         st.session_state.pop("leads-view", None)
@@ -272,7 +272,7 @@ def _bulk(actor: Actor, settings: SalesSettings, rows: Any, owners: dict[int, st
             )
         }
     if go.button(t("Apply"), key="leads-bulk-apply"):
-        forms.submit(
+        sales_views.submit(
             "pipeline",
             lambda s: leads.bulk_change(s, actor, picked, **change),
             tn("Changed {n:n} lead.", "Changed {n:n} leads.", len(picked)),
@@ -322,5 +322,7 @@ def _new_lead(actor: Actor, settings: SalesSettings, owners: dict[int, str]) -> 
     sales_views.field_errors(form_key, list(data))
     if submitted:
         data["value"] = str(data["value"])
-        forms.submit(form_key, lambda s: leads.create_lead(s, actor, data), t("Lead created."))
+        sales_views.submit(
+            form_key, lambda s: leads.create_lead(s, actor, data), t("Lead created.")
+        )
         st.rerun()

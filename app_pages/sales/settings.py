@@ -45,7 +45,7 @@ def render() -> None:
     for name in ("pipelines", "lost_reasons", "assignment_pool", "form_fields"):
         forms.field_error(KEY, name)
     if st.button(t("Save sales settings"), type="primary", key=f"{KEY}-save"):
-        if forms.submit(
+        if sales_views.submit(
             KEY, lambda s: save(s, actor, version, changed), t("Sales settings saved.")
         ):
             forms.unpin(KEY)
@@ -221,7 +221,7 @@ def _stalled(actor: Any) -> None:
         def run(s: Any) -> None:
             made["n"] = pipeline.follow_up_stalled(s, actor)
 
-        if forms.submit(f"{KEY}-stalled", run, t("Done.")):
+        if sales_views.submit(f"{KEY}-stalled", run, t("Done.")):
             st.session_state[f"{KEY}-made"] = made["n"]
         st.rerun()
     if f"{KEY}-made" in st.session_state:

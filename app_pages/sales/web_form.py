@@ -69,6 +69,7 @@ def _send(data: dict[str, Any]) -> None:
         st.error(say(exc.message))
         return
     sales_views.note_sent(sender)
+    sales_views.clear_caches()
     st.session_state.pop(f"{KEY}-problems", None)
     st.session_state[SENT] = True
     st.rerun()
