@@ -79,18 +79,21 @@ def _kpis(report: FunnelReport) -> None:
     )
     cells = st.columns(5)
 
-    def metric(i: int, label: str, key: str, shown: Callable[[Any], str]) -> None:
+    def metric(
+        i: int, label: str, key: str, shown: Callable[[Any], str], *, lower_is_better: bool = False
+    ) -> None:
         value = now[key]
         cells[i].metric(
             label,
             t("n/a") if value is None else shown(value),
             sales_views.delta(analysis.change(value, before[key])),
+            delta_color="inverse" if lower_is_better else "normal",
         )
 
     metric(0, t("Leads created"), "leads", number)
     metric(1, t("Won"), "won", number)
     metric(2, t("Win rate"), "win_rate", percent)
-    metric(3, t("Sales cycle (days)"), "cycle_days", lambda v: number(v, 1))
+    metric(3, t("Sales cycle (days)"), "cycle_days", lambda v: number(v, 1), lower_is_better=True)
     metric(4, t("Velocity per day"), "velocity", compact_money)
 
 
