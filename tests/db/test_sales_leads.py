@@ -242,3 +242,18 @@ def test_each_user_saves_named_views_of_the_lead_list(
         views.delete_view(s, sales, "My open")
     with session_scope(engine, write=False) as s:
         assert views.saved_views(s, sales) == {}
+
+
+def test_the_command_line_makes_the_stalled_lead_follow_ups_for_cron(
+    engine: Engine, manager: Actor, sales: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import manage
+
+    a_lead(engine, sales, name="Slow Lead")
+    with session_scope(engine) as s:
+        s.get_one(LeadStageChange, 1).changed_at = datetime(2020, 1, 1)
+    monkeypatch.setenv("CRM_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    assert manage.main(["follow-up-stalled", "--as", "manager"]) == 0
+    with session_scope(engine, write=False) as s:
+        titles = s.scalars(select(Task.title)).all()
+    assert len(titles) == 1 and titles[0].startswith("Slow Lead has been in new for ")
