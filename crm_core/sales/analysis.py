@@ -71,14 +71,18 @@ def _leads(actor: Actor) -> Any:  # a Select of the lead columns
     )
 
 
-def _frames(session: Session, stmt: Select[Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _lead_frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
     # Core rows as plain tuples: several times faster than ORM rows for a frame (ARCHITECTURE.md)
-    connection = session.connection()
-    rows = [tuple(row) for row in connection.execute(stmt).fetchall()]
+    rows = [tuple(row) for row in session.connection().execute(stmt).fetchall()]
     leads = pd.DataFrame(rows, columns=LEAD_COLUMNS)
     leads["value"] = leads["value"].astype(float)
+    return leads
+
+
+def _frames(session: Session, stmt: Select[Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    leads = _lead_frame(session, stmt)
     ids = stmt.with_only_columns(Lead.id).scalar_subquery()
-    moves = connection.execute(
+    moves = session.connection().execute(
         select(
             LeadStageChange.lead_id,
             type_coerce(LeadStageChange.from_stage, String),
@@ -94,16 +98,18 @@ def _frames(session: Session, stmt: Select[Any]) -> tuple[pd.DataFrame, pd.DataF
     return leads, changes
 
 
+def _cohort_query(actor: Actor, start: date, end: date, pipeline: str | None) -> Any:
+    stmt = _leads(actor).where(
+        Lead.created_at >= _at(start), Lead.created_at < _at(end + timedelta(days=1))
+    )
+    return stmt.where(Lead.pipeline == pipeline) if pipeline else stmt
+
+
 def cohort(
     session: Session, actor: Actor, start: date, end: date, pipeline: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The leads created in [start, end] (days, inclusive) the actor may see, and their moves."""
-    stmt = _leads(actor).where(
-        Lead.created_at >= _at(start), Lead.created_at < _at(end + timedelta(days=1))
-    )
-    if pipeline:
-        stmt = stmt.where(Lead.pipeline == pipeline)
-    return _frames(session, stmt)
+    return _frames(session, _cohort_query(actor, start, end, pipeline))
 
 
 def _at(day: date) -> datetime:
@@ -143,8 +149,10 @@ def funnel_report(
     by = None if breakdown is Breakdown.NONE else breakdown.value
     table = funnel.funnel(leads, furthest, stages, by)
     days = (end - start).days + 1
-    before, _ = cohort(
-        session, actor, start - timedelta(days=days), start - timedelta(days=1), pipeline
+    # The period before only needs its KPIs: its leads without their moves.
+    before = _lead_frame(
+        session,
+        _cohort_query(actor, start - timedelta(days=days), start - timedelta(days=1), pipeline),
     )
     usual = {s: d for p in settings.pipelines for s, d in settings.usual_days(p["key"]).items()}
     return FunnelReport(
