@@ -54,11 +54,15 @@ def _bands(report: analysis.ForecastReport) -> None:
     if bands.empty:
         st.info(t("No open leads to forecast."))
         return
-    next_month = bands.iloc[min(1, len(bands) - 1)]
+    following = str(pd.Timestamp(sales_views.now()).to_period("M") + 1)
+    row = bands[bands["month"] == following]
     cells = st.columns(3)
-    cells[0].metric(t("P10 next month"), compact_money(next_month["p10"]))
-    cells[1].metric(t("P50 next month"), compact_money(next_month["p50"]))
-    cells[2].metric(t("P90 next month"), compact_money(next_month["p90"]))
+    for cell, band, label in zip(
+        cells, ("p10", "p50", "p90"), (t("P10 next month"), t("P50 next month"),
+                                        t("P90 next month")), strict=True
+    ):  # fmt: skip
+        # No open lead expected to close next month: nothing is forecast for it.
+        cell.metric(label, compact_money(float(row[band].iloc[0]) if not row.empty else 0))
     figure = go.Figure()
     figure.add_trace(
         go.Bar(
