@@ -31,6 +31,13 @@ def before_sign_in() -> StreamlitPage:
     pages += [
         st.Page(partial(login.render), title=title, url_path=spec.key, visibility="hidden")
         for spec in PAGES
+        if not spec.public
+    ]
+    # A public page (the web form) is served to visitors as it is, and shows nothing else.
+    pages += [
+        st.Page(renderer(spec), title=t(spec.title), url_path=spec.key, visibility="hidden")
+        for spec in PAGES
+        if spec.public
     ]
     return st.navigation(pages, position="hidden")
 

@@ -8,6 +8,7 @@
         [--report REPORT.csv]
     python manage.py export customers|orders|products FILE.csv --as USERNAME
     python manage.py revert-import BATCH_ID --as USERNAME
+    python manage.py follow-up-stalled --as USERNAME   (daily, from cron: stalled leads)
 
 The database is the app's: CRM_DATABASE_URL, else [connections.crm] url in
 .streamlit/secrets.toml, else the embedded data/relasi.db.
@@ -36,6 +37,7 @@ from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Action, Actor, may
 from crm_core.models import User
 from crm_core.models.enums import Entity, Role
+from crm_core.sales import pipeline
 from db.engine import make_engine, resolve_url
 from db.migrate import upgrade
 from db.session import session_scope
@@ -209,6 +211,19 @@ def cmd_revert_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_follow_up_stalled(args: argparse.Namespace) -> int:
+    """A follow-up for the owner of each lead longer in its stage than the stage's usual days."""
+    engine = _engine()
+    try:
+        with session_scope(engine) as session:
+            made = pipeline.follow_up_stalled(session, _acting(session, args.as_user))
+    except CRMError as exc:
+        print(f"No follow-ups made: {exc}", file=sys.stderr)
+        return 1
+    print(f"Made {made:,} follow-ups for stalled leads.")
+    return 0
+
+
 def _add_data_commands(sub: Any) -> None:
     kinds = [k.value for k in ImportKind]
     imp = sub.add_parser("import", help="import customers, orders or products from a CSV file")
@@ -232,6 +247,8 @@ def _add_data_commands(sub: Any) -> None:
     rev = sub.add_parser("revert-import", help="undo an import as a whole")
     rev.add_argument("batch_id", type=int)
     rev.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help=ACTING)
+    stalled = sub.add_parser("follow-up-stalled", help="follow-ups for leads stalled in a stage")
+    stalled.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help=ACTING)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         "import": cmd_import,
         "export": cmd_export,
         "revert-import": cmd_revert_import,
+        "follow-up-stalled": cmd_follow_up_stalled,
     }
     return handlers[args.command](args)
 

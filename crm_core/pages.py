@@ -21,6 +21,7 @@ class PageSpec:
     access: Access  # what the permission matrix must grant to open it
     icon: str = ""
     in_menu: bool = True  # False: opened from a row or a link, not from the menu
+    public: bool = False  # True: served without sign-in too (the web form), nothing else shown
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -50,8 +51,19 @@ PAGES: tuple[PageSpec, ...] = (
              Capability.SEE_DATA_QUALITY, ":material/rule:"),
     PageSpec("import", "Import", "Customers", "customers.import_data",
              (Entity.IMPORT, Action.CREATE), ":material/upload_file:"),
+    PageSpec("pipeline", "Pipeline", "Sales", "sales.pipeline", _reads(Entity.LEAD),
+             ":material/view_kanban:"),
     PageSpec("leads", "Lead funnel", "Sales", "sales.leads", _reads(Entity.LEAD),
              ":material/filter_alt:"),
+    PageSpec("forecast", "Forecast", "Sales", "sales.forecast", _reads(Entity.LEAD),
+             ":material/trending_up:"),
+    PageSpec("lead", "Lead", "Sales", "sales.lead", _reads(Entity.LEAD), ":material/person_search:",
+             in_menu=False),
+    PageSpec("sales-settings", "Sales settings", "Sales", "sales.settings",
+             Capability.MANAGE_SALES, ":material/tune:"),
+    # Public: every role reads the settings it shows, and a visitor needs no sign-in at all.
+    PageSpec("lead-form", "Lead form", "Sales", "sales.web_form", _reads(Entity.SETTING),
+             ":material/contact_mail:", in_menu=False, public=True),
     PageSpec("tickets", "Ticket queue", "Service", "service.tickets", _reads(Entity.TICKET),
              ":material/support_agent:"),
     PageSpec("segments", "Segments", "Marketing", "marketing.segments", _reads(Entity.SEGMENT),
@@ -79,6 +91,10 @@ def can_open(role: Role | None, key: str) -> bool:
 
 
 def pages_for(role: Role) -> dict[str, list[PageSpec]]:
-    """The sections, in order, with the pages this role may open (empty sections left out)."""
-    visible = {s: [p for p in PAGES if p.section == s and role in p.roles] for s in SECTIONS}
+    """The sections, in order, with the pages this role may open (empty sections left out).
+    Public pages are for visitors who are not signed in, and are left out here."""
+    visible = {
+        s: [p for p in PAGES if p.section == s and role in p.roles and not p.public]
+        for s in SECTIONS
+    }
     return {s: ps for s, ps in visible.items() if ps}

@@ -10,6 +10,7 @@ from crm_core.exchange.registry import Importer
 from crm_core.kernel.hooks import MergeStep, TimelineSource
 from crm_core.marketing import hooks as marketing
 from crm_core.sales import hooks as sales
+from crm_core.sales import lead_import
 from crm_core.service import hooks as service
 
 # The order is the order in which rows at the same moment are listed, first to last.
@@ -43,5 +44,12 @@ IMPORTERS: dict[ImportKind, Importer] = {
         product_import.commit_products,
         product_import.export_products,
         product_import.revert_products,
+    ),
+    ImportKind.LEADS: Importer(
+        lead_import.LEAD_FIELDS,
+        lead_import.preview_leads,
+        lead_import.commit_leads,
+        lead_import.export_leads,
+        lead_import.revert_leads,
     ),
 }

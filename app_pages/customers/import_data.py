@@ -139,6 +139,19 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
             )
         )
         label = ""
+    elif kind is ImportKind.LEADS:
+        mode = ImportMode.CREATE_ONLY
+        st.caption(
+            t(
+                "Leads are always created new, owned by the user the owner column names (by "
+                "username or email), else by you. A stage history reads like "
+                '"new 2026-01-02; contacted 2026-01-05; won 2026-01-20"; times without an '
+                "offset are {zone} time. A lead with the email of a stored lead is skipped as "
+                "a duplicate.",
+                zone=team().time_zone,
+            )
+        )
+        label = ""
     else:
         mode = ImportMode.CREATE_ONLY
         st.caption(
@@ -308,6 +321,8 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
             created=counts["create"],
             updated=counts["update"],
         )
+    elif preview.kind is ImportKind.LEADS:
+        what = tn("{n:n} lead", "{n:n} leads", counts["create"])
     else:
         what = t(
             "{created:n} new and {updated:n} updated customers",

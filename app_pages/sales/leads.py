@@ -1,16 +1,335 @@
-"""Leads page: built by a later issue; says so honestly until then."""
+"""Lead funnel: which sources, owners or campaigns bring leads that convert, where they drop
+off, how long they stay in each stage, why they are lost; click a stage to see its leads."""
 
 from __future__ import annotations
 
-from ui.i18n import t
-from ui.later import not_built_yet
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from app_pages.sales import _views as sales_views
+from crm_core.models.enums import LeadSource, LeadStage
+from crm_core.sales import analysis
+from crm_core.sales.analysis import Breakdown, FunnelReport
+from crm_core.sales.settings import sales_settings
+from ui import nav
+from ui.auth import require_page
+from ui.db import read_scope
+from ui.format import compact_money, money, number, percent
+from ui.i18n import N_, t
+from ui.labels import option
+
+BREAKDOWNS = {
+    Breakdown.NONE: N_("No breakdown"),
+    Breakdown.SOURCE: N_("By source"),
+    Breakdown.OWNER: N_("By owner"),
+    Breakdown.CAMPAIGN: N_("By campaign"),
+    Breakdown.REGION: N_("By region"),
+    Breakdown.PIPELINE: N_("By pipeline"),
+}
+MAX_TRACES = 8
 
 
 def render() -> None:
-    not_built_yet(
-        "leads",
+    actor = require_page("leads")
+    st.title(t("Lead funnel"))
+    st.caption(
         t(
-            "a later issue adds the lead funnel: conversion by source and stage, velocity, "
-            "lost reasons and a weighted forecast."
-        ),
+            "The leads created in the period, counted at every stage they reached (a stage "
+            "skipped on the way counts as reached). Conversion: leads that reached a stage of "
+            "those that reached the stage before; overall: of all leads created."
+        )
+    )
+    with read_scope() as session:
+        pipelines = sales_settings(session).pipelines
+    start, end = sales_views.period_picker("funnel")
+    left, right = st.columns(2)
+    with left:
+        pipeline = sales_views.pipeline_picker(pipelines, "funnel-pipeline", everything=True)
+    breakdown = right.selectbox(
+        t("Breakdown"),
+        list(BREAKDOWNS),
+        format_func=lambda b: t(BREAKDOWNS[b]),
+        key="funnel-breakdown",
+    )
+    report = sales_views.funnel_report(actor, start, end, breakdown, pipeline)
+    _kpis(report)
+    if report.leads.empty:
+        st.info(t("No leads were created in this period."))
+        return
+    namer = _group_namer(breakdown, pipelines)
+    clicked = _funnel_chart(report, namer)
+    _conversion_tables(report, namer)
+    _stage_leads(report, clicked, namer)
+    _trend(report)
+    _time_in_stage(report)
+    _lost_reasons(report)
+
+
+def _kpis(report: FunnelReport) -> None:
+    now, before = report.kpis, report.previous
+    st.caption(
+        t(
+            "Each figure against the period of the same length just before. Win rate: won "
+            "of the leads closed (won or lost). Sales cycle: median days from created to won. "
+            "Velocity: open leads x win rate x average won value / sales cycle, per day."
+        )
+    )
+    cells = st.columns(5)
+
+    def metric(
+        i: int, label: str, key: str, shown: Callable[[Any], str], *, lower_is_better: bool = False
+    ) -> None:
+        value = now[key]
+        cells[i].metric(
+            label,
+            t("n/a") if value is None else shown(value),
+            sales_views.delta(analysis.change(value, before[key])),
+            delta_color="inverse" if lower_is_better else "normal",
+        )
+
+    metric(0, t("Leads created"), "leads", number)
+    metric(1, t("Won"), "won", number)
+    metric(2, t("Win rate"), "win_rate", percent)
+    metric(3, t("Sales cycle (days)"), "cycle_days", lambda v: number(v, 1), lower_is_better=True)
+    metric(4, t("Velocity per day"), "velocity", compact_money)
+
+
+def _group_namer(breakdown: Breakdown, pipelines: list[dict[str, Any]]) -> Callable[[str], str]:
+    if breakdown is Breakdown.NONE:
+        return lambda _g: t("All leads")
+    if breakdown is Breakdown.SOURCE:
+        return lambda g: option(LeadSource, g)
+    if breakdown is Breakdown.PIPELINE:
+        return lambda g: sales_views.pipeline_name(pipelines, g)
+    return lambda g: g
+
+
+def _stage(value: str) -> str:
+    return option(LeadStage, value)
+
+
+def _funnel_chart(report: FunnelReport, namer: Callable[[str], str]) -> str | None:
+    st.subheader(t("Funnel"))
+    groups = report.groups["group"].tolist()[:MAX_TRACES]
+    figure = go.Figure()
+    for group in groups:
+        part = report.funnel[report.funnel["group"] == group]
+        figure.add_trace(
+            go.Funnel(
+                name=namer(group),
+                y=[_stage(s) for s in part["stage"]],
+                x=part["reached"],
+                textinfo="value+percent initial",
+                customdata=part["stage"],
+            )
+        )
+    if len(report.groups) > MAX_TRACES:
+        st.caption(
+            t("The chart shows the {n:n} largest groups; the table lists all.", n=MAX_TRACES)
+        )
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=380)
+    event = st.plotly_chart(
+        figure, width="stretch", on_select="rerun", selection_mode="points", key="funnel-chart"
+    )
+    selection: Any = event.get("selection") if isinstance(event, dict) else None
+    points: list[Any] = list((selection or {}).get("points", []))
+    if points:
+        return str(points[0].get("customdata") or "") or None
+    return None
+
+
+def _conversion_tables(report: FunnelReport, namer: Callable[[str], str]) -> None:
+    if report.by is not None:
+        st.subheader(t("Which group converts best"))
+        st.caption(
+            t(
+                "Conversion: leads that reached Won of the leads created, per group. "
+                "Biggest drop: the stage most of the group's leads never reached."
+            )
+        )
+        groups = report.groups.assign(
+            group=report.groups["group"].map(namer),
+            biggest_drop_before=report.groups["biggest_drop_before"].map(
+                lambda s: "–" if s is None else _stage(s)
+            ),
+            conversion=report.groups["conversion"].map(percent),
+        )
+        sales_views.table(
+            groups,
+            "funnel-groups",
+            "funnel-groups",
+            group=t("Group"),
+            leads=t("Leads"),
+            won=t("Won"),
+            conversion=t("Conversion"),
+            biggest_drop_before=t("Biggest drop before"),
+            biggest_drop=t("Leads lost there"),
+        )
+    st.subheader(t("Conversion by stage"))
+    shown = report.funnel.assign(
+        group=report.funnel["group"].map(namer),
+        stage=report.funnel["stage"].map(_stage),
+        step_rate=report.funnel["step_rate"].map(percent),
+        overall_rate=report.funnel["overall_rate"].map(percent),
+    )
+    if report.by is None:
+        shown = shown.drop(columns=["group"])
+    sales_views.table(
+        shown,
+        "funnel",
+        "funnel-table",
+        group=t("Group"),
+        stage=t("Stage"),
+        reached=t("Reached"),
+        dropped=t("Lost before this stage"),
+        step_rate=t("From the stage before"),
+        overall_rate=t("Of all leads"),
+    )
+
+
+def _stage_leads(report: FunnelReport, clicked: str | None, namer: Callable[[str], str]) -> None:
+    st.subheader(t("Leads of a stage"))
+    left, right = st.columns(2)
+    stages = report.stages
+    index = stages.index(clicked) if clicked in stages else 0
+    stage = left.selectbox(
+        t("Leads that reached"), stages, index=index, format_func=_stage, key="funnel-stage"
+    )
+    group = None
+    if report.by is not None:
+        group = right.selectbox(
+            t("Group"),
+            [None, *report.groups["group"]],
+            key="funnel-group",
+            format_func=lambda g: t("All groups") if g is None else namer(g),
+        )
+    picked = analysis.reached_stage(report, stage, group)
+    st.caption(
+        t("{n:n} leads reached {stage}. Select one to open it.", n=len(picked), stage=_stage(stage))
+    )
+    shown = picked.head(500).assign(
+        stage=picked["stage"].map(_stage),
+        source=picked["source"].map(lambda s: option(LeadSource, s)),
+        value=picked["value"].map(money),
+    )[["id", "name", "stage", "source", "owner", "value", "created_at"]]
+    chosen = st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="funnel-leads",
+        column_config={
+            "id": None,
+            "name": t("Lead"),
+            "stage": t("Stage now"),
+            "source": t("Source"),
+            "owner": t("Owner"),
+            "value": t("Value"),
+            "created_at": t("Created"),
+        },
+    )
+    rows = chosen.selection.rows if chosen else []
+    if rows and st.button(t("Open lead"), type="primary", key="funnel-open"):
+        nav.open_page("lead", id=int(shown["id"].iloc[rows[0]]))
+
+
+def _trend(report: FunnelReport) -> None:
+    st.subheader(t("Monthly trend"))
+    st.caption(t("Per month the leads were created in: how many, and the share that reached Won."))
+    trend = report.trend
+    figure = go.Figure(go.Bar(x=trend["month"], y=trend["leads"], name=t("Leads")))
+    figure.add_trace(
+        go.Scatter(x=trend["month"], y=trend["conversion"], name=t("Conversion"), yaxis="y2")
+    )
+    figure.update_layout(
+        yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%"},
+        height=300,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    st.plotly_chart(figure, width="stretch")
+    sales_views.table(
+        trend.assign(conversion=trend["conversion"].map(percent)),
+        "funnel-trend",
+        "funnel-trend",
+        month=t("Month"),
+        leads=t("Leads"),
+        won=t("Won"),
+        conversion=t("Conversion"),
+    )
+
+
+def _time_in_stage(report: FunnelReport) -> None:
+    st.subheader(t("Time in each stage"))
+    st.caption(
+        t(
+            "Days a lead stayed in a stage before it moved on or was lost: the median and "
+            "the 90th percentile (9 in 10 stays were shorter). Stays still going are "
+            "left out."
+        )
+    )
+    frame = report.time_in_stage
+    shown = frame.assign(
+        stage=frame["stage"].map(_stage),
+        median_days=frame["median_days"].map(lambda v: "–" if pd.isna(v) else number(v, 1)),
+        p90_days=frame["p90_days"].map(lambda v: "–" if pd.isna(v) else number(v, 1)),
+    )
+    sales_views.table(
+        shown,
+        "time-in-stage",
+        "funnel-time",
+        stage=t("Stage"),
+        stays=t("Stays"),
+        median_days=t("Median days"),
+        p90_days=t("90th percentile days"),
+    )
+    if not report.stalled.empty:
+        st.warning(
+            t(
+                "{n:n} open leads stay in their stage longer than its usual days.",
+                n=len(report.stalled),
+            )
+        )
+
+
+def _lost_reasons(report: FunnelReport) -> None:
+    st.subheader(t("Why leads are lost"))
+    st.caption(
+        t(
+            "The lost leads of the period by reason, most frequent first, with the "
+            "running share (a Pareto chart)."
+        )
+    )
+    frame = report.lost_reasons
+    if frame.empty:
+        st.info(t("No lead of this period was lost."))
+        return
+    names = frame["reason"].map(lambda r: t("No reason given") if r is None else t(str(r)))
+    figure = go.Figure(go.Bar(x=names, y=frame["leads"], name=t("Lost leads")))
+    figure.add_trace(
+        go.Scatter(x=names, y=frame["cumulative_share"], name=t("Running share"), yaxis="y2")
+    )
+    figure.update_layout(
+        yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, 1.05]},
+        height=300,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    st.plotly_chart(figure, width="stretch")
+    shown = frame.assign(
+        reason=names,
+        share=frame["share"].map(percent),
+        cumulative_share=frame["cumulative_share"].map(percent),
+    )
+    sales_views.table(
+        shown,
+        "lost-reasons",
+        "funnel-lost",
+        reason=t("Reason"),
+        leads=t("Lost leads"),
+        share=t("Share"),
+        cumulative_share=t("Running share"),
     )

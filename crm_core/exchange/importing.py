@@ -6,7 +6,7 @@ likely duplicates of stored records or of earlier lines, update rows that match 
 A commit plans again inside its transaction (refusing if anything changed since the preview),
 writes the valid rows through the write path (permission and audit per record) and records an
 ImportBatch whose report keeps what `revert_import` needs to undo the import as a whole.
-Each kind of file has its importer, listed in `crm_core.wiring` (customers, orders).
+Each kind of file has its importer, listed in `crm_core.wiring` (customers, orders, leads).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class ImportKind(StrEnum):
     CUSTOMERS = "customers"
     ORDERS = "orders"
     PRODUCTS = "products"
+    LEADS = "leads"
 
 
 class ImportMode(StrEnum):

@@ -52,6 +52,8 @@ class Capability(StrEnum):
     SEE_TEAM = "see the team page"
     SEE_USERS = "see the users list"
     SEE_SETTINGS = "see the team settings"
+    MANAGE_SALES = "manage the sales settings"  # pipelines, lost reasons, assignment, web form
+    ASSIGN_LEADS = "give leads to others"
 
 
 # What a page, a button or a command asks for: a capability, or an action on an entity.
@@ -155,6 +157,8 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.SEE_TEAM: _MANAGERS,
     Capability.SEE_USERS: _MANAGERS,
     Capability.SEE_SETTINGS: _MANAGERS,
+    Capability.MANAGE_SALES: _MANAGERS,
+    Capability.ASSIGN_LEADS: _MANAGERS,
 }
 
 

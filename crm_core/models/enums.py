@@ -47,13 +47,23 @@ class LifecycleStage(StrEnum):
 
 
 class LeadSource(StrEnum):
+    """Where a lead came from (stored values never change once released)."""
+
     WEBSITE = "website"
     REFERRAL = "referral"
-    SOCIAL = "social"
+    SOCIAL = "social"  # social media
     EVENT = "event"
     COLD_CALL = "cold call"
     MARKETPLACE = "marketplace"
     PARTNER = "partner"
+    EMAIL_MARKETING = "email marketing"
+    LANDING_PAGE = "landing page"
+    CONTENT = "content"
+    NETWORKING = "networking"
+    PROMOTION = "promotion"
+    WHATSAPP = "whatsapp"
+    WALK_IN = "walk-in"
+    WEB_FORM = "web form"  # the public lead form
 
 
 class LeadStage(StrEnum):
@@ -85,6 +95,15 @@ _STAGE_PROBABILITY = {
     LeadStage.WON: 1.0,
     LeadStage.LOST: 0.0,
 }
+
+
+class AssignmentRule(StrEnum):
+    """How a new lead without an owner gets one (sales settings)."""
+
+    NONE = "none"
+    ROUND_ROBIN = "round robin"
+    BY_REGION = "by region"
+    BY_SOURCE = "by source"
 
 
 class SalesChannel(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column, utcnow
@@ -31,8 +31,16 @@ class Lead(Versioned, SoftDeletable, Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     converted_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     closed_at: Mapped[datetime | None]
+    # The pipeline's key in the sales settings (New business, Repeat orders, ...).
+    pipeline: Mapped[str] = mapped_column(
+        String(40), default="new business", server_default="new business"
+    )
+    region: Mapped[str | None] = mapped_column(String(80))
+    notes: Mapped[str | None] = mapped_column(Text)
+    lost_note: Mapped[str | None] = mapped_column(Text)  # the free text beside the lost reason
 
     __table_args__ = (
+        Index("ix_leads_pipeline_stage", "pipeline", "stage"),
         Index("ix_leads_stage_owner_id", "stage", "owner_id"),
         Index("ix_leads_owner_id", "owner_id"),
         Index("ix_leads_created_at", "created_at"),

@@ -13,7 +13,7 @@ from db.demo.contacts import phones
 from db.demo.context import DAY, HOUR, NO_TIME, NULL, Ctx, pick
 from db.demo.marketing import Marketing
 from db.demo.people import Accounts, Customers
-from db.demo.reference import NAME_WORDS
+from db.demo.reference import NAME_WORDS, PLACES
 from db.demo.staff import NamePools, Staff, slug
 from db.demo.texts import LEAD_COMPANY_WORDS, LOST_REASONS_EARLY, LOST_REASONS_LATE
 from db.demo.writer import Coded, Dates, Money, Rows, Times, versioned
@@ -93,6 +93,7 @@ def build_leads(
             "customer_id": np.where(about >= 0, about + 1, NULL),
             "converted_customer_id": np.where(converted >= 0, converted + 1, NULL),
             "closed_at": Times(walk["closed"]),
+            "region": Coded(_regions(created), [p.region for p in PLACES]),
             **versioned(created, walk["last"]),
         },
     )
@@ -131,6 +132,14 @@ def _walk(ctx: Ctx, created: np.ndarray, advance: np.ndarray, owner: np.ndarray)
     closed[won] = t[won]
     return {"stage": stage, "reason": reason, "closed": closed, "last": t,
             "changes": _change_rows(moves, owner)}  # fmt: skip
+
+
+def _regions(created: np.ndarray) -> np.ndarray:
+    """Each lead's region, weighted like the customers' places; drawn from a generator of its
+    own (seeded by the leads' times) so that the rest of the demo business stays as it was."""
+    rng = np.random.default_rng(int(created.sum()) % 2**32)
+    weights = np.array([p.weight for p in PLACES], dtype=float)
+    return rng.choice(len(PLACES), created.size, p=weights / weights.sum())
 
 
 def _change_rows(moves: list[tuple[np.ndarray, ...]], owner: np.ndarray) -> Rows:

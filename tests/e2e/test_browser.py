@@ -171,7 +171,7 @@ def test_the_demo_manager_signs_in_and_opens_every_page_without_an_error(
     for section, specs in pages_for(Role.MANAGER).items():
         for spec in specs:
             if not spec.in_menu:
-                continue  # hidden from the menu (a customer's, an account's 360): deep links
+                continue  # hidden from the menu (a customer's 360, an account's, a lead): links
             page.get_by_role("link", name=spec.title, exact=True).click()
             settle(page)
             assert_no_exception(page, spec.title)

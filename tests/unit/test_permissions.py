@@ -60,6 +60,11 @@ PAGE_ACCESS: dict[str, tuple[Access, set[Role]]] = {
     "data-quality": (Capability.SEE_DATA_QUALITY, MANAGERS),
     "import": ((Entity.IMPORT, Action.CREATE), MANAGERS),
     "leads": ((Entity.LEAD, Action.READ), {ADMIN, MANAGER, SALES}),
+    "pipeline": ((Entity.LEAD, Action.READ), {ADMIN, MANAGER, SALES}),
+    "forecast": ((Entity.LEAD, Action.READ), {ADMIN, MANAGER, SALES}),
+    "lead": ((Entity.LEAD, Action.READ), {ADMIN, MANAGER, SALES}),
+    "sales-settings": (Capability.MANAGE_SALES, MANAGERS),
+    "lead-form": ((Entity.SETTING, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),  # public
     "tickets": ((Entity.TICKET, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),
     "segments": ((Entity.SEGMENT, Action.READ), {ADMIN, MANAGER, SALES}),
     "segment-builder": ((Entity.SEGMENT, Action.READ), {ADMIN, MANAGER, SALES}),

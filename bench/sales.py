@@ -1,0 +1,169 @@
+"""The Sales figures at scale: 200,000 leads with their stage history, then the funnel (two
+periods and breakdowns), the board, the lead list and the Monte-Carlo forecast, timed.
+
+    python -m bench.sales                          # SQLite, 200,000 leads
+    python -m bench.sales --backend postgresql --leads 200000
+
+The leads go into their own database (bench/.data/sales-<n>.db or relasi_sales_<n>) and are
+reused next time. Each figure is the median of the warm runs (the first run is left out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+from bench.run import HERE, PG_SERVER
+from crm_core.admin import users
+from crm_core.kernel.permissions import Actor
+from crm_core.models import Lead, LeadStageChange, User
+from crm_core.models.enums import LeadSource, Role
+from crm_core.sales import analysis, pipeline
+from crm_core.sales.analysis import Breakdown
+from db.engine import make_engine
+from db.migrate import upgrade
+from db.session import session_scope
+
+AS_OF = datetime(2026, 11, 1)
+GOALS = {"page": 0.2, "forecast": 2.0}
+FUNNEL = ["new", "contacted", "qualified", "proposal", "negotiation", "won"]
+DAYS = (6, 12, 16, 20, 24)
+
+
+def database(backend: str, n: int) -> Engine:
+    if backend == "sqlite":
+        path = HERE / ".data" / f"sales-{n}.db"
+        path.parent.mkdir(exist_ok=True)
+        return make_engine(f"sqlite:///{path}")
+    name = f"relasi_sales_{n}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return make_engine(str(make_url(PG_SERVER).set(database=name)))
+
+
+def seed(engine: Engine, n: int) -> None:
+    """n leads over two years, each walking the funnel a stage at a time (won, lost or open)."""
+    rng = np.random.default_rng(7)
+    with session_scope(engine) as s:
+        staff = [
+            users.create_user(s, None, {"username": f"sales{i}", "name": f"Sales {i}",
+                                        "email": f"s{i}@x.id", "role": Role.SALES,
+                                        "password": "correct horse"}).id
+            for i in range(20)
+        ]  # fmt: skip
+        users.create_user(s, None, {"username": "boss", "name": "Boss", "email": "b@x.id",
+                                    "role": Role.MANAGER, "password": "correct horse"})  # fmt: skip
+    start = AS_OF - timedelta(days=730)
+    created = np.sort(rng.uniform(0, 730 * 86400, n))
+    sources = [s.value for s in LeadSource][:7]
+    leads: list[dict[str, Any]] = []
+    moves: list[dict[str, Any]] = []
+    for i in range(n):
+        t = start + timedelta(seconds=float(created[i]))
+        owner = staff[i % len(staff)]
+        stage, closed = "new", None
+        moves.append({"lead_id": i + 1, "from_stage": None, "to_stage": "new", "changed_at": t,
+                      "actor_id": owner})  # fmt: skip
+        for step in range(1, len(FUNNEL)):
+            t = t + timedelta(days=float(rng.exponential(DAYS[step - 1])) + 0.05)
+            if t >= AS_OF or rng.random() < 0.03:
+                break
+            to = FUNNEL[step] if rng.random() < 0.7 else "lost"
+            moves.append({"lead_id": i + 1, "from_stage": stage, "to_stage": to,
+                          "changed_at": t, "actor_id": owner})  # fmt: skip
+            stage = to
+            if to in ("won", "lost"):
+                closed = t
+                break
+        leads.append({
+            "id": i + 1, "name": f"Lead {i}", "source": sources[i % 7], "stage": stage,
+            "value": int(rng.lognormal(np.log(5e6), 0.8)) // 1000 * 1000,
+            "expected_close": (start + timedelta(seconds=float(created[i]), days=60)).date(),
+            "owner_id": owner, "closed_at": closed, "region": f"Region {i % 12}",
+            "lost_reason": "price" if stage == "lost" else None, "pipeline": "new business",
+            "created_at": start + timedelta(seconds=float(created[i])), "updated_at": t,
+            "version": 1,
+        })  # fmt: skip
+    with engine.begin() as conn:
+        for low in range(0, len(leads), 20_000):
+            conn.execute(insert(Lead), leads[low : low + 20_000])
+        for low in range(0, len(moves), 50_000):
+            conn.execute(insert(LeadStageChange), moves[low : low + 50_000])
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
+def timed(runs: int, work: Callable[[], Any]) -> float:
+    work()  # the cold run: caches and plans
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--leads", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    engine = database(args.backend, args.leads)
+    upgrade(engine)
+    with engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(Lead)) or 0
+    if not stored:
+        started = time.perf_counter()
+        seed(engine, args.leads)
+        print(f"seeded {args.leads:,} leads in {time.perf_counter() - started:.0f} s")
+    with session_scope(engine, write=False) as s:
+        boss = s.scalars(select(User).where(User.username == "boss")).one()
+        manager = Actor(boss.id, boss.username, boss.name, boss.role)
+    quarter = analysis.quarter_before(AS_OF.date())
+    q_end = quarter[1] - timedelta(days=1)
+
+    def run(work: Callable[[Any], Any]) -> Callable[[], Any]:
+        def inner() -> Any:
+            with session_scope(engine, write=False) as s:
+                return work(s)
+
+        return inner
+
+    results = {
+        "funnel, last quarter, by source": ("page", run(lambda s: analysis.funnel_report(
+            s, manager, quarter[0], q_end, Breakdown.SOURCE, as_of=AS_OF))),
+        "funnel, this year, by owner": ("page", run(lambda s: analysis.funnel_report(
+            s, manager, date(2026, 1, 1), AS_OF.date(), Breakdown.OWNER, as_of=AS_OF))),
+        "board (5 stages x 12 cards)": ("page", run(lambda s: pipeline.board(
+            s, manager, "new business", AS_OF))),
+        "lead list, first page, open, by value": ("page", run(lambda s: pipeline.lead_list(
+            s, manager, pipeline.LeadFilter(open_only=True), "value"))),
+        "forecast (2,000 Monte-Carlo runs)": ("forecast", run(lambda s: analysis.forecast_report(
+            s, manager, AS_OF))),
+    }  # fmt: skip
+    missed = 0
+    print(f"| what ({args.backend}, {args.leads:,} leads) | warm median | goal |")
+    for name, (kind, work) in results.items():
+        took = timed(args.runs, work)
+        goal = GOALS[kind]
+        missed += took > goal
+        print(f"| {name} | {took:.2f} s | {goal:.1f} s{'' if took <= goal else ' MISSED'} |")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""The Sales pages in AppTest: a sales user creates a lead, moves it to Won and converts it; a
+manager reads the funnel by source and clicks through to a stage's leads; the forecast and the
+sales settings render their figures; every page checks its user first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine, select
+
+from crm_core.kernel.permissions import Actor
+from crm_core.models import Customer, Lead, utcnow
+from crm_core.models.enums import Role
+from crm_core.sales import leads
+from db.session import session_scope
+from support import page_as
+
+
+def a_lead(engine: Engine, actor: Actor, name: str = "Sari Dewi", **data: object) -> int:
+    with session_scope(engine) as s:
+        values = {
+            "name": name,
+            "company": "Toko Sari",
+            "source": "referral",
+            "value": "12500000",
+            **data,
+        }
+        return leads.create_lead(s, actor, values).id
+
+
+def stored(engine: Engine, lead_id: int) -> Lead:
+    with session_scope(engine, write=False) as s:
+        lead = s.get_one(Lead, lead_id)
+        s.expunge(lead)
+        return lead
+
+
+def test_a_sales_user_creates_a_lead_on_the_pipeline_page(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    at = page_as("pipeline", staff[Role.SALES]).run()
+    assert not at.exception
+    at.text_input(key="new-lead-name").input("Andi Wijaya")
+    at.text_input(key="new-lead-phone").input("12")
+    at.button(key="FormSubmitter:new-lead-Create lead").click().run()
+    assert "Please correct the fields marked below." in [e.value for e in at.error]
+    assert at.text_input(key="new-lead-name").value == "Andi Wijaya"  # kept as typed
+    at.text_input(key="new-lead-phone").input("0812 3456 7890")
+    at.button(key="FormSubmitter:new-lead-Create lead").click().run()
+    with session_scope(app_engine, write=False) as s:
+        lead = s.scalars(select(Lead)).one()
+        assert (lead.name, lead.phone, lead.owner_id, lead.stage) == (
+            "Andi Wijaya",
+            "+6281234567890",
+            staff[Role.SALES].id,
+            "new",
+        )
+
+
+def test_the_board_moves_a_lead_without_leaving_it(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    lead_id = a_lead(app_engine, staff[Role.SALES])
+    at = page_as("pipeline", staff[Role.SALES]).run()
+    assert "Sari Dewi" in [m.value.strip("*") for m in at.markdown]
+    at.selectbox(key=f"board-{lead_id}-1").set_value("qualified").run()
+    assert not at.exception
+    assert stored(app_engine, lead_id).stage == "qualified"
+
+
+def test_the_lead_page_moves_to_won_and_converts_into_a_customer(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    lead_id = a_lead(app_engine, staff[Role.SALES], email="sari@tokosari.id")
+    at = page_as("lead", staff[Role.SALES], id=str(lead_id)).run()
+    assert at.title[0].value == "Sari Dewi"
+    at.selectbox(key=f"lead-{lead_id}-to").set_value("won")
+    at.button(key=f"lead-{lead_id}-move").click().run()
+    assert stored(app_engine, lead_id).stage == "won"
+    at = page_as("lead", staff[Role.SALES], id=str(lead_id)).run()
+    at.button(key=f"lead-{lead_id}-convert").click().run()
+    lead = stored(app_engine, lead_id)
+    with session_scope(app_engine, write=False) as s:
+        customer = s.get_one(Customer, lead.converted_customer_id)
+        assert (customer.name, customer.email) == ("Sari Dewi", "sari@tokosari.id")
+    at = page_as("lead", staff[Role.SALES], id=str(lead_id)).run()
+    assert "Converted into a customer." in [s.value for s in at.success]
+
+
+def test_a_sales_user_cannot_open_someone_else_s_lead(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    lead_id = a_lead(app_engine, staff[Role.MANAGER])
+    at = page_as("lead", staff[Role.SALES], id=str(lead_id)).run()
+    assert at.error and "own" in at.error[0].value
+
+
+def _history(engine: Engine, manager: Actor) -> None:
+    """Three referral leads (two won) and two website leads (none won), created 10 days ago."""
+    start = utcnow() - timedelta(days=10)
+    for i, (source, stages) in enumerate(
+        [
+            ("referral", ["contacted", "won"]),
+            ("referral", ["won"]),
+            ("referral", ["contacted"]),
+            ("website", ["contacted"]),
+            ("website", []),
+        ]
+    ):
+        with session_scope(engine) as s:
+            lead = leads.create_lead(
+                s, manager, {"name": f"L{i}", "source": source, "value": "1000000"}, now=start
+            )
+        for n, stage in enumerate(stages, start=1):
+            with session_scope(engine) as s:
+                leads.move_stage(s, manager, lead.id, n, stage, now=start + timedelta(days=n))
+
+
+def test_a_manager_reads_the_funnel_by_source_and_clicks_through_to_a_stage(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    _history(app_engine, staff[Role.MANAGER])
+    at = page_as("leads", staff[Role.MANAGER]).run()
+    assert not at.exception
+    at.selectbox(key="funnel-period").set_value("last 30 days")
+    at.selectbox(key="funnel-breakdown").set_value("source").run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Leads created"] == "5" and metrics["Win rate"] == "100%"  # 2 won, none lost
+    groups = at.dataframe[0].value
+    assert groups["group"].tolist() == ["referral", "website"]
+    assert groups["conversion"].tolist() == ["67%", "0%"]
+    at.selectbox(key="funnel-stage").set_value("won").run()
+    assert "2 leads reached won. Select one to open it." in [c.value for c in at.caption]
+
+
+def test_the_forecast_page_shows_bands_and_calibration(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    _history(app_engine, staff[Role.MANAGER])
+    at = page_as("forecast", staff[Role.MANAGER]).run()
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert "P50 next month" in labels or at.info
+    assert any("Calibration" in h.value for h in at.subheader)
+
+
+def test_sales_settings_are_for_managers_and_save_a_lost_reason(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    at = page_as("sales-settings", staff[Role.SALES]).run()
+    assert not at.text_area
+    at = page_as("sales-settings", staff[Role.MANAGER]).run()
+    at.text_area(key="sales-settings-reasons").input("price\nout of stock")
+    at.button(key="sales-settings-save").click().run()
+    assert not at.exception
+    from crm_core.sales.settings import sales_settings
+
+    with session_scope(app_engine, write=False) as s:
+        assert sales_settings(s).lost_reasons == ["price", "out of stock"]
+
+
+def test_the_funnel_speaks_bahasa_indonesia(app_engine: Engine, staff: dict[Role, Actor]) -> None:
+    at = page_as("leads", staff[Role.MANAGER])
+    at.session_state["relasi_language"] = "id"
+    at.run()
+    assert at.title[0].value == "Corong prospek"
+
+
+def test_a_visitor_fills_the_public_form_and_the_lead_appears(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    at = page_as("lead-form", None).run()
+    assert not at.exception
+    assert at.title[0].value == "Talk to Relasi"
+    assert not at.sidebar.button  # nothing but the form
+    at.text_input(key="web-form-name").input("Dewi Lestari")
+    at.text_input(key="web-form-phone").input("0812 1111 2222")
+    at.button(key="FormSubmitter:web-form-Send").click().run()
+    assert "Thank you: we will be in touch soon." in [s.value for s in at.success]
+    with session_scope(app_engine, write=False) as s:
+        lead = s.scalars(select(Lead)).one()
+        assert (lead.name, lead.source, lead.owner_id) == (
+            "Dewi Lestari",
+            "web form",
+            staff[Role.ADMIN].id,
+        )
+
+
+def test_a_saved_view_brings_back_its_filters(app_engine: Engine, staff: dict[Role, Actor]) -> None:
+    a_lead(app_engine, staff[Role.SALES], "Sari Dewi")
+    a_lead(app_engine, staff[Role.SALES], "Budi", source="website")
+    at = page_as("pipeline", staff[Role.SALES]).run()
+    at.multiselect(key="leads-sources").set_value(["website"]).run()
+    assert "1 lead matches." in [c.value for c in at.caption]
+    at.text_input(key="leads-view-name").input("Website leads")
+    at.button(key="leads-view-save").click().run()
+    assert "View saved." in [s.value for s in at.success]
+    fresh = page_as("pipeline", staff[Role.SALES]).run()
+    assert "2 leads match." in [c.value for c in fresh.caption]
+    fresh.selectbox(key="leads-view").set_value("Website leads").run()
+    assert fresh.multiselect(key="leads-sources").value == ["website"]
+    assert "1 lead matches." in [c.value for c in fresh.caption]
