@@ -211,7 +211,7 @@ def follow_ups(actor: Actor, customer_id: int) -> None:
     for row in due.itertuples():
         text, done = st.columns([4, 1])
         late = f" · :red[{t('overdue')}]" if row.due_at < now else ""
-        text.markdown(f"**{row.title}**  \n{when(row.due_at)} · {row.owner}{late}")
+        text.markdown(f"**{plain(row.title)}**  \n{when(row.due_at)} · {plain(row.owner)}{late}")
         may_close = allowed(actor, Entity.TASK, Action.UPDATE, row)  # its owner, or a manager
         if may_close and done.button(t("Done"), key=f"follow-up-{row.id}-v{row.version}-done"):
             forms.submit(
