@@ -10,13 +10,13 @@ import streamlit as st
 
 from app_pages import login
 from crm_core.kernel.config import StartupRefused
-from crm_core.pages import PAGES, PageSpec, pages_for
+from crm_core.pages import PAGES, PUBLIC_PAGES, PageSpec, PublicPage, pages_for
 from ui import auth, language_switch, nav
 from ui.i18n import t
 from ui.plain import plain
 
 
-def renderer(spec: PageSpec) -> Callable[[], None]:
+def renderer(spec: PageSpec | PublicPage) -> Callable[[], None]:
     """The page's render(), from the module under app_pages that the registry names."""
     return import_module(f"app_pages.{spec.module}").render  # type: ignore[no-any-return]  # imported by name
 
@@ -38,6 +38,11 @@ if actor is None:
         st.Page(partial(login.render), title=title, url_path=spec.key, visibility="hidden")
         for spec in PAGES
     ]
+    # A customer's survey link opens its own page, and only that, without signing in.
+    sign_in += [
+        st.Page(renderer(p), title=t(p.title), url_path=p.key, visibility="hidden")
+        for p in PUBLIC_PAGES
+    ]
     navigation = st.navigation(sign_in, position="hidden")
 else:
     sections = {
@@ -54,6 +59,11 @@ else:
         ]
         for section, specs in pages_for(actor.role).items()
     }
+    first = next(iter(sections.values()))
+    first += [
+        st.Page(renderer(p), title=t(p.title), url_path=p.key, visibility="hidden")
+        for p in PUBLIC_PAGES
+    ]
     # Expanded: past twelve pages Streamlit folds the menu behind "View N more", which hid the
     # whole Admin section from managers once Settings joined it.
     navigation = st.navigation(sections, expanded=True)

@@ -48,6 +48,12 @@ PAGES: tuple[PageSpec, ...] = (
              ":material/filter_alt:"),
     PageSpec("tickets", "Ticket queue", "Service", "service.tickets", _reads(Entity.TICKET),
              ":material/support_agent:"),
+    PageSpec("ticket", "Ticket", "Service", "service.ticket", _reads(Entity.TICKET),
+             ":material/confirmation_number:", in_menu=False),
+    PageSpec("service-dashboard", "Service dashboard", "Service", "service.dashboard",
+             Capability.SEE_SERVICE_DASHBOARD, ":material/insights:"),
+    PageSpec("service-levels", "Service levels", "Service", "service.service_levels",
+             Capability.MANAGE_SERVICE, ":material/timer:"),
     PageSpec("segments", "Segments", "Marketing", "marketing.segments", _reads(Entity.SEGMENT),
              ":material/donut_small:"),
     PageSpec("campaigns", "Campaigns", "Marketing", "marketing.campaigns",
@@ -60,6 +66,19 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("settings", "Settings", "Admin", "admin.settings", Capability.SEE_SETTINGS,
              ":material/settings:"),
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    """A page anyone with its link may open, signed in or not (a customer's survey): it
+    checks its own link, shows nothing else, and is never in the menu."""
+
+    key: str
+    title: str
+    module: str
+
+
+PUBLIC_PAGES: tuple[PublicPage, ...] = (PublicPage("survey", "How did we do?", "service.survey"),)
 
 
 def page(key: str) -> PageSpec:

@@ -52,6 +52,10 @@ class Capability(StrEnum):
     SEE_TEAM = "see the team page"
     SEE_USERS = "see the users list"
     SEE_SETTINGS = "see the team settings"
+    ANSWER_TICKETS = "answer tickets as a support agent"  # who routing assigns tickets to
+    ASSIGN_TICKETS = "assign tickets to others"  # override routing (audited)
+    MANAGE_SERVICE = "change the service levels, canned answers and articles"
+    SEE_SERVICE_DASHBOARD = "see the service dashboard"
 
 
 # What a page, a button or a command asks for: a capability, or an action on an entity.
@@ -149,6 +153,10 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.SEE_TEAM: _MANAGERS,
     Capability.SEE_USERS: _MANAGERS,
     Capability.SEE_SETTINGS: _MANAGERS,
+    Capability.ANSWER_TICKETS: frozenset({Role.SUPPORT}),
+    Capability.ASSIGN_TICKETS: _MANAGERS,
+    Capability.MANAGE_SERVICE: _MANAGERS,
+    Capability.SEE_SERVICE_DASHBOARD: _MANAGERS,
 }
 
 
@@ -170,6 +178,11 @@ def may(who: Actor | Role | None, access: Access) -> bool:
         return role in _CAPABILITIES[access]
     entity, action = access
     return _role_scope(role, entity, action) is not Scope.NONE
+
+
+def roles_with(capability: Capability) -> frozenset[Role]:
+    """The roles granted a capability (to find, say, who may be routed tickets)."""
+    return _CAPABILITIES[capability]
 
 
 def require_capability(actor: Actor, capability: Capability) -> None:

@@ -28,6 +28,7 @@ class Channel(StrEnum):
     CHAT = "chat"
     STORE = "store"
     SOCIAL = "social"
+    WHATSAPP = "whatsapp"
 
 
 class Direction(StrEnum):
@@ -131,10 +132,13 @@ class TicketStatus(StrEnum):
 
 
 class TicketEventKind(StrEnum):
-    COMMENT = "comment"
+    COMMENT = "comment"  # an internal note, for staff only
     STATUS = "status"
     ASSIGNMENT = "assignment"
     PRIORITY = "priority"
+    REPLY = "reply"  # an answer sent to the customer (the first one is the first response)
+    RATING = "rating"  # the customer's satisfaction rating (CSAT), with their comment
+    CATEGORY = "category"
 
 
 class CampaignStatus(StrEnum):

@@ -39,6 +39,14 @@ class Ticket(Versioned, SoftDeletable, Base):
     first_response_due: Mapped[datetime | None]
     resolution_due: Mapped[datetime | None]
     csat: Mapped[int | None]
+    csat_comment: Mapped[str | None] = mapped_column(Text)
+    csat_at: Mapped[datetime | None]
+    # Why routing chose the assignee: a message code as JSON (crm_core.kernel.messages).
+    routing_reason: Mapped[str | None] = mapped_column(Text)
+    # Since when the SLA clock stands still (Pending on the customer); None: it runs.
+    paused_at: Mapped[datetime | None]
+    # SHA-256 of the one open survey link's token; None once rated (single use) or never sent.
+    survey_token_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_tickets_status_priority", "status", "priority"),
