@@ -36,6 +36,7 @@ from ui.db import read_scope
 from ui.format import local_times, money, when
 from ui.i18n import N_, keep_language, say, t, team
 from ui.labels import formatter, option
+from ui.plain import plain
 
 
 def _zone() -> ZoneInfo:
@@ -164,10 +165,12 @@ def open_work(actor: Actor, customer_id: int) -> None:
     st.subheader(t("Open tickets ({count:n})", count=len(tickets)))
     for row in tickets.itertuples():
         status, priority = option(TicketStatus, row.status), option(Priority, row.priority)
-        label = f"#{row.id} {row.subject} · {status}, {priority}"
-        nav.link("tickets", label, id=row.id)
+        label = f"#{row.id} {plain(row.subject)} · {status}, {priority}"
+        nav.link("ticket", label, id=row.id)
         assignee = row.assignee or t("unassigned")
         st.caption(t("Opened {at} · {assignee}", at=when(row.created_at), assignee=assignee))
+    if allowed(actor, Entity.TICKET, Action.CREATE):
+        nav.link("tickets", t("New ticket for this customer"), customer=customer_id)
     st.subheader(t("Open leads ({count:n})", count=len(leads)))
     for row in leads.itertuples():
         stage = option(LeadStage, row.stage)

@@ -11,6 +11,7 @@ import streamlit as st
 
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.settings import TeamSettings
 from crm_core.models import utcnow
 from crm_core.models.enums import Channel, Priority, TicketCategory
 from crm_core.service import csat, figures, sla
@@ -180,12 +181,12 @@ def _csat(rated: csat.CsatFigures) -> None:
     )
 
 
-def _heatmap(frame: pd.DataFrame, settings: object) -> None:
+def _heatmap(frame: pd.DataFrame, settings: TeamSettings) -> None:
     st.subheader(t("Tickets by weekday and hour"))
     if frame.empty:
         st.caption(t("No tickets in the period."))
         return
-    grid = figures.hourly_heatmap(frame, settings)  # type: ignore[arg-type]
+    grid = figures.hourly_heatmap(frame, settings)
     grid.index = [weekday(int(d)) for d in grid.index]
     chart = px.imshow(
         grid,
@@ -199,7 +200,7 @@ def _heatmap(frame: pd.DataFrame, settings: object) -> None:
     )
 
 
-def _what_if(frame: pd.DataFrame, settings: object, policy: sla.Policy) -> None:
+def _what_if(frame: pd.DataFrame, settings: TeamSettings, policy: sla.Policy) -> None:
     st.subheader(t("What if the targets were different?"))
     st.caption(
         t(
@@ -213,7 +214,7 @@ def _what_if(frame: pd.DataFrame, settings: object, policy: sla.Policy) -> None:
         left.selectbox(
             t("Priority"),
             [p.value for p in Priority],
-            index=2,
+            index=1,
             format_func=formatter(Priority),
             key="svc-wi-p",
         )
@@ -237,7 +238,7 @@ def _what_if(frame: pd.DataFrame, settings: object, policy: sla.Policy) -> None:
     )
     changed = sla.Target(round(fr * 60), round(res * 60))
     with read_scope() as session:
-        replay = figures.what_if(session, frame, settings, policy, priority, changed)  # type: ignore[arg-type]
+        replay = figures.what_if(session, frame, settings, policy, priority, changed)
     if replay.tickets == 0:
         st.caption(t("No tickets of this priority in the period."))
         return

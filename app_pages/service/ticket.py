@@ -189,7 +189,7 @@ def _customer(found: TicketDetail) -> None:
     )
     table = cache.customer_values().frame
     if ticket.customer_id in table.index:
-        v = table.loc[ticket.customer_id]
+        v: Any = table.loc[ticket.customer_id]
         left, middle, right = st.columns(3)
         left.metric(t("Tier"), option(ValueTier, v["value_tier"]))
         middle.metric(t("Historical CLV"), compact_money(v["historical_clv"]))
@@ -243,7 +243,10 @@ def _moves(actor: Actor, found: TicketDetail) -> None:
     if may(actor, Capability.ASSIGN_TICKETS):
         with read_scope() as session:
             agents = detail.assignable_agents(session, actor)
-        names = {int(r.id): f"{r.name} ({r.open_load})" for r in agents.itertuples()}
+        names = {
+            int(i): f"{name} ({load})"
+            for i, name, load in zip(agents["id"], agents["name"], agents["open_load"], strict=True)
+        }
         agent_col, go = st.columns([3, 1], vertical_alignment="bottom")
         chosen = agent_col.selectbox(
             t("Assign to (open tickets)"),

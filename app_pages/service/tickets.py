@@ -3,6 +3,9 @@ filters, quick actions on the selected tickets, and the form for a new ticket.""
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -106,10 +109,10 @@ def _counts(frame: pd.DataFrame) -> None:
         cell.metric(option(sla.SlaState, state), number(found[state.value]))
 
 
-def _hours(seconds: object) -> str:
-    if seconds is None or pd.isna(seconds):  # type: ignore[call-overload]
+def _hours(seconds: float | None) -> str:
+    if seconds is None or math.isnan(seconds):
         return "–"
-    value = float(seconds)  # type: ignore[arg-type]
+    value = float(seconds)
     sign = "-" if value < 0 else ""
     minutes = round(abs(value) / 60)
     return f"{sign}{minutes // 60}:{minutes % 60:02d}"
@@ -175,10 +178,13 @@ def _quick_actions(actor: Actor, picked: pd.DataFrame) -> None:
     keep = ""
     with read_scope() as session:
         agents = detail.assignable_agents(session, actor)
-    names = {int(r.id): f"{r.name} ({r.open_load})" for r in agents.itertuples()}
+    names = {
+        int(i): f"{name} ({load})"
+        for i, name, load in zip(agents["id"], agents["name"], agents["open_load"], strict=True)
+    }
     take, assign, status, priority, go = st.columns([1, 2, 2, 2, 1], vertical_alignment="bottom")
     taking = may(actor, Capability.ANSWER_TICKETS) and take.button(t("Take"), key="tickets-take")
-    assignee = keep
+    assignee: Any = keep
     if may(actor, Capability.ASSIGN_TICKETS):
         assignee = assign.selectbox(
             t("Assign to"),
@@ -285,7 +291,10 @@ def _pick_customer(preset: str | None) -> int | None:
     if found.empty:
         st.caption(t("No customer matches."))
         return None
-    names = {int(r.id): f"{r.name} · {r.email or '–'}" for r in found.itertuples()}
+    names = {
+        int(i): f"{name} · {email or '–'}"
+        for i, name, email in zip(found["id"], found["name"], found["email"], strict=True)
+    }
     chosen: int = st.selectbox(
         t("Customer"), list(names), format_func=lambda i: names[i], key=f"{FORM}-customer"
     )
@@ -296,5 +305,5 @@ def _tier(customer_id: int | None) -> str | None:
     table = cache.customer_values().frame
     if customer_id is None or customer_id not in table.index:
         return None
-    tier = table.loc[customer_id, "value_tier"]
+    tier: Any = table.at[customer_id, "value_tier"]
     return None if pd.isna(tier) else str(tier)

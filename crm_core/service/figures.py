@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -236,7 +237,7 @@ def per_day(
         )
     ).all()
 
-    def days(moments: list[datetime]) -> pd.Series:
+    def days(moments: list[datetime | None]) -> pd.Series:
         stamps = pd.to_datetime(pd.Series(moments, dtype="datetime64[ns]"))
         local = stamps.dt.tz_localize("UTC").dt.tz_convert(zone).dt.date
         return local.value_counts()
@@ -323,7 +324,7 @@ def what_if(
 def paused_seconds(session: Session, ticket_ids: list[int], clock: WorkingClock) -> pd.Series:
     """Per ticket: working seconds spent with the clock stopped (Pending, or resolved and then
     reopened) before it was last resolved."""
-    rows = []
+    rows: list[Any] = []
     for chunk in range(0, len(ticket_ids), 500):
         part = ticket_ids[chunk : chunk + 500]
         rows += session.execute(

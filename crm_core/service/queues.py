@@ -106,6 +106,7 @@ def queue(
         stmt = stmt.where(Ticket.assignee_id == actor.id)
     elif which is Queue.UNASSIGNED:
         stmt = stmt.where(Ticket.assignee_id.is_(None))
+    chosen: tuple[str, ...]
     for column, chosen in (
         (Ticket.priority, filters.priorities),
         (Ticket.category, filters.categories),
@@ -117,8 +118,8 @@ def queue(
         like = f"%{filters.search.lower()}%"
         stmt = stmt.where(Ticket.subject.ilike(like) | Customer.name.ilike(like))
     frame = pd.DataFrame(session.execute(stmt).all(), columns=COLUMNS)
-    for column in ("status", "priority", "category", "channel"):
-        frame[column] = frame[column].map(str)
+    for name in ("status", "priority", "category", "channel"):
+        frame[name] = frame[name].map(str)
     frame["tier"] = (
         frame["customer_id"].map(tiers) if tiers is not None else pd.Series(dtype="object")
     )
@@ -179,9 +180,11 @@ def with_states(
             (SlaState.ON_TIME, SlaState.PAUSED, SlaState.AT_RISK, SlaState.BREACHED)
         )
     }
-    worse = np.maximum(pd.Series(fr_state).map(order), pd.Series(res_state).map(order))
+    worse = np.maximum(
+        pd.Series(fr_state).map(order).to_numpy(), pd.Series(res_state).map(order).to_numpy()
+    )
     names = {i: s for s, i in order.items()}
-    out["sla_state"] = pd.Series(worse.to_numpy(), index=out.index).map(names)
+    out["sla_state"] = pd.Series(worse, index=out.index).map(names)
     out["next_due"] = out["first_response_due"].where(~answered, out["resolution_due"])
     out.loc[paused & answered, "next_due"] = pd.NaT  # the clock stands still
     left = clock.elapsed(out["next_due"].fillna(stamp)) - clock.elapsed(at_now)

@@ -132,8 +132,12 @@ def test_a_most_valuable_customer_goes_to_the_most_experienced_agent_others_to_t
     with session_scope(engine) as s:  # the senior also holds one open ticket
         busy = tickets.create_ticket(s, manager, {"customer_id": customer, "subject": "x"}).ticket
         tickets.assign(s, manager, busy.id, busy.version, senior.id)
-    data = {"customer_id": customer, "subject": "Tagihan ganda", "category": "billing",
-            "language": "id"}
+    data = {
+        "customer_id": customer,
+        "subject": "Tagihan ganda",
+        "category": "billing",
+        "language": "id",
+    }
     with session_scope(engine) as s:
         vip = tickets.create_ticket(s, manager, data, tier="Most Valuable", now=MONDAY_8)
         other = tickets.create_ticket(s, manager, data, tier="Most Growable", now=MONDAY_8)

@@ -93,7 +93,7 @@ def test_a_pause_over_a_night_counts_only_the_working_hours_inside_it() -> None:
 
 def _state(now: str, **times: str | None) -> SlaState:
     parsed = {k: wib(v) if v else None for k, v in times.items()}
-    return sla.ticket_state(TEAM, DEFAULT_POLICY[Priority.NORMAL], wib(now), **parsed)  # type: ignore[arg-type]
+    return sla.ticket_state(TEAM, DEFAULT_POLICY[Priority.NORMAL], wib(now), **parsed)
 
 
 NORMAL_MONDAY = {  # created Monday 30 Nov 08:00: first response 16:00, resolution Wed 14:00
