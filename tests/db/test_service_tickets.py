@@ -19,6 +19,7 @@ from crm_core.kernel.settings import team_settings
 from crm_core.models import AuditEntry, Ticket, TicketEvent, User
 from crm_core.models.enums import Priority, Role, TicketStatus
 from crm_core.service import queues, sla, tickets
+from crm_core.service import read as service_read
 from db.session import session_scope
 from support import PASSWORD, a_customer
 
@@ -347,3 +348,18 @@ def test_the_queues_show_the_most_urgent_first_and_who_holds_what(
         queues.Filters(priorities=("low",)),
     )
     assert filtered["id"].tolist() == [low]
+
+
+def test_a_ticket_about_to_breach_is_raised_to_its_agent_and_to_a_manager(
+    engine: Engine, session: Session, support: Actor, manager: Actor
+) -> None:
+    other = agent(engine, "zara", [], [])
+    customer = a_customer(engine, support)
+    mine = a_ticket(engine, support, customer, MONDAY_8, priority="urgent")  # routed: Support
+    theirs = a_ticket(engine, support, customer, MONDAY_8, priority="urgent")  # the less loaded
+    assert session.get_one(Ticket, theirs).assignee_id == other.id
+    calm = a_ticket(engine, support, customer, MONDAY_8, priority="low")
+    now = wib("2026-11-30 08:25")  # 5 of the urgent 30 minutes left: at risk; Low is fine
+    assert service_read.escalations(session, support, now)["id"].tolist() == [mine]
+    assert service_read.escalations(session, manager, now)["id"].tolist() == [mine, theirs]
+    assert calm not in service_read.escalations(session, manager, now)["id"].tolist()
