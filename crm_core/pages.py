@@ -52,6 +52,8 @@ PAGES: tuple[PageSpec, ...] = (
              ":material/confirmation_number:", in_menu=False),
     PageSpec("service-dashboard", "Service dashboard", "Service", "service.dashboard",
              Capability.SEE_SERVICE_DASHBOARD, ":material/insights:"),
+    PageSpec("service-articles", "Canned answers and articles", "Service", "service.articles",
+             (Entity.ARTICLE, Action.CREATE), ":material/menu_book:"),
     PageSpec("service-levels", "Service levels", "Service", "service.service_levels",
              Capability.MANAGE_SERVICE, ":material/timer:"),
     PageSpec("segments", "Segments", "Marketing", "marketing.segments", _reads(Entity.SEGMENT),
@@ -78,7 +80,10 @@ class PublicPage:
     module: str
 
 
-PUBLIC_PAGES: tuple[PublicPage, ...] = (PublicPage("survey", "How did we do?", "service.survey"),)
+PUBLIC_PAGES: tuple[PublicPage, ...] = (
+    PublicPage("survey", "How did we do?", "service.survey"),
+    PublicPage("faq", "Frequently asked questions", "service.faq"),
+)
 
 
 def page(key: str) -> PageSpec:

@@ -80,10 +80,13 @@ CODES = (
     N_("ticket_event_kind.reply"),
     N_("ticket_event_kind.rating"),
     N_("ticket_event_kind.category"),
+    N_("ticket_event_kind.merge"),
     N_("sla_state.on time"),
     N_("sla_state.at risk"),
     N_("sla_state.breached"),
     N_("sla_state.paused"),
+    N_("article_kind.canned"),
+    N_("article_kind.article"),
     N_("queue.mine"),
     N_("queue.unassigned"),
     N_("queue.open"),
@@ -194,6 +197,7 @@ CODES = (
     N_("entity.product"),
     N_("entity.campaign"),
     N_("entity.import"),
+    N_("entity.article"),
     N_("field.name"),
     N_("field.email"),
     N_("field.phone"),
@@ -268,12 +272,14 @@ CODES = (
     N_("entities.product"),
     N_("entities.campaign"),
     N_("entities.import"),
+    N_("entities.article"),
 )
 # Navigation: page titles and sections as crm_core/pages.py names them (English msgids).
 PAGE_TEXTS = (
     N_("My work"), N_("Business dashboard"), N_("Customers"), N_("Customer 360"),
     N_("Data quality"), N_("Import"), N_("Lead funnel"), N_("Ticket queue"), N_("Ticket"),
-    N_("Service dashboard"), N_("Service levels"), N_("How did we do?"), N_("Segments"),
+    N_("Service dashboard"), N_("Service levels"), N_("How did we do?"),
+    N_("Canned answers and articles"), N_("Frequently asked questions"), N_("Segments"),
     N_("Campaigns"), N_("Team"), N_("Users"), N_("Audit log"), N_("Settings"),
     N_("Overview"), N_("Sales"), N_("Service"), N_("Marketing"), N_("Admin"),
 )  # fmt: skip

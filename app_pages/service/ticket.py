@@ -15,6 +15,7 @@ from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models import utcnow
 from crm_core.models.enums import (
+    ArticleKind,
     Channel,
     Entity,
     Priority,
@@ -22,7 +23,7 @@ from crm_core.models.enums import (
     TicketEventKind,
     TicketStatus,
 )
-from crm_core.service import csat, detail, tickets
+from crm_core.service import articles, csat, detail, tickets
 from crm_core.service.detail import TicketDetail
 from crm_core.service.sla import SlaState
 from crm_core.service.tickets import MOVES
@@ -140,6 +141,8 @@ def _conversation(found: TicketDetail) -> None:
         else:
             moved = f"{_value(kind, row.from_value)} → {_value(kind, row.to_value)}"
             st.caption(f"{head}: {plain(moved)}")
+            if row.body:  # a merged duplicate's description
+                st.text(row.body)
 
 
 def _value(kind: TicketEventKind, value: Any) -> str:
@@ -157,6 +160,7 @@ def _reply(actor: Actor, found: TicketDetail) -> None:
     ticket = found.ticket
     st.subheader(t("Answer"))
     forms.feedback(REPLY)
+    _canned(actor, found)
     with st.form(REPLY):
         body = st.text_area(t("Message"), key=f"{REPLY}-body", height=150)
         forms.field_error(REPLY, "body")
@@ -179,6 +183,31 @@ def _reply(actor: Actor, found: TicketDetail) -> None:
         if done:
             st.session_state.pop(f"{REPLY}-body", None)
             st.rerun()
+
+
+def _canned(actor: Actor, found: TicketDetail) -> None:
+    """Canned answers and articles of the ticket's category, inserted into the reply."""
+    ticket = found.ticket
+    with read_scope() as session:
+        offered = articles.for_ticket(session, actor, ticket.category, ticket.language)
+    if offered.empty:
+        return
+    titles = {
+        int(i): f"{option(ArticleKind, kind)} · {title}"
+        for i, kind, title in zip(offered["id"], offered["kind"], offered["title"], strict=True)
+    }
+    pick, go = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = pick.selectbox(
+        t("Canned answers and articles"),
+        list(titles),
+        format_func=lambda i: titles[i],
+        key=f"{REPLY}-canned",
+    )
+    if go.button(t("Insert"), key=f"{REPLY}-insert") and chosen is not None:
+        text = str(offered.loc[offered["id"] == chosen, "body"].iloc[0])
+        typed = st.session_state.get(f"{REPLY}-body", "")
+        st.session_state[f"{REPLY}-body"] = f"{typed}\n\n{text}".strip() if typed else text
+        st.rerun()
 
 
 def _customer(found: TicketDetail) -> None:

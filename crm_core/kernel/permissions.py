@@ -136,6 +136,12 @@ _MATRIX: dict[Entity, dict[Role, tuple[Scope, Scope, Scope, Scope, Scope]]] = {
         Role.SALES: (N, N, N, N, N),
         Role.SUPPORT: (N, N, N, N, N),
     },
+    Entity.ARTICLE: {  # canned answers and knowledge-base articles
+        Role.ADMIN: (A, A, A, A, A),
+        Role.MANAGER: (A, A, A, A, A),
+        Role.SALES: (A, N, N, N, N),
+        Role.SUPPORT: (A, N, N, N, N),
+    },
     Entity.IMPORT: {  # read: see past imports; create: import a file; delete: revert one
         Role.ADMIN: (A, A, N, A, N),
         Role.MANAGER: (A, A, N, A, N),

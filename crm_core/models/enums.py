@@ -139,6 +139,7 @@ class TicketEventKind(StrEnum):
     REPLY = "reply"  # an answer sent to the customer (the first one is the first response)
     RATING = "rating"  # the customer's satisfaction rating (CSAT), with their comment
     CATEGORY = "category"
+    MERGE = "merge"  # a duplicate merged into this ticket (from_value), or this one into another
 
 
 class CampaignStatus(StrEnum):
@@ -179,3 +180,9 @@ class Entity(StrEnum):
     SETTING = "setting"
     AUDIT = "audit"
     IMPORT = "import"
+    ARTICLE = "article"  # a knowledge-base article or a canned answer
+
+
+class ArticleKind(StrEnum):
+    CANNED = "canned"  # a ready answer an agent inserts into a reply
+    ARTICLE = "article"  # a knowledge-base article; public ones make the FAQ

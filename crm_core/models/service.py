@@ -9,8 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column, utcnow
 from crm_core.models.enums import (
+    ArticleKind,
     Channel,
     Entity,
+    Language,
     Priority,
     TicketCategory,
     TicketEventKind,
@@ -71,3 +73,21 @@ class TicketEvent(Base):
     to_value: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (Index("ix_ticket_events_ticket_id_at", "ticket_id", "at"),)
+
+
+class Article(Versioned, SoftDeletable, Base):
+    """A canned answer or a knowledge-base article, per ticket category (None: any), written
+    and edited by managers; a public article is on the FAQ page."""
+
+    __tablename__ = "service_articles"
+    ENTITY = Entity.ARTICLE
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ArticleKind] = mapped_column(enum_column(ArticleKind))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    category: Mapped[TicketCategory | None] = mapped_column(enum_column(TicketCategory))
+    language: Mapped[Language | None] = mapped_column(enum_column(Language))
+    public: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (Index("ix_service_articles_kind_category", "kind", "category"),)

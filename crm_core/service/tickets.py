@@ -386,3 +386,46 @@ def _quick_actions(
     if status is not None:
         actions.append(lambda s, a, i, v, n: change_status(s, a, i, v, status, n))
     return actions
+
+
+def merge_ticket(
+    session: Session,
+    actor: Actor,
+    keep_id: int,
+    duplicate_id: int,
+    versions: Mapping[int, int],
+    now: datetime | None = None,
+) -> None:
+    """Merge a duplicate into the ticket kept (the same customer's): the duplicate is closed
+    and points to the kept one; its description joins the kept ticket as an internal note.
+    `versions`: each ticket's id -> the version read."""
+    now = now or utcnow()
+    if keep_id == duplicate_id:
+        raise ValidationError({"merge_id": msg("ticket.merge_self")})
+    keep = _loaded(session, actor, keep_id)
+    duplicate = _loaded(session, actor, duplicate_id)
+    if keep.customer_id != duplicate.customer_id:
+        raise ValidationError({"merge_id": msg("ticket.merge_other_customer")})
+    if not keep.status.is_open:
+        raise ValidationError({"merge_id": msg("ticket.merge_into_closed")})
+    old = duplicate.status
+    values: dict[str, Any] = {"status": TicketStatus.CLOSED, "paused_at": None}
+    if duplicate.resolved_at is None:
+        values["resolved_at"] = now
+    writepath.update(session, actor, E, duplicate, versions[duplicate_id], values)
+    writepath.update(session, actor, E, keep, versions[keep_id], {})  # its version: checked
+    merged = {"merged_ticket": (None, duplicate.id)}
+    writepath.record_event(session, actor, E, keep.id, AuditAction.MERGE, merged)
+    _event(
+        session, duplicate.id, actor, TicketEventKind.STATUS, now, old=old, new=TicketStatus.CLOSED
+    )
+    _event(session, duplicate.id, actor, TicketEventKind.MERGE, now, new=f"#{keep.id}")
+    _event(
+        session,
+        keep.id,
+        actor,
+        TicketEventKind.MERGE,
+        now,
+        old=f"#{duplicate.id}",
+        body=duplicate.body,
+    )

@@ -363,3 +363,27 @@ def test_a_ticket_about_to_breach_is_raised_to_its_agent_and_to_a_manager(
     assert service_read.escalations(session, support, now)["id"].tolist() == [mine]
     assert service_read.escalations(session, manager, now)["id"].tolist() == [mine, theirs]
     assert calm not in service_read.escalations(session, manager, now)["id"].tolist()
+
+
+def test_a_duplicate_merged_into_a_ticket_is_closed_and_its_words_kept(
+    engine: Engine, session: Session, support: Actor
+) -> None:
+    customer = a_customer(engine, support)
+    keep = a_ticket(engine, support, customer)
+    duplicate = a_ticket(engine, support, customer, body="Sama seperti kemarin")
+    elsewhere = a_ticket(engine, support, a_customer(engine, support, name="Siti"))
+    with pytest.raises(ValidationError) as other, session_scope(engine) as s:
+        tickets.merge_ticket(s, support, keep, elsewhere, {keep: 1, elsewhere: 1})
+    assert set(other.value.field_errors) == {"merge_id"}
+    with session_scope(engine) as s:
+        tickets.merge_ticket(s, support, keep, duplicate, {keep: 1, duplicate: 1}, MONDAY_8)
+    gone = session.get_one(Ticket, duplicate)
+    assert gone.status is TicketStatus.CLOSED and gone.resolved_at == MONDAY_8
+    note = session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == keep, TicketEvent.kind == "merge")
+    ).one()
+    assert (note.from_value, note.body) == (f"#{duplicate}", "Sama seperti kemarin")
+    merged = session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_id == keep, AuditEntry.action == "merge")
+    ).one()
+    assert merged.changes == {"merged_ticket": {"old": None, "new": duplicate}}

@@ -53,6 +53,7 @@ PAGE_ACCESS: dict[str, tuple[Access, set[Role]]] = {
     "ticket": ((Entity.TICKET, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),
     "service-dashboard": (Capability.SEE_SERVICE_DASHBOARD, MANAGERS),
     "service-levels": (Capability.MANAGE_SERVICE, MANAGERS),
+    "service-articles": ((Entity.ARTICLE, Action.CREATE), MANAGERS),
     "segments": ((Entity.SEGMENT, Action.READ), {ADMIN, MANAGER, SALES}),
     "campaigns": ((Entity.CAMPAIGN, Action.READ), MANAGERS),
     "team": (Capability.SEE_TEAM, MANAGERS),
