@@ -3,7 +3,7 @@ hours, SLA attainment and CSAT, by agent, category, channel and tier; and the SL
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 import plotly.express as px
@@ -11,16 +11,17 @@ import streamlit as st
 
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.permissions import Actor
 from crm_core.kernel.settings import TeamSettings
 from crm_core.models import utcnow
 from crm_core.models.enums import Channel, Priority, TicketCategory
-from crm_core.service import csat, figures, sla
+from crm_core.service import csat, figures, queues, routing, sla
 from crm_core.service.figures import ServiceFigures
 from ui import cache
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import number, percent, weekday
-from ui.i18n import N_, t
+from ui.format import local_times, number, percent, weekday
+from ui.i18n import N_, t, tn
 from ui.labels import formatter, option
 
 PERIODS = {7: N_("Last 7 days"), 30: N_("Last 30 days"), 90: N_("Last 90 days")}
@@ -69,7 +70,9 @@ def render() -> None:
     _breakdowns(frame)
     _csat(rated)
     _heatmap(frame, settings)
+    _staffing(frame, settings, policy, start, end)
     _what_if(frame, settings, policy)
+    _likely(actor, settings, policy)
 
 
 def _delta(new: float | None, old: float | None, digits: int = 1) -> str | None:
@@ -200,6 +203,56 @@ def _heatmap(frame: pd.DataFrame, settings: TeamSettings) -> None:
     )
 
 
+def _staffing(
+    frame: pd.DataFrame, settings: TeamSettings, policy: sla.Policy, start: datetime, end: datetime
+) -> None:
+    st.subheader(t("Agents needed per hour"))
+    st.caption(
+        t(
+            "Erlang C: the fewest agents that answer the share you choose of an hour's tickets "
+            "within the first-response target of a priority, from the period's mean tickets "
+            "that hour and the minutes one answer takes. Rostered: the active agents, in the "
+            "team's open hours."
+        )
+    )
+    left, middle, right = st.columns(3)
+    handle = left.number_input(t("Minutes one answer takes"), 1.0, 240.0, 10.0, 1.0, key="svc-aht")
+    priority = Priority(
+        middle.selectbox(
+            t("Answer within the first-response target of"),
+            [p.value for p in Priority],
+            index=2,
+            format_func=formatter(Priority),
+            key="svc-erl-p",
+        )
+    )
+    share = right.slider(t("Share answered in time"), 0.5, 0.99, 0.8, 0.01, key="svc-erl-share")
+    target = policy[priority].first_response_minutes
+    with read_scope() as session:
+        grid = figures.staffing(session, frame, settings, start, end, handle, target, share)
+    if grid.empty:
+        st.caption(t("No tickets in the period."))
+        return
+    shown = grid.assign(weekday=grid["weekday"].map(lambda d: weekday(int(d))))
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "weekday": t("Weekday"),
+            "hour": t("Hour"),
+            "tickets_per_hour": st.column_config.NumberColumn(t("Tickets an hour"), format="%.2f"),
+            "needed": t("Agents needed"),
+            "rostered": t("Agents rostered"),
+            "gap": t("Rostered less needed"),
+        },
+    )
+    short = int((grid["gap"] < 0).sum())
+    if short:
+        st.warning(tn("{n:n} hour is short of agents.", "{n:n} hours are short of agents.", short))
+    st.download_button(t("Download CSV"), safe_csv(shown), "staffing.csv", key="svc-d4")
+
+
 def _what_if(frame: pd.DataFrame, settings: TeamSettings, policy: sla.Policy) -> None:
     st.subheader(t("What if the targets were different?"))
     st.caption(
@@ -251,4 +304,46 @@ def _what_if(frame: pd.DataFrame, settings: TeamSettings, policy: sla.Policy) ->
             c=percent(replay.resolution_now, 1),
             d=percent(replay.resolution_then, 1),
         )
+    )
+
+
+def _likely(actor: Actor, settings: TeamSettings, policy: sla.Policy) -> None:
+    st.subheader(t("Likely to breach in the next hours"))
+    st.caption(
+        t(
+            "Open tickets due within the hours you choose whose agent, answering their "
+            "tickets in queue order at the minutes per answer set above, will reach them too "
+            "late; unassigned ones wait for the next free agent."
+        )
+    )
+    hours = st.slider(t("Within (working hours)"), 1, 24, 4, key="svc-horizon")
+    handle = float(st.session_state.get("svc-aht", 10.0))
+    with read_scope() as session:
+        open_now = queues.queue(
+            session, actor, queues.Queue.OPEN, settings, policy, utcnow(), limit=100_000
+        )
+        n_agents = len(routing.agents(session))
+    found = queues.likely_to_breach(open_now, handle, hours, n_agents)
+    if found.empty:
+        st.success(t("No open ticket looks likely to breach in that time."))
+        return
+    st.dataframe(
+        found.assign(
+            due=local_times(found["next_due"]),
+            priority=found["priority"].map(lambda p: option(Priority, p)),
+            wait=(found["wait"] / 3600).round(1),
+            left=(found["working_left"] / 3600).round(1),
+        )[["id", "subject", "customer", "priority", "assignee", "due", "left", "wait"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "id": st.column_config.NumberColumn("#", format="%d"),
+            "subject": t("Subject"),
+            "customer": t("Customer"),
+            "priority": t("Priority"),
+            "assignee": t("Assignee"),
+            "due": t("Next due"),
+            "left": t("Working hours left"),
+            "wait": t("Expected wait (working hours)"),
+        },
     )

@@ -71,6 +71,7 @@ def render() -> None:
         _customer(found)
         if allowed(actor, Entity.TICKET, Action.UPDATE, ticket):
             _moves(actor, found)
+            _merge(actor, found)
             _rating(actor, found)
 
 
@@ -289,6 +290,30 @@ def _moves(actor: Actor, found: TicketDetail) -> None:
                 lambda s: tickets.assign(s, actor, ticket.id, ticket.version, int(chosen)),
                 t("Assigned; the override is in the audit log."),
             )
+
+
+def _merge(actor: Actor, found: TicketDetail) -> None:
+    """Merge one of the customer's other open tickets, a duplicate, into this one."""
+    ticket = found.ticket
+    if found.other_open.empty or not ticket.status.is_open:
+        return
+    ids = [int(i) for i in found.other_open["id"]]
+    subjects = dict(zip(ids, found.other_open["subject"], strict=True))
+    pick, go = st.columns([3, 1], vertical_alignment="bottom")
+    duplicate = pick.selectbox(
+        t("Merge a duplicate into this ticket"),
+        ids,
+        format_func=lambda i: f"#{i} {subjects[i]}",
+        index=None,
+        key=f"{MOVE}-merge",
+    )
+    if go.button(t("Merge"), key=f"{MOVE}-merge-go") and duplicate is not None:
+        read = dict(zip(ids, found.other_open["version"], strict=True))
+        versions = {ticket.id: ticket.version, duplicate: int(read[duplicate])}
+        _submit(
+            lambda s: tickets.merge_ticket(s, actor, ticket.id, duplicate, versions),
+            t("Merged: the duplicate is closed and points here."),
+        )
 
 
 def _submit(action: Any, success: str) -> None:

@@ -31,7 +31,8 @@ class TicketDetail:
     state: SlaState
     reason: Message | None  # why it went to its assignee
     events: pd.DataFrame  # at, kind, by, from_value, to_value, body, oldest first
-    other_open: pd.DataFrame  # the customer's other open tickets: id, subject, status, priority
+    other_open: pd.DataFrame  # the customer's other open tickets: id, subject, status, priority,
+    # version
 
 
 def ticket_detail(session: Session, actor: Actor, ticket_id: int, now: datetime) -> TicketDetail:
@@ -69,7 +70,7 @@ def ticket_detail(session: Session, actor: Actor, ticket_id: int, now: datetime)
     events["kind"] = events["kind"].map(str)
     other = pd.DataFrame(
         session.execute(
-            select(Ticket.id, Ticket.subject, Ticket.status, Ticket.priority)
+            select(Ticket.id, Ticket.subject, Ticket.status, Ticket.priority, Ticket.version)
             .where(
                 Ticket.customer_id == ticket.customer_id,
                 Ticket.id != ticket_id,
@@ -79,7 +80,7 @@ def ticket_detail(session: Session, actor: Actor, ticket_id: int, now: datetime)
             )
             .order_by(Ticket.created_at)
         ).all(),
-        columns=["id", "subject", "status", "priority"],
+        columns=["id", "subject", "status", "priority", "version"],
     )
     for column in ("status", "priority"):
         other[column] = other[column].map(str)

@@ -14,10 +14,13 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crm_core.analytics.staffing import staffing_grid
+from crm_core.kernel.calendar import open_hours
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.kernel.settings import TeamSettings
 from crm_core.models import Ticket, TicketEvent, User
 from crm_core.models.enums import Entity, Priority, TicketEventKind, TicketStatus
+from crm_core.service.routing import agents
 from crm_core.service.sla import Policy, Target, WorkingClock
 
 E = Entity.TICKET
@@ -348,3 +351,61 @@ def paused_seconds(session: Session, ticket_ids: list[int], clock: WorkingClock)
         return pd.Series(dtype="float64")
     seconds = clock.between(pd.to_datetime(spans["at"]), pd.to_datetime(spans["at_end"]))
     return pd.Series(seconds, index=spans.index).groupby(spans["ticket_id"]).sum()
+
+
+# --- staffing: agents needed per hour (Erlang C) beside the agents rostered ---
+
+
+def arrivals_per_hour(
+    frame: pd.DataFrame, settings: TeamSettings, start: datetime, end: datetime
+) -> pd.DataFrame:
+    """Mean tickets created per weekday (1 = Monday) and hour: the heatmap's counts over the
+    number of such weekdays in the period (local days)."""
+    counts = hourly_heatmap(frame, settings).astype("float64")
+    zone = ZoneInfo(settings.time_zone)
+    first = pd.Timestamp(start).tz_localize("UTC").tz_convert(zone).date()
+    last = (pd.Timestamp(end) - pd.Timedelta(seconds=1)).tz_localize("UTC").tz_convert(zone).date()
+    days = pd.Series(pd.date_range(first, last, freq="D")).dt.isocalendar().day.value_counts()
+    per_day = days.reindex(counts.index).fillna(0).astype("float64")
+    return counts.div(per_day.where(per_day > 0), axis=0).fillna(0.0)
+
+
+def rostered(session: Session, settings: TeamSettings) -> pd.DataFrame:
+    """Active agents on duty per weekday and hour: every agent in the team's open hours (an
+    hour counts when it is open for all of its 60 minutes or part of them)."""
+    count = len(agents(session))
+    grid = pd.DataFrame(0, index=range(1, 8), columns=range(24), dtype="int64")
+    for day, (opens, closes) in open_hours(settings).items():
+        for hour in range(24):
+            start_min, end_min = opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute
+            if start_min < (hour + 1) * 60 and end_min > hour * 60:
+                grid.loc[day, hour] = count
+    return grid
+
+
+def staffing(
+    session: Session,
+    frame: pd.DataFrame,
+    settings: TeamSettings,
+    start: datetime,
+    end: datetime,
+    handle_minutes: float,
+    target_minutes: float,
+    share: float = 0.8,
+) -> pd.DataFrame:
+    """Per weekday and hour with tickets or agents: mean tickets an hour, agents needed to
+    answer `share` of them within the target (Erlang C), agents rostered, and the gap."""
+    rate = arrivals_per_hour(frame, settings, start, end)
+    needed = staffing_grid(rate, handle_minutes, target_minutes, share)
+    on_duty = rostered(session, settings)
+    out = pd.DataFrame(
+        {
+            "tickets_per_hour": rate.stack(),
+            "needed": needed.stack(),
+            "rostered": on_duty.stack(),
+        }
+    )
+    out.index.names = ["weekday", "hour"]
+    out = out[(out["tickets_per_hour"] > 0) | (out["rostered"] > 0)].reset_index()
+    out["gap"] = out["rostered"] - out["needed"]
+    return out

@@ -205,3 +205,31 @@ def counts(frame: pd.DataFrame) -> dict[str, int]:
     """How many of a queue's tickets are in each SLA state."""
     found = frame["sla_state"].value_counts() if not frame.empty else pd.Series(dtype="int64")
     return {s.value: int(found.get(s.value, 0)) for s in SlaState}
+
+
+def likely_to_breach(
+    frame: pd.DataFrame, handle_minutes: float, horizon_hours: float, agents: int
+) -> pd.DataFrame:
+    """Open tickets (a queue of all open ones, most urgent first) likely to breach within
+    `horizon_hours` of working time: each agent answers their tickets in queue order, each
+    answer taking `handle_minutes`; unassigned ones wait for the next free agent. A ticket is
+    likely to breach when its expected answer comes after its due time. Adds `wait` (working
+    seconds until it is answered) and keeps those due within the horizon, soonest first."""
+    running = frame[frame["next_due"].notna() & (frame["sla_state"] != SlaState.PAUSED.value)]
+    if running.empty:
+        return running.assign(wait=pd.Series(dtype="float64"))
+    handle = handle_minutes * 60.0
+    assigned = running[running["assignee_id"].notna()]
+    ahead = assigned.groupby("assignee_id").cumcount()
+    waits = pd.Series((ahead + 1) * handle, index=assigned.index, dtype="float64")
+    free = running[running["assignee_id"].isna()]
+    if not free.empty:
+        loads = assigned.groupby("assignee_id").size()
+        lightest = int(loads.min()) if len(loads) >= agents and agents else 0
+        rank = pd.Series(range(len(free)), index=free.index)
+        per_agent = rank // max(agents, 1)
+        waits = pd.concat([waits, (lightest + per_agent + 1) * handle])
+    out = running.assign(wait=waits.reindex(running.index))
+    soon = out["working_left"] <= horizon_hours * 3600
+    late = out["wait"] > out["working_left"]
+    return out[soon & late].sort_values(["working_left", "id"]).reset_index(drop=True)

@@ -202,3 +202,31 @@ def test_the_what_if_takes_the_paused_working_time_out_of_the_resolution(
     assert replay.resolution_now == 0.0 and replay.resolution_then == 0.0
     tight = figures.what_if(session, frame, settings, policy, Priority.URGENT, sla.Target(30, 59))
     assert tight.resolution_then == 1.0
+
+
+def test_staffing_sets_the_agents_needed_beside_the_agents_rostered_per_hour(
+    engine: Engine, session: Session, support: Actor
+) -> None:
+    customer = a_customer(engine, support)
+    # Two Mondays in the period; three tickets on Monday 30 Nov between 09:00 and 10:00.
+    for minute in ("09:05", "09:20", "09:40"):
+        resolved_ticket(
+            engine,
+            support,
+            customer,
+            f"2026-11-30 {minute}",
+            "2026-11-30 11:00",
+            "2026-11-30 12:00",
+        )
+    settings = team_settings(session)
+    start, end = wib("2026-11-23 00:00"), wib("2026-12-07 00:00")
+    _, frame = figures.service_figures(session, support, settings, start, end)
+    grid = figures.staffing(session, frame, settings, start, end, 10, 60).set_index(
+        ["weekday", "hour"]
+    )
+    monday_nine = grid.loc[(1, 9)]
+    assert monday_nine["tickets_per_hour"] == 1.5  # 3 tickets over 2 Mondays
+    assert monday_nine["needed"] == 1 and monday_nine["rostered"] == 1  # the one agent, open
+    assert (1, 7) not in grid.index  # 07:00: before opening, and no tickets
+    assert grid.loc[(1, 16), "rostered"] == 1 and grid.loc[(1, 16), "needed"] == 0
+    assert (6, 9) not in grid.index  # Saturday: closed and no tickets

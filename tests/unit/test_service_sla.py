@@ -176,3 +176,23 @@ def test_the_queue_states_of_many_tickets_agree_with_one_ticket_at_a_time() -> N
     assert states == ["at risk", "on time", "breached", "paused"]
     # the working time left of the first: 1 h 30 min to its first response
     assert with_states(frame, TEAM, DEFAULT_POLICY, now)["working_left"].iloc[0] == 5400
+
+
+def test_tickets_are_likely_to_breach_when_their_agent_cannot_reach_them_in_time() -> None:
+    from crm_core.service.queues import likely_to_breach
+
+    # One agent with three tickets in queue order, 30 minutes an answer: answered after 30,
+    # 60 and 90 minutes. The second is due in 45 working minutes: it will be late.
+    frame = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "assignee_id": [7.0, 7.0, 7.0, None],
+            "sla_state": ["on time", "on time", "on time", "on time"],
+            "next_due": [wib("2026-11-30 10:00")] * 4,
+            "working_left": [40 * 60.0, 45 * 60.0, 5 * 3600.0, 20 * 60.0],
+        }
+    )
+    found = likely_to_breach(frame, 30, horizon_hours=4, agents=1)
+    # #4 is unassigned: the one agent (3 tickets) reaches it after 2 hours, it is due in 20 min.
+    assert found["id"].tolist() == [4, 2]
+    assert found["wait"].tolist() == [2 * 3600.0, 3600.0]
