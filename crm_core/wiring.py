@@ -11,6 +11,7 @@ from crm_core.kernel.hooks import MergeStep, TimelineSource
 from crm_core.marketing import hooks as marketing
 from crm_core.sales import hooks as sales
 from crm_core.service import hooks as service
+from crm_core.service import ticket_import
 
 # The order is the order in which rows at the same moment are listed, first to last.
 TIMELINE_SOURCES: tuple[TimelineSource, ...] = (
@@ -36,5 +37,12 @@ IMPORTERS: dict[ImportKind, Importer] = {
         order_import.commit_orders,
         order_import.export_orders,
         order_import.revert_orders,
+    ),
+    ImportKind.TICKETS: Importer(
+        ticket_import.TICKET_FIELDS,
+        ticket_import.preview_tickets,
+        ticket_import.commit_tickets,
+        ticket_import.export_tickets,
+        ticket_import.revert_tickets,
     ),
 }

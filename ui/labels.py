@@ -149,6 +149,7 @@ CODES = (
     N_("timeline_kind.change"),
     N_("import_kind.customers"),
     N_("import_kind.orders"),
+    N_("import_kind.tickets"),
     N_("import_mode.create_only"),
     N_("import_mode.create_or_update"),
     N_("import_mode.update_only"),

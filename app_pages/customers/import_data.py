@@ -121,6 +121,18 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
             )
         )
         label = t("Match existing customers by (emails and phones compared however typed)")
+    elif kind is ImportKind.TICKETS:
+        mode = ImportMode.CREATE_ONLY
+        st.caption(
+            t(
+                "Tickets are always created new, one per row, with the moments they were "
+                "created, first answered and resolved, and due times from today's service "
+                "levels. A row of the same customer, subject and creation time as a stored "
+                "ticket is skipped. A time without an offset (+07:00) is read as {zone} time.",
+                zone=team().time_zone,
+            )
+        )
+        label = t("Find each ticket's customer by")
     else:
         mode = ImportMode.CREATE_ONLY
         st.caption(
@@ -204,7 +216,7 @@ def _show_preview(actor: Actor, preview: ImportPreview, filename: str) -> None:
         (t("Other skipped rows"), (RowStatus.UNMATCHED, RowStatus.UNCHANGED, RowStatus.EMPTY)),
     ):
         table = preview.problems(*statuses).drop(columns=["action", "record_id"])
-        if preview.kind is ImportKind.CUSTOMERS:
+        if preview.kind is not ImportKind.ORDERS:
             table = table.drop(columns=["order"])
         if not table.empty:
             st.markdown(f"**{title}** ({number(len(table))})")
@@ -267,6 +279,8 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
             orders=tn("{n:n} order", "{n:n} orders", counts["orders"]),
             lines=tn("{n:n} line", "{n:n} lines", counts["create"]),
         )
+    elif preview.kind is ImportKind.TICKETS:
+        what = tn("{n:n} ticket", "{n:n} tickets", counts["create"])
     else:
         what = t(
             "{created:n} new and {updated:n} updated customers",

@@ -38,6 +38,7 @@ Progress = Callable[[float], None]
 class ImportKind(StrEnum):
     CUSTOMERS = "customers"
     ORDERS = "orders"
+    TICKETS = "tickets"
 
 
 class ImportMode(StrEnum):
