@@ -188,3 +188,71 @@ def test_the_demo_manager_signs_in_and_opens_every_page_without_an_error(
         (ROOT / "docs").mkdir(exist_ok=True)
         (ROOT / "docs" / "screenshot.png").write_bytes(shot.read_bytes())
     page.close()
+
+
+def test_the_support_agents_journey_from_my_tickets_to_the_customers_rating(
+    browser: object, fresh_server: str, demo_database: str
+) -> None:
+    """My tickets most urgent first; a canned answer sent; resolved; the survey link opened
+    by the customer without signing in; the rating lands on the ticket."""
+    from sqlalchemy import select
+
+    from crm_core.models import Ticket, User
+    from crm_core.models.enums import TicketStatus
+    from db.session import session_scope
+
+    engine = make_engine(demo_database)
+    with session_scope(engine) as s:  # one of the demo agent's open tickets, unanswered
+        agent_id = s.scalar(select(User.id).where(User.username == "support"))
+        ticket = s.scalars(
+            select(Ticket)
+            .where(
+                Ticket.assignee_id == agent_id,
+                Ticket.status.in_([TicketStatus.NEW, TicketStatus.OPEN]),
+            )
+            .order_by(Ticket.id)
+        ).first()
+        assert ticket is not None, "the demo agent has an open ticket"
+        ticket_id = ticket.id
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page.goto(fresh_server)
+    sign_in(page, "support")
+    page.get_by_role("link", name="Ticket queue", exact=True).click()
+    settle(page)
+    assert_no_exception(page, "Ticket queue")
+    assert "tickets in this queue" in page.inner_text("body")
+    page.goto(f"{fresh_server}/ticket?id={ticket_id}")
+    settle(page)
+    assert_no_exception(page, "Ticket")
+    if page.get_by_role("button", name="Insert").count():
+        page.get_by_role("button", name="Insert").click()
+        settle(page)
+    box = page.get_by_label("Message")
+    if not box.input_value():
+        box.fill("Terima kasih, sudah kami proses.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    settle(page)
+    assert_no_exception(page, "reply")
+    page.get_by_label("Move to").click()
+    page.get_by_role("option", name="resolved").click()
+    page.get_by_role("button", name="Move", exact=True).click()
+    settle(page)
+    page.get_by_role("button", name="Create a survey link").click()
+    settle(page)
+    link = page.locator("[data-testid='stCode'] code").first.inner_text().strip()
+    assert "/survey?ticket=" in link
+    customer = browser.new_context().new_page()  # type: ignore[attr-defined]
+    customer.goto(link)
+    settle(customer)
+    assert "How did we do?" in customer.inner_text("body")
+    assert "Signed in as" not in customer.inner_text("body")
+    customer.get_by_text("5", exact=True).click()
+    customer.get_by_role("button", name="Send").click()
+    settle(customer)
+    assert "Thank you" in customer.inner_text("body")
+    with session_scope(engine, write=False) as s:
+        rated = s.get_one(Ticket, ticket_id)
+        assert (rated.status, rated.csat) == (TicketStatus.RESOLVED, 5)
+        assert rated.first_response_at is not None
+    engine.dispose()
+    page.close()
