@@ -78,7 +78,7 @@ def test_an_interaction_in_the_future_or_without_subject_is_refused_field_by_fie
         log(engine, sales, customer_id, subject=" ", channel="pigeon")
     assert raised.value.texts() == {
         "subject": "is required",
-        "channel": "must be one of: phone, email, meeting, web, chat, store, social",
+        "channel": "must be one of: phone, email, meeting, web, chat, store, social, whatsapp",
     }
     with pytest.raises(ValidationError) as raised:
         log(engine, sales, customer_id, occurred_at=NOW + timedelta(hours=1))
