@@ -40,6 +40,8 @@ def render() -> None:
     )
     queue = _choose_queue(actor)
     filters = _filters()
+    _to_address(queue, filters)
+    st.caption(t("This view is in the page's address: bookmark it to keep it."))
     tiers = cache.customer_values().frame["value_tier"]
     with read_scope() as session:
         settings, policy = cache.team_settings(), sla.sla_policy(session)
@@ -61,17 +63,66 @@ def _choose_queue(actor: Actor) -> Queue:
         if may(actor, Capability.ANSWER_TICKETS)
         else [q for q in Queue if q is not Queue.MINE]
     )
+    wanted = st.query_params.get("queue")
+    start = next((q for q in choices if q.value == wanted), choices[0])
     chosen = st.segmented_control(
         t("Queue"),
         choices,
-        default=choices[0],
+        default=start,
         format_func=lambda q: option(Queue, q),
         key="tickets-queue",
     )
     return Queue(chosen or choices[0])
 
 
+# A view is the page's address: the queue and filters are kept in the URL, so a bookmark
+# saves a view and a shared link opens the same one.
+VIEW_KEYS = {
+    "tickets-f-priority": "priority",
+    "tickets-f-category": "category",
+    "tickets-f-channel": "channel",
+    "tickets-f-tier": "tier",
+}
+
+
+def _from_address(options: dict[str, list[str]]) -> None:
+    """Before the widgets exist: their starting values from the address, once per session."""
+    for key, param in VIEW_KEYS.items():
+        if key not in st.session_state and param in st.query_params:
+            picked = [v for v in st.query_params.get_all(param) if v in options[param]]
+            st.session_state[key] = picked
+    if "tickets-f-search" not in st.session_state and "q" in st.query_params:
+        st.session_state["tickets-f-search"] = st.query_params["q"]
+
+
+def _to_address(queue: Queue, filters: Filters) -> None:
+    kept = {k: v for k, v in st.query_params.items() if k in ("customer",)}
+    view: dict[str, str | list[str]] = {"queue": queue.value, **kept}
+    for param, values in (
+        ("priority", filters.priorities),
+        ("category", filters.categories),
+        ("channel", filters.channels),
+        ("tier", filters.tiers),
+    ):
+        if values:
+            view[param] = list(values)
+    if filters.search:
+        view["q"] = filters.search
+    if dict(st.query_params.to_dict()) != {
+        k: v if isinstance(v, str) else v[-1] for k, v in view.items()
+    }:
+        st.query_params.from_dict(view)
+
+
 def _filters() -> Filters:
+    _from_address(
+        {
+            "priority": [p.value for p in Priority],
+            "category": [c.value for c in TicketCategory],
+            "channel": [c.value for c in TICKET_CHANNELS],
+            "tier": [v.value for v in ValueTier],
+        }
+    )
     with st.expander(t("Filters"), icon=":material/filter_list:"):
         left, middle, right, last = st.columns(4)
         priorities = left.multiselect(

@@ -139,3 +139,20 @@ def test_a_manager_changes_the_service_levels_and_new_tickets_follow_them(
     with session_scope(app_engine, write=False) as s:
         expected = sla.first_response_due(team_settings(s), sla.Target(120, 240), made.created_at)
     assert made.first_response_due == expected
+
+
+def test_a_view_of_the_queue_lives_in_the_address_so_a_bookmark_keeps_it(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    agent = staff[Role.SUPPORT]
+    customer = a_customer(app_engine, agent)
+    a_ticket(app_engine, agent, customer, subject="Low one", priority="low")
+    a_ticket(app_engine, agent, customer, subject="Urgent one", priority="urgent")
+    at = page_as("tickets", agent, queue="open", priority="urgent").run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["subject"]) == ["Urgent one"]
+    assert at.query_params["queue"] in ("open", ["open"])
+    assert at.query_params["priority"] in ("urgent", ["urgent"])
+    at.multiselect(key="tickets-f-priority").select("low").run()
+    assert set(at.dataframe[0].value["subject"]) == {"Urgent one", "Low one"}
+    assert at.query_params["priority"] == ["urgent", "low"]
