@@ -194,6 +194,7 @@ def ticket_state(
     """The worse of the two clocks: a met or missed clock counts as it ended; a running one
     as it stands at `now` (at the pause, for the resolution clock of a ticket on Pending)."""
     states = []
+    first_response_at = first_response_at or resolved_at  # resolved unanswered: it stopped
     if first_response_at is not None:
         late = first_response_due is not None and first_response_at > first_response_due
         states.append(SlaState.BREACHED if late else SlaState.ON_TIME)

@@ -196,3 +196,8 @@ def test_tickets_are_likely_to_breach_when_their_agent_cannot_reach_them_in_time
     # #4 is unassigned: the one agent (3 tickets) reaches it after 2 hours, it is due in 20 min.
     assert found["id"].tolist() == [4, 2]
     assert found["wait"].tolist() == [2 * 3600.0, 3600.0]
+
+
+def test_a_ticket_resolved_without_a_reply_stops_its_first_response_clock_at_resolution() -> None:
+    done = {**NORMAL_MONDAY, "first_response_at": None}
+    assert _state("2026-12-09 10:00", **done, resolved_at="2026-11-30 10:00") is SlaState.ON_TIME
