@@ -27,7 +27,8 @@ def render() -> None:
         return
     row: Any
     for category, group in faq.groupby(faq["category"].fillna(""), sort=False):
-        st.subheader(option(TicketCategory, category) if category else t("General"))
+        heading = option(TicketCategory, category) if category else t("General")
+        st.subheader(heading[:1].upper() + heading[1:])
         for row in group.itertuples():
             with st.expander(plain(row.title)):
                 st.text(row.body)

@@ -156,3 +156,35 @@ def test_a_view_of_the_queue_lives_in_the_address_so_a_bookmark_keeps_it(
     at.multiselect(key="tickets-f-priority").select("low").run()
     assert set(at.dataframe[0].value["subject"]) == {"Urgent one", "Low one"}
     assert at.query_params["priority"] == ["urgent", "low"]
+
+
+def test_the_public_faq_shows_the_public_articles_and_nothing_else(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    from crm_core.service import articles
+
+    with session_scope(app_engine) as s:
+        articles.create_article(
+            s,
+            staff[Role.MANAGER],
+            {
+                "kind": "article",
+                "title": "How do I track my parcel?",
+                "body": "Open Orders...",
+                "category": "delivery",
+                "public": True,
+            },
+        )
+        articles.create_article(
+            s,
+            staff[Role.MANAGER],
+            {
+                "kind": "article",
+                "title": "Internal: courier codes",
+                "body": "...",
+            },
+        )
+    at = AppTest.from_string("from app_pages.service.faq import render\nrender()\n").run()
+    assert not at.exception, at.exception
+    assert [e.label for e in at.expander] == ["How do I track my parcel?"]
+    assert at.subheader[0].value == "Delivery"
