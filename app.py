@@ -33,13 +33,17 @@ def before_sign_in() -> StreamlitPage:
         for spec in PAGES
         if not spec.public
     ]
-    # A public page (the web form) is served to visitors as it is, and shows nothing else.
-    pages += [
+    return st.navigation([*pages, *public_pages()], position="hidden")
+
+
+def public_pages() -> list[StreamlitPage]:
+    """The pages anyone with the link opens, signed in or not (the web form, a survey, the
+    FAQ): each shows only itself."""
+    return [
         st.Page(renderer(spec), title=t(spec.title), url_path=spec.key, visibility="hidden")
         for spec in PAGES
         if spec.public
     ]
-    return st.navigation(pages, position="hidden")
 
 
 def own_password_first() -> StreamlitPage:
@@ -62,6 +66,7 @@ def menu(actor: Actor) -> StreamlitPage:
         ]
         for section, specs in pages_for(actor.role).items()
     }
+    next(iter(sections.values())).extend(public_pages())  # hidden: opened by their links
     # Expanded: past twelve pages Streamlit folds the menu behind "View N more", which hid the
     # whole Admin section from managers once Settings joined it.
     chosen = st.navigation(sections, expanded=True)

@@ -17,7 +17,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,13 @@ from crm_core.customers import listing as customer_list
 from crm_core.customers import records as customers
 from crm_core.customers.value import customer_values
 from crm_core.kernel.permissions import Actor
-from crm_core.kernel.settings import ValueSettings
+from crm_core.kernel.settings import ValueSettings, team_settings
 from crm_core.marketing import cohorts, dashboard, segments
 from crm_core.marketing.results import campaign_results
 from crm_core.marketing.rules import parse_rule
 from crm_core.models import CampaignMember, Customer, Interaction, User
-from crm_core.models.enums import Role
+from crm_core.models.enums import Priority, Role
+from crm_core.service import figures, queues, sla
 from db import demo
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -150,6 +151,7 @@ def measure(engine: Engine, runs: int) -> dict[str, float]:
         run("data quality: duplicate clusters", lambda: data_quality.duplicate_clusters(s, manager))
         run("data quality: field completeness", lambda: data_quality.field_completeness(s, manager))
         _marketing(s, manager, values, run)
+        _service(s, manager, run)
     results["peak memory of the benchmark process (MB)"] = peak_rss_mb()
     return results
 
@@ -184,6 +186,37 @@ def _marketing(s: Session, manager: Actor, values: Any, run: Callable[..., Any])
     if biggest is not None:
         run("campaign results (the largest campaign)",
             lambda: campaign_results(s, manager, biggest, AS_OF))  # fmt: skip
+
+
+def _service(s: Any, manager: Actor, run: Callable[..., Any]) -> None:
+    """The Service figures: the queues, the dashboard's figures, the what-if replay."""
+    settings, policy = team_settings(s), sla.sla_policy(s)
+    now = AS_OF
+    run(
+        "ticket queue: all open, with SLA states",
+        lambda: queues.queue(s, manager, queues.Queue.OPEN, settings, policy, now),
+    )
+    run(
+        "ticket queue: at risk and breached",
+        lambda: queues.queue(s, manager, queues.Queue.AT_RISK, settings, policy, now),
+    )
+    start = now - timedelta(days=30)
+    run(
+        "service dashboard: 30 days of figures",
+        lambda: figures.service_figures(s, manager, settings, start, now),
+    )
+    year = now - timedelta(days=365)
+    _, frame = figures.service_figures(s, manager, settings, year, now)
+    changed = sla.Target(120, policy[Priority.HIGH].resolution_minutes)
+    run(
+        "SLA what-if: a year of High tickets replayed",
+        lambda: figures.what_if(s, frame, settings, policy, Priority.HIGH, changed),
+    )
+    run(
+        "SLA what-if: a year of tickets, every priority",
+        lambda: [figures.what_if(s, frame, settings, policy, p, policy[p]) for p in Priority],
+        1,
+    )
 
 
 def report(results: dict[str, float], seconds_to_seed: float | None) -> bool:

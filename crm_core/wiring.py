@@ -12,6 +12,7 @@ from crm_core.marketing import hooks as marketing
 from crm_core.sales import hooks as sales
 from crm_core.sales import lead_import
 from crm_core.service import hooks as service
+from crm_core.service import ticket_import
 
 # The order is the order in which rows at the same moment are listed, first to last.
 TIMELINE_SOURCES: tuple[TimelineSource, ...] = (
@@ -51,5 +52,12 @@ IMPORTERS: dict[ImportKind, Importer] = {
         lead_import.commit_leads,
         lead_import.export_leads,
         lead_import.revert_leads,
+    ),
+    ImportKind.TICKETS: Importer(
+        ticket_import.TICKET_FIELDS,
+        ticket_import.preview_tickets,
+        ticket_import.commit_tickets,
+        ticket_import.export_tickets,
+        ticket_import.revert_tickets,
     ),
 }

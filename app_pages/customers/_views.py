@@ -188,10 +188,12 @@ def open_work(actor: Actor, customer_id: int) -> None:
     st.subheader(t("Open tickets ({count:n})", count=len(tickets)))
     for row in tickets.itertuples():
         status, priority = option(TicketStatus, row.status), option(Priority, row.priority)
-        label = f"#{row.id} {row.subject} · {status}, {priority}"
-        nav.link("tickets", label, id=row.id)
+        label = f"#{row.id} {plain(row.subject)} · {status}, {priority}"
+        nav.link("ticket", label, id=row.id)
         assignee = row.assignee or t("unassigned")
         st.caption(t("Opened {at} · {assignee}", at=when(row.created_at), assignee=assignee))
+    if allowed(actor, Entity.TICKET, Action.CREATE):
+        nav.link("tickets", t("New ticket for this customer"), customer=customer_id)
     st.subheader(t("Open leads ({count:n})", count=len(leads)))
     for row in leads.itertuples():
         stage = option(LeadStage, row.stage)

@@ -1,16 +1,25 @@
-"""My work: the signed-in user's follow-ups that are overdue or due this week."""
+"""My work: the signed-in user's tickets about to breach (every one, for whoever assigns them)
+and follow-ups that are overdue or due this week."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
 from crm_core.customers import tasks
+from crm_core.kernel.permissions import Actor, Capability, may
 from crm_core.models import utcnow
-from ui import forms
+from crm_core.service import read as service_read
+from crm_core.service.read import SlaState
+from ui import forms, nav
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_times
+from ui.format import local_times, when
 from ui.i18n import t, tn
+from ui.labels import option
+from ui.plain import plain
 
 
 def render() -> None:
@@ -22,6 +31,7 @@ def render() -> None:
             "Select rows and press Done when they are."
         )
     )
+    _escalations(actor)
     with read_scope() as session:
         follow_ups = tasks.open_follow_ups(session, actor, utcnow())
     overdue = int(follow_ups["overdue"].sum())
@@ -58,3 +68,27 @@ def render() -> None:
             tn("Marked {n:n} follow-up done.", "Marked {n:n} follow-ups done.", len(done)),
         )
         st.rerun()
+
+
+def _escalations(actor: Actor) -> None:
+    """Tickets about to breach or breached: an agent's own, every one for whoever assigns."""
+    if not (may(actor, Capability.ANSWER_TICKETS) or may(actor, Capability.ASSIGN_TICKETS)):
+        return
+    with read_scope() as session:
+        raised = service_read.escalations(session, actor, utcnow())
+    if raised.empty:
+        return
+    st.subheader(tn("{n:n} ticket needs you now", "{n:n} tickets need you now", len(raised)))
+    st.caption(t("At risk (under 20 % of its target left) or breached, most urgent first."))
+    row: Any
+    for row in raised.itertuples():
+        state = option(SlaState, row.sla_state)
+        label = t(
+            "#{id} {subject} · {customer} · {state}, due {due}",
+            id=row.id,
+            subject=plain(row.subject),
+            customer=plain(row.customer),
+            state=state,
+            due=when(row.next_due) if pd.notna(row.next_due) else "–",
+        )
+        nav.link("ticket", label, id=row.id)

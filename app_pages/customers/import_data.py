@@ -152,6 +152,18 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
             )
         )
         label = ""
+    elif kind is ImportKind.TICKETS:
+        mode = ImportMode.CREATE_ONLY
+        st.caption(
+            t(
+                "Tickets are always created new, one per row, with the moments they were "
+                "created, first answered and resolved, and due times from today's service "
+                "levels. A row of the same customer, subject and creation time as a stored "
+                "ticket is skipped. A time without an offset (+07:00) is read as {zone} time.",
+                zone=team().time_zone,
+            )
+        )
+        label = t("Find each ticket's customer by")
     else:
         mode = ImportMode.CREATE_ONLY
         st.caption(
@@ -323,6 +335,8 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
         )
     elif preview.kind is ImportKind.LEADS:
         what = tn("{n:n} lead", "{n:n} leads", counts["create"])
+    elif preview.kind is ImportKind.TICKETS:
+        what = tn("{n:n} ticket", "{n:n} tickets", counts["create"])
     else:
         what = t(
             "{created:n} new and {updated:n} updated customers",

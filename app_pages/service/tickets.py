@@ -1,16 +1,360 @@
-"""Tickets page: built by a later issue; says so honestly until then."""
+"""Ticket queue: My tickets, Unassigned, All open, At risk and breached, most urgent first;
+filters, quick actions on the selected tickets, and the form for a new ticket."""
 
 from __future__ import annotations
 
-from ui.i18n import t
-from ui.later import not_built_yet
+import math
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from crm_core.analytics.value_tiers import ValueTier
+from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
+from crm_core.models import utcnow
+from crm_core.models.enums import Channel, Entity, Priority, TicketCategory, TicketStatus
+from crm_core.service import detail, queues, sla, tickets
+from crm_core.service.inputs import TICKET_CHANNELS
+from crm_core.service.queues import Filters, Queue
+from ui import cache, forms, nav
+from ui.auth import require_page
+from ui.db import read_scope
+from ui.format import local_times, number
+from ui.i18n import t, tn
+from ui.labels import formatter, option
+from ui.plain import plain
+
+FORM = "tickets-new"
+ACTIONS = "tickets-actions"
 
 
 def render() -> None:
-    not_built_yet(
-        "tickets",
+    actor = require_page("tickets")
+    st.title(t("Ticket queue"))
+    st.caption(
         t(
-            "a later issue adds the ticket queue: priorities, SLA targets and breaches, "
-            "routing to the most suitable agent, and CSAT."
-        ),
+            "Open tickets (new, open, pending), most urgent first: breached, then the nearest "
+            "due time in working hours, then the higher priority. **At risk**: less than 20 % "
+            "of its target left; **paused**: pending on the customer, the clock stands still."
+        )
     )
+    queue = _choose_queue(actor)
+    filters = _filters()
+    _to_address(queue, filters)
+    st.caption(t("This view is in the page's address: bookmark it to keep it."))
+    tiers = cache.customer_values().frame["value_tier"]
+    with read_scope() as session:
+        settings, policy = cache.team_settings(), sla.sla_policy(session)
+        frame = queues.queue(session, actor, queue, settings, policy, utcnow(), filters, tiers)
+    _counts(frame)
+    forms.feedback(ACTIONS)
+    picked = _table(frame)
+    if not picked.empty:
+        _open_buttons(picked)
+        if allowed(actor, Entity.TICKET, Action.UPDATE):
+            _quick_actions(actor, picked)
+    if allowed(actor, Entity.TICKET, Action.CREATE):
+        _new_ticket(actor)
+
+
+def _choose_queue(actor: Actor) -> Queue:
+    choices = (
+        list(Queue)
+        if may(actor, Capability.ANSWER_TICKETS)
+        else [q for q in Queue if q is not Queue.MINE]
+    )
+    wanted = st.query_params.get("queue")
+    start = next((q for q in choices if q.value == wanted), choices[0])
+    chosen = st.segmented_control(
+        t("Queue"),
+        choices,
+        default=start,
+        format_func=lambda q: option(Queue, q),
+        key="tickets-queue",
+    )
+    return Queue(chosen or choices[0])
+
+
+# A view is the page's address: the queue and filters are kept in the URL, so a bookmark
+# saves a view and a shared link opens the same one.
+VIEW_KEYS = {
+    "tickets-f-priority": "priority",
+    "tickets-f-category": "category",
+    "tickets-f-channel": "channel",
+    "tickets-f-tier": "tier",
+}
+
+
+def _from_address(options: dict[str, list[str]]) -> None:
+    """Before the widgets exist: their starting values from the address, once per session."""
+    for key, param in VIEW_KEYS.items():
+        if key not in st.session_state and param in st.query_params:
+            picked = [v for v in st.query_params.get_all(param) if v in options[param]]
+            st.session_state[key] = picked
+    if "tickets-f-search" not in st.session_state and "q" in st.query_params:
+        st.session_state["tickets-f-search"] = st.query_params["q"]
+
+
+def _to_address(queue: Queue, filters: Filters) -> None:
+    kept = {k: v for k, v in st.query_params.items() if k in ("customer",)}
+    view: dict[str, str | list[str]] = {"queue": queue.value, **kept}
+    for param, values in (
+        ("priority", filters.priorities),
+        ("category", filters.categories),
+        ("channel", filters.channels),
+        ("tier", filters.tiers),
+    ):
+        if values:
+            view[param] = list(values)
+    if filters.search:
+        view["q"] = filters.search
+    if dict(st.query_params.to_dict()) != {
+        k: v if isinstance(v, str) else v[-1] for k, v in view.items()
+    }:
+        st.query_params.from_dict(view)
+
+
+def _filters() -> Filters:
+    _from_address(
+        {
+            "priority": [p.value for p in Priority],
+            "category": [c.value for c in TicketCategory],
+            "channel": [c.value for c in TICKET_CHANNELS],
+            "tier": [v.value for v in ValueTier],
+        }
+    )
+    with st.expander(t("Filters"), icon=":material/filter_list:"):
+        left, middle, right, last = st.columns(4)
+        priorities = left.multiselect(
+            t("Priority"),
+            [p.value for p in Priority],
+            format_func=formatter(Priority),
+            key="tickets-f-priority",
+        )
+        categories = middle.multiselect(
+            t("Category"),
+            [c.value for c in TicketCategory],
+            format_func=formatter(TicketCategory),
+            key="tickets-f-category",
+        )
+        channels = right.multiselect(
+            t("Channel"),
+            [c.value for c in TICKET_CHANNELS],
+            format_func=formatter(Channel),
+            key="tickets-f-channel",
+        )
+        tiers = last.multiselect(
+            t("Customer tier"),
+            [v.value for v in ValueTier],
+            format_func=formatter(ValueTier),
+            key="tickets-f-tier",
+        )
+        search = st.text_input(t("Search subject or customer"), key="tickets-f-search")
+    return Filters(tuple(priorities), tuple(categories), tuple(channels), tuple(tiers), search)
+
+
+def _counts(frame: pd.DataFrame) -> None:
+    found = queues.counts(frame)
+    cells = st.columns(4)
+    for cell, state in zip(cells, list(sla.SlaState), strict=True):
+        cell.metric(option(sla.SlaState, state), number(found[state.value]))
+
+
+def _hours(seconds: float | None) -> str:
+    if seconds is None or math.isnan(seconds):
+        return "–"
+    value = float(seconds)
+    sign = "-" if value < 0 else ""
+    minutes = round(abs(value) / 60)
+    return f"{sign}{minutes // 60}:{minutes % 60:02d}"
+
+
+def _table(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        st.success(t("Nothing waiting in this queue."))
+        return frame
+    shown = pd.DataFrame(
+        {
+            "id": frame["id"],
+            "state": frame["sla_state"].map(lambda s: option(sla.SlaState, s)),
+            "due": local_times(frame["next_due"]),
+            "left": frame["working_left"].map(_hours),
+            "priority": frame["priority"].map(lambda p: option(Priority, p)),
+            "subject": frame["subject"],
+            "customer": frame["customer"],
+            "tier": frame["tier"].map(lambda v: option(ValueTier, v)),
+            "assignee": frame["assignee"].fillna("–"),
+            "status": frame["status"].map(lambda s: option(TicketStatus, s)),
+            "category": frame["category"].map(lambda c: option(TicketCategory, c)),
+        }
+    )
+    picked = st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "id": st.column_config.NumberColumn("#", format="%d"),
+            "state": t("SLA"),
+            "due": t("Next due"),
+            "left": t("Working time left (h:mm)"),
+            "priority": t("Priority"),
+            "subject": t("Subject"),
+            "customer": t("Customer"),
+            "tier": t("Tier"),
+            "assignee": t("Assignee"),
+            "status": t("Status"),
+            "category": t("Category"),
+        },
+        on_select="rerun",
+        selection_mode="multi-row",
+        key="tickets-table",
+    )
+    st.caption(tn("{n:n} ticket in this queue.", "{n:n} tickets in this queue.", len(frame)))
+    rows = picked.selection.rows if picked else []
+    return frame.iloc[rows]
+
+
+def _open_buttons(picked: pd.DataFrame) -> None:
+    first = picked.iloc[0]
+    left, right = st.columns(2)
+    if left.button(t("Open ticket #{id}", id=int(first["id"])), key="tickets-open"):
+        nav.open_page("ticket", id=int(first["id"]))
+    if right.button(t("Customer 360: {name}", name=plain(first["customer"])), key="tickets-360"):
+        nav.open_page("customer", id=int(first["customer_id"]))
+
+
+def _quick_actions(actor: Actor, picked: pd.DataFrame) -> None:
+    versions = dict(zip(picked["id"].astype(int), picked["version"].astype(int), strict=True))
+    st.subheader(tn("{n:n} selected ticket", "{n:n} selected tickets", len(versions)))
+    keep = ""
+    with read_scope() as session:
+        agents = detail.assignable_agents(session, actor)
+    names = {
+        int(i): f"{name} ({load})"
+        for i, name, load in zip(agents["id"], agents["name"], agents["open_load"], strict=True)
+    }
+    take, assign, status, priority, go = st.columns([1, 2, 2, 2, 1], vertical_alignment="bottom")
+    taking = may(actor, Capability.ANSWER_TICKETS) and take.button(t("Take"), key="tickets-take")
+    assignee: Any = keep
+    if may(actor, Capability.ASSIGN_TICKETS):
+        assignee = assign.selectbox(
+            t("Assign to"),
+            [keep, *names],
+            format_func=lambda i: names.get(i, t("(no change)")) if i != keep else t("(no change)"),
+            key="tickets-assign",
+        )
+    new_status = status.selectbox(
+        t("Status"),
+        [keep, *[s.value for s in TicketStatus]],
+        format_func=formatter(TicketStatus, t("(no change)")),
+        key="tickets-status",
+    )
+    new_priority = priority.selectbox(
+        t("Priority"),
+        [keep, *[p.value for p in Priority]],
+        format_func=formatter(Priority, t("(no change)")),
+        key="tickets-priority",
+    )
+    apply = go.button(t("Apply"), key="tickets-apply", type="primary")
+    if taking:
+        forms.submit(
+            ACTIONS,
+            lambda s: tickets.bulk(s, actor, versions, assignee_id=actor.id),
+            tn("Took {n:n} ticket.", "Took {n:n} tickets.", len(versions)),
+        )
+        st.rerun()
+    if apply:
+        forms.submit(
+            ACTIONS,
+            lambda s: tickets.bulk(
+                s,
+                actor,
+                versions,
+                status=new_status or None,
+                priority=new_priority or None,
+                assignee_id="keep" if assignee == keep else int(assignee),
+            ),
+            tn("Updated {n:n} ticket.", "Updated {n:n} tickets.", len(versions)),
+        )
+        st.rerun()
+
+
+def _new_ticket(actor: Actor) -> None:
+    preset = st.query_params.get("customer")
+    with st.expander(t("New ticket"), icon=":material/add:", expanded=preset is not None):
+        forms.feedback(FORM)
+        customer_id = _pick_customer(preset)
+        with st.form(FORM, clear_on_submit=False):
+            subject = st.text_input(t("Subject"), max_chars=200, key=f"{FORM}-subject")
+            forms.field_error(FORM, "subject")
+            body = st.text_area(t("What the customer wrote"), key=f"{FORM}-body")
+            left, middle, right = st.columns(3)
+            channel = left.selectbox(
+                t("Channel"),
+                [c.value for c in TICKET_CHANNELS],
+                format_func=formatter(Channel),
+                key=f"{FORM}-channel",
+            )
+            category = middle.selectbox(
+                t("Category"),
+                [c.value for c in TicketCategory],
+                format_func=formatter(TicketCategory),
+                key=f"{FORM}-category",
+            )
+            priority = right.selectbox(
+                t("Priority"),
+                [p.value for p in Priority],
+                index=1,
+                format_func=formatter(Priority),
+                key=f"{FORM}-priority",
+            )
+            sent = st.form_submit_button(t("Create ticket"), type="primary")
+        forms.field_error(FORM, "customer_id")
+        if sent:
+            tier = _tier(customer_id)
+            data = {
+                "customer_id": customer_id,
+                "subject": subject,
+                "body": body,
+                "channel": channel,
+                "category": category,
+                "priority": priority,
+            }
+            done = forms.submit(
+                FORM,
+                lambda s: tickets.create_ticket(s, actor, data, tier=tier),
+                t("Ticket created and routed."),
+            )
+            if done:
+                st.rerun()
+
+
+def _pick_customer(preset: str | None) -> int | None:
+    if preset is not None and preset.isdigit():
+        return int(preset)
+    text = st.text_input(
+        t("Find the customer"), placeholder=t("Part of a name, email or phone"), key=f"{FORM}-find"
+    )
+    if not text.strip():
+        return None
+    with read_scope() as session:
+        found = detail.customer_choices(session, text)
+    if found.empty:
+        st.caption(t("No customer matches."))
+        return None
+    names = {
+        int(i): f"{name} · {email or '–'}"
+        for i, name, email in zip(found["id"], found["name"], found["email"], strict=True)
+    }
+    chosen: int = st.selectbox(
+        t("Customer"), list(names), format_func=lambda i: names[i], key=f"{FORM}-customer"
+    )
+    return chosen
+
+
+def _tier(customer_id: int | None) -> str | None:
+    table = cache.customer_values().frame
+    if customer_id is None or customer_id not in table.index:
+        return None
+    tier: Any = table.at[customer_id, "value_tier"]
+    return None if pd.isna(tier) else str(tier)

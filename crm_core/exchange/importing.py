@@ -40,6 +40,7 @@ class ImportKind(StrEnum):
     ORDERS = "orders"
     PRODUCTS = "products"
     LEADS = "leads"
+    TICKETS = "tickets"
 
 
 class ImportMode(StrEnum):

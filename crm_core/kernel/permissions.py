@@ -54,6 +54,10 @@ class Capability(StrEnum):
     SEE_SETTINGS = "see the team settings"
     MANAGE_SALES = "manage the sales settings"  # pipelines, lost reasons, assignment, web form
     ASSIGN_LEADS = "give leads to others"
+    ANSWER_TICKETS = "answer tickets as a support agent"  # who routing assigns tickets to
+    ASSIGN_TICKETS = "assign tickets to others"  # override routing (audited)
+    MANAGE_SERVICE = "change the service levels, canned answers and articles"
+    SEE_SERVICE_DASHBOARD = "see the service dashboard"
 
 
 # What a page, a button or a command asks for: a capability, or an action on an entity.
@@ -140,6 +144,12 @@ _MATRIX: dict[Entity, dict[Role, tuple[Scope, Scope, Scope, Scope, Scope]]] = {
         Role.SALES: (N, N, N, N, N),
         Role.SUPPORT: (N, N, N, N, N),
     },
+    Entity.ARTICLE: {  # canned answers and knowledge-base articles
+        Role.ADMIN: (A, A, A, A, A),
+        Role.MANAGER: (A, A, A, A, A),
+        Role.SALES: (A, N, N, N, N),
+        Role.SUPPORT: (A, N, N, N, N),
+    },
     Entity.IMPORT: {  # read: see past imports; create: import a file; delete: revert one
         Role.ADMIN: (A, A, N, A, N),
         Role.MANAGER: (A, A, N, A, N),
@@ -159,6 +169,10 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.SEE_SETTINGS: _MANAGERS,
     Capability.MANAGE_SALES: _MANAGERS,
     Capability.ASSIGN_LEADS: _MANAGERS,
+    Capability.ANSWER_TICKETS: frozenset({Role.SUPPORT}),
+    Capability.ASSIGN_TICKETS: _MANAGERS,
+    Capability.MANAGE_SERVICE: _MANAGERS,
+    Capability.SEE_SERVICE_DASHBOARD: _MANAGERS,
 }
 
 
@@ -201,6 +215,11 @@ def may(who: Actor | Role | None, access: Access) -> bool:
         return role in _CAPABILITIES[access]
     entity, action = access
     return _role_scope(role, entity, action) is not Scope.NONE
+
+
+def roles_with(capability: Capability) -> frozenset[Role]:
+    """The roles granted a capability (to find, say, who may be routed tickets)."""
+    return _CAPABILITIES[capability]
 
 
 def require_capability(actor: Actor, capability: Capability) -> None:

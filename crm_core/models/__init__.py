@@ -7,11 +7,12 @@ from crm_core.models.commerce import Order, OrderItem, Product
 from crm_core.models.marketing import Campaign, CampaignMember, Segment
 from crm_core.models.people import Account, Customer, User
 from crm_core.models.sales import Lead, LeadStageChange
-from crm_core.models.service import Ticket, TicketEvent
+from crm_core.models.service import Article, Ticket, TicketEvent
 from crm_core.models.system import AuditEntry, ImportBatch, Setting
 
 __all__ = [
     "Account",
+    "Article",
     "AuditEntry",
     "Base",
     "Campaign",

@@ -151,10 +151,14 @@ class TicketStatus(StrEnum):
 
 
 class TicketEventKind(StrEnum):
-    COMMENT = "comment"
+    COMMENT = "comment"  # an internal note, for staff only
     STATUS = "status"
     ASSIGNMENT = "assignment"
     PRIORITY = "priority"
+    REPLY = "reply"  # an answer sent to the customer (the first one is the first response)
+    RATING = "rating"  # the customer's satisfaction rating (CSAT), with their comment
+    CATEGORY = "category"
+    MERGE = "merge"  # a duplicate merged into this ticket (from_value), or this one into another
 
 
 class CampaignStatus(StrEnum):
@@ -196,3 +200,9 @@ class Entity(StrEnum):
     AUDIT = "audit"
     IMPORT = "import"
     PRODUCT = "product"
+    ARTICLE = "article"  # a knowledge-base article or a canned answer
+
+
+class ArticleKind(StrEnum):
+    CANNED = "canned"  # a ready answer an agent inserts into a reply
+    ARTICLE = "article"  # a knowledge-base article; public ones make the FAQ

@@ -9,8 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column, utcnow
 from crm_core.models.enums import (
+    ArticleKind,
     Channel,
     Entity,
+    Language,
     Priority,
     TicketCategory,
     TicketEventKind,
@@ -39,6 +41,14 @@ class Ticket(Versioned, SoftDeletable, Base):
     first_response_due: Mapped[datetime | None]
     resolution_due: Mapped[datetime | None]
     csat: Mapped[int | None]
+    csat_comment: Mapped[str | None] = mapped_column(Text)
+    csat_at: Mapped[datetime | None]
+    # Why routing chose the assignee: a message code as JSON (crm_core.kernel.messages).
+    routing_reason: Mapped[str | None] = mapped_column(Text)
+    # Since when the SLA clock stands still (Pending on the customer); None: it runs.
+    paused_at: Mapped[datetime | None]
+    # SHA-256 of the one open survey link's token; None once rated (single use) or never sent.
+    survey_token_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_tickets_status_priority", "status", "priority"),
@@ -63,3 +73,21 @@ class TicketEvent(Base):
     to_value: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (Index("ix_ticket_events_ticket_id_at", "ticket_id", "at"),)
+
+
+class Article(Versioned, SoftDeletable, Base):
+    """A canned answer or a knowledge-base article, per ticket category (None: any), written
+    and edited by managers; a public article is on the FAQ page."""
+
+    __tablename__ = "service_articles"
+    ENTITY = Entity.ARTICLE
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ArticleKind] = mapped_column(enum_column(ArticleKind))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    category: Mapped[TicketCategory | None] = mapped_column(enum_column(TicketCategory))
+    language: Mapped[Language | None] = mapped_column(enum_column(Language))
+    public: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (Index("ix_service_articles_kind_category", "kind", "category"),)

@@ -1,5 +1,6 @@
 """What other areas may read of Service: a customer's open tickets, ticket counts and the
-ticket signals that customer value and churn risk read, and when a customer last had one."""
+ticket signals that customer value and churn risk read, when a customer last had one, and the
+tickets about to breach that a work page raises."""
 
 from __future__ import annotations
 
@@ -11,9 +12,16 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm_core.kernel.frames import count_per
-from crm_core.kernel.permissions import Actor, read_filter
+from crm_core.kernel.permissions import Actor, Capability, may, read_filter
+from crm_core.kernel.settings import team_settings
 from crm_core.models import Ticket, User
 from crm_core.models.enums import Entity, TicketStatus
+from crm_core.service import queues, sla
+from crm_core.service.sla import SlaState
+
+__all__ = [
+    "TICKET_TOUCH", "SlaState", "escalations", "open_tickets", "ticket_counts", "ticket_signals",
+]  # fmt: skip
 
 # A ticket touches its customer when it is opened: (the model, its time column), for the
 # data-quality page's "last touched".
@@ -84,3 +92,15 @@ def _frame(session: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
     for column in ("status", "priority"):
         frame[column] = frame[column].map(str)
     return frame
+
+
+def escalations(session: Session, actor: Actor, now: datetime, limit: int = 20) -> pd.DataFrame:
+    """Open tickets at risk or breached that the actor must see on their work page: an agent
+    their own, whoever assigns tickets (a manager) every one; most urgent first."""
+    frame = queues.queue(
+        session, actor, queues.Queue.AT_RISK, team_settings(session), sla.sla_policy(session), now
+    )
+    if not may(actor, Capability.ASSIGN_TICKETS):
+        frame = frame[frame["assignee_id"] == actor.id]
+    columns = ["id", "subject", "customer", "priority", "sla_state", "next_due", "assignee"]
+    return frame[columns].head(limit).reset_index(drop=True)

@@ -29,9 +29,15 @@ _B2C_MIX = {
     "social": 10,
 }
 INBOUND_SHARE = {"phone": 0.45, "email": 0.4, "meeting": 0.2, "web": 0.9, "chat": 0.6,
-                 "store": 0.9, "social": 0.7, "whatsapp": 0.55}  # fmt: skip
+                 "store": 0.9, "social": 0.7, "whatsapp": 0.75}  # fmt: skip
 # Minutes a touchpoint takes (low, high), where it has a duration at all.
-DURATION = {"phone": (2, 25), "meeting": (30, 120), "chat": (3, 30), "store": (5, 40)}
+DURATION = {
+    "phone": (2, 25),
+    "meeting": (30, 120),
+    "chat": (3, 30),
+    "store": (5, 40),
+    "whatsapp": (2, 20),
+}
 NEAR_ORDER = 0.4  # share of a buyer's touchpoints within days of one of their orders
 
 

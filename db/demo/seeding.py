@@ -138,6 +138,7 @@ class _Run:
 
     def tickets(self) -> None:
         self.put(*service.build_tickets(self.ctx, self.staff_, self.people, self.orders_))
+        self.put(service.build_articles(self.ctx))
 
     def tasks(self) -> None:
         self.put(activity.build_tasks(self.ctx, self.staff_, self.people, self.leads_))

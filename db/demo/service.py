@@ -1,10 +1,11 @@
-"""Support tickets with SLA due times, responses, breaches and CSAT, and their event history."""
+"""Support tickets with SLA due times, responses, breaches and CSAT, and their event history;
+the team's canned answers and knowledge-base articles."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from crm_core.models import Ticket, TicketEvent
+from crm_core.models import Article, Ticket, TicketEvent
 from crm_core.models.enums import Channel, Priority, TicketCategory, TicketEventKind, TicketStatus
 from db.demo.context import DAY, HOUR, MINUTE, NO_TIME, NULL, Ctx, pick
 from db.demo.orders import Orders
@@ -224,5 +225,57 @@ def _event_rows(staff: Staff, order: np.ndarray, *columns: np.ndarray) -> Rows:
             "body": Coded(body, [None, REPLY, *TICKET_COMMENTS]),
             "from_value": Coded(frm, values),
             "to_value": Coded(to, values),
+        },
+    )
+
+
+# Canned answers and knowledge-base articles: (kind, category or None, language, public,
+# title, body). The public articles make the FAQ page.
+ARTICLES: tuple[tuple[str, str | None, str, bool, str, str], ...] = (
+    ("canned", None, "id", False, "Salam pembuka",
+     "Halo Kak, terima kasih sudah menghubungi kami. Kami bantu cek sekarang ya."),
+    ("canned", None, "en", False, "Greeting",
+     "Hello, thank you for reaching out. We are looking into it right away."),
+    ("canned", "delivery", "id", False, "Paket terlambat",
+     "Mohon maaf atas keterlambatan paket Kakak. Kami sudah menghubungi kurir; nomor resi "
+     "dan perkiraan tiba kami kirimkan hari ini."),
+    ("canned", "billing", "id", False, "Tagihan ganda",
+     "Kami sudah memeriksa tagihan Kakak dan menemukan tagihan ganda. Dana akan kembali ke "
+     "rekening dalam 3-5 hari kerja."),
+    ("canned", "billing", "en", False, "Double charge",
+     "We checked your bill and found the double charge. The money will be back in your "
+     "account within 3-5 working days."),
+    ("article", "delivery", "id", True, "Bagaimana cara melacak paket?",
+     "Buka menu Pesanan, pilih pesanan Anda, lalu tekan Lacak. Nomor resi juga kami kirim "
+     "lewat email dan WhatsApp setelah paket diserahkan ke kurir."),
+    ("article", "delivery", "en", True, "How do I track my parcel?",
+     "Open Orders, pick your order and press Track. We also send the tracking number by email "
+     "and WhatsApp once the courier has the parcel."),
+    ("article", "account", "id", True, "Lupa kata sandi",
+     "Tekan 'Lupa kata sandi' di halaman masuk, lalu ikuti tautan yang kami kirim ke email "
+     "Anda. Tautan berlaku 30 menit."),
+    ("article", "technical", "id", False, "Internal: aplikasi tidak bisa dibuka",
+     "Minta pelanggan memperbarui aplikasi dan menghapus cache. Bila masih gagal, catat tipe "
+     "ponsel dan versi aplikasi, lalu teruskan ke tim teknis."),
+)  # fmt: skip
+
+
+def build_articles(ctx: Ctx) -> Rows:
+    """The team's canned answers and articles, written when the demo business starts."""
+    n = len(ARTICLES)
+    written = np.full(n, ctx.start, dtype="int64")
+    kinds, categories, languages, public, titles, bodies = zip(*ARTICLES, strict=True)
+    return Rows(
+        Article,
+        n,
+        {
+            "id": np.arange(1, n + 1),
+            "kind": list(kinds),
+            "category": list(categories),
+            "language": list(languages),
+            "public": list(public),
+            "title": list(titles),
+            "body": list(bodies),
+            **versioned(written),
         },
     )

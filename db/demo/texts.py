@@ -12,6 +12,12 @@ INTERACTION_SUBJECTS: dict[Channel, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("Follow-up call after order", "Quote walkthrough", "Reorder reminder call",
          "Payment reminder", "Introduced new tea range"),
     ),
+    Channel.WHATSAPP: (
+        ("Tanya status pesanan lewat WA", "Asked for the tracking number", "Sent a photo of a "
+         "damaged pack", "Asked whether Gayo beans are in stock", "Tanya cara bayar"),
+        ("Sent the tracking number", "Order confirmation on WhatsApp", "Promo broadcast reply",
+         "Payment reminder", "Shared new product photos"),
+    ),
     Channel.EMAIL: (
         ("Request for quotation", "Question about product specs", "Invoice copy request",
          "Feedback on last delivery", "Asked for catalogue PDF"),

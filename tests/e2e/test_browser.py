@@ -171,7 +171,7 @@ def test_the_demo_manager_signs_in_and_opens_every_page_without_an_error(
     for section, specs in pages_for(Role.MANAGER).items():
         for spec in specs:
             if not spec.in_menu:
-                continue  # hidden from the menu (a customer's 360, an account's, a lead): links
+                continue  # hidden from the menu (a 360, a lead, a ticket): reached by links
             page.get_by_role("link", name=spec.title, exact=True).click()
             settle(page)
             assert_no_exception(page, spec.title)
@@ -228,3 +228,77 @@ def test_a_bounded_load_run_of_four_sessions_clicking_through_pages_sees_no_erro
     (ARTIFACTS / "load-run.json").write_text(json.dumps(report.summary(), indent=2))
     assert report.errors == []
     assert len(report.page_times) >= 8  # every session got round some pages
+
+
+def test_the_support_agents_journey_from_my_tickets_to_the_customers_rating(
+    browser: object, fresh_server: str, demo_database: str
+) -> None:
+    """My tickets most urgent first; a canned answer sent; resolved; the survey link opened
+    by the customer without signing in; the rating lands on the ticket."""
+    from sqlalchemy import select
+
+    from crm_core.admin.users import actor_for
+    from crm_core.models import Ticket, User
+    from crm_core.models.enums import TicketStatus
+    from crm_core.service import tickets
+    from db.session import session_scope
+
+    engine = make_engine(demo_database)
+    with session_scope(engine) as s:  # a customer writes in; the manager gives it to Agus
+        manager = actor_for(s.scalars(select(User).where(User.username == "manager")).one())
+        agent_id = s.scalar(select(User.id).where(User.username == "support"))
+        data = {
+            "customer_id": 1,
+            "subject": "Paket belum sampai",
+            "category": "delivery",
+            "priority": "urgent",
+        }
+        made = tickets.create_ticket(s, manager, data).ticket
+        tickets.assign(s, manager, made.id, made.version, agent_id)
+        ticket_id = made.id
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page.goto(fresh_server)
+    sign_in(page, "support")
+    page.get_by_role("link", name="Ticket queue", exact=True).click()
+    settle(page)
+    assert_no_exception(page, "Ticket queue")
+    page.get_by_text("in this queue.").wait_for(timeout=60_000)  # after the value figures
+    page.goto(f"{fresh_server}/ticket?id={ticket_id}")
+    settle(page)
+    assert_no_exception(page, "Ticket")
+    if page.get_by_role("button", name="Insert").count():
+        page.get_by_role("button", name="Insert").click()
+        settle(page)
+    box = page.get_by_label("Message")
+    if not box.input_value():
+        box.fill("Terima kasih, sudah kami proses.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    settle(page)
+    page.get_by_text("Reply sent.").wait_for(timeout=30_000)
+    assert_no_exception(page, "reply")
+    page.get_by_role("combobox", name="Move to").click()
+    page.keyboard.type("resolved")
+    page.keyboard.press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Move", exact=True).click()
+    page.get_by_text("Status changed.").wait_for(timeout=30_000)
+    settle(page)
+    page.get_by_role("button", name="Create a survey link").click()
+    settle(page)
+    link = page.locator("[data-testid='stCode'] code").first.inner_text().strip()
+    assert "/survey?ticket=" in link
+    customer = browser.new_context().new_page()  # type: ignore[attr-defined]
+    customer.goto(link)
+    settle(customer)
+    assert "How did we do?" in customer.inner_text("body")
+    assert "Signed in as" not in customer.inner_text("body")
+    customer.get_by_text("5", exact=True).click()
+    settle(customer)
+    customer.get_by_role("button", name="Send").click()
+    customer.get_by_text("Thank you").wait_for(timeout=30_000)
+    with session_scope(engine, write=False) as s:
+        rated = s.get_one(Ticket, ticket_id)
+        assert (rated.status, rated.csat) == (TicketStatus.RESOLVED, 5)
+        assert rated.first_response_at is not None
+    engine.dispose()
+    page.close()

@@ -23,9 +23,10 @@ from e2e.test_browser import (  # noqa: F401 - the module's fixtures, used by na
 from crm_core.admin.users import actor_for
 from crm_core.customers import interactions, tasks
 from crm_core.customers import records as customers
-from crm_core.models import Ticket, User, utcnow
+from crm_core.models import User, utcnow
 from crm_core.models.enums import Role
 from crm_core.pages import pages_for
+from crm_core.service import tickets
 from db.engine import make_engine
 from db.session import session_scope
 
@@ -55,9 +56,9 @@ def hostile_server(demo_database: str, tmp_path: Path) -> Iterator[tuple[str, in
             s, actor, customer.id,
             {"channel": "phone", "direction": "outbound", "subject": MARKUP[:200], "notes": MARKUP},
         )  # fmt: skip
-        ticket = Ticket(customer_id=customer.id, subject=MARKUP[:200], body=MARKUP, channel="email",
-                        category="billing", priority="high", status="open")  # fmt: skip
-        s.add(ticket)
+        ticket = {"customer_id": customer.id, "subject": MARKUP[:200], "body": MARKUP,
+                  "category": "billing", "priority": "high"}  # fmt: skip
+        tickets.create_ticket(s, actor, ticket)
         customer_id = customer.id
     engine.dispose()
     server, base = start_server(url)

@@ -65,7 +65,13 @@ PAGE_ACCESS: dict[str, tuple[Access, set[Role]]] = {
     "lead": ((Entity.LEAD, Action.READ), {ADMIN, MANAGER, SALES}),
     "sales-settings": (Capability.MANAGE_SALES, MANAGERS),
     "lead-form": ((Entity.SETTING, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),  # public
+    "survey": ((Entity.SETTING, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),  # public
+    "faq": ((Entity.SETTING, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),  # public
     "tickets": ((Entity.TICKET, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),
+    "ticket": ((Entity.TICKET, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),
+    "service-dashboard": (Capability.SEE_SERVICE_DASHBOARD, MANAGERS),
+    "service-levels": (Capability.MANAGE_SERVICE, MANAGERS),
+    "service-articles": ((Entity.ARTICLE, Action.CREATE), MANAGERS),
     "segments": ((Entity.SEGMENT, Action.READ), {ADMIN, MANAGER, SALES}),
     "segment-builder": ((Entity.SEGMENT, Action.READ), {ADMIN, MANAGER, SALES}),
     "campaigns": ((Entity.CAMPAIGN, Action.READ), MANAGERS),

@@ -1,7 +1,7 @@
 """marketing: a campaign's test design (seed, control, planned sample, attribution window)
 
 Revision ID: 0006_marketing
-Revises: 0004_sales
+Revises: 0005_service
 Create Date: 2026-12-01 11:00:00
 
 One JSON document per campaign, written when the campaign is planned: the seed that assigns
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_marketing"
-down_revision: str | None = "0004_sales"
+down_revision: str | None = "0005_service"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

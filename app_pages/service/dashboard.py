@@ -1,0 +1,349 @@
+"""Service dashboard: backlog, created vs resolved, response and resolution times in working
+hours, SLA attainment and CSAT, by agent, category, channel and tier; and the SLA what-if."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from crm_core.analytics.value_tiers import ValueTier
+from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.permissions import Actor
+from crm_core.kernel.settings import TeamSettings
+from crm_core.models import utcnow
+from crm_core.models.enums import Channel, Priority, TicketCategory
+from crm_core.service import csat, figures, queues, routing, sla
+from crm_core.service.figures import ServiceFigures
+from ui import cache
+from ui.auth import require_page
+from ui.db import read_scope
+from ui.format import local_times, number, percent, weekday
+from ui.i18n import N_, t, tn
+from ui.labels import formatter, option
+
+PERIODS = {7: N_("Last 7 days"), 30: N_("Last 30 days"), 90: N_("Last 90 days")}
+BY = {
+    "agent": N_("Agent"),
+    "category": N_("Category"),
+    "channel": N_("Channel"),
+    "tier": N_("Customer tier"),
+}
+
+
+def render() -> None:
+    actor = require_page("service-dashboard")
+    st.title(t("Service dashboard"))
+    days = (
+        st.segmented_control(
+            t("Period"),
+            list(PERIODS),
+            default=30,
+            format_func=lambda d: t(PERIODS[d]),
+            key="svc-period",
+        )
+        or 30
+    )
+    end = utcnow()
+    start, before = end - timedelta(days=days), end - timedelta(days=2 * days)
+    settings = cache.team_settings()
+    tiers = cache.customer_values().frame["value_tier"]
+    with read_scope() as session:
+        now, frame = figures.service_figures(session, actor, settings, start, end, tiers)
+        prev, _ = figures.service_figures(session, actor, settings, before, start, tiers)
+        rated = csat.csat_figures(session, actor, start, end)
+        policy = sla.sla_policy(session)
+    st.caption(
+        t(
+            "Tickets created in the period. **First response** and **resolution**: working hours "
+            "from creation (team hours, days off excluded), median and 90th percentile. **SLA "
+            "attainment**: of tickets whose clocks are decided (answered and resolved, or past "
+            "due), the share that met both targets. **CSAT**: mean rating (1-5) of tickets "
+            "resolved in the period. Changes compare with the {days:n} days before.",
+            days=days,
+        )
+    )
+    _kpis(now, prev, rated.average)
+    _per_day(now)
+    _breakdowns(frame)
+    _csat(rated)
+    _heatmap(frame, settings)
+    _staffing(frame, settings, policy, start, end)
+    _what_if(frame, settings, policy)
+    _likely(actor, settings, policy)
+
+
+def _delta(new: float | None, old: float | None, digits: int = 1) -> str | None:
+    if new is None or old is None:
+        return None
+    return number(new - old, digits)
+
+
+def _hours(value: float | None) -> str:
+    return "–" if value is None else t("{h} h", h=number(value, 1))
+
+
+def _kpis(now: ServiceFigures, prev: ServiceFigures, csat_average: float | None) -> None:
+    cells = st.columns(6)
+    cells[0].metric(t("Backlog (open)"), number(now.backlog), _delta(now.backlog, prev.backlog, 0))
+    cells[1].metric(t("Created"), number(now.created), _delta(now.created, prev.created, 0))
+    cells[2].metric(t("Resolved"), number(now.resolved), _delta(now.resolved, prev.resolved, 0))
+    cells[3].metric(
+        t("First response (median / p90)"),
+        f"{_hours(now.frt_median_hours)} / {_hours(now.frt_p90_hours)}",
+        _delta(now.frt_median_hours, prev.frt_median_hours),
+        delta_color="inverse",
+    )
+    cells[4].metric(
+        t("SLA attainment"),
+        percent(now.sla_attainment),
+        _pp(now.sla_attainment, prev.sla_attainment),
+    )
+    cells[5].metric(t("CSAT average"), "–" if csat_average is None else number(csat_average, 2))
+    st.caption(
+        t(
+            "Resolution (median / p90): {median} / {p90}",
+            median=_hours(now.resolution_median_hours),
+            p90=_hours(now.resolution_p90_hours),
+        )
+    )
+
+
+def _pp(new: float | None, old: float | None) -> str | None:
+    if new is None or old is None:
+        return None
+    return t("{n} pts", n=number((new - old) * 100, 1))
+
+
+def _per_day(now: ServiceFigures) -> None:
+    st.subheader(t("Created and resolved per day"))
+    data = now.per_day.rename(
+        columns={"day": t("Day"), "created": t("Created"), "resolved": t("Resolved")}
+    )
+    st.line_chart(data, x=t("Day"), y=[t("Created"), t("Resolved")])
+    st.download_button(t("Download CSV"), safe_csv(data), "created_resolved.csv", key="svc-d1")
+
+
+def _breakdowns(frame: pd.DataFrame) -> None:
+    st.subheader(t("By agent, category, channel and tier"))
+    by = (
+        st.segmented_control(
+            t("Group by"), list(BY), default="agent", format_func=lambda b: t(BY[b]), key="svc-by"
+        )
+        or "agent"
+    )
+    table = figures.breakdown(frame, by)
+    vocab = {"category": TicketCategory, "channel": Channel, "tier": ValueTier}.get(by)
+    if vocab is not None:
+        table[by] = table[by].map(lambda v: option(vocab, v))
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            by: t(BY[by]),
+            "tickets": t("Tickets"),
+            "frt_median": st.column_config.NumberColumn(
+                t("First response, median (h)"), format="%.1f"
+            ),
+            "frt_p90": st.column_config.NumberColumn(t("First response, p90 (h)"), format="%.1f"),
+            "resolution_median": st.column_config.NumberColumn(
+                t("Resolution, median (h)"), format="%.1f"
+            ),
+            "resolution_p90": st.column_config.NumberColumn(
+                t("Resolution, p90 (h)"), format="%.1f"
+            ),
+            "sla_attainment": st.column_config.NumberColumn(t("SLA attainment"), format="percent"),
+            "csat": st.column_config.NumberColumn(t("CSAT"), format="%.2f"),
+        },
+    )
+    st.download_button(t("Download CSV"), safe_csv(table), f"service_by_{by}.csv", key="svc-d2")
+
+
+def _csat(rated: csat.CsatFigures) -> None:
+    st.subheader(t("Customer satisfaction"))
+    left, right = st.columns(2)
+    left.metric(t("Ratings"), number(rated.ratings))
+    right.metric(t("Satisfied (4 or 5)"), percent(rated.satisfied_share))
+    data = (
+        rated.distribution.rename(t("Ratings")).reset_index().rename(columns={"score": t("Score")})
+    )
+    st.bar_chart(data, x=t("Score"), y=t("Ratings"))
+    st.dataframe(
+        rated.by_agent,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "agent": t("Agent"),
+            "ratings": t("Ratings"),
+            "average": st.column_config.NumberColumn(t("Average"), format="%.2f"),
+            "satisfied_share": st.column_config.NumberColumn(t("Satisfied"), format="percent"),
+        },
+    )
+
+
+def _heatmap(frame: pd.DataFrame, settings: TeamSettings) -> None:
+    st.subheader(t("Tickets by weekday and hour"))
+    if frame.empty:
+        st.caption(t("No tickets in the period."))
+        return
+    grid = figures.hourly_heatmap(frame, settings)
+    grid.index = [weekday(int(d)) for d in grid.index]
+    chart = px.imshow(
+        grid,
+        labels={"x": t("Hour"), "y": t("Weekday"), "color": t("Tickets")},
+        aspect="auto",
+        color_continuous_scale="Blues",
+    )
+    st.plotly_chart(chart, width="stretch")
+    st.download_button(
+        t("Download CSV"), safe_csv(grid.reset_index()), "tickets_by_hour.csv", key="svc-d3"
+    )
+
+
+def _staffing(
+    frame: pd.DataFrame, settings: TeamSettings, policy: sla.Policy, start: datetime, end: datetime
+) -> None:
+    st.subheader(t("Agents needed per hour"))
+    st.caption(
+        t(
+            "Erlang C: the fewest agents that answer the share you choose of an hour's tickets "
+            "within the first-response target of a priority, from the period's mean tickets "
+            "that hour and the minutes one answer takes. Rostered: the active agents, in the "
+            "team's open hours."
+        )
+    )
+    left, middle, right = st.columns(3)
+    handle = left.number_input(t("Minutes one answer takes"), 1.0, 240.0, 10.0, 1.0, key="svc-aht")
+    priority = Priority(
+        middle.selectbox(
+            t("Answer within the first-response target of"),
+            [p.value for p in Priority],
+            index=2,
+            format_func=formatter(Priority),
+            key="svc-erl-p",
+        )
+    )
+    share = right.slider(t("Share answered in time"), 0.5, 0.99, 0.8, 0.01, key="svc-erl-share")
+    target = policy[priority].first_response_minutes
+    with read_scope() as session:
+        grid = figures.staffing(session, frame, settings, start, end, handle, target, share)
+    if grid.empty:
+        st.caption(t("No tickets in the period."))
+        return
+    shown = grid.assign(weekday=grid["weekday"].map(lambda d: weekday(int(d))))
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "weekday": t("Weekday"),
+            "hour": t("Hour"),
+            "tickets_per_hour": st.column_config.NumberColumn(t("Tickets an hour"), format="%.2f"),
+            "needed": t("Agents needed"),
+            "rostered": t("Agents rostered"),
+            "gap": t("Rostered less needed"),
+        },
+    )
+    short = int((grid["gap"] < 0).sum())
+    if short:
+        st.warning(tn("{n:n} hour is short of agents.", "{n:n} hours are short of agents.", short))
+    st.download_button(t("Download CSV"), safe_csv(shown), "staffing.csv", key="svc-d4")
+
+
+def _what_if(frame: pd.DataFrame, settings: TeamSettings, policy: sla.Policy) -> None:
+    st.subheader(t("What if the targets were different?"))
+    st.caption(
+        t(
+            "Replays the period's tickets of one priority: the working time each took to its "
+            "first response, and to its resolution less the time paused, against today's "
+            "target and yours."
+        )
+    )
+    left, middle, right = st.columns(3)
+    priority = Priority(
+        left.selectbox(
+            t("Priority"),
+            [p.value for p in Priority],
+            index=1,
+            format_func=formatter(Priority),
+            key="svc-wi-p",
+        )
+    )
+    current = policy[priority]
+    fr = middle.number_input(
+        t("First response within (working hours)"),
+        0.25,
+        24.0 * 30,
+        current.first_response_minutes / 60,
+        0.25,
+        key=f"svc-wi-fr-{priority}",
+    )
+    res = right.number_input(
+        t("Resolution within (working hours)"),
+        0.25,
+        24.0 * 60,
+        current.resolution_minutes / 60,
+        0.25,
+        key=f"svc-wi-res-{priority}",
+    )
+    changed = sla.Target(round(fr * 60), round(res * 60))
+    with read_scope() as session:
+        replay = figures.what_if(session, frame, settings, policy, priority, changed)
+    if replay.tickets == 0:
+        st.caption(t("No tickets of this priority in the period."))
+        return
+    st.write(
+        t(
+            "{n:n} tickets. First response breaches: {a} → {b}. Resolution breaches: {c} → {d}.",
+            n=replay.tickets,
+            a=percent(replay.first_response_now, 1),
+            b=percent(replay.first_response_then, 1),
+            c=percent(replay.resolution_now, 1),
+            d=percent(replay.resolution_then, 1),
+        )
+    )
+
+
+def _likely(actor: Actor, settings: TeamSettings, policy: sla.Policy) -> None:
+    st.subheader(t("Likely to breach in the next hours"))
+    st.caption(
+        t(
+            "Open tickets due within the hours you choose whose agent, answering their "
+            "tickets in queue order at the minutes per answer set above, will reach them too "
+            "late; unassigned ones wait for the next free agent."
+        )
+    )
+    hours = st.slider(t("Within (working hours)"), 1, 24, 4, key="svc-horizon")
+    handle = float(st.session_state.get("svc-aht", 10.0))
+    with read_scope() as session:
+        open_now = queues.queue(
+            session, actor, queues.Queue.OPEN, settings, policy, utcnow(), limit=100_000
+        )
+        n_agents = len(routing.agents(session))
+    found = queues.likely_to_breach(open_now, handle, hours, n_agents)
+    if found.empty:
+        st.success(t("No open ticket looks likely to breach in that time."))
+        return
+    st.dataframe(
+        found.assign(
+            due=local_times(found["next_due"]),
+            priority=found["priority"].map(lambda p: option(Priority, p)),
+            wait=(found["wait"] / 3600).round(1),
+            left=(found["working_left"] / 3600).round(1),
+        )[["id", "subject", "customer", "priority", "assignee", "due", "left", "wait"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "id": st.column_config.NumberColumn("#", format="%d"),
+            "subject": t("Subject"),
+            "customer": t("Customer"),
+            "priority": t("Priority"),
+            "assignee": t("Assignee"),
+            "due": t("Next due"),
+            "left": t("Working hours left"),
+            "wait": t("Expected wait (working hours)"),
+        },
+    )

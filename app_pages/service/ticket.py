@@ -1,0 +1,373 @@
+"""Ticket: the conversation and history, SLA state and why it went to its agent, the customer's
+value and other open tickets; reply or note, status, priority, assignment, and the rating."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+import streamlit as st
+
+from crm_core.analytics.churn import RiskBand
+from crm_core.analytics.value_tiers import ValueTier
+from crm_core.kernel.errors import CRMError
+from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
+from crm_core.models import utcnow
+from crm_core.models.enums import (
+    ArticleKind,
+    Channel,
+    Entity,
+    Priority,
+    TicketCategory,
+    TicketEventKind,
+    TicketStatus,
+)
+from crm_core.service import articles, csat, detail, tickets
+from crm_core.service.detail import TicketDetail
+from crm_core.service.sla import SlaState
+from crm_core.service.tickets import MOVES
+from ui import cache, forms, nav
+from ui.auth import require_page
+from ui.db import read_scope, write_scope
+from ui.format import compact_money, number, percent, when
+from ui.i18n import say, t
+from ui.labels import formatter, option
+from ui.plain import plain
+
+REPLY, MOVE, RATE, LINK = "ticket-reply", "ticket-move", "ticket-rate", "ticket-link"
+_STATE_ICON = {
+    SlaState.ON_TIME: "🟢",
+    SlaState.PAUSED: "⏸️",
+    SlaState.AT_RISK: "🟠",
+    SlaState.BREACHED: "🔴",
+}
+
+
+def render() -> None:
+    actor = require_page("ticket")
+    raw = st.query_params.get("id", "")
+    if not raw.isdigit():
+        st.title(t("Ticket"))
+        st.info(t("Open a ticket from the queue."))
+        nav.link("tickets", t("Go to the ticket queue"))
+        return
+    try:
+        with read_scope() as session:
+            found = detail.ticket_detail(session, actor, int(raw), utcnow())
+    except CRMError as exc:
+        st.title(t("Ticket"))
+        st.error(say(exc.message))
+        return
+    ticket = found.ticket
+    st.title(f"#{ticket.id} {plain(ticket.subject)}")
+    _summary(found)
+    talk, side = st.columns([3, 2], gap="large")
+    with talk:
+        _conversation(found)
+        if allowed(actor, Entity.TICKET, Action.UPDATE, ticket):
+            _reply(actor, found)
+    with side:
+        _customer(found)
+        if allowed(actor, Entity.TICKET, Action.UPDATE, ticket):
+            _moves(actor, found)
+            _merge(actor, found)
+            _rating(actor, found)
+
+
+def _summary(found: TicketDetail) -> None:
+    ticket = found.ticket
+    st.caption(
+        " · ".join(
+            [
+                option(TicketStatus, ticket.status),
+                t("priority {p}", p=option(Priority, ticket.priority)),
+                option(TicketCategory, ticket.category),
+                option(Channel, ticket.channel),
+                t("opened {at}", at=when(ticket.created_at)),
+                t("assigned to {name}", name=plain(found.assignee))
+                if found.assignee
+                else t("unassigned"),
+            ]
+        )
+    )
+    state = found.state
+    cells = st.columns(3)
+    cells[0].metric(t("SLA"), f"{_STATE_ICON[state]} {option(SlaState, state)}")
+    answered = ticket.first_response_at
+    cells[1].metric(
+        t("First response"),
+        when(answered) if answered else t("due {at}", at=when(ticket.first_response_due)),
+    )
+    resolved = ticket.resolved_at
+    cells[2].metric(
+        t("Resolution"),
+        when(resolved) if resolved else t("due {at}", at=when(ticket.resolution_due)),
+    )
+    st.caption(
+        t(
+            "Targets for this priority: first response within {fr} working hours, resolution "
+            "within {res} (team hours and days off; paused while pending on the customer).",
+            fr=number(found.target.first_response_minutes / 60, 1),
+            res=number(found.target.resolution_minutes / 60, 1),
+        )
+    )
+    if found.reason is not None:
+        st.info(say(found.reason), icon=":material/alt_route:")
+
+
+def _conversation(found: TicketDetail) -> None:
+    st.subheader(t("Conversation and history"))
+    if found.ticket.body:
+        with st.container(border=True):
+            st.caption(t("The customer wrote, {at}", at=when(found.ticket.created_at)))
+            st.text(found.ticket.body)
+    row: Any
+    for row in found.events.itertuples():
+        kind = TicketEventKind(row.kind)
+        who = row.by or t("the customer")
+        head = t(
+            "{kind} · {who} · {at}",
+            kind=option(TicketEventKind, kind),
+            who=plain(who),
+            at=when(row.at),
+        )
+        if kind in (TicketEventKind.REPLY, TicketEventKind.COMMENT, TicketEventKind.RATING):
+            with st.container(border=True):
+                st.caption(head)
+                if kind is TicketEventKind.RATING:
+                    st.text(t("Rating: {n} of 5", n=row.to_value))
+                if row.body:
+                    st.text(row.body)
+        else:
+            moved = f"{_value(kind, row.from_value)} → {_value(kind, row.to_value)}"
+            st.caption(f"{head}: {plain(moved)}")
+            if row.body:  # a merged duplicate's description
+                st.text(row.body)
+
+
+def _value(kind: TicketEventKind, value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    vocabulary = {
+        TicketEventKind.STATUS: TicketStatus,
+        TicketEventKind.PRIORITY: Priority,
+        TicketEventKind.CATEGORY: TicketCategory,
+    }.get(kind)
+    return option(vocabulary, value) if vocabulary else str(value)
+
+
+def _reply(actor: Actor, found: TicketDetail) -> None:
+    ticket = found.ticket
+    st.subheader(t("Answer"))
+    forms.feedback(REPLY)
+    _canned(actor, found)
+    with st.form(REPLY):
+        body = st.text_area(t("Message"), key=f"{REPLY}-body", height=150)
+        forms.field_error(REPLY, "body")
+        to_customer = st.radio(
+            t("Send as"),
+            [True, False],
+            horizontal=True,
+            key=f"{REPLY}-kind",
+            format_func=lambda r: t("Reply to the customer") if r else t("Internal note"),
+        )
+        sent = st.form_submit_button(t("Send"), type="primary")
+    if sent:
+        done = forms.submit(
+            REPLY,
+            lambda s: tickets.add_comment(
+                s, actor, ticket.id, ticket.version, body, reply=bool(to_customer)
+            ),
+            t("Reply sent.") if to_customer else t("Note added."),
+        )
+        if done:
+            st.session_state.pop(f"{REPLY}-body", None)
+            st.rerun()
+
+
+def _canned(actor: Actor, found: TicketDetail) -> None:
+    """Canned answers and articles of the ticket's category, inserted into the reply."""
+    ticket = found.ticket
+    with read_scope() as session:
+        offered = articles.for_ticket(session, actor, ticket.category, ticket.language)
+    if offered.empty:
+        return
+    titles = {
+        int(i): f"{option(ArticleKind, kind)} · {title}"
+        for i, kind, title in zip(offered["id"], offered["kind"], offered["title"], strict=True)
+    }
+    pick, go = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = pick.selectbox(
+        t("Canned answers and articles"),
+        list(titles),
+        format_func=lambda i: titles[i],
+        key=f"{REPLY}-canned",
+    )
+    if go.button(t("Insert"), key=f"{REPLY}-insert") and chosen is not None:
+        text = str(offered.loc[offered["id"] == chosen, "body"].iloc[0])
+        typed = st.session_state.get(f"{REPLY}-body", "")
+        st.session_state[f"{REPLY}-body"] = f"{typed}\n\n{text}".strip() if typed else text
+        st.rerun()
+
+
+def _customer(found: TicketDetail) -> None:
+    ticket = found.ticket
+    st.subheader(t("Customer"))
+    nav.link(
+        "customer", t("Customer 360: {name}", name=plain(found.customer)), id=ticket.customer_id
+    )
+    table = cache.customer_values().frame
+    if ticket.customer_id in table.index:
+        v: Any = table.loc[ticket.customer_id]
+        left, middle, right = st.columns(3)
+        left.metric(t("Tier"), option(ValueTier, v["value_tier"]))
+        middle.metric(t("Historical CLV"), compact_money(v["historical_clv"]))
+        risk = v["churn_risk"]
+        right.metric(
+            t("Churn risk"), percent(risk) if pd.notna(risk) else option(RiskBand, v["risk_band"])
+        )
+    if not found.other_open.empty:
+        st.caption(t("Other open tickets of this customer"))
+        row: Any
+        for row in found.other_open.itertuples():
+            label = f"#{row.id} {row.subject} · {option(TicketStatus, row.status)}"
+            nav.link("ticket", plain(label), id=row.id)
+
+
+def _moves(actor: Actor, found: TicketDetail) -> None:
+    ticket = found.ticket
+    st.subheader(t("Status, priority and agent"))
+    forms.feedback(MOVE)
+    moves = [s.value for s in MOVES[ticket.status]]
+    status_col, go = st.columns([3, 1], vertical_alignment="bottom")
+    new_status = status_col.selectbox(
+        t("Move to"), moves, format_func=formatter(TicketStatus), key=f"{MOVE}-status"
+    )
+    if go.button(t("Move"), key=f"{MOVE}-status-go"):
+        _submit(
+            lambda s: tickets.change_status(s, actor, ticket.id, ticket.version, new_status),
+            t("Status changed."),
+        )
+    priority_col, go = st.columns([3, 1], vertical_alignment="bottom")
+    priorities = [p.value for p in Priority]
+    new_priority = priority_col.selectbox(
+        t("Priority"),
+        priorities,
+        index=priorities.index(ticket.priority.value),
+        format_func=formatter(Priority),
+        key=f"{MOVE}-priority",
+    )
+    if go.button(t("Change"), key=f"{MOVE}-priority-go"):
+        _submit(
+            lambda s: tickets.set_priority(s, actor, ticket.id, ticket.version, new_priority),
+            t("Priority changed; the due times moved with it."),
+        )
+    mine = ticket.assignee_id == actor.id
+    if (
+        may(actor, Capability.ANSWER_TICKETS)
+        and not mine
+        and st.button(t("Take this ticket"), key=f"{MOVE}-take")
+    ):
+        _submit(lambda s: tickets.take(s, actor, ticket.id, ticket.version), t("It is yours."))
+    if may(actor, Capability.ASSIGN_TICKETS):
+        with read_scope() as session:
+            agents = detail.assignable_agents(session, actor)
+        names = {
+            int(i): f"{name} ({load})"
+            for i, name, load in zip(agents["id"], agents["name"], agents["open_load"], strict=True)
+        }
+        agent_col, go = st.columns([3, 1], vertical_alignment="bottom")
+        chosen = agent_col.selectbox(
+            t("Assign to (open tickets)"),
+            list(names),
+            format_func=lambda i: names[i],
+            index=list(names).index(ticket.assignee_id) if ticket.assignee_id in names else None,
+            key=f"{MOVE}-agent",
+        )
+        if go.button(t("Assign"), key=f"{MOVE}-agent-go") and chosen is not None:
+            _submit(
+                lambda s: tickets.assign(s, actor, ticket.id, ticket.version, int(chosen)),
+                t("Assigned; the override is in the audit log."),
+            )
+
+
+def _merge(actor: Actor, found: TicketDetail) -> None:
+    """Merge one of the customer's other open tickets, a duplicate, into this one."""
+    ticket = found.ticket
+    if found.other_open.empty or not ticket.status.is_open:
+        return
+    ids = [int(i) for i in found.other_open["id"]]
+    subjects = dict(zip(ids, found.other_open["subject"], strict=True))
+    pick, go = st.columns([3, 1], vertical_alignment="bottom")
+    duplicate = pick.selectbox(
+        t("Merge a duplicate into this ticket"),
+        ids,
+        format_func=lambda i: f"#{i} {subjects[i]}",
+        index=None,
+        key=f"{MOVE}-merge",
+    )
+    if go.button(t("Merge"), key=f"{MOVE}-merge-go") and duplicate is not None:
+        read = dict(zip(ids, found.other_open["version"], strict=True))
+        versions = {ticket.id: ticket.version, duplicate: int(read[duplicate])}
+        _submit(
+            lambda s: tickets.merge_ticket(s, actor, ticket.id, duplicate, versions),
+            t("Merged: the duplicate is closed and points here."),
+        )
+
+
+def _submit(action: Any, success: str) -> None:
+    if forms.submit(MOVE, action, success):
+        st.rerun()
+
+
+def _rating(actor: Actor, found: TicketDetail) -> None:
+    ticket = found.ticket
+    if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        return
+    st.subheader(t("Customer satisfaction"))
+    if ticket.csat is not None:
+        st.metric(t("Rating"), t("{n} of 5", n=ticket.csat))
+        if ticket.csat_comment:
+            st.text(ticket.csat_comment)
+        return
+    forms.feedback(LINK)
+    if st.button(t("Create a survey link"), key=f"{LINK}-make"):
+        try:
+            with write_scope() as session:
+                token = csat.survey_token(session, actor, ticket.id, ticket.version)
+            st.session_state[f"{LINK}-token"] = (ticket.id, token)
+        except CRMError as exc:
+            st.error(say(exc.message))
+    made = st.session_state.get(f"{LINK}-token")
+    if made and made[0] == ticket.id:
+        url = _survey_url(ticket.id, made[1])
+        st.caption(t("Send this link once; it takes one rating and then closes."))
+        st.code(url, language=None)
+        text = quote(t("How did we do with your request #{id}? {url}", id=ticket.id, url=url))
+        left, right = st.columns(2)
+        left.link_button(t("Send by WhatsApp"), f"https://wa.me/?text={text}")
+        subject = quote(t("Your request #{id}", id=ticket.id))
+        right.link_button(t("Send by email"), f"mailto:?subject={subject}&body={text}")
+    forms.feedback(RATE)
+    with st.form(RATE):
+        st.caption(t("Or record the rating the customer gave by phone."))
+        score = st.radio(
+            t("Rating"), [1, 2, 3, 4, 5], index=None, horizontal=True, key=f"{RATE}-score"
+        )
+        forms.field_error(RATE, "csat")
+        comment = st.text_input(t("Their comment"), key=f"{RATE}-comment")
+        sent = st.form_submit_button(t("Record rating"))
+    if sent:
+        data = {"csat": score, "comment": comment}
+        if forms.submit(
+            RATE,
+            lambda s: csat.record_rating(s, actor, ticket.id, ticket.version, data),
+            t("Rating recorded."),
+        ):
+            st.rerun()
+
+
+def _survey_url(ticket_id: int, token: str) -> str:
+    base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0]
+    return f"{base}/survey?ticket={ticket_id}&token={token}"

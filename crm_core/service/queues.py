@@ -1,0 +1,235 @@
+"""The ticket queues (My tickets, Unassigned, All open, At risk and breached), most urgent
+first, with each ticket's SLA state counted in working hours, and the filters a queue takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm_core.kernel.permissions import Actor, read_filter
+from crm_core.kernel.settings import TeamSettings
+from crm_core.models import Customer, Ticket, User
+from crm_core.models.enums import Entity, Priority, TicketStatus
+from crm_core.service.sla import AT_RISK_SHARE, Policy, SlaState, WorkingClock
+
+_OPEN = [s for s in TicketStatus if s.is_open]
+_PRIORITY_RANK = {p.value: i for i, p in enumerate(Priority)}
+
+
+class Queue(StrEnum):
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    OPEN = "open"
+    AT_RISK = "at risk"
+
+
+@dataclass(frozen=True)
+class Filters:
+    priorities: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()  # value tiers; needs the tier of each customer
+    search: str = ""
+
+
+COLUMNS = [
+    "id",
+    "subject",
+    "customer_id",
+    "customer",
+    "status",
+    "priority",
+    "category",
+    "channel",
+    "assignee_id",
+    "assignee",
+    "created_at",
+    "first_response_at",
+    "first_response_due",
+    "resolved_at",
+    "resolution_due",
+    "paused_at",
+    "version",
+]
+
+
+def queue(
+    session: Session,
+    actor: Actor,
+    which: Queue,
+    settings: TeamSettings,
+    policy: Policy,
+    now: datetime,
+    filters: Filters = Filters(),
+    tiers: pd.Series | None = None,
+    limit: int = 500,
+) -> pd.DataFrame:
+    """The queue's open tickets the actor may read, most urgent first: breached, then the
+    nearest due time, then the higher priority; with `sla_state`, `next_due`, `working_left`
+    (seconds, negative when overdue) and the customer's `tier` (when `tiers` is given)."""
+    stmt = (
+        select(
+            Ticket.id,
+            Ticket.subject,
+            Ticket.customer_id,
+            Customer.name,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.category,
+            Ticket.channel,
+            Ticket.assignee_id,
+            User.name,
+            Ticket.created_at,
+            Ticket.first_response_at,
+            Ticket.first_response_due,
+            Ticket.resolved_at,
+            Ticket.resolution_due,
+            Ticket.paused_at,
+            Ticket.version,
+        )
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .outerjoin(User, User.id == Ticket.assignee_id)
+        .where(
+            Ticket.status.in_(_OPEN),
+            Ticket.deleted_at.is_(None),
+            read_filter(actor, Entity.TICKET, Ticket.assignee_id),
+        )
+    )
+    if which is Queue.MINE:
+        stmt = stmt.where(Ticket.assignee_id == actor.id)
+    elif which is Queue.UNASSIGNED:
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    chosen: tuple[str, ...]
+    for column, chosen in (
+        (Ticket.priority, filters.priorities),
+        (Ticket.category, filters.categories),
+        (Ticket.channel, filters.channels),
+    ):
+        if chosen:
+            stmt = stmt.where(column.in_(list(chosen)))
+    if filters.search:
+        like = f"%{filters.search.lower()}%"
+        stmt = stmt.where(Ticket.subject.ilike(like) | Customer.name.ilike(like))
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=COLUMNS)
+    for name in ("status", "priority", "category", "channel"):
+        frame[name] = frame[name].map(str)
+    frame["tier"] = (
+        frame["customer_id"].map(tiers) if tiers is not None else pd.Series(dtype="object")
+    )
+    if filters.tiers:
+        frame = frame[frame["tier"].isin(filters.tiers)]
+    frame = with_states(frame, settings, policy, now)
+    if which is Queue.AT_RISK:
+        wanted = frame["sla_state"].isin([SlaState.AT_RISK.value, SlaState.BREACHED.value])
+        frame = frame[wanted]
+    frame = frame.assign(_rank=frame["priority"].map(_PRIORITY_RANK))
+    frame = frame.sort_values(
+        ["_breached", "next_due", "_rank", "id"],
+        ascending=[False, True, False, True],
+        na_position="last",
+    )
+    return frame.drop(columns=["_rank", "_breached"]).head(limit).reset_index(drop=True)
+
+
+def with_states(
+    frame: pd.DataFrame, settings: TeamSettings, policy: Policy, now: datetime
+) -> pd.DataFrame:
+    """The tickets with their SLA state at `now`, the running clock's due time and its
+    working time left; the same rules as `sla.ticket_state`, for many tickets at once."""
+    out = frame.copy()
+    if out.empty:
+        for column in ("sla_state", "next_due", "working_left", "_breached"):
+            out[column] = pd.Series(dtype="object")
+        return out
+    times = [
+        "created_at",
+        "first_response_at",
+        "first_response_due",
+        "resolved_at",
+        "resolution_due",
+        "paused_at",
+    ]
+    for column in times:
+        out[column] = pd.to_datetime(out[column])
+    stamp = pd.Timestamp(now)
+    moments = pd.concat([out[c] for c in times]).dropna()
+    first = min(moments.min(), stamp).date() - timedelta(days=1)
+    last = max(moments.max(), stamp).date() + timedelta(days=1)
+    clock = WorkingClock(settings, first, last)
+    fr_target = out["priority"].map(lambda p: policy[Priority(p)].first_response_minutes * 60.0)
+    res_target = out["priority"].map(lambda p: policy[Priority(p)].resolution_minutes * 60.0)
+    at_now = pd.Series(stamp, index=out.index)
+    fr_state = _clock(clock, at_now, out["first_response_due"], fr_target)
+    answered = out["first_response_at"].notna()
+    fr_late = answered & (out["first_response_at"] > out["first_response_due"])
+    fr_state = np.where(answered, np.where(fr_late, "breached", "on time"), fr_state)
+    paused = out["paused_at"].notna()
+    held_at = out["paused_at"].where(paused, at_now)
+    res_state = _clock(clock, held_at, out["resolution_due"], res_target)
+    res_state = np.where(paused & (res_state == "on time"), SlaState.PAUSED.value, res_state)
+    order = {
+        s.value: i
+        for i, s in enumerate(
+            (SlaState.ON_TIME, SlaState.PAUSED, SlaState.AT_RISK, SlaState.BREACHED)
+        )
+    }
+    worse = np.maximum(
+        pd.Series(fr_state).map(order).to_numpy(), pd.Series(res_state).map(order).to_numpy()
+    )
+    names = {i: s for s, i in order.items()}
+    out["sla_state"] = pd.Series(worse, index=out.index).map(names)
+    out["next_due"] = out["first_response_due"].where(~answered, out["resolution_due"])
+    out.loc[paused & answered, "next_due"] = pd.NaT  # the clock stands still
+    left = clock.elapsed(out["next_due"].fillna(stamp)) - clock.elapsed(at_now)
+    out["working_left"] = np.where(out["next_due"].isna(), np.nan, left)
+    out["_breached"] = out["sla_state"] == SlaState.BREACHED.value
+    return out
+
+
+def _clock(clock: WorkingClock, at: pd.Series, due: pd.Series, target: pd.Series) -> Any:
+    """State of one running clock per row, at `at`: breached past due, at risk under 20 %."""
+    left = clock.elapsed(due.fillna(at)) - clock.elapsed(at)
+    late = due.notna() & (at > due)
+    risky = due.notna() & (left < AT_RISK_SHARE * target)
+    return np.where(late, "breached", np.where(risky, "at risk", "on time"))
+
+
+def counts(frame: pd.DataFrame) -> dict[str, int]:
+    """How many of a queue's tickets are in each SLA state."""
+    found = frame["sla_state"].value_counts() if not frame.empty else pd.Series(dtype="int64")
+    return {s.value: int(found.get(s.value, 0)) for s in SlaState}
+
+
+def likely_to_breach(
+    frame: pd.DataFrame, handle_minutes: float, horizon_hours: float, agents: int
+) -> pd.DataFrame:
+    """Open tickets (a queue of all open ones, most urgent first) likely to breach within
+    `horizon_hours` of working time: each agent answers their tickets in queue order, each
+    answer taking `handle_minutes`; unassigned ones wait for the next free agent. A ticket is
+    likely to breach when its expected answer comes after its due time. Adds `wait` (working
+    seconds until it is answered) and keeps those due within the horizon, soonest first."""
+    running = frame[frame["next_due"].notna() & (frame["sla_state"] != SlaState.PAUSED.value)]
+    if running.empty:
+        return running.assign(wait=pd.Series(dtype="float64"))
+    handle = handle_minutes * 60.0
+    assigned = running[running["assignee_id"].notna()]
+    ahead = assigned.groupby("assignee_id").cumcount()
+    waits = pd.Series((ahead + 1) * handle, index=assigned.index, dtype="float64")
+    free = running[running["assignee_id"].isna()]
+    if not free.empty:
+        loads = assigned.groupby("assignee_id").size()
+        lightest = int(loads.min()) if len(loads) >= agents and agents else 0
+        rank = pd.Series(range(len(free)), index=free.index)
+        per_agent = rank // max(agents, 1)
+        waits = pd.concat([waits, (lightest + per_agent + 1) * handle])
+    out = running.assign(wait=waits.reindex(running.index))
+    soon = out["working_left"] <= horizon_hours * 3600
+    late = out["wait"] > out["working_left"]
+    return out[soon & late].sort_values(["working_left", "id"]).reset_index(drop=True)

@@ -1,0 +1,190 @@
+"""The Service pages through AppTest: the agent's queue, a new ticket routed from the form, the
+ticket page's reply, status move and phone rating, the public survey, the dashboard and the
+service levels a manager changes."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+
+from crm_core.kernel.permissions import Actor
+from crm_core.kernel.settings import team_settings
+from crm_core.models import Ticket
+from crm_core.models.enums import Priority, Role, TicketStatus
+from crm_core.service import csat, sla, tickets
+from db.session import session_scope
+from support import a_customer, page_as
+
+
+def a_ticket(engine: Engine, actor: Actor, customer_id: int, **data: object) -> int:
+    with session_scope(engine) as s:
+        values = {"customer_id": customer_id, "subject": "Paket belum sampai", **data}
+        return tickets.create_ticket(s, actor, values).ticket.id
+
+
+def ticket(engine: Engine, ticket_id: int) -> Ticket:
+    with session_scope(engine, write=False) as s:
+        return s.get_one(Ticket, ticket_id)
+
+
+def survey(ticket_id: int, token: str) -> AppTest:
+    """The public survey page as its link opens it: nobody signed in."""
+    at = AppTest.from_string(
+        "from app_pages.service.survey import render\nrender()\n", default_timeout=30
+    )
+    at.query_params["ticket"], at.query_params["token"] = str(ticket_id), token
+    return at
+
+
+def test_my_tickets_lists_the_most_urgent_first(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    agent = staff[Role.SUPPORT]
+    customer = a_customer(app_engine, agent)
+    a_ticket(app_engine, agent, customer, subject="Low one", priority="low")
+    a_ticket(app_engine, agent, customer, subject="Urgent one", priority="urgent")
+    at = page_as("tickets", agent).run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["subject"]) == ["Urgent one", "Low one"]
+    assert list(table["assignee"]) == ["Support", "Support"]
+    assert "2 tickets in this queue." in [c.value for c in at.caption]
+
+
+def test_a_ticket_created_from_the_form_is_routed_to_the_agent(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    customer = a_customer(app_engine, staff[Role.SALES])
+    at = page_as("tickets", staff[Role.SALES], customer=str(customer)).run()
+    at.text_input(key="tickets-new-subject").input("Invoice twice")
+    at.selectbox(key="tickets-new-category").select("billing")
+    at.selectbox(key="tickets-new-channel").select("whatsapp")
+    at.button(key="FormSubmitter:tickets-new-Create ticket").click().run()
+    assert not at.exception, at.exception
+    with session_scope(app_engine, write=False) as s:
+        made = s.scalars(select(Ticket)).one()
+    assert made.subject == "Invoice twice" and made.assignee_id == staff[Role.SUPPORT].id
+    assert str(made.channel) == "whatsapp"
+
+
+def test_an_agent_answers_resolves_and_records_the_rating_on_the_ticket_page(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    agent = staff[Role.SUPPORT]
+    ticket_id = a_ticket(app_engine, agent, a_customer(app_engine, agent))
+    at = page_as("ticket", agent, id=str(ticket_id)).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value.endswith("Paket belum sampai")
+    assert any("Routed for: open load: 0" in i.value for i in at.info)
+    at.text_area(key="ticket-reply-body").input("Paket Anda tiba besok")
+    at.button(key="FormSubmitter:ticket-reply-Send").click().run()
+    assert not at.exception, at.exception
+    assert ticket(app_engine, ticket_id).first_response_at is not None
+    assert ticket(app_engine, ticket_id).status is TicketStatus.OPEN
+    at.selectbox(key="ticket-move-status").select("resolved")
+    at.button(key="ticket-move-status-go").click().run()
+    assert ticket(app_engine, ticket_id).status is TicketStatus.RESOLVED
+    at.radio(key="ticket-rate-score").set_value(4)
+    at.text_input(key="ticket-rate-comment").input("Ramah")
+    at.button(key="FormSubmitter:ticket-rate-Record rating").click().run()
+    assert not at.exception, at.exception
+    assert ticket(app_engine, ticket_id).csat == 4
+
+
+def test_the_survey_link_takes_the_customers_rating_and_then_closes(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    agent = staff[Role.SUPPORT]
+    ticket_id = a_ticket(app_engine, agent, a_customer(app_engine, agent))
+    with session_scope(app_engine) as s:
+        tickets.change_status(s, agent, ticket_id, 1, "resolved")
+        token = csat.survey_token(s, agent, ticket_id, 2)
+    at = survey(ticket_id, token).run()
+    assert not at.exception, at.exception
+    at.radio(key="survey-score").set_value(5)
+    at.button(key="FormSubmitter:survey-Send").click().run()
+    assert at.success[0].value == "Thank you! Your rating has reached the team."
+    assert ticket(app_engine, ticket_id).csat == 5
+    again = survey(ticket_id, token).run()
+    assert "no longer valid" in again.info[0].value
+    assert not again.radio  # nothing but the notice
+
+
+def test_the_service_dashboard_shows_the_periods_figures(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    agent = staff[Role.SUPPORT]
+    ticket_id = a_ticket(app_engine, agent, a_customer(app_engine, agent))
+    with session_scope(app_engine) as s:
+        tickets.add_comment(s, agent, ticket_id, 1, "On it", reply=True)
+    at = page_as("service-dashboard", staff[Role.MANAGER]).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Created"] == "1" and metrics["Backlog (open)"] == "1"
+    assert any("tickets. First response breaches" in m.value for m in at.markdown)
+
+
+def test_a_manager_changes_the_service_levels_and_new_tickets_follow_them(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    at = page_as("service-levels", staff[Role.MANAGER]).run()
+    at.number_input(key="service-levels-high-fr").set_value(2.0)
+    at.button(key="FormSubmitter:service-levels-Save").click().run()
+    assert not at.exception, at.exception
+    with session_scope(app_engine, write=False) as s:
+        assert sla.sla_policy(s)[Priority.HIGH] == sla.Target(120, 240)
+    customer = a_customer(app_engine, staff[Role.MANAGER])
+    ticket_id = a_ticket(app_engine, staff[Role.MANAGER], customer, priority="high")
+    made = ticket(app_engine, ticket_id)
+    with session_scope(app_engine, write=False) as s:
+        expected = sla.first_response_due(team_settings(s), sla.Target(120, 240), made.created_at)
+    assert made.first_response_due == expected
+
+
+def test_a_view_of_the_queue_lives_in_the_address_so_a_bookmark_keeps_it(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    agent = staff[Role.SUPPORT]
+    customer = a_customer(app_engine, agent)
+    a_ticket(app_engine, agent, customer, subject="Low one", priority="low")
+    a_ticket(app_engine, agent, customer, subject="Urgent one", priority="urgent")
+    at = page_as("tickets", agent, queue="open", priority="urgent").run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["subject"]) == ["Urgent one"]
+    assert at.query_params["queue"] in ("open", ["open"])
+    assert at.query_params["priority"] in ("urgent", ["urgent"])
+    at.multiselect(key="tickets-f-priority").select("low").run()
+    assert set(at.dataframe[0].value["subject"]) == {"Urgent one", "Low one"}
+    assert at.query_params["priority"] == ["urgent", "low"]
+
+
+def test_the_public_faq_shows_the_public_articles_and_nothing_else(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    from crm_core.service import articles
+
+    with session_scope(app_engine) as s:
+        articles.create_article(
+            s,
+            staff[Role.MANAGER],
+            {
+                "kind": "article",
+                "title": "How do I track my parcel?",
+                "body": "Open Orders...",
+                "category": "delivery",
+                "public": True,
+            },
+        )
+        articles.create_article(
+            s,
+            staff[Role.MANAGER],
+            {
+                "kind": "article",
+                "title": "Internal: courier codes",
+                "body": "...",
+            },
+        )
+    at = AppTest.from_string("from app_pages.service.faq import render\nrender()\n").run()
+    assert not at.exception, at.exception
+    assert [e.label for e in at.expander] == ["How do I track my parcel?"]
+    assert at.subheader[0].value == "Delivery"
