@@ -8,6 +8,7 @@
         [--report REPORT.csv]
     python manage.py export customers|orders FILE.csv --as USERNAME
     python manage.py revert-import BATCH_ID --as USERNAME
+    python manage.py refresh-values [--full | --incremental]    (by hand or from cron)
 
 The database is the app's: CRM_DATABASE_URL, else [connections.crm] url in
 .streamlit/secrets.toml, else the embedded data/relasi.db.
@@ -209,6 +210,33 @@ def cmd_revert_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_refresh_values(args: argparse.Namespace) -> int:
+    """Refresh the stored customer value figures (what the app's background thread does)."""
+    from functools import partial
+
+    from crm_core.customers import value_store
+
+    engine = _engine()
+    upgrade(engine)
+    full = True if args.full else (False if args.incremental else None)
+    result = value_store.refresh(
+        partial(session_scope, engine),
+        full=full,
+        progress=lambda step: print(f"Refreshing ({step})...", flush=True),
+    )
+    if result.kind == "busy":
+        print("Another refresh is running; nothing done.", file=sys.stderr)
+        return 1
+    if result.kind == "unchanged":
+        print("No customer changed since the last refresh; nothing to do.")
+        return 0
+    print(
+        f"{result.kind.capitalize()} refresh: {result.customers:,} customers as of "
+        f"{result.as_of:%Y-%m-%d %H:%M} UTC in {result.seconds:.1f} s."
+    )
+    return 0
+
+
 def _add_data_commands(sub: Any) -> None:
     kinds = [k.value for k in ImportKind]
     imp = sub.add_parser("import", help="import customers or orders from a CSV file")
@@ -249,6 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--email")
     create.add_argument("--password", help="omit to be asked (keeps it out of shell history)")
     _add_data_commands(sub)
+    values = sub.add_parser("refresh-values", help="refresh the stored customer value figures")
+    which = values.add_mutually_exclusive_group()
+    which.add_argument("--full", action="store_true", help="every customer, models refit")
+    which.add_argument(
+        "--incremental", action="store_true", help="only customers changed since the last one"
+    )
     args = parser.parse_args(argv)
     handlers = {
         "migrate": cmd_migrate,
@@ -257,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         "import": cmd_import,
         "export": cmd_export,
         "revert-import": cmd_revert_import,
+        "refresh-values": cmd_refresh_values,
     }
     return handlers[args.command](args)
 

@@ -135,7 +135,7 @@ def _account_lines(profile: CustomerProfile) -> list[Any]:
 
 def _value_panel(customer_id: int) -> None:
     st.subheader(t("Value"))
-    table = cache.customer_values(cache.as_of_picker())
+    table = cache.customer_values(cache.as_of_picker(), customer_id=customer_id)
     st.caption(
         t(
             "As of {at}, over all customers; refreshed every 15 minutes, so a touchpoint "

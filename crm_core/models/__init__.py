@@ -9,6 +9,7 @@ from crm_core.models.people import Account, Customer, User
 from crm_core.models.sales import Lead, LeadStageChange
 from crm_core.models.service import Ticket, TicketEvent
 from crm_core.models.system import AuditEntry, ImportBatch, Setting
+from crm_core.models.value import CustomerValue, ValueRefresh
 
 __all__ = [
     "Account",
@@ -17,6 +18,7 @@ __all__ = [
     "Campaign",
     "CampaignMember",
     "Customer",
+    "CustomerValue",
     "ImportBatch",
     "Interaction",
     "Lead",
@@ -32,6 +34,7 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "User",
+    "ValueRefresh",
     "table_of",
     "utcnow",
 ]
