@@ -16,6 +16,7 @@ GOALS: dict[str, float] = {
     "co-purchase rules (all buyers)": 10.0,
     "data quality: duplicate clusters": 3.0,
     "data quality: field completeness": 1.0,
+    "data quality: untouched for a year (count)": 1.0,
     # Streamlit Community Cloud gives 690 MB to 2.7 GB; the value table is cached per day
     "peak memory of the benchmark process (MB)": 1500.0,
     "value table in the cache (MB)": 200.0,

@@ -163,6 +163,10 @@ def measure(engine: Engine, runs: int) -> dict[str, float]:
         manager = Actor(actor.id, actor.username, actor.name, Role.MANAGER)
         run("data quality: duplicate clusters", lambda: data_quality.duplicate_clusters(s, manager))
         run("data quality: field completeness", lambda: data_quality.field_completeness(s, manager))
+        run(
+            "data quality: untouched for a year (count)",
+            lambda: data_quality.count_untouched(s, manager, AS_OF, 365),
+        )
     results.update(read_model(engine, busiest))
     results.update(side_by_side(engine))
     results["peak memory of the benchmark process (MB)"] = peak_rss_mb()

@@ -34,6 +34,7 @@ class State:
     started_at: datetime | None = None
     last_error: str | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
 
 
 _states: dict[str, State] = {}
@@ -53,12 +54,12 @@ def start(url: str, engine: Engine, every_seconds: float | None = None) -> None:
     period = every_seconds or value_store.REFRESH_EVERY.total_seconds()
     with _lock:
         current = _states.setdefault(url, State())
-        if getattr(current, "_thread", None) is not None:
+        if current.thread is not None:
             return
         thread = threading.Thread(
             target=_loop, args=(current, engine, period), name="relasi-values", daemon=True
         )
-        current._thread = thread  # type: ignore[attr-defined]
+        current.thread = thread
     thread.start()
 
 

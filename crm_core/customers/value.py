@@ -162,7 +162,7 @@ def value_inputs(
     who = select(Customer.id, Customer.lifecycle_stage).where(Customer.deleted_at.is_(None))
     if customer_ids is not None:
         who = who.where(Customer.id.in_(list(customer_ids)))
-    people = session.execute(who).all()
+    people = session.connection().execute(who).all()  # Core: no ORM result machinery
     ids = [row[0] for row in people]
     per_customer = orders.groupby("customer_id").agg(
         gross_revenue=("gross", "sum"),

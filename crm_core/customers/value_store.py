@@ -229,12 +229,13 @@ def _run(
             session.connection().execute(insert(_TABLE), rows)
         row = session.get(ValueRefresh, refresh_id)
         assert row is not None
-        row.kind = "full" if ids is None else "incremental"
+        kind: Kind = "full" if ids is None else "incremental"
+        row.kind = kind
         row.finished_at = utcnow()
         row.customers = len(rows)
         if ids is None:
             row.population = {"chosen": chosen, "parts": population.to_json()}
-    return RefreshResult(row.kind, len(rows), 0.0, moment)  # type: ignore[arg-type]
+    return RefreshResult(kind, len(rows), 0.0, moment)
 
 
 def changed_customers(session: Session, since: datetime) -> list[int]:

@@ -33,4 +33,5 @@ def count_per(
     stmt = select(key, func.count()).where(when < as_of).group_by(key)
     if among is not None:
         stmt = stmt.where(key.in_(list(among)))
-    return pd.Series(dict(session.execute(stmt).all()), dtype="int64")
+    # Core execution: the ORM's result machinery costs more than the query at 100,000 keys.
+    return pd.Series(dict(session.connection().execute(stmt).all()), dtype="int64")

@@ -86,7 +86,7 @@ def ticket_signals(
     if customer_ids is not None:
         stmt = stmt.where(Ticket.customer_id.in_(list(customer_ids)))
     columns = ["customer_id", "tickets_last", "tickets_prev", "avg_csat", "sla_breaches"]
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    frame = pd.DataFrame(session.connection().execute(stmt).all(), columns=columns)
     frame["avg_csat"] = frame["avg_csat"].astype("float64")
     return frame.set_index("customer_id")
 

@@ -10,6 +10,7 @@ from functools import partial
 
 import pytest
 from sqlalchemy import Engine, insert, select, text
+from sqlalchemy.orm import Session
 
 import manage
 from crm_core.customers import listing, value_store
@@ -33,7 +34,9 @@ from db.session import session_scope
 AS_OF = datetime(2026, 6, 1)
 
 
-def add_order(s, customer_id: int, days_ago: int, quantity: int, discount: int = 0) -> None:  # type: ignore[no-untyped-def]
+def add_order(
+    s: Session, customer_id: int, days_ago: int, quantity: int, discount: int = 0
+) -> None:
     """An order of `quantity` x Kopi (100,000 each, cost 60,000), `days_ago` before AS_OF."""
     order_id = s.execute(
         insert(Order).returning(Order.id),
