@@ -13,7 +13,11 @@ from typing import Any
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from crm_core.models.activity import Interaction
 from crm_core.models.base import Base
+from crm_core.models.commerce import Order
+from crm_core.models.people import Customer
+from crm_core.models.service import Ticket
 
 # Money columns of customer_values, in hundredths of the currency unit.
 MONEY_COLUMNS = (
@@ -94,3 +98,12 @@ class ValueRefresh(Base):
     population: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __table_args__ = (Index("ix_value_refreshes_kind_finished_at", "kind", "finished_at"),)
+
+
+# What an incremental refresh asks first: who changed since the last one. Without these, that
+# question reads every order and touchpoint (a million at 100,000 customers). Declared here,
+# beside the read model that needs them, so the entities' own modules stay as they are.
+CHANGE_INDEXES = tuple(
+    Index(f"ix_{model.__tablename__}_updated_at", model.updated_at)
+    for model in (Customer, Order, Ticket, Interaction)
+)

@@ -29,6 +29,9 @@ _MONEY = (
 )  # fmt: skip
 
 
+_CHANGED = ("customers", "orders", "tickets", "interactions")
+
+
 def upgrade() -> None:
     when = crm_core.models.base.UtcDateTime
     op.create_table(
@@ -91,9 +94,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_value_refreshes_kind_finished_at", "value_refreshes", ["kind", "finished_at"]
     )
+    for table in _CHANGED:  # who changed since the last refresh, without reading every row
+        op.create_index(f"ix_{table}_updated_at", table, ["updated_at"])
 
 
 def downgrade() -> None:
+    for table in _CHANGED:
+        op.drop_index(f"ix_{table}_updated_at", table)
     op.drop_index("ix_value_refreshes_kind_finished_at", "value_refreshes")
     op.drop_table("value_refreshes")
     for name in (
