@@ -335,7 +335,7 @@ def report(results: dict[str, float], seconds_to_seed: float | None) -> bool:
         goal = GOALS.get(label)
         passed = goal is None or value <= goal
         ok &= passed
-        unit = "" if "(MB)" in label else " s"
+        unit = "" if "(MB)" in label or "(x)" in label else " s"
         goal_text = f"{goal:g}{unit}" if goal is not None else ""
         print(f"| {label} | {value:.3f}{unit} | {goal_text} | {'ok' if passed else 'MISSED'} |")
     return ok
