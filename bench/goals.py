@@ -24,4 +24,8 @@ GOALS: dict[str, float] = {
     "value refresh, full (compute and store)": 30.0,
     "value refresh, incremental after one new order": 1.0,
     "customers list sorted by churn risk (stored table)": 0.5,
+    "Customers page, first view (AppTest)": 2.0,
+    "Customers page, warm rerun (AppTest, median)": 0.2,
+    "Customer 360 page, first view (AppTest)": 2.0,
+    "Customer 360 page, warm rerun (AppTest, median)": 0.2,
 }

@@ -168,6 +168,7 @@ def measure(engine: Engine, runs: int) -> dict[str, float]:
             lambda: data_quality.count_untouched(s, manager, AS_OF, 365),
         )
     results.update(read_model(engine, busiest))
+    results.update(pages(engine, manager, busiest, runs))
     results.update(side_by_side(engine))
     results["peak memory of the benchmark process (MB)"] = peak_rss_mb()
     return results
@@ -211,6 +212,42 @@ def read_model(engine: Engine, customer_id: int) -> dict[str, float]:
         table = value_store.stored_values(s)
         out["stored value table read in full (all customers)"] = time.perf_counter() - started
         out["stored value table in memory (MB)"] = table.frame.memory_usage(deep=True).sum() / 2**20
+    return out
+
+
+def pages(engine: Engine, actor: Actor, customer_id: int, runs: int) -> dict[str, float]:
+    """Customers and a Customer 360 through AppTest on the stored figures: the first run in
+    this process (cold: no Streamlit cache, a fresh session) and the median of warm reruns."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["CRM_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    os.environ.setdefault("CRM_COOKIE_KEY", "bench-cookie-key-" + "b" * 40)
+    os.environ["RELASI_VALUE_REFRESH"] = "off"  # the benchmark refreshes by itself
+    out: dict[str, float] = {}
+    for key, query in (("customers", {}), ("customer", {"id": str(customer_id)})):
+        module = {"customers": "customers.customers", "customer": "customers.customer"}[key]
+        at = AppTest.from_string(
+            f"from app_pages.{module} import render\nrender()\n", default_timeout=120
+        )
+        at.session_state["relasi_actor"] = actor
+        for name, value in query.items():
+            at.query_params[name] = value
+        started = time.perf_counter()
+        at.run()
+        cold = time.perf_counter() - started
+        assert not at.exception, at.exception
+        warm = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - started)
+        label = "Customers page" if key == "customers" else "Customer 360 page"
+        out[f"{label}, first view (AppTest)"] = cold
+        out[f"{label}, warm rerun (AppTest, median)"] = statistics.median(warm)
+        print(f"  {label + ', first view / warm rerun':<52} {cold:8.3f} / "
+              f"{statistics.median(warm):.3f} s")  # fmt: skip
     return out
 
 

@@ -146,15 +146,17 @@ def customer_values(day: date | None = None, customer_id: int | None = None) -> 
 
 
 @st.cache_data(ttl=2 * 86400, max_entries=2, show_spinner=False)
-def _rules(url: str, day: datetime) -> pd.DataFrame:
+def _rules(url: str, computed: datetime | None) -> pd.DataFrame:
     with read_scope() as session:
-        return offers.purchase_rules(session, day)
+        return value_store.purchase_rules(session)
 
 
 def next_best_offers(customer_id: int) -> pd.DataFrame:
-    # Co-purchase patterns move slowly: the rules are recomputed once a day.
-    day = pd.Timestamp(utcnow()).floor("D").to_pydatetime()
-    rules = _rules(database_url()[0], day)
+    # Co-purchase patterns move slowly: the rules are computed with the daily full refresh
+    # (in the background, stored for every replica) and read here once per full refresh.
+    with read_scope() as session:
+        info = value_store.last_refresh(session)
+    rules = _rules(database_url()[0], info.last_full_as_of if info is not None else None)
     with read_scope() as session:
         return offers.offers_for(session, rules, customer_id, as_of())
 

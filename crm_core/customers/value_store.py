@@ -31,6 +31,8 @@ from sqlalchemy import String as SqlString
 from sqlalchemy import delete, func, insert, select, text, type_coerce, union
 from sqlalchemy.orm import Session
 
+from crm_core.analytics.recommendations import RULE_COLUMNS
+from crm_core.customers import offers
 from crm_core.customers import value as customer_value
 from crm_core.customers.value import VALUE_COLUMNS, Population, ValueTable
 from crm_core.kernel.settings import ValueSettings, team_settings, value_settings
@@ -208,6 +210,8 @@ def _run(
             )
             rows = _rows(table, moment, refresh_id)
             ids: Collection[int] | None = None
+            say("rules")  # co-purchase rules: with the full refresh, so once a day
+            rules = offers.purchase_rules(session, moment)
         else:
             if not changed:
                 return RefreshResult("unchanged", 0, 0.0, moment)
@@ -234,7 +238,11 @@ def _run(
         row.finished_at = utcnow()
         row.customers = len(rows)
         if ids is None:
-            row.population = {"chosen": chosen, "parts": population.to_json()}
+            row.population = {
+                "chosen": chosen,
+                "parts": population.to_json(),
+                "rules": {c: rules[c].tolist() for c in RULE_COLUMNS},
+            }
     return RefreshResult(kind, len(rows), 0.0, moment)
 
 
@@ -323,6 +331,17 @@ def last_refresh(session: Session) -> RefreshInfo | None:
         full.as_of if full is not None else None,
         note,
     )
+
+
+_RULE_TYPES = {"antecedent": "int64", "consequent": "int64", "customers": "int64",
+               "support": "float64", "confidence": "float64", "lift": "float64"}  # fmt: skip
+
+
+def purchase_rules(session: Session) -> pd.DataFrame:
+    """The co-purchase rules the last full refresh computed (RULE_COLUMNS; none before it)."""
+    full = _last_full(session)
+    kept = (full.population.get("rules") if full is not None else None) or {}
+    return pd.DataFrame({c: pd.Series(kept.get(c, []), dtype=_RULE_TYPES[c]) for c in RULE_COLUMNS})
 
 
 def is_empty(session: Session) -> bool:

@@ -132,6 +132,10 @@ def test_a_full_refresh_stores_every_customers_figures_exactly(
         table = value_store.stored_value(s, shop["Ani"])
         assert table.frame.loc[shop["Ani"], "profit"] == 110_000.30  # the frame pages read
         assert table.as_of == AS_OF
+        # The co-purchase rules are kept with the full refresh (no order here has two products)
+        assert list(value_store.purchase_rules(s).columns) == [
+            "antecedent", "consequent", "customers", "support", "confidence", "lift",
+        ]  # fmt: skip
 
 
 def test_a_new_order_reaches_only_its_customer_at_the_next_incremental_refresh(
