@@ -4,6 +4,7 @@ refresh at a time, the customers list filtered and sorted on the table, the comm
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -233,3 +234,25 @@ def test_the_command_refreshes_full_then_incremental(
     assert manage.main(["refresh-values"]) == 0
     assert "nothing to do" in capsys.readouterr().out
     assert stored(engine)[shop["Citra"]].orders == 1
+
+
+def test_the_app_servers_background_refresher_fills_an_empty_table(
+    engine: Engine, shop: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui import refresher
+
+    monkeypatch.delenv(refresher.OFF, raising=False)
+    url = f"{engine.url}#refresher-test"
+    refresher.start(url, engine, every_seconds=3600)
+    refresher.start(url, engine, every_seconds=3600)  # a second start: still one thread
+    state = refresher.state(url)
+    try:
+        deadline = time.monotonic() + 60
+        while len(stored(engine)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(stored(engine)) == 3 and state.last_error is None
+        assert [t.name for t in threading.enumerate()].count("relasi-values") >= 1
+    finally:
+        state.stop.set()
+        assert state.thread is not None
+        state.thread.join(timeout=30)
