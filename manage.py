@@ -9,6 +9,7 @@
     python manage.py export customers|orders|products FILE.csv --as USERNAME
     python manage.py revert-import BATCH_ID --as USERNAME
     python manage.py follow-up-stalled --as USERNAME   (daily, from cron: stalled leads)
+    python manage.py refresh-values [--full | --incremental]    (by hand or from cron)
 
 The database is the app's: CRM_DATABASE_URL, else [connections.crm] url in
 .streamlit/secrets.toml, else the embedded data/relasi.db.
@@ -224,6 +225,33 @@ def cmd_follow_up_stalled(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_refresh_values(args: argparse.Namespace) -> int:
+    """Refresh the stored customer value figures (what the app's background thread does)."""
+    from functools import partial
+
+    from crm_core.customers import value_store
+
+    engine = _engine()
+    upgrade(engine)
+    full = True if args.full else (False if args.incremental else None)
+    result = value_store.refresh(
+        partial(session_scope, engine),
+        full=full,
+        progress=lambda step: print(f"Refreshing ({step})...", flush=True),
+    )
+    if result.kind == "busy":
+        print("Another refresh is running; nothing done.", file=sys.stderr)
+        return 1
+    if result.kind == "unchanged":
+        print("No customer changed since the last refresh; nothing to do.")
+        return 0
+    print(
+        f"{result.kind.capitalize()} refresh: {result.customers:,} customers as of "
+        f"{result.as_of:%Y-%m-%d %H:%M} UTC in {result.seconds:.1f} s."
+    )
+    return 0
+
+
 def _add_data_commands(sub: Any) -> None:
     kinds = [k.value for k in ImportKind]
     imp = sub.add_parser("import", help="import customers, orders or products from a CSV file")
@@ -266,6 +294,12 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--email")
     create.add_argument("--password", help="omit to be asked (keeps it out of shell history)")
     _add_data_commands(sub)
+    values = sub.add_parser("refresh-values", help="refresh the stored customer value figures")
+    which = values.add_mutually_exclusive_group()
+    which.add_argument("--full", action="store_true", help="every customer, models refit")
+    which.add_argument(
+        "--incremental", action="store_true", help="only customers changed since the last one"
+    )
     args = parser.parse_args(argv)
     handlers = {
         "migrate": cmd_migrate,
@@ -275,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": cmd_export,
         "revert-import": cmd_revert_import,
         "follow-up-stalled": cmd_follow_up_stalled,
+        "refresh-values": cmd_refresh_values,
     }
     return handlers[args.command](args)
 

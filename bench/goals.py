@@ -31,4 +31,13 @@ GOALS: dict[str, float] = {
     "service dashboard: 30 days of figures": 1.0,
     "SLA what-if: a year of High tickets replayed": 2.0,
     "SLA what-if: a year of tickets, every priority": 4.0,
+    "data quality: untouched for a year (count)": 1.0,
+    # issue 8: the stored read model
+    "value refresh, full (compute and store)": 30.0,
+    "value refresh, incremental after one new order": 1.0,
+    "customers list sorted by churn risk (stored table)": 0.5,
+    "Customers page, first view (AppTest)": 2.0,
+    "Customers page, warm rerun (AppTest, median)": 0.2,
+    "Customer 360 page, first view (AppTest)": 2.0,
+    "Customer 360 page, warm rerun (AppTest, median)": 0.2,
 }

@@ -6,11 +6,18 @@
 
 The seeded database is kept (bench/.data/ or the PostgreSQL database) and reused next time.
 Exits 1 when any goal is missed. Not part of the test suite: it takes minutes.
+
+Side by side on the same data (issue 8): the project's way (SQL sums in integer cents through
+Core, then the analytics), the naive way (`SELECT *` of every table into pandas, joined and
+summed there, then the same analytics) and DuckDB's (when the `duckdb` package is installed),
+each with its load and its query timed apart, and the ratios printed. The stored read model:
+a full refresh, an incremental refresh after one new order, the list and the 360 on the table.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import statistics
@@ -18,25 +25,41 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench.goals import GOALS
-from crm_core.customers import data_quality, offers, timeline
+from crm_core.analytics.clv import fit_gamma_gamma, fit_pareto_nbd, rfm_summary
+from crm_core.analytics.profitability import CostToServe, profitability_with
+from crm_core.analytics.rfm import rfm_scores
+from crm_core.analytics.value_tiers import value_tiers
+from crm_core.customers import data_quality, offers, timeline, value_store
 from crm_core.customers import listing as customer_list
 from crm_core.customers import records as customers
-from crm_core.customers.value import customer_values
+from crm_core.customers.value import customer_values, order_amounts, value_inputs
 from crm_core.kernel.permissions import Actor
 from crm_core.kernel.settings import ValueSettings, team_settings
 from crm_core.marketing import cohorts, dashboard, segments
 from crm_core.marketing.results import campaign_results
 from crm_core.marketing.rules import parse_rule
-from crm_core.models import CampaignMember, Customer, Interaction, User
-from crm_core.models.enums import Priority, Role
+from crm_core.models import (
+    CampaignMember,
+    Customer,
+    Interaction,
+    Order,
+    OrderItem,
+    Product,
+    User,
+    utcnow,
+)
+from crm_core.models.enums import Priority, Role, SalesChannel
 from crm_core.service import figures, queues, sla
 from db import demo
 from db.engine import make_engine
@@ -133,17 +156,21 @@ def measure(engine: Engine, runs: int) -> dict[str, float]:
                 s,
                 actor,
                 flt(value_tiers=("Most Valuable",)),
-                values,
                 sort_by="profit",
                 descending=True,
+                stored=True,
             ),
+        )
+        run(
+            "customers list sorted by churn risk (stored table)",
+            lambda: search(s, actor, sort_by="churn_risk", descending=True, stored=True),
         )
         rules = run("co-purchase rules (all buyers)", lambda: offers.purchase_rules(s, AS_OF), 1)
 
         def customer_360() -> None:
             customers.get_customer(s, actor, busiest)
             timeline.timeline_page(s, actor, busiest)
-            values.loc[busiest]
+            value_store.stored_value(s, busiest)
             offers.offers_for(s, rules, busiest, AS_OF)
 
         run("customer 360: record, timeline page, offers", customer_360)
@@ -152,6 +179,13 @@ def measure(engine: Engine, runs: int) -> dict[str, float]:
         run("data quality: field completeness", lambda: data_quality.field_completeness(s, manager))
         _marketing(s, manager, values, run)
         _service(s, manager, run)
+        run(
+            "data quality: untouched for a year (count)",
+            lambda: data_quality.count_untouched(s, manager, AS_OF, 365),
+        )
+    results.update(read_model(engine, busiest))
+    results.update(pages(engine, manager, busiest, runs))
+    results.update(side_by_side(engine))
     results["peak memory of the benchmark process (MB)"] = peak_rss_mb()
     return results
 
@@ -219,6 +253,195 @@ def _service(s: Any, manager: Actor, run: Callable[..., Any]) -> None:
     )
 
 
+def read_model(engine: Engine, customer_id: int) -> dict[str, float]:
+    """The stored read model: a full refresh, an incremental one after one new order."""
+    out: dict[str, float] = {}
+    op = partial(session_scope, engine)
+    started = time.perf_counter()
+    result = value_store.refresh(op, full=True, as_of=AS_OF)
+    out["value refresh, full (compute and store)"] = time.perf_counter() - started
+    print(f"  {'value refresh, full (compute and store)':<52} {result.seconds:8.3f} s")
+    with session_scope(engine) as s:
+        product = s.scalar(select(Product.id).limit(1))
+        order = Order(
+            customer_id=customer_id,
+            ordered_at=AS_OF - timedelta(hours=1),
+            channel=SalesChannel.ONLINE,
+            discount=Decimal(0),
+        )
+        s.add(order)
+        s.flush()
+        s.add(OrderItem(order_id=order.id, product_id=product, quantity=1,
+                        unit_price=Decimal(100_000), unit_cost=Decimal(60_000)))  # fmt: skip
+        order_id = order.id
+    started = time.perf_counter()
+    result = value_store.refresh(op, as_of=AS_OF)
+    seconds = time.perf_counter() - started
+    assert result.kind == "incremental", result
+    out["value refresh, incremental after one new order"] = seconds
+    print(f"  {'value refresh, incremental after one new order':<52} {seconds:8.3f} s"
+          f" ({result.customers} customer)")  # fmt: skip
+    with session_scope(engine) as s:  # the benchmark leaves the data as it found it
+        stored = s.get(Order, order_id)
+        assert stored is not None
+        stored.deleted_at = stored.updated_at = utcnow()
+    value_store.refresh(op, as_of=AS_OF)
+    with session_scope(engine, write=False) as s:
+        started = time.perf_counter()
+        table = value_store.stored_values(s)
+        out["stored value table read in full (all customers)"] = time.perf_counter() - started
+        out["stored value table in memory (MB)"] = table.frame.memory_usage(deep=True).sum() / 2**20
+    return out
+
+
+def pages(engine: Engine, actor: Actor, customer_id: int, runs: int) -> dict[str, float]:
+    """Customers and a Customer 360 through AppTest on the stored figures: the first run in
+    this process (cold: no Streamlit cache, a fresh session) and the median of warm reruns."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["CRM_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    os.environ.setdefault("CRM_COOKIE_KEY", "bench-cookie-key-" + "b" * 40)
+    os.environ["RELASI_VALUE_REFRESH"] = "off"  # the benchmark refreshes by itself
+    out: dict[str, float] = {}
+    for key, query in (("customers", {}), ("customer", {"id": str(customer_id)})):
+        module = {"customers": "customers.customers", "customer": "customers.customer"}[key]
+        at = AppTest.from_string(
+            f"from app_pages.{module} import render\nrender()\n", default_timeout=120
+        )
+        at.session_state["relasi_actor"] = actor
+        for name, value in query.items():
+            at.query_params[name] = value
+        started = time.perf_counter()
+        at.run()
+        cold = time.perf_counter() - started
+        assert not at.exception, at.exception
+        warm = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - started)
+        label = "Customers page" if key == "customers" else "Customer 360 page"
+        out[f"{label}, first view (AppTest)"] = cold
+        out[f"{label}, warm rerun (AppTest, median)"] = statistics.median(warm)
+        print(f"  {label + ', first view / warm rerun':<52} {cold:8.3f} / "
+              f"{statistics.median(warm):.3f} s")  # fmt: skip
+    return out
+
+
+def _project_load(engine: Engine) -> tuple[Any, Any]:
+    with session_scope(engine, write=False) as s:
+        orders = order_amounts(s, AS_OF)
+        return orders, value_inputs(s, AS_OF, orders)
+
+
+def _figures(orders: Any, inputs: Any) -> tuple[Any, Any]:
+    """Revenue to tiers, and RFM: what all three ways compute, with the same analytics."""
+    costs = CostToServe(ValueSettings().cost_per_ticket, ValueSettings().cost_per_interaction)
+    tiers = value_tiers(profitability_with(inputs, costs), ValueSettings().top_profit_share)
+    rfm = rfm_scores(
+        orders[["customer_id", "order_id", "ordered_at", "amount"]], pd.Timestamp(AS_OF)
+    )
+    return tiers, rfm
+
+
+def _naive_load(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return {
+            name: pd.read_sql(f"SELECT * FROM {name}", conn)
+            for name in ("customers", "orders", "order_items", "tickets", "interactions")
+        }
+
+
+def _naive_inputs(tables: dict[str, Any]) -> tuple[Any, Any]:
+    orders = tables["orders"].copy()
+    orders["ordered_at"] = pd.to_datetime(orders["ordered_at"], format="ISO8601")
+    orders = orders[
+        (orders["status"] == "completed")
+        & orders["deleted_at"].isna()
+        & (orders["ordered_at"] < AS_OF)
+    ]
+    lines = tables["order_items"].merge(
+        orders[["id", "customer_id", "ordered_at", "discount"]],
+        left_on="order_id",
+        right_on="id",
+    )
+    lines["gross"] = lines["quantity"] * lines["unit_price"].astype("float64")
+    lines["cogs"] = lines["quantity"] * lines["unit_cost"].astype("float64")
+    per_order = lines.groupby(["order_id", "customer_id", "ordered_at"], as_index=False).agg(
+        gross=("gross", "sum"), cogs=("cogs", "sum"), discount=("discount", "first")
+    )
+    per_order["discount"] = per_order["discount"].astype("float64")
+    per_order["amount"] = per_order["gross"] - per_order["discount"]
+    people = tables["customers"]
+    people = people[people["deleted_at"].isna()]
+    per = per_order.groupby("customer_id").agg(
+        gross_revenue=("gross", "sum"), discounts=("discount", "sum"), cogs=("cogs", "sum"),
+        orders=("order_id", "count"), first_order_at=("ordered_at", "min"),
+        last_order_at=("ordered_at", "max"),
+    )  # fmt: skip
+    inputs = per.reindex(pd.Index(people["id"].to_numpy(), name="customer_id"))
+    for column in ("gross_revenue", "discounts", "cogs"):
+        inputs[column] = inputs[column].fillna(0.0)
+    inputs["orders"] = inputs["orders"].fillna(0).astype("int64")
+    tickets = tables["tickets"]
+    tickets = tickets[pd.to_datetime(tickets["created_at"], format="ISO8601") < AS_OF]
+    touches = tables["interactions"]
+    touches = touches[pd.to_datetime(touches["occurred_at"], format="ISO8601") < AS_OF]
+    inputs["tickets"] = tickets.groupby("customer_id").size().reindex(inputs.index).fillna(0)
+    inputs["interactions"] = touches.groupby("customer_id").size().reindex(inputs.index).fillna(0)
+    inputs["lifecycle_stage"] = people["lifecycle_stage"].to_numpy()
+    return per_order.rename(columns={"order_id": "order_id"}), inputs.reset_index()
+
+
+def side_by_side(engine: Engine) -> dict[str, float]:
+    """Revenue to tiers and RFM three ways on the same tables, load and query apart."""
+    out: dict[str, float] = {}
+
+    def timed_once(label: str, work: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = work()
+        out[label] = time.perf_counter() - started
+        print(f"  {label:<52} {out[label]:8.3f} s")
+        return result
+
+    orders, inputs = timed_once(
+        "project way: load (SQL sums in cents, Core)", lambda: _project_load(engine)
+    )
+    tiers, _rfm = timed_once("project way: query (tiers, RFM)", lambda: _figures(orders, inputs))
+    tables = timed_once("naive way: load (SELECT * into pandas)", lambda: _naive_load(engine))
+    naive_tiers, _ = timed_once(
+        "naive way: query (joins, sums, tiers, RFM)",
+        lambda: _figures(*_naive_inputs(tables)),
+    )
+    same = (
+        tiers.set_index("customer_id")["value_tier"]
+        .sort_index()
+        .equals(naive_tiers.set_index("customer_id")["value_tier"].sort_index())
+    )
+    print(f"  the naive way's tiers equal the project's: {same}")
+    project = (
+        out["project way: load (SQL sums in cents, Core)"] + out["project way: query (tiers, RFM)"]
+    )
+    naive = (
+        out["naive way: load (SELECT * into pandas)"]
+        + out["naive way: query (joins, sums, tiers, RFM)"]
+    )
+    out["project way: load + query"] = project
+    out["naive way: load + query"] = naive
+    out["ratio naive / project (x)"] = naive / project
+    print(f"  ratio naive / project: {naive / project:.1f}x")
+    if importlib.util.find_spec("duckdb") is None:
+        print("  DuckDB: the duckdb package is not installed here; its column is not measured")
+    else:  # not installed on the machine this was written on: say so rather than guess
+        print("  DuckDB: installed, but its run is not written yet")
+    summary = rfm_summary(orders[["customer_id", "ordered_at", "amount"]], pd.Timestamp(AS_OF))
+    timed_once("model fit: Pareto/NBD (sample of 20,000 at most)", lambda: fit_pareto_nbd(summary))
+    timed_once("model fit: Gamma-Gamma", lambda: fit_gamma_gamma(summary))
+    return out
+
+
 def report(results: dict[str, float], seconds_to_seed: float | None) -> bool:
     print("\n| measure | result | goal | |\n|---|---:|---:|---|")
     if seconds_to_seed is not None:
@@ -228,7 +451,7 @@ def report(results: dict[str, float], seconds_to_seed: float | None) -> bool:
         goal = GOALS.get(label)
         passed = goal is None or value <= goal
         ok &= passed
-        unit = "" if "(MB)" in label else " s"
+        unit = "" if "(MB)" in label or "(x)" in label else " s"
         goal_text = f"{goal:g}{unit}" if goal is not None else ""
         print(f"| {label} | {value:.3f}{unit} | {goal_text} | {'ok' if passed else 'MISSED'} |")
     return ok

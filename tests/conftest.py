@@ -124,6 +124,8 @@ def app_engine(
     url = f"sqlite:///{target}"
     monkeypatch.setenv("CRM_DATABASE_URL", url)
     monkeypatch.setenv("CRM_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
+    # No background value refresh: a test refreshes when it wants the figures (deterministic).
+    monkeypatch.setenv("RELASI_VALUE_REFRESH", "off")
     engine = make_engine(url)
     yield engine
     engine.dispose()

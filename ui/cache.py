@@ -11,16 +11,18 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from crm_core.customers import offers
+from crm_core.customers import data_quality, offers, value_store
 from crm_core.customers import value as customer_value
 from crm_core.customers.value import ValueTable
 from crm_core.kernel import settings
+from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
 from db.session import session_scope
+from ui import refresher
 from ui.db import database_url, get_engine, read_scope
 from ui.i18n import t
 
-REFRESH = pd.Timedelta(minutes=15)
+REFRESH = pd.Timedelta(value_store.REFRESH_EVERY)
 
 
 def as_of() -> datetime:
@@ -65,35 +67,26 @@ def _chosen() -> _Chosen:
     return _Chosen(value_settings(), team_settings().time_zone)
 
 
-@dataclass
-class _Slot:
-    table: ValueTable
-    settings: _Chosen
-    refreshing: bool = False
+@dataclass(frozen=True)
+class ValueStatus:
+    """When the stored value figures were computed and what this server is doing about it."""
+
+    refreshed: value_store.RefreshInfo | None  # None: never (the table is still empty)
+    refreshing: bool  # this server's background refresher is computing right now
+    step: str  # "full" or "incremental" while refreshing
 
 
-# One value table per database: at 100,000 customers it takes ~10 s to compute and ~50 MB to
-# hold, so viewers keep the previous table while the next one is computed in the background.
-_tables: dict[str, _Slot] = {}
+def value_status() -> ValueStatus:
+    """The stored figures' refresh, read each run (one small query): pages say when."""
+    url = database_url()[0]
+    get_engine()  # starts the refresher with the engine
+    with read_scope() as session:
+        info = value_store.last_refresh(session)
+    state = refresher.state(url)
+    return ValueStatus(info, state.running, state.step)
+
+
 _lock = threading.Lock()
-
-
-def _compute(engine: Engine, moment: datetime, chosen: _Chosen) -> ValueTable:
-    with session_scope(engine, write=False) as session:
-        return customer_value.customer_values(session, moment, chosen.settings, chosen.zone)
-
-
-def _refresh(url: str, engine: Engine, moment: datetime, chosen: _Chosen) -> None:
-    try:
-        table = _compute(engine, moment, chosen)
-        with _lock:
-            _tables[url] = _Slot(table, chosen)
-    finally:
-        with _lock:
-            if url in _tables:
-                _tables[url].refreshing = False
-
-
 AS_OF_DAY = "value_as_of_day"  # session key: the day the value figures are "as of" (None: now)
 _past: OrderedDict[tuple[str, date, _Chosen], ValueTable] = OrderedDict()
 _PAST_KEPT = 4  # tables of past days held at once (each up to ~50 MB at 100,000 customers)
@@ -139,62 +132,67 @@ def _values_as_of(url: str, engine: Engine, day: date, chosen: _Chosen) -> Value
     return table
 
 
-def customer_values(day: date | None = None) -> ValueTable:
-    """Every customer's value table, at most one refresh period old (lists apply role scope),
-    or as of the end of `day` (what `chosen_day()` returns after an `as_of_picker`)."""
-    url, engine, moment = database_url()[0], get_engine(), as_of()
-    chosen = _chosen()
+def customer_values(day: date | None = None, customer_id: int | None = None) -> ValueTable:
+    """The stored value figures (computed by the background refresh, never in this run):
+    one customer's row when `customer_id` is given (a Customer 360), else every customer's;
+    or, with `day`, the figures as of the end of that day (computed here, kept a while)."""
+    url, engine = database_url()[0], get_engine()
     if day is not None:
-        return _values_as_of(url, engine, day, chosen)
-    with _lock:
-        slot = _tables.get(url)
-        stale = slot is not None and slot.settings == chosen and slot.table.as_of < moment
-        if stale and slot is not None and not slot.refreshing:
-            slot.refreshing = True
-            threading.Thread(
-                target=_refresh, args=(url, engine, moment, chosen), daemon=True
-            ).start()
-    if slot is not None and slot.settings == chosen:
-        return slot.table
-    with st.spinner(t("Computing customer value for every customer…")):
-        table = _compute(engine, moment, chosen)
-    with _lock:
-        _tables[url] = _Slot(table, chosen)
-    return table
-
-
-@st.cache_data(ttl=3600, max_entries=2, show_spinner=False)
-def _rules(url: str, day: datetime) -> pd.DataFrame:
+        return _values_as_of(url, engine, day, _chosen())
     with read_scope() as session:
-        return offers.purchase_rules(session, day)
+        if customer_id is not None:
+            return value_store.stored_value(session, customer_id)
+        return value_store.stored_values(session)
+
+
+@st.cache_data(ttl=2 * 86400, max_entries=2, show_spinner=False)
+def _rules(url: str, computed: datetime | None) -> pd.DataFrame:
+    with read_scope() as session:
+        return value_store.purchase_rules(session)
 
 
 def next_best_offers(customer_id: int) -> pd.DataFrame:
-    # Co-purchase patterns move slowly: the rules are recomputed once a day.
-    day = pd.Timestamp(utcnow()).floor("D").to_pydatetime()
-    rules = _rules(database_url()[0], day)
+    # Co-purchase patterns move slowly: the rules are computed with the daily full refresh
+    # (in the background, stored for every replica) and read here once per full refresh.
+    with read_scope() as session:
+        info = value_store.last_refresh(session)
+    rules = _rules(database_url()[0], info.last_full_as_of if info is not None else None)
     with read_scope() as session:
         return offers.offers_for(session, rules, customer_id, as_of())
+
+
+@st.cache_data(ttl=2 * 3600, max_entries=16, show_spinner=False)
+def _quality(
+    url: str, actor: Actor, period: datetime, older_than_days: int, cluster_limit: int
+) -> data_quality.QualityReport:
+    with read_scope() as session:
+        return data_quality.quality_report(
+            session, actor, period, older_than_days, cluster_limit=cluster_limit
+        )
+
+
+def quality_report(
+    actor: Actor, older_than_days: int, cluster_limit: int
+) -> tuple[data_quality.QualityReport, datetime]:
+    """The data-quality figures, computed once per refresh period per user and scope (not per
+    rerun), and the moment they describe. A save clears them (`clear_customer_caches`)."""
+    period = as_of()
+    report = _quality(database_url()[0], actor, period, older_than_days, cluster_limit)
+    return report, period
 
 
 def clear_customer_caches() -> None:
     """After a write that moves sales between customers (a merge): recompute on next view."""
     with _lock:
-        _tables.clear()
         _past.clear()
     _rules.clear()
-
-
-@st.cache_data(ttl=3600, max_entries=4, show_spinner=False)
-def _values_at(url: str, moment: datetime, chosen: settings.ValueSettings) -> ValueTable:
-    with read_scope() as session:
-        return customer_value.customer_values(session, moment, chosen)
+    _quality.clear()
 
 
 def customer_values_at(moment: datetime) -> ValueTable:
     """The value table at a past moment (a tier migration's first date, a segment's past
-    membership): the same for every user (lists apply role scope), kept an hour."""
+    membership), as of the end of that day in the team's zone: the same for every user
+    (lists apply role scope), kept with the other past days."""
     if moment >= as_of():
         return customer_values()
-    with st.spinner(t("Computing customer value at that date…")):
-        return _values_at(database_url()[0], moment, value_settings())
+    return customer_values(day=moment.date())

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from db import bootstrap
 from db.engine import make_engine, resolve_url
 from db.session import session_scope
+from ui import refresher
 
 
 def secrets_dict() -> dict[str, Any]:
@@ -39,6 +40,8 @@ def database_url() -> tuple[str, bool]:
 def _engine(url: str, embedded: bool) -> Engine:
     engine = make_engine(url)
     bootstrap.prepare(engine, seed_demo=embedded, admin=bootstrap.admin_from(secrets_dict()))
+    # The value figures are filled (an empty table) and refreshed by a background thread.
+    refresher.start(url, engine)
     return engine
 
 

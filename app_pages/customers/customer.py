@@ -202,7 +202,7 @@ def _tags_and_notes(customer: Any) -> None:
 
 def _value_panel(customer_id: int) -> None:
     """The four answers first (worth, loyalty, risk, still buying), every figure one click on."""
-    table = cache.customer_values(cache.as_of_picker())
+    table = cache.customer_values(cache.as_of_picker(), customer_id=customer_id)
     if customer_id not in table.frame.index:
         st.info(
             t("Not in today's value figures yet (new or just restored): back within 15 minutes.")

@@ -20,7 +20,7 @@ from crm_core.models.enums import Entity, LifecycleStage
 from ui import auth, cache, nav
 from ui.auth import require_page
 from ui.db import read_scope, write_scope
-from ui.format import with_money
+from ui.format import when, with_money
 from ui.i18n import N_, keep_language, say, t, tn
 from ui.labels import formatter, option
 
@@ -51,8 +51,8 @@ VALUE_COLUMNS = {  # the value table's columns beside the declared fields'
 def render() -> None:
     actor = require_page("customers")
     st.title(t("Customers"))
-    values = cache.customer_values()
     st.caption(_definitions())
+    _value_status(cache.value_status())
     query = st.text_input(
         t("Search"),
         placeholder=t("Part of a name, email, phone or company"),
@@ -62,7 +62,7 @@ def render() -> None:
         options = customer_list.filter_options(session, actor)
     flt = _filters(query, options)
     sort_by, descending = _sorting()
-    found, page_number = _search(actor, flt, values.frame, sort_by, descending)
+    found, page_number = _search(actor, flt, sort_by, descending)
     seen = _seen_versions(found)
     chosen = _table(found, page_number, (flt, sort_by, descending))
     _outcome()
@@ -70,7 +70,31 @@ def render() -> None:
         nav.open_page("customer", id=int(chosen["id"].iloc[0]))
     if len(chosen) > 1:
         _bulk_edit(actor, chosen, options, seen)
-    _download(actor, flt, values.frame, sort_by, descending, found.total)
+    _download(actor, flt, sort_by, descending, found.total)
+
+
+def _value_status(status: cache.ValueStatus) -> None:
+    """When the figures were computed (they are stored, refreshed in the background)."""
+    info = status.refreshed
+    if info is None:
+        st.info(
+            t(
+                "The value figures (tier, segment, revenue, profit, churn risk) are being "
+                "computed for the first time; they appear here when done. The list works "
+                "meanwhile."
+            )
+            if status.refreshing
+            else t("The value figures have not been computed yet; they will be shortly.")
+        )
+        return
+    st.caption(
+        t(
+            "Value figures as of {at} (computed {done}), refreshed in the background every "
+            "15 minutes.",
+            at=when(info.as_of),
+            done=when(info.finished_at),
+        )
+    )
 
 
 def _definitions() -> str:
@@ -147,7 +171,7 @@ def _sorting() -> tuple[str, bool]:
 
 
 def _search(
-    actor: Actor, flt: CustomerFilter, values: pd.DataFrame, sort_by: str, descending: bool
+    actor: Actor, flt: CustomerFilter, sort_by: str, descending: bool
 ) -> tuple[CustomerPage, int]:
     """One page from the server (never the whole list); back to page 1 when the ask changes."""
     asked = repr((flt, sort_by, descending))
@@ -161,11 +185,11 @@ def _search(
                 session,
                 actor,
                 flt,
-                values,
                 sort_by=sort_by,
                 descending=descending,
                 limit=PAGE_SIZE,
                 offset=(page_number - 1) * PAGE_SIZE,
+                stored=True,
             )
         last = max(1, -(-found.total // PAGE_SIZE))
         if page_number <= last:
@@ -343,7 +367,6 @@ def _outcome() -> None:
 def _download(
     actor: Actor,
     flt: CustomerFilter,
-    values: pd.DataFrame,
     sort_by: str,
     descending: bool,
     total: int,
@@ -352,7 +375,7 @@ def _download(
         # Built only when clicked (on Streamlit's download thread): the list may be 100,000 rows.
         with read_scope() as session:
             rows = customer_list.export_rows(
-                session, actor, flt, values, sort_by=sort_by, descending=descending
+                session, actor, flt, sort_by=sort_by, descending=descending, stored=True
             )
         return safe_csv(rows)
 

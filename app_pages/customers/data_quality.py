@@ -11,8 +11,7 @@ import streamlit as st
 from crm_core.customers import data_quality, fields
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
-from crm_core.models import utcnow
-from ui import auth, nav
+from ui import auth, cache, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_times, number, percent
@@ -27,11 +26,8 @@ UNTOUCHED_LIMIT = 500
 def render() -> None:
     actor = require_page("data-quality")
     st.title(t("Data quality"))
-    as_of = utcnow()
-    with read_scope() as session:
-        report = data_quality.quality_report(
-            session, actor, as_of, SUMMARY_DAYS, cluster_limit=CLUSTER_LIMIT
-        )
+    # Computed once per refresh period (15 minutes), not on every rerun; a save clears it.
+    report, as_of = cache.quality_report(actor, SUMMARY_DAYS, CLUSTER_LIMIT)
     _metrics(report.summary)
     _completeness(report.completeness)
     _clusters(report.clusters, report.summary)

@@ -24,6 +24,7 @@ R-by-FM grid of RFM practice (Putler's eleven segments, overlaps resolved into o
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from enum import StrEnum
 
 import pandas as pd
@@ -97,7 +98,50 @@ def quintile_scores(values: pd.Series, higher_is_better: bool = True) -> pd.Seri
     return scores.astype("int64")
 
 
-def rfm_scores(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+@dataclass(frozen=True)
+class RfmCuts:
+    """The quintile boundaries of one customer base, to score customers against it later.
+
+    `recency[i]`: the most days since the last order that still score i + 2 or better;
+    `frequency[i]`, `monetary[i]`: the least orders or spend that score i + 2 or better
+    (i = 0..3). A score nobody reached has an unreachable boundary. Scoring the base itself
+    with its cuts gives back its scores exactly (a score only grows with the value)."""
+
+    recency: tuple[float, ...]
+    frequency: tuple[float, ...]
+    monetary: tuple[float, ...]
+
+
+def rfm_cuts(scores: pd.DataFrame) -> RfmCuts:
+    """The boundaries of `rfm_scores` output (recency_days, frequency, monetary and scores)."""
+    require_columns(scores, ("recency_days", "frequency", "monetary"), "rfm scores")
+
+    def cuts(value: str, score: str, higher_is_better: bool) -> tuple[float, ...]:
+        out = []
+        for level in range(2, 6):
+            reached = scores.loc[scores[score] >= level, value]
+            if reached.empty:
+                out.append(math.inf if higher_is_better else -math.inf)
+            else:
+                out.append(float(reached.min() if higher_is_better else reached.max()))
+        return tuple(out)
+
+    return RfmCuts(
+        recency=cuts("recency_days", "r_score", False),
+        frequency=cuts("frequency", "f_score", True),
+        monetary=cuts("monetary", "m_score", True),
+    )
+
+
+def _scored(values: pd.Series, cuts: tuple[float, ...], higher_is_better: bool) -> pd.Series:
+    data = values.to_numpy(dtype="float64")
+    levels = sum(((data >= c) if higher_is_better else (data <= c)).astype("int64") for c in cuts)
+    return pd.Series(1 + levels, index=values.index, dtype="int64")
+
+
+def rfm_scores(
+    orders: pd.DataFrame, as_of: pd.Timestamp, cuts: RfmCuts | None = None
+) -> pd.DataFrame:
     """One row per customer with an order on or before `as_of`, columns OUTPUT_COLUMNS.
 
     Input `orders`: customer_id, order_id, ordered_at, amount (net revenue of the order).
@@ -105,7 +149,8 @@ def rfm_scores(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     orders; monetary sums their amount. segment_reason says it in a salesperson's words
     ("Bought 12 days ago, 9 orders worth Rp 4,1 jt in all: among our best ...; reward them"),
     segment_detail with the scores ("... (R5), 9 orders (F5), Rp 4,1 jt (M5)"): message codes
-    as JSON text.
+    as JSON text. With `cuts` (from `rfm_cuts` of an earlier base) the scores are those of
+    that base's quintiles, so a few customers can be scored without the whole base.
     """
     require_columns(orders, ("customer_id", "order_id", "ordered_at", "amount"), "orders")
     stamp = to_timestamp(as_of)
@@ -124,9 +169,14 @@ def rfm_scores(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     out["recency_days"] = days.dt.days.astype("int64")
     out["frequency"] = out["frequency"].astype("int64")
     out["monetary"] = out["monetary"].astype("float64")
-    out["r_score"] = quintile_scores(out["recency_days"], higher_is_better=False)
-    out["f_score"] = quintile_scores(out["frequency"])
-    out["m_score"] = quintile_scores(out["monetary"])
+    if cuts is None:
+        out["r_score"] = quintile_scores(out["recency_days"], higher_is_better=False)
+        out["f_score"] = quintile_scores(out["frequency"])
+        out["m_score"] = quintile_scores(out["monetary"])
+    else:  # scored against a base computed before (an incremental refresh)
+        out["r_score"] = _scored(out["recency_days"], cuts.recency, higher_is_better=False)
+        out["f_score"] = _scored(out["frequency"], cuts.frequency, higher_is_better=True)
+        out["m_score"] = _scored(out["monetary"], cuts.monetary, higher_is_better=True)
     # Half-up rounding: F5/M4 counts as FM5, the customer's better side.
     out["fm_score"] = (out["f_score"] + out["m_score"] + 1) // 2
     segments = [

@@ -45,6 +45,9 @@ def most_valuable_cutoff(profit: pd.Series, top_profit_share: float) -> float:
 def value_tiers(
     profitability: pd.DataFrame,
     top_profit_share: float = DEFAULT_TOP_PROFIT_SHARE,
+    *,
+    cutoff: float | None = None,
+    other_profits: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Put each customer in exactly one ValueTier, with its reason (a message code).
 
@@ -56,6 +59,10 @@ def value_tiers(
     Below-Zero: profit < 0 (cost to serve above gross margin). Most Valuable: profit > 0 and
     inside the top `top_profit_share` of positive profit. Most Growable: everyone else.
     Ranks and the cut-off count only customers who bought.
+
+    To place a few customers in a base scored before: `cutoff` (that base's
+    `most_valuable_cutoff`) and `other_profits` (the profits of the base's other buyers, who
+    rank among them).
     """
     require_columns(
         profitability, ("customer_id", "profit", "gross_margin", "cost_to_serve"), "profitability"
@@ -72,7 +79,8 @@ def value_tiers(
         if "orders" in out.columns
         else np.ones(len(out), dtype=bool)
     )
-    cutoff = most_valuable_cutoff(profit[bought], top_profit_share)
+    if cutoff is None:
+        cutoff = most_valuable_cutoff(profit[bought], top_profit_share)
     tiers = np.where(
         ~bought,
         ValueTier.NO_PURCHASES.value,
@@ -85,9 +93,15 @@ def value_tiers(
         ),
     )
     ranks = profit.where(bought).rank(method="min", ascending=False)
+    count = int(bought.sum())
+    if other_profits is not None:  # a few customers ranked among the rest of the base
+        others = np.sort(np.asarray(other_profits, dtype="float64"))
+        above = len(others) - np.searchsorted(others, profit.to_numpy(), side="right")
+        ranks = ranks + pd.Series(above, index=ranks.index).where(bought)
+        count += len(others)
     out["profit_rank"] = ranks.astype("Int64")
     out["value_tier"] = pd.Series(tiers, index=out.index, dtype="str")
-    out["tier_reason"] = _reasons(out, int(bought.sum()), top_profit_share)
+    out["tier_reason"] = _reasons(out, count, top_profit_share)
     return out
 
 
@@ -112,6 +126,7 @@ def _reasons(frame: pd.DataFrame, count: int, share: float) -> pd.Series:
             reason = f'["{_COST_ABOVE}",{{"cost":{cost:.6g},"margin":{margin:.6g}}}]'
         elif tier == ValueTier.MOST_VALUABLE or profit > 0:
             code = _TOP if tier == ValueTier.MOST_VALUABLE else _GROWABLE
+            rank = int(rank)  # a whole place, however the ranks column is typed
             reason = (
                 f'["{code}",{{"share":{share:.4g},"profit":{profit:.6g},'
                 f'"rank":{rank},"count":{count}}}]'

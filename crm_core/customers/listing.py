@@ -1,8 +1,10 @@
 """The customers list: search, filters, role scope, sorting and paging, value columns, export.
 
 SQL does the search (part of a name, email, phone or company), the attribute filters and the
-actor's read scope; the value filters (tier, RFM segment) and the value sorts (profit,
-revenue, last order, churn risk) join the cached value table in pandas by customer id.
+actor's read scope. With `stored=True` (what the pages ask) the value columns, filters (tier,
+RFM segment) and sorts (profit, revenue, last order, churn risk) are SQL too, on the stored
+read model `customer_values` (crm_core.customers.value_store): one query per page. A value
+frame passed instead (the figures as of a past day) is joined in pandas by customer id.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from crm_core.kernel.inputs import DEFAULT_PHONE_REGION
 from crm_core.kernel.lookups import active_users
 from crm_core.kernel.messages import N_
 from crm_core.kernel.permissions import Actor, read_filter
-from crm_core.models import Account, Customer, User
+from crm_core.models import Account, Customer, CustomerValue, User
 from crm_core.models.enums import Entity, LifecycleStage
 
 VALUE_LIST_COLUMNS = [
@@ -94,15 +96,21 @@ def search_customers(
     descending: bool = False,
     limit: int | None = 50,
     offset: int = 0,
+    stored: bool = False,
 ) -> CustomerPage:
     """The customers the actor may read that match `flt`, sorted, one page of them.
 
-    `values` is the value table (index customer_id; `customer_value.customer_values().frame`);
-    without it the value columns are empty, and value filters or sorts raise ValueError.
+    `stored=True`: the value columns, filters and sorts from the stored `customer_values`
+    table, in SQL (a customer not refreshed yet has empty value columns, sorted last).
+    Else `values` is a value table (index customer_id; `customer_values().frame`); without
+    either the value columns are empty, and value filters or sorts raise ValueError.
     """
     flt = flt or CustomerFilter()
     if sort_by not in sorts():
         raise ValueError(f"cannot sort the customers list by {sort_by!r}")
+    if stored:
+        where = _conditions(session, actor, flt)
+        return _stored_page(session, where, flt, sort_by, descending, limit, offset)
     if values is None and (flt.uses_values or sort_by in VALUE_SORTS):
         raise ValueError("value filters and value sorts need the value table")
     where = _conditions(session, actor, flt)
@@ -133,10 +141,18 @@ def export_rows(
     *,
     sort_by: str = "name",
     descending: bool = False,
+    stored: bool = False,
 ) -> pd.DataFrame:
     """The whole filtered list (every page), for a CSV download: pass it through safe_csv."""
     page = search_customers(
-        session, actor, flt, values, sort_by=sort_by, descending=descending, limit=None
+        session,
+        actor,
+        flt,
+        values,
+        sort_by=sort_by,
+        descending=descending,
+        limit=None,
+        stored=stored,
     )
     return page.rows.drop(columns=["version"])
 
@@ -349,3 +365,61 @@ def _with_values(rows: pd.DataFrame, values: pd.DataFrame | None) -> pd.DataFram
         extra = values[VALUE_LIST_COLUMNS].reindex(rows["id"].to_numpy())
         extra.index = rows.index
     return pd.concat([rows, extra], axis=1)[list_columns()]
+
+
+_MONEY_LISTED = ("net_revenue", "profit")  # stored in hundredths
+
+
+def _stored_page(
+    session: Session,
+    where: list[ColumnElement[bool]],
+    flt: CustomerFilter,
+    sort_by: str,
+    descending: bool,
+    limit: int | None,
+    offset: int,
+) -> CustomerPage:
+    """One page of the list with its value columns, filtered and sorted in SQL on the stored
+    value table (outer join: a customer not refreshed yet is listed with empty figures)."""
+    stored = CustomerValue
+    terms = list(where)
+    if flt.value_tiers:
+        terms.append(stored.value_tier.in_(flt.value_tiers))
+    if flt.rfm_segments:
+        terms.append(stored.rfm_segment.in_(flt.rfm_segments))
+    joined = Customer.__table__.outerjoin(stored.__table__, stored.customer_id == Customer.id)
+    shown = fields.listed()
+    columns = [
+        Customer.id,
+        *(_shown(f) for f in shown),
+        Customer.version,
+        *(getattr(stored, name).label(name) for name in VALUE_LIST_COLUMNS),
+    ]
+    field = fields.by_key(sort_by)
+    joins = [*shown, *([field] if field is not None and field not in shown else [])]
+    stmt = _joined(select(*columns).select_from(joined).where(*terms), joins)
+    if sort_by in VALUE_SORTS:
+        column = getattr(stored, sort_by)
+        term = column.desc() if descending else column.asc()
+        stmt = stmt.order_by(term.nulls_last(), Customer.id)
+    else:
+        stmt = stmt.order_by(*_order(sort_by, descending))
+    stmt = stmt.offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = [tuple(row) for row in session.connection().execute(stmt).all()]
+    names = ["id", *(f.key for f in shown), "version", *VALUE_LIST_COLUMNS]
+    frame = pd.DataFrame(rows, columns=names)
+    frame["id"] = frame["id"].astype("int64")
+    for f in shown:
+        if f.widget is Widget.CHOICE:
+            frame[f.key] = frame[f.key].map(lambda v: v if v is None else str(v))
+    for name in _MONEY_LISTED:
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64") / 100
+    frame["churn_risk"] = pd.to_numeric(frame["churn_risk"], errors="coerce").astype("float64")
+    frame["last_order_at"] = pd.to_datetime(frame["last_order_at"]).astype("datetime64[ns]")
+    for name in ("value_tier", "rfm_segment"):
+        frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+    counted = select(func.count()).select_from(joined if flt.uses_values else Customer.__table__)
+    total = session.scalar(counted.where(*terms)) or 0
+    return CustomerPage(rows=frame[list_columns()], total=total)

@@ -11,19 +11,24 @@ table "as of" a chosen day (`as_of_day`) ends at that day's local midnight.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import BigInteger, ColumnElement, String, and_, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from crm_core.analytics.churn import churn_risk, order_windows, purchase_rhythm
 from crm_core.analytics.clv import (
     ClvSettings,
+    GammaGammaParams,
     NotEnoughHistory,
+    ParetoNbdParams,
     fit_gamma_gamma,
     fit_pareto_nbd,
     historical_clv,
@@ -33,9 +38,9 @@ from crm_core.analytics.clv import (
     rfm_summary,
 )
 from crm_core.analytics.profitability import CostToServe, margin_rate, profitability_with
-from crm_core.analytics.rfm import rfm_scores
-from crm_core.analytics.value_tiers import value_tiers
-from crm_core.kernel.frames import count_per, query_frame
+from crm_core.analytics.rfm import RfmCuts, rfm_cuts, rfm_scores
+from crm_core.analytics.value_tiers import most_valuable_cutoff, value_tiers
+from crm_core.kernel.frames import count_per
 from crm_core.kernel.messages import msg, to_json
 from crm_core.kernel.settings import ValueSettings, team_settings
 from crm_core.models import Customer, Interaction, Order, OrderItem
@@ -97,35 +102,67 @@ def sold_orders(as_of: datetime) -> ColumnElement[bool]:
     )
 
 
-def order_amounts(session: Session, as_of: datetime) -> pd.DataFrame:
-    """Per sold order: customer_id, order_id, ordered_at, gross, cogs, discount, amount (net)."""
+def _cents(column: Any) -> ColumnElement[int]:
+    """An amount of the Money scale as whole hundredths (exact on every engine)."""
+    return cast(func.round(column * 100), BigInteger)
+
+
+def order_amounts(
+    session: Session, as_of: datetime, customer_ids: Collection[int] | None = None
+) -> pd.DataFrame:
+    """Per sold order (of `customer_ids` when given): customer_id, order_id, ordered_at,
+    gross, cogs, discount, amount (net).
+
+    The sums are taken in SQL in whole hundredths (integers: exact) and read through Core
+    with no per-value Decimal nor datetime objects (at a million lines the ORM's Decimals
+    took 4.6 s, this 0.8 s); the amounts become float64 for the analytics, exact to the cent.
+    """
     stmt = (
         select(
             Order.customer_id,
-            Order.id.label("order_id"),
-            Order.ordered_at,
-            func.sum(OrderItem.quantity * OrderItem.unit_price).label("gross"),
-            func.sum(OrderItem.quantity * OrderItem.unit_cost).label("cogs"),
-            Order.discount,
+            Order.id,
+            type_coerce(Order.ordered_at, String),
+            cast(func.sum(OrderItem.quantity * _cents(OrderItem.unit_price)), BigInteger),
+            cast(func.sum(OrderItem.quantity * _cents(OrderItem.unit_cost)), BigInteger),
+            _cents(Order.discount),
         )
         .join(OrderItem, OrderItem.order_id == Order.id)
         .where(sold_orders(as_of))
         .group_by(Order.id, Order.customer_id, Order.ordered_at, Order.discount)
     )
-    columns = ["customer_id", "order_id", "ordered_at", "gross", "cogs", "discount"]
-    frame = query_frame(session, stmt, columns)
-    for column in ("gross", "cogs", "discount"):
-        frame[column] = frame[column].astype("float64")
-    frame["ordered_at"] = pd.to_datetime(frame["ordered_at"])
+    if customer_ids is not None:
+        stmt = stmt.where(Order.customer_id.in_(list(customer_ids)))
+    rows = session.connection().execute(stmt).all()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.asarray(columns[0], dtype="int64"),
+            "order_id": np.asarray(columns[1], dtype="int64"),
+            "ordered_at": pd.to_datetime(pd.Series(columns[2], dtype="object"), format="ISO8601")
+            if rows
+            else pd.Series([], dtype="datetime64[ns]"),
+            "gross": np.asarray(columns[3], dtype="int64") / 100,
+            "cogs": np.asarray(columns[4], dtype="int64") / 100,
+            "discount": np.asarray(columns[5], dtype="int64") / 100,
+        }
+    )
+    frame["ordered_at"] = pd.to_datetime(frame["ordered_at"]).astype("datetime64[ns]")
     frame["amount"] = frame["gross"] - frame["discount"]
     return frame
 
 
-def value_inputs(session: Session, as_of: datetime, orders: pd.DataFrame) -> pd.DataFrame:
-    """The `customer_value_inputs` of crm_core.analytics: one row per non-deleted customer."""
-    people = session.execute(
-        select(Customer.id, Customer.lifecycle_stage).where(Customer.deleted_at.is_(None))
-    ).all()
+def value_inputs(
+    session: Session,
+    as_of: datetime,
+    orders: pd.DataFrame,
+    customer_ids: Collection[int] | None = None,
+) -> pd.DataFrame:
+    """The `customer_value_inputs` of crm_core.analytics: one row per non-deleted customer
+    (of `customer_ids` when given)."""
+    who = select(Customer.id, Customer.lifecycle_stage).where(Customer.deleted_at.is_(None))
+    if customer_ids is not None:
+        who = who.where(Customer.id.in_(list(customer_ids)))
+    people = session.connection().execute(who).all()  # Core: no ORM result machinery
     ids = [row[0] for row in people]
     per_customer = orders.groupby("customer_id").agg(
         gross_revenue=("gross", "sum"),
@@ -139,8 +176,10 @@ def value_inputs(session: Session, as_of: datetime, orders: pd.DataFrame) -> pd.
     for column in ("gross_revenue", "discounts", "cogs"):
         inputs[column] = inputs[column].fillna(0.0)
     inputs["orders"] = inputs["orders"].fillna(0).astype("int64")
-    tickets = service_read.ticket_counts(session, as_of)
-    touches = count_per(session, Interaction.customer_id, Interaction.occurred_at, as_of)
+    tickets = service_read.ticket_counts(session, as_of, customer_ids)
+    touches = count_per(
+        session, Interaction.customer_id, Interaction.occurred_at, as_of, customer_ids
+    )
     inputs["tickets"] = tickets.reindex(inputs.index).fillna(0).astype("int64")
     inputs["interactions"] = touches.reindex(inputs.index).fillna(0).astype("int64")
     stages = pd.Series([_stage(row[1]) for row in people], index=inputs.index, dtype="object")
@@ -164,36 +203,104 @@ class _Prediction:
     quiet_days: float | None  # how long a one-order customer stays "more likely alive"
 
 
-def _predicted(
-    orders: pd.DataFrame, inputs: pd.DataFrame, stamp: pd.Timestamp, settings: ValueSettings
-) -> _Prediction:
+@dataclass(frozen=True)
+class Population:
+    """The parts of the value figures that belong to the whole customer base, kept so that a
+    few changed customers can be scored without the base: the Most Valuable cut-off, the RFM
+    quintile boundaries, the margin rate and the Pareto/NBD and Gamma-Gamma fits."""
+
+    tier_cutoff: float
+    rfm: RfmCuts | None
+    margin_rate: float
+    pareto: ParetoNbdParams | None
+    gamma_gamma: GammaGammaParams | None
+    note: str | None  # why predicted CLV is missing (a message code as JSON text)
+    quiet_days: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON (no infinities: PostgreSQL's json refuses them)."""
+        out: dict[str, Any] = _jsonable(asdict(self))
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Population:
+        data = _unjsonable(data)
+        rfm = data.get("rfm")
+        pareto, gamma = data.get("pareto"), data.get("gamma_gamma")
+        return cls(
+            tier_cutoff=float(data["tier_cutoff"]),
+            rfm=RfmCuts(**{k: tuple(v) for k, v in rfm.items()}) if rfm else None,
+            margin_rate=float(data["margin_rate"]),
+            pareto=ParetoNbdParams(**pareto) if pareto else None,
+            gamma_gamma=GammaGammaParams(**gamma) if gamma else None,
+            note=data.get("note"),
+            quiet_days=data.get("quiet_days"),
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"float": str(value)}
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _unjsonable(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"float"}:
+        return float(value["float"])
+    if isinstance(value, dict):
+        return {k: _unjsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unjsonable(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class _Fit:
+    pareto: ParetoNbdParams | None
+    gamma_gamma: GammaGammaParams | None
+    margin_rate: float
+    note: str | None
+    quiet_days: float | None
+
+
+def _fit(summary: pd.DataFrame, inputs: pd.DataFrame) -> _Fit:
     """Pareto/NBD for purchases and P(alive), Gamma-Gamma for spend: each may fail alone, so a
     history with too few repeat amounts still gets P(alive)."""
-    empty = pd.DataFrame(columns=_PREDICTED)
     rate = margin_rate(inputs)
     if np.isnan(rate):
-        return _Prediction(empty, to_json(msg("clv.no_sales")), None)
-    summary = rfm_summary(orders[["customer_id", "ordered_at", "amount"]], stamp)
+        return _Fit(None, None, rate, to_json(msg("clv.no_sales")), None)
     try:
         model = fit_pareto_nbd(summary)
     except NotEnoughHistory as reason:
-        return _Prediction(empty, to_json(reason.reason), None)
+        return _Fit(None, None, rate, to_json(reason.reason), None)
     quiet = quiet_weeks_until_unlikely(model) * 7
     quiet_days = quiet if np.isfinite(quiet) else None
-    clv_settings = ClvSettings(
-        margin_rate=min(max(rate, 0.0), 1.0),
-        horizon_days=settings.clv_horizon_days,
-        discount_rate_annual=settings.discount_rate_annual,
-    )
     try:
         gamma_gamma = fit_gamma_gamma(summary)
     except NotEnoughHistory as reason:
-        out = predict_purchases(summary, model, settings.clv_horizon_days)
+        return _Fit(model, None, rate, to_json(reason.reason), quiet_days)
+    return _Fit(model, gamma_gamma, rate, None, quiet_days)
+
+
+def _predicted(summary: pd.DataFrame, fit: _Fit, settings: ValueSettings) -> _Prediction:
+    empty = pd.DataFrame(columns=_PREDICTED)
+    if fit.pareto is None:
+        return _Prediction(empty, fit.note, None)
+    if fit.gamma_gamma is None:
+        out = predict_purchases(summary, fit.pareto, settings.clv_horizon_days)
         out["predicted_clv"] = np.nan
-        return _Prediction(out.set_index("customer_id")[_PREDICTED], to_json(reason.reason),
-                           quiet_days)  # fmt: skip
-    out = predict_clv(summary, model, gamma_gamma, clv_settings)
-    return _Prediction(out.set_index("customer_id")[_PREDICTED], None, quiet_days)
+        return _Prediction(out.set_index("customer_id")[_PREDICTED], fit.note, fit.quiet_days)
+    clv_settings = ClvSettings(
+        margin_rate=min(max(fit.margin_rate, 0.0), 1.0),
+        horizon_days=settings.clv_horizon_days,
+        discount_rate_annual=settings.discount_rate_annual,
+    )
+    out = predict_clv(summary, fit.pareto, fit.gamma_gamma, clv_settings)
+    return _Prediction(out.set_index("customer_id")[_PREDICTED], None, fit.quiet_days)
 
 
 def _churn(
@@ -245,34 +352,107 @@ def customer_values(
     Each answer has a worded reason (`tier_reason`, `segment_reason`, `risk_reason`) and, for
     RFM and churn, the formula behind it (`segment_detail`, `risk_detail`).
     """
+    return values_and_population(session, as_of, settings, zone)[0]
+
+
+def values_and_population(
+    session: Session, as_of: datetime, settings: ValueSettings, zone: str | None = None
+) -> tuple[ValueTable, Population]:
+    """`customer_values` and the population parts it fitted (what a full refresh keeps)."""
+    return _values(session, as_of, settings, zone or team_settings(session).time_zone)
+
+
+def values_of(
+    session: Session,
+    customer_ids: Collection[int],
+    as_of: datetime,
+    settings: ValueSettings,
+    population: Population,
+    other_profits: np.ndarray,
+    zone: str | None = None,
+) -> ValueTable:
+    """The value rows of `customer_ids` alone (those not deleted), scored against a base fitted
+    before (`population`) and ranked among `other_profits` (the profits of the base's other
+    buyers): what an incremental refresh writes for the customers that changed."""
     zone = zone or team_settings(session).time_zone
-    orders = order_amounts(session, as_of)
-    inputs = value_inputs(session, as_of, orders)
+    table, _ = _values(
+        session, as_of, settings, zone, list(customer_ids), population, other_profits
+    )
+    return table
+
+
+def _values(
+    session: Session,
+    as_of: datetime,
+    settings: ValueSettings,
+    zone: str,
+    customer_ids: list[int] | None = None,
+    population: Population | None = None,
+    other_profits: np.ndarray | None = None,
+) -> tuple[ValueTable, Population]:
+    orders = order_amounts(session, as_of, customer_ids)
+    inputs = value_inputs(session, as_of, orders, customer_ids)
     local = orders.assign(ordered_at=local_times(orders["ordered_at"], zone))
     stamp = _local_moment(as_of, zone)
 
     costs = CostToServe(settings.cost_per_ticket, settings.cost_per_interaction)
-    tiers = value_tiers(profitability_with(inputs, costs), settings.top_profit_share)
+    profitability = profitability_with(inputs, costs)
+    if population is None:
+        bought = profitability["orders"].fillna(0).to_numpy() > 0
+        cutoff = most_valuable_cutoff(
+            profitability["profit"].astype("float64")[bought], settings.top_profit_share
+        )
+        tiers = value_tiers(profitability, settings.top_profit_share, cutoff=cutoff)
+    else:
+        cutoff = population.tier_cutoff
+        tiers = value_tiers(
+            profitability, settings.top_profit_share, cutoff=cutoff, other_profits=other_profits
+        )
     frame = tiers.set_index("customer_id").drop(columns=["lifecycle_stage"])
     history = historical_clv(inputs).set_index("customer_id")
     frame["historical_clv"] = history["historical_gross_margin"]
-    rfm = rfm_scores(local[["customer_id", "order_id", "ordered_at", "amount"]], stamp)
+    scoring = local[["customer_id", "order_id", "ordered_at", "amount"]]
+    rfm = rfm_scores(scoring, stamp, population.rfm if population is not None else None)
+    cuts = rfm_cuts(rfm) if population is None else population.rfm
     rfm = rfm.set_index("customer_id")
     frame = frame.join(
         rfm[["r_score", "f_score", "m_score", "rfm_segment", "segment_reason", "segment_detail"]]
     )
-    prediction = _predicted(local, inputs, stamp, settings)
+    summary = (
+        rfm_summary(local[["customer_id", "ordered_at", "amount"]], stamp)
+        if not local.empty
+        else pd.DataFrame(columns=["customer_id", "frequency", "recency", "T", "monetary_value"])
+    )
+    if population is None:
+        fit = _fit(summary, inputs)
+    else:
+        fit = _Fit(
+            population.pareto,
+            population.gamma_gamma,
+            population.margin_rate,
+            population.note,
+            population.quiet_days,
+        )
+    prediction = _predicted(summary, fit, settings)
     frame = frame.join(prediction.frame)
-    tickets = service_read.ticket_signals(session, as_of, settings.churn_window_days)
+    tickets = service_read.ticket_signals(session, as_of, settings.churn_window_days, customer_ids)
     frame = frame.join(
         _churn(inputs, prediction, local, rfm, tickets, stamp, settings.churn_window_days)
     )
     for column in VALUE_COLUMNS:
         if column not in frame.columns:
             frame[column] = np.nan
-    return ValueTable(
-        frame=frame[VALUE_COLUMNS], as_of=as_of, clv_note=prediction.note, time_zone=zone
+    kept = Population(
+        cutoff,
+        cuts,
+        fit.margin_rate,
+        fit.pareto,
+        fit.gamma_gamma,
+        fit.note,
+        fit.quiet_days,
     )
+    table = ValueTable(frame=frame[VALUE_COLUMNS], as_of=as_of, clv_note=fit.note, time_zone=zone)
+    return table, kept
 
 
 def customer_values_as_of(

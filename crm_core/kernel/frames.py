@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +25,13 @@ def query_frame(
     return pd.DataFrame(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
 
 
-def count_per(session: Session, key: Any, when: Any, as_of: datetime) -> pd.Series:
-    """How many rows each `key` (a customer id column, say) has with `when` before `as_of`."""
+def count_per(
+    session: Session, key: Any, when: Any, as_of: datetime, among: Collection[int] | None = None
+) -> pd.Series:
+    """How many rows each `key` (a customer id column, say) has with `when` before `as_of`;
+    only the keys `among` when given."""
     stmt = select(key, func.count()).where(when < as_of).group_by(key)
-    return pd.Series(dict(session.execute(stmt).all()), dtype="int64")
+    if among is not None:
+        stmt = stmt.where(key.in_(list(among)))
+    # Core execution: the ORM's result machinery costs more than the query at 100,000 keys.
+    return pd.Series(dict(session.connection().execute(stmt).all()), dtype="int64")

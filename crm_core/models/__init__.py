@@ -9,6 +9,7 @@ from crm_core.models.people import Account, Customer, User
 from crm_core.models.sales import Lead, LeadStageChange
 from crm_core.models.service import Article, Ticket, TicketEvent
 from crm_core.models.system import AuditEntry, ImportBatch, Setting
+from crm_core.models.value import CustomerValue, ValueRefresh
 
 __all__ = [
     "Account",
@@ -18,6 +19,7 @@ __all__ = [
     "Campaign",
     "CampaignMember",
     "Customer",
+    "CustomerValue",
     "ImportBatch",
     "Interaction",
     "Lead",
@@ -33,6 +35,7 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "User",
+    "ValueRefresh",
     "table_of",
     "utcnow",
 ]

@@ -4,6 +4,7 @@ tickets about to breach that a work page raises."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,13 +55,22 @@ def open_tickets(session: Session, actor: Actor, customer_id: int) -> pd.DataFra
     return _frame(session, stmt, columns)
 
 
-def ticket_counts(session: Session, as_of: datetime) -> pd.Series:
-    """Per customer: tickets opened before `as_of` (deleted ones too: the effort was spent)."""
-    return count_per(session, Ticket.customer_id, Ticket.created_at, as_of)
+def ticket_counts(
+    session: Session, as_of: datetime, customer_ids: Collection[int] | None = None
+) -> pd.Series:
+    """Per customer: tickets opened before `as_of` (deleted ones too: the effort was spent);
+    only of `customer_ids` when given."""
+    return count_per(session, Ticket.customer_id, Ticket.created_at, as_of, customer_ids)
 
 
-def ticket_signals(session: Session, as_of: datetime, window_days: int) -> pd.DataFrame:
-    """Per customer: tickets in the last window and the one before, mean CSAT, SLA breaches."""
+def ticket_signals(
+    session: Session,
+    as_of: datetime,
+    window_days: int,
+    customer_ids: Collection[int] | None = None,
+) -> pd.DataFrame:
+    """Per customer (of `customer_ids` when given): tickets in the last window and the one
+    before, mean CSAT, SLA breaches."""
     start, previous = as_of - timedelta(days=window_days), as_of - timedelta(days=2 * window_days)
     breached = or_(
         Ticket.first_response_at > Ticket.first_response_due,
@@ -81,8 +91,10 @@ def ticket_signals(session: Session, as_of: datetime, window_days: int) -> pd.Da
         .where(Ticket.created_at < as_of, Ticket.deleted_at.is_(None))
         .group_by(Ticket.customer_id)
     )
+    if customer_ids is not None:
+        stmt = stmt.where(Ticket.customer_id.in_(list(customer_ids)))
     columns = ["customer_id", "tickets_last", "tickets_prev", "avg_csat", "sla_breaches"]
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    frame = pd.DataFrame(session.connection().execute(stmt).all(), columns=columns)
     frame["avg_csat"] = frame["avg_csat"].astype("float64")
     return frame.set_index("customer_id")
 

@@ -7,6 +7,7 @@ import json
 import re
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
+from crm_core.customers import value_store
 from crm_core.kernel.permissions import Actor
 from crm_core.models import AuditEntry, Order, OrderItem, Product, Setting, User, utcnow
 from crm_core.models.enums import Role, SalesChannel
@@ -121,6 +123,7 @@ def a_buyer(engine: Engine, owner: Actor) -> int:
             s.flush()
             s.add(OrderItem(order_id=order.id, product_id=product.id, quantity=2,
                             unit_price=100000, unit_cost=60000))  # fmt: skip
+    value_store.refresh(partial(session_scope, engine))  # the background refresh, done
     return customer_id
 
 

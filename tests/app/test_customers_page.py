@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from sqlalchemy import Engine
 
 from crm_core.customers import listing as customer_list
 from crm_core.customers import records as customers
+from crm_core.customers import value_store
 from crm_core.customers.listing import CustomerFilter
 from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import Role
@@ -113,3 +116,20 @@ def test_a_customer_saved_by_someone_else_meanwhile_stops_the_bulk_edit_and_is_n
     # The list now shows Siti's new version, still selected: applying again saves both.
     at.button(key="FormSubmitter:customers_bulk-Apply to the selected customers").click().run()
     assert [s.value for s in at.success] == ["Changed 2 customers."]
+
+
+def test_the_list_shows_the_stored_value_figures_and_when_they_were_computed(
+    listed: None, app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    at = page_as("customers", staff[Role.MANAGER]).run()
+    # Before the first refresh: the list works, the value columns are empty, the page says so.
+    assert shown(at) == ["Andi Wijaya", "Budi Santoso", "Siti Rahmawati"]
+    assert any("have not been computed yet" in i.value for i in at.info)
+    value_store.refresh(partial(session_scope, app_engine))  # the background refresh
+    at = page_as("customers", staff[Role.MANAGER]).run()
+    assert not at.info
+    assert any(c.value.startswith("Value figures as of ") for c in at.caption)
+    at.multiselect(key="customers_f_tier").select("No purchases yet").run()
+    assert shown(at) == ["Andi Wijaya", "Budi Santoso", "Siti Rahmawati"]
+    at.multiselect(key="customers_f_tier").unselect("No purchases yet").select("Below-Zero").run()
+    assert at.dataframe[0].value.empty  # nobody bought, so nobody costs more than they earn
