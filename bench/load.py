@@ -15,6 +15,7 @@ import json
 import random
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -113,7 +114,10 @@ async def _run(url: str, sessions: int, seconds: float) -> LoadReport:
 
 
 def run_load(url: str, sessions: int, seconds: float) -> LoadReport:
-    return asyncio.run(_run(url, sessions, seconds))
+    """Run in a thread of its own: a caller may already run an event loop (Playwright's sync
+    API does, in the browser tests' process)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _run(url, sessions, seconds)).result()
 
 
 def main() -> None:

@@ -101,3 +101,13 @@ def red(message: str) -> str:
     """A field's error as the page writes it under the field: red, and escaped (a message may
     quote what the user typed)."""
     return f":red[{plain(message)}]"
+
+
+def values_refreshed(engine: Engine) -> None:
+    """What the app's background refresher does: the stored value figures catch up with the
+    orders and tickets a test has just written (the refresher is off in tests)."""
+    from functools import partial
+
+    from crm_core.customers import value_store
+
+    value_store.refresh(partial(session_scope, engine))

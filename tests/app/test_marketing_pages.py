@@ -18,7 +18,7 @@ from crm_core.marketing import campaigns, segments
 from crm_core.models import Campaign, CampaignMember, Customer, Product, Segment, utcnow
 from crm_core.models.enums import Role
 from db.session import session_scope
-from support import page_as
+from support import page_as, values_refreshed
 
 GROWABLE_JABAR = {"groups": [{"conditions": [
     {"field": "value_tier", "op": "in", "value": ["Most Growable"]},
@@ -53,6 +53,7 @@ def shop(app_engine: Engine, staff: dict[Role, Actor]) -> list[int]:
                 "ordered_at": (now - timedelta(days=10 + i)).isoformat(timespec="minutes"),
                 "lines": [{"product_id": kopi.id, "quantity": quantity}],
             })  # fmt: skip
+    values_refreshed(app_engine)
     return ids
 
 

@@ -17,7 +17,7 @@ from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer, Order, OrderItem, Product, utcnow
 from crm_core.models.enums import Role, SalesChannel
 from db.session import session_scope
-from support import a_customer, page_as
+from support import a_customer, page_as, values_refreshed
 
 
 def unescaped(text: str) -> str:
@@ -112,6 +112,7 @@ def test_an_account_page_shows_its_contacts_and_their_summed_revenue(
             s.flush()
             s.add(OrderItem(order_id=order.id, product_id=product.id, quantity=1,
                             unit_price=100000, unit_cost=60000))  # fmt: skip
+    values_refreshed(app_engine)
     at = page_as("account", sales, id=str(account_id)).run()
     assert not at.exception
     assert unescaped(at.title[0].value) == "Kopi Jaya"
