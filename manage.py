@@ -165,7 +165,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             if preview.valid == 0:
                 print("Nothing to import: no row is valid.", file=sys.stderr)
             elif not args.dry_run:
-                batch = importer(kind).commit(
+                batch = importer(kind).write(
                     session, actor, preview, Path(args.file).name, _progress
                 )
                 report = importing.batch_report(session, actor, batch.id)

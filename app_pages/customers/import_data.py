@@ -312,7 +312,7 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
     bar = st.progress(0.0, text=importing_text)
 
     def commit(session: Any) -> object:
-        return importer(preview.kind).commit(
+        return importer(preview.kind).write(
             session,
             actor,
             preview,

@@ -350,7 +350,6 @@ def commit_customers(
     The rows are planned again first: if stored customers changed since the preview so that
     any row would be handled differently, StalePreview is raised and nothing is written.
     """
-    importing.one_commit_at_a_time(session)
     fresh = preview_customers(
         session, actor, preview.frame, preview.mapping, preview.mode, preview.match_key
     )

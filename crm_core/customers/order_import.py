@@ -396,7 +396,6 @@ def commit_orders(
     progress: Progress | None = None,
 ) -> ImportBatch:
     """Create the preview's valid orders in the caller's transaction and record the batch."""
-    importing.one_commit_at_a_time(session)  # two imports of one file: the second sees the first
     fresh = preview_orders(
         session, actor, preview.frame, preview.mapping, preview.mode, preview.match_key,
         **preview.options,

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
-from crm_core.exchange.importing import ImportKind
+from sqlalchemy.orm import Session
+
+from crm_core.exchange.importing import ImportKind, one_commit_at_a_time
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,12 @@ class Importer:
     commit: Callable[..., Any]
     export: Callable[..., Any]
     revert: Callable[..., None]  # (session, actor, the batch's report); raises RevertRefused
+
+    def write(self, session: Session, *args: Any, **kwargs: Any) -> Any:
+        """Commit a preview, the one way pages and the command line import: under the import
+        lock, so that the importer's re-planning sees what a concurrent import wrote."""
+        one_commit_at_a_time(session)
+        return self.commit(session, *args, **kwargs)
 
 
 def importers() -> Mapping[ImportKind, Importer]:

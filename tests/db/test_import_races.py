@@ -7,9 +7,10 @@ import threading
 
 from sqlalchemy import Engine, func, select
 
-from crm_core.customers.customer_import import commit_customers, preview_customers
+from crm_core.customers.customer_import import preview_customers
 from crm_core.exchange import importing
-from crm_core.exchange.importing import StalePreview
+from crm_core.exchange.importing import ImportKind, StalePreview
+from crm_core.exchange.registry import importer
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer
 from db.session import session_scope
@@ -33,7 +34,9 @@ def test_two_concurrent_create_only_imports_of_the_same_emails_create_each_custo
         start.wait()
         try:
             with session_scope(engine) as s:
-                commit_customers(s, actor, previews[actor.id], f"{actor.username}.csv")
+                importer(ImportKind.CUSTOMERS).write(
+                    s, actor, previews[actor.id], f"{actor.username}.csv"
+                )
             outcomes[actor.username] = "imported"
         except StalePreview as refusal:
             outcomes[actor.username] = str(refusal)
