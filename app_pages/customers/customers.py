@@ -61,7 +61,7 @@ def render() -> None:
     with read_scope() as session:
         options = customer_list.filter_options(session, actor)
     flt = _filters(query, options)
-    sort_by, descending = _sorting()
+    sort_by, descending = _sorting(actor)
     found, page_number = _search(actor, flt, sort_by, descending)
     seen = _seen_versions(found)
     chosen = _table(found, page_number, (flt, sort_by, descending))
@@ -160,9 +160,9 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
     )
 
 
-def _sorting() -> tuple[str, bool]:
+def _sorting(actor: Actor) -> tuple[str, bool]:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    sorts = {key: t(label) for key, label in customer_list.sorts().items()}
+    sorts = {key: t(label) for key, label in customer_list.sorts(actor).items()}
     sort_by = left.selectbox(
         t("Sort by"), list(sorts), format_func=lambda sort: sorts[sort], key="customers_sort"
     )

@@ -25,7 +25,7 @@ from crm_core.customers.fields import CustomerField, Widget
 from crm_core.kernel.inputs import DEFAULT_PHONE_REGION
 from crm_core.kernel.lookups import active_users
 from crm_core.kernel.messages import N_
-from crm_core.kernel.permissions import Actor, read_filter
+from crm_core.kernel.permissions import Actor, Scope, amounts_scope, read_filter
 from crm_core.models import Account, Customer, CustomerValue, User
 from crm_core.models.enums import Entity, LifecycleStage
 
@@ -53,10 +53,29 @@ def column_labels() -> dict[str, str]:
     return {f.key: f.label for f in fields.listed()}
 
 
-def sorts() -> dict[str, str]:
+def sorts(actor: Actor | None = None) -> dict[str, str]:
     """What the list can be sorted by (the declared sortable fields, then the value columns),
-    with the label a page shows."""
-    return {**{f.key: f.label for f in fields.sortable()}, **VALUE_SORTS}
+    with the label a page shows. Amounts sort only for who reads every amount: an order by
+    profit over hidden profits would tell them."""
+    hidden = () if actor is None or amounts_scope(actor) is Scope.ALL else _MONEY_LISTED
+    value_sorts = {k: v for k, v in VALUE_SORTS.items() if k not in hidden}
+    return {**{f.key: f.label for f in fields.sortable()}, **value_sorts}
+
+
+def _amounts_hidden(session: Session, actor: Actor, rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with the amounts blanked where the actor may not read them (the tier, the
+    segment and the churn risk stay: they say what to do, not what a customer is worth)."""
+    granted = amounts_scope(actor)
+    if granted is Scope.ALL or rows.empty:
+        return rows
+    hidden = pd.Series(True, index=rows.index)
+    if granted is Scope.OWN:
+        owned = session.scalars(select(Customer.id).where(Customer.owner_id == actor.id)).all()
+        hidden = ~rows["id"].isin(set(owned))
+    shown = rows.copy()
+    for name in _MONEY_LISTED:
+        shown[name] = shown[name].astype("float64").where(~hidden)
+    return shown
 
 
 @dataclass(frozen=True)
@@ -106,11 +125,12 @@ def search_customers(
     either the value columns are empty, and value filters or sorts raise ValueError.
     """
     flt = flt or CustomerFilter()
-    if sort_by not in sorts():
+    if sort_by not in sorts(actor):
         raise ValueError(f"cannot sort the customers list by {sort_by!r}")
     if stored:
         where = _conditions(session, actor, flt)
-        return _stored_page(session, where, flt, sort_by, descending, limit, offset)
+        page = _stored_page(session, where, flt, sort_by, descending, limit, offset)
+        return CustomerPage(rows=_amounts_hidden(session, actor, page.rows), total=page.total)
     if values is None and (flt.uses_values or sort_by in VALUE_SORTS):
         raise ValueError("value filters and value sorts need the value table")
     where = _conditions(session, actor, flt)
@@ -130,7 +150,8 @@ def search_customers(
         query = _list_query(where).order_by(*_order(sort_by, descending)).offset(offset)
         rows = _rows(session, query if limit is None else query.limit(limit))
         total = session.scalar(select(func.count()).select_from(Customer).where(*where)) or 0
-    return CustomerPage(rows=_with_values(rows, values), total=total)
+    listed = _amounts_hidden(session, actor, _with_values(rows, values))
+    return CustomerPage(rows=listed, total=total)
 
 
 def export_rows(

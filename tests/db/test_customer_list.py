@@ -255,3 +255,41 @@ def test_the_export_holds_every_match_and_neutralises_formulas(
     text = safe_csv(rows)
     assert "'=cmd|' /C calc'!A0" in text and "'+Bandung" in text
     assert "\n=" not in text and ",=" not in text and ",+" not in text
+
+
+def test_amounts_are_listed_only_to_who_may_read_them_and_the_tier_to_everyone(
+    engine: Engine, book: dict[str, int], manager: Actor, sales: Actor, support: Actor
+) -> None:
+    """Support sees every tier and no amount; sales the amounts of its own customers only
+    (Budi and Dewi); a manager all of them. The export follows the same rule."""
+    values = value_table(book)
+    shown: dict[str, dict[str, Any]] = {}
+    for actor in (manager, sales, support):
+        with session_scope(engine, write=False) as s:
+            rows = customer_list.search_customers(s, actor, CustomerFilter(), values).rows
+            exported = customer_list.export_rows(s, actor, CustomerFilter(), values)
+        assert exported["profit"].isna().tolist() == rows["profit"].isna().tolist()
+        shown[actor.username] = {
+            name: (tier, None if pd.isna(profit) else profit)
+            for name, tier, profit in zip(
+                rows["name"], rows["value_tier"], rows["profit"], strict=True
+            )
+        }
+    assert shown["manager"]["Siti Rahmawati"] == ("Below-Zero", -50_000.0)
+    assert shown["sales"]["Budi Santoso"] == ("Most Valuable", 2_500_000.0)  # its own
+    assert shown["sales"]["Siti Rahmawati"] == ("Below-Zero", None)  # the manager's
+    assert shown["support"]["Budi Santoso"] == ("Most Valuable", None)
+    assert all(profit is None for _, profit in shown["support"].values())
+
+
+def test_only_who_reads_every_amount_may_sort_the_list_by_one(
+    engine: Engine, book: dict[str, int], manager: Actor, sales: Actor, support: Actor
+) -> None:
+    # A sort by profit over customers whose profit is hidden would tell their order.
+    assert "profit" in customer_list.sorts(manager)
+    for actor in (sales, support):
+        assert {"profit", "net_revenue"}.isdisjoint(customer_list.sorts(actor))
+        assert "churn_risk" in customer_list.sorts(actor)
+        with pytest.raises(ValueError), session_scope(engine, write=False) as s:
+            customer_list.search_customers(s, actor, CustomerFilter(), value_table(book),
+                                           sort_by="profit")  # fmt: skip
