@@ -19,9 +19,10 @@ from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.customers import accounts, phones
 from crm_core.customers import records as customers
+from crm_core.customers import value as customer_value
 from crm_core.customers.records import CustomerProfile
 from crm_core.kernel.errors import CRMError
-from crm_core.kernel.permissions import Action, Actor, allowed
+from crm_core.kernel.permissions import Action, Actor, allowed, sees_amounts
 from crm_core.models.enums import (
     Channel,
     Entity,
@@ -71,7 +72,7 @@ def render() -> None:
         customer_views.timeline_feed(actor, customer.id)
         return
     _contact_actions(customer)
-    _value_panel(customer.id)
+    _value_panel(actor, customer.id, customer.owner_id)
     _work_tabs(actor, profile, values)
     feed, side = st.columns([3, 2], gap="large")
     with feed:
@@ -200,16 +201,18 @@ def _tags_and_notes(customer: Any) -> None:
         st.text(customer.notes)
 
 
-def _value_panel(customer_id: int) -> None:
-    """The four answers first (worth, loyalty, risk, still buying), every figure one click on."""
+def _value_panel(actor: Actor, customer_id: int, owner_id: int | None) -> None:
+    """The four answers first (worth, loyalty, risk, still buying), every figure one click on
+    (its amounts only for who the matrix lets read them)."""
     table = cache.customer_values(cache.as_of_picker(), customer_id=customer_id)
     if customer_id not in table.frame.index:
         st.info(
             t("Not in today's value figures yet (new or just restored): back within 15 minutes.")
         )
         return
-    v = table.frame.loc[customer_id]
-    assert isinstance(v, pd.Series)  # the index holds each customer once: one row
+    row = table.frame.loc[customer_id]
+    assert isinstance(row, pd.Series)  # the index holds each customer once: one row
+    v = customer_value.amounts_for(actor, owner_id, row)
     _verdicts(v)
     with st.expander(t("Value: every figure and how it is counted"), icon=":material/paid:"):
         st.caption(
@@ -219,6 +222,8 @@ def _value_panel(customer_id: int) -> None:
                 at=when(table.as_of),
             )
         )
+        if not sees_amounts(actor, owner_id):
+            st.caption(t("Amounts are shown to the customer's owner, managers and admins."))
         _figures(v, table)
 
 

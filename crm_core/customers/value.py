@@ -42,6 +42,7 @@ from crm_core.analytics.rfm import RfmCuts, rfm_cuts, rfm_scores
 from crm_core.analytics.value_tiers import most_valuable_cutoff, value_tiers
 from crm_core.kernel.frames import count_per
 from crm_core.kernel.messages import msg, to_json
+from crm_core.kernel.permissions import Actor, sees_amounts
 from crm_core.kernel.settings import ValueSettings, team_settings
 from crm_core.models import Customer, Interaction, Order, OrderItem
 from crm_core.models.enums import LifecycleStage, OrderStatus
@@ -462,3 +463,20 @@ def customer_values_as_of(
     team that imported its history looks at to see the models calibrated to that date."""
     zone = zone or team_settings(session).time_zone
     return customer_values(session, as_of_day(day, zone), settings, zone)
+
+
+# The figures that are amounts of money: read only by who `sees_amounts` (the matrix); the
+# others read the tier, the segment and the risk, which say what to do, not what it is worth.
+AMOUNT_COLUMNS = ("net_revenue", "gross_margin", "cost_to_serve", "profit", "discounts", "cogs",
+                  "average_order_value", "historical_clv", "predicted_clv",
+                  # reasons that quote an amount ("profit Rp 140K ranks 1 of 1")
+                  "tier_reason", "segment_reason", "segment_detail")  # fmt: skip
+
+
+def amounts_for(actor: Actor, owner_id: int | None, figures: pd.Series) -> pd.Series:
+    """One customer's figures as the actor may read them: the amounts blanked unless the
+    matrix lets the actor read this customer's amounts."""
+    if sees_amounts(actor, owner_id):
+        return figures
+    hidden = [c for c in AMOUNT_COLUMNS if c in figures.index]
+    return figures.astype(object).where(~figures.index.isin(hidden), float("nan"))
