@@ -43,6 +43,9 @@ def count_try(session: Session, username: str, now: datetime) -> bool:
     checked; False when it is over the limit. Commit it before `check_password`, so that
     a parallel try sees it."""
     table = SignInAttempt.__table__
+    # Tries past the window count for nothing: drop them, so that a bot typing made-up
+    # usernames cannot grow the table without end.
+    session.execute(delete(SignInAttempt).where(SignInAttempt.last_failed_at < now - LOCKOUT))
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     fresh = table.c.last_failed_at < now - LOCKOUT
     upsert: Any = dialect.insert(table).values(

@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import bcrypt
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from crm_core.admin import sign_in, users
 from crm_core.kernel.permissions import Actor
-from crm_core.models import utcnow
+from crm_core.models import SignInAttempt, utcnow
 from db.session import session_scope
 from support import PASSWORD
 
@@ -128,3 +128,13 @@ def test_a_user_given_a_password_by_an_admin_must_choose_their_own(
     assert version == signed.session_version + 1
     again = attempt(engine, "support", "my own secret")
     assert again is not None and not again.must_change_password
+
+
+def test_tries_older_than_the_lockout_window_are_not_kept(engine: Engine, sales: Actor) -> None:
+    start = utcnow()
+    for name in ("bot-1", "bot-2", "bot-3"):
+        attempt(engine, name, "guess", start)
+    attempt(engine, "sales", "guess", start + sign_in.LOCKOUT + timedelta(minutes=1))
+    with session_scope(engine, write=False) as s:
+        kept = s.scalars(select(SignInAttempt.username)).all()
+    assert kept == ["sales"]
