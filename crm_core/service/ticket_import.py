@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from crm_core.exchange.importing import (
     FIRST_LINE,
-    ImportKind,
     ImportMode,
     ImportPreview,
     MatchKey,
@@ -57,6 +56,8 @@ from crm_core.models.enums import (
 )
 from crm_core.service import sla
 from crm_core.service.inputs import TICKET_CHANNELS
+
+KIND = "tickets"  # the importer's kind, stored on its batches
 
 CUSTOMER_FIELD = {
     MatchKey.EMAIL: "customer_email",
@@ -227,9 +228,7 @@ def preview_tickets(
             else:
                 seen[same] = row.row
     _stored_duplicates(session, [r for r in rows if r.status is RowStatus.OK])
-    return ImportPreview(
-        ImportKind.TICKETS, mode, match_key, dict(mapping), frame, rows, {"zone": zone}
-    )
+    return ImportPreview(KIND, mode, match_key, dict(mapping), frame, rows, {"zone": zone})
 
 
 def _plan(
