@@ -29,7 +29,9 @@ def test_every_kind_is_named_and_summed_up_in_both_languages() -> None:
         assert spec.kind == kind
         summary = spec.hints.summary(COUNTS)
         for language in ("en", "id"):
-            for text in (render(Message(spec.label), language), render(summary, language)):
+            name = render(Message(spec.label), language)
+            assert name[:1].isupper(), (kind, language, name)  # a choice among capitals
+            for text in (name, render(summary, language)):
                 assert text and "." not in text.split(" ")[0], (kind, language, text)
 
 
