@@ -40,7 +40,7 @@ def ticket_detail(session: Session, actor: Actor, ticket_id: int, now: datetime)
     require(actor, E, Action.READ, ticket)
     customer = session.scalar(select(Customer.name).where(Customer.id == ticket.customer_id))
     assignee = session.scalar(select(User.name).where(User.id == ticket.assignee_id))
-    target = sla.sla_policy(session)[ticket.priority]
+    target = sla.sla_policy(session).target(ticket.priority, ticket.customer_tier)
     state = sla.ticket_state(
         team_settings(session),
         target,
