@@ -311,7 +311,6 @@ def _new_ticket(actor: Actor) -> None:
             sent = st.form_submit_button(t("Create ticket"), type="primary")
         forms.field_error(FORM, "customer_id")
         if sent:
-            tier = _tier(customer_id)
             data = {
                 "customer_id": customer_id,
                 "subject": subject,
@@ -322,7 +321,7 @@ def _new_ticket(actor: Actor) -> None:
             }
             done = forms.submit(
                 FORM,
-                lambda s: tickets.create_ticket(s, actor, data, tier=tier),
+                lambda s: tickets.create_ticket(s, actor, data),
                 t("Ticket created and routed."),
             )
             if done:
@@ -350,11 +349,3 @@ def _pick_customer(preset: str | None) -> int | None:
         t("Customer"), list(names), format_func=lambda i: names[i], key=f"{FORM}-customer"
     )
     return chosen
-
-
-def _tier(customer_id: int | None) -> str | None:
-    table = cache.customer_values().frame
-    if customer_id is None or customer_id not in table.index:
-        return None
-    tier: Any = table.at[customer_id, "value_tier"]
-    return None if pd.isna(tier) else str(tier)
