@@ -93,6 +93,7 @@ CODES = (
     N_("ticket_event_kind.rating"),
     N_("ticket_event_kind.category"),
     N_("ticket_event_kind.merge"),
+    N_("ticket_event_kind.customer"),
     N_("sla_state.on time"),
     N_("sla_state.at risk"),
     N_("sla_state.breached"),
@@ -216,6 +217,7 @@ CODES = (
     N_("entity.campaign"),
     N_("entity.import"),
     N_("entity.article"),
+    N_("entity.view"),
     N_("field.name"),
     N_("field.email"),
     N_("field.phone"),
@@ -305,6 +307,7 @@ CODES = (
     N_("entities.campaign"),
     N_("entities.import"),
     N_("entities.article"),
+    N_("entities.view"),
 )
 # Navigation: page titles and sections as crm_core/pages.py names them (English msgids).
 PAGE_TEXTS = (

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages.service import _views
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models import utcnow
@@ -38,10 +39,14 @@ def render() -> None:
             "of its target left; **paused**: pending on the customer, the clock stands still."
         )
     )
+    _views.picker(actor)
     queue = _choose_queue(actor)
     filters = _filters()
     _to_address(queue, filters)
-    st.caption(t("This view is in the page's address: bookmark it to keep it."))
+    note, save = st.columns([4, 1], vertical_alignment="center")
+    note.caption(t("This view is in the page's address: bookmark it, or save it under a name."))
+    with save:
+        _views.save_form(actor, queue, filters)
     tiers = cache.customer_values().frame["value_tier"]
     with read_scope() as session:
         settings, policy = cache.team_settings(), sla.sla_policy(session)
@@ -76,7 +81,7 @@ def _choose_queue(actor: Actor) -> Queue:
 
 
 # A view is the page's address: the queue and filters are kept in the URL, so a bookmark
-# saves a view and a shared link opens the same one.
+# saves a view and a shared link opens the same one; saved views (_views.py) fill it too.
 VIEW_KEYS = {
     "tickets-f-priority": "priority",
     "tickets-f-category": "category",
@@ -97,17 +102,7 @@ def _from_address(options: dict[str, list[str]]) -> None:
 
 def _to_address(queue: Queue, filters: Filters) -> None:
     kept = {k: v for k, v in st.query_params.items() if k in ("customer",)}
-    view: dict[str, str | list[str]] = {"queue": queue.value, **kept}
-    for param, values in (
-        ("priority", filters.priorities),
-        ("category", filters.categories),
-        ("channel", filters.channels),
-        ("tier", filters.tiers),
-    ):
-        if values:
-            view[param] = list(values)
-    if filters.search:
-        view["q"] = filters.search
+    view: dict[str, str | list[str]] = {**_views.address(queue, filters), **kept}
     if dict(st.query_params.to_dict()) != {
         k: v if isinstance(v, str) else v[-1] for k, v in view.items()
     }:
