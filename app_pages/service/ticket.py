@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
+from app_pages.service import _public
 from crm_core.analytics.churn import RiskBand
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.errors import CRMError
@@ -23,7 +24,7 @@ from crm_core.models.enums import (
     TicketEventKind,
     TicketStatus,
 )
-from crm_core.service import articles, csat, detail, tickets
+from crm_core.service import articles, csat, detail, public, tickets
 from crm_core.service.detail import TicketDetail
 from crm_core.service.sla import SlaState
 from crm_core.service.tickets import MOVES
@@ -36,6 +37,13 @@ from ui.labels import formatter, option
 from ui.plain import plain
 
 REPLY, MOVE, RATE, LINK = "ticket-reply", "ticket-move", "ticket-rate", "ticket-link"
+CUSTOMER_LINK = "ticket-customer-link"
+_MESSAGES = (
+    TicketEventKind.REPLY,
+    TicketEventKind.COMMENT,
+    TicketEventKind.RATING,
+    TicketEventKind.CUSTOMER,
+)
 _STATE_ICON = {
     SlaState.ON_TIME: "🟢",
     SlaState.PAUSED: "⏸️",
@@ -67,6 +75,7 @@ def render() -> None:
         _conversation(found)
         if allowed(actor, Entity.TICKET, Action.UPDATE, ticket):
             _reply(actor, found)
+            _reply_link(actor, found)
     with side:
         _customer(found)
         if allowed(actor, Entity.TICKET, Action.UPDATE, ticket):
@@ -132,7 +141,7 @@ def _conversation(found: TicketDetail) -> None:
             who=plain(who),
             at=when(row.at),
         )
-        if kind in (TicketEventKind.REPLY, TicketEventKind.COMMENT, TicketEventKind.RATING):
+        if kind in _MESSAGES:
             with st.container(border=True):
                 st.caption(head)
                 if kind is TicketEventKind.RATING:
@@ -184,6 +193,37 @@ def _reply(actor: Actor, found: TicketDetail) -> None:
         if done:
             st.session_state.pop(f"{REPLY}-body", None)
             st.rerun()
+
+
+def _reply_link(actor: Actor, found: TicketDetail) -> None:
+    """The customer's link to this ticket: they read the replies (not the notes) and answer."""
+    ticket = found.ticket
+    if ticket.status is TicketStatus.CLOSED:
+        return
+    with st.expander(t("The customer's reply link"), icon=":material/forum:"):
+        st.caption(
+            t(
+                "The customer reads the replies sent to them (never an internal note) and "
+                "answers; an answer reopens a pending or resolved ticket. A new link replaces "
+                "the one sent before."
+            )
+        )
+        if st.button(t("Create a reply link"), key=f"{CUSTOMER_LINK}-make"):
+            try:
+                with write_scope() as session:
+                    token = public.reply_token(session, actor, ticket.id, ticket.version)
+                st.session_state[f"{CUSTOMER_LINK}-token"] = (ticket.id, token)
+            except CRMError as exc:
+                st.error(say(exc.message))
+        made = st.session_state.get(f"{CUSTOMER_LINK}-token")
+        if made and made[0] == ticket.id:
+            url = _public.link("reply", ticket.id, made[1])
+            st.code(url, language=None)
+            text = quote(t("Our reply to your request #{id}: {url}", id=ticket.id, url=url))
+            left, right = st.columns(2)
+            left.link_button(t("Send by WhatsApp"), f"https://wa.me/?text={text}")
+            subject = quote(t("Your request #{id}", id=ticket.id))
+            right.link_button(t("Send by email"), f"mailto:?subject={subject}&body={text}")
 
 
 def _canned(actor: Actor, found: TicketDetail) -> None:
@@ -341,7 +381,7 @@ def _rating(actor: Actor, found: TicketDetail) -> None:
             st.error(say(exc.message))
     made = st.session_state.get(f"{LINK}-token")
     if made and made[0] == ticket.id:
-        url = _survey_url(ticket.id, made[1])
+        url = _public.link("survey", ticket.id, made[1])
         st.caption(t("Send this link once; it takes one rating and then closes."))
         st.code(url, language=None)
         text = quote(t("How did we do with your request #{id}? {url}", id=ticket.id, url=url))
@@ -366,8 +406,3 @@ def _rating(actor: Actor, found: TicketDetail) -> None:
             t("Rating recorded."),
         ):
             st.rerun()
-
-
-def _survey_url(ticket_id: int, token: str) -> str:
-    base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0]
-    return f"{base}/survey?ticket={ticket_id}&token={token}"

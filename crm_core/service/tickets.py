@@ -234,7 +234,7 @@ def change_status(
     values: dict[str, Any] = {"status": new}
     settings = team_settings(session)
     if old in _STOPPED and new not in _STOPPED:  # resumed: the due time moves on
-        values["resolution_due"] = _resumed(settings, ticket, now)
+        values["resolution_due"] = resumed_due(settings, ticket, now)
         values["paused_at"] = None
     if new in _STOPPED and old not in _STOPPED:
         values["paused_at"] = now
@@ -247,7 +247,7 @@ def change_status(
     return changes
 
 
-def _resumed(settings: TeamSettings, ticket: Ticket, now: datetime) -> datetime | None:
+def resumed_due(settings: TeamSettings, ticket: Ticket, now: datetime) -> datetime | None:
     """The resolution due time after a pause from `paused_at` to now: moved on by the working
     time the clock had left when it stopped (nothing, if it stopped already past due)."""
     due, since = ticket.resolution_due, ticket.paused_at
