@@ -35,28 +35,32 @@ def render() -> None:
     st.caption(t("Tell us what happened; someone from our team replies, in working hours."))
     with st.form(KEY):
         data: dict[str, Any] = {
-            "name": st.text_input(t(LABELS["name"]), max_chars=120, key=f"{KEY}-name"),
-            "email": st.text_input(t(LABELS["email"]), max_chars=254, key=f"{KEY}-email"),
-            "phone": st.text_input(t(LABELS["phone"]), max_chars=40, key=f"{KEY}-phone"),
+            "name": st.text_input(_label("name"), max_chars=120, key=f"{KEY}-name"),
+            "email": st.text_input(_label("email"), max_chars=254, key=f"{KEY}-email"),
+            "phone": st.text_input(_label("phone"), max_chars=40, key=f"{KEY}-phone"),
             "category": st.selectbox(
-                t(LABELS["category"]),
+                _label("category"),
                 [c.value for c in TicketCategory],
                 index=[c.value for c in TicketCategory].index(TicketCategory.OTHER.value),
                 format_func=formatter(TicketCategory),
                 key=f"{KEY}-category",
             ),
-            "subject": st.text_input(t(LABELS["subject"]), max_chars=200, key=f"{KEY}-subject"),
-            "body": st.text_area(t(LABELS["body"]), max_chars=5000, key=f"{KEY}-body"),
+            "subject": st.text_input(_label("subject"), max_chars=200, key=f"{KEY}-subject"),
+            "body": st.text_area(_label("body"), max_chars=5000, key=f"{KEY}-body"),
         }
         with st.container(key=f"{KEY}-trap"):  # hidden from people by the CSS below
             data[public.HONEYPOT] = st.text_input(t("Website"), key=f"{KEY}-{public.HONEYPOT}")
         clicked = st.form_submit_button(t("Send"), type="primary")
     st.html(f"<style>.st-key-{KEY}-trap {{display: none;}}</style>")
     for field, problem in (st.session_state.get(f"{KEY}-problems") or {}).items():
-        name = t(LABELS[field]) if field in LABELS else field
+        name = _label(field) if field in LABELS else field
         st.caption(f":red[{plain(name)}: {plain(problem)}]")
     if clicked:
         _send(data)
+
+
+def _label(field: str) -> str:
+    return t(LABELS[field])
 
 
 def _send(data: dict[str, Any]) -> None:
