@@ -13,12 +13,13 @@ from app_pages.service import _public
 from crm_core.analytics.churn import RiskBand
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.errors import CRMError
-from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
+from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may, sees_amounts
 from crm_core.models import utcnow
 from crm_core.models.enums import (
     ArticleKind,
     Channel,
     Entity,
+    Language,
     Priority,
     TicketCategory,
     TicketEventKind,
@@ -26,6 +27,7 @@ from crm_core.models.enums import (
 )
 from crm_core.service import articles, csat, detail, public, tickets
 from crm_core.service.detail import TicketDetail
+from crm_core.service.inputs import TICKET_CHANNELS
 from crm_core.service.sla import SlaState
 from crm_core.service.tickets import MOVES
 from ui import cache, forms, nav
@@ -37,7 +39,7 @@ from ui.labels import formatter, option
 from ui.plain import plain
 
 REPLY, MOVE, RATE, LINK = "ticket-reply", "ticket-move", "ticket-rate", "ticket-link"
-CUSTOMER_LINK = "ticket-customer-link"
+CUSTOMER_LINK, EDIT = "ticket-customer-link", "ticket-edit"
 _MESSAGES = (
     TicketEventKind.REPLY,
     TicketEventKind.COMMENT,
@@ -77,9 +79,10 @@ def render() -> None:
             _reply(actor, found)
             _reply_link(actor, found)
     with side:
-        _customer(found)
+        _customer(actor, found)
         if allowed(actor, Entity.TICKET, Action.UPDATE, ticket):
             _moves(actor, found)
+            _edit(actor, found)
             _merge(actor, found)
             _rating(actor, found)
 
@@ -251,7 +254,7 @@ def _canned(actor: Actor, found: TicketDetail) -> None:
         st.rerun()
 
 
-def _customer(found: TicketDetail) -> None:
+def _customer(actor: Actor, found: TicketDetail) -> None:
     ticket = found.ticket
     st.subheader(t("Customer"))
     nav.link(
@@ -262,7 +265,8 @@ def _customer(found: TicketDetail) -> None:
         v: Any = table.loc[ticket.customer_id]
         left, middle, right = st.columns(3)
         left.metric(t("Tier"), option(ValueTier, v["value_tier"]))
-        middle.metric(t("Historical CLV"), compact_money(v["historical_clv"]))
+        if sees_amounts(actor, found.customer_owner_id):  # the amounts rule: not for support
+            middle.metric(t("Historical CLV"), compact_money(v["historical_clv"]))
         risk = v["churn_risk"]
         right.metric(
             t("Churn risk"), percent(risk) if pd.notna(risk) else option(RiskBand, v["risk_band"])
@@ -330,6 +334,58 @@ def _moves(actor: Actor, found: TicketDetail) -> None:
                 lambda s: tickets.assign(s, actor, ticket.id, ticket.version, int(chosen)),
                 t("Assigned; the override is in the audit log."),
             )
+
+
+def _edit(actor: Actor, found: TicketDetail) -> None:
+    """Correct the subject, the description, the channel, the category or the language."""
+    ticket = found.ticket
+    with st.expander(t("Edit the ticket"), icon=":material/edit:"):
+        forms.feedback(EDIT)
+        with st.form(EDIT):
+            subject = st.text_input(
+                t("Subject"), ticket.subject, max_chars=200, key=f"{EDIT}-subject"
+            )
+            forms.field_error(EDIT, "subject")
+            body = st.text_area(t("What the customer wrote"), ticket.body or "", key=f"{EDIT}-body")
+            channels = [c.value for c in TICKET_CHANNELS]
+            channel = st.selectbox(
+                t("Channel"),
+                channels,
+                index=channels.index(ticket.channel) if ticket.channel in channels else 0,
+                format_func=formatter(Channel),
+                key=f"{EDIT}-channel",
+            )
+            categories = [c.value for c in TicketCategory]
+            category = st.selectbox(
+                t("Category"),
+                categories,
+                index=categories.index(ticket.category.value),
+                format_func=formatter(TicketCategory),
+                key=f"{EDIT}-category",
+            )
+            languages = ["", *[lang.value for lang in Language]]
+            language = st.selectbox(
+                t("Language"),
+                languages,
+                index=languages.index(ticket.language or ""),
+                format_func=formatter(Language, t("(not known)")),
+                key=f"{EDIT}-language",
+            )
+            sent = st.form_submit_button(t("Save changes"))
+    if sent:
+        data = {
+            "subject": subject,
+            "body": body,
+            "channel": channel,
+            "category": category,
+            "language": language or None,
+        }
+        if forms.submit(
+            EDIT,
+            lambda s: tickets.edit_ticket(s, actor, ticket.id, ticket.version, data),
+            t("Saved."),
+        ):
+            st.rerun()
 
 
 def _merge(actor: Actor, found: TicketDetail) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from crm_core.kernel.permissions import Actor
-from crm_core.models import Ticket, TicketEvent
+from crm_core.models import CustomerValue, Ticket, TicketEvent, utcnow
 from crm_core.models.enums import Priority, Role, TicketEventKind, TicketStatus
 from crm_core.service import public, sla, tickets
 from db.session import session_scope
@@ -111,7 +111,7 @@ def test_a_customer_sends_a_request_and_answers_through_their_link(
     assert "no longer valid" in wrong.info[0].value and not wrong.text_area
 
 
-def test_the_agent_makes_the_customers_reply_link_on_the_ticket_page(
+def test_the_agent_edits_the_ticket_and_makes_the_customers_reply_link_without_amounts(
     app_engine: Engine, staff: dict[Role, Actor]
 ) -> None:
     agent = staff[Role.SUPPORT]
@@ -126,3 +126,33 @@ def test_the_agent_makes_the_customers_reply_link_on_the_ticket_page(
     token = link.split("&token=")[1]
     with session_scope(app_engine, write=False) as s:
         assert public.conversation(s, ticket_id, token) is not None
+    at.text_input(key="ticket-edit-subject").input("Refund ganda")
+    at.selectbox(key="ticket-edit-category").select("billing")
+    at.button(key="FormSubmitter:ticket-edit-Save changes").click().run()
+    assert not at.exception, at.exception
+    with session_scope(app_engine, write=False) as s:
+        edited = s.get_one(Ticket, ticket_id)
+    assert (edited.subject, edited.category.value) == ("Refund ganda", "billing")
+    # The customer's CLV is an amount: the manager reads it, the support agent does not.
+    with_clv(app_engine, customer)
+    labels = {m.label for m in page_as("ticket", agent, id=str(ticket_id)).run().metric}
+    assert "Tier" in labels and "Historical CLV" not in labels
+    manager = page_as("ticket", staff[Role.MANAGER], id=str(ticket_id)).run()
+    assert "Historical CLV" in {m.label for m in manager.metric}
+
+
+def with_clv(engine: Engine, customer_id: int) -> None:
+    """The customer's stored value row as the refresher would leave it."""
+    money = dict.fromkeys(
+        ("gross_revenue", "discounts", "cogs", "net_revenue", "gross_margin", "cost_to_serve",
+         "profit"), 0,
+    )  # fmt: skip
+    with session_scope(engine) as s:
+        now = utcnow()
+        s.add(
+            CustomerValue(
+                customer_id=customer_id, as_of=now, computed_at=now, refresh_id=1, orders=1,
+                tickets=1, interactions=0, value_tier="Most Growable", tier_reason="{}",
+                historical_clv=500_000, **money,
+            )
+        )  # fmt: skip
