@@ -13,7 +13,7 @@ from crm_core.models.enums import TicketCategory
 from crm_core.service import public
 from ui import cache
 from ui.db import write_scope
-from ui.i18n import N_, say, t
+from ui.i18n import N_, language, say, t
 from ui.labels import formatter
 from ui.plain import plain
 
@@ -48,6 +48,7 @@ def render() -> None:
             "subject": st.text_input(_label("subject"), max_chars=200, key=f"{KEY}-subject"),
             "body": st.text_area(_label("body"), max_chars=5000, key=f"{KEY}-body"),
         }
+        data["language"] = language()  # the customer writes in the page's language
         with st.container(key=f"{KEY}-trap"):  # hidden from people by the CSS below
             data[public.HONEYPOT] = st.text_input(t("Website"), key=f"{KEY}-{public.HONEYPOT}")
         clicked = st.form_submit_button(t("Send"), type="primary")

@@ -65,6 +65,7 @@ class RequestIn(_Input):
     subject: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=5000)
     category: TicketCategory = TicketCategory.OTHER
+    language: Language | None = None  # the page's language: routing prefers who speaks it
     website: str | None = None  # the honeypot: people leave it empty
 
     @field_validator("email")

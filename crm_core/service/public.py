@@ -90,6 +90,7 @@ def _customer(session: Session, receiver: Actor, held: RequestIn) -> int:
         "phone": held.phone,
         "owner_id": None,
         "source": LeadSource.WEB_FORM,
+        "preferred_language": held.language,
     }
     return customers.create_customer(session, receiver, data, allow_duplicate=True).id
 
@@ -126,6 +127,7 @@ def submit_request(
         "body": held.body,
         "channel": Channel.WEB,
         "category": held.category,
+        "language": held.language,
     }
     ticket = tickets.create_ticket(session, receiver, values, now=now).ticket
     token = secrets.token_urlsafe(24)

@@ -88,6 +88,7 @@ def test_a_customer_sends_a_request_and_answers_through_their_link(
     with session_scope(app_engine) as s:
         made = s.get_one(Ticket, int(ticket_id))
         assert made.body == MARKUP and made.assignee_id == staff[Role.SUPPORT].id
+        assert made.language == "id"  # written in Bahasa Indonesia: routed for it
         agent = staff[Role.SUPPORT]
         tickets.add_comment(s, agent, made.id, made.version, "Catatan internal", reply=False)
         tickets.add_comment(s, agent, made.id, made.version, "Mohon kirim foto", reply=True)
