@@ -196,14 +196,19 @@ def with_states(
 
 
 def _targets(frame: pd.DataFrame, policy: SlaPolicy) -> tuple[pd.Series, pd.Series]:
-    """Each ticket's first-response and resolution targets in seconds."""
-    tiers = frame["customer_tier"] if "customer_tier" in frame else pd.Series(None, frame.index)
-    targets = [
-        policy.target(Priority(p), None if pd.isna(tier) else str(tier))
-        for p, tier in zip(frame["priority"], tiers, strict=True)
-    ]
-    first = pd.Series([t.first_response_minutes * 60.0 for t in targets], index=frame.index)
-    return first, pd.Series([t.resolution_minutes * 60.0 for t in targets], index=frame.index)
+    """Each ticket's first-response and resolution targets in seconds (looked up once per
+    priority and tier met, then mapped over the rows)."""
+    if "customer_tier" in frame:
+        tiers = frame["customer_tier"].fillna("").astype(str)
+    else:
+        tiers = pd.Series("", index=frame.index)
+    keys = frame["priority"].astype(str) + "\x1f" + tiers
+    found = {key: policy.target(Priority(key.split("\x1f")[0]), key.split("\x1f")[1] or None)
+             for key in keys.unique()}  # fmt: skip
+    first = keys.map({k: t.first_response_minutes * 60.0 for k, t in found.items()})
+    return first.astype("float64"), keys.map(
+        {k: t.resolution_minutes * 60.0 for k, t in found.items()}
+    ).astype("float64")
 
 
 def _clock(clock: WorkingClock, at: pd.Series, due: pd.Series, target: pd.Series) -> Any:
