@@ -196,19 +196,27 @@ def with_states(
 
 
 def _targets(frame: pd.DataFrame, policy: SlaPolicy) -> tuple[pd.Series, pd.Series]:
-    """Each ticket's first-response and resolution targets in seconds (looked up once per
-    priority and tier met, then mapped over the rows)."""
-    if "customer_tier" in frame:
-        tiers = frame["customer_tier"].fillna("").astype(str)
-    else:
-        tiers = pd.Series("", index=frame.index)
-    keys = frame["priority"].astype(str) + "\x1f" + tiers
-    found = {key: policy.target(Priority(key.split("\x1f")[0]), key.split("\x1f")[1] or None)
-             for key in keys.unique()}  # fmt: skip
-    first = keys.map({k: t.first_response_minutes * 60.0 for k, t in found.items()})
-    return first.astype("float64"), keys.map(
-        {k: t.resolution_minutes * 60.0 for k, t in found.items()}
-    ).astype("float64")
+    """Each ticket's first-response and resolution targets in seconds: its priority's
+    default, then a tier's own target over the rows of that tier and priority."""
+    first = (
+        frame["priority"]
+        .map({p.value: t.first_response_minutes * 60.0 for p, t in policy.defaults.items()})
+        .astype("float64")
+    )
+    resolution = (
+        frame["priority"]
+        .map({p.value: t.resolution_minutes * 60.0 for p, t in policy.defaults.items()})
+        .astype("float64")
+    )
+    if "customer_tier" not in frame:
+        return first, resolution
+    for tier, own in policy.tiers.items():
+        of_tier = frame["customer_tier"] == tier
+        for priority, target in own.items():
+            rows = of_tier & (frame["priority"] == priority.value)
+            first[rows] = target.first_response_minutes * 60.0
+            resolution[rows] = target.resolution_minutes * 60.0
+    return first, resolution  # fmt: skip
 
 
 def _clock(clock: WorkingClock, at: pd.Series, due: pd.Series, target: pd.Series) -> Any:
