@@ -93,6 +93,7 @@ CODES = (
     N_("ticket_event_kind.rating"),
     N_("ticket_event_kind.category"),
     N_("ticket_event_kind.merge"),
+    N_("ticket_event_kind.customer"),
     N_("sla_state.on time"),
     N_("sla_state.at risk"),
     N_("sla_state.breached"),
@@ -312,6 +313,11 @@ CODES = (
     N_("field.user_id"),
     N_("field.variants"),
     N_("field.version"),
+    N_("entity.view"),
+    N_("field.customer_tier"),
+    N_("field.filters"),
+    N_("field.reply_token_hash"),
+    N_("field.shared"),
     N_("field.name"),
     N_("field.email"),
     N_("field.phone"),
@@ -401,6 +407,7 @@ CODES = (
     N_("entities.campaign"),
     N_("entities.import"),
     N_("entities.article"),
+    N_("entities.view"),
 )
 # Navigation: page titles and sections as crm_core/pages.py names them (English msgids).
 PAGE_TEXTS = (
@@ -408,7 +415,8 @@ PAGE_TEXTS = (
     N_("Accounts"), N_("Account 360"), N_("Products"),
     N_("Data quality"), N_("Import"), N_("Lead funnel"), N_("Ticket queue"), N_("Ticket"),
     N_("Service dashboard"), N_("Service levels"), N_("How did we do?"),
-    N_("Canned answers and articles"), N_("Frequently asked questions"), N_("Segments"),
+    N_("Canned answers and articles"), N_("Frequently asked questions"), N_("Contact support"),
+    N_("Your request"), N_("Segments"),
     N_("Segment builder"), N_("Campaigns"), N_("Team"), N_("Users"), N_("Audit log"),
     N_("Settings"), N_("Pipeline"), N_("Forecast"), N_("Lead"), N_("Sales settings"),
     N_("Lead form"),

@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.customers import read as customers
 from crm_core.exchange.importing import (
     FIRST_LINE,
     ImportMode,
@@ -317,10 +318,12 @@ def commit_tickets(
     settings, policy = team_settings(session), sla.sla_policy(session)
     created: list[tuple[int, int]] = []
     todo = [r for r in fresh.rows if r.action is RowAction.CREATE]
+    tiers = customers.stored_tiers(session, {int(r.values["customer_id"]) for r in todo})
     tick = progress_every(len(todo), progress)
     for done, row in enumerate(todo, start=1):
         values = dict(row.values)
-        target = policy[values["priority"]]
+        values["customer_tier"] = tiers.get(int(values["customer_id"]))
+        target = policy.target(values["priority"], values["customer_tier"])
         values["first_response_due"] = add_working_time(
             settings, values["created_at"], target.first_response
         )
