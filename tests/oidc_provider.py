@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 CLIENT_ID = "relasi-test-client"
-CLIENT_SECRET = "relasi-test-client-secret"  # noqa: S105 - a test stand-in's
+CLIENT_SECRET = "relasi-test-client-secret"
 KEY_ID = "test-key-1"
 
 
@@ -107,7 +107,7 @@ def _client_ok(headers: Any, form: dict[str, str]) -> bool:
 
 def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _json(self, status: int, body: dict[str, Any]) -> None:
