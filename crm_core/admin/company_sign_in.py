@@ -65,15 +65,17 @@ def sign_in(
     refusal = _unusable(identity, now, max_age)
     if refusal is not None:
         return refusal
+    email = identity.email.strip().lower()
+    # In Python, not SQL: SQLite's lower() leaves letters outside ASCII as they are.
     rows = session.execute(select(User.id, User.email, User.active)).all()
-    same = [row for row in rows if row.email.strip().lower() == identity.email]
+    same = [row for row in rows if row.email.strip().lower() == email]
     active = [row for row in same if row.active]
     if not same:
-        return msg("sign_in.unknown_email", email=identity.email)
+        return msg("sign_in.unknown_email", email=email)
     if not active:
-        return msg("sign_in.deactivated_email", email=identity.email)
+        return msg("sign_in.deactivated_email", email=email)
     if len(active) > 1:  # two staff with one address: Relasi cannot tell whose role to give
-        return msg("sign_in.shared_email", email=identity.email)
+        return msg("sign_in.shared_email", email=email)
     user = session.get_one(User, active[0].id)
     revoked = user.sessions_revoked_at
     # Within the second of a sign-out counts as after it: id_tokens carry whole seconds.
@@ -86,10 +88,10 @@ def sign_in(
 
 
 def _unusable(identity: Identity, now: datetime, max_age: timedelta) -> Message | None:
-    if not identity.email:
+    if not identity.email.strip():
         return msg("sign_in.no_email")
     if identity.email_verified is False:
-        return msg("sign_in.unverified_email", email=identity.email)
+        return msg("sign_in.unverified_email", email=identity.email.strip().lower())
     if identity.issued_at is None or now - identity.issued_at > max_age:
         return msg("sign_in.identity_ended")
     return None
