@@ -27,6 +27,7 @@ from ui import cache, i18n
 from ui import company_sign_in as company
 from ui.db import database_url, read_scope, secrets_dict, write_scope
 from ui.i18n import N_, say, t
+from ui.plain import plain
 
 T = TypeVar("T")
 ACTOR = "relasi_actor"  # the signed-in Actor, set by the gate on every run
@@ -186,7 +187,9 @@ def render_login_form() -> None:
         st.session_state[_NOTICE] = carried
     notice = st.session_state.get(_NOTICE)
     if isinstance(notice, Message):  # a company identity refused: say why, as a warning
-        st.warning(say(notice))
+        # It quotes the provider's email: no markup, and no mailto link (plain() leaves bare
+        # emails to GFM's autolinks; a word joiner after the "@" keeps it text).
+        st.warning(plain(say(notice)).replace("@", "@\u2060"))
     elif notice:
         st.info(t(notice))
     with st.form("relasi_login_form"):

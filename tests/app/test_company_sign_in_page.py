@@ -1,6 +1,6 @@
 """Company sign-in through the real app.py (AppTest plays st.user): the button only where
 [auth] is set up, and an unknown identity refused with its reason and logged out. Signing in
-with a known one, and out of both, is the browser test's (tests/e2e/test_company_sign_in.py)."""
+with a known one, and out of both, is the browser's (e2e/test_company_sign_in_journey.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from crm_core.models.enums import Role
 from support import APP, make_user
+from ui.plain import plain
 
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
@@ -49,8 +50,10 @@ def test_the_button_shows_only_where_auth_is_set_up_and_an_unknown_email_is_logg
     at = app(identity("nobody@example.com")).run()
     assert not at.exception
     assert [w.value for w in at.warning] == [
-        "nobody@example.com is not the email of any Relasi user. Ask an admin to add it to "
-        "your user, or sign in with another account."
+        plain(
+            "nobody@example.com is not the email of any Relasi user. Ask an admin to add it to "
+            "your user, or sign in with another account."
+        ).replace("@", "@\u2060")  # shown as text, not as a mailto link
     ]
     assert at.user == {"is_logged_in": False}  # st.logout: the identity cookie goes
     assert "relasi_actor" not in at.session_state
