@@ -57,9 +57,11 @@ def leave(notice: Notice) -> None:
     session), keeping `notice` for the sign-in page the new session shows."""
     if identity_claims() is None:
         return
-    key = _browser_key()
+    key, now, notices = _browser_key(), time.monotonic(), _notices()
+    for stale in [k for k, (_, until) in list(notices.items()) if until < now]:
+        notices.pop(stale, None)  # a browser that never came back
     if key is not None:
-        _notices()[key] = (notice, time.monotonic() + _NOTICE_SECONDS)
+        notices[key] = (notice, now + _NOTICE_SECONDS)
     st.session_state[_LEFT] = True  # the notice is for the next session, not this one
     st.logout()
 
@@ -80,10 +82,14 @@ def _notices() -> dict[str, tuple[Notice, float]]:
 
 
 def _browser_key() -> str | None:
+    return browser_key(st.context.cookies.get(_XSRF_COOKIE) or "")
+
+
+def browser_key(xsrf_cookie: str) -> str | None:
     """This browser across its Streamlit sessions: the token of Streamlit's XSRF cookie (on
-    whenever [auth] is set; re-masked on every page load, the token itself kept), hashed."""
-    raw = (st.context.cookies.get(_XSRF_COOKIE) or "").strip("\"'")
-    parts = raw.split("|")
+    whenever [auth] is set; "2|mask|masked token|time", re-masked on every page load, the
+    token itself kept), hashed; None for anything else."""
+    parts = xsrf_cookie.strip("\"'").split("|")
     if len(parts) != 4 or parts[0] != "2":
         return None
     try:

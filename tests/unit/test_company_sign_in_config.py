@@ -50,3 +50,16 @@ def test_the_identity_keeps_the_email_in_lower_case_and_the_issue_time_in_utc() 
     )
     bare = identity_from_claims({"is_logged_in": True, "iat": "yesterday"})
     assert bare == Identity("default", "", None, None)
+
+
+def test_a_browser_is_known_by_its_xsrf_token_however_streamlit_masks_it() -> None:
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    from ui.company_sign_in import browser_key
+
+    token, other = b"0123456789abcdef", b"fedcba9876543210"
+    first, second = (generate_xsrf_token_string(token, 1_796_000_000) for _ in range(2))
+    assert first != second  # a fresh mask on every page load
+    assert browser_key(first) == browser_key(f'"{second}"') is not None
+    assert browser_key(generate_xsrf_token_string(other)) != browser_key(first)
+    assert [browser_key(bad) for bad in ("", "2|zz|00|1", "1|00|00|1", "abc")] == [None] * 4
