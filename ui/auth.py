@@ -37,7 +37,6 @@ _AUTHENTICATOR = "relasi_authenticator"
 _SET_COOKIE = "relasi_set_cookie"
 _DELETE_COOKIE = "relasi_delete_cookie"
 _MUST_CHANGE = "relasi_must_change_password"
-_COMPANY = "relasi_company_sign_in"  # the provider, when signed in with a company identity
 
 
 @st.cache_resource(show_spinner=False)
@@ -149,8 +148,6 @@ def _company_sign_in(days: float) -> bool:
         outcome = company_sign_in.sign_in(session, identity, utcnow(), max_age)
     if isinstance(outcome, Message):
         # Refused: the identity cookie goes too, or every new session would try it again.
-        for state_key in (ACTOR, _VERSION, _MUST_CHANGE, _COMPANY):
-            st.session_state.pop(state_key, None)
         st.session_state[_NOTICE] = outcome
         company.leave(outcome)
         return False
@@ -162,7 +159,6 @@ def _company_sign_in(days: float) -> bool:
             "logout": False,
             _VERSION: outcome.session_version,
             _MUST_CHANGE: False,
-            _COMPANY: identity.provider,
         }
     )
     st.session_state.pop(_NOTICE, None)
@@ -173,7 +169,7 @@ def _end(authenticator: stauth.Authenticate, notice: str) -> None:
     if st.session_state.get("authentication_status"):
         authenticator.logout(location="unrendered")
         st.session_state[_DELETE_COOKIE] = True
-    for state_key in (ACTOR, _VERSION, _MUST_CHANGE, _COMPANY):
+    for state_key in (ACTOR, _VERSION, _MUST_CHANGE):
         st.session_state.pop(state_key, None)
     st.session_state[_NOTICE] = notice  # a msgid: shown in the language of the next run
     company.leave(notice)  # a company identity ends with the Relasi session
