@@ -126,18 +126,19 @@ def order_amounts(
     read through Core with no per-value Decimal nor datetime objects; the amounts become
     float64 for the analytics, exact to the cent.
     """
+    # COALESCE evaluates the subquery only when the summary is missing (both engines)
+    gross = func.coalesce(Order.gross_cents, _line_sum(OrderItem.unit_price))
     stmt = select(
         Order.customer_id,
         Order.id,
         type_coerce(Order.ordered_at, String),
-        # COALESCE evaluates the subquery only when the summary is missing (both engines)
-        func.coalesce(Order.gross_cents, _line_sum(OrderItem.unit_price)),
+        gross,
         func.coalesce(Order.cost_cents, _line_sum(OrderItem.unit_cost)),
         _cents(Order.discount),
-    ).where(sold_orders(as_of))
+    ).where(sold_orders(as_of), gross.is_not(None))  # no lines: no sale
     if customer_ids is not None:
         stmt = stmt.where(Order.customer_id.in_(list(customer_ids)))
-    rows = [row for row in session.connection().execute(stmt) if row[3] is not None]
+    rows = session.connection().execute(stmt).all()  # fetched at once, not row by row
     columns = list(zip(*rows, strict=True)) if rows else [()] * 6
     frame = pd.DataFrame(
         {
@@ -164,7 +165,9 @@ def value_inputs(
 ) -> pd.DataFrame:
     """The `customer_value_inputs` of crm_core.analytics: one row per non-deleted customer
     (of `customer_ids` when given)."""
-    who = select(Customer.id, Customer.lifecycle_stage).where(Customer.deleted_at.is_(None))
+    # the stage as its stored text: no enum object per customer
+    stage = type_coerce(Customer.lifecycle_stage, String)
+    who = select(Customer.id, stage).where(Customer.deleted_at.is_(None))
     if customer_ids is not None:
         who = who.where(Customer.id.in_(list(customer_ids)))
     people = session.connection().execute(who).all()  # Core: no ORM result machinery
@@ -187,15 +190,9 @@ def value_inputs(
     )
     inputs["tickets"] = tickets.reindex(inputs.index).fillna(0).astype("int64")
     inputs["interactions"] = touches.reindex(inputs.index).fillna(0).astype("int64")
-    stages = pd.Series([_stage(row[1]) for row in people], index=inputs.index, dtype="object")
+    stages = pd.Series([row[1] for row in people], index=inputs.index, dtype="object")
     inputs["lifecycle_stage"] = stages
     return inputs.reset_index()
-
-
-def _stage(value: object) -> str | None:
-    if value is None:
-        return None
-    return str(getattr(value, "value", value))
 
 
 _PREDICTED = ["predicted_clv", "predicted_purchases", "p_alive"]
