@@ -138,7 +138,7 @@ def order_amounts(
     ).where(sold_orders(as_of), gross.is_not(None))  # no lines: no sale
     if customer_ids is not None:
         stmt = stmt.where(Order.customer_id.in_(list(customer_ids)))
-    rows = session.connection().execute(stmt).all()  # fetched at once, not row by row
+    rows = _driver_rows(session, stmt)
     columns = list(zip(*rows, strict=True)) if rows else [()] * 6
     frame = pd.DataFrame(
         {
@@ -155,6 +155,21 @@ def order_amounts(
     frame["ordered_at"] = pd.to_datetime(frame["ordered_at"]).astype("datetime64[ns]")
     frame["amount"] = frame["gross"] - frame["discount"]
     return frame
+
+
+def _driver_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+    """The rows as the driver returns them (plain tuples), in the session's transaction: no
+    result object per row (at 0.4 M orders that was a third of the read). Only for statements
+    whose parameters are the code's own (times, codes, ids: rendered inline) and whose
+    columns need no conversion (integers, text)."""
+    connection = session.connection()
+    sql = stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(sql))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def value_inputs(
