@@ -318,6 +318,8 @@ CODES = (
     N_("field.filters"),
     N_("field.reply_token_hash"),
     N_("field.shared"),
+    N_("field.gross_cents"),
+    N_("field.cost_cents"),
     N_("field.name"),
     N_("field.email"),
     N_("field.phone"),
