@@ -102,15 +102,48 @@ def signed_in_actor() -> Actor | None:
         return None
     i18n.settle(own_language, team.default_language)
     st.session_state[ACTOR] = actor
-    if st.session_state.pop(_SET_COOKIE, False):
-        # Set in a run that is not cut short: the sign-in run ends in st.rerun(), which would
-        # drop the cookie component before the browser ever ran it.
-        authenticator.cookie_controller.set_cookie()
-        expires = authenticator.cookie_controller.cookie_model.exp_date
-        if expires is not None:
-            with write_scope() as session:
-                sign_in.remember(session, actor.username, _utc(float(expires)), utcnow())
+    _remember_in_browser(authenticator, actor, cookie_name, key, days)
     return actor
+
+
+def _remember_in_browser(
+    authenticator: stauth.Authenticate, actor: Actor, cookie_name: str, key: str, days: float
+) -> None:
+    """Set the remember-me cookie, and set it again run after run until the browser answers
+    that it holds it. Not in the sign-in run: it ends in st.rerun(), which drops the cookie
+    component unsent; and not once only: a menu click right after sign-in starts a new run
+    before the browser ran the last one's component, and the remembered sign-in was lost
+    (1 sign-in in 4 when clicked at once)."""
+    pending = st.session_state.get(_SET_COOKIE)
+    if not pending:
+        return
+    if days <= 0:  # remembering is turned off
+        st.session_state.pop(_SET_COOKIE, None)
+        return
+    if pending is True:  # the first run after sign-in: the token and its server-side record
+        expires = (datetime.now(UTC) + timedelta(days=days)).timestamp()
+        token = jwt.encode({"username": actor.username, "exp_date": expires}, key, "HS256")
+        with write_scope() as session:
+            sign_in.remember(session, actor.username, _utc(expires), utcnow())
+        pending = {"token": token, "expires": expires}
+        st.session_state[_SET_COOKIE] = pending
+    manager = authenticator.cookie_controller.cookie_model.cookie_manager
+    # The cookie component itself, not CookieManager.set(), which hides its answer: the
+    # browser sends True once the cookie is stored, and that answer ends the retries.
+    stored = manager.cookie_manager(
+        method="set",
+        cookie=cookie_name,
+        value=pending["token"],
+        options={
+            "path": "/",
+            "expires": datetime.fromtimestamp(pending["expires"], UTC).isoformat(),
+            "sameSite": "strict",
+        },
+        key="set",
+        default=False,
+    )
+    if stored:
+        st.session_state.pop(_SET_COOKIE, None)
 
 
 def _resume_from_cookie(username: str, cookie_name: str, key: str, days: float) -> bool:
