@@ -41,7 +41,7 @@ from crm_core.kernel.permissions import Action, Actor, may
 from crm_core.models import User
 from crm_core.models.enums import Entity, Role
 from crm_core.sales import pipeline
-from db.engine import make_engine, resolve_url
+from db.engine import make_engine, pool_from, resolve_url
 from db.migrate import upgrade
 from db.session import session_scope
 
@@ -51,7 +51,7 @@ SECRETS = Path(__file__).resolve().parent / ".streamlit" / "secrets.toml"
 def _engine() -> Engine:
     secrets: dict[str, Any] = tomllib.loads(SECRETS.read_text()) if SECRETS.exists() else {}
     url, _embedded = resolve_url(secrets=secrets)
-    return make_engine(url)
+    return make_engine(url, pool=pool_from(secrets=secrets))
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:

@@ -57,10 +57,12 @@ def render() -> None:
     )
     forms.feedback(FORM)
     kinds = list(ImportKind)  # a name, not list(...) inline: mypy then reads the options' type
+    asked = st.query_params.get("kind")  # a link from the first-run setup: ?kind=orders
     kind = ImportKind(
         st.radio(
             t("The file holds"),
             kinds,
+            index=kinds.index(ImportKind(asked)) if asked in set(ImportKind) else 0,
             format_func=formatter(ImportKind),
             horizontal=True,
             key="import_kind",

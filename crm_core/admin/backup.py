@@ -191,7 +191,7 @@ def _naive_utc(value: datetime | None) -> str | None:
     # Relasi keeps naive UTC everywhere; an aware value (a foreign column) is turned into it.
     if value is not None and value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    return _iso(value)
+    return None if value is None else value.isoformat()
 
 
 _ENCODE: dict[str, Callable[[Any], Any]] = {
@@ -278,7 +278,8 @@ def _rewind(source: Target) -> None:
 def current_revision(conn: Connection) -> str | None:
     if not inspect(conn).has_table(VERSION_TABLE):
         return None
-    return conn.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+    revision = conn.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+    return None if revision is None else str(revision)
 
 
 def holds_data(engine: Engine) -> bool:
