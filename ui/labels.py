@@ -310,6 +310,7 @@ CODES = (
 # Navigation: page titles and sections as crm_core/pages.py names them (English msgids).
 PAGE_TEXTS = (
     N_("My work"), N_("Business dashboard"), N_("Customers"), N_("Customer 360"),
+    N_("Backup and restore"), N_("Set up Relasi"),
     N_("Accounts"), N_("Account 360"), N_("Products"),
     N_("Data quality"), N_("Import"), N_("Lead funnel"), N_("Ticket queue"), N_("Ticket"),
     N_("Service dashboard"), N_("Service levels"), N_("How did we do?"),

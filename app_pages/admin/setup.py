@@ -67,7 +67,7 @@ def _move(write: Any, *, last: bool = False) -> None:
 
 
 def _company(actor: Actor, version: int, team_version: int, team: TeamSettings) -> None:
-    st.subheader(t(TITLES["company"]))
+    st.subheader(t(TITLES[setup.STEPS[0]]))
     forms.feedback(FORM)
     with st.form(FORM):
         data = _company_fields(team)
@@ -121,7 +121,7 @@ def _hours(team: TeamSettings) -> dict[int, tuple[time, time] | None]:
 
 
 def _team(actor: Actor, version: int) -> None:
-    st.subheader(t(TITLES["team"]))
+    st.subheader(t(TITLES[setup.STEPS[1]]))
     st.caption(t("Each one signs in with the password you give and then chooses their own."))
     forms.feedback(INVITE)
     with st.form(INVITE, clear_on_submit=True):
@@ -158,7 +158,7 @@ def _invite_fields() -> dict[str, Any]:
 
 
 def _data(actor: Actor, version: int) -> None:
-    st.subheader(t(TITLES["data"]))
+    st.subheader(t(TITLES[setup.STEPS[2]]))
     st.caption(
         t(
             "From CSV files (a spreadsheet saved as CSV): the catalogue first, then customers, "
