@@ -288,6 +288,8 @@ def cmd_import_all(args: argparse.Namespace) -> int:
         )
     except CRMError as exc:
         print(f"\nNot imported: {exc}", file=sys.stderr)
+        if exc.code == "backup.not_empty":
+            print("--replace deletes what it holds, then restores.", file=sys.stderr)
         return 1
     print(
         f"\rImported {sum(manifest.rows.values()):,} rows of {len(manifest.rows)} tables "
