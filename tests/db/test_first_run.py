@@ -1,4 +1,4 @@
-"""The first-run setup (crm_core/admin/setup.py): who lands on it, and that it does not come back."""
+"""The first-run setup (crm_core/admin/setup.py): who lands on it; it does not come back."""
 
 from __future__ import annotations
 
