@@ -230,9 +230,10 @@ def read_manifest(source: Target) -> Manifest:
         raise CRMError(N_("backup.not_an_archive")) from exc
     finally:
         _rewind(source)
-    if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
+    ours = isinstance(data, dict) and data.get("format") == FORMAT
+    if not ours or data.get("format_version") != FORMAT_VERSION or "schema_revision" not in data:
         raise CRMError(N_("backup.not_an_archive"))
-    return Manifest(data["schema_revision"], data["tables"], data.get("created_at", ""))
+    return Manifest(data["schema_revision"], data.get("tables", {}), data.get("created_at", ""))
 
 
 def import_all(
