@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, text, update
 
+import manage
 from crm_core.admin import backup
 from crm_core.admin.users import actor_for
 from crm_core.customers import listing
@@ -186,3 +187,19 @@ def test_an_archive_of_an_unknown_schema_or_no_archive_is_refused(tmp_path: Path
         backup.import_all(engine, tmp_path / "notes.zip", SCHEMA)
     assert not_one.value.code == "backup.not_an_archive"
     assert not (tmp_path / "x.db").exists() or not backup.holds_data(engine)
+
+
+def test_the_commands_export_all_and_import_all_refuse_then_replace(
+    engine: Engine, sales: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    a_customer(engine, sales, name="Agus Salim")
+    monkeypatch.setenv("CRM_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    archive = str(tmp_path / "all.zip")
+    assert manage.main(["export-all", archive]) == 0
+    assert manage.main(["import-all", archive]) == 1
+    assert "--replace deletes what it holds" in capsys.readouterr().err
+    assert manage.main(["import-all", archive, "--replace"]) == 0
+    assert "Imported" in capsys.readouterr().out
+    with read_scope(engine) as session:
+        assert session.scalars(select(Customer.name)).all() == ["Agus Salim"]
