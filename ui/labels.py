@@ -189,6 +189,7 @@ CODES = (
     N_("capability.assign tickets to others"),
     N_("capability.change the service levels, canned answers and articles"),
     N_("capability.see the service dashboard"),
+    N_("capability.back up and restore the whole database"),
     N_("entity.segment"),
     N_("entity.record"),
     N_("entities.segment"),
@@ -414,6 +415,7 @@ CODES = (
 # Navigation: page titles and sections as crm_core/pages.py names them (English msgids).
 PAGE_TEXTS = (
     N_("My work"), N_("Business dashboard"), N_("Customers"), N_("Customer 360"),
+    N_("Backup and restore"), N_("Set up Relasi"),
     N_("Accounts"), N_("Account 360"), N_("Products"),
     N_("Data quality"), N_("Import"), N_("Lead funnel"), N_("Ticket queue"), N_("Ticket"),
     N_("Service dashboard"), N_("Service levels"), N_("How did we do?"),

@@ -81,6 +81,11 @@ PAGE_ACCESS: dict[str, tuple[Access, set[Role]]] = {
     "users": (Capability.SEE_USERS, MANAGERS),
     "audit": ((Entity.AUDIT, Action.READ), MANAGERS),
     "settings": (Capability.SEE_SETTINGS, MANAGERS),  # a manager reads them, an admin edits
+    "backup": (Capability.BACKUP, {ADMIN}),
+    "setup": (
+        (Entity.SETTING, Action.UPDATE),
+        {ADMIN},
+    ),  # the first run of a real team  # a restore replaces every record
 }
 
 
