@@ -3,8 +3,8 @@ fresh virtual environment, a copy of the app whose only configuration is a secre
 a PostgreSQL. The app starts, migrates that database, creates the first admin from the
 secrets, and serves its sign-in page; the first admin signs in and lands on the setup.
 
-Slow by nature (an install): `-m "not cloud"` leaves it out of a quick local run. CI runs it
-(the pip cache is warm there); RELASI_REQUIRE_PG=1 makes it fail instead of skip without a
+Slow by nature (an install, with uv as the Cloud does): `-m "not cloud"` leaves it out of a
+quick local run. CI runs it; RELASI_REQUIRE_PG=1 makes it fail instead of skip without a
 PostgreSQL.
 """
 
@@ -111,12 +111,14 @@ def test_requirements_alone_and_a_secrets_file_start_the_app_against_postgresql(
     app.mkdir()
     _copy_of_the_app(app, hosted_pg)
     env = _clean_env()
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=env)
+    # The Cloud installs with uv (its logs say "Using uv pip install"; pip only if uv fails):
+    # the same here, from requirements.txt pinned by the lock, into a venv of its own.
+    uv = str(Path(sys.executable).parent / "uv")
+    env["UV_NATIVE_TLS"] = "1"  # the system's certificates, as pip uses (a proxy may sign)
+    subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True, env=env)
     python = str(venv / "bin" / "python")
     subprocess.run(
-        # --no-compile: Python compiles what it imports when it imports it; compiling every
-        # file of pandas, scipy and plotly at install time took most of the install here.
-        [python, "-m", "pip", "install", "-q", "--no-compile",
+        [uv, "pip", "install", "-q", "--python", python,
          "-r", "requirements.txt", "-c", "requirements.lock"],
         cwd=app, check=True, env=env,
     )  # fmt: skip
