@@ -216,6 +216,7 @@ CODES = (
     N_("entity.campaign"),
     N_("entity.import"),
     N_("entity.article"),
+    N_("entity.target"),
     N_("field.name"),
     N_("field.email"),
     N_("field.phone"),
@@ -305,6 +306,7 @@ CODES = (
     N_("entities.campaign"),
     N_("entities.import"),
     N_("entities.article"),
+    N_("entities.target"),
 )
 # Navigation: page titles and sections as crm_core/pages.py names them (English msgids).
 PAGE_TEXTS = (

@@ -1,9 +1,19 @@
 """What other areas may read of Customers: a customer and its account, the sold orders, and
 the customer value table (value tiers, RFM segments, churn risk) that segments and the
 overview are built on; and the writes other areas start (a lead converted into a customer and
-account, after the one likely-duplicate rule; a follow-up for a lead's owner)."""
+account, after the one likely-duplicate rule; a follow-up for a lead's owner); and what the
+overview counts: sold orders and new customers in a period, touchpoints per person, and the
+stored value rows of the customers a person owns."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import BigInteger, String, cast, func, select, type_coerce
+from sqlalchemy.orm import Session
 
 from crm_core.customers.accounts import create_account
 from crm_core.customers.duplicates import LikelyDuplicate, likely_duplicates
@@ -13,20 +23,133 @@ from crm_core.customers.records import (
     customer_profile,
     get_customer,
 )
-from crm_core.customers.tasks import schedule_follow_up
+from crm_core.customers.tasks import complete_follow_up, open_follow_ups, schedule_follow_up
 from crm_core.customers.value import ValueTable, customer_values, order_amounts, sold_orders
+from crm_core.kernel.frames import query_frame
+from crm_core.models import Customer, CustomerValue, Interaction, Order, OrderItem
 
 __all__ = [
     "CustomerProfile",
     "LikelyDuplicate",
     "ValueTable",
+    "complete_follow_up",
     "create_account",
     "create_customer",
+    "customer_names",
     "customer_profile",
     "customer_values",
+    "customers_created",
     "get_customer",
     "likely_duplicates",
+    "open_follow_ups",
     "order_amounts",
+    "orders_between",
+    "owned_values",
     "schedule_follow_up",
     "sold_orders",
+    "touchpoints_between",
 ]
+
+
+def _cents(column: Any) -> Any:
+    return cast(func.round(column * 100), BigInteger)
+
+
+def orders_between(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
+    """Sold orders placed in [start, end): order_id, customer_id, ordered_at, net (after the
+    discount), margin (net less the cost of goods), and the customer's owner_id and region."""
+    stmt = (
+        select(
+            Order.id, Order.customer_id, type_coerce(Order.ordered_at, String),
+            cast(func.sum(OrderItem.quantity * _cents(OrderItem.unit_price)), BigInteger),
+            cast(func.sum(OrderItem.quantity * _cents(OrderItem.unit_cost)), BigInteger),
+            _cents(Order.discount), Customer.owner_id, Customer.region,
+        )
+        .join(OrderItem, OrderItem.order_id == Order.id)
+        .join(Customer, Customer.id == Order.customer_id)
+        .where(sold_orders(end), Order.ordered_at >= start)
+        .group_by(Order.id, Order.customer_id, Order.ordered_at, Order.discount,
+                  Customer.owner_id, Customer.region)
+    )  # fmt: skip
+    columns = ["order_id", "customer_id", "ordered_at", "gross", "cogs", "discount",
+               "owner_id", "region"]  # fmt: skip
+    frame = query_frame(session, stmt, columns)
+    out = pd.DataFrame(
+        {
+            "order_id": frame["order_id"].astype("int64"),
+            "customer_id": frame["customer_id"].astype("int64"),
+            "ordered_at": pd.to_datetime(frame["ordered_at"], format="ISO8601"),
+            "owner_id": frame["owner_id"].astype("Int64"),
+            "region": frame["region"].astype("object"),
+        }
+    )
+    net = frame["gross"].astype("float64") - frame["discount"].astype("float64")
+    out["net"] = net / 100
+    out["margin"] = (net - frame["cogs"].astype("float64")) / 100
+    out["ordered_at"] = out["ordered_at"].astype("datetime64[ns]")
+    return out
+
+
+def customers_created(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
+    """Customers created in [start, end), not deleted nor merged: customer_id, created_at,
+    owner_id, region."""
+    stmt = select(Customer.id, Customer.created_at, Customer.owner_id, Customer.region).where(
+        Customer.created_at >= start,
+        Customer.created_at < end,
+        Customer.deleted_at.is_(None),
+        Customer.merged_into_id.is_(None),
+    )
+    frame = query_frame(session, stmt, ["customer_id", "created_at", "owner_id", "region"])
+    frame["created_at"] = pd.to_datetime(frame["created_at"]).astype("datetime64[ns]")
+    frame["owner_id"] = frame["owner_id"].astype("Int64")
+    return frame
+
+
+def customer_names(session: Session, ids: Collection[int]) -> pd.Series:
+    """Each customer's name, by id (for the rows behind a figure)."""
+    if not ids:
+        return pd.Series(dtype="object")
+    rows = session.execute(
+        select(Customer.id, Customer.name).where(Customer.id.in_([int(i) for i in ids]))
+    ).all()
+    return pd.Series({int(i): name for i, name in rows}, dtype="object")
+
+
+def touchpoints_between(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
+    """Touchpoints logged in [start, end), not deleted: user_id, occurred_at."""
+    stmt = select(Interaction.user_id, Interaction.occurred_at).where(
+        Interaction.occurred_at >= start,
+        Interaction.occurred_at < end,
+        Interaction.deleted_at.is_(None),
+        Interaction.user_id.is_not(None),
+    )
+    frame = query_frame(session, stmt, ["user_id", "occurred_at"])
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"]).astype("datetime64[ns]")
+    return frame
+
+
+def owned_values(session: Session, owner_ids: Collection[int]) -> pd.DataFrame:
+    """The stored value rows (no recompute) of the live customers these people own:
+    customer_id, name, owner_id, value_tier, net_revenue, profit (currency units), churn_risk,
+    risk_band, last_order_at. A customer not yet in the stored table has no row."""
+    stmt = (
+        select(
+            Customer.id, Customer.name, Customer.owner_id, CustomerValue.value_tier,
+            CustomerValue.net_revenue, CustomerValue.profit, CustomerValue.churn_risk,
+            CustomerValue.risk_band, CustomerValue.last_order_at,
+        )
+        .join(CustomerValue, CustomerValue.customer_id == Customer.id)
+        .where(
+            Customer.owner_id.in_([int(i) for i in owner_ids]),
+            Customer.deleted_at.is_(None),
+            Customer.merged_into_id.is_(None),
+        )
+        .order_by(CustomerValue.churn_risk.desc().nulls_last(), Customer.id)
+    )  # fmt: skip
+    columns = ["customer_id", "name", "owner_id", "value_tier", "net_revenue", "profit",
+               "churn_risk", "risk_band", "last_order_at"]  # fmt: skip
+    frame = query_frame(session, stmt, columns)
+    for money in ("net_revenue", "profit"):
+        frame[money] = frame[money].astype("float64") / 100
+    frame["churn_risk"] = frame["churn_risk"].astype("float64")
+    return frame

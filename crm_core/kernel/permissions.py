@@ -150,6 +150,12 @@ _MATRIX: dict[Entity, dict[Role, tuple[Scope, Scope, Scope, Scope, Scope]]] = {
         Role.SALES: (A, N, N, N, N),
         Role.SUPPORT: (A, N, N, N, N),
     },
+    Entity.TARGET: {  # a person's monthly target: set by a manager, read by its person
+        Role.ADMIN: (A, A, A, A, N),
+        Role.MANAGER: (A, A, A, A, N),
+        Role.SALES: (OWN, N, N, N, N),
+        Role.SUPPORT: (OWN, N, N, N, N),
+    },
     Entity.IMPORT: {  # read: see past imports; create: import a file; delete: revert one
         Role.ADMIN: (A, A, N, A, N),
         Role.MANAGER: (A, A, N, A, N),

@@ -201,6 +201,7 @@ class Entity(StrEnum):
     IMPORT = "import"
     PRODUCT = "product"
     ARTICLE = "article"  # a knowledge-base article or a canned answer
+    TARGET = "target"  # a person's monthly target (overview)
 
 
 class ArticleKind(StrEnum):

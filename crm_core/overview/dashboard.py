@@ -1,0 +1,288 @@
+"""The business dashboard's figures over a period and the one before it of the same length,
+each with a sparkline and the rows behind it, read from the areas' read modules only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from crm_core.customers import read as customers_read
+from crm_core.kernel.frames import change_mark
+from crm_core.kernel.permissions import Actor, Scope, amounts_scope
+from crm_core.kernel.settings import team_settings, value_settings
+from crm_core.models import Customer, Lead, Order, Ticket
+from crm_core.models.enums import LeadStage
+from crm_core.sales import read as sales_read
+from crm_core.service import read as service_read
+
+
+class Code(StrEnum):
+    REVENUE = "revenue"
+    GROSS_MARGIN = "gross_margin"
+    NEW_CUSTOMERS = "new_customers"
+    ACTIVE_CUSTOMERS = "active_customers"
+    CHURNED_CUSTOMERS = "churned_customers"
+    CHURN_RATE = "churn_rate"
+    LEAD_CONVERSION = "lead_conversion"
+    PIPELINE_VALUE = "pipeline_value"
+    OPEN_TICKETS = "open_tickets"
+    SLA_ATTAINMENT = "sla_attainment"
+    CSAT = "csat"
+
+
+MONEY = frozenset({Code.REVENUE, Code.GROSS_MARGIN, Code.PIPELINE_VALUE})
+SHARES = frozenset({Code.CHURN_RATE, Code.LEAD_CONVERSION, Code.SLA_ATTAINMENT})
+# Lower is better: the page colours their rise red.
+LOWER_IS_BETTER = frozenset({Code.CHURNED_CUSTOMERS, Code.CHURN_RATE, Code.OPEN_TICKETS})
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date  # first local day of the period
+    end: date  # last local day, included
+    region: str | None = None  # the customer's region (a lead's own region)
+    owner_id: int | None = None  # the customer's owner (a lead's owner)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The period and the one before it as naive UTC bounds [start, end)."""
+
+    start: datetime
+    end: datetime
+    previous_start: datetime
+    churn_days: int
+
+    @property
+    def length(self) -> timedelta:
+        return self.end - self.start
+
+
+def window(filters: Filters, zone: str, churn_days: int) -> Window:
+    start, end = _utc(filters.start, zone), _utc(filters.end + timedelta(days=1), zone)
+    return Window(start, end, start - (end - start), churn_days)
+
+
+def _utc(day: date, zone: str) -> datetime:
+    local = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(zone))
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Frames:
+    """What the figures count, already cut to the filters and the reader's scope."""
+
+    orders: pd.DataFrame  # every sold order (customer counts)
+    money_orders: pd.DataFrame | None  # the orders whose amounts the reader sees; None: none
+    created: pd.DataFrame
+    leads: pd.DataFrame
+    money_leads: pd.DataFrame | None
+    tickets: pd.DataFrame
+    window: Window
+
+
+def load(session: Session, actor: Actor, filters: Filters, now: datetime) -> Frames:
+    """The rows of both periods (and the churn window before them), read once."""
+    zone, churn = team_settings(session).time_zone, value_settings(session).churn_window_days
+    span = window(filters, zone, churn)
+    since = span.previous_start - timedelta(days=churn)
+    orders = _cut(customers_read.orders_between(session, since, span.end), filters)
+    created = _cut(
+        customers_read.customers_created(session, span.previous_start, span.end), filters
+    )
+    leads = _cut(sales_read.leads_alive(session, actor, span.previous_start, span.end), filters)
+    tickets = _cut(
+        service_read.tickets_alive(session, actor, span.previous_start, span.end), filters
+    )
+    tickets = service_read.with_times(tickets, team_settings(session), now)
+    scope = amounts_scope(actor)
+    return Frames(
+        orders=orders,
+        money_orders=_seen(orders, actor, scope),
+        created=created,
+        leads=leads,
+        money_leads=_seen(leads, actor, scope),
+        tickets=tickets,
+        window=span,
+    )
+
+
+def _cut(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    keep = pd.Series(True, index=frame.index)
+    if filters.region is not None:
+        keep &= frame["region"] == filters.region
+    if filters.owner_id is not None:
+        keep &= frame["owner_id"] == filters.owner_id
+    return frame[keep.fillna(False).astype(bool)].reset_index(drop=True)
+
+
+def _seen(frame: pd.DataFrame, actor: Actor, scope: Scope) -> pd.DataFrame | None:
+    """The rows whose amounts the actor reads (sales: their own customers' or leads')."""
+    if scope is Scope.NONE:
+        return None
+    if scope is Scope.OWN:
+        return frame[(frame["owner_id"] == actor.id).fillna(False).astype(bool)]
+    return frame
+
+
+def _in(stamps: pd.Series, start: datetime, end: datetime) -> pd.Series:
+    return (stamps >= start) & (stamps < end)
+
+
+def _mean(values: pd.Series) -> float | None:
+    clean = values.dropna()
+    return None if clean.empty else float(clean.astype("float64").mean())
+
+
+def figure_value(frames: Frames, code: Code, start: datetime, end: datetime) -> float | None:
+    """One figure over [start, end); None when the reader may not see it or nothing counts."""
+    rows = rows_behind(frames, code, start, end)
+    if rows is None:
+        return None
+    if code is Code.REVENUE:
+        return float(rows["net"].sum())
+    if code is Code.GROSS_MARGIN:
+        return float(rows["margin"].sum())
+    if code is Code.PIPELINE_VALUE:
+        return float(rows["value"].sum())
+    if code is Code.CHURN_RATE:
+        base = _base(frames, start)
+        return None if base == 0 else len(rows) / base
+    if code is Code.LEAD_CONVERSION:
+        return None if rows.empty else float((rows["stage"] == LeadStage.WON.value).mean())
+    if code is Code.SLA_ATTAINMENT:
+        return _mean(rows["met"])
+    if code is Code.CSAT:
+        return _mean(rows["csat"])
+    return float(len(rows))
+
+
+def rows_behind(frames: Frames, code: Code, start: datetime, end: datetime) -> pd.DataFrame | None:
+    """The rows a figure over [start, end) counts (None: amounts the reader may not see)."""
+    if code in (Code.REVENUE, Code.GROSS_MARGIN):
+        money = frames.money_orders
+        return None if money is None else money[_in(money["ordered_at"], start, end)]
+    if code is Code.NEW_CUSTOMERS:
+        return frames.created[_in(frames.created["created_at"], start, end)]
+    if code is Code.ACTIVE_CUSTOMERS:
+        bought = frames.orders[_in(frames.orders["ordered_at"], start, end)]
+        return _per_customer(bought)
+    if code in (Code.CHURNED_CUSTOMERS, Code.CHURN_RATE):
+        return _churned(frames, start, end)
+    if code is Code.LEAD_CONVERSION:
+        leads = frames.leads
+        closed = leads["stage"].isin([LeadStage.WON.value, LeadStage.LOST.value])
+        return leads[closed & _in(leads["closed_at"], start, end)]
+    if code is Code.PIPELINE_VALUE:
+        seen = frames.money_leads
+        return None if seen is None else _open_at(seen, "closed_at", end)
+    if code is Code.OPEN_TICKETS:
+        return _open_at(frames.tickets, "resolved_at", end)
+    tickets = frames.tickets[_in(frames.tickets["created_at"], start, end)]
+    column = "met" if code is Code.SLA_ATTAINMENT else "csat"
+    return tickets[tickets[column].notna()]
+
+
+def _per_customer(orders: pd.DataFrame) -> pd.DataFrame:
+    return (
+        orders.groupby("customer_id", as_index=False)
+        .agg(orders=("order_id", "count"), last_order_at=("ordered_at", "max"))
+        .reset_index(drop=True)
+    )
+
+
+def _churned(frames: Frames, start: datetime, end: datetime) -> pd.DataFrame:
+    """Customers whose last purchase before `end` fell `churn_days` before a moment of the
+    period: their silence reached the churn window during it, and they did not buy again."""
+    days = timedelta(days=frames.window.churn_days)
+    last = _per_customer(frames.orders[frames.orders["ordered_at"] < end])
+    return last[_in(last["last_order_at"], start - days, end - days)].reset_index(drop=True)
+
+
+def _base(frames: Frames, start: datetime) -> int:
+    """Customers active when the period starts: a purchase in the churn window before it."""
+    days = timedelta(days=frames.window.churn_days)
+    orders = frames.orders
+    return int(orders.loc[_in(orders["ordered_at"], start - days, start), "customer_id"].nunique())
+
+
+def _open_at(frame: pd.DataFrame, closed: str, moment: datetime) -> pd.DataFrame:
+    alive = (frame["created_at"] < moment) & (frame[closed].isna() | (frame[closed] >= moment))
+    return frame[alive]
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: Code
+    value: float | None
+    previous: float | None
+    spark: tuple[float | None, ...]  # one value per bucket of the period, oldest first
+
+    @property
+    def change(self) -> float | None:
+        """Against the previous period: the difference (shares: in points of the share)."""
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def relative(self) -> float | None:
+        if self.change is None or not self.previous:
+            return None
+        return self.change / abs(self.previous)
+
+
+def buckets(span: Window) -> list[tuple[datetime, datetime]]:
+    """The sparkline's steps: days up to a month, weeks up to half a year, else 30 days."""
+    days = span.length.days or 1
+    step = timedelta(days=1 if days <= 31 else 7 if days <= 186 else 30)
+    edges, moment = [], span.start
+    while moment < span.end:
+        edges.append((moment, min(moment + step, span.end)))
+        moment += step
+    return edges
+
+
+def figures(frames: Frames) -> list[Figure]:
+    """Every figure of the period, against the period before and with its sparkline."""
+    span = frames.window
+    steps = buckets(span)
+    return [
+        Figure(
+            code,
+            figure_value(frames, code, span.start, span.end),
+            figure_value(frames, code, span.previous_start, span.start),
+            tuple(figure_value(frames, code, s, e) for s, e in steps),
+        )
+        for code in Code
+    ]
+
+
+def dashboard(
+    session: Session, actor: Actor, filters: Filters, now: datetime
+) -> tuple[list[Figure], Frames]:
+    """The figures of the filtered period and the frames behind them (for the rows)."""
+    frames = load(session, actor, filters, now)
+    return figures(frames), frames
+
+
+def mark(session: Session) -> tuple[object, ...]:
+    """Changes since a refresh show in this mark (orders, customers, leads, tickets): a live
+    refresh reads it first and recomputes only when it moved."""
+    return change_mark(session, Order, Customer, Lead, Ticket)
+
+
+def what_changed(before: list[Figure], after: list[Figure]) -> list[tuple[Code, float]]:
+    """The figures whose value moved between two refreshes, with the difference."""
+    old = {f.code: f.value for f in before}
+    moved = []
+    for figure in after:
+        was = old.get(figure.code)
+        if figure.value is not None and was is not None and abs(figure.value - was) > 1e-9:
+            moved.append((figure.code, figure.value - was))
+    return moved
