@@ -126,9 +126,7 @@ ALIVE_COLUMNS = ["id", "customer_id", "assignee_id", "created_at", "first_respon
                  "region"]  # fmt: skip
 
 
-def tickets_alive(
-    session: Session, actor: Actor, since: datetime, until: datetime
-) -> pd.DataFrame:
+def tickets_alive(session: Session, actor: Actor, since: datetime, until: datetime) -> pd.DataFrame:
     """Tickets the actor may read, created before `until` and not resolved before `since`:
     ALIVE_COLUMNS (owner_id and region are the customer's). `with_times` adds their working
     hours and whether each met its targets (`met`), as the service dashboard counts them."""
