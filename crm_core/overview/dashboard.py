@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from crm_core.kernel.permissions import Actor, Scope, amounts_scope
 from crm_core.kernel.settings import team_settings, value_settings
 from crm_core.models import Customer, Lead, Order, Ticket
 from crm_core.models.enums import LeadStage
+from crm_core.overview import counting
 from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
 
@@ -139,27 +141,86 @@ def _mean(values: pd.Series) -> float | None:
     return None if clean.empty else float(clean.astype("float64").mean())
 
 
+@dataclass(frozen=True)
+class Arrays:
+    """The frames as arrays, for counting (see counting.py)."""
+
+    orders: counting.Orders
+    money: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # ordered at, net, margin
+    created: np.ndarray
+    leads: counting.Alive
+    won: np.ndarray
+    decided: np.ndarray
+    pipeline: tuple[counting.Alive, np.ndarray] | None  # the leads whose value is seen
+    tickets: counting.Alive
+    met: np.ndarray  # 1.0 met both targets, 0.0 missed one, NaN undecided
+    csat: np.ndarray
+    window: int
+
+
+def arrays(frames: Frames) -> Arrays:
+    money, seen = frames.money_orders, frames.money_leads
+    leads, tickets = frames.leads, frames.tickets
+    stage = leads["stage"].to_numpy(dtype=object)
+    return Arrays(
+        orders=counting.Orders.of(frames.orders),
+        money=None if money is None else (
+            counting.times(money["ordered_at"]), counting.floats(money["net"]),
+            counting.floats(money["margin"]),
+        ),
+        created=counting.times(frames.created["created_at"]),
+        leads=counting.Alive(
+            counting.times(leads["created_at"]), counting.times(leads["closed_at"])
+        ),
+        won=stage == LeadStage.WON.value,
+        decided=(stage == LeadStage.WON.value) | (stage == LeadStage.LOST.value),
+        pipeline=None if seen is None else (
+            counting.Alive(counting.times(seen["created_at"]), counting.times(seen["closed_at"])),
+            counting.floats(seen["value"]),
+        ),
+        tickets=counting.Alive(
+            counting.times(tickets["created_at"]), counting.times(tickets["resolved_at"])
+        ),
+        met=counting.floats(tickets["met"].astype("Float64")),
+        csat=counting.floats(tickets["csat"]),
+        window=counting.window_ns(frames.window.churn_days),
+    )  # fmt: skip
+
+
 def figure_value(frames: Frames, code: Code, start: datetime, end: datetime) -> float | None:
     """One figure over [start, end); None when the reader may not see it or nothing counts."""
-    rows = rows_behind(frames, code, start, end)
-    if rows is None:
-        return None
-    if code is Code.REVENUE:
-        return float(rows["net"].sum())
-    if code is Code.GROSS_MARGIN:
-        return float(rows["margin"].sum())
-    if code is Code.PIPELINE_VALUE:
-        return float(rows["value"].sum())
+    return _value(arrays(frames), code, counting.ns(start), counting.ns(end))
+
+
+def _value(a: Arrays, code: Code, start: int, end: int) -> float | None:
+    if code in (Code.REVENUE, Code.GROSS_MARGIN):
+        if a.money is None:
+            return None
+        at, net, margin = a.money
+        return float(
+            (net if code is Code.REVENUE else margin)[counting.within(at, start, end)].sum()
+        )
+    if code is Code.NEW_CUSTOMERS:
+        return float(np.count_nonzero(counting.within(a.created, start, end)))
+    if code is Code.ACTIVE_CUSTOMERS:
+        return float(a.orders.buyers(start, end))
+    if code is Code.CHURNED_CUSTOMERS:
+        return float(a.orders.churned(start, end, a.window))
     if code is Code.CHURN_RATE:
-        base = _base(frames, start)
-        return None if base == 0 else len(rows) / base
+        base = a.orders.buyers(start - a.window, start)
+        return None if base == 0 else a.orders.churned(start, end, a.window) / base
     if code is Code.LEAD_CONVERSION:
-        return None if rows.empty else float((rows["stage"] == LeadStage.WON.value).mean())
-    if code is Code.SLA_ATTAINMENT:
-        return _mean(rows["met"])
-    if code is Code.CSAT:
-        return _mean(rows["csat"])
-    return float(len(rows))
+        closed = counting.within(a.leads.closed, start, end) & a.decided
+        return counting.share(a.won, closed)
+    if code is Code.PIPELINE_VALUE:
+        if a.pipeline is None:
+            return None
+        alive, value = a.pipeline
+        return float(value[alive.open_at(end)].sum())
+    if code is Code.OPEN_TICKETS:
+        return float(np.count_nonzero(a.tickets.open_at(end)))
+    made = counting.within(a.tickets.opened, start, end)
+    return counting.mean_in(a.met if code is Code.SLA_ATTAINMENT else a.csat, made)
 
 
 def rows_behind(frames: Frames, code: Code, start: datetime, end: datetime) -> pd.DataFrame | None:
@@ -250,14 +311,15 @@ def buckets(span: Window) -> list[tuple[datetime, datetime]]:
 
 def figures(frames: Frames) -> list[Figure]:
     """Every figure of the period, against the period before and with its sparkline."""
-    span = frames.window
-    steps = buckets(span)
+    span, counted = frames.window, arrays(frames)
+    steps = [(counting.ns(s), counting.ns(e)) for s, e in buckets(span)]
+    start, end, before = (counting.ns(m) for m in (span.start, span.end, span.previous_start))
     return [
         Figure(
             code,
-            figure_value(frames, code, span.start, span.end),
-            figure_value(frames, code, span.previous_start, span.start),
-            tuple(figure_value(frames, code, s, e) for s, e in steps),
+            _value(counted, code, start, end),
+            _value(counted, code, before, start),
+            tuple(_value(counted, code, s, e) for s, e in steps),
         )
         for code in Code
     ]
