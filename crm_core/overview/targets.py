@@ -63,7 +63,7 @@ def set_target(
     held = validate(TargetIn, data)
     ceiling = _CEILING.get(held.metric)
     if ceiling is not None and held.value > ceiling:
-        raise ValidationError({"value": msg("validation.at_most", limit=float(ceiling))})
+        raise ValidationError({"value": msg("validation.at_most", limit=int(ceiling))})
     person = session.get(User, held.user_id)
     if person is None or held.metric not in FOR_ROLE.get(person.role, ()):
         raise ValidationError({"metric": msg("overview.metric_not_for_role")})
