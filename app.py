@@ -12,7 +12,7 @@ from streamlit.navigation.page import StreamlitPage
 from app_pages.admin import login, password
 from crm_core.kernel.config import StartupRefused
 from crm_core.kernel.permissions import Actor
-from crm_core.pages import PAGES, PageSpec, pages_for
+from crm_core.pages import PAGES, PageSpec, landing, pages_for
 from ui import auth, language_switch, nav, outage
 from ui.i18n import t
 from ui.plain import plain
@@ -59,7 +59,7 @@ def menu(actor: Actor) -> StreamlitPage:
                 title=t(spec.title),
                 icon=spec.icon or None,
                 url_path=spec.key,
-                default=spec.key == "home",
+                default=spec.key == landing(actor.role),
                 visibility="visible" if spec.in_menu else "hidden",
             )
             for spec in specs

@@ -45,6 +45,7 @@ __all__ = [
     "order_amounts",
     "orders_between",
     "owned_values",
+    "regions",
     "schedule_follow_up",
     "sold_orders",
     "touchpoints_between",
@@ -153,3 +154,14 @@ def owned_values(session: Session, owner_ids: Collection[int]) -> pd.DataFrame:
         frame[money] = frame[money].astype("float64") / 100
     frame["churn_risk"] = frame["churn_risk"].astype("float64")
     return frame
+
+
+def regions(session: Session) -> list[str]:
+    """The regions customers live in, by name (a filter's choices)."""
+    stmt = (
+        select(Customer.region)
+        .where(Customer.region.is_not(None), Customer.deleted_at.is_(None))
+        .distinct()
+        .order_by(Customer.region)
+    )
+    return [str(r) for r in session.scalars(stmt).all()]

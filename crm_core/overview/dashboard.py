@@ -10,14 +10,15 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import read as customers_read
 from crm_core.kernel.frames import change_mark
 from crm_core.kernel.permissions import Actor, Scope, amounts_scope
 from crm_core.kernel.settings import team_settings, value_settings
-from crm_core.models import Customer, Lead, Order, Ticket
-from crm_core.models.enums import LeadStage
+from crm_core.models import Customer, Lead, Order, Ticket, User
+from crm_core.models.enums import LeadStage, Role
 from crm_core.overview import counting
 from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
@@ -348,3 +349,57 @@ def what_changed(before: list[Figure], after: list[Figure]) -> list[tuple[Code, 
         if figure.value is not None and was is not None and abs(figure.value - was) > 1e-9:
             moved.append((figure.code, figure.value - was))
     return moved
+
+
+ORDER_CODES = (Code.REVENUE, Code.GROSS_MARGIN)
+CUSTOMER_CODES = (Code.NEW_CUSTOMERS, Code.ACTIVE_CUSTOMERS, Code.CHURNED_CUSTOMERS,
+                  Code.CHURN_RATE, *ORDER_CODES)  # fmt: skip
+LEAD_CODES = (Code.LEAD_CONVERSION, Code.PIPELINE_VALUE)
+_SHOWN = {
+    Code.REVENUE: ["customer_id", "customer", "order_id", "ordered_at", "net", "margin"],
+    Code.GROSS_MARGIN: ["customer_id", "customer", "order_id", "ordered_at", "net", "margin"],
+    Code.NEW_CUSTOMERS: ["customer_id", "customer", "created_at"],
+    Code.ACTIVE_CUSTOMERS: ["customer_id", "customer", "orders", "last_order_at"],
+    Code.CHURNED_CUSTOMERS: ["customer_id", "customer", "last_order_at"],
+    Code.CHURN_RATE: ["customer_id", "customer", "last_order_at"],
+    Code.LEAD_CONVERSION: ["id", "name", "stage", "value", "closed_at"],
+    Code.PIPELINE_VALUE: ["id", "name", "stage", "value", "expected_close"],
+    Code.OPEN_TICKETS: ["id", "customer_id", "customer", "created_at"],
+    Code.SLA_ATTAINMENT: ["id", "customer_id", "customer", "created_at", "met"],
+    Code.CSAT: ["id", "customer_id", "customer", "created_at", "csat"],
+}
+
+
+def record_of(code: Code) -> str:
+    """The page a row behind the figure opens: customer, lead or ticket."""
+    return "customer" if code in CUSTOMER_CODES else "lead" if code in LEAD_CODES else "ticket"
+
+
+def rows_table(session: Session, frames: Frames, code: Code) -> pd.DataFrame:
+    """The rows behind a figure of the period, with the customer's name, ready to list; empty
+    when the reader may not see its amounts. A lead's value shows only where it is seen."""
+    span = frames.window
+    rows = rows_behind(frames, code, span.start, span.end)
+    if rows is None:
+        return pd.DataFrame(columns=_SHOWN[code])
+    rows = rows.copy()
+    if "customer_id" in rows:
+        names = customers_read.customer_names(session, rows["customer_id"].unique().tolist())
+        rows["customer"] = rows["customer_id"].map(names)
+    if code is Code.LEAD_CONVERSION:
+        seen = frames.money_leads["id"] if frames.money_leads is not None else pd.Series([])
+        rows["value"] = rows["value"].where(rows["id"].isin(seen))
+    if code is Code.SLA_ATTAINMENT:
+        rows["met"] = rows["met"].astype(bool)
+    return rows[_SHOWN[code]].reset_index(drop=True)
+
+
+def choices(session: Session) -> tuple[list[str], dict[int, str]]:
+    """The filters' choices: the customers' regions, and the active people who own customers
+    or leads (everyone but support) by name."""
+    rows = session.execute(
+        select(User.id, User.name)
+        .where(User.active, User.role != Role.SUPPORT)
+        .order_by(User.name, User.id)
+    ).all()
+    return customers_read.regions(session), {int(i): str(n) for i, n in rows}
