@@ -66,7 +66,7 @@ def set_target(
         raise ValidationError({"value": msg("validation.at_most", limit=int(ceiling))})
     person = session.get(User, held.user_id)
     if person is None or held.metric not in FOR_ROLE.get(person.role, ()):
-        raise ValidationError({"metric": msg("overview.metric_not_for_role")})
+        raise ValidationError({"metric": msg("targets.not_for_role")})
     row = session.scalar(
         select(Target).where(
             Target.user_id == held.user_id,
