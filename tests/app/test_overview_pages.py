@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from overview_data import business
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
@@ -13,7 +14,6 @@ from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import Role
 from crm_core.overview import targets
 from db.session import session_scope
-from overview_data import business
 from support import page_as, values_refreshed
 
 
@@ -59,7 +59,7 @@ def test_the_salesperson_lands_on_their_leads_and_figures_against_target(
         targets.set_target(s, shop[Role.MANAGER], data, 0)
     at = page_as("home", seller).run()
     assert not at.exception, at.exception
-    assert [m.label for m in at.metric][0] == "leads won"
+    assert at.metric[0].label == "leads won"
     assert at.metric[0].value == "0" and at.metric[0].delta == "0% of 4"
     assert "1 open lead" in [h.value for h in at.subheader]
     leads = at.dataframe[0].value
