@@ -25,7 +25,9 @@ def moment() -> datetime:
     return pd.Timestamp(utcnow()).floor("5min").to_pydatetime()
 
 
-@st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
+# A resource cache: the frames are held as they are (read-only here), not pickled and
+# unpickled on every hit as st.cache_data would, so a refresh with nothing new is a lookup.
+@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
 def _figures(
     url: str, actor: Actor, filters: Filters, mark: tuple[object, ...], now: datetime
 ) -> tuple[list[Figure], Frames]:

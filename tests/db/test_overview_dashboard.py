@@ -23,10 +23,10 @@ def figures(
     return {f.code: f for f in found}
 
 
-def test_each_figure_of_the_period_and_the_one_before(
+def test_each_figure_of_the_period_the_one_before_its_sparkline_and_rows(
     session: Session, manager: Actor, sales: Actor, support: Actor
 ) -> None:
-    business(session, manager, sales, support)
+    ids = business(session, manager, sales, support)
     got = figures(session, manager)
     # Sold in March: Ani 100,000 less 10,000 discount, Budi 2 x 50,000 (his cancelled order
     # does not count); February: Citra 200,000. Margins: 90,000 - 60,000 and 100,000 - 40,000.
@@ -53,22 +53,21 @@ def test_each_figure_of_the_period_and_the_one_before(
     assert got[Code.SLA_ATTAINMENT].previous == 1.0
     assert (got[Code.CSAT].value, got[Code.CSAT].previous) == (4.0, 4.0)
 
-
-def test_the_sparkline_has_a_value_per_day_that_adds_up_to_the_figure(
-    session: Session, manager: Actor, sales: Actor, support: Actor
-) -> None:
-    business(session, manager, sales, support)
     revenue = figures(session, manager)[Code.REVENUE]
-    assert len(revenue.spark) == 31
+    assert len(revenue.spark) == 31  # a step per day
     assert revenue.spark[1] == 90_000 and revenue.spark[9] == 100_000  # 2 and 10 March
     assert sum(v or 0 for v in revenue.spark) == revenue.value
-    tickets = figures(session, manager)[Code.OPEN_TICKETS]
-    assert (
-        tickets.spark[0] == 0 and tickets.spark[4] == 1 and tickets.spark[-1] == 1
-    )  # T1 open 2-3 March
+    tickets = figures(session, manager)[Code.OPEN_TICKETS].spark  # open at each day's end
+    assert (tickets[0], tickets[1], tickets[2], tickets[4], tickets[-1]) == (0, 1, 0, 1, 1)
+    _found, frames = dashboard.dashboard(session, manager, MARCH, NOW)
+    span = frames.window
+    churned = dashboard.rows_behind(frames, Code.CHURNED_CUSTOMERS, span.start, span.end)
+    assert churned is not None and list(churned["customer_id"]) == [ids["dewi"]]
+    rows = dashboard.rows_table(session, frames, Code.REVENUE)
+    assert sorted(rows["customer"]) == ["Ani", "Budi"] and rows["net"].sum() == 190_000
 
 
-def test_region_and_owner_filters_cut_every_figure(
+def test_filters_the_readers_amounts_and_the_change_mark(
     session: Session, manager: Actor, sales: Actor, support: Actor
 ) -> None:
     business(session, manager, sales, support)
@@ -81,11 +80,6 @@ def test_region_and_owner_filters_cut_every_figure(
     assert mine[Code.PIPELINE_VALUE].value == 1_000_000  # L3 (L4 is the manager's)
     assert mine[Code.NEW_CUSTOMERS].value == 0
 
-
-def test_amounts_follow_the_readers_scope(
-    session: Session, manager: Actor, sales: Actor, support: Actor
-) -> None:
-    business(session, manager, sales, support)
     own = figures(session, sales)
     assert own[Code.REVENUE].value == 90_000  # only Ani, whom the salesperson owns
     assert own[Code.ACTIVE_CUSTOMERS].value == 2  # counts are no amounts
@@ -94,23 +88,6 @@ def test_amounts_follow_the_readers_scope(
     assert none[Code.PIPELINE_VALUE].value is None
     assert none[Code.OPEN_TICKETS].value == 1
 
-
-def test_the_rows_behind_a_figure_are_those_it_counts(
-    session: Session, manager: Actor, sales: Actor, support: Actor
-) -> None:
-    ids = business(session, manager, sales, support)
-    _found, frames = dashboard.dashboard(session, manager, MARCH, NOW)
-    span = frames.window
-    churned = dashboard.rows_behind(frames, Code.CHURNED_CUSTOMERS, span.start, span.end)
-    assert churned is not None and list(churned["customer_id"]) == [ids["dewi"]]
-    orders = dashboard.rows_behind(frames, Code.REVENUE, span.start, span.end)
-    assert orders is not None and sorted(orders["customer_id"]) == sorted([ids["ani"], ids["budi"]])
-
-
-def test_the_mark_moves_with_an_edited_order_and_what_changed_names_its_figures(
-    session: Session, manager: Actor, sales: Actor, support: Actor
-) -> None:
-    business(session, manager, sales, support)
     before_mark = dashboard.mark(session)
     before = dashboard.dashboard(session, manager, MARCH, NOW)[0]
     assert dashboard.mark(session) == before_mark  # reading changes nothing
