@@ -11,6 +11,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import BigInteger, String, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ from crm_core.customers.records import (
 )
 from crm_core.customers.tasks import complete_follow_up, open_follow_ups, schedule_follow_up
 from crm_core.customers.value import ValueTable, customer_values, order_amounts, sold_orders
-from crm_core.kernel.frames import query_frame
+from crm_core.kernel.frames import core_frame, query_frame
 from crm_core.models import Customer, CustomerValue, Interaction, Order, OrderItem
 
 __all__ = [
@@ -72,21 +73,20 @@ def orders_between(session: Session, start: datetime, end: datetime) -> pd.DataF
         .group_by(Order.id, Order.customer_id, Order.ordered_at, Order.discount,
                   Customer.owner_id, Customer.region)
     )  # fmt: skip
-    columns = ["order_id", "customer_id", "ordered_at", "gross", "cogs", "discount",
-               "owner_id", "region"]  # fmt: skip
-    frame = query_frame(session, stmt, columns)
+    rows = session.connection().execute(stmt).all()
+    data = list(zip(*rows, strict=True)) if rows else [()] * 8
+    cents = [np.asarray(data[k], dtype="float64") for k in (3, 4, 5)]
     out = pd.DataFrame(
         {
-            "order_id": frame["order_id"].astype("int64"),
-            "customer_id": frame["customer_id"].astype("int64"),
-            "ordered_at": pd.to_datetime(frame["ordered_at"], format="ISO8601"),
-            "owner_id": frame["owner_id"].astype("Int64"),
-            "region": frame["region"].astype("object"),
+            "order_id": np.asarray(data[0], dtype="int64"),
+            "customer_id": np.asarray(data[1], dtype="int64"),
+            "ordered_at": pd.to_datetime(pd.Series(data[2], dtype="object"), format="ISO8601"),
+            "owner_id": pd.array(data[6], dtype="Int64"),
+            "region": pd.Series(data[7], dtype="object"),
+            "net": (cents[0] - cents[2]) / 100,
+            "margin": (cents[0] - cents[2] - cents[1]) / 100,
         }
     )
-    net = frame["gross"].astype("float64") - frame["discount"].astype("float64")
-    out["net"] = net / 100
-    out["margin"] = (net - frame["cogs"].astype("float64")) / 100
     out["ordered_at"] = out["ordered_at"].astype("datetime64[ns]")
     return out
 
@@ -94,14 +94,16 @@ def orders_between(session: Session, start: datetime, end: datetime) -> pd.DataF
 def customers_created(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
     """Customers created in [start, end), not deleted nor merged: customer_id, created_at,
     owner_id, region."""
-    stmt = select(Customer.id, Customer.created_at, Customer.owner_id, Customer.region).where(
+    created = type_coerce(Customer.created_at, String)
+    stmt = select(Customer.id, created, Customer.owner_id, Customer.region).where(
         Customer.created_at >= start,
         Customer.created_at < end,
         Customer.deleted_at.is_(None),
         Customer.merged_into_id.is_(None),
     )
-    frame = query_frame(session, stmt, ["customer_id", "created_at", "owner_id", "region"])
-    frame["created_at"] = pd.to_datetime(frame["created_at"]).astype("datetime64[ns]")
+    frame = core_frame(session, stmt, ["customer_id", "created_at", "owner_id", "region"])
+    frame["created_at"] = pd.to_datetime(frame["created_at"], format="ISO8601")
+    frame["created_at"] = frame["created_at"].astype("datetime64[ns]")
     frame["owner_id"] = frame["owner_id"].astype("Int64")
     return frame
 

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import read as customers_read
 from crm_core.kernel.frames import change_mark
 from crm_core.kernel.permissions import Actor, Scope, amounts_scope
 from crm_core.kernel.settings import team_settings, value_settings
-from crm_core.models import Customer, Lead, Order, Ticket, User
+from crm_core.models import Customer, ImportBatch, Lead, Order, Ticket, User
 from crm_core.models.enums import LeadStage, Role
 from crm_core.overview import counting
 from crm_core.sales import read as sales_read
@@ -337,7 +337,8 @@ def dashboard(
 def mark(session: Session) -> tuple[object, ...]:
     """Changes since a refresh show in this mark (orders, customers, leads, tickets): a live
     refresh reads it first and recomputes only when it moved."""
-    return change_mark(session, Order, Customer, Lead, Ticket)
+    reverted = session.scalar(select(func.max(ImportBatch.reverted_at)))
+    return (*change_mark(session, Order, Customer, Lead, Ticket), str(reverted))
 
 
 def what_changed(before: list[Figure], after: list[Figure]) -> list[tuple[Code, float]]:

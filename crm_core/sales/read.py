@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import String, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from crm_core.kernel.frames import query_frame
+from crm_core.kernel.frames import core_frame, query_frame
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Lead, LeadStageChange, User
 from crm_core.models.enums import Entity, LeadStage
@@ -50,20 +50,21 @@ def leads_alive(session: Session, actor: Actor, since: datetime, until: datetime
     """Leads the actor may read, created before `until` and not closed before `since` (open
     ones, and those closed in [since, until) or later): LEAD_COLUMNS, value as float."""
     stmt = select(
-        Lead.id, Lead.name, Lead.owner_id, Lead.region, Lead.value, Lead.stage, Lead.created_at,
-        Lead.closed_at, Lead.expected_close,
+        Lead.id, Lead.name, Lead.owner_id, Lead.region, Lead.value, Lead.stage,
+        type_coerce(Lead.created_at, String), type_coerce(Lead.closed_at, String),
+        Lead.expected_close,
     ).where(
         Lead.created_at < until,
         or_(Lead.closed_at.is_(None), Lead.closed_at >= since),
         Lead.deleted_at.is_(None),
         read_filter(actor, Entity.LEAD, Lead.owner_id),
     )  # fmt: skip
-    frame = query_frame(session, stmt, LEAD_COLUMNS)
+    frame = core_frame(session, stmt, LEAD_COLUMNS)
     frame["stage"] = frame["stage"].map(str)
     frame["value"] = frame["value"].astype("float64")
     frame["owner_id"] = frame["owner_id"].astype("Int64")
     for column in ("created_at", "closed_at"):
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+        frame[column] = pd.to_datetime(frame[column], format="ISO8601").astype("datetime64[ns]")
     return frame
 
 

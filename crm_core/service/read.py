@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from crm_core.kernel.frames import count_per, query_frame
+from crm_core.kernel.frames import core_frame, count_per
 from crm_core.kernel.permissions import Actor, Capability, may, read_filter
 from crm_core.kernel.settings import team_settings
 from crm_core.models import Customer, Ticket, User
@@ -132,9 +132,9 @@ def tickets_alive(session: Session, actor: Actor, since: datetime, until: dateti
     hours and whether each met its targets (`met`), as the service dashboard counts them."""
     stmt = (
         select(
-            Ticket.id, Ticket.customer_id, Ticket.assignee_id, Ticket.created_at,
+            Ticket.id, Ticket.customer_id, Ticket.assignee_id, *_texts(Ticket.created_at,
             Ticket.first_response_at, Ticket.first_response_due, Ticket.resolved_at,
-            Ticket.resolution_due, Ticket.csat, Customer.owner_id, Customer.region,
+            Ticket.resolution_due), Ticket.csat, Customer.owner_id, Customer.region,
         )
         .join(Customer, Customer.id == Ticket.customer_id)
         .where(
@@ -144,13 +144,18 @@ def tickets_alive(session: Session, actor: Actor, since: datetime, until: dateti
             read_filter(actor, Entity.TICKET, Ticket.assignee_id),
         )
     )  # fmt: skip
-    frame = query_frame(session, stmt, ALIVE_COLUMNS)
+    frame = core_frame(session, stmt, ALIVE_COLUMNS)
     for column in ("created_at", "first_response_at", "first_response_due", "resolved_at",
                    "resolution_due"):  # fmt: skip
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+        frame[column] = pd.to_datetime(frame[column], format="ISO8601").astype("datetime64[ns]")
     for column in ("assignee_id", "owner_id", "csat"):
         frame[column] = frame[column].astype("Float64").astype("Int64")
     return frame
+
+
+def _texts(*columns: Any) -> list[Any]:
+    """Times read as text (parsed at once by pandas, not a datetime per value on SQLite)."""
+    return [type_coerce(c, String) for c in columns]
 
 
 def my_queue(session: Session, actor: Actor, now: datetime, limit: int = 50) -> pd.DataFrame:
