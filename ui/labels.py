@@ -198,6 +198,7 @@ CODES = (
     N_("capability.assign tickets to others"),
     N_("capability.change the service levels, canned answers and articles"),
     N_("capability.see the service dashboard"),
+    N_("capability.work leads as a salesperson"),
     N_("entity.segment"),
     N_("entity.record"),
     N_("entities.segment"),

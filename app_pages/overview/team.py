@@ -11,7 +11,7 @@ import streamlit as st
 
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models import utcnow
-from crm_core.models.enums import Entity, Role
+from crm_core.models.enums import Entity
 from crm_core.overview import targets, team
 from crm_core.overview.targets import Metric
 from ui import cache, forms, nav
@@ -161,13 +161,13 @@ def _version(progress: pd.DataFrame, who: Any, metric: Any) -> int:
 
 def _trend(trend: pd.DataFrame) -> None:
     st.caption(t("Leads won per salesperson and tickets resolved per agent, month by month."))
-    for role, column in ((Role.SALES.value, "won"), (Role.SUPPORT.value, "tickets_resolved")):
-        part = trend[trend["role"] == role]
+    for kind, column in ((team.SALES, "won"), (team.SUPPORT, "tickets_resolved")):
+        part = trend[trend["role"] == kind]
         if part.empty:
             continue
         table = part.pivot_table(index="month", columns="name", values=column, aggfunc="sum")
         table.index = [m.strftime("%Y-%m") for m in table.index]
-        st.markdown(t("**Leads won**") if role == Role.SALES.value else t("**Tickets resolved**"))
+        st.markdown(t("**Leads won**") if kind == team.SALES else t("**Tickets resolved**"))
         st.line_chart(table)
         st.dataframe(table, width="stretch")
 

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from crm_core.customers import read as customers_read
 from crm_core.kernel.frames import change_mark
-from crm_core.kernel.permissions import Actor, Scope, amounts_scope
+from crm_core.kernel.permissions import Actor, Capability, Scope, amounts_scope, roles_with
 from crm_core.kernel.settings import team_settings, value_settings
 from crm_core.models import Customer, ImportBatch, Lead, Order, Ticket, User
-from crm_core.models.enums import LeadStage, Role
+from crm_core.models.enums import LeadStage
 from crm_core.overview import counting
 from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
@@ -398,9 +398,10 @@ def rows_table(session: Session, frames: Frames, code: Code) -> pd.DataFrame:
 def choices(session: Session) -> tuple[list[str], dict[int, str]]:
     """The filters' choices: the customers' regions, and the active people who own customers
     or leads (everyone but support) by name."""
+    owners = roles_with(Capability.WORK_LEADS) | roles_with(Capability.ASSIGN_LEADS)
     rows = session.execute(
         select(User.id, User.name)
-        .where(User.active, User.role != Role.SUPPORT)
+        .where(User.active, User.role.in_(owners))
         .order_by(User.name, User.id)
     ).all()
     return customers_read.regions(session), {int(i): str(n) for i, n in rows}

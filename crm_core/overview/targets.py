@@ -19,7 +19,7 @@ from crm_core.kernel.errors import ConflictError, ValidationError
 from crm_core.kernel.frames import query_frame
 from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.messages import msg
-from crm_core.kernel.permissions import Action, Actor, read_filter, require
+from crm_core.kernel.permissions import Action, Actor, Capability, may, read_filter, require
 from crm_core.models import Target, User
 from crm_core.models.enums import Entity, Role
 
@@ -32,10 +32,18 @@ class Metric(StrEnum):
     CSAT = "csat"  # an average, 1..5
 
 
-FOR_ROLE: dict[Role, tuple[Metric, ...]] = {
-    Role.SALES: (Metric.REVENUE_WON, Metric.LEADS_WON),
-    Role.SUPPORT: (Metric.TICKETS_RESOLVED, Metric.SLA_ATTAINMENT, Metric.CSAT),
+# Whose figures a metric measures: the people of a capability (salespeople, support agents).
+FOR_WORK: dict[Capability, tuple[Metric, ...]] = {
+    Capability.WORK_LEADS: (Metric.REVENUE_WON, Metric.LEADS_WON),
+    Capability.ANSWER_TICKETS: (Metric.TICKETS_RESOLVED, Metric.SLA_ATTAINMENT, Metric.CSAT),
 }
+
+
+def metrics_for(role: Role) -> tuple[Metric, ...]:
+    """The metrics a person of this role may be given targets in."""
+    return tuple(m for work, ms in FOR_WORK.items() if may(role, work) for m in ms)
+
+
 _CEILING = {Metric.SLA_ATTAINMENT: Decimal(1), Metric.CSAT: Decimal(5)}
 
 
@@ -65,7 +73,7 @@ def set_target(
     if ceiling is not None and held.value > ceiling:
         raise ValidationError({"value": msg("validation.at_most", limit=int(ceiling))})
     person = session.get(User, held.user_id)
-    if person is None or held.metric not in FOR_ROLE.get(person.role, ()):
+    if person is None or held.metric not in metrics_for(person.role):
         raise ValidationError({"metric": msg("targets.not_for_role")})
     row = session.scalar(
         select(Target).where(

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import read as customers_read
-from crm_core.kernel.permissions import Actor, sees_amounts
+from crm_core.kernel.permissions import Actor, Capability, roles_with, sees_amounts
 from crm_core.kernel.settings import team_settings
 from crm_core.models import User
-from crm_core.models.enums import LeadStage, Role
+from crm_core.models.enums import LeadStage
 from crm_core.overview.dashboard import _utc
-from crm_core.overview.targets import FOR_ROLE, Metric, month_of, targets
+from crm_core.overview.targets import Metric, month_of, targets
 from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
 
@@ -41,10 +41,17 @@ def month_span(month: date, zone: str) -> Span:
     return Span(_utc(first, zone), _utc(following, zone))
 
 
-def people(session: Session, role: Role) -> pd.DataFrame:
-    """The active users of a role: user_id, name, by name."""
+SALES, SUPPORT = "sales", "support"  # the two teams the page shows
+WORK = {SALES: Capability.WORK_LEADS, SUPPORT: Capability.ANSWER_TICKETS}
+
+
+def people(session: Session, team: str) -> pd.DataFrame:
+    """The active people of a team (those whose role has its capability): user_id, name."""
+    roles = roles_with(WORK[team])
     rows = session.execute(
-        select(User.id, User.name).where(User.role == role, User.active).order_by(User.name)
+        select(User.id, User.name)
+        .where(User.role.in_(roles), User.active)
+        .order_by(User.name, User.id)
     ).all()
     return pd.DataFrame(rows, columns=["user_id", "name"])
 
@@ -53,7 +60,7 @@ def sales_performance(session: Session, actor: Actor, span: Span) -> pd.DataFram
     """Per active salesperson over the span: leads worked (a stage move in it), won and lost
     (closed in it), win rate (won of closed), revenue won (None where the actor may not read
     that person's amounts), average cycle (created to won, days), touchpoints logged."""
-    out = people(session, Role.SALES)
+    out = people(session, SALES)
     leads = sales_read.leads_alive(session, actor, span.start, span.end)
     closed = leads[(leads["closed_at"] >= span.start) & (leads["closed_at"] < span.end)]
     won = closed[closed["stage"] == LeadStage.WON.value]
@@ -81,7 +88,7 @@ def support_performance(session: Session, actor: Actor, span: Span, now: datetim
     """Per active support agent over the span: tickets resolved in it; of the tickets created
     in it, median working hours to first response and to resolution, SLA attainment (met both
     targets, of those decided) and average CSAT, as the service dashboard counts them."""
-    out = people(session, Role.SUPPORT)
+    out = people(session, SUPPORT)
     alive = _tickets(session, actor, span, now)
     resolved = alive[(alive["resolved_at"] >= span.start) & (alive["resolved_at"] < span.end)]
     made = alive[(alive["created_at"] >= span.start) & (alive["created_at"] < span.end)]
@@ -151,9 +158,9 @@ def _performance(
     found: dict[int, dict[str, Any]] = {}
     sales = sales_performance(session, actor, span)
     support = support_performance(session, actor, span, now)
-    for role, frame in ((Role.SALES, sales), (Role.SUPPORT, support)):
+    for kind, frame in ((SALES, sales), (SUPPORT, support)):
         for row in frame.to_dict("records"):
-            found[int(row["user_id"])] = {str(k): v for k, v in row.items()} | {"role": role}
+            found[int(row["user_id"])] = {str(k): v for k, v in row.items()} | {"role": kind}
     return found
 
 
@@ -171,8 +178,8 @@ def monthly_trend(
         sales = sales_performance(session, actor, span)[["user_id", "name", "won", "revenue_won"]]
         support = support_performance(session, actor, span, now)
         support = support[["user_id", "name", "tickets_resolved", "sla_attainment", "csat"]]
-        frames += [sales.assign(month=month, role=Role.SALES.value),
-                   support.assign(month=month, role=Role.SUPPORT.value)]  # fmt: skip
+        frames += [sales.assign(month=month, role=SALES),
+                   support.assign(month=month, role=SUPPORT)]  # fmt: skip
     return pd.concat(frames, ignore_index=True)
 
 
@@ -188,7 +195,7 @@ def portfolio(session: Session, actor: Actor) -> pd.DataFrame:
     """Per active salesperson: customers owned (those with stored value figures), their net
     revenue and profit (None where the actor may not read them), and how many are at high
     churn risk. Read from the stored value table, never recomputed."""
-    out = people(session, Role.SALES)
+    out = people(session, SALES)
     owned = customers_read.owned_values(session, out["user_id"].tolist())
     by = owned.groupby("owner_id")
     ids = out["user_id"]
@@ -208,7 +215,3 @@ def portfolio_customers(session: Session, actor: Actor, owner_id: int) -> pd.Dat
     if not sees_amounts(actor, owner_id):
         owned[["net_revenue", "profit"]] = np.nan
     return owned
-
-
-def metrics_for(role: Role) -> tuple[Metric, ...]:
-    return FOR_ROLE.get(role, ())
