@@ -44,6 +44,7 @@ __all__ = [
     "likely_duplicates",
     "open_follow_ups",
     "order_amounts",
+    "order_times",
     "orders_between",
     "owned_values",
     "regions",
@@ -85,6 +86,30 @@ def orders_between(session: Session, start: datetime, end: datetime) -> pd.DataF
             "region": pd.Series(data[7], dtype="object"),
             "net": (cents[0] - cents[2]) / 100,
             "margin": (cents[0] - cents[2] - cents[1]) / 100,
+        }
+    )
+    out["ordered_at"] = out["ordered_at"].astype("datetime64[ns]")
+    return out
+
+
+def order_times(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
+    """Sold orders placed in [start, end) without their lines (an index range, no join to
+    the lines): order_id, customer_id, ordered_at, and the customer's owner_id and region."""
+    stmt = (
+        select(Order.id, Order.customer_id, type_coerce(Order.ordered_at, String),
+               Customer.owner_id, Customer.region)
+        .join(Customer, Customer.id == Order.customer_id)
+        .where(sold_orders(end), Order.ordered_at >= start)
+    )  # fmt: skip
+    rows = session.connection().execute(stmt).all()
+    data = list(zip(*rows, strict=True)) if rows else [()] * 5
+    out = pd.DataFrame(
+        {
+            "order_id": np.asarray(data[0], dtype="int64"),
+            "customer_id": np.asarray(data[1], dtype="int64"),
+            "ordered_at": pd.to_datetime(pd.Series(data[2], dtype="object"), format="ISO8601"),
+            "owner_id": pd.array(data[3], dtype="Int64"),
+            "region": pd.Series(data[4], dtype="object"),
         }
     )
     out["ordered_at"] = out["ordered_at"].astype("datetime64[ns]")
