@@ -97,3 +97,19 @@ def test_the_team_page_shows_each_person_and_a_manager_sets_a_target(
     assert progress[["name", "target", "actual", "share"]].values.tolist() == [
         ["Sales", 2.0, 1.0, 0.5]
     ]
+
+
+def test_the_admin_reads_the_dashboard_in_bahasa_indonesia_and_others_are_refused(
+    shop: dict[Role, Actor],
+) -> None:
+    at = page_as("dashboard", shop[Role.ADMIN])
+    at.session_state["relasi_language"] = "id"
+    at.session_state["dashboard-period"] = (date(2026, 3, 1), date(2026, 3, 31))
+    at.run()
+    assert not at.exception, at.exception
+    shown = metrics(at)
+    assert shown["Pelanggan aktif"] == "2" and shown["Tiket terbuka"] == "1"
+    assert shown["Pendapatan"].startswith("Rp") and shown["Pencapaian SLA"] == "33,3%"
+    for role, key in ((Role.SALES, "dashboard"), (Role.SUPPORT, "team")):
+        refused = page_as(key, shop[role]).run()
+        assert refused.error and not refused.metric
