@@ -40,6 +40,10 @@ GOALS: dict[str, float] = {
     "Customers page, warm rerun (AppTest, median)": 0.2,
     "Customer 360 page, first view (AppTest)": 2.0,
     "Customer 360 page, warm rerun (AppTest, median)": 0.2,
+    # Overview (issue 13): the dashboard's first view, and each live refresh
+    "business dashboard: first view (30 days, all figures)": 2.0,
+    "business dashboard: live refresh, nothing new (mark)": 0.2,
+    "business dashboard: live refresh after a new order": 2.0,
 }
 
 # figures that must reach at least this much (ratios of the side by side, issue 8): a full

@@ -33,7 +33,7 @@ def _reads(entity: Entity) -> Access:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("home", "My work", "Overview", "customers.home", _reads(Entity.TASK),
+    PageSpec("home", "My work", "Overview", "overview.home", _reads(Entity.TASK),
              ":material/home:"),
     PageSpec("dashboard", "Business dashboard", "Overview", "overview.dashboard",
              Capability.SEE_DASHBOARD, ":material/monitoring:"),
@@ -110,6 +110,12 @@ def page(key: str) -> PageSpec:
 
 def can_open(role: Role | None, key: str) -> bool:
     return may(role, page(key).access)
+
+
+def landing(role: Role) -> str:
+    """The page a role lands on: the business dashboard for whoever may open it (managers,
+    admins), else their own work."""
+    return "dashboard" if can_open(role, "dashboard") else "home"
 
 
 def pages_for(role: Role) -> dict[str, list[PageSpec]]:

@@ -98,6 +98,11 @@ CODES = (
     N_("sla_state.at risk"),
     N_("sla_state.breached"),
     N_("sla_state.paused"),
+    N_("metric.revenue_won"),
+    N_("metric.leads_won"),
+    N_("metric.tickets_resolved"),
+    N_("metric.sla_attainment"),
+    N_("metric.csat"),
     N_("article_kind.canned"),
     N_("article_kind.article"),
     N_("queue.mine"),
@@ -190,6 +195,7 @@ CODES = (
     N_("capability.change the service levels, canned answers and articles"),
     N_("capability.see the service dashboard"),
     N_("capability.back up and restore the whole database"),
+    N_("capability.work leads as a salesperson"),
     N_("entity.segment"),
     N_("entity.record"),
     N_("entities.segment"),
@@ -321,6 +327,10 @@ CODES = (
     N_("field.shared"),
     N_("field.gross_cents"),
     N_("field.cost_cents"),
+    N_("entity.target"),
+    N_("field.metric"),
+    N_("field.month"),
+    N_("field.team.dashboard_refresh_seconds"),
     N_("field.name"),
     N_("field.email"),
     N_("field.phone"),
@@ -411,6 +421,7 @@ CODES = (
     N_("entities.import"),
     N_("entities.article"),
     N_("entities.view"),
+    N_("entities.target"),
 )
 # Navigation: page titles and sections as crm_core/pages.py names them (English msgids).
 PAGE_TEXTS = (

@@ -101,6 +101,7 @@ def _team_values(settings: TeamSettings) -> dict[str, Any]:
         "working_hours": dict(settings.working_hours),
         "import_max_megabytes": settings.import_max_megabytes,
         "import_max_rows": settings.import_max_rows,
+        "dashboard_refresh_seconds": settings.dashboard_refresh_seconds,
     }
 
 
@@ -153,6 +154,11 @@ def _import_limits(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
             value=values["import_max_rows"], key=f"{prefix}-import_max_rows",
         )  # fmt: skip
         forms.field_error(TEAM_FORM, "import_max_rows")
+    data["dashboard_refresh_seconds"] = st.number_input(
+        t("Business dashboard refreshes every (seconds)"), min_value=2, max_value=3600, step=10,
+        value=values["dashboard_refresh_seconds"], key=f"{prefix}-dashboard_refresh_seconds",
+    )  # fmt: skip
+    forms.field_error(TEAM_FORM, "dashboard_refresh_seconds")
     return data
 
 

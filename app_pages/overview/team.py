@@ -1,16 +1,210 @@
-"""Team page: built by a later issue; says so honestly until then."""
+"""Team: each salesperson's and support agent's figures for a month, their targets and progress,
+the trend per month, and a salesperson's portfolio so that a manager can rebalance accounts."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from crm_core.kernel.permissions import Action, Actor, allowed
+from crm_core.models import utcnow
+from crm_core.models.enums import Entity
+from crm_core.overview import targets, team
+from crm_core.overview.targets import Metric
+from ui import cache, forms, nav
+from ui import format as fmt
+from ui.auth import require_page
+from ui.db import read_scope
 from ui.i18n import t
-from ui.later import not_built_yet
+from ui.labels import option
+from ui.plain import plain
+
+TARGET_FORM = "team-target"
+MONTHS = 6
 
 
 def render() -> None:
-    not_built_yet(
-        "team",
+    actor = require_page("team")
+    st.title(t("Team"))
+    month = _month()
+    zone = cache.team_settings().time_zone
+    now = utcnow()
+    with read_scope() as session:
+        span = team.month_span(month, zone)
+        sales = team.sales_performance(session, actor, span)
+        support = team.support_performance(session, actor, span, now)
+        progress = team.progress(session, actor, month, now)
+        trend = team.monthly_trend(session, actor, month, MONTHS, now)
+        book = team.portfolio(session, actor)
+    tabs = st.tabs([t("Sales"), t("Support"), t("Targets"), t("Trend"), t("Portfolio")])
+    with tabs[0]:
+        _sales(sales)
+    with tabs[1]:
+        _support(support)
+    with tabs[2]:
+        _targets(actor, month, progress, sales, support)
+    with tabs[3]:
+        _trend(trend)
+    with tabs[4]:
+        _portfolio(actor, book)
+
+
+def _month() -> date:
+    today = date.today()
+    months = [(today.replace(day=1) - pd.DateOffset(months=n)).date() for n in range(12)]
+    picked = st.selectbox(t("Month"), months, format_func=lambda d: d.strftime("%Y-%m"),
+                          key="team-month")  # fmt: skip
+    return picked or months[0]
+
+
+def _sales(frame: pd.DataFrame) -> None:
+    st.caption(
         t(
-            "a later issue adds team performance: each person's pipeline, tickets, response "
-            "times and follow-ups."
-        ),
+            "Leads worked: leads with a stage move in the month. Win rate: won of the leads "
+            "closed in it. Revenue won: the value of the leads won. Average cycle: days from "
+            "a won lead's creation to its win. Touchpoints: logged by the person."
+        )
     )
+    st.dataframe(
+        fmt.with_money(frame.drop(columns=["user_id"]), ["revenue_won"]),
+        hide_index=True, width="stretch",
+        column_config={
+            "name": t("Salesperson"), "leads_worked": t("Leads worked"), "won": t("Won"),
+            "lost": t("Lost"),
+            "win_rate": st.column_config.NumberColumn(t("Win rate"), format="percent"),
+            "revenue_won": t("Revenue won"),
+            "average_cycle_days": st.column_config.NumberColumn(t("Average cycle (days)"),
+                                                                format="%.1f"),
+            "touchpoints": t("Touchpoints"),
+        },
+    )  # fmt: skip
+
+
+def _support(frame: pd.DataFrame) -> None:
+    st.caption(
+        t(
+            "Resolved: tickets resolved in the month. Of the tickets created in it: median "
+            "working hours to the first response and to resolution, SLA attainment (met both "
+            "targets, of those decided) and average CSAT."
+        )
+    )
+    st.dataframe(
+        frame.drop(columns=["user_id"]), hide_index=True, width="stretch",
+        column_config={
+            "name": t("Agent"), "tickets_resolved": t("Resolved"),
+            "first_response_hours": st.column_config.NumberColumn(t("First response (h)"),
+                                                                  format="%.1f"),
+            "resolution_hours": st.column_config.NumberColumn(t("Resolution (h)"), format="%.1f"),
+            "sla_attainment": st.column_config.NumberColumn(t("SLA attainment"),
+                                                            format="percent"),
+            "csat": st.column_config.NumberColumn(t("CSAT"), format="%.2f"),
+        },
+    )  # fmt: skip
+
+
+def _targets(
+    actor: Actor, month: date, progress: pd.DataFrame, sales: pd.DataFrame, support: pd.DataFrame
+) -> None:
+    st.caption(t("Each person's targets for the month against what is done so far."))
+    if progress.empty:
+        st.info(t("No targets set for this month yet."))
+    else:
+        shown = progress.assign(metric=progress["metric"].map(lambda m: option(Metric, m)))
+        st.dataframe(
+            shown[["name", "metric", "target", "actual", "share"]], hide_index=True,
+            width="stretch",
+            column_config={
+                "name": t("Person"), "metric": t("Figure"), "target": t("Target"),
+                "actual": t("So far"),
+                "share": st.column_config.ProgressColumn(t("Progress"), min_value=0.0,
+                                                         max_value=1.0, format="percent"),
+            },
+        )  # fmt: skip
+    if allowed(actor, Entity.TARGET, Action.CREATE):
+        _target_form(actor, month, progress, sales, support)
+
+
+def _target_form(
+    actor: Actor, month: date, progress: pd.DataFrame, sales: pd.DataFrame, support: pd.DataFrame
+) -> None:
+    people = {int(i): str(n) for i, n in zip(sales["user_id"], sales["name"], strict=True)}
+    people |= {int(i): str(n) for i, n in zip(support["user_id"], support["name"], strict=True)}
+    forms.feedback(TARGET_FORM)
+    if not people:
+        return
+    with st.form(TARGET_FORM):
+        st.markdown(t("**Set a target for {month}**", month=month.strftime("%Y-%m")))
+        who = st.selectbox(t("Person"), list(people), format_func=lambda i: plain(people[i]),
+                           key=f"{TARGET_FORM}-user")  # fmt: skip
+        metric = st.selectbox(t("Figure"), list(Metric), key=f"{TARGET_FORM}-metric",
+                              format_func=lambda m: option(Metric, m))  # fmt: skip
+        forms.field_error(TARGET_FORM, "metric")
+        value = st.number_input(t("Target"), min_value=0.0, step=1.0, key=f"{TARGET_FORM}-value")
+        forms.field_error(TARGET_FORM, "value")
+        if st.form_submit_button(t("Save target"), type="primary"):
+            version = _version(progress, who, metric)
+            data = {"user_id": who, "metric": metric, "month": month, "value": value}
+            forms.submit(
+                TARGET_FORM, lambda s: targets.set_target(s, actor, data, version),
+                t("Target saved."),
+            )  # fmt: skip
+            st.rerun()
+
+
+def _version(progress: pd.DataFrame, who: Any, metric: Any) -> int:
+    same = progress[(progress["user_id"] == who) & (progress["metric"] == str(metric))]
+    return 0 if same.empty else int(same["version"].iloc[0])
+
+
+def _trend(trend: pd.DataFrame) -> None:
+    st.caption(t("Leads won per salesperson and tickets resolved per agent, month by month."))
+    for kind, column in ((team.SALES, "won"), (team.SUPPORT, "tickets_resolved")):
+        part = trend[trend["role"] == kind]
+        if part.empty:
+            continue
+        table = part.pivot_table(index="month", columns="name", values=column, aggfunc="sum")
+        table.index = [m.strftime("%Y-%m") for m in table.index]
+        st.markdown(t("**Leads won**") if kind == team.SALES else t("**Tickets resolved**"))
+        st.line_chart(table)
+        st.dataframe(table, width="stretch")
+
+
+def _portfolio(actor: Actor, book: pd.DataFrame) -> None:
+    st.caption(
+        t(
+            "Customers each salesperson owns, their revenue and profit to date and how many "
+            "are at high churn risk, from the stored value figures. Pick a person to see "
+            "their customers, riskiest first."
+        )
+    )
+    st.dataframe(
+        fmt.with_money(book.drop(columns=["user_id"]), ["net_revenue", "profit"]),
+        hide_index=True, width="stretch",
+        column_config={"name": t("Salesperson"), "customers": t("Customers"),
+                       "net_revenue": t("Revenue"), "profit": t("Profit"),
+                       "at_risk": t("At high risk")},
+    )  # fmt: skip
+    if book.empty:
+        return
+    names = dict(zip(book["user_id"].astype(int), book["name"], strict=True))
+    who = st.selectbox(t("Salesperson"), list(names), format_func=lambda i: plain(names[i]),
+                       key="team-portfolio-person")  # fmt: skip
+    with read_scope() as session:
+        owned = team.portfolio_customers(session, actor, int(who or next(iter(names))))
+    picked = st.dataframe(
+        fmt.with_money(owned.drop(columns=["owner_id"]), ["net_revenue", "profit"]),
+        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+        key="team-portfolio-customers",
+        column_config={
+            "customer_id": st.column_config.NumberColumn(t("Customer"), format="%d"),
+            "name": t("Name"), "value_tier": t("Value tier"), "net_revenue": t("Revenue"),
+            "profit": t("Profit"), "risk_band": t("Risk"), "last_order_at": t("Last order"),
+            "churn_risk": st.column_config.ProgressColumn(t("Churn risk"), min_value=0.0,
+                                                          max_value=1.0, format="percent"),
+        },
+    )  # fmt: skip
+    if picked and picked.selection.rows:
+        nav.open_page("customer", id=int(owned.iloc[picked.selection.rows[0]]["customer_id"]))

@@ -80,6 +80,7 @@ class TeamSettingsIn(_Input):
     holiday_country: str | None = None
     import_max_megabytes: int = Field(ge=1, le=IMPORT_MAX_MEGABYTES)
     import_max_rows: int = Field(ge=1, le=IMPORT_MAX_ROWS)
+    dashboard_refresh_seconds: int = Field(ge=2, le=3600)
 
     @field_validator("currency")
     @classmethod

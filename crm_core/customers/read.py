@@ -2,9 +2,19 @@
 the customer value table (value tiers, RFM segments, churn risk; each customer's stored tier)
 that segments, service levels and the overview are built on; and the writes other areas start
 (a lead converted into a customer and account, after the one likely-duplicate rule; a
-follow-up for a lead's owner)."""
+follow-up for a lead's owner); and what the overview counts: sold orders and new customers in
+a period, touchpoints per person, and the stored value rows of the customers a person owns."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import BigInteger, String, cast, func, select, type_coerce
+from sqlalchemy.orm import Session
 
 from crm_core.customers.accounts import create_account
 from crm_core.customers.duplicates import LikelyDuplicate, likely_duplicates
@@ -14,22 +24,173 @@ from crm_core.customers.records import (
     customer_profile,
     get_customer,
 )
-from crm_core.customers.tasks import schedule_follow_up
+from crm_core.customers.tasks import complete_follow_up, open_follow_ups, schedule_follow_up
 from crm_core.customers.value import ValueTable, customer_values, order_amounts, sold_orders
 from crm_core.customers.value_store import stored_tiers
+from crm_core.kernel.frames import core_frame, query_frame
+from crm_core.models import Customer, CustomerValue, Interaction, Order, OrderItem
 
 __all__ = [
     "CustomerProfile",
     "LikelyDuplicate",
     "ValueTable",
+    "complete_follow_up",
     "create_account",
     "create_customer",
+    "customer_names",
     "customer_profile",
     "customer_values",
+    "customers_created",
     "get_customer",
     "likely_duplicates",
+    "open_follow_ups",
     "order_amounts",
+    "order_times",
+    "orders_between",
+    "owned_values",
+    "regions",
     "schedule_follow_up",
     "sold_orders",
     "stored_tiers",
+    "touchpoints_between",
 ]
+
+
+def _cents(column: Any) -> Any:
+    return cast(func.round(column * 100), BigInteger)
+
+
+def orders_between(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
+    """Sold orders placed in [start, end): order_id, customer_id, ordered_at, net (after the
+    discount), margin (net less the cost of goods), and the customer's owner_id and region."""
+    stmt = (
+        select(
+            Order.id, Order.customer_id, type_coerce(Order.ordered_at, String),
+            cast(func.sum(OrderItem.quantity * _cents(OrderItem.unit_price)), BigInteger),
+            cast(func.sum(OrderItem.quantity * _cents(OrderItem.unit_cost)), BigInteger),
+            _cents(Order.discount), Customer.owner_id, Customer.region,
+        )
+        .join(OrderItem, OrderItem.order_id == Order.id)
+        .join(Customer, Customer.id == Order.customer_id)
+        .where(sold_orders(end), Order.ordered_at >= start)
+        .group_by(Order.id, Order.customer_id, Order.ordered_at, Order.discount,
+                  Customer.owner_id, Customer.region)
+    )  # fmt: skip
+    rows = session.connection().execute(stmt).all()
+    data = list(zip(*rows, strict=True)) if rows else [()] * 8
+    cents = [np.asarray(data[k], dtype="float64") for k in (3, 4, 5)]
+    out = pd.DataFrame(
+        {
+            "order_id": np.asarray(data[0], dtype="int64"),
+            "customer_id": np.asarray(data[1], dtype="int64"),
+            "ordered_at": pd.to_datetime(pd.Series(data[2], dtype="object"), format="ISO8601"),
+            "owner_id": pd.array(data[6], dtype="Int64"),
+            "region": pd.Series(data[7], dtype="object"),
+            "net": (cents[0] - cents[2]) / 100,
+            "margin": (cents[0] - cents[2] - cents[1]) / 100,
+        }
+    )
+    out["ordered_at"] = out["ordered_at"].astype("datetime64[ns]")
+    return out
+
+
+def order_times(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
+    """Sold orders placed in [start, end) without their lines (an index range, no join to
+    the lines): order_id, customer_id, ordered_at, and the customer's owner_id and region."""
+    stmt = (
+        select(Order.id, Order.customer_id, type_coerce(Order.ordered_at, String),
+               Customer.owner_id, Customer.region)
+        .join(Customer, Customer.id == Order.customer_id)
+        .where(sold_orders(end), Order.ordered_at >= start)
+    )  # fmt: skip
+    rows = session.connection().execute(stmt).all()
+    data = list(zip(*rows, strict=True)) if rows else [()] * 5
+    out = pd.DataFrame(
+        {
+            "order_id": np.asarray(data[0], dtype="int64"),
+            "customer_id": np.asarray(data[1], dtype="int64"),
+            "ordered_at": pd.to_datetime(pd.Series(data[2], dtype="object"), format="ISO8601"),
+            "owner_id": pd.array(data[3], dtype="Int64"),
+            "region": pd.Series(data[4], dtype="object"),
+        }
+    )
+    out["ordered_at"] = out["ordered_at"].astype("datetime64[ns]")
+    return out
+
+
+def customers_created(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
+    """Customers created in [start, end), not deleted nor merged: customer_id, created_at,
+    owner_id, region."""
+    created = type_coerce(Customer.created_at, String)
+    stmt = select(Customer.id, created, Customer.owner_id, Customer.region).where(
+        Customer.created_at >= start,
+        Customer.created_at < end,
+        Customer.deleted_at.is_(None),
+        Customer.merged_into_id.is_(None),
+    )
+    frame = core_frame(session, stmt, ["customer_id", "created_at", "owner_id", "region"])
+    frame["created_at"] = pd.to_datetime(frame["created_at"], format="ISO8601")
+    frame["created_at"] = frame["created_at"].astype("datetime64[ns]")
+    frame["owner_id"] = frame["owner_id"].astype("Int64")
+    return frame
+
+
+def customer_names(session: Session, ids: Collection[int]) -> pd.Series:
+    """Each customer's name, by id (for the rows behind a figure)."""
+    if not ids:
+        return pd.Series(dtype="object")
+    rows = session.execute(
+        select(Customer.id, Customer.name).where(Customer.id.in_([int(i) for i in ids]))
+    ).all()
+    return pd.Series({int(i): name for i, name in rows}, dtype="object")
+
+
+def touchpoints_between(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
+    """Touchpoints logged in [start, end), not deleted: user_id, occurred_at."""
+    stmt = select(Interaction.user_id, Interaction.occurred_at).where(
+        Interaction.occurred_at >= start,
+        Interaction.occurred_at < end,
+        Interaction.deleted_at.is_(None),
+        Interaction.user_id.is_not(None),
+    )
+    frame = query_frame(session, stmt, ["user_id", "occurred_at"])
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"]).astype("datetime64[ns]")
+    return frame
+
+
+def owned_values(session: Session, owner_ids: Collection[int]) -> pd.DataFrame:
+    """The stored value rows (no recompute) of the live customers these people own:
+    customer_id, name, owner_id, value_tier, net_revenue, profit (currency units), churn_risk,
+    risk_band, last_order_at. A customer not yet in the stored table has no row."""
+    stmt = (
+        select(
+            Customer.id, Customer.name, Customer.owner_id, CustomerValue.value_tier,
+            CustomerValue.net_revenue, CustomerValue.profit, CustomerValue.churn_risk,
+            CustomerValue.risk_band, CustomerValue.last_order_at,
+        )
+        .join(CustomerValue, CustomerValue.customer_id == Customer.id)
+        .where(
+            Customer.owner_id.in_([int(i) for i in owner_ids]),
+            Customer.deleted_at.is_(None),
+            Customer.merged_into_id.is_(None),
+        )
+        .order_by(CustomerValue.churn_risk.desc().nulls_last(), Customer.id)
+    )  # fmt: skip
+    columns = ["customer_id", "name", "owner_id", "value_tier", "net_revenue", "profit",
+               "churn_risk", "risk_band", "last_order_at"]  # fmt: skip
+    frame = query_frame(session, stmt, columns)
+    for money in ("net_revenue", "profit"):
+        frame[money] = frame[money].astype("float64") / 100
+    frame["churn_risk"] = frame["churn_risk"].astype("float64")
+    return frame
+
+
+def regions(session: Session) -> list[str]:
+    """The regions customers live in, by name (a filter's choices)."""
+    stmt = (
+        select(Customer.region)
+        .where(Customer.region.is_not(None), Customer.deleted_at.is_(None))
+        .distinct()
+        .order_by(Customer.region)
+    )
+    return [str(r) for r in session.scalars(stmt).all()]

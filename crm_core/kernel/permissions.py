@@ -59,6 +59,7 @@ class Capability(StrEnum):
     MANAGE_SERVICE = "change the service levels, canned answers and articles"
     SEE_SERVICE_DASHBOARD = "see the service dashboard"
     BACKUP = "back up and restore the whole database"
+    WORK_LEADS = "work leads as a salesperson"  # whose sales figures and targets Team shows
 
 
 # What a page, a button or a command asks for: a capability, or an action on an entity.
@@ -157,6 +158,12 @@ _MATRIX: dict[Entity, dict[Role, tuple[Scope, Scope, Scope, Scope, Scope]]] = {
         Role.SALES: (OWN, A, OWN, OWN, N),
         Role.SUPPORT: (OWN, A, OWN, OWN, N),
     },
+    Entity.TARGET: {  # a person's monthly target: set by a manager, read by its person
+        Role.ADMIN: (A, A, A, A, N),
+        Role.MANAGER: (A, A, A, A, N),
+        Role.SALES: (OWN, N, N, N, N),
+        Role.SUPPORT: (OWN, N, N, N, N),
+    },
     Entity.IMPORT: {  # read: see past imports; create: import a file; delete: revert one
         Role.ADMIN: (A, A, N, A, N),
         Role.MANAGER: (A, A, N, A, N),
@@ -181,6 +188,7 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.MANAGE_SERVICE: _MANAGERS,
     Capability.SEE_SERVICE_DASHBOARD: _MANAGERS,
     Capability.BACKUP: frozenset({Role.ADMIN}),  # a restore replaces every record
+    Capability.WORK_LEADS: frozenset({Role.SALES}),
 }
 
 

@@ -36,6 +36,8 @@ class TeamSettings:
     # memory (a 56 MB file took 860 MB) and the database's write lock for minutes.
     import_max_megabytes: int = 20
     import_max_rows: int = 100_000
+    # How often the business dashboard's live figures refresh themselves, in seconds.
+    dashboard_refresh_seconds: int = 60
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from crm_core.models.people import Account, Customer, User
 from crm_core.models.sales import Lead, LeadStageChange
 from crm_core.models.service import Article, Ticket, TicketEvent, TicketView
 from crm_core.models.system import AuditEntry, ImportBatch, Setting
+from crm_core.models.targets import Target
 from crm_core.models.value import CustomerValue, ValueRefresh
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Segment",
     "Setting",
     "SignInAttempt",
+    "Target",
     "Task",
     "Ticket",
     "TicketEvent",

@@ -203,6 +203,7 @@ class Entity(StrEnum):
     PRODUCT = "product"
     ARTICLE = "article"  # a knowledge-base article or a canned answer
     VIEW = "view"  # a saved view of the ticket queue (named filters), own or shared
+    TARGET = "target"  # a person's monthly target (overview)
 
 
 class ArticleKind(StrEnum):

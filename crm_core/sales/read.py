@@ -1,13 +1,17 @@
-"""What other areas may read of Sales: the open leads about a customer."""
+"""What other areas may read of Sales: the open leads about a customer; for the overview, the
+leads alive in a period (in the reader's scope) and the stage moves made in it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import String, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from crm_core.kernel.frames import core_frame, query_frame
 from crm_core.kernel.permissions import Actor, read_filter
-from crm_core.models import Lead, User
+from crm_core.models import Lead, LeadStageChange, User
 from crm_core.models.enums import Entity, LeadStage
 
 
@@ -35,4 +39,47 @@ def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame
     columns = ["id", "name", "stage", "value", "expected_close", "owner"]
     frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
     frame["stage"] = frame["stage"].map(str)
+    return frame
+
+
+LEAD_COLUMNS = ["id", "name", "owner_id", "region", "value", "stage", "created_at", "closed_at",
+                "expected_close"]  # fmt: skip
+
+
+def leads_alive(session: Session, actor: Actor, since: datetime, until: datetime) -> pd.DataFrame:
+    """Leads the actor may read, created before `until` and not closed before `since` (open
+    ones, and those closed in [since, until) or later): LEAD_COLUMNS, value as float."""
+    stmt = select(
+        Lead.id, Lead.name, Lead.owner_id, Lead.region, Lead.value, Lead.stage,
+        type_coerce(Lead.created_at, String), type_coerce(Lead.closed_at, String),
+        Lead.expected_close,
+    ).where(
+        Lead.created_at < until,
+        or_(Lead.closed_at.is_(None), Lead.closed_at >= since),
+        Lead.deleted_at.is_(None),
+        read_filter(actor, Entity.LEAD, Lead.owner_id),
+    )  # fmt: skip
+    frame = core_frame(session, stmt, LEAD_COLUMNS)
+    frame["stage"] = frame["stage"].map(str)
+    frame["value"] = frame["value"].astype("float64")
+    frame["owner_id"] = frame["owner_id"].astype("Int64")
+    for column in ("created_at", "closed_at"):
+        frame[column] = pd.to_datetime(frame[column], format="ISO8601").astype("datetime64[ns]")
+    return frame
+
+
+def stage_moves(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
+    """Stage moves made in [start, end) of leads not deleted: lead_id, owner_id (the lead's
+    owner now), changed_at."""
+    stmt = (
+        select(LeadStageChange.lead_id, Lead.owner_id, LeadStageChange.changed_at)
+        .join(Lead, Lead.id == LeadStageChange.lead_id)
+        .where(
+            LeadStageChange.changed_at >= start,
+            LeadStageChange.changed_at < end,
+            Lead.deleted_at.is_(None),
+        )
+    )
+    frame = query_frame(session, stmt, ["lead_id", "owner_id", "changed_at"])
+    frame["changed_at"] = pd.to_datetime(frame["changed_at"]).astype("datetime64[ns]")
     return frame

@@ -1,6 +1,7 @@
 """What other areas may read of Service: a customer's open tickets, ticket counts and the
 ticket signals that customer value and churn risk read, when a customer last had one, and the
-tickets about to breach that a work page raises."""
+tickets about to breach that a work page raises; for the overview, the tickets alive in a
+period with their SLA outcome and working hours, and an agent's open queue."""
 
 from __future__ import annotations
 
@@ -9,19 +10,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from crm_core.kernel.frames import count_per
+from crm_core.kernel.frames import core_frame, count_per
 from crm_core.kernel.permissions import Actor, Capability, may, read_filter
 from crm_core.kernel.settings import team_settings
-from crm_core.models import Ticket, User
+from crm_core.models import Customer, Ticket, User
 from crm_core.models.enums import Entity, TicketStatus
 from crm_core.service import queues, sla
+from crm_core.service.figures import with_times
 from crm_core.service.sla import SlaState
 
 __all__ = [
-    "TICKET_TOUCH", "SlaState", "escalations", "open_tickets", "ticket_counts", "ticket_signals",
+    "TICKET_TOUCH", "SlaState", "escalations", "my_queue", "open_tickets", "ticket_counts",
+    "ticket_signals", "tickets_alive", "with_times",
 ]  # fmt: skip
 
 # A ticket touches its customer when it is opened: (the model, its time column), for the
@@ -116,3 +119,50 @@ def escalations(session: Session, actor: Actor, now: datetime, limit: int = 20) 
         frame = frame[frame["assignee_id"] == actor.id]
     columns = ["id", "subject", "customer", "priority", "sla_state", "next_due", "assignee"]
     return frame[columns].head(limit).reset_index(drop=True)
+
+
+ALIVE_COLUMNS = ["id", "customer_id", "assignee_id", "created_at", "first_response_at",
+                 "first_response_due", "resolved_at", "resolution_due", "csat", "owner_id",
+                 "region"]  # fmt: skip
+
+
+def tickets_alive(session: Session, actor: Actor, since: datetime, until: datetime) -> pd.DataFrame:
+    """Tickets the actor may read, created before `until` and not resolved before `since`:
+    ALIVE_COLUMNS (owner_id and region are the customer's). `with_times` adds their working
+    hours and whether each met its targets (`met`), as the service dashboard counts them."""
+    stmt = (
+        select(
+            Ticket.id, Ticket.customer_id, Ticket.assignee_id, *_texts(Ticket.created_at,
+            Ticket.first_response_at, Ticket.first_response_due, Ticket.resolved_at,
+            Ticket.resolution_due), Ticket.csat, Customer.owner_id, Customer.region,
+        )
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .where(
+            Ticket.created_at < until,
+            or_(Ticket.resolved_at.is_(None), Ticket.resolved_at >= since),
+            Ticket.deleted_at.is_(None),
+            read_filter(actor, Entity.TICKET, Ticket.assignee_id),
+        )
+    )  # fmt: skip
+    frame = core_frame(session, stmt, ALIVE_COLUMNS)
+    for column in ("created_at", "first_response_at", "first_response_due", "resolved_at",
+                   "resolution_due"):  # fmt: skip
+        frame[column] = pd.to_datetime(frame[column], format="ISO8601").astype("datetime64[ns]")
+    for column in ("assignee_id", "owner_id", "csat"):
+        frame[column] = frame[column].astype("Float64").astype("Int64")
+    return frame
+
+
+def _texts(*columns: Any) -> list[Any]:
+    """Times read as text (parsed at once by pandas, not a datetime per value on SQLite)."""
+    return [type_coerce(c, String) for c in columns]
+
+
+def my_queue(session: Session, actor: Actor, now: datetime, limit: int = 50) -> pd.DataFrame:
+    """The actor's own open tickets, most urgent first, with their SLA state and next due."""
+    frame = queues.queue(
+        session, actor, queues.Queue.MINE, team_settings(session), sla.sla_policy(session), now,
+        limit=limit,
+    )  # fmt: skip
+    columns = ["id", "subject", "customer", "priority", "sla_state", "next_due"]
+    return frame[columns].reset_index(drop=True)

@@ -1,0 +1,115 @@
+"""The Overview pages through AppTest: the business dashboard, the team page and each role's
+home, in English and in Bahasa Indonesia, on the hand-made business of tests/overview_data.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from overview_data import business
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from crm_core.kernel.permissions import Actor
+from crm_core.models.enums import Role
+from crm_core.overview import targets
+from db.session import session_scope
+from support import page_as, values_refreshed
+
+
+@pytest.fixture
+def shop(app_engine: Engine, staff: dict[Role, Actor]) -> dict[Role, Actor]:
+    with session_scope(app_engine) as s:
+        business(s, staff[Role.MANAGER], staff[Role.SALES], staff[Role.SUPPORT])
+    values_refreshed(app_engine)
+    return staff
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def march(at: AppTest) -> AppTest:
+    at.date_input(key="dashboard-period").set_value((date(2026, 3, 1), date(2026, 3, 31)))
+    return at.run()
+
+
+def test_the_manager_reads_the_march_figures_and_the_rows_behind_one(
+    shop: dict[Role, Actor],
+) -> None:
+    at = page_as("dashboard", shop[Role.MANAGER]).run()
+    assert not at.exception, at.exception
+    at = march(at)
+    assert not at.exception, at.exception
+    shown = metrics(at)
+    assert shown["Revenue"] == "Rp 190K" and shown["Pipeline value"] == "Rp 1.2M"
+    assert shown["Active customers"] == "2" and shown["Open tickets"] == "1"
+    assert shown["SLA attainment"] == "33.3%" and shown["CSAT"] == "4.00"
+    at.selectbox(key="dashboard-rows-of").select("churned_customers").run()
+    assert at.dataframe[0].value["customer"].tolist() == ["Dewi"]
+
+
+def test_the_salesperson_lands_on_their_leads_and_figures_against_target(
+    shop: dict[Role, Actor], app_engine: Engine
+) -> None:
+    seller = shop[Role.SALES]
+    with session_scope(app_engine) as s:
+        month = date.today().replace(day=1)
+        data = {"user_id": seller.id, "metric": "leads_won", "month": month, "value": 4}
+        targets.set_target(s, shop[Role.MANAGER], data, 0)
+    at = page_as("home", seller).run()
+    assert not at.exception, at.exception
+    assert at.metric[0].label == "leads won"
+    assert at.metric[0].value == "0" and at.metric[0].delta == "0% of 4"
+    assert "1 open lead" in [h.value for h in at.subheader]
+    leads = at.dataframe[0].value
+    assert leads["name"].tolist() == ["L3"] and leads["due"].tolist() == ["Overdue"]
+
+
+def test_the_agent_lands_on_their_open_tickets_in_bahasa_indonesia(
+    shop: dict[Role, Actor], app_engine: Engine
+) -> None:
+    agent = shop[Role.SUPPORT]
+    at = page_as("home", agent)
+    at.session_state["relasi_language"] = "id"
+    at.run()
+    assert not at.exception, at.exception
+    assert "1 tiket terbuka" in [h.value for h in at.subheader]
+    assert at.dataframe[0].value["id"].tolist() == [3]
+
+
+def test_the_team_page_shows_each_person_and_a_manager_sets_a_target(
+    shop: dict[Role, Actor],
+) -> None:
+    at = page_as("team", shop[Role.MANAGER]).run()
+    assert not at.exception, at.exception
+    at.selectbox(key="team-month").set_value(date(2026, 3, 1)).run()
+    sellers = at.dataframe[0].value.set_index("name")
+    assert sellers.loc["Sales", "won"] == 1 and sellers.loc["Sales", "leads_worked"] == 3
+    agents = at.dataframe[1].value.set_index("name")
+    assert agents.loc["Support", "tickets_resolved"] == 2
+    at.selectbox(key="team-target-user").set_value(shop[Role.SALES].id)
+    at.selectbox(key="team-target-metric").set_value("leads_won")
+    at.number_input(key="team-target-value").set_value(2.0)
+    at.button(key="FormSubmitter:team-target-Save target").click().run()
+    assert not at.exception, at.exception
+    progress = at.dataframe[2].value
+    assert progress[["name", "target", "actual", "share"]].values.tolist() == [
+        ["Sales", 2.0, 1.0, 0.5]
+    ]
+
+
+def test_the_admin_reads_the_dashboard_in_bahasa_indonesia_and_others_are_refused(
+    shop: dict[Role, Actor],
+) -> None:
+    at = page_as("dashboard", shop[Role.ADMIN])
+    at.session_state["relasi_language"] = "id"
+    at.session_state["dashboard-period"] = (date(2026, 3, 1), date(2026, 3, 31))
+    at.run()
+    assert not at.exception, at.exception
+    shown = metrics(at)
+    assert shown["Pelanggan aktif"] == "2" and shown["Tiket terbuka"] == "1"
+    assert shown["Pendapatan"].startswith("Rp") and shown["Pencapaian SLA"] == "33,3%"
+    for role, key in ((Role.SALES, "dashboard"), (Role.SUPPORT, "team")):
+        refused = page_as(key, shop[role]).run()
+        assert refused.error and not refused.metric
