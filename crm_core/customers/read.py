@@ -15,6 +15,7 @@ from crm_core.customers.records import (
 )
 from crm_core.customers.tasks import schedule_follow_up
 from crm_core.customers.value import ValueTable, customer_values, order_amounts, sold_orders
+from crm_core.customers.value_store import stored_values
 
 __all__ = [
     "CustomerProfile",
@@ -29,4 +30,5 @@ __all__ = [
     "order_amounts",
     "schedule_follow_up",
     "sold_orders",
+    "stored_values",
 ]
