@@ -15,7 +15,7 @@ from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
-from crm_core.marketing import cohorts, splits
+from crm_core.marketing import cohorts, segments, splits
 from crm_core.marketing.rules import FIELDS, Op
 from crm_core.models.enums import Channel, Gender, LeadSource, LifecycleStage
 from ui import cache
@@ -128,6 +128,26 @@ def _split(url: str, actor: Actor, as_of: datetime, by: str) -> pd.DataFrame:
 def split(actor: Actor, by: str, as_of: datetime) -> pd.DataFrame:
     """Customers, revenue and profit by one dimension, aggregated in the database."""
     return _split(database_url()[0], actor, as_of, by)
+
+
+@st.cache_data(ttl=900, max_entries=16, show_spinner=False)
+def _ready_made(url: str, actor: Actor, as_of: datetime) -> dict[str, list[int]]:
+    with read_scope() as session:
+        return {
+            key: segments.members(session, actor, segments.ready_made_rule(key), None, as_of)
+            for key in segments.READY_MADE
+        }
+
+
+def ready_made_members(actor: Actor, as_of: datetime) -> dict[str, list[int]]:
+    """The members of each ready-made segment today, as the reader may see them."""
+    return _ready_made(database_url()[0], actor, as_of)
+
+
+def clear() -> None:
+    """After a write that moves customers between owners: the readers' aggregates again."""
+    for cached in (_per_customer, _split, _ready_made):
+        cached.clear()
 
 
 def stored_as_of() -> datetime:

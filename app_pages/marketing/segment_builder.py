@@ -12,6 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.marketing._views import (
+    clear as clear_marketing_caches,
+)
+from app_pages.marketing._views import (
     describe_rule,
     field_label,
     op_label,
@@ -280,6 +283,7 @@ def _assign(actor: Actor, ids: list[int]) -> None:
                      tn("{n:n} customer now belongs to {name}.",
                         "{n:n} customers now belong to {name}.", len(versions),
                         name=people[owner]))  # fmt: skip
+        clear_marketing_caches()  # owners changed: the readers' scopes hold others now
         st.rerun()
 
 

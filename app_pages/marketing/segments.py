@@ -5,6 +5,7 @@ cohorts, churn and lost customers."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 import plotly.express as px
@@ -19,7 +20,6 @@ from crm_core.marketing import amounts, cohorts, dashboard, segments
 from crm_core.marketing.dashboard import DIMENSIONS
 from ui import cache, nav
 from ui.auth import require_page
-from ui.db import read_scope
 from ui.format import compact_money, long_date, number, percent
 from ui.i18n import t
 from ui.labels import option
@@ -45,20 +45,39 @@ def _dashboard(actor: Actor, as_of: datetime) -> None:
         st.info(t("No customers yet: the dashboard fills in as customers and orders arrive."))
         return
     since = st.date_input(
-        t("Compare with"), value=(as_of - timedelta(days=91)).date(),
+        t("Compare with"), value=dashboard.last_quarter_end(as_of.date()),
         max_value=as_of.date() - timedelta(days=1), key="segments_since",
     )  # fmt: skip
-    before = cache.customer_values_at(datetime.combine(since, time())).frame
     _amounts_note(actor)
-    _tiers(actor, frame, before, since)
+    slots = _tiers(actor, frame, since)
     _split(actor, as_of)
-    _migration(frame, before, since)
+    later = st.container()  # the migration, drawn once the earlier figures are computed
     _concentration(actor, frame)
     _ready_made(actor, frame, as_of)
+    # The figures of the earlier date are computed last (the page shows the rest meanwhile)
+    # and kept for every reader of the day (ui.cache): the tiers' changes then fill in.
+    with later, st.spinner(t("Computing the value tiers of {day:date}…", day=since)):
+        before = cache.customer_values_at(datetime.combine(since, time())).frame
+    _tier_changes(slots, frame, before)
+    with later:
+        _migration(frame, before, since)
     _journey(actor, as_of)
 
 
-def _tiers(actor: Actor, frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
+def _tier_changes(slots: dict[ValueTier, Any], frame: pd.DataFrame, before: pd.DataFrame) -> None:
+    now = frame["value_tier"].value_counts()
+    earlier = before["value_tier"].reindex(frame.index).value_counts()
+    for tier, slot in slots.items():
+        count = int(now.get(tier.value, 0))
+        slot.metric(
+            option(ValueTier, tier.value), number(count),
+            delta=number(count - int(earlier.get(tier.value, 0))),
+            # more Below-Zero customers is bad news: shown red
+            delta_color="inverse" if tier is ValueTier.BELOW_ZERO else "normal",
+        )  # fmt: skip
+
+
+def _tiers(actor: Actor, frame: pd.DataFrame, since: date) -> dict[ValueTier, Any]:
     st.subheader(t("Value tiers"))
     settings = cache.value_settings()
     st.caption(
@@ -71,19 +90,15 @@ def _tiers(actor: Actor, frame: pd.DataFrame, before: pd.DataFrame, since: date)
         )
     )  # fmt: skip
     table = dashboard.breakdown(frame, "value_tier").set_index("group")
-    earlier = before["value_tier"].reindex(frame.index).value_counts()
+    slots: dict[ValueTier, Any] = {}
     for column, tier in zip(st.columns(len(ValueTier)), ValueTier, strict=True):
-        now = int(table["customers"].get(tier.value, 0))
-        column.metric(
-            option(ValueTier, tier.value),
-            number(now),
-            delta=number(now - int(earlier.get(tier.value, 0))),
-            # more Below-Zero customers is bad news: shown red
-            delta_color="inverse" if tier is ValueTier.BELOW_ZERO else "normal",
-        )
+        slots[tier] = column.empty()
+        slots[tier].metric(option(ValueTier, tier.value),
+                           number(int(table["customers"].get(tier.value, 0))))  # fmt: skip
         if amounts.shows_amounts(actor):
             profit = float(table["profit"].get(tier.value, 0.0))
             column.caption(t("profit {amount}", amount=compact_money(profit)))
+    return slots
 
 
 def _split(actor: Actor, as_of: datetime) -> None:
@@ -198,11 +213,7 @@ def _concentration(actor: Actor, frame: pd.DataFrame) -> None:
 
 def _ready_made(actor: Actor, frame: pd.DataFrame, as_of: datetime) -> None:
     st.subheader(t("Ready-made segments"))
-    with read_scope() as session:
-        members = {
-            key: segments.members(session, actor, segments.ready_made_rule(key), None, as_of)
-            for key in segments.READY_MADE
-        }
+    members = marketing_views.ready_made_members(actor, as_of)
     counts = dashboard.ready_made_counts(frame, members).set_index("key").to_dict("index")
     for key, (title, why, _rule) in segments.READY_MADE.items():
         with st.container(border=True):

@@ -5,7 +5,7 @@ functions of frames (tested by hand with small ones)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -136,6 +136,13 @@ def finish_breakdown(grouped: pd.DataFrame, by: str) -> pd.DataFrame:
     grouped["revenue_share"] = grouped["net_revenue"] / total_revenue if total_revenue else np.nan
     grouped["revenue_per_customer"] = grouped["net_revenue"] / grouped["customers"]
     return grouped.rename_axis("group").reset_index()
+
+
+def last_quarter_end(day: date) -> date:
+    """The last day of the quarter before the one `day` is in (30 September for any day of
+    October to December): the dashboard's default date to compare the tiers with."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    return date(day.year, first_month, 1) - timedelta(days=1)
 
 
 def tier_migration(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:

@@ -105,21 +105,20 @@ def per_customer(session: Session, actor: Actor) -> pd.DataFrame:
         ),
         actor,
     )  # fmt: skip
-    rows = session.execute(stmt).all()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
-    ids, owners, tiers, revenue, profit, tickets = columns
+    rows = session.connection().execute(stmt).all()  # Core rows: no ORM bookkeeping
+    if not rows:
+        columns = ["owner_id", "value_tier", "net_revenue", "profit", "tickets"]
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="customer_id", dtype="int64"))
+    ids, owners, tiers, revenue, profit, tickets = (np.array(c, dtype=object)
+                                                    for c in zip(*rows, strict=True))  # fmt: skip
 
-    def money(values: Any) -> np.ndarray:
-        cents = pd.array(list(values), dtype="Float64")
-        return cents.to_numpy(dtype="float64", na_value=np.nan) / 100
+    def number(values: np.ndarray, blank: float = np.nan) -> np.ndarray:
+        return pd.to_numeric(pd.Series(values), errors="coerce").fillna(blank).to_numpy("float64")
 
     frame = pd.DataFrame(
-        {"owner_id": pd.array(list(owners), dtype="Float64").to_numpy(dtype="float64",
-                                                                         na_value=np.nan),
-         "value_tier": pd.Series(list(tiers), dtype=object).fillna(UNKNOWN).to_numpy(),
-         "net_revenue": money(revenue), "profit": money(profit),
-         "tickets": pd.array(list(tickets), dtype="Float64").to_numpy(dtype="float64",
-                                                                       na_value=0.0)},
-        index=pd.Index(np.asarray(ids, dtype="int64"), name="customer_id"),
+        {"owner_id": number(owners), "value_tier": np.where(pd.isna(tiers), UNKNOWN, tiers),
+         "net_revenue": number(revenue) / 100, "profit": number(profit) / 100,
+         "tickets": number(tickets, 0.0)},
+        index=pd.Index(ids.astype("int64"), name="customer_id"),
     )  # fmt: skip
     return frame.sort_index()
