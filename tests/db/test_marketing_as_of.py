@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from crm_core.customers import records as customers
+from crm_core.kernel import writepath
 from crm_core.kernel.permissions import Actor
 from crm_core.marketing import history, segments
 from crm_core.marketing.rules import parse_rule
@@ -42,12 +43,10 @@ def moved(engine: Engine, manager: Actor) -> dict[str, int]:
                   .values(created_at=datetime(2026, 8, 1)))  # fmt: skip
         s.execute(update(AuditEntry).values(at=datetime(2025, 1, 1)))
     with session_scope(engine) as s:
-        customers.update_customer(s, manager, ids["budi"], 1, {
-            "region": "Bali", "city": "Denpasar", "consent_email": False, "tags": ["VIP"]})  # fmt: skip
+        moved = {"region": "Bali", "city": "Denpasar", "consent_email": False, "tags": ["VIP"]}
+        customers.update_customer(s, manager, ids["budi"], 1, moved)
         account = s.get_one(Account, hotel.id)
         account.industry = "Hotel"  # as the accounts form would, audited below
-        from crm_core.kernel import writepath
-
         writepath.record_event(s, manager, "account", hotel.id, "update",
                                {"industry": ("Retail", "Hotel")})  # fmt: skip
     with session_scope(engine) as s:
