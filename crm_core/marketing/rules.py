@@ -222,28 +222,33 @@ _EPS = 1e-9  # typed 1.5 matches a stored 1.4999999999 (the frame path's toleran
 
 
 def _stored_condition(c: ConditionIn, actor: Actor, as_of: datetime) -> ColumnElement[bool]:
+    test: ColumnElement[bool] = _stored_test(c, actor, as_of)
+    return test
+
+
+def _stored_test(c: ConditionIn, actor: Actor, as_of: datetime) -> Any:
     if c.field in ("days_since_last_order", "years_since_first_order"):
         column: Any = getattr(CustomerValue, "last_order_at" if c.field.startswith("days")
                               else "first_order_at")  # fmt: skip
         if c.op in (Op.AT_LEAST, Op.AT_MOST):
             days = float(c.value) * (1 if c.field.startswith("days") else 365.25)
             bound = as_of - timedelta(days=days)  # longer ago than n days: earlier than bound
-            return column <= bound if c.op is Op.AT_LEAST else column >= bound  # type: ignore[no-any-return]
+            return column <= bound if c.op is Op.AT_LEAST else column >= bound
     else:
         column = getattr(CustomerValue, c.field)
         if c.field in AMOUNT_FIELDS:
             column = masked(actor, Customer.owner_id, column)
     if c.op is Op.IS_SET:
-        return column.is_not(None)  # type: ignore[no-any-return]
+        return column.is_not(None)
     if c.op is Op.IS_EMPTY:
-        return column.is_(None)  # type: ignore[no-any-return]
+        return column.is_(None)
     if c.op in (Op.IN, Op.NOT_IN):
         inside = column.in_(list(c.value))
         return inside if c.op is Op.IN else or_(column.is_(None), ~inside)
     scale = FIELDS[c.field].scale / (100.0 if c.field in _MONEY else 1.0)
     if c.op is Op.AT_LEAST:
-        return column >= (float(c.value) - _EPS) / scale  # type: ignore[no-any-return]
-    return column <= (float(c.value) + _EPS) / scale  # type: ignore[no-any-return]
+        return column >= (float(c.value) - _EPS) / scale
+    return column <= (float(c.value) + _EPS) / scale
 
 
 # --- value-table conditions (a past date: the value table computed for that day) ---
@@ -302,6 +307,8 @@ def matching_ids(
     match only customers whose amounts the actor reads.
     """
     dialect = session.get_bind().dialect.name
+    if values is None and not past:
+        return _ids_in_sql(session, actor, rule, as_of, dialect)
     leaves = [c for g in rule.groups for c in g.conditions]
     in_sql = {  # a past date: every condition on the rebuilt frame
         i: c
@@ -345,6 +352,34 @@ def matching_ids(
         position += count
     chosen = _combine(rule.match, groups, ids.size)
     return [int(i) for i in ids[chosen]]
+
+
+def _ids_in_sql(
+    session: Session, actor: Actor, rule: RuleIn, as_of: datetime, dialect: str
+) -> list[int]:
+    """Today's members in one query: every condition and the AND / OR groups in its WHERE,
+    so that only the matching ids leave the database."""
+
+    def leaf(c: ConditionIn) -> ColumnElement[bool]:
+        test = _sql_condition(c, dialect, as_of) if FIELDS[c.field].in_sql else (
+            _stored_condition(c, actor, as_of))  # fmt: skip
+        return case((test, 1), else_=0) == 1  # unknown (NULL) counts as not matching
+
+    def combine(match: str, parts: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+        return and_(*parts) if match == "all" else or_(*parts)
+
+    groups = [combine(g.match, [leaf(c) for c in g.conditions]) for g in rule.groups]
+    stmt = select(Customer.id).where(
+        Customer.deleted_at.is_(None),
+        read_filter(actor, Entity.CUSTOMER, Customer.owner_id),
+        combine(rule.match, groups),
+    )
+    used = fields_used(rule)
+    if used & {"industry", "employees"}:
+        stmt = stmt.outerjoin(Account, Account.id == Customer.account_id)
+    if any(not FIELDS[f].in_sql for f in used):
+        stmt = stmt.outerjoin(CustomerValue, CustomerValue.customer_id == Customer.id)
+    return [int(i) for i in session.connection().execute(stmt.order_by(Customer.id)).scalars()]
 
 
 def _frame_conditions(

@@ -87,3 +87,24 @@ def test_a_rule_in_sql_agrees_with_the_same_rule_on_the_frame(
         in_sql = segments.members(s, manager, rule, None, table.as_of)
         on_frame = segments.members(s, manager, rule, table.frame, table.as_of)
     assert in_sql == on_frame == [shop["Ani"], shop["Bayu"]]
+
+
+def test_every_sql_split_matches_the_frame_breakdown_hand_checked_by_the_unit_tests(
+    engine: Engine, shop: dict[str, int], manager: Actor
+) -> None:
+    from crm_core.customers.read import stored_values
+    from crm_core.marketing import dashboard
+
+    with session_scope(engine) as s:
+        customers.update_customer(s, manager, shop["Ani"], 1, {
+            "gender": "female", "birth_date": "1990-03-10", "city": "Bandung",
+            "source": "referral"})  # fmt: skip
+    with session_scope(engine) as s:
+        table = stored_values(s)
+        frame = dashboard.segment_dashboard(s, manager, table.frame, table.as_of)
+        for by in dashboard.DIMENSIONS:
+            in_sql = splits.split(s, manager, by, table.as_of).set_index("group")
+            on_frame = dashboard.breakdown(frame, by).set_index("group")
+            assert in_sql.index.tolist() == on_frame.index.tolist(), by
+            for column in ("customers", "net_revenue", "profit"):
+                assert in_sql[column].tolist() == on_frame[column].tolist(), (by, column)
