@@ -354,11 +354,17 @@ def matching_ids(
     return [int(i) for i in ids[chosen]]
 
 
-def _ids_in_sql(
-    session: Session, actor: Actor, rule: RuleIn, as_of: datetime, dialect: str
-) -> list[int]:
-    """Today's members in one query: every condition and the AND / OR groups in its WHERE,
-    so that only the matching ids leave the database."""
+def _rule_select(
+    actor: Actor,
+    rule: RuleIn,
+    as_of: datetime,
+    dialect: str,
+    columns: list[Any],
+    *,
+    joins_values: bool = False,
+) -> Any:
+    """SELECT `columns` of today's members: every condition and the AND / OR groups in the
+    WHERE (a NULL, unknown, counts as not matching)."""
 
     def leaf(c: ConditionIn) -> ColumnElement[bool]:
         test = _sql_condition(c, dialect, as_of) if FIELDS[c.field].in_sql else (
@@ -369,7 +375,7 @@ def _ids_in_sql(
         return and_(*parts) if match == "all" else or_(*parts)
 
     groups = [combine(g.match, [leaf(c) for c in g.conditions]) for g in rule.groups]
-    stmt = select(Customer.id).where(
+    stmt = select(*columns).where(
         Customer.deleted_at.is_(None),
         read_filter(actor, Entity.CUSTOMER, Customer.owner_id),
         combine(rule.match, groups),
@@ -377,8 +383,16 @@ def _ids_in_sql(
     used = fields_used(rule)
     if used & {"industry", "employees"}:
         stmt = stmt.outerjoin(Account, Account.id == Customer.account_id)
-    if any(not FIELDS[f].in_sql for f in used):
+    if any(not FIELDS[f].in_sql for f in used) or joins_values:
         stmt = stmt.outerjoin(CustomerValue, CustomerValue.customer_id == Customer.id)
+    return stmt
+
+
+def _ids_in_sql(
+    session: Session, actor: Actor, rule: RuleIn, as_of: datetime, dialect: str
+) -> list[int]:
+    """Today's members in one query: only the matching ids leave the database."""
+    stmt = _rule_select(actor, rule, as_of, dialect, [Customer.id])
     return [int(i) for i in session.connection().execute(stmt.order_by(Customer.id)).scalars()]
 
 
