@@ -58,7 +58,7 @@ def _widgets(
     if values["segment_id"] not in names:
         names[values["segment_id"]] = "–"
     typed: dict[str, Any] = {}
-    typed["name"] = st.text_input(t("Name"), values["name"], key=prefix + "name")
+    typed["name"] = st.text_input(t("Campaign name"), values["name"], key=prefix + "name")
     forms.field_error(key, "name")
     typed["segment_id"] = st.selectbox(
         t("Segment"), list(names), index=list(names).index(values["segment_id"]),

@@ -12,8 +12,9 @@ from sqlalchemy import Engine
 
 from crm_core.customers import orders
 from crm_core.customers import records as customers
+from crm_core.customers.read import stored_values
 from crm_core.kernel.permissions import Actor
-from crm_core.marketing import segments, splits
+from crm_core.marketing import dashboard, segments, splits
 from crm_core.marketing.rules import parse_rule
 from crm_core.models import Product, utcnow
 from db.session import session_scope
@@ -55,46 +56,7 @@ def test_the_region_split_sums_what_each_role_may_read(
             seen = frame["net_revenue"].dropna().to_dict()
             assert sum(seen.values()) == revenue, actor.role
             assert list(frame["value_tier"].notna()) == [True, True]  # the tier stays
-
-
-def test_the_preview_and_amount_rules_hide_what_the_role_may_not_read(
-    engine: Engine, shop: dict[str, int], manager: Actor, sales: Actor, support: Actor
-) -> None:
-    rule = parse_rule({"groups": [{"conditions": [
-        {"field": "net_revenue", "op": "at least", "value": 50_000}]}]})  # fmt: skip
-    ids = [shop["Ani"], shop["Bayu"]]
-    with session_scope(engine) as s:
-        assert segments.members(s, manager, rule, None, utcnow()) == ids
-        assert segments.members(s, sales, rule, None, utcnow()) == [shop["Ani"]]
-        shown = {a.role: segments.preview(s, a, ids, None).set_index("name")["net_revenue"]
-                 for a in (manager, sales)}  # fmt: skip
-    assert shown[manager.role].to_dict() == {"Ani": 300_000.0, "Bayu": 100_000.0}
-    assert shown[sales.role]["Ani"] == 300_000.0 and shown[sales.role].isna()["Bayu"]
-
-
-def test_a_rule_in_sql_agrees_with_the_same_rule_on_the_frame(
-    engine: Engine, shop: dict[str, int], manager: Actor
-) -> None:
-    from crm_core.customers.read import stored_values
-
-    rule = parse_rule({"match": "any", "groups": [
-        {"conditions": [{"field": "profit", "op": "at least", "value": 1},
-                        {"field": "days_since_last_order", "op": "at most", "value": 2}]},
-        {"conditions": [{"field": "value_tier", "op": "not in", "value": ["Most Valuable"]}]},
-    ]})  # fmt: skip
-    with session_scope(engine) as s:
-        table = stored_values(s)
-        in_sql = segments.members(s, manager, rule, None, table.as_of)
-        on_frame = segments.members(s, manager, rule, table.frame, table.as_of)
-    assert in_sql == on_frame == [shop["Ani"], shop["Bayu"]]
-
-
-def test_every_sql_split_matches_the_frame_breakdown_hand_checked_by_the_unit_tests(
-    engine: Engine, shop: dict[str, int], manager: Actor
-) -> None:
-    from crm_core.customers.read import stored_values
-    from crm_core.marketing import dashboard
-
+    # Every SQL split equals the frame breakdown that the unit tests check by hand.
     with session_scope(engine) as s:
         customers.update_customer(s, manager, shop["Ani"], 1, {
             "gender": "female", "birth_date": "1990-03-10", "city": "Bandung",
@@ -108,3 +70,29 @@ def test_every_sql_split_matches_the_frame_breakdown_hand_checked_by_the_unit_te
             assert in_sql.index.tolist() == on_frame.index.tolist(), by
             for column in ("customers", "net_revenue", "profit"):
                 assert in_sql[column].tolist() == on_frame[column].tolist(), (by, column)
+
+
+def test_the_preview_and_amount_rules_hide_what_the_role_may_not_read(
+    engine: Engine, shop: dict[str, int], manager: Actor, sales: Actor
+) -> None:
+    rule = parse_rule({"groups": [{"conditions": [
+        {"field": "net_revenue", "op": "at least", "value": 50_000}]}]})  # fmt: skip
+    ids = [shop["Ani"], shop["Bayu"]]
+    with session_scope(engine) as s:
+        assert segments.members(s, manager, rule, None, utcnow()) == ids
+        assert segments.members(s, sales, rule, None, utcnow()) == [shop["Ani"]]
+        shown = {a.role: segments.preview(s, a, ids, None).set_index("name")["net_revenue"]
+                 for a in (manager, sales)}  # fmt: skip
+    assert shown[manager.role].to_dict() == {"Ani": 300_000.0, "Bayu": 100_000.0}
+    assert shown[sales.role]["Ani"] == 300_000.0 and shown[sales.role].isna()["Bayu"]
+    # The same rule in SQL (today's path) and on the frame (a past date's path) agree.
+    rule = parse_rule({"match": "any", "groups": [
+        {"conditions": [{"field": "profit", "op": "at least", "value": 1},
+                        {"field": "days_since_last_order", "op": "at most", "value": 2}]},
+        {"conditions": [{"field": "value_tier", "op": "not in", "value": ["Most Valuable"]}]},
+    ]})  # fmt: skip
+    with session_scope(engine) as s:
+        table = stored_values(s)
+        in_sql = segments.members(s, manager, rule, None, table.as_of)
+        on_frame = segments.members(s, manager, rule, table.frame, table.as_of)
+    assert in_sql == on_frame == [shop["Ani"], shop["Bayu"]]
