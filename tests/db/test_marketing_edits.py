@@ -3,7 +3,7 @@ field over the version read; a launched one refuses what would change its test's
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -108,3 +108,25 @@ def test_a_running_test_keeps_its_design_and_a_finished_one_its_end(
             CampaignMember.campaign_id == campaign_id)).all()  # fmt: skip
     assert row.status is CampaignStatus.FINISHED and row.variants == ["A", "B"]
     assert sorted(dealt) == ["A"] * 5 + ["B"] * 5 and row.design["seed"] == 7
+
+
+def test_campaign_revenue_is_for_who_reads_every_members_amounts(
+    engine: Engine, manager: Actor, planned: tuple[int, int, list[int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from crm_core.kernel import permissions
+    from crm_core.marketing.results import campaign_results
+    from crm_core.models.enums import Role
+
+    campaign_id, _other, ids = planned
+    with session_scope(engine) as s:
+        campaigns.launch(s, manager, campaign_id, 1, ids)
+    with session_scope(engine) as s:
+        seen = campaign_results(s, manager, campaign_id, datetime(2026, 11, 30))
+    assert (seen.revenue, seen.roi) == (0.0, -1.0)  # nothing bought, 500,000 spent
+    # A matrix that gave managers only their own customers' amounts hides the revenue.
+    monkeypatch.setitem(permissions._AMOUNTS, Role.MANAGER, permissions.Scope.OWN)
+    with session_scope(engine) as s:
+        hidden = campaign_results(s, manager, campaign_id, datetime(2026, 11, 30))
+    assert (hidden.revenue, hidden.roi, hidden.incremental_revenue) == (None, None, None)
+    assert hidden.table["revenue"].isna().all() and hidden.table["members"].sum() == 10
