@@ -59,7 +59,7 @@ from crm_core.customers.orders import summary as orders_summary
 from crm_core.customers.value import customer_values, order_amounts, value_inputs
 from crm_core.kernel.permissions import Actor
 from crm_core.kernel.settings import ValueSettings, team_settings
-from crm_core.marketing import cohorts, dashboard, segments
+from crm_core.marketing import cohorts, dashboard, segments, splits
 from crm_core.marketing.results import campaign_results
 from crm_core.marketing.rules import parse_rule
 from crm_core.models import (
@@ -209,10 +209,10 @@ def _marketing(s: Session, manager: Actor, values: Any, run: Callable[..., Any])
     """The Marketing figures: the segment dashboard, a rule over every customer, cohorts and
     churn, a campaign's results."""
 
-    def dashboard_figures() -> None:
-        frame = dashboard.segment_dashboard(s, manager, values, AS_OF)
+    def dashboard_figures() -> None:  # over the stored read model, as the page reads it
+        frame = splits.per_customer(s, manager)
         for by in ("value_tier", "rfm_segment", "region"):
-            dashboard.breakdown(frame, by)
+            splits.split(s, manager, by, AS_OF)
         dashboard.concentration(frame, "net_revenue")
         dashboard.concentration(frame, "tickets")
 
@@ -223,7 +223,7 @@ def _marketing(s: Session, manager: Actor, values: Any, run: Callable[..., Any])
         {"field": "days_since_last_order", "op": "at most", "value": 90},
     ]}]})  # fmt: skip
     run("saved segment count (a rule over every customer)",
-        lambda: segments.members(s, manager, rule, values, AS_OF))  # fmt: skip
+        lambda: segments.members(s, manager, rule, None, AS_OF))  # fmt: skip
     run("cohorts, churn per month, lost customers",
         lambda: cohorts.customer_journey(s, manager, AS_OF, 90), 1)  # fmt: skip
     biggest = s.scalar(

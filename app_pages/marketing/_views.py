@@ -15,9 +15,10 @@ from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
-from crm_core.marketing import cohorts, dashboard
+from crm_core.marketing import cohorts, segments, splits
 from crm_core.marketing.rules import FIELDS, Op
 from crm_core.models.enums import Channel, Gender, LeadSource, LifecycleStage
+from ui import cache
 from ui.db import database_url, read_scope
 from ui.i18n import N_, t
 from ui.labels import option
@@ -105,14 +106,51 @@ def journey(actor: Actor, as_of: datetime, window_days: int) -> cohorts.Journey:
     return _journey(database_url()[0], actor, as_of, window_days)
 
 
-@st.cache_data(ttl=900, max_entries=8, show_spinner=False)
-def _dashboard_frame(
-    url: str, actor: Actor, as_of: datetime, _values: pd.DataFrame
-) -> pd.DataFrame:
-    # The value table is left out of the key: the database and its moment name it.
+# The dashboard's aggregates over the stored value table, keyed by the reader (scope and
+# amounts), the moment the stored figures describe (a refresh makes a new key) and the split.
+@st.cache_data(ttl=900, max_entries=16, show_spinner=False)
+def _per_customer(url: str, actor: Actor, as_of: datetime) -> pd.DataFrame:
     with read_scope() as session:
-        return dashboard.segment_dashboard(session, actor, _values, as_of)
+        return splits.per_customer(session, actor)
 
 
-def dashboard_frame(actor: Actor, values: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
-    return _dashboard_frame(database_url()[0], actor, as_of, values)
+def per_customer(actor: Actor, as_of: datetime) -> pd.DataFrame:
+    """Each readable customer's tier, amounts (as the reader may see them) and tickets."""
+    return _per_customer(database_url()[0], actor, as_of)
+
+
+@st.cache_data(ttl=900, max_entries=64, show_spinner=False)
+def _split(url: str, actor: Actor, as_of: datetime, by: str) -> pd.DataFrame:
+    with read_scope() as session:
+        return splits.split(session, actor, by, as_of)
+
+
+def split(actor: Actor, by: str, as_of: datetime) -> pd.DataFrame:
+    """Customers, revenue and profit by one dimension, aggregated in the database."""
+    return _split(database_url()[0], actor, as_of, by)
+
+
+@st.cache_data(ttl=900, max_entries=16, show_spinner=False)
+def _ready_made(url: str, actor: Actor, as_of: datetime) -> dict[str, list[int]]:
+    with read_scope() as session:
+        return {
+            key: segments.members(session, actor, segments.ready_made_rule(key), None, as_of)
+            for key in segments.READY_MADE
+        }
+
+
+def ready_made_members(actor: Actor, as_of: datetime) -> dict[str, list[int]]:
+    """The members of each ready-made segment today, as the reader may see them."""
+    return _ready_made(database_url()[0], actor, as_of)
+
+
+def clear() -> None:
+    """After a write that moves customers between owners: the readers' aggregates again."""
+    for cached in (_per_customer, _split, _ready_made):
+        cached.clear()
+
+
+def stored_as_of() -> datetime:
+    """The moment the stored value figures describe (now, floored, before any refresh)."""
+    status = cache.value_status()
+    return status.refreshed.as_of if status.refreshed is not None else cache.as_of()

@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app_pages.marketing._views import table_with_download
+from app_pages.marketing import _campaign_edit
+from app_pages.marketing._views import stored_as_of, table_with_download
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.marketing import campaigns, segments
@@ -19,7 +20,7 @@ from crm_core.marketing.results import CampaignResults, campaign_results
 from crm_core.marketing.stats import Verdict, VerdictRule, sample_size_per_variant
 from crm_core.models import utcnow
 from crm_core.models.enums import CampaignStatus, Channel, Entity
-from ui import cache, forms
+from ui import forms
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, long_date, money, number, percent
@@ -78,6 +79,8 @@ def render() -> None:
           start=long_date(row["starts_on"]), end=long_date(row["ends_on"]),
           budget=money(row["budget"]))
     )  # fmt: skip
+    if allowed(actor, Entity.CAMPAIGN, Action.UPDATE):
+        _campaign_edit.edit(actor, chosen)
     if row["status"] == CampaignStatus.DRAFT:
         _launch(actor, chosen, int(row["version"]))
         return
@@ -179,10 +182,9 @@ def _plan(actor: Actor) -> None:
 
 
 def _launch(actor: Actor, campaign_id: int, version: int) -> None:
-    values = cache.customer_values()
+    as_of = stored_as_of()
     with read_scope() as session:
-        ids, left_out = campaigns.audience(session, actor, campaign_id, values.frame,
-                                           values.as_of)  # fmt: skip
+        ids, left_out = campaigns.audience(session, actor, campaign_id, None, as_of)
         variants, planned = campaigns.launch_plan(session, actor, campaign_id)
     st.info(
         t(

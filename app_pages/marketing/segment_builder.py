@@ -11,7 +11,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.marketing._views import describe_rule, field_label, op_label, value_label
+from app_pages.marketing._views import (
+    clear as clear_marketing_caches,
+)
+from app_pages.marketing._views import (
+    describe_rule,
+    field_label,
+    op_label,
+    stored_as_of,
+    value_label,
+)
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.lookups import active_users
@@ -152,19 +161,19 @@ def render() -> None:
     view = st.radio(
         t("Show"), list(VIEWS), format_func=lambda v: t(VIEWS[v]), horizontal=True, key=VIEW_KEY
     )
-    values = cache.customer_values()
+    as_of = stored_as_of()
     if view == "build":
-        builder(actor, values.frame, values.as_of)
+        builder(actor, as_of)
     else:
-        saved(actor, values.frame, values.as_of)
+        saved(actor, as_of)
 
 
-def builder(actor: Actor, values: pd.DataFrame, as_of: datetime) -> None:
+def builder(actor: Actor, as_of: datetime) -> None:
     st.caption(
         t(
             "Pick customers by rules over their attributes and value figures. Conditions in a "
             "group are combined as the group says; the groups as the top line says. Value "
-            "figures are as of the last refresh; region, tags and the like as they are now."
+            "figures are as of the last refresh."
         )
     )
     with read_scope() as session:
@@ -172,8 +181,17 @@ def builder(actor: Actor, values: pd.DataFrame, as_of: datetime) -> None:
     built = _rule_widgets(choices)
     day = st.date_input(t("Members as of"), value=as_of.date(), max_value=as_of.date(),
                         key="segb_as_of")  # fmt: skip
-    moment = as_of if day >= as_of.date() else datetime.combine(day, time())
-    table = values if moment == as_of else cache.customer_values_at(moment).frame
+    moment, table = as_of, None
+    if day < as_of.date():  # as the customers stood at the end of that day
+        past = cache.customer_values_at(datetime.combine(day, time()))
+        moment, table = past.as_of, past.frame
+        st.caption(
+            t("As of the end of {day:date}: orders, value tier, RFM, CLV and churn risk as "
+              "they were then; region, city, tags, consents and the other attributes as the "
+              "audit trail says they were (every change made in Relasi is in it; a change made "
+              "outside Relasi, such as the demo data's history, reads as today's). Customers "
+              "added since are left out.", day=day)
+        )  # fmt: skip
     try:
         rule = rules.checked_rule(built)
     except ValidationError as exc:
@@ -181,13 +199,13 @@ def builder(actor: Actor, values: pd.DataFrame, as_of: datetime) -> None:
                      problems="; ".join(say(m) for m in exc.field_errors.values())))  # fmt: skip
         return
     with read_scope() as session:
-        ids = segments.members(session, actor, rule, table, moment, past=moment != as_of)
-        preview = segments.preview(session, ids, table)
+        ids = segments.members(session, actor, rule, table, moment, past=table is not None)
+        preview = segments.preview(session, actor, ids, table)
     st.metric(t("Customers in this segment"), number(len(ids)))
     st.caption(describe_rule(rule.model_dump(mode="json")))
     _preview(preview, len(ids))
     _save(actor, rule.model_dump(mode="json"))
-    if ids and moment == as_of:
+    if ids and table is None:
         _assign(actor, ids)
         _export(actor, ids)
 
@@ -265,6 +283,7 @@ def _assign(actor: Actor, ids: list[int]) -> None:
                      tn("{n:n} customer now belongs to {name}.",
                         "{n:n} customers now belong to {name}.", len(versions),
                         name=people[owner]))  # fmt: skip
+        clear_marketing_caches()  # owners changed: the readers' scopes hold others now
         st.rerun()
 
 
@@ -291,7 +310,7 @@ def _export(actor: Actor, ids: list[int]) -> None:
                        "text/csv", key="segb_export", disabled=listed.empty)  # fmt: skip
 
 
-def saved(actor: Actor, values: pd.DataFrame, as_of: datetime) -> None:
+def saved(actor: Actor, as_of: datetime) -> None:
     with read_scope() as session:
         listed = segments.list_segments(session, actor)
     if listed.empty:
@@ -303,7 +322,7 @@ def saved(actor: Actor, values: pd.DataFrame, as_of: datetime) -> None:
     row = listed.set_index("id").loc[chosen]
     rule = rules.parse_rule(row["rule"])
     with read_scope() as session:
-        ids = segments.members(session, actor, rule, values, as_of)
+        ids = segments.members(session, actor, rule, None, as_of)
     st.metric(t("Customers in this segment today"), number(len(ids)))
     if row["description"]:
         st.text(row["description"])

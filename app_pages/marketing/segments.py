@@ -5,21 +5,21 @@ cohorts, churn and lost customers."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from app_pages.marketing import _geography, segment_builder
 from app_pages.marketing import _views as marketing_views
-from app_pages.marketing import segment_builder
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.permissions import Actor
-from crm_core.marketing import cohorts, dashboard, segments
+from crm_core.marketing import amounts, cohorts, dashboard, segments
 from crm_core.marketing.dashboard import DIMENSIONS
 from ui import cache, nav
 from ui.auth import require_page
-from ui.db import read_scope
 from ui.format import compact_money, long_date, number, percent
 from ui.i18n import t
 from ui.labels import option
@@ -28,29 +28,56 @@ from ui.labels import option
 def render() -> None:
     actor = require_page("segments")
     st.title(t("Segments"))
-    values = cache.customer_values()
-    _dashboard(actor, values.frame, values.as_of)
+    _dashboard(actor, marketing_views.stored_as_of())
 
 
-def _dashboard(actor: Actor, values: pd.DataFrame, as_of: datetime) -> None:
-    frame = marketing_views.dashboard_frame(actor, values, as_of)
+def _amounts_note(actor: Actor) -> None:
+    """Say whose revenue and profit the figures hold, when not everyone's."""
+    if not amounts.shows_amounts(actor):
+        st.caption(t("Revenue and profit are not shown to your role: counts only."))
+    elif not amounts.all_amounts(actor):
+        st.caption(t("Revenue and profit count only the customers you own."))
+
+
+def _dashboard(actor: Actor, as_of: datetime) -> None:
+    frame = marketing_views.per_customer(actor, as_of)
     if frame.empty:
         st.info(t("No customers yet: the dashboard fills in as customers and orders arrive."))
         return
     since = st.date_input(
-        t("Compare with"), value=(as_of - timedelta(days=91)).date(),
+        t("Compare with"), value=dashboard.last_quarter_end(as_of.date()),
         max_value=as_of.date() - timedelta(days=1), key="segments_since",
     )  # fmt: skip
-    before = cache.customer_values_at(datetime.combine(since, time())).frame
-    _tiers(frame, before, since)
-    _split(frame)
-    _migration(frame, before, since)
-    _concentration(frame)
-    _ready_made(actor, frame, values, as_of)
+    _amounts_note(actor)
+    slots = _tiers(actor, frame, since)
+    _split(actor, as_of)
+    later = st.container()  # the migration, drawn once the earlier figures are computed
+    _concentration(actor, frame)
+    _ready_made(actor, frame, as_of)
+    # The figures of the earlier date are computed last (the page shows the rest meanwhile)
+    # and kept for every reader of the day (ui.cache): the tiers' changes then fill in.
+    with later, st.spinner(t("Computing the value tiers of {day:date}…", day=since)):
+        before = cache.customer_values_at(datetime.combine(since, time())).frame
+    _tier_changes(slots, frame, before)
+    with later:
+        _migration(frame, before, since)
     _journey(actor, as_of)
 
 
-def _tiers(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
+def _tier_changes(slots: dict[ValueTier, Any], frame: pd.DataFrame, before: pd.DataFrame) -> None:
+    now = frame["value_tier"].value_counts()
+    earlier = before["value_tier"].reindex(frame.index).value_counts()
+    for tier, slot in slots.items():
+        count = int(now.get(tier.value, 0))
+        slot.metric(
+            option(ValueTier, tier.value), number(count),
+            delta=number(count - int(earlier.get(tier.value, 0))),
+            # more Below-Zero customers is bad news: shown red
+            delta_color="inverse" if tier is ValueTier.BELOW_ZERO else "normal",
+        )  # fmt: skip
+
+
+def _tiers(actor: Actor, frame: pd.DataFrame, since: date) -> dict[ValueTier, Any]:
     st.subheader(t("Value tiers"))
     settings = cache.value_settings()
     st.caption(
@@ -63,35 +90,33 @@ def _tiers(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
         )
     )  # fmt: skip
     table = dashboard.breakdown(frame, "value_tier").set_index("group")
-    earlier = before["value_tier"].reindex(frame.index).value_counts()
+    slots: dict[ValueTier, Any] = {}
     for column, tier in zip(st.columns(len(ValueTier)), ValueTier, strict=True):
-        now = int(table["customers"].get(tier.value, 0))
-        column.metric(
-            option(ValueTier, tier.value),
-            number(now),
-            delta=number(now - int(earlier.get(tier.value, 0))),
-            # more Below-Zero customers is bad news: shown red
-            delta_color="inverse" if tier is ValueTier.BELOW_ZERO else "normal",
-        )
-        profit = float(table["profit"].get(tier.value, 0.0))
-        column.caption(t("profit {amount}", amount=compact_money(profit)))
+        slots[tier] = column.empty()
+        slots[tier].metric(option(ValueTier, tier.value),
+                           number(int(table["customers"].get(tier.value, 0))))  # fmt: skip
+        if amounts.shows_amounts(actor):
+            profit = float(table["profit"].get(tier.value, 0.0))
+            column.caption(t("profit {amount}", amount=compact_money(profit)))
+    return slots
 
 
-def _split(frame: pd.DataFrame) -> None:
+def _split(actor: Actor, as_of: datetime) -> None:
     st.subheader(t("Customers by group"))
     by = st.selectbox(
         t("Split by"), list(DIMENSIONS), format_func=lambda d: t(DIMENSIONS[d]),
         key="segments_split",
     )  # fmt: skip
-    table = dashboard.breakdown(frame, by)
+    table = marketing_views.split(actor, by, as_of)
     st.caption(
         t(
             "Customers you can see, their net revenue (completed orders less discounts) and "
-            "profit, all time, by {dimension}. Regions are ranked (no licensed map of "
-            "Indonesia's provinces ships with Relasi).",
+            "profit, all time, by {dimension}.",
             dimension=t(DIMENSIONS[by]).lower(),
         )
     )
+    if by == "region":
+        _geography.province_tiles(table, amounts.shows_amounts(actor))
     top = table.head(25)
     labels = [marketing_views.value_label(by, g) for g in top["group"]]
     figure = px.bar(x=top["customers"], y=labels, orientation="h",
@@ -113,6 +138,9 @@ def _split(frame: pd.DataFrame) -> None:
         "revenue_share": t("Share of revenue"), "profit": t("Profit"),
         "revenue_per_customer": t("Revenue per customer"),
     }  # fmt: skip
+    if not amounts.shows_amounts(actor):
+        money = ["net_revenue", "revenue_share", "profit", "revenue_per_customer"]
+        shown, table = shown.drop(columns=money), table.drop(columns=money)
     marketing_views.table_with_download(
         shown, table, labels_map, f"customers-by-{by}", "segments_split_csv"
     )
@@ -147,21 +175,27 @@ def _migration(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
     marketing_views.table_with_download(raw, raw, {}, "tier-migration", "segments_migration_csv")
 
 
-def _concentration(frame: pd.DataFrame) -> None:
+def _concentration(actor: Actor, frame: pd.DataFrame) -> None:
     st.subheader(t("Concentration"))
-    revenue = dashboard.concentration(frame, "net_revenue")
-    tickets = dashboard.concentration(frame, "tickets")
+    held = {"tickets": dashboard.concentration(frame, "tickets")}
+    if amounts.shows_amounts(actor):
+        held = {"revenue": dashboard.concentration(frame, "net_revenue"), **held}
     st.caption(
         t(
             "What share of all net revenue, and of all tickets, the top 20 % of customers by "
             "each hold (all time). The curve adds customers from the largest down."
         )
     )
-    left, right = st.columns(2)
-    left.metric(t("Revenue held by the top 20 %"), percent(revenue["share"]))
-    right.metric(t("Tickets held by the top 20 %"), percent(tickets["share"]))
-    curve = revenue["curve"].rename(columns={"held": "revenue"})
-    curve["tickets"] = tickets["curve"]["held"] if not tickets["curve"].empty else None
+    names = {"revenue": t("Revenue held by the top 20 %"),
+             "tickets": t("Tickets held by the top 20 %")}  # fmt: skip
+    for column, (what, result) in zip(st.columns(len(held)), held.items(), strict=True):
+        column.metric(names[what], percent(result["share"]))
+    curve = pd.DataFrame({"customers": [k / 10 for k in range(1, 11)]})
+    for what, result in held.items():
+        if not result["curve"].empty:
+            curve[what] = result["curve"]["held"].to_numpy()
+    if len(curve.columns) == 1:
+        return
     long = curve.melt("customers", var_name="what", value_name="held")
     long["what"] = long["what"].map({"revenue": t("Net revenue"), "tickets": t("Tickets")})
     figure = px.line(long, x="customers", y="held", color="what", markers=True,
@@ -177,13 +211,9 @@ def _concentration(frame: pd.DataFrame) -> None:
     )
 
 
-def _ready_made(actor: Actor, frame: pd.DataFrame, values: pd.DataFrame, as_of: datetime) -> None:
+def _ready_made(actor: Actor, frame: pd.DataFrame, as_of: datetime) -> None:
     st.subheader(t("Ready-made segments"))
-    with read_scope() as session:
-        members = {
-            key: segments.members(session, actor, segments.ready_made_rule(key), values, as_of)
-            for key in segments.READY_MADE
-        }
+    members = marketing_views.ready_made_members(actor, as_of)
     counts = dashboard.ready_made_counts(frame, members).set_index("key").to_dict("index")
     for key, (title, why, _rule) in segments.READY_MADE.items():
         with st.container(border=True):
@@ -191,7 +221,9 @@ def _ready_made(actor: Actor, frame: pd.DataFrame, values: pd.DataFrame, as_of: 
             left.markdown(f"**{t(title)}**")
             left.caption(t(why))
             right.metric(t("Customers"), number(int(counts[key]["customers"])))
-            right.caption(t("profit {amount}", amount=compact_money(counts[key]["profit"])))
+            if amounts.shows_amounts(actor):
+                right.caption(t("profit {amount}",
+                                amount=compact_money(counts[key]["profit"])))  # fmt: skip
             if left.button(t("Open in the builder"), key=f"segments_ready_{key}"):
                 segment_builder.load_rule(segments.READY_MADE[key][2], name=t(title))
                 nav.open_page("segment-builder")

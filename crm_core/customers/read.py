@@ -26,7 +26,7 @@ from crm_core.customers.records import (
 )
 from crm_core.customers.tasks import complete_follow_up, open_follow_ups, schedule_follow_up
 from crm_core.customers.value import ValueTable, customer_values, order_amounts, sold_orders
-from crm_core.customers.value_store import stored_tiers
+from crm_core.customers.value_store import stored_tiers, stored_values
 from crm_core.kernel.frames import core_frame, query_frame
 from crm_core.models import Customer, CustomerValue, Interaction, Order, OrderItem
 
@@ -52,6 +52,7 @@ __all__ = [
     "schedule_follow_up",
     "sold_orders",
     "stored_tiers",
+    "stored_values",
     "touchpoints_between",
 ]
 

@@ -301,7 +301,11 @@ def _reachable(channel: Channel) -> Any:
 
 
 def audience(
-    session: Session, actor: Actor, campaign_id: int, values: pd.DataFrame, as_of: datetime
+    session: Session,
+    actor: Actor,
+    campaign_id: int,
+    values: pd.DataFrame | None,
+    as_of: datetime,
 ) -> tuple[list[int], int]:
     """Who the campaign would enrol today: its segment's members who may be contacted on its
     channel, and how many members were left out for lack of consent or an address."""

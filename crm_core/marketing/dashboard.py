@@ -5,7 +5,7 @@ functions of frames (tested by hand with small ones)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -113,11 +113,19 @@ def dashboard_frame(
 
 def breakdown(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     """Per group of `by`: customers, net revenue, profit, and each one's share of the total;
-    the dimension's own order where it has one (tiers, RFM, bands), else most customers first."""
+    the dimension's own order where it has one (tiers, RFM, bands), else most customers first.
+    Blank (NaN) amounts, the customers whose amounts the reader does not see, count as
+    customers and add nothing to the sums."""
     grouped = frame.groupby(by, dropna=False).agg(
         customers=("net_revenue", "size"), net_revenue=("net_revenue", "sum"),
         profit=("profit", "sum"),
     )  # fmt: skip
+    return finish_breakdown(grouped, by)
+
+
+def finish_breakdown(grouped: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Groups (index) with customers, net_revenue, profit: in the dimension's order, with the
+    shares and the revenue per customer."""
     if by in _ORDERED:
         order = [g for g in [*_ORDERED[by], UNKNOWN] if g in grouped.index]
         grouped = grouped.loc[order + [g for g in grouped.index if g not in order]]
@@ -128,6 +136,13 @@ def breakdown(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     grouped["revenue_share"] = grouped["net_revenue"] / total_revenue if total_revenue else np.nan
     grouped["revenue_per_customer"] = grouped["net_revenue"] / grouped["customers"]
     return grouped.rename_axis("group").reset_index()
+
+
+def last_quarter_end(day: date) -> date:
+    """The last day of the quarter before the one `day` is in (30 September for any day of
+    October to December): the dashboard's default date to compare the tiers with."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    return date(day.year, first_month, 1) - timedelta(days=1)
 
 
 def tier_migration(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
@@ -151,7 +166,8 @@ def tier_moves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
 def concentration(frame: pd.DataFrame, column: str, top_share: float = 0.2) -> dict[str, Any]:
     """What share of the total `column` the top `top_share` of customers by it hold (revenue,
     tickets), and the curve by tenths of customers (the Lorenz curve read from the top)."""
-    amounts = np.sort(frame[column].clip(lower=0).to_numpy(dtype="float64"))[::-1]
+    figures = frame[column].astype("float64").dropna()  # blank: an amount the reader lacks
+    amounts = np.sort(figures.clip(lower=0).to_numpy(dtype="float64"))[::-1]
     total, n = amounts.sum(), amounts.size
     if n == 0 or total <= 0:
         return {"share": None, "top": 0, "curve": pd.DataFrame(columns=["customers", "held"])}
@@ -174,7 +190,7 @@ def ready_made_counts(frame: pd.DataFrame, members: dict[str, list[int]]) -> pd.
     """Per ready-made segment: customers, their net revenue and profit."""
     rows = []
     for key, ids in members.items():
-        inside = frame.reindex(pd.Index(ids)).dropna(subset=["net_revenue"])
+        inside = frame.loc[frame.index.intersection(pd.Index(ids))]
         rows.append({"key": key, "customers": len(inside),
                      "net_revenue": float(inside["net_revenue"].sum()),
                      "profit": float(inside["profit"].sum())})  # fmt: skip

@@ -41,8 +41,13 @@ def customer_campaigns(session: Session, actor: Actor, customer_id: int) -> pd.D
 
 
 def segment_members(
-    session: Session, actor: Actor, segment_id: int, values: pd.DataFrame, as_of: datetime
+    session: Session,
+    actor: Actor,
+    segment_id: int,
+    values: pd.DataFrame | None,
+    as_of: datetime,
 ) -> list[int]:
-    """Ids of the customers in a saved segment today (`values`: the current value table)."""
+    """Ids of the customers in a saved segment today (`values`: a value table, or None for
+    the stored read model)."""
     _segment, rule = segment_rule(session, actor, segment_id)
     return members(session, actor, rule, values, as_of)

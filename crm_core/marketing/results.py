@@ -22,6 +22,7 @@ from crm_core.customers.read import sold_orders
 from crm_core.kernel import writepath
 from crm_core.kernel.frames import query_frame
 from crm_core.kernel.permissions import Action, Actor, require
+from crm_core.marketing.amounts import all_amounts
 from crm_core.marketing.campaigns import baseline_of, planned_per_variant
 from crm_core.marketing.stats import Decision, decide, two_proportion_test, wilson_interval
 from crm_core.models import Campaign, CampaignMember, Order, OrderItem
@@ -43,7 +44,7 @@ class CampaignResults:
     planned_per_variant: int
     decision: Decision
     budget: float
-    revenue: float
+    revenue: float | None  # None: the reader does not read every member's amounts
     roi: float | None  # (revenue - budget) / budget
     incremental_revenue: float | None  # over what the members would have bought at the
     incremental_roi: float | None  # baseline's revenue per member; and its return on budget
@@ -155,6 +156,10 @@ def campaign_results(
     decision = decide(tests, [int(n) for n in counts["members"]], planned, alpha)
     budget, total = float(campaign.budget), float(counts["revenue"].sum())
     incremental = None
+    if not all_amounts(actor):  # the members' revenue is theirs to read only for some
+        table[["revenue", "revenue_per_member"]] = float("nan")
+        return CampaignResults(campaign.id, baseline, table, planned, decision, budget, None,
+                               None, None, None, as_of)  # fmt: skip
     if base["members"] > 0:
         per_member = base["revenue"] / base["members"]
         incremental = sum(

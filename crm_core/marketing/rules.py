@@ -30,8 +30,10 @@ from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.messages import N_, Message, msg
 from crm_core.kernel.permissions import Actor, read_filter
+from crm_core.marketing.amounts import AMOUNT_FIELDS, mask_frame, masked
 from crm_core.models import Account, Customer
 from crm_core.models.enums import Channel, Entity, Gender, LeadSource, LifecycleStage
+from crm_core.models.value import CustomerValue
 
 
 class Kind(StrEnum):
@@ -169,7 +171,7 @@ def _tags_hold(values: list[str], dialect: str) -> ColumnElement[bool]:
     return exists(select(1).select_from(elements).where(func.lower(elements.c.value).in_(wanted)))
 
 
-def _years_before(moment: datetime, years: float) -> datetime:
+def years_before(moment: datetime, years: float) -> datetime:
     whole = int(years)
     try:
         shifted = moment.replace(year=moment.year - whole)
@@ -189,9 +191,9 @@ def _sql_condition(c: ConditionIn, dialect: str, as_of: datetime) -> ColumnEleme
     if c.field == "age":  # age at least n: born on or before as_of - n years
         column = Customer.birth_date
         if c.op is Op.AT_LEAST:
-            return column <= _years_before(as_of, c.value).date()
+            return column <= years_before(as_of, c.value).date()
         if c.op is Op.AT_MOST:  # age at most n: born after as_of - (n + 1) years
-            return column > _years_before(as_of, c.value + 1).date()
+            return column > years_before(as_of, c.value + 1).date()
     elif c.field in ("industry", "employees"):
         column = getattr(Account, c.field)
     else:
@@ -213,7 +215,43 @@ def _sql_condition(c: ConditionIn, dialect: str, as_of: datetime) -> ColumnEleme
     return or_(column.is_(None), column.not_in(values))
 
 
-# --- value-table conditions ---
+# --- stored value figures (today: the customer_values read model, in the same query) ---
+
+_MONEY = {"net_revenue", "profit", "historical_clv"}  # stored in hundredths
+_EPS = 1e-9  # typed 1.5 matches a stored 1.4999999999 (the frame path's tolerance)
+
+
+def _stored_condition(c: ConditionIn, actor: Actor, as_of: datetime) -> ColumnElement[bool]:
+    test: ColumnElement[bool] = _stored_test(c, actor, as_of)
+    return test
+
+
+def _stored_test(c: ConditionIn, actor: Actor, as_of: datetime) -> Any:
+    if c.field in ("days_since_last_order", "years_since_first_order"):
+        column: Any = getattr(CustomerValue, "last_order_at" if c.field.startswith("days")
+                              else "first_order_at")  # fmt: skip
+        if c.op in (Op.AT_LEAST, Op.AT_MOST):
+            days = float(c.value) * (1 if c.field.startswith("days") else 365.25)
+            bound = as_of - timedelta(days=days)  # longer ago than n days: earlier than bound
+            return column <= bound if c.op is Op.AT_LEAST else column >= bound
+    else:
+        column = getattr(CustomerValue, c.field)
+        if c.field in AMOUNT_FIELDS:
+            column = masked(actor, Customer.owner_id, column)
+    if c.op is Op.IS_SET:
+        return column.is_not(None)
+    if c.op is Op.IS_EMPTY:
+        return column.is_(None)
+    if c.op in (Op.IN, Op.NOT_IN):
+        inside = column.in_(list(c.value))
+        return inside if c.op is Op.IN else or_(column.is_(None), ~inside)
+    scale = FIELDS[c.field].scale / (100.0 if c.field in _MONEY else 1.0)
+    if c.op is Op.AT_LEAST:
+        return column >= (float(c.value) - _EPS) / scale
+    return column <= (float(c.value) + _EPS) / scale
+
+
+# --- value-table conditions (a past date: the value table computed for that day) ---
 
 
 def value_figures(values: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
@@ -254,42 +292,58 @@ def matching_ids(
     session: Session,
     actor: Actor,
     rule: RuleIn,
-    values: pd.DataFrame,
+    values: pd.DataFrame | None,
     as_of: datetime,
     *,
     past: bool = False,
 ) -> list[int]:
     """Ids (ascending) of the customers the actor may read who match `rule` at `as_of`.
 
-    `values` is the value table at `as_of` (index customer_id). At a `past` date only the
-    customers who existed then count, with their value figures of then; stored attributes
-    (region, tags...) are read as they are now, since their history is not kept.
+    `values` None: the value figures are the stored read model's (today), tested in the same
+    SQL query as the attributes. Else `values` is a value table (index customer_id; at a
+    `past` date the one computed for that date), tested in pandas. At a `past` date only the
+    customers who existed then count, and their stored attributes are those of then as the
+    audit trail rebuilds them (`crm_core.marketing.history`). Amounts (revenue, profit, CLV)
+    match only customers whose amounts the actor reads.
     """
     dialect = session.get_bind().dialect.name
+    if values is None and not past:
+        return _ids_in_sql(session, actor, rule, as_of, dialect)
     leaves = [c for g in rule.groups for c in g.conditions]
-    sql_leaves = {i: c for i, c in enumerate(leaves) if FIELDS[c.field].in_sql}
+    in_sql = {  # a past date: every condition on the rebuilt frame
+        i: c
+        for i, c in enumerate(leaves)
+        if not past and (values is None or FIELDS[c.field].in_sql)
+    }
     columns = [
-        case((_sql_condition(c, dialect, as_of), 1), else_=0).label(f"c{i}")
-        for i, c in sql_leaves.items()
-    ]
-    stmt = select(Customer.id, *columns).where(
-        Customer.deleted_at.is_(None), read_filter(actor, Entity.CUSTOMER, Customer.owner_id)
+        case((_sql_condition(c, dialect, as_of) if FIELDS[c.field].in_sql
+              else _stored_condition(c, actor, as_of), 1), else_=0).label(f"c{i}")
+        for i, c in in_sql.items()
+    ]  # fmt: skip
+    stmt = select(Customer.id, Customer.owner_id, *columns).where(
+        read_filter(actor, Entity.CUSTOMER, Customer.owner_id)
     )
     if past:
-        stmt = stmt.where(Customer.created_at < as_of)
-    if any(c.field in ("industry", "employees") for c in sql_leaves.values()):
+        stmt = stmt.where(
+            Customer.created_at < as_of,
+            or_(Customer.deleted_at.is_(None), Customer.deleted_at >= as_of),
+        )
+    else:
+        stmt = stmt.where(Customer.deleted_at.is_(None))
+    if any(c.field in ("industry", "employees") for c in in_sql.values()):
         stmt = stmt.outerjoin(Account, and_(Account.id == Customer.account_id))
+    if any(not FIELDS[c.field].in_sql for c in in_sql.values()):
+        stmt = stmt.outerjoin(CustomerValue, CustomerValue.customer_id == Customer.id)
     rows = session.execute(stmt.order_by(Customer.id)).all()
     ids = np.array([row[0] for row in rows], dtype=np.int64)
     results: dict[int, np.ndarray] = {
-        i: np.array([bool(row[k + 1]) for row in rows], dtype=bool)
-        for k, i in enumerate(sql_leaves)
+        i: np.array([bool(row[k + 2]) for row in rows], dtype=bool) for k, i in enumerate(in_sql)
     }
     if len(results) < len(leaves):
-        figures = value_figures(values, as_of).reindex(pd.Index(ids, name="customer_id"))
-        for i, c in enumerate(leaves):
-            if i not in results:
-                results[i] = _value_condition(c, figures)
+        owners = pd.Series([row[1] for row in rows], dtype="float64")
+        results.update(_frame_conditions(
+            session, actor, leaves, values, as_of, ids, owners, past=past, done=set(results)
+        ))  # fmt: skip
     position, groups = 0, []
     for group in rule.groups:
         count = len(group.conditions)
@@ -298,6 +352,80 @@ def matching_ids(
         position += count
     chosen = _combine(rule.match, groups, ids.size)
     return [int(i) for i in ids[chosen]]
+
+
+def _rule_select(
+    actor: Actor,
+    rule: RuleIn,
+    as_of: datetime,
+    dialect: str,
+    columns: list[Any],
+    *,
+    joins_values: bool = False,
+) -> Any:
+    """SELECT `columns` of today's members: every condition and the AND / OR groups in the
+    WHERE (a NULL, unknown, counts as not matching)."""
+
+    def leaf(c: ConditionIn) -> ColumnElement[bool]:
+        test = _sql_condition(c, dialect, as_of) if FIELDS[c.field].in_sql else (
+            _stored_condition(c, actor, as_of))  # fmt: skip
+        return case((test, 1), else_=0) == 1  # unknown (NULL) counts as not matching
+
+    def combine(match: str, parts: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+        return and_(*parts) if match == "all" else or_(*parts)
+
+    groups = [combine(g.match, [leaf(c) for c in g.conditions]) for g in rule.groups]
+    stmt = select(*columns).where(
+        Customer.deleted_at.is_(None),
+        read_filter(actor, Entity.CUSTOMER, Customer.owner_id),
+        combine(rule.match, groups),
+    )
+    used = fields_used(rule)
+    if used & {"industry", "employees"}:
+        stmt = stmt.outerjoin(Account, Account.id == Customer.account_id)
+    if any(not FIELDS[f].in_sql for f in used) or joins_values:
+        stmt = stmt.outerjoin(CustomerValue, CustomerValue.customer_id == Customer.id)
+    return stmt
+
+
+def _ids_in_sql(
+    session: Session, actor: Actor, rule: RuleIn, as_of: datetime, dialect: str
+) -> list[int]:
+    """Today's members in one query: only the matching ids leave the database."""
+    stmt = _rule_select(actor, rule, as_of, dialect, [Customer.id])
+    return [int(i) for i in session.connection().execute(stmt.order_by(Customer.id)).scalars()]
+
+
+def _frame_conditions(
+    session: Session,
+    actor: Actor,
+    leaves: list[ConditionIn],
+    values: pd.DataFrame | None,
+    as_of: datetime,
+    ids: np.ndarray,
+    owners: pd.Series,
+    *,
+    past: bool,
+    done: set[int],
+) -> dict[int, np.ndarray]:
+    """The conditions not tested in SQL, on frames: the value table given, and at a `past`
+    `as_of` the attributes as the audit trail says they were then."""
+    from crm_core.marketing import history
+
+    if values is None:
+        raise ValueError("a past date needs the value table computed for it")
+    index = pd.Index(ids, name="customer_id")
+    figures = mask_frame(actor, value_figures(values, as_of).reindex(index), owners)
+    attributes = history.attributes_as_of(session, ids, as_of) if past else None
+    out: dict[int, np.ndarray] = {}
+    for i, c in enumerate(leaves):
+        if i in done:
+            continue
+        if attributes is not None and FIELDS[c.field].in_sql:
+            out[i] = history.attribute_condition(c, attributes, as_of)
+        else:
+            out[i] = _value_condition(c, figures)
+    return out
 
 
 def checked_rule(data: Mapping[str, Any]) -> RuleIn:

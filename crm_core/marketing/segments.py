@@ -14,6 +14,7 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crm_core.customers.read import stored_values
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ConflictError, ValidationError
 from crm_core.kernel.frames import query_frame
@@ -21,6 +22,7 @@ from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.lookups import is_active_user
 from crm_core.kernel.messages import N_, msg
 from crm_core.kernel.permissions import Action, Actor, require
+from crm_core.marketing.amounts import mask_frame
 from crm_core.marketing.rules import RuleIn, matching_ids, parse_rule
 from crm_core.models import Customer, Segment, User
 from crm_core.models.enums import Entity
@@ -141,13 +143,14 @@ def members(
     session: Session,
     actor: Actor,
     rule: RuleIn,
-    values: pd.DataFrame,
+    values: pd.DataFrame | None,
     as_of: datetime,
     *,
     past: bool = False,
 ) -> list[int]:
-    """The customers in the segment: today (the current value table), or at a `past` date
-    (that date's value table; customers created since left out)."""
+    """The customers in the segment: today (`values` None: the stored read model, in SQL),
+    or at a `past` date (that date's value table, and the attributes of then as the audit
+    trail rebuilds them; customers created since left out)."""
     require(actor, Entity.SEGMENT, Action.READ)
     return matching_ids(session, actor, rule, values, as_of, past=past)
 
@@ -174,11 +177,19 @@ def _customer_rows(session: Session, ids: Sequence[int]) -> pd.DataFrame:
 
 
 def preview(
-    session: Session, ids: Sequence[int], values: pd.DataFrame, limit: int = 20
+    session: Session,
+    actor: Actor,
+    ids: Sequence[int],
+    values: pd.DataFrame | None,
+    limit: int = 20,
 ) -> pd.DataFrame:
-    """The first `limit` members with where they live, their owner and value figures."""
+    """The first `limit` members with where they live, their owner and value figures (from
+    `values`, else the stored read model); net revenue blank where the actor does not read
+    that customer's amounts."""
     rows = _customer_rows(session, list(ids)[:limit])
-    figures = values.reindex(rows["id"].astype("int64"))
+    shown = rows["id"].astype("int64")
+    table = values if values is not None else stored_values(session, list(shown)).frame
+    figures = mask_frame(actor, table.reindex(shown), rows["owner_id"])
     for column in ("value_tier", "rfm_segment", "net_revenue", "last_order_at"):
         rows[column] = figures[column].to_numpy()
     return rows[["id", "name", "city", "region", "owner", "value_tier", "rfm_segment",

@@ -189,3 +189,39 @@ def test_an_outcome_recorded_by_the_form_counts_in_the_results(
     with session_scope(app_engine) as s:
         assert str(s.get_one(Campaign, campaign.id).status) == "finished"
     assert at.dataframe[0].value["status"].tolist() == ["finished"]
+
+
+def test_a_launched_campaign_is_renamed_and_its_variants_stay_locked(
+    app_engine: Engine, shop: list[int], staff: dict[Role, Actor]
+) -> None:
+    manager = staff[Role.MANAGER]
+    with session_scope(app_engine) as s:
+        segment = segments.create_segment(
+            s, manager, {"name": "Growable Jawa Barat", "rule": GROWABLE_JABAR}
+        )
+        campaign = campaigns.plan_campaign(s, manager, {
+            "name": "Promo kopi", "channel": "social", "segment_id": segment.id,
+            "starts_on": "2026-11-01", "ends_on": "2026-11-14",
+        })  # fmt: skip
+        campaigns.launch(s, manager, campaign.id, 1, shop[1:5])
+    at = page_as("campaigns", manager).run()
+    assert not at.exception, at.exception
+    prefix = f"ce_{campaign.id}_"
+    assert at.text_input(key=prefix + "variants").disabled
+    assert at.selectbox(key=prefix + "segment").disabled
+    at.text_input(key=prefix + "name").input("Promo kopi Desember")
+    at.button(key=prefix + "save").click().run()
+    assert not at.exception, at.exception
+    assert any("Campaign saved." in x.value for x in at.success)
+    with session_scope(app_engine) as s:
+        saved = s.get_one(Campaign, campaign.id)
+        assert (saved.name, saved.variants, saved.version) == ("Promo kopi Desember", ["A", "B"], 3)
+
+
+def test_a_salesperson_reads_the_dashboard_with_the_amounts_of_their_own_customers(
+    shop: list[int], staff: dict[Role, Actor]
+) -> None:
+    at = page_as("segments", staff[Role.SALES]).run()
+    assert not at.exception, at.exception
+    assert any("count only the customers you own" in c.value for c in at.caption)
+    assert {m.label: m.value for m in at.metric}["Most Growable"] == "10"  # counts: all

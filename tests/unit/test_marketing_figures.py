@@ -115,3 +115,34 @@ def test_churn_per_month_with_a_30_day_window() -> None:
     assert table["churned"].tolist() == [0, 2, 1, 2]
     assert table["rate"].tolist()[1:] == [1.0, 0.5, 1.0]
     assert np.isnan(table["rate"].iloc[0])
+
+
+def test_the_tiers_compare_with_the_end_of_the_last_quarter_by_default() -> None:
+    from datetime import date
+
+    from crm_core.marketing.dashboard import last_quarter_end
+
+    assert last_quarter_end(date(2026, 12, 1)) == date(2026, 9, 30)
+    assert last_quarter_end(date(2026, 10, 1)) == date(2026, 9, 30)
+    assert last_quarter_end(date(2026, 3, 31)) == date(2025, 12, 31)
+    assert last_quarter_end(date(2026, 5, 15)) == date(2026, 3, 31)
+
+
+def test_the_province_tiles_cover_the_38_provinces_once_and_place_a_split() -> None:
+    from crm_core.marketing.geography import on_tiles, province_tiles
+
+    tiles = province_tiles()
+    assert len(tiles) == 38 and tiles["province"].is_unique
+    assert not tiles.duplicated(["row", "col"]).any()
+    split = pd.DataFrame(
+        {
+            "group": ["Jawa Barat", "bali ", "Selangor", "unknown"],
+            "customers": [5, 2, 1, 3],
+            "net_revenue": [500.0, 20.0, 9.0, 0.0],
+        }
+    )
+    placed, elsewhere = on_tiles(split)
+    by_name = placed.set_index("province")
+    assert by_name.loc["Jawa Barat", "customers"] == 5 and by_name.loc["Bali", "customers"] == 2
+    assert by_name.loc["Papua", "customers"] == 0 and placed["customers"].sum() == 7
+    assert elsewhere["group"].tolist() == ["Selangor", "unknown"]

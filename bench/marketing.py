@@ -1,0 +1,147 @@
+"""The Marketing figures at benchmark scale, the old way and the new, and the Segments page
+through AppTest (first view and warm reruns); reuses (or seeds) bench.run's database.
+
+    python -m bench.marketing                       # SQLite, 100,000 customers
+    python -m bench.marketing --backend postgresql
+
+Old: every stored value row loaded into pandas (what the pages read each run before), the
+attributes of every customer loaded and split in pandas. New: each split a GROUP BY over
+`customer_values` in the database, one narrow per-customer query, rules tested in the same
+SQL query as the attributes. Prints a table; writes bench/.data/marketing-<backend>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from bench.run import AS_OF, HERE, database, seeded, timed
+from crm_core.customers import value_store
+from crm_core.kernel.permissions import Actor
+from crm_core.marketing import dashboard, segments, splits
+from crm_core.marketing.dashboard import DIMENSIONS
+from crm_core.marketing.rules import parse_rule
+from crm_core.models import User
+from crm_core.models.enums import Role
+from db.session import session_scope
+
+RULE = parse_rule({"groups": [{"conditions": [
+    {"field": "value_tier", "op": "in", "value": ["Most Growable"]},
+    {"field": "region", "op": "in", "value": ["Jawa Barat"]},
+    {"field": "days_since_last_order", "op": "at most", "value": 90},
+]}]})  # fmt: skip
+
+
+def figures(engine: Engine, runs: int, *, page_too: bool = True) -> dict[str, float]:
+    out: dict[str, float] = {}
+
+    def run(label: str, work: Any, repeat: int = runs) -> Any:
+        seconds, result = timed(repeat, work)
+        out[label] = seconds
+        print(f"  {label:<64} {seconds:8.3f} s", flush=True)
+        return result
+
+    with session_scope(engine, write=False) as s:
+        user = s.scalars(select(User).where(User.role == Role.MANAGER)).first()
+        assert user is not None
+        manager = Actor(user.id, user.username, user.name, user.role)
+        seller = s.scalars(select(User).where(User.role == Role.SALES)).first()
+        assert seller is not None
+        sales = Actor(seller.id, seller.username, seller.name, seller.role)
+        as_of = value_store.as_of_now(AS_OF)
+        values = run("old: stored value table into pandas (every page run)",
+                     lambda: value_store.stored_values(s).frame)  # fmt: skip
+
+        def old_dashboard() -> None:
+            frame = dashboard.segment_dashboard(s, manager, values, as_of)
+            for by in ("value_tier", "rfm_segment", "region"):
+                dashboard.breakdown(frame, by)
+            dashboard.concentration(frame, "net_revenue")
+            dashboard.concentration(frame, "tickets")
+
+        run("old: segment dashboard (attributes frame, 3 splits, concentration)", old_dashboard)
+
+        def new_dashboard(actor: Actor) -> None:
+            frame = splits.per_customer(s, actor)
+            for by in ("value_tier", "rfm_segment", "region"):
+                splits.split(s, actor, by, as_of)
+            dashboard.concentration(frame, "net_revenue")
+            dashboard.concentration(frame, "tickets")
+
+        run("new: segment dashboard (per customer, 3 SQL splits, concentration)",
+            lambda: new_dashboard(manager))  # fmt: skip
+        run("new: the same for a salesperson (own amounts only)", lambda: new_dashboard(sales))
+        run("new: per-customer figures (tier, amounts, tickets)",
+            lambda: splits.per_customer(s, manager))  # fmt: skip
+        for by in DIMENSIONS:
+            run(f"new: split by {by} (GROUP BY)", lambda by=by: splits.split(s, manager, by, as_of))
+        run("old: saved segment count, value conditions in pandas",
+            lambda: segments.members(s, manager, RULE, values, as_of))  # fmt: skip
+        run("new: saved segment count, one SQL query",
+            lambda: segments.members(s, manager, RULE, None, as_of))  # fmt: skip
+    if page_too:
+        out.update(page(engine, manager, runs))
+    return out
+
+
+def page(engine: Engine, actor: Actor, runs: int) -> dict[str, float]:
+    """The Segments page through AppTest: the first view in this process, warm reruns."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["CRM_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    os.environ.setdefault("CRM_COOKIE_KEY", "bench-cookie-key-" + "b" * 40)
+    os.environ["RELASI_VALUE_REFRESH"] = "off"
+    at = AppTest.from_string(
+        "from app_pages.marketing.segments import render\nrender()\n", default_timeout=300
+    )
+    at.session_state["relasi_actor"] = actor
+    started = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - started
+    assert not at.exception, at.exception
+    warm = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - started)
+    out = {"Segments page, first view (AppTest)": cold,
+           "Segments page, warm rerun (AppTest, median)": statistics.median(warm)}  # fmt: skip
+    for label, seconds in out.items():
+        print(f"  {label:<64} {seconds:8.3f} s", flush=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-page", action="store_true", help="crm_core figures only")
+    args = parser.parse_args(argv)
+    engine = database(args.backend, args.customers)
+    print(f"Marketing benchmark on {args.backend}, {args.customers:,} customers, "
+          f"{datetime.now():%Y-%m-%d %H:%M}, load {os.getloadavg()[0]:.1f}")  # fmt: skip
+    if not args.no_page:  # a shared database another branch migrated is only read
+        seeded(engine, args.customers)
+    with session_scope(engine, write=False) as s:
+        empty = value_store.is_empty(s)
+    if empty:
+        from functools import partial
+
+        value_store.refresh(partial(session_scope, engine), full=True, as_of=AS_OF)
+    results = figures(engine, args.runs, page_too=not args.no_page)
+    out = HERE / ".data" / f"marketing-{args.backend}-{args.customers}.json"
+    out.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
