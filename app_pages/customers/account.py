@@ -80,7 +80,7 @@ def _value(found: AccountOverview) -> None:
     """Its contacts' figures summed, from the same value table as each customer's 360."""
     table = cache.customer_values()
     ids = [int(i) for i in found.contacts["id"]]
-    v = accounts.rolled_up(table.frame, ids)
+    v = accounts.rolled_up(table.frame, ids, amounts=found.amounts)
     last = v["last_order_at"]
     figures = [
         (t("Revenue"), _money(v["net_revenue"]), t("its contacts' sales less discounts")),
@@ -100,6 +100,13 @@ def _value(found: AccountOverview) -> None:
             column.metric(label, value)
             column.caption(reason)
     st.caption(t("Summed over its contacts' value figures as of {at}.", at=when(table.as_of)))
+    if not found.amounts:
+        st.caption(t("Amounts are shown to who may read those of every contact of the account."))
+
+
+def _amount(amount: float | None) -> str:
+    """An order's total, or a dash where the actor may not read it."""
+    return "–" if amount is None or pd.isna(amount) else money(amount)
 
 
 def _money(amount: float | None) -> str:
@@ -148,7 +155,7 @@ def _orders(found: AccountOverview) -> None:
         ordered_at=local_times(found.orders["ordered_at"]),
         channel=found.orders["channel"].map(lambda c: option(SalesChannel, c)),
         status=found.orders["status"].map(lambda s: option(OrderStatus, s)),
-        total=found.orders["total"].map(money),
+        total=found.orders["total"].map(_amount),
     ).drop(columns=["customer_id"])
     st.dataframe(
         orders, hide_index=True, width="stretch",

@@ -80,7 +80,7 @@ def render() -> None:
     with side:
         customer_views.follow_ups(actor, customer.id)
         customer_views.open_work(actor, customer.id)
-        _recent_orders(customer.id)
+        _recent_orders(actor, customer.id)
         _tags_and_notes(customer)
         _offers(customer.id)
 
@@ -174,9 +174,9 @@ def _work_tabs(actor: Actor, profile: CustomerProfile, values: dict[str, Any]) -
         customer_views.manage(actor, customer)
 
 
-def _recent_orders(customer_id: int) -> None:
+def _recent_orders(actor: Actor, customer_id: int) -> None:
     with read_scope() as session:
-        recent, total = accounts.recent_orders(session, [customer_id], limit=5)
+        recent, total = accounts.recent_orders(session, [customer_id], limit=5, actor=actor)
     st.subheader(t("Orders ({count:n})", count=total))
     if recent.empty:
         st.caption(t("No orders yet."))
@@ -186,7 +186,7 @@ def _recent_orders(customer_id: int) -> None:
         st.markdown(
             plain(
                 t("#{id} · {day} · {total} · {status}", id=row.id, day=long_date(row.ordered_at),
-                  total=money(row.total), status=status)
+                  total="–" if pd.isna(row.total) else money(row.total), status=status)
             )
         )  # fmt: skip
 
