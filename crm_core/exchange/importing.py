@@ -148,8 +148,10 @@ class ImportPreview:
         return [(r.row, r.action, r.status, r.target_id, r.target_version) for r in self.rows]
 
     def report(self) -> pd.DataFrame:
-        """Every row: action, status, errors and reasons, by the file's column names."""
-        return report_frame(row_records(self.rows, self.mapping))
+        """Every row: action, status, errors and reasons (by the file's column names), then
+        the row's own cells under the file's headers, so a user fixes the file from it."""
+        records = row_records(self.rows, self.mapping, self.frame)
+        return report_frame(records, [str(c) for c in self.frame.columns])
 
     def problems(self, *statuses: RowStatus) -> pd.DataFrame:
         report = self.report()
@@ -159,14 +161,34 @@ class ImportPreview:
 REPORT_COLUMNS = ["row", "order", "action", "status", "errors", "reasons", "record_id"]
 
 
-def report_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+FILE_COLUMN_PREFIX = "file:"  # a file's header named like a report column ("status")
+
+
+def report_frame(records: list[dict[str, Any]], columns: list[str] | None = None) -> pd.DataFrame:
+    """The report's own columns, then the file's (`columns`, in the file's order; by default
+    those the records hold): a row without its cells (one imported) has them empty."""
     frame = pd.DataFrame(records, columns=REPORT_COLUMNS)
     frame["record_id"] = frame["record_id"].astype("Int64")
+    held = [r.get("cells") or {} for r in records]
+    if columns is None:
+        columns = list(dict.fromkeys(c for cells in held for c in cells))
+    for column in columns:
+        name = FILE_COLUMN_PREFIX + column if column in REPORT_COLUMNS else column
+        frame[name] = [cells.get(column, "") for cells in held]
     return frame
 
 
-def row_records(rows: Iterable[RowOutcome], mapping: Mapping[str, str]) -> list[dict[str, Any]]:
+def row_records(
+    rows: Iterable[RowOutcome],
+    mapping: Mapping[str, str],
+    frame: pd.DataFrame | None = None,
+    *,
+    skipped_only: bool = False,
+) -> list[dict[str, Any]]:
+    """The report's records; with the file's `frame`, each row's own cells under the file's
+    headers (`skipped_only`: only for the rows not imported, the ones a user fixes)."""
     column_of = {f: c for c, f in mapping.items()}
+    lines = [] if frame is None else frame.astype(str).to_dict("records")
     return [
         {
             "row": r.row,
@@ -183,9 +205,17 @@ def row_records(rows: Iterable[RowOutcome], mapping: Mapping[str, str]) -> list[
             ),
             "reasons": _said_later(r.reasons),
             "record_id": r.record_id,
+            **_cells(lines, r, skipped_only),
         }
         for r in rows
     ]
+
+
+def _cells(lines: list[dict[str, Any]], row: RowOutcome, skipped_only: bool) -> dict[str, Any]:
+    at = row.row - FIRST_LINE
+    if not 0 <= at < len(lines) or (skipped_only and row.action is not RowAction.SKIP):
+        return {}
+    return {"cells": {str(k): v for k, v in lines[at].items()}}
 
 
 def _said_later(messages: list[Message]) -> str:
@@ -326,7 +356,9 @@ def finish_batch(
         "match_key": preview.match_key.value,
         "mapping": preview.mapping,
         "counts": counts,
-        "rows": row_records(preview.rows, preview.mapping),
+        # the cells of the rows not imported, so that a past import's report shows them too
+        "rows": row_records(preview.rows, preview.mapping, preview.frame, skipped_only=True),
+        "columns": [str(c) for c in preview.frame.columns],
         **undo,
     }
     summary = {k: (None, counts[k]) for k in ("rows", "create", "update", "bad", "skipped")}
@@ -373,7 +405,7 @@ def batch_report(session: Session, actor: Actor, batch_id: int) -> pd.DataFrame:
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
         raise NotFound("error.no_import", id=batch_id)
-    return report_frame(batch.report.get("rows", []))
+    return report_frame(batch.report.get("rows", []), batch.report.get("columns"))
 
 
 def render_report(report: pd.DataFrame, say: Callable[[str], str]) -> pd.DataFrame:
