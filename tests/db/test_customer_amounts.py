@@ -15,7 +15,7 @@ from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer, Order, OrderItem, Product
 from crm_core.models.enums import SalesChannel
 from db.session import session_scope
-from support import a_customer
+from support import a_customer, values_refreshed
 
 DAY = datetime(2026, 3, 1, 9, 0)
 
@@ -85,3 +85,30 @@ def test_an_account_sum_hides_every_amount_but_keeps_the_counts() -> None:
     assert (hidden["net_revenue"], hidden["profit"], hidden["predicted_clv"]) == (None,) * 3
     last = DAY.replace(day=5)
     assert (hidden["orders"], hidden["buyers"], hidden["last_order_at"]) == (3, 2, last)
+
+
+def test_the_export_holds_the_value_figures_with_amounts_only_for_who_may_read_them(
+    engine: Engine, manager: Actor, sales: Actor, support: Actor
+) -> None:
+    from crm_core.customers import export
+
+    mine = a_customer(engine, sales, name="Ayu")
+    theirs = a_customer(engine, manager, name="Budi")
+    _orders(engine, [mine, theirs])
+    values_refreshed(engine)
+    with session_scope(engine, write=False) as s:
+        every = export.export_frame(s, manager, sort_by="name")
+        as_sales = export.export_frame(s, sales, sort_by="name")
+        as_support = export.export_frame(s, support, sort_by="name")
+        bare = export.export_frame(s, manager, with_values=False)
+    assert list(every.columns[-9:]) == list(export.VALUE_COLUMNS)
+    assert list(every["name"]) == ["Ayu", "Budi"]
+    # 2 x 50,000 less 5,000; margin 2 x 20,000 less the discount
+    assert list(every["net_revenue"]) == [95000.0, 95000.0]
+    assert list(every["historical_clv"]) == [35000.0, 35000.0]
+    assert every["value_tier"].notna().all()  # (P(alive): no model fits two customers)
+    assert as_sales["net_revenue"].isna().tolist() == [False, True]  # Budi is the manager's
+    assert as_sales["historical_clv"].isna().tolist() == [False, True]
+    assert as_support[list(export.MONEY)].isna().all().all()
+    assert as_support["value_tier"].notna().all()  # the tier without the amounts
+    assert "value_tier" not in bare.columns
