@@ -193,6 +193,7 @@ CODES = (
     N_("capability.assign tickets to others"),
     N_("capability.change the service levels, canned answers and articles"),
     N_("capability.see the service dashboard"),
+    N_("capability.share saved views with the team"),
     N_("entity.segment"),
     N_("entity.record"),
     N_("entities.segment"),

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages.customers import _lists
 from app_pages.customers import _views as customer_views
 from crm_core.customers import accounts, phones
 from crm_core.customers.accounts import AccountOverview
@@ -21,7 +22,7 @@ from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, local_times, long_date, money, number, when
-from ui.i18n import say, t, tn
+from ui.i18n import N_, say, t, tn
 from ui.labels import option
 from ui.plain import plain
 
@@ -42,6 +43,7 @@ def render() -> None:
     except CRMError as exc:
         st.error(say(exc.message))
         return
+    _lists.back_link({"accounts": N_("Accounts")})
     _header(found)
     _value(found)
     contacts, work, edit = st.tabs(

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
+from app_pages.customers import _lists
 from app_pages.customers import _profile_form as customer_form
 from app_pages.customers import _views as customer_views
 from crm_core.analytics.churn import RiskBand
@@ -39,6 +40,7 @@ from ui.i18n import N_, say, t, tn
 from ui.labels import option
 from ui.plain import plain
 
+BACK_TO = {"customers": N_("Customers"), "accounts": N_("Accounts"), "home": N_("My work")}
 CONSENTS = {"email": N_("email"), "sms": N_("SMS/WhatsApp"), "phone": N_("phone calls")}
 
 
@@ -62,6 +64,7 @@ def render() -> None:
         st.error(say(exc.message))
         return
     customer = profile.customer
+    _lists.back_link(BACK_TO)
     _header(profile)
     customer_views.manage_outcome(customer.id)
     if st.session_state.get(customer_form.CREATED) == customer.id:

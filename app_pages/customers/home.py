@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages.customers import _lists
 from crm_core.customers import tasks
 from crm_core.kernel.permissions import Actor, Capability, may
 from crm_core.models import utcnow
@@ -28,7 +29,7 @@ def render() -> None:
     st.caption(
         t(
             "Follow-ups you own that are overdue or due in the next 7 days. "
-            "Select rows and press Done when they are."
+            "Click a customer to open it; select rows and press Done when they are."
         )
     )
     _escalations(actor)
@@ -55,9 +56,12 @@ def render() -> None:
             "overdue": st.column_config.CheckboxColumn(t("Overdue")),
         },
         on_select="rerun",
-        selection_mode="multi-row",
+        selection_mode=["multi-row", "single-cell"],
         key="home-follow-ups-table",
     )
+    clicked = _lists.clicked_cell(picked, ["customer"])
+    if clicked is not None and pd.notna(follow_ups["customer_id"].iloc[clicked]):
+        _lists.open_record("home", "customer", int(follow_ups["customer_id"].iloc[clicked]))
     chosen = follow_ups.iloc[picked.selection.rows] if picked else follow_ups.iloc[[]]
     done_label, hint = t("Done"), t("Select rows")
     if st.button(done_label, key="home-follow-ups-done", disabled=chosen.empty, help=hint):

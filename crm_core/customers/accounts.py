@@ -234,7 +234,7 @@ def recent_orders(
     for column in ("channel", "status"):
         frame[column] = frame[column].map(str)
     readable = [sees_amounts(actor, None if pd.isna(o) else int(o)) for o in frame["owner_id"]]
-    frame["total"] = frame["total"].astype("float64").where(readable)
+    frame["total"] = frame["total"].astype("float64").where(pd.Series(readable, index=frame.index))
     frame = frame[columns]
     count = session.scalar(select(func.count(Order.id)).where(*where)) or 0
     return frame, int(count)

@@ -188,7 +188,11 @@ def row_records(
     """The report's records; with the file's `frame`, each row's own cells under the file's
     headers (`skipped_only`: only for the rows not imported, the ones a user fixes)."""
     column_of = {f: c for c, f in mapping.items()}
-    lines = [] if frame is None else frame.astype(str).to_dict("records")
+    lines: list[dict[str, Any]] = []
+    if frame is not None:
+        lines = [
+            {str(k): v for k, v in line.items()} for line in frame.astype(str).to_dict("records")
+        ]
     return [
         {
             "row": r.row,
@@ -215,7 +219,7 @@ def _cells(lines: list[dict[str, Any]], row: RowOutcome, skipped_only: bool) -> 
     at = row.row - FIRST_LINE
     if not 0 <= at < len(lines) or (skipped_only and row.action is not RowAction.SKIP):
         return {}
-    return {"cells": {str(k): v for k, v in lines[at].items()}}
+    return {"cells": lines[at]}
 
 
 def _said_later(messages: list[Message]) -> str:

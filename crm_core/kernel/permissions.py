@@ -58,6 +58,7 @@ class Capability(StrEnum):
     ASSIGN_TICKETS = "assign tickets to others"  # override routing (audited)
     MANAGE_SERVICE = "change the service levels, canned answers and articles"
     SEE_SERVICE_DASHBOARD = "see the service dashboard"
+    SHARE_VIEWS = "share saved views with the team"
 
 
 # What a page, a button or a command asks for: a capability, or an action on an entity.
@@ -173,6 +174,7 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.ASSIGN_TICKETS: _MANAGERS,
     Capability.MANAGE_SERVICE: _MANAGERS,
     Capability.SEE_SERVICE_DASHBOARD: _MANAGERS,
+    Capability.SHARE_VIEWS: _MANAGERS,
 }
 
 
