@@ -7,6 +7,8 @@
         [--match email|phone|external_id] [--map "CSV column=field" ...] [--dry-run]
         [--report REPORT.csv]
     python manage.py export customers|orders|products FILE.csv --as USERNAME
+    python manage.py export customers FILE.csv --as USERNAME --values [--separator ";"]
+        (the customers list with its value figures, for a spreadsheet)
     python manage.py revert-import BATCH_ID --as USERNAME
     python manage.py follow-up-stalled --as USERNAME   (daily, from cron: stalled leads)
     python manage.py refresh-values [--full | --incremental]    (by hand or from cron)
@@ -36,6 +38,7 @@ from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, ValidationError
 from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Action, Actor, may
+from crm_core.kernel.settings import team_settings
 from crm_core.models import User
 from crm_core.models.enums import Entity, Role
 from crm_core.sales import pipeline
@@ -186,16 +189,35 @@ def _progress(done: float) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.values and args.kind != "customers":
+        print("--values is for customers only.", file=sys.stderr)
+        return 1
     engine = _engine()
     try:
         with session_scope(engine, write=False) as session:
             actor = _acting(session, args.as_user)
+            if args.values:
+                return _export_values(session, actor, args)
             frame = importer(ImportKind(args.kind)).export(session, actor)
     except CRMError as exc:
         print(f"Not exported: {exc}", file=sys.stderr)
         return 1
     Path(args.file).write_text(safe_csv(frame))
     print(f"Exported {len(frame):,} {args.kind} rows to {args.file}.")
+    return 0
+
+
+def _export_values(session: Session, actor: Actor, args: argparse.Namespace) -> int:
+    """The customers list with its value figures (amounts as the actor may read them), as
+    the Customers page downloads it, with English headers."""
+    from crm_core.customers import export, listing
+
+    frame = export.export_frame(session, actor)
+    headers = {**listing.column_labels(), **export.VALUE_COLUMNS, "id": "ID"}
+    zone = team_settings(session).time_zone
+    raw = export.spreadsheet_csv(frame, headers, zone=zone, separator=args.separator)
+    Path(args.file).write_bytes(raw)
+    print(f"Exported {len(frame):,} customers with their value figures to {args.file}.")
     return 0
 
 
@@ -272,6 +294,12 @@ def _add_data_commands(sub: Any) -> None:
     exp.add_argument("kind", choices=kinds)
     exp.add_argument("file")
     exp.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help=ACTING)
+    exp.add_argument(
+        "--values", action="store_true", help="customers with their value figures, for Excel"
+    )
+    exp.add_argument(
+        "--separator", choices=[",", ";"], default=",", help="with --values: ';' for decimal commas"
+    )
     rev = sub.add_parser("revert-import", help="undo an import as a whole")
     rev.add_argument("batch_id", type=int)
     rev.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help=ACTING)

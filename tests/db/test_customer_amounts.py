@@ -4,9 +4,11 @@ an account's summed amounts only for who reads every one of its contacts' amount
 
 from __future__ import annotations
 
+import argparse
 import math
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -88,8 +90,9 @@ def test_an_account_sum_hides_every_amount_but_keeps_the_counts() -> None:
 
 
 def test_the_export_holds_the_value_figures_with_amounts_only_for_who_may_read_them(
-    engine: Engine, manager: Actor, sales: Actor, support: Actor
+    engine: Engine, manager: Actor, sales: Actor, support: Actor, tmp_path: Path
 ) -> None:
+    import manage
     from crm_core.customers import export
 
     mine = a_customer(engine, sales, name="Ayu")
@@ -112,3 +115,11 @@ def test_the_export_holds_the_value_figures_with_amounts_only_for_who_may_read_t
     assert as_support[list(export.MONEY)].isna().all().all()
     assert as_support["value_tier"].notna().all()  # the tier without the amounts
     assert "value_tier" not in bare.columns
+    # manage.py export customers FILE --values: the same figures, in a spreadsheet's file
+    target = tmp_path / "customers.csv"
+    with session_scope(engine, write=False) as s:
+        args = argparse.Namespace(file=str(target), separator=";")
+        assert manage._export_values(s, manager, args) == 0
+    lines = target.read_bytes().decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("ID;Name;") and "Last order (Asia/Jakarta)" in lines[0]
+    assert ";95000;" in lines[1] and lines[1].split(";")[1] == "Ayu"
