@@ -247,6 +247,8 @@ CODES = (
     N_("field.unit_cost"),
     N_("field.quantity"),
     N_("field.unit_price"),
+    N_("field.product_name"),
+    N_("field.product_category"),
     N_("field.discount"),
     N_("field.channel"),
     N_("field.status"),

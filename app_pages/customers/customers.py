@@ -101,6 +101,8 @@ def _actions(actor: Actor) -> None:
 
 def _views_bar(saved: list[views.SavedView]) -> None:
     by_key = {v.key: v for v in saved}
+    if st.session_state.get(VIEW_KEY) not in by_key:  # deleted meanwhile (a shared one)
+        st.session_state[VIEW_KEY] = None
     st.selectbox(
         t("Saved view"),
         [None, *by_key],
