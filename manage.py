@@ -5,7 +5,7 @@
     python manage.py createuser USERNAME --role admin [--name NAME] [--email EMAIL]
     python manage.py import customers|orders|products FILE.csv --as USERNAME [--mode create_only]
         [--match email|phone|external_id] [--map "CSV column=field" ...] [--dry-run]
-        [--report REPORT.csv]
+        [--report REPORT.csv] [--create-products (orders: unknown SKUs become products)]
     python manage.py export customers|orders|products FILE.csv --as USERNAME
     python manage.py export customers FILE.csv --as USERNAME --values [--separator ";"]
         (the customers list with its value figures, for a spreadsheet)
@@ -145,10 +145,15 @@ def _print_preview(preview: ImportPreview) -> None:
     for row in report[report["action"] == "skip"].itertuples():
         detail = "; ".join(str(part) for part in (row.errors, row.reasons) if part)
         print(f"  row {row.row}: {row.status}: {detail}")
+    for notice in preview.notices:  # a file imported before, overlaps, unknown SKUs
+        print(f"Note: {render(notice)}")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     kind = ImportKind(args.kind)
+    if args.create_products and kind is not ImportKind.ORDERS:
+        print("--create-products is for orders only.", file=sys.stderr)
+        return 1
     try:
         frame = importing.read_csv(Path(args.file))
     except (OSError, importing.UnreadableFile) as exc:
@@ -161,7 +166,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         with session_scope(engine, write=not args.dry_run) as session:
             actor = _acting(session, args.as_user)
-            preview = importer(kind).preview(session, actor, frame, mapping, args.mode, args.match)
+            extra = {"create_products": True} if args.create_products else {}
+            preview = importer(kind).preview(
+                session, actor, frame, mapping, args.mode, args.match, **extra
+            )
             _print_preview(preview)
             print(f"Previewed {len(frame):,} rows in {time.perf_counter() - started:.1f} s.")
             report = preview.report()
@@ -289,6 +297,9 @@ def _add_data_commands(sub: Any) -> None:
         help="map a CSV column to a field (repeatable); COLUMN= ignores it",
     )
     imp.add_argument("--dry-run", action="store_true", help="preview only, write nothing")
+    imp.add_argument(
+        "--create-products", action="store_true", help="orders: create unknown SKUs as products"
+    )
     imp.add_argument("--report", help="write the row-by-row report to this CSV file")
     exp = sub.add_parser("export", help="export customers, orders or products to a CSV file")
     exp.add_argument("kind", choices=kinds)
