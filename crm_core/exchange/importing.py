@@ -154,8 +154,10 @@ class ImportPreview:
         return report_frame(records, [str(c) for c in self.frame.columns])
 
     def problems(self, *statuses: RowStatus) -> pd.DataFrame:
-        report = self.report()
-        return report[report["status"].isin([s.value for s in statuses])]
+        """The report of the rows with these statuses only (their cells read for them alone)."""
+        rows = [r for r in self.rows if r.status in statuses]
+        records = row_records(rows, self.mapping, self.frame)
+        return report_frame(records, [str(c) for c in self.frame.columns])
 
 
 REPORT_COLUMNS = ["row", "order", "action", "status", "errors", "reasons", "record_id"]
@@ -188,11 +190,8 @@ def row_records(
     """The report's records; with the file's `frame`, each row's own cells under the file's
     headers (`skipped_only`: only for the rows not imported, the ones a user fixes)."""
     column_of = {f: c for c, f in mapping.items()}
-    lines: list[dict[str, Any]] = []
-    if frame is not None:
-        lines = [
-            {str(k): v for k, v in line.items()} for line in frame.astype(str).to_dict("records")
-        ]
+    rows = list(rows)
+    cells = {} if frame is None else _cells(frame, rows, skipped_only)
     return [
         {
             "row": r.row,
@@ -209,17 +208,28 @@ def row_records(
             ),
             "reasons": _said_later(r.reasons),
             "record_id": r.record_id,
-            **_cells(lines, r, skipped_only),
+            **({"cells": cells[r.row]} if r.row in cells else {}),
         }
         for r in rows
     ]
 
 
-def _cells(lines: list[dict[str, Any]], row: RowOutcome, skipped_only: bool) -> dict[str, Any]:
-    at = row.row - FIRST_LINE
-    if not 0 <= at < len(lines) or (skipped_only and row.action is not RowAction.SKIP):
-        return {}
-    return {"cells": lines[at]}
+def _cells(
+    frame: pd.DataFrame, rows: list[RowOutcome], skipped_only: bool
+) -> dict[int, dict[str, Any]]:
+    """The file's cells of these rows (by line number), read for them alone: a preview of
+    100,000 good rows does not copy the file to list its ten bad ones."""
+    wanted = [
+        r.row for r in rows
+        if 0 <= r.row - FIRST_LINE < len(frame)
+        and not (skipped_only and r.action is not RowAction.SKIP)
+    ]  # fmt: skip
+    picked = frame.iloc[[line - FIRST_LINE for line in wanted]].astype(str)
+    header = [str(c) for c in frame.columns]
+    return {
+        line: dict(zip(header, values, strict=True))
+        for line, values in zip(wanted, picked.itertuples(index=False, name=None), strict=True)
+    }
 
 
 def _said_later(messages: list[Message]) -> str:
