@@ -79,6 +79,11 @@ PAGES: tuple[PageSpec, ...] = (
              ":material/star:", in_menu=False, public=True),
     PageSpec("faq", "Frequently asked questions", "Service", "service.faq",
              _reads(Entity.SETTING), ":material/help:", in_menu=False, public=True),
+    # Public: the customers' support form, and their reply link to one ticket's conversation.
+    PageSpec("support-request", "Contact support", "Service", "service.request_form",
+             _reads(Entity.SETTING), ":material/contact_support:", in_menu=False, public=True),
+    PageSpec("reply", "Your request", "Service", "service.reply", _reads(Entity.SETTING),
+             ":material/forum:", in_menu=False, public=True),
     PageSpec("segments", "Segments", "Marketing", "marketing.segments", _reads(Entity.SEGMENT),
              ":material/donut_small:"),
     PageSpec("segment-builder", "Segment builder", "Marketing", "marketing.segment_builder",

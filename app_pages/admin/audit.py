@@ -10,7 +10,7 @@ from crm_core.models.enums import AuditAction, Entity
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_times
-from ui.i18n import keep_language, t
+from ui.i18n import keep_language, say, t
 from ui.labels import label, option
 
 ENTITIES = ["", *Entity]
@@ -38,6 +38,7 @@ def render() -> None:
     entries["at"] = local_times(entries["at"])
     entries["entity"] = entries["entity"].map(lambda e: t(f"entity.{e}"))
     entries["action"] = entries["action"].map(lambda a: option(AuditAction, a))
+    entries["changes"] = entries["changes"].map(say)
     columns = {
         "at": t("When"),
         "actor": t("Who"),

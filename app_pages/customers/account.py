@@ -138,7 +138,7 @@ def _open_work(actor: Actor, found: AccountOverview) -> None:
     st.subheader(t("Open tickets ({count:n})", count=len(tickets_found)))
     row: Any
     for row in tickets_found.itertuples():
-        nav.link("tickets", plain(f"#{row.id} {row.subject}"), id=row.id)
+        nav.link("ticket", plain(f"#{row.id} {row.subject}"), id=row.id)
     st.subheader(t("Open leads ({count:n})", count=len(leads_found)))
     for row in leads_found.itertuples():
         stage = option(LeadStage, row.stage)

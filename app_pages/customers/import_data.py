@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.exchange import importing, reverting
-from crm_core.exchange.importing import ImportKind, ImportMode, ImportPreview, MatchKey, RowStatus
-from crm_core.exchange.registry import importer
+from crm_core.exchange.importing import ImportMode, ImportPreview, MatchKey, RowStatus
+from crm_core.exchange.registry import Importer, importer, importers, kinds
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Actor
@@ -20,7 +20,7 @@ from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import number, when
 from ui.i18n import N_, keep_language, say, t, team, tn
-from ui.labels import field, formatter, option
+from ui.labels import field, formatter
 from ui.plain import plain
 
 FORM = "import"
@@ -28,16 +28,6 @@ UPLOAD = "import_upload"  # {"name", "token", "frame"}: the file survives reruns
 PREVIEW = "import_preview"
 CONFIRM = "import_confirm_revert"
 IGNORE = ""  # the mapping's "not read" choice
-MODES = {
-    ImportMode.CREATE_ONLY: N_("Create new customers only"),
-    ImportMode.CREATE_OR_UPDATE: N_("Create, or update the ones that match"),
-    ImportMode.UPDATE_ONLY: N_("Update matching customers only"),
-}
-PRODUCT_MODES = {  # a product is found by its SKU
-    ImportMode.CREATE_ONLY: N_("Add new products only (SKUs already stored are skipped)"),
-    ImportMode.CREATE_OR_UPDATE: N_("Add new products, update the ones whose SKU is stored"),
-    ImportMode.UPDATE_ONLY: N_("Update stored products only (prices, costs, names)"),
-}
 KEYS = {
     MatchKey.EMAIL: N_("Email"),
     MatchKey.PHONE: N_("Phone"),
@@ -56,15 +46,12 @@ def render() -> None:
         )
     )
     forms.feedback(FORM)
-    kinds = list(ImportKind)  # a name, not list(...) inline: mypy then reads the options' type
-    kind = ImportKind(
-        st.radio(
-            t("The file holds"),
-            kinds,
-            format_func=formatter(ImportKind),
-            horizontal=True,
-            key="import_kind",
-        )
+    kind = st.radio(
+        t("The file holds"),
+        kinds(),
+        format_func=keep_language(lambda k: t(importer(k).label)),
+        horizontal=True,
+        key="import_kind",
     )
     upload = _uploaded()
     if upload is not None:
@@ -109,7 +96,7 @@ def _uploaded() -> dict[str, Any] | None:
     return upload
 
 
-def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
+def _plan(actor: Actor, kind: str, upload: dict[str, Any]) -> None:
     frame: pd.DataFrame = upload["frame"]
     size = t(
         "{rows}, {columns}",
@@ -119,79 +106,12 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
     st.caption(f"**{plain(upload['name'])}**: {size}.")
     st.dataframe(frame.head(5), hide_index=True, width="stretch")
     mapping = _mapping(kind, frame, upload["token"])
-    if kind is ImportKind.CUSTOMERS:
-        mode = ImportMode(
-            st.radio(
-                t("Mode"),
-                list(MODES),
-                format_func=keep_language(lambda m: t(MODES[m])),
-                key="import_mode",
-            )
-        )
-        label = t("Match existing customers by (emails and phones compared however typed)")
-    elif kind is ImportKind.PRODUCTS:
-        mode = ImportMode(
-            st.radio(
-                t("Mode"),
-                list(PRODUCT_MODES),
-                format_func=keep_language(lambda m: t(PRODUCT_MODES[m])),
-                key="import_product_mode",
-            )
-        )
-        label = ""
-    elif kind is ImportKind.LEADS:
-        mode = ImportMode.CREATE_ONLY
-        st.caption(
-            t(
-                "Leads are always created new, owned by the user the owner column names (by "
-                "username or email), else by you. A stage history reads like "
-                '"new 2026-01-02; contacted 2026-01-05; won 2026-01-20"; times without an '
-                "offset are {zone} time. A lead with the email of a stored lead is skipped as "
-                "a duplicate.",
-                zone=team().time_zone,
-            )
-        )
-        label = ""
-    elif kind is ImportKind.TICKETS:
-        mode = ImportMode.CREATE_ONLY
-        st.caption(
-            t(
-                "Tickets are always created new, one per row, with the moments they were "
-                "created, first answered and resolved, and due times from today's service "
-                "levels. A row of the same customer, subject and creation time as a stored "
-                "ticket is skipped. A time without an offset (+07:00) is read as {zone} time.",
-                zone=team().time_zone,
-            )
-        )
-        label = t("Find each ticket's customer by")
-    else:
-        mode = ImportMode.CREATE_ONLY
-        st.caption(
-            t(
-                "Orders are always created new. Rows with the same order ref are the lines of "
-                "one order; an order whose ref is already stored is skipped as a duplicate. A "
-                "time without an offset (+07:00) is read as {zone} time.",
-                zone=team().time_zone,
-            )
-        )
-        label = t("Find each order's customer by")
-    match = MatchKey.EMAIL  # products are matched by SKU: no key to choose
-    if label:
-        match = MatchKey(
-            st.selectbox(
-                label, list(KEYS), format_func=keep_language(lambda k: t(KEYS[k])),
-                key="import_match",
-            )
-        )  # fmt: skip
-    extra: dict[str, Any] = {}
-    if kind is ImportKind.ORDERS:
-        extra["keep_stored_matches"] = st.checkbox(
-            t(
-                "Also import lines that match a stored order of the same customer at the same "
-                "time (they are new purchases, not this file imported again)"
-            ),
-            key="import_keep_matches",
-        )
+    spec = importer(kind)
+    mode, match = _mode(spec), _match_key(spec)
+    extra: dict[str, Any] = {
+        name: st.checkbox(t(text), key=f"import_option:{kind}:{name}")
+        for name, text in spec.hints.options.items()
+    }
     if st.button(t("Preview"), type="primary", key="import_preview_button"):
         try:
             checking = t("Checking {n:n} rows…", n=len(frame))
@@ -214,7 +134,37 @@ def _plan(actor: Actor, kind: ImportKind, upload: dict[str, Any]) -> None:
         st.info(t("The mapping or the options changed since the preview: preview again."))
 
 
-def _mapping(kind: ImportKind, frame: pd.DataFrame, token: str) -> dict[str, str]:
+def _mode(spec: Importer) -> ImportMode:
+    """The mode the user picks; a kind with one mode asks nothing."""
+    modes = spec.hints.modes
+    if spec.hints.note:
+        st.caption(t(spec.hints.note, zone=team().time_zone))
+    if len(modes) == 1:
+        return next(iter(modes))
+    return ImportMode(
+        st.radio(
+            t("Mode"),
+            list(modes),
+            format_func=keep_language(lambda m: t(modes[m])),
+            key=f"import_mode:{spec.kind}",
+        )
+    )
+
+
+def _match_key(spec: Importer) -> MatchKey:
+    if not spec.hints.match_label:  # rows look no customer up (products match by SKU)
+        return MatchKey.EMAIL
+    return MatchKey(
+        st.selectbox(
+            t(spec.hints.match_label),
+            list(KEYS),
+            format_func=keep_language(lambda k: t(KEYS[k])),
+            key="import_match",
+        )
+    )
+
+
+def _mapping(kind: str, frame: pd.DataFrame, token: str) -> dict[str, str]:
     """One selectbox per column, proposed from the headers; returns column -> field."""
     fields = list(importer(kind).fields)
     proposal = importing.suggest_mapping(frame.columns, importer(kind).fields)
@@ -239,12 +189,13 @@ def _mapping(kind: ImportKind, frame: pd.DataFrame, token: str) -> dict[str, str
 def _show_preview(actor: Actor, preview: ImportPreview, filename: str) -> None:
     counts = preview.counts
     st.subheader(t("Preview"))
+    hints = importer(preview.kind).hints
     cells = st.columns(5)
-    if preview.kind is ImportKind.ORDERS:
-        cells[0].metric(t("Orders to create"), number(counts["orders"]))
-        cells[1].metric(t("Lines"), number(counts["create"]))
+    if hints.groups_label:
+        cells[0].metric(t(hints.groups_label), number(counts["groups"]))
+        cells[1].metric(t(hints.create_label), number(counts["create"]))
     else:
-        cells[0].metric(t("To create"), number(counts["create"]))
+        cells[0].metric(t(hints.create_label), number(counts["create"]))
         cells[1].metric(t("To update"), number(counts["update"]))
     cells[2].metric(t("Bad rows"), number(counts["bad"]))
     cells[3].metric(t("Likely duplicates"), number(counts["duplicate"]))
@@ -264,7 +215,7 @@ def _show_preview(actor: Actor, preview: ImportPreview, filename: str) -> None:
         (t("Other skipped rows"), (RowStatus.UNMATCHED, RowStatus.UNCHANGED, RowStatus.EMPTY)),
     ):
         table = preview.problems(*statuses).drop(columns=["action", "record_id"])
-        if preview.kind is not ImportKind.ORDERS:
+        if not hints.groups_label:
             table = table.drop(columns=["order"])
         if not table.empty:
             st.markdown(f"**{title}** ({number(len(table))})")
@@ -320,29 +271,7 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
             lambda done: bar.progress(done, text=importing_text),
         )
 
-    counts = preview.counts
-    if preview.kind is ImportKind.ORDERS:
-        what = t(
-            "{orders} ({lines})",
-            orders=tn("{n:n} order", "{n:n} orders", counts["orders"]),
-            lines=tn("{n:n} line", "{n:n} lines", counts["create"]),
-        )
-    elif preview.kind is ImportKind.PRODUCTS:
-        what = t(
-            "{created:n} new and {updated:n} updated products",
-            created=counts["create"],
-            updated=counts["update"],
-        )
-    elif preview.kind is ImportKind.LEADS:
-        what = tn("{n:n} lead", "{n:n} leads", counts["create"])
-    elif preview.kind is ImportKind.TICKETS:
-        what = tn("{n:n} ticket", "{n:n} tickets", counts["create"])
-    else:
-        what = t(
-            "{created:n} new and {updated:n} updated customers",
-            created=counts["create"],
-            updated=counts["update"],
-        )
+    what = say(importer(preview.kind).hints.summary(preview.counts))
     message = t(
         "Imported {what} from {filename}. You can revert it below.", what=what, filename=filename
     )
@@ -367,7 +296,7 @@ def _history(actor: Actor) -> None:
             f"**#{row.id}** "
             + t(
                 "{kind} from `{filename}`, {at} by {by}",
-                kind=option(ImportKind, row.kind),
+                kind=_kind_label(row.kind),
                 filename=row.filename,
                 at=when(row.at),
                 by=row.by,
@@ -431,3 +360,9 @@ def _past_report(actor: Actor, ids: list[int]) -> None:
             "text/csv",
             key="import_past_report",
         )
+
+
+def _kind_label(kind: str) -> str:
+    """A past batch's kind; one no area declares any more is shown as stored."""
+    spec = importers().get(kind)
+    return t(spec.label) if spec else plain(kind)

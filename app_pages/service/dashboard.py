@@ -204,7 +204,11 @@ def _heatmap(frame: pd.DataFrame, settings: TeamSettings) -> None:
 
 
 def _staffing(
-    frame: pd.DataFrame, settings: TeamSettings, policy: sla.Policy, start: datetime, end: datetime
+    frame: pd.DataFrame,
+    settings: TeamSettings,
+    policy: sla.SlaPolicy,
+    start: datetime,
+    end: datetime,
 ) -> None:
     st.subheader(t("Agents needed per hour"))
     st.caption(
@@ -253,16 +257,17 @@ def _staffing(
     st.download_button(t("Download CSV"), safe_csv(shown), "staffing.csv", key="svc-d4")
 
 
-def _what_if(frame: pd.DataFrame, settings: TeamSettings, policy: sla.Policy) -> None:
+def _what_if(frame: pd.DataFrame, settings: TeamSettings, policy: sla.SlaPolicy) -> None:
     st.subheader(t("What if the targets were different?"))
     st.caption(
         t(
             "Replays the period's tickets of one priority: the working time each took to its "
-            "first response, and to its resolution less the time paused, against today's "
-            "target and yours."
+            "first response, and to its resolution less the time paused, against the target it "
+            "follows today and yours. For every customer: the default changes, and a tier with "
+            "its own target keeps it; for a tier: that tier's tickets only."
         )
     )
-    left, middle, right = st.columns(3)
+    left, scope, middle, right = st.columns(4)
     priority = Priority(
         left.selectbox(
             t("Priority"),
@@ -272,14 +277,20 @@ def _what_if(frame: pd.DataFrame, settings: TeamSettings, policy: sla.Policy) ->
             key="svc-wi-p",
         )
     )
-    current = policy[priority]
+    tier = scope.selectbox(
+        t("Targets for"),
+        ["", *[v.value for v in ValueTier]],
+        format_func=lambda v: t("Every customer (the defaults)") if not v else option(ValueTier, v),
+        key="svc-wi-tier",
+    )
+    current = policy.target(priority, tier or None)
     fr = middle.number_input(
         t("First response within (working hours)"),
         0.25,
         24.0 * 30,
         current.first_response_minutes / 60,
         0.25,
-        key=f"svc-wi-fr-{priority}",
+        key=f"svc-wi-fr-{priority}-{tier}",
     )
     res = right.number_input(
         t("Resolution within (working hours)"),
@@ -287,11 +298,11 @@ def _what_if(frame: pd.DataFrame, settings: TeamSettings, policy: sla.Policy) ->
         24.0 * 60,
         current.resolution_minutes / 60,
         0.25,
-        key=f"svc-wi-res-{priority}",
+        key=f"svc-wi-res-{priority}-{tier}",
     )
     changed = sla.Target(round(fr * 60), round(res * 60))
     with read_scope() as session:
-        replay = figures.what_if(session, frame, settings, policy, priority, changed)
+        replay = figures.what_if(session, frame, settings, policy, priority, changed, tier or None)
     if replay.tickets == 0:
         st.caption(t("No tickets of this priority in the period."))
         return
@@ -307,7 +318,7 @@ def _what_if(frame: pd.DataFrame, settings: TeamSettings, policy: sla.Policy) ->
     )
 
 
-def _likely(actor: Actor, settings: TeamSettings, policy: sla.Policy) -> None:
+def _likely(actor: Actor, settings: TeamSettings, policy: sla.SlaPolicy) -> None:
     st.subheader(t("Likely to breach in the next hours"))
     st.caption(
         t(

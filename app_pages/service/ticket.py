@@ -9,22 +9,25 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
+from app_pages.service import _public
 from crm_core.analytics.churn import RiskBand
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.errors import CRMError
-from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
+from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may, sees_amounts
 from crm_core.models import utcnow
 from crm_core.models.enums import (
     ArticleKind,
     Channel,
     Entity,
+    Language,
     Priority,
     TicketCategory,
     TicketEventKind,
     TicketStatus,
 )
-from crm_core.service import articles, csat, detail, tickets
+from crm_core.service import articles, csat, detail, public, tickets
 from crm_core.service.detail import TicketDetail
+from crm_core.service.inputs import TICKET_CHANNELS
 from crm_core.service.sla import SlaState
 from crm_core.service.tickets import MOVES
 from ui import cache, forms, nav
@@ -36,6 +39,13 @@ from ui.labels import formatter, option
 from ui.plain import plain
 
 REPLY, MOVE, RATE, LINK = "ticket-reply", "ticket-move", "ticket-rate", "ticket-link"
+CUSTOMER_LINK, EDIT = "ticket-customer-link", "ticket-edit"
+_MESSAGES = (
+    TicketEventKind.REPLY,
+    TicketEventKind.COMMENT,
+    TicketEventKind.RATING,
+    TicketEventKind.CUSTOMER,
+)
 _STATE_ICON = {
     SlaState.ON_TIME: "🟢",
     SlaState.PAUSED: "⏸️",
@@ -67,10 +77,12 @@ def render() -> None:
         _conversation(found)
         if allowed(actor, Entity.TICKET, Action.UPDATE, ticket):
             _reply(actor, found)
+            _reply_link(actor, found)
     with side:
-        _customer(found)
+        _customer(actor, found)
         if allowed(actor, Entity.TICKET, Action.UPDATE, ticket):
             _moves(actor, found)
+            _edit(actor, found)
             _merge(actor, found)
             _rating(actor, found)
 
@@ -132,7 +144,7 @@ def _conversation(found: TicketDetail) -> None:
             who=plain(who),
             at=when(row.at),
         )
-        if kind in (TicketEventKind.REPLY, TicketEventKind.COMMENT, TicketEventKind.RATING):
+        if kind in _MESSAGES:
             with st.container(border=True):
                 st.caption(head)
                 if kind is TicketEventKind.RATING:
@@ -186,6 +198,37 @@ def _reply(actor: Actor, found: TicketDetail) -> None:
             st.rerun()
 
 
+def _reply_link(actor: Actor, found: TicketDetail) -> None:
+    """The customer's link to this ticket: they read the replies (not the notes) and answer."""
+    ticket = found.ticket
+    if ticket.status is TicketStatus.CLOSED:
+        return
+    with st.expander(t("The customer's reply link"), icon=":material/forum:"):
+        st.caption(
+            t(
+                "The customer reads the replies sent to them (never an internal note) and "
+                "answers; an answer reopens a pending or resolved ticket. A new link replaces "
+                "the one sent before."
+            )
+        )
+        if st.button(t("Create a reply link"), key=f"{CUSTOMER_LINK}-make"):
+            try:
+                with write_scope() as session:
+                    token = public.reply_token(session, actor, ticket.id, ticket.version)
+                st.session_state[f"{CUSTOMER_LINK}-token"] = (ticket.id, token)
+            except CRMError as exc:
+                st.error(say(exc.message))
+        made = st.session_state.get(f"{CUSTOMER_LINK}-token")
+        if made and made[0] == ticket.id:
+            url = _public.link("reply", ticket.id, made[1])
+            st.code(url, language=None)
+            text = quote(t("Our reply to your request #{id}: {url}", id=ticket.id, url=url))
+            left, right = st.columns(2)
+            left.link_button(t("Send by WhatsApp"), f"https://wa.me/?text={text}")
+            subject = quote(t("Your request #{id}", id=ticket.id))
+            right.link_button(t("Send by email"), f"mailto:?subject={subject}&body={text}")
+
+
 def _canned(actor: Actor, found: TicketDetail) -> None:
     """Canned answers and articles of the ticket's category, inserted into the reply."""
     ticket = found.ticket
@@ -211,7 +254,7 @@ def _canned(actor: Actor, found: TicketDetail) -> None:
         st.rerun()
 
 
-def _customer(found: TicketDetail) -> None:
+def _customer(actor: Actor, found: TicketDetail) -> None:
     ticket = found.ticket
     st.subheader(t("Customer"))
     nav.link(
@@ -222,7 +265,8 @@ def _customer(found: TicketDetail) -> None:
         v: Any = table.loc[ticket.customer_id]
         left, middle, right = st.columns(3)
         left.metric(t("Tier"), option(ValueTier, v["value_tier"]))
-        middle.metric(t("Historical CLV"), compact_money(v["historical_clv"]))
+        if sees_amounts(actor, found.customer_owner_id):  # the amounts rule: not for support
+            middle.metric(t("Historical CLV"), compact_money(v["historical_clv"]))
         risk = v["churn_risk"]
         right.metric(
             t("Churn risk"), percent(risk) if pd.notna(risk) else option(RiskBand, v["risk_band"])
@@ -292,6 +336,58 @@ def _moves(actor: Actor, found: TicketDetail) -> None:
             )
 
 
+def _edit(actor: Actor, found: TicketDetail) -> None:
+    """Correct the subject, the description, the channel, the category or the language."""
+    ticket = found.ticket
+    with st.expander(t("Edit the ticket"), icon=":material/edit:"):
+        forms.feedback(EDIT)
+        with st.form(EDIT):
+            subject = st.text_input(
+                t("Subject"), ticket.subject, max_chars=200, key=f"{EDIT}-subject"
+            )
+            forms.field_error(EDIT, "subject")
+            body = st.text_area(t("What the customer wrote"), ticket.body or "", key=f"{EDIT}-body")
+            channels = [c.value for c in TICKET_CHANNELS]
+            channel = st.selectbox(
+                t("Channel"),
+                channels,
+                index=channels.index(ticket.channel) if ticket.channel in channels else 0,
+                format_func=formatter(Channel),
+                key=f"{EDIT}-channel",
+            )
+            categories = [c.value for c in TicketCategory]
+            category = st.selectbox(
+                t("Category"),
+                categories,
+                index=categories.index(ticket.category.value),
+                format_func=formatter(TicketCategory),
+                key=f"{EDIT}-category",
+            )
+            languages = ["", *[lang.value for lang in Language]]
+            language = st.selectbox(
+                t("Language"),
+                languages,
+                index=languages.index(ticket.language or ""),
+                format_func=formatter(Language, t("(not known)")),
+                key=f"{EDIT}-language",
+            )
+            sent = st.form_submit_button(t("Save changes"))
+    if sent:
+        data = {
+            "subject": subject,
+            "body": body,
+            "channel": channel,
+            "category": category,
+            "language": language or None,
+        }
+        if forms.submit(
+            EDIT,
+            lambda s: tickets.edit_ticket(s, actor, ticket.id, ticket.version, data),
+            t("Saved."),
+        ):
+            st.rerun()
+
+
 def _merge(actor: Actor, found: TicketDetail) -> None:
     """Merge one of the customer's other open tickets, a duplicate, into this one."""
     ticket = found.ticket
@@ -341,7 +437,7 @@ def _rating(actor: Actor, found: TicketDetail) -> None:
             st.error(say(exc.message))
     made = st.session_state.get(f"{LINK}-token")
     if made and made[0] == ticket.id:
-        url = _survey_url(ticket.id, made[1])
+        url = _public.link("survey", ticket.id, made[1])
         st.caption(t("Send this link once; it takes one rating and then closes."))
         st.code(url, language=None)
         text = quote(t("How did we do with your request #{id}? {url}", id=ticket.id, url=url))
@@ -366,8 +462,3 @@ def _rating(actor: Actor, found: TicketDetail) -> None:
             t("Rating recorded."),
         ):
             st.rerun()
-
-
-def _survey_url(ticket_id: int, token: str) -> str:
-    base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0]
-    return f"{base}/survey?ticket={ticket_id}&token={token}"

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages.service import _views
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models import utcnow
@@ -38,10 +39,14 @@ def render() -> None:
             "of its target left; **paused**: pending on the customer, the clock stands still."
         )
     )
+    _views.picker(actor)
     queue = _choose_queue(actor)
     filters = _filters()
     _to_address(queue, filters)
-    st.caption(t("This view is in the page's address: bookmark it to keep it."))
+    note, save = st.columns([4, 1], vertical_alignment="center")
+    note.caption(t("This view is in the page's address: bookmark it, or save it under a name."))
+    with save:
+        _views.save_form(actor, queue, filters)
     tiers = cache.customer_values().frame["value_tier"]
     with read_scope() as session:
         settings, policy = cache.team_settings(), sla.sla_policy(session)
@@ -76,7 +81,7 @@ def _choose_queue(actor: Actor) -> Queue:
 
 
 # A view is the page's address: the queue and filters are kept in the URL, so a bookmark
-# saves a view and a shared link opens the same one.
+# saves a view and a shared link opens the same one; saved views (_views.py) fill it too.
 VIEW_KEYS = {
     "tickets-f-priority": "priority",
     "tickets-f-category": "category",
@@ -97,17 +102,7 @@ def _from_address(options: dict[str, list[str]]) -> None:
 
 def _to_address(queue: Queue, filters: Filters) -> None:
     kept = {k: v for k, v in st.query_params.items() if k in ("customer",)}
-    view: dict[str, str | list[str]] = {"queue": queue.value, **kept}
-    for param, values in (
-        ("priority", filters.priorities),
-        ("category", filters.categories),
-        ("channel", filters.channels),
-        ("tier", filters.tiers),
-    ):
-        if values:
-            view[param] = list(values)
-    if filters.search:
-        view["q"] = filters.search
+    view: dict[str, str | list[str]] = {**_views.address(queue, filters), **kept}
     if dict(st.query_params.to_dict()) != {
         k: v if isinstance(v, str) else v[-1] for k, v in view.items()
     }:
@@ -311,7 +306,6 @@ def _new_ticket(actor: Actor) -> None:
             sent = st.form_submit_button(t("Create ticket"), type="primary")
         forms.field_error(FORM, "customer_id")
         if sent:
-            tier = _tier(customer_id)
             data = {
                 "customer_id": customer_id,
                 "subject": subject,
@@ -322,7 +316,7 @@ def _new_ticket(actor: Actor) -> None:
             }
             done = forms.submit(
                 FORM,
-                lambda s: tickets.create_ticket(s, actor, data, tier=tier),
+                lambda s: tickets.create_ticket(s, actor, data),
                 t("Ticket created and routed."),
             )
             if done:
@@ -350,11 +344,3 @@ def _pick_customer(preset: str | None) -> int | None:
         t("Customer"), list(names), format_func=lambda i: names[i], key=f"{FORM}-customer"
     )
     return chosen
-
-
-def _tier(customer_id: int | None) -> str | None:
-    table = cache.customer_values().frame
-    if customer_id is None or customer_id not in table.index:
-        return None
-    tier: Any = table.at[customer_id, "value_tier"]
-    return None if pd.isna(tier) else str(tier)

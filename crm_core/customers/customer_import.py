@@ -27,7 +27,6 @@ from crm_core.customers.inputs import CustomerIn
 from crm_core.exchange import importing
 from crm_core.exchange.importing import (
     FIRST_LINE,
-    ImportKind,
     ImportMode,
     ImportPreview,
     MatchKey,
@@ -52,6 +51,8 @@ from crm_core.kernel.messages import Message, msg
 from crm_core.kernel.permissions import Action, Actor, allowed, read_filter
 from crm_core.models import Customer, ImportBatch
 from crm_core.models.enums import Entity
+
+KIND = "customers"  # the importer's kind, stored on its batches
 
 
 class _ImportFields(Mapping[str, tuple[str, ...]]):
@@ -207,7 +208,7 @@ def preview_customers(
         planner.plan(i + FIRST_LINE, v, k)
         for i, (v, k) in enumerate(zip(parsed, keys, strict=True))
     ]
-    return ImportPreview(ImportKind.CUSTOMERS, mode, match_key, dict(mapping), frame, rows)
+    return ImportPreview(KIND, mode, match_key, dict(mapping), frame, rows)
 
 
 def _same_company(

@@ -35,7 +35,6 @@ from crm_core.customers.customer_import import Known, lookup, row_keys
 from crm_core.exchange import importing
 from crm_core.exchange.importing import (
     FIRST_LINE,
-    ImportKind,
     ImportMode,
     ImportPreview,
     MatchKey,
@@ -60,6 +59,8 @@ from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.kernel.settings import team_settings
 from crm_core.models import ImportBatch, Order, Product
 from crm_core.models.enums import Entity
+
+KIND = "orders"  # the importer's kind, stored on its batches
 
 CUSTOMER_FIELD = {
     MatchKey.EMAIL: "customer_email",
@@ -231,7 +232,7 @@ def preview_orders(
     rows = planner.plan_all()
     options: dict[str, Any] = {"zone": zone, "keep_stored_matches": keep_stored_matches,
                                "create_products": create_products}  # fmt: skip
-    preview = ImportPreview(ImportKind.ORDERS, mode, match_key, dict(mapping), frame, rows, options)
+    preview = ImportPreview(KIND, mode, match_key, dict(mapping), frame, rows, options)
     preview.notices.extend(_same_file(session, fingerprint(frame)))
     if planner.stored_matches:
         matches = planner.stored_matches
@@ -262,7 +263,7 @@ def _same_file(session: Session, print_: str) -> list[Message]:
     stmt = (
         select(ImportBatch.id, ImportBatch.filename, ImportBatch.at,
                ImportBatch.report["fingerprint"].label("fingerprint"))
-        .where(ImportBatch.kind == ImportKind.ORDERS.value, ImportBatch.reverted_at.is_(None))
+        .where(ImportBatch.kind == KIND, ImportBatch.reverted_at.is_(None))
         .order_by(ImportBatch.at)
     )  # fmt: skip
     return [

@@ -20,7 +20,6 @@ from crm_core.customers import products
 from crm_core.customers.order_import import parse_amount
 from crm_core.exchange.importing import (
     FIRST_LINE,
-    ImportKind,
     ImportMode,
     ImportPreview,
     MatchKey,
@@ -49,6 +48,8 @@ from crm_core.kernel.messages import Message, label, msg
 from crm_core.kernel.permissions import Action, Actor, allowed, require
 from crm_core.models import ImportBatch, OrderItem, Product
 from crm_core.models.enums import Entity
+
+KIND = "products"  # the importer's kind, stored on its batches
 
 PRODUCT_FIELDS: dict[str, tuple[str, ...]] = {
     "sku": ("kodeproduk", "productcode", "kodebarang", "itemcode", "productsku", "kode", "code",
@@ -93,7 +94,7 @@ def preview_products(
     stored = products.products_by_sku(session, {str(v["sku"]) for v in parsed if v.get("sku")})
     seen: dict[str, int] = {}
     rows = [_plan(i + FIRST_LINE, values, mode, stored, seen) for i, values in enumerate(parsed)]
-    return ImportPreview(ImportKind.PRODUCTS, mode, MatchKey(match_key), dict(mapping), frame,
+    return ImportPreview(KIND, mode, MatchKey(match_key), dict(mapping), frame,
                          rows)  # fmt: skip
 
 

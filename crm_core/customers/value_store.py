@@ -417,3 +417,18 @@ def stored_value(session: Session, customer_id: int) -> ValueTable:
         if moment is not None:
             return ValueTable(table.frame, moment, table.clv_note, table.time_zone)
     return table
+
+
+def stored_tiers(session: Session, customer_ids: Collection[int]) -> dict[int, str]:
+    """The stored value tier of each of these customers that has one (not yet refreshed: none)."""
+    tiers: dict[int, str] = {}
+    ids = list(customer_ids)
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        rows = session.execute(
+            select(CustomerValue.customer_id, CustomerValue.value_tier).where(
+                CustomerValue.customer_id.in_(part)
+            )
+        ).all()
+        tiers |= {int(i): str(tier) for i, tier in rows}
+    return tiers

@@ -35,14 +35,6 @@ FIRST_LINE = 2  # the header is line 1 of the file
 Progress = Callable[[float], None]
 
 
-class ImportKind(StrEnum):
-    CUSTOMERS = "customers"
-    ORDERS = "orders"
-    PRODUCTS = "products"
-    LEADS = "leads"
-    TICKETS = "tickets"
-
-
 class ImportMode(StrEnum):
     CREATE_ONLY = "create_only"
     CREATE_OR_UPDATE = "create_or_update"
@@ -115,7 +107,7 @@ class RowOutcome:
 
 @dataclass
 class ImportPreview:
-    kind: ImportKind
+    kind: str  # the importer's kind (crm_core.exchange.registry), stored on the batch
     mode: ImportMode
     match_key: MatchKey
     mapping: dict[str, str]  # CSV column -> field
@@ -135,8 +127,9 @@ class ImportPreview:
         counts["update"], counts["bad"] = action[RowAction.UPDATE], status[RowStatus.BAD]
         counts["skipped"] = action[RowAction.SKIP] - status[RowStatus.BAD]
         counts |= {s.value: status[s] for s in RowStatus if s not in (RowStatus.OK, RowStatus.BAD)}
-        if self.kind is ImportKind.ORDERS:
-            counts["orders"] = len({r.group for r in self.rows if r.action is RowAction.CREATE})
+        # Rows that group (the lines of one order) also count their groups.
+        groups = {r.group for r in self.rows if r.action is RowAction.CREATE}
+        counts["groups"] = len(groups - {None})
         return counts
 
     @property
@@ -353,7 +346,7 @@ def require_import_right(actor: Actor, action: Action, what: Message) -> None:
 def new_batch(session: Session, actor: Actor, preview: ImportPreview, filename: str) -> ImportBatch:
     """The batch row first, so that the records an import creates can point at it."""
     require_import_right(actor, Action.CREATE, msg("import.files"))
-    batch = ImportBatch(kind=preview.kind.value, filename=filename[:200], actor_id=actor.id)
+    batch = ImportBatch(kind=preview.kind, filename=filename[:200], actor_id=actor.id)
     batch.report = {}
     session.add(batch)
     session.flush()

@@ -1,25 +1,43 @@
-"""The importer of each kind of file (customers, orders): its fields, preview, commit, export
-and revert. The areas declare theirs; `crm_core.wiring` lists them."""
+"""The importers of each kind of file (customers, orders, leads...): fields, preview, commit,
+export, revert, and what the Import page asks and says for that kind. Each area declares its
+own `Importer`; `crm_core.wiring` lists them, and that list is the only place kinds exist."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from crm_core.exchange.importing import ImportKind, one_commit_at_a_time
+from crm_core.exchange.importing import ImportMode, one_commit_at_a_time
+from crm_core.kernel.messages import N_, Message
+
+
+@dataclass(frozen=True)
+class PageHints:
+    """What the Import page asks and says for a kind, as codes of the catalogues."""
+
+    modes: Mapping[ImportMode, str]  # the modes offered and their labels; one: nothing to ask
+    summary: Callable[[Mapping[str, int]], Message]  # what a commit wrote, from the counts
+    match_label: str = ""  # the question for the match key; "" when no customer is looked up
+    note: str = ""  # how rows are read (a caption; `{zone}` is the team's time zone)
+    options: Mapping[str, str] = field(default_factory=dict)  # more yes/no options, by name
+    groups_label: str = ""  # when rows group (the lines of one order): the groups' count
+    create_label: str = N_("To create")  # the count of rows to create
 
 
 @dataclass(frozen=True)
 class Importer:
+    kind: str  # stored on each import batch; also the page's choice
+    label: str  # the kind's name, a code of the catalogues
     fields: Any  # field name -> label and header synonyms, as suggest_mapping reads them
     preview: Callable[..., Any]
     commit: Callable[..., Any]
     export: Callable[..., Any]
     revert: Callable[..., None]  # (session, actor, the batch's report); raises RevertRefused
+    hints: PageHints
 
     def write(self, session: Session, *args: Any, **kwargs: Any) -> Any:
         """Commit a preview, the one way pages and the command line import: under the import
@@ -28,10 +46,22 @@ class Importer:
         return self.commit(session, *args, **kwargs)
 
 
-def importers() -> Mapping[ImportKind, Importer]:
+class UnknownKind(LookupError):
+    """A kind no area declares (a typo on the command line, an archive of a newer Relasi)."""
+
+
+def importers() -> Mapping[str, Importer]:
     # By name, at first use: the framework imports no area; wiring lists the areas' importers.
-    return import_module("crm_core.wiring").IMPORTERS  # type: ignore[no-any-return]  # declared in wiring
+    listed: tuple[Importer, ...] = import_module("crm_core.wiring").IMPORTERS
+    return {each.kind: each for each in listed}
 
 
-def importer(kind: ImportKind) -> Importer:
-    return importers()[kind]
+def kinds() -> list[str]:
+    return list(importers())
+
+
+def importer(kind: str) -> Importer:
+    try:
+        return importers()[kind]
+    except KeyError:
+        raise UnknownKind(kind) from None

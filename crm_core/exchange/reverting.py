@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from crm_core.exchange.importing import ImportKind, require_import_right
+from crm_core.exchange.importing import require_import_right
 from crm_core.exchange.registry import importer
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import CRMError, NotFound
@@ -25,7 +25,7 @@ def revert_import(session: Session, actor: Actor, batch_id: int) -> ImportBatch:
     if batch.reverted_at is not None:
         raise CRMError("import.already_reverted", id=batch_id, at=batch.reverted_at)
     with session.no_autoflush:  # each write flushes itself
-        importer(ImportKind(batch.kind)).revert(session, actor, batch.report)
+        importer(batch.kind).revert(session, actor, batch.report)
     batch.reverted_at = utcnow()
     reverted = {"reverted_at": (None, batch.reverted_at)}
     writepath.record_event(session, actor, Entity.IMPORT, batch.id, AuditAction.DELETE, reverted)

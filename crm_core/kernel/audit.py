@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from contextlib import suppress
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from crm_core.kernel.errors import NotFound
-from crm_core.kernel.messages import Message
+from crm_core.kernel.messages import N_, Message, label, msg, to_json
 from crm_core.kernel.permissions import Action, Actor, may, require
 from crm_core.models import AuditEntry, User
 from crm_core.models.base import model_of
@@ -101,7 +103,10 @@ def history(
     rows = session.execute(stmt).all()
     frame = pd.DataFrame(rows, columns=["at", "actor", "entity", "entity_id", "action", "changes"])
     frame["action"] = frame["action"].map(lambda a: a.value if isinstance(a, Enum) else a)
-    frame["changes"] = frame["changes"].map(lambda c: describe_changes(c, with_values))
+    frame["changes"] = [
+        describe_changes(e, c, with_values)
+        for e, c in zip(frame["entity"], frame["changes"], strict=True)
+    ]
     return frame
 
 
@@ -119,12 +124,74 @@ def _require_record_read(
     require(actor, entity, Action.READ, record)
 
 
-def describe_changes(changes: dict[str, Any] | None, with_values: bool = True) -> str:
-    """`phone: 0812… -> 0813…; city: Bandung -> Jakarta`, for a table cell (without values:
-    `phone, city`)."""
+def describe_changes(
+    entity: Entity | str, changes: dict[str, Any] | None, with_values: bool = True
+) -> str:
+    """An entry's changes as message JSON for a table cell, said in each reader's language:
+    `Phone: 0812… → 0813…; City: Bandung → Jakarta`; without values `Phone, City`. Fields
+    are labelled `field.<name>`; vocabulary values, times, numbers and yes/no are said as such.
+    """
+    if not changes:
+        return ""
     if not with_values:
-        return ", ".join(changes or {})
-    return "; ".join(
-        f"{field}: {diff.get('old')!s} → {diff.get('new')!s}"
-        for field, diff in (changes or {}).items()
+        return to_json(
+            msg(
+                "format.joined_comma",
+                parts=[msg("audit.changed", field=_field(n)) for n in changes],
+            )
+        )
+    columns = _columns(entity)
+    return to_json(
+        msg(
+            "format.list",
+            items=[
+                msg(
+                    "audit.change",
+                    field=_field(name),
+                    old=_shown(name, columns.get(name), diff.get("old")),
+                    new=_shown(name, columns.get(name), diff.get("new")),
+                )
+                for name, diff in changes.items()
+            ],
+        )
     )
+
+
+def _field(name: str) -> Message:
+    return Message(f"field.{name}")  # an unlabelled one reads as its name (messages.gettext)
+
+
+def _columns(entity: Entity | str) -> dict[str, ColumnElement[Any]]:
+    model = model_of(Entity(entity))
+    return {} if model is None else {c.name: c for c in model.__table__.columns}
+
+
+def _shown(name: str, column: ColumnElement[Any] | None, value: Any) -> Any:
+    """A stored old or new value as its reader should see it."""
+    if value is None or value == "" or value == []:
+        return msg("audit.blank")
+    if isinstance(value, bool):
+        return msg(N_("audit.yes")) if value else msg(N_("audit.no"))
+    if isinstance(value, list | dict):  # tags, moved ids, a design: as text, never as codes
+        return ", ".join(map(str, value)) if isinstance(value, list) else json.dumps(value)
+    kind = _python_type(column)
+    if isinstance(kind, type) and issubclass(kind, StrEnum) and value in set(kind):
+        return label(kind(value))
+    if kind is datetime:
+        return msg("audit.moment", at=value)
+    if kind is date:
+        return msg("audit.day", day=value)
+    if kind in (int, float, Decimal) and not name.endswith("_id") and name != "id":
+        with suppress(TypeError, ValueError):
+            return msg("audit.number", x=float(value))
+    return str(value)
+
+
+def _python_type(column: ColumnElement[Any] | None) -> Any:
+    if column is None:
+        return None
+    kind = getattr(column.type, "impl", column.type)  # a TypeDecorator (UtcDateTime): its base
+    try:
+        return kind.python_type
+    except NotImplementedError:  # JSON and the like: said as stored
+        return None

@@ -166,6 +166,8 @@ class Renderer(string.Formatter):
             return localized.compact_money(value, lang, self.currency)
         if format_spec == "n":
             return localized.number(value, lang)
+        if format_spec in ("date", "time") and isinstance(value, str):
+            value = datetime.fromisoformat(value)  # as a message's JSON keeps a moment
         if format_spec == "date":
             return localized.long_date(value, lang)
         if format_spec == "time":

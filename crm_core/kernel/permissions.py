@@ -151,6 +151,12 @@ _MATRIX: dict[Entity, dict[Role, tuple[Scope, Scope, Scope, Scope, Scope]]] = {
         Role.SALES: (A, N, N, N, N),
         Role.SUPPORT: (A, N, N, N, N),
     },
+    Entity.VIEW: {  # saved views of the ticket queue: each user's own (sharing: MANAGE_SERVICE)
+        Role.ADMIN: (OWN, A, OWN, OWN, N),
+        Role.MANAGER: (OWN, A, OWN, OWN, N),
+        Role.SALES: (OWN, A, OWN, OWN, N),
+        Role.SUPPORT: (OWN, A, OWN, OWN, N),
+    },
     Entity.IMPORT: {  # read: see past imports; create: import a file; delete: revert one
         Role.ADMIN: (A, A, N, A, N),
         Role.MANAGER: (A, A, N, A, N),

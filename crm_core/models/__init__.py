@@ -7,7 +7,7 @@ from crm_core.models.commerce import Order, OrderItem, Product
 from crm_core.models.marketing import Campaign, CampaignMember, Segment
 from crm_core.models.people import Account, Customer, User
 from crm_core.models.sales import Lead, LeadStageChange
-from crm_core.models.service import Article, Ticket, TicketEvent
+from crm_core.models.service import Article, Ticket, TicketEvent, TicketView
 from crm_core.models.system import AuditEntry, ImportBatch, Setting
 from crm_core.models.value import CustomerValue, ValueRefresh
 
@@ -34,6 +34,7 @@ __all__ = [
     "Task",
     "Ticket",
     "TicketEvent",
+    "TicketView",
     "User",
     "ValueRefresh",
     "table_of",

@@ -159,6 +159,7 @@ class TicketEventKind(StrEnum):
     RATING = "rating"  # the customer's satisfaction rating (CSAT), with their comment
     CATEGORY = "category"
     MERGE = "merge"  # a duplicate merged into this ticket (from_value), or this one into another
+    CUSTOMER = "customer"  # a message from the customer (their reply link), seen by them too
 
 
 class CampaignStatus(StrEnum):
@@ -201,6 +202,7 @@ class Entity(StrEnum):
     IMPORT = "import"
     PRODUCT = "product"
     ARTICLE = "article"  # a knowledge-base article or a canned answer
+    VIEW = "view"  # a saved view of the ticket queue (named filters), own or shared
 
 
 class ArticleKind(StrEnum):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column, utcnow
@@ -49,6 +50,12 @@ class Ticket(Versioned, SoftDeletable, Base):
     paused_at: Mapped[datetime | None]
     # SHA-256 of the one open survey link's token; None once rated (single use) or never sent.
     survey_token_hash: Mapped[str | None] = mapped_column(String(64))
+    # The customer's value tier when the ticket was created: its SLA targets follow that
+    # tier's own targets where a manager set some (None: no tier known, the defaults).
+    customer_tier: Mapped[str | None] = mapped_column(String(24))
+    # SHA-256 of the customer's reply link's token (their page of the conversation); None:
+    # no link, or the ticket closed.
+    reply_token_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_tickets_status_priority", "status", "priority"),
@@ -91,3 +98,24 @@ class Article(Versioned, SoftDeletable, Base):
     public: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (Index("ix_service_articles_kind_category", "kind", "category"),)
+
+
+class TicketView(Versioned, Base):
+    """A saved view of the ticket queue: its owner's named queue and filters; a shared one
+    (a manager's choice) is offered to the whole team."""
+
+    __tablename__ = "ticket_views"
+    ENTITY = Entity.VIEW
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    # {"queue": "open", "priorities": [...], "categories": [...], "channels": [...],
+    #  "tiers": [...], "search": "..."}
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    shared: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name"),
+        Index("ix_ticket_views_shared", "shared"),
+    )

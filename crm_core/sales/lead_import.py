@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from crm_core.exchange.importing import (
     FIRST_LINE,
-    ImportKind,
     ImportMode,
     ImportPreview,
     MatchKey,
@@ -49,6 +48,8 @@ from crm_core.models.enums import Entity, LeadStage
 from crm_core.sales.inputs import LeadIn
 from crm_core.sales.pipeline import LeadFilter, lead_list
 from crm_core.sales.settings import SalesSettings, sales_settings
+
+KIND = "leads"  # the importer's kind, stored on its batches
 
 LEAD_FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("nama", "contact", "kontak", "leadname", "namaprospek", "fullname"),
@@ -130,7 +131,7 @@ def preview_leads(
     planner = _Planner(session, actor, sales_settings(session), zone, records)
     rows = [planner.plan(i + FIRST_LINE, raw) for i, raw in enumerate(records)]
     return ImportPreview(
-        ImportKind.LEADS, ImportMode.CREATE_ONLY, MatchKey(match_key), dict(mapping), frame,
+        KIND, ImportMode.CREATE_ONLY, MatchKey(match_key), dict(mapping), frame,
         rows, {"zone": zone},
     )  # fmt: skip
 

@@ -26,6 +26,7 @@ E = Entity.TICKET
 class TicketDetail:
     ticket: Ticket  # detached, every column loaded
     customer: str
+    customer_owner_id: int | None  # whose customer: who may read their amounts (CLV)
     assignee: str | None
     target: Target
     state: SlaState
@@ -38,9 +39,11 @@ class TicketDetail:
 def ticket_detail(session: Session, actor: Actor, ticket_id: int, now: datetime) -> TicketDetail:
     ticket = writepath.load(session, Ticket, ticket_id)
     require(actor, E, Action.READ, ticket)
-    customer = session.scalar(select(Customer.name).where(Customer.id == ticket.customer_id))
+    customer, owner_id = session.execute(
+        select(Customer.name, Customer.owner_id).where(Customer.id == ticket.customer_id)
+    ).one()
     assignee = session.scalar(select(User.name).where(User.id == ticket.assignee_id))
-    target = sla.sla_policy(session)[ticket.priority]
+    target = sla.sla_policy(session).target(ticket.priority, ticket.customer_tier)
     state = sla.ticket_state(
         team_settings(session),
         target,
@@ -85,7 +88,9 @@ def ticket_detail(session: Session, actor: Actor, ticket_id: int, now: datetime)
     for column in ("status", "priority"):
         other[column] = other[column].map(str)
     reason = from_json(ticket.routing_reason) if ticket.routing_reason else None
-    return TicketDetail(ticket, customer or "", assignee, target, state, reason, events, other)
+    return TicketDetail(
+        ticket, customer or "", owner_id, assignee, target, state, reason, events, other
+    )
 
 
 def assignable_agents(session: Session, actor: Actor) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from crm_core.kernel.settings import TeamSettings
 from crm_core.models import Ticket, TicketEvent, User
 from crm_core.models.enums import Entity, Priority, TicketEventKind, TicketStatus
 from crm_core.service.routing import agents
-from crm_core.service.sla import Policy, Target, WorkingClock
+from crm_core.service.sla import Policy, SlaPolicy, Target, WorkingClock, as_policy
 
 E = Entity.TICKET
 HOUR = 3600.0
@@ -40,6 +40,7 @@ COLUMNS = [
     "agent",
     "csat",
     "status",
+    "customer_tier",
 ]
 
 
@@ -64,6 +65,7 @@ def tickets_frame(
             func.coalesce(User.name, "").label("agent"),
             Ticket.csat,
             Ticket.status,
+            Ticket.customer_tier,
         )
         .outerjoin(User, User.id == Ticket.assignee_id)
         .where(
@@ -284,14 +286,21 @@ def what_if(
     session: Session,
     frame: pd.DataFrame,
     settings: TeamSettings,
-    policy: Policy,
+    policy: Policy | SlaPolicy,
     priority: Priority,
     changed: Target,
+    tier: str | None = None,
 ) -> WhatIf:
-    """Replay the frame's tickets of `priority` (from `tickets_frame`): the working time each
-    took to its first response, and to its resolution less its paused working time, against
-    the current target and the changed one."""
+    """Replay the frame's tickets of `priority` (from `tickets_frame`; with `tier`, only those
+    of customers of that tier when they were created): the working time each took to its
+    first response, and to its resolution less its paused working time, against the target it
+    follows today (its tier's own, or the default) and under the change. The change is to
+    `tier`'s own target, or (no tier) to the default, which the tickets of a tier with its own
+    target for this priority do not follow: they keep theirs."""
+    rules = as_policy(policy)
     chosen = frame[frame["priority"] == priority.value]
+    if tier is not None:
+        chosen = chosen[chosen["customer_tier"] == tier]
     if chosen.empty:
         return WhatIf(0, None, None, None, None)
     first = chosen["created_at"].min().date()
@@ -309,18 +318,25 @@ def what_if(
         .fillna(0.0)
         .to_numpy()
     )
-    now = policy[priority]
+    tiers = [None if pd.isna(v) else str(v) for v in chosen["customer_tier"]]
+    now = [rules.target(priority, v) for v in tiers]
+    then = [changed if tier is not None or not rules.has_own(priority, v) else n
+            for v, n in zip(tiers, now, strict=True)]  # fmt: skip
 
-    def share(seconds: pd.Series, minutes: int) -> float | None:
-        decided = seconds.dropna()
-        return None if decided.empty else float((decided > minutes * 60).mean())
+    def share(seconds: pd.Series, targets: list[Target], first: bool) -> float | None:
+        limits = [
+            60 * (t.first_response_minutes if first else t.resolution_minutes) for t in targets
+        ]
+        allowed = pd.Series(limits, index=seconds.index, dtype="float64")
+        decided = seconds.notna()
+        return None if not decided.any() else float((seconds > allowed)[decided].mean())
 
     return WhatIf(
         len(chosen),
-        share(frt, now.first_response_minutes),
-        share(frt, changed.first_response_minutes),
-        share(took, now.resolution_minutes),
-        share(took, changed.resolution_minutes),
+        share(frt, now, True),
+        share(frt, then, True),
+        share(took, now, False),
+        share(took, then, False),
     )
 
 

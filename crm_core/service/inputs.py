@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import EmailStr, Field, field_validator
 
-from crm_core.kernel.inputs import _Input
+from crm_core.kernel.inputs import _Input, normalize_email
 from crm_core.models.enums import Channel, Language, Priority, TicketCategory, TicketStatus
 
 # The channels a customer reaches support by (not a meeting, nor the store).
@@ -54,3 +54,27 @@ class PriorityIn(_Input):
 class RatingIn(_Input):
     csat: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=2000)
+
+
+class RequestIn(_Input):
+    """What the public support form asks: who writes, how to reach them, and the request."""
+
+    name: str = Field(min_length=1, max_length=120)
+    email: EmailStr
+    phone: str | None = Field(default=None, max_length=40)
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=5000)
+    category: TicketCategory = TicketCategory.OTHER
+    language: Language | None = None  # the page's language: routing prefers who speaks it
+    website: str | None = None  # the honeypot: people leave it empty
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return normalize_email(value)
+
+
+class CustomerMessageIn(_Input):
+    """A customer's message through their reply link."""
+
+    body: str = Field(min_length=1, max_length=5000)

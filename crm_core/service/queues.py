@@ -17,7 +17,7 @@ from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.kernel.settings import TeamSettings
 from crm_core.models import Customer, Ticket, User
 from crm_core.models.enums import Entity, Priority, TicketStatus
-from crm_core.service.sla import AT_RISK_SHARE, Policy, SlaState, WorkingClock
+from crm_core.service.sla import AT_RISK_SHARE, Policy, SlaPolicy, SlaState, WorkingClock, as_policy
 
 _OPEN = [s for s in TicketStatus if s.is_open]
 _PRIORITY_RANK = {p.value: i for i, p in enumerate(Priority)}
@@ -56,6 +56,7 @@ COLUMNS = [
     "resolved_at",
     "resolution_due",
     "paused_at",
+    "customer_tier",
     "version",
 ]
 
@@ -65,7 +66,7 @@ def queue(
     actor: Actor,
     which: Queue,
     settings: TeamSettings,
-    policy: Policy,
+    policy: Policy | SlaPolicy,
     now: datetime,
     filters: Filters = Filters(),
     tiers: pd.Series | None = None,
@@ -92,6 +93,7 @@ def queue(
             Ticket.resolved_at,
             Ticket.resolution_due,
             Ticket.paused_at,
+            Ticket.customer_tier,
             Ticket.version,
         )
         .join(Customer, Customer.id == Ticket.customer_id)
@@ -139,10 +141,11 @@ def queue(
 
 
 def with_states(
-    frame: pd.DataFrame, settings: TeamSettings, policy: Policy, now: datetime
+    frame: pd.DataFrame, settings: TeamSettings, policy: Policy | SlaPolicy, now: datetime
 ) -> pd.DataFrame:
     """The tickets with their SLA state at `now`, the running clock's due time and its
-    working time left; the same rules as `sla.ticket_state`, for many tickets at once."""
+    working time left; the same rules as `sla.ticket_state`, for many tickets at once (each
+    against its priority's target for its `customer_tier`, when the frame has one)."""
     out = frame.copy()
     if out.empty:
         for column in ("sla_state", "next_due", "working_left", "_breached"):
@@ -163,8 +166,7 @@ def with_states(
     first = min(moments.min(), stamp).date() - timedelta(days=1)
     last = max(moments.max(), stamp).date() + timedelta(days=1)
     clock = WorkingClock(settings, first, last)
-    fr_target = out["priority"].map(lambda p: policy[Priority(p)].first_response_minutes * 60.0)
-    res_target = out["priority"].map(lambda p: policy[Priority(p)].resolution_minutes * 60.0)
+    fr_target, res_target = _targets(out, as_policy(policy))
     at_now = pd.Series(stamp, index=out.index)
     fr_state = _clock(clock, at_now, out["first_response_due"], fr_target)
     answered = out["first_response_at"].notna()
@@ -191,6 +193,30 @@ def with_states(
     out["working_left"] = np.where(out["next_due"].isna(), np.nan, left)
     out["_breached"] = out["sla_state"] == SlaState.BREACHED.value
     return out
+
+
+def _targets(frame: pd.DataFrame, policy: SlaPolicy) -> tuple[pd.Series, pd.Series]:
+    """Each ticket's first-response and resolution targets in seconds: its priority's
+    default, then a tier's own target over the rows of that tier and priority."""
+    first = (
+        frame["priority"]
+        .map({p.value: t.first_response_minutes * 60.0 for p, t in policy.defaults.items()})
+        .astype("float64")
+    )
+    resolution = (
+        frame["priority"]
+        .map({p.value: t.resolution_minutes * 60.0 for p, t in policy.defaults.items()})
+        .astype("float64")
+    )
+    if "customer_tier" not in frame:
+        return first, resolution
+    for tier, own in policy.tiers.items():
+        of_tier = frame["customer_tier"] == tier
+        for priority, target in own.items():
+            rows = of_tier & (frame["priority"] == priority.value)
+            first[rows] = target.first_response_minutes * 60.0
+            resolution[rows] = target.resolution_minutes * 60.0
+    return first, resolution  # fmt: skip
 
 
 def _clock(clock: WorkingClock, at: pd.Series, due: pd.Series, target: pd.Series) -> Any:

@@ -1,11 +1,12 @@
-"""Service levels: the policy (first response and resolution per priority), due times counted
-in the team's working hours and days off, the pause while a ticket waits on the customer, and
-each ticket's state (on time, at risk, breached)."""
+"""Service levels: the policy (first response and resolution per priority, and optionally a
+value tier's own targets for some priorities), due times counted in the team's working hours
+and days off, the pause while a ticket waits on the customer, and each ticket's state (on
+time, at risk, breached)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -16,10 +17,12 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel import writepath
 from crm_core.kernel.calendar import _intervals, add_working_time, working_seconds_between
 from crm_core.kernel.errors import ConflictError, ValidationError
 from crm_core.kernel.inputs import _Input, validate
+from crm_core.kernel.messages import msg
 from crm_core.kernel.permissions import Actor, Capability, require_capability
 from crm_core.kernel.settings import TeamSettings, stored_value
 from crm_core.models import Setting
@@ -68,17 +71,61 @@ class TargetIn(_Input):
     resolution_minutes: int = Field(ge=1, le=60 * 24 * 60)
 
 
-def policy_from(stored: Mapping[str, Any]) -> Policy:
-    """The stored policy over the defaults: {"high": [60, 240], ...} (unknown keys ignored)."""
-    policy = dict(DEFAULT_POLICY)
+TierTargets = dict[str, dict[Priority, Target]]
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """The targets per priority (`defaults`) and the value tiers' own targets (`tiers`: tier
+    -> priority -> target) for the priorities a manager set for that tier; any other priority
+    of the tier falls back to the default. `policy[priority]` is the default."""
+
+    defaults: Policy
+    tiers: TierTargets = field(default_factory=dict)
+
+    def __getitem__(self, priority: Priority) -> Target:
+        return self.defaults[priority]
+
+    def target(self, priority: Priority, tier: str | None = None) -> Target:
+        """The target a ticket of `priority` from a customer of `tier` follows."""
+        own = self.tiers.get(tier, {}) if tier else {}
+        return own.get(priority, self.defaults[priority])
+
+    def has_own(self, priority: Priority, tier: str | None) -> bool:
+        return bool(tier) and priority in self.tiers.get(tier or "", {})
+
+
+def as_policy(policy: Policy | SlaPolicy) -> SlaPolicy:
+    return policy if isinstance(policy, SlaPolicy) else SlaPolicy(dict(policy))
+
+
+def _target(span: Any) -> Target | None:
+    if isinstance(span, list | tuple) and len(span) == 2:
+        return Target(int(span[0]), int(span[1]))
+    return None
+
+
+def policy_from(stored: Mapping[str, Any]) -> SlaPolicy:
+    """The stored policy over the defaults: {"high": [60, 240], ..., "tiers": {"Most
+    Valuable": {"high": [30, 120]}}} (unknown keys ignored)."""
+    defaults = dict(DEFAULT_POLICY)
     for priority in Priority:
-        span = stored.get(priority.value)
-        if isinstance(span, list | tuple) and len(span) == 2:
-            policy[priority] = Target(int(span[0]), int(span[1]))
-    return policy
+        held = _target(stored.get(priority.value))
+        if held is not None:
+            defaults[priority] = held
+    tiers: TierTargets = {}
+    stored_tiers = stored.get("tiers")
+    for tier in ValueTier:
+        own = stored_tiers.get(tier.value) if isinstance(stored_tiers, dict) else None
+        if not isinstance(own, dict):
+            continue
+        kept = {p: t for p in Priority if (t := _target(own.get(p.value))) is not None}
+        if kept:
+            tiers[tier.value] = kept
+    return SlaPolicy(defaults, tiers)
 
 
-def sla_policy(session: Session) -> Policy:
+def sla_policy(session: Session) -> SlaPolicy:
     return policy_from(stored_value(session, SLA_KEY))
 
 
@@ -87,32 +134,70 @@ def policy_version(session: Session) -> int:
     return session.scalar(select(Setting.version).where(Setting.key == SLA_KEY)) or 0
 
 
-def save_policy(
-    session: Session,
-    actor: Actor,
-    expected_version: int,
-    data: Mapping[Priority, Mapping[str, Any]],
-) -> dict[str, tuple[Any, Any]]:
-    """A manager changes the targets (working minutes) of some priorities; audited."""
-    current = sla_policy(session)
+def _stored(policy: SlaPolicy) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        p.value: [t.first_response_minutes, t.resolution_minutes]
+        for p, t in policy.defaults.items()
+    }
+    out["tiers"] = {
+        tier: {p.value: [t.first_response_minutes, t.resolution_minutes] for p, t in own.items()}
+        for tier, own in policy.tiers.items()
+        if own
+    }
+    return out
+
+
+def _changed(
+    data: Mapping[Priority, Mapping[str, Any] | None], tier: str | None
+) -> dict[Priority, Target | None]:
+    """The typed targets, validated (None: the tier follows the default for it)."""
     errors: dict[str, Any] = {}
-    policy = dict(current)
+    out: dict[Priority, Target | None] = {}
     for priority, values in data.items():
+        if values is None:
+            if tier is None:
+                errors[f"{priority.value}.first_response_minutes"] = msg("validation.required")
+            out[priority] = None
+            continue
         try:
             held = validate(TargetIn, values)
         except ValidationError as exc:
             errors.update({f"{priority.value}.{f}": m for f, m in exc.field_errors.items()})
             continue
-        policy[priority] = Target(held.first_response_minutes, held.resolution_minutes)
+        out[priority] = Target(held.first_response_minutes, held.resolution_minutes)
     if errors:
         raise ValidationError(errors)
+    return out
+
+
+def save_policy(
+    session: Session,
+    actor: Actor,
+    expected_version: int,
+    data: Mapping[Priority, Mapping[str, Any] | None],
+    tier: str | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    """A manager changes the targets (working minutes) of some priorities: the defaults, or
+    with `tier` that value tier's own (a priority given None: the tier follows the default
+    for it again); audited, each changed target by name ("high", "Most Valuable.high")."""
+    if tier is not None and tier not in {v.value for v in ValueTier}:
+        choices = ", ".join(v.value for v in ValueTier)
+        raise ValidationError({"tier": msg("validation.one_of", choices=choices)})
+    changed = _changed(data, tier)
     require_capability(actor, Capability.MANAGE_SERVICE)
-    stored = {p.value: [t.first_response_minutes, t.resolution_minutes] for p, t in policy.items()}
-    audited = {
-        p.value: ([current[p].first_response_minutes, current[p].resolution_minutes], stored[p])
-        for p in Priority
-        if current[p] != policy[p]
-    }
+    current = sla_policy(session)
+    defaults = dict(current.defaults)
+    tiers = {name: dict(own) for name, own in current.tiers.items()}
+    for priority, target in changed.items():
+        if tier is None and target is not None:
+            defaults[priority] = target
+        elif tier is not None and target is None:
+            tiers.get(tier, {}).pop(priority, None)
+        elif tier is not None and target is not None:
+            tiers.setdefault(tier, {})[priority] = target
+    policy = SlaPolicy(defaults, {name: own for name, own in tiers.items() if own})
+    audited = _audited(current, policy)
+    stored = _stored(policy)
     row = session.get(Setting, SLA_KEY)
     if row is None:
         if expected_version != 0:
@@ -129,6 +214,24 @@ def save_policy(
     return writepath.update(
         session, actor, Entity.SETTING, row, expected_version, {"value": stored}, audited=audited
     )
+
+
+def _audited(old: SlaPolicy, new: SlaPolicy) -> dict[str, tuple[Any, Any]]:
+    def spans(policy: SlaPolicy) -> dict[str, list[int]]:
+        out = {
+            p.value: [t.first_response_minutes, t.resolution_minutes]
+            for p, t in policy.defaults.items()
+        }
+        for tier, own in policy.tiers.items():
+            out |= {
+                f"{tier}.{p.value}": [t.first_response_minutes, t.resolution_minutes]
+                for p, t in own.items()
+            }
+        return out
+
+    before, after = spans(old), spans(new)
+    names = sorted(set(before) | set(after))
+    return {n: (before.get(n), after.get(n)) for n in names if before.get(n) != after.get(n)}
 
 
 # --- due times ---

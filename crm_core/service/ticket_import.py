@@ -19,9 +19,9 @@ from pydantic import Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.customers import read as customers
 from crm_core.exchange.importing import (
     FIRST_LINE,
-    ImportKind,
     ImportMode,
     ImportPreview,
     MatchKey,
@@ -57,6 +57,8 @@ from crm_core.models.enums import (
 )
 from crm_core.service import sla
 from crm_core.service.inputs import TICKET_CHANNELS
+
+KIND = "tickets"  # the importer's kind, stored on its batches
 
 CUSTOMER_FIELD = {
     MatchKey.EMAIL: "customer_email",
@@ -227,9 +229,7 @@ def preview_tickets(
             else:
                 seen[same] = row.row
     _stored_duplicates(session, [r for r in rows if r.status is RowStatus.OK])
-    return ImportPreview(
-        ImportKind.TICKETS, mode, match_key, dict(mapping), frame, rows, {"zone": zone}
-    )
+    return ImportPreview(KIND, mode, match_key, dict(mapping), frame, rows, {"zone": zone})
 
 
 def _plan(
@@ -318,10 +318,12 @@ def commit_tickets(
     settings, policy = team_settings(session), sla.sla_policy(session)
     created: list[tuple[int, int]] = []
     todo = [r for r in fresh.rows if r.action is RowAction.CREATE]
+    tiers = customers.stored_tiers(session, {int(r.values["customer_id"]) for r in todo})
     tick = progress_every(len(todo), progress)
     for done, row in enumerate(todo, start=1):
         values = dict(row.values)
-        target = policy[values["priority"]]
+        values["customer_tier"] = tiers.get(int(values["customer_id"]))
+        target = policy.target(values["priority"], values["customer_tier"])
         values["first_response_due"] = add_working_time(
             settings, values["created_at"], target.first_response
         )

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.customers import read as customers
 from crm_core.kernel import writepath
 from crm_core.kernel.calendar import add_working_time, working_seconds_between
 from crm_core.kernel.errors import ValidationError
@@ -97,8 +98,9 @@ def create_ticket(
     tier: str | None = None,
     now: datetime | None = None,
 ) -> Created:
-    """A new ticket with its SLA due times, routed to the most suitable agent (`tier`: the
-    customer's value tier, which sends Most Valuable customers to the most experienced)."""
+    """A new ticket with its SLA due times, routed to the most suitable agent. `tier`: the
+    customer's value tier (None: the stored one), whose own targets the due times follow and
+    which sends Most Valuable customers to the most experienced; kept on the ticket."""
     now = now or utcnow()
     values = validate(TicketIn, data).model_dump()
     if values["channel"] not in TICKET_CHANNELS:
@@ -111,7 +113,10 @@ def create_ticket(
     require(actor, E, Action.CREATE)
     if values["language"] is None and customer.preferred_language is not None:
         values["language"] = customer.preferred_language
-    settings, target = team_settings(session), sla.sla_policy(session)[values["priority"]]
+    if tier is None:
+        tier = customers.stored_tiers(session, [customer.id]).get(customer.id)
+    policy = sla.sla_policy(session)
+    settings, target = team_settings(session), policy.target(values["priority"], tier)
     routed = routing.route(session, values["category"], values["language"], tier)
     values |= {
         "status": TicketStatus.NEW,
@@ -121,6 +126,7 @@ def create_ticket(
         "resolution_due": sla.resolution_due(settings, target, now),
         "assignee_id": routed.agent_id if routed else None,
         "routing_reason": routed.reason_json if routed else None,
+        "customer_tier": tier,
     }
     ticket = writepath.insert(session, actor, E, Ticket(), values)
     if routed is not None:
@@ -228,7 +234,7 @@ def change_status(
     values: dict[str, Any] = {"status": new}
     settings = team_settings(session)
     if old in _STOPPED and new not in _STOPPED:  # resumed: the due time moves on
-        values["resolution_due"] = _resumed(settings, ticket, now)
+        values["resolution_due"] = resumed_due(settings, ticket, now)
         values["paused_at"] = None
     if new in _STOPPED and old not in _STOPPED:
         values["paused_at"] = now
@@ -241,7 +247,7 @@ def change_status(
     return changes
 
 
-def _resumed(settings: TeamSettings, ticket: Ticket, now: datetime) -> datetime | None:
+def resumed_due(settings: TeamSettings, ticket: Ticket, now: datetime) -> datetime | None:
     """The resolution due time after a pause from `paused_at` to now: moved on by the working
     time the clock had left when it stopped (nothing, if it stopped already past due)."""
     due, since = ticket.resolution_due, ticket.paused_at
@@ -279,15 +285,16 @@ def set_priority(
     priority: str,
     now: datetime | None = None,
 ) -> Changes:
-    """A new priority moves both due times to its targets, counted from creation (pauses
-    still count as paused)."""
+    """A new priority moves both due times to its targets (the ticket's tier's own, where
+    set), counted from creation (pauses still count as paused)."""
     now = now or utcnow()
     new = validate(PriorityIn, {"priority": priority}).priority
     ticket = _loaded(session, actor, ticket_id)
     old = ticket.priority
     if new == old:
         return {}
-    settings, target = team_settings(session), sla.sla_policy(session)[new]
+    target = sla.sla_policy(session).target(new, ticket.customer_tier)
+    settings = team_settings(session)
     values: dict[str, Any] = {
         "priority": new,
         "first_response_due": sla.first_response_due(settings, target, ticket.created_at),

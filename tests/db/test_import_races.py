@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 
 from crm_core.customers.customer_import import preview_customers
 from crm_core.exchange import importing
-from crm_core.exchange.importing import ImportKind, StalePreview
+from crm_core.exchange.importing import StalePreview
 from crm_core.exchange.registry import importer
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer
@@ -34,9 +34,7 @@ def test_two_concurrent_create_only_imports_of_the_same_emails_create_each_custo
         start.wait()
         try:
             with session_scope(engine) as s:
-                importer(ImportKind.CUSTOMERS).write(
-                    s, actor, previews[actor.id], f"{actor.username}.csv"
-                )
+                importer("customers").write(s, actor, previews[actor.id], f"{actor.username}.csv")
             outcomes[actor.username] = "imported"
         except StalePreview as refusal:
             outcomes[actor.username] = str(refusal)

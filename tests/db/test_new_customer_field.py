@@ -18,7 +18,6 @@ from crm_core.customers import data_quality, fields
 from crm_core.customers import listing as customer_list
 from crm_core.customers.fields import CustomerField, Quality, Widget
 from crm_core.exchange import importing
-from crm_core.exchange.importing import ImportKind
 from crm_core.exchange.registry import importer
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer
@@ -77,7 +76,7 @@ def test_data_quality_counts_a_newly_declared_field(
 
 def test_the_import_proposes_a_newly_declared_field_for_its_headers(nickname: None) -> None:
     proposal = importing.suggest_mapping(
-        ["Nama", "Nama Panggilan", "No HP"], importer(ImportKind.CUSTOMERS).fields
+        ["Nama", "Nama Panggilan", "No HP"], importer("customers").fields
     )
     assert proposal == {"Nama": "name", "Nama Panggilan": "nickname", "No HP": "phone"}
 

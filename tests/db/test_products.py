@@ -14,7 +14,7 @@ from crm_core.customers import product_import, products
 from crm_core.customers.order_import import preview_orders
 from crm_core.customers.products import ProductFilter
 from crm_core.exchange import importing, reverting
-from crm_core.exchange.importing import ImportKind, RevertRefused, RowStatus
+from crm_core.exchange.importing import RevertRefused, RowStatus
 from crm_core.exchange.registry import importer
 from crm_core.kernel.errors import ConflictError, PermissionDenied, ValidationError
 from crm_core.kernel.messages import render
@@ -119,13 +119,13 @@ def test_the_product_import_previews_every_line_and_commits_the_good_ones(
     frame = importing.read_csv(CATALOGUE.encode())
     assert importing.suggest_mapping(frame.columns, product_import.PRODUCT_FIELDS) == MAPPING
     with session_scope(engine) as s:
-        preview = importer(ImportKind.PRODUCTS).preview(s, manager, frame, MAPPING)
+        preview = importer("products").preview(s, manager, frame, MAPPING)
         fate = {r.row: r.status for r in preview.rows}
         # line 4 repeats line 3's SKU; line 5 has no category; line 6 is blank
         assert fate == {2: RowStatus.OK, 3: RowStatus.OK, 4: RowStatus.DUPLICATE,
                         5: RowStatus.BAD, 6: RowStatus.EMPTY}  # fmt: skip
         assert preview.counts["create"] == 2
-        batch = importer(ImportKind.PRODUCTS).commit(s, manager, preview, "catalogue.csv")
+        batch = importer("products").commit(s, manager, preview, "catalogue.csv")
         batch_id = batch.id
     with session_scope(engine, write=False) as s:
         teh = s.scalar(select(Product).where(Product.sku == "TEH-100"))
@@ -174,7 +174,7 @@ def test_an_empty_database_takes_the_catalogue_then_the_orders_that_sell_it(
     with session_scope(engine) as s:
         preview = preview_orders(s, manager, orders, mapping)
         assert [r.status for r in preview.rows] == [RowStatus.OK]
-        importer(ImportKind.ORDERS).commit(s, manager, preview, "orders.csv")
+        importer("orders").commit(s, manager, preview, "orders.csv")
     with session_scope(engine, write=False) as s:
         sold = s.execute(select(Order.customer_id, Order.channel, OrderItem.unit_price)
                          .join(OrderItem, OrderItem.order_id == Order.id)).one()  # fmt: skip

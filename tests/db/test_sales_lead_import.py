@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from crm_core.exchange.importing import ImportKind, RevertRefused, RowStatus
+from crm_core.exchange.importing import RevertRefused, RowStatus
 from crm_core.exchange.registry import importer
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Lead, LeadStageChange
@@ -46,7 +46,7 @@ def test_leads_import_with_their_history_skip_duplicates_and_revert(
     engine: Engine, manager: Actor
 ) -> None:
     rina = make_user(engine, Role.SALES, "rina")
-    lead_import = importer(ImportKind.LEADS)
+    lead_import = importer("leads")
     mapping = {"Nama": "name", "Email": "email", "Sumber": "source", "Tahap": "stage",
                "Nilai": "value", "Pemilik": "owner", "Riwayat": "history",
                "Alasan gagal": "lost_reason", "Dibuat": "created_at"}  # fmt: skip
@@ -88,7 +88,7 @@ def test_leads_import_with_their_history_skip_duplicates_and_revert(
 def test_a_revert_refuses_when_an_imported_lead_was_worked_on(
     engine: Engine, manager: Actor
 ) -> None:
-    lead_import = importer(ImportKind.LEADS)
+    lead_import = importer("leads")
     frame = pd.DataFrame({"name": ["Dewi"], "source": ["website"]})
     with session_scope(engine, write=False) as s:
         preview = lead_import.preview(s, manager, frame, {"name": "name", "source": "source"})

@@ -16,6 +16,7 @@ from crm_core.admin.settings import days_off
 from crm_core.kernel import audit, writepath
 from crm_core.kernel.calendar import holidays_between
 from crm_core.kernel.errors import ConflictError, PermissionDenied, ValidationError
+from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Actor
 from crm_core.kernel.settings import TeamSettings, ValueSettings, team_settings, value_settings
 from crm_core.models import AuditEntry, Setting
@@ -48,7 +49,7 @@ def stored(engine: Engine) -> tuple[TeamSettings, ValueSettings, int, int]:
 def setting_trail(engine: Engine) -> list[str]:
     reader = Actor(id=0, username="auditor", name="Auditor", role=Role.MANAGER)
     with session_scope(engine, write=False) as s:
-        return list(audit.history(s, reader, Entity.SETTING)["changes"])
+        return [render(c) for c in audit.history(s, reader, Entity.SETTING)["changes"]]
 
 
 def test_an_admin_saves_the_team_settings_and_each_changed_field_is_audited(
@@ -70,9 +71,9 @@ def test_an_admin_saves_the_team_settings_and_each_changed_field_is_audited(
     assert (saved.version, saved.changed_by) == (1, "Admin")
     trail = setting_trail(engine)
     assert len(trail) == 1
-    assert "team.time_zone: Asia/Jakarta → Asia/Makassar" in trail[0]
-    assert "team.currency: IDR → USD" in trail[0]
-    assert "working_hours" not in trail[0]  # unchanged fields are not in the trail
+    assert "Time zone: Asia/Jakarta → Asia/Makassar" in trail[0]
+    assert "Currency: IDR → USD" in trail[0]
+    assert "Working hours" not in trail[0]  # unchanged fields are not in the trail
 
 
 def test_a_second_save_names_only_what_it_changed_and_bumps_the_version(
@@ -89,7 +90,7 @@ def test_a_second_save_names_only_what_it_changed_and_bumps_the_version(
     }
     assert team.company_name == "Toko Maju"  # left out, so kept
     trail = setting_trail(engine)
-    assert len(trail) == 2 and trail[0].startswith("team.working_hours:")
+    assert len(trail) == 2 and trail[0].startswith("Working hours:")
     with session_scope(engine, write=False) as s:
         assert admin_settings.read_team(s, admin).version == 2
 
@@ -169,7 +170,7 @@ def test_the_value_settings_are_saved_and_audited(engine: Engine, admin: Actor) 
         0.6, 120, 365,
     )  # fmt: skip
     assert rows == 1
-    assert "customer_value.churn_window_days: 90 → 120" in setting_trail(engine)[0]
+    assert "Churn window (days): 90 → 120" in setting_trail(engine)[0]
 
 
 def test_bad_value_settings_are_named_per_field_and_nothing_is_written(
@@ -228,7 +229,7 @@ def test_an_admin_adds_a_company_day_off_and_works_on_a_public_holiday(
     with session_scope(engine) as s:  # a company day removed is simply forgotten
         admin_settings.remove_day_off(s, admin, 2, date(2026, 8, 21))
     assert stored(engine)[0].holiday_overrides == {"2026-08-25": None}
-    assert "team.holiday_overrides:" in setting_trail(engine)[0]
+    assert "Holiday changes:" in setting_trail(engine)[0]
 
 
 def test_a_day_off_twice_or_a_working_day_removed_is_a_field_error(

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from crm_core.analytics.churn import RiskBand
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
-from crm_core.exchange.importing import ImportKind, ImportMode, MatchKey, RowAction, RowStatus
+from crm_core.exchange.importing import ImportMode, MatchKey, RowAction, RowStatus
 from crm_core.kernel.hooks import TimelineKind
 from crm_core.kernel.messages import LOCALE_DIR, enum_code, is_code, render
 from crm_core.kernel.permissions import Action, Capability
@@ -42,7 +42,7 @@ VOCABULARIES = [
     enums.LeadSource, enums.LeadStage, enums.SalesChannel, enums.OrderStatus,
     enums.TicketCategory, enums.Priority, enums.TicketStatus, enums.TicketEventKind,
     enums.CampaignStatus, enums.Language, enums.AuditAction, ValueTier, RfmSegment, RiskBand,
-    TimelineKind, ImportKind, ImportMode, MatchKey, RowStatus, RowAction, Action, Capability,
+    TimelineKind, ImportMode, MatchKey, RowStatus, RowAction, Action, Capability,
     enums.Entity,
 ]  # fmt: skip
 
