@@ -13,7 +13,7 @@ from app_pages.admin import login, password
 from crm_core.kernel.config import StartupRefused
 from crm_core.kernel.permissions import Actor
 from crm_core.pages import PAGES, PageSpec, pages_for
-from ui import auth, language_switch, nav, outage
+from ui import auth, banner, first_run, language_switch, nav, outage
 from ui.i18n import t
 from ui.plain import plain
 
@@ -52,6 +52,7 @@ def own_password_first() -> StreamlitPage:
 
 
 def menu(actor: Actor) -> StreamlitPage:
+    landing = first_run.landing(actor)  # the setup, for the first admin of a new team
     sections = {
         t(section): [
             st.Page(
@@ -59,7 +60,7 @@ def menu(actor: Actor) -> StreamlitPage:
                 title=t(spec.title),
                 icon=spec.icon or None,
                 url_path=spec.key,
-                default=spec.key == "home",
+                default=spec.key == landing,
                 visibility="visible" if spec.in_menu else "hidden",
             )
             for spec in specs
@@ -92,6 +93,7 @@ def main() -> None:
         chosen = own_password_first()
     else:
         chosen = menu(actor)
+    banner.demo_database()
     chosen.run()
 
 

@@ -12,6 +12,8 @@
     python manage.py revert-import BATCH_ID --as USERNAME
     python manage.py follow-up-stalled --as USERNAME   (daily, from cron: stalled leads)
     python manage.py refresh-values [--full | --incremental]    (by hand or from cron)
+    python manage.py export-all BACKUP.zip              (every table, with the schema version)
+    python manage.py import-all BACKUP.zip [--replace]  (into an empty database, ids kept)
 
 The database is the app's: CRM_DATABASE_URL, else [connections.crm] url in
 .streamlit/secrets.toml, else the embedded data/relasi.db.
@@ -42,7 +44,7 @@ from crm_core.kernel.settings import team_settings
 from crm_core.models import User
 from crm_core.models.enums import Entity, Role
 from crm_core.sales import pipeline
-from db.engine import make_engine, resolve_url
+from db.engine import make_engine, pool_from, resolve_url
 from db.migrate import upgrade
 from db.session import session_scope
 
@@ -52,7 +54,7 @@ SECRETS = Path(__file__).resolve().parent / ".streamlit" / "secrets.toml"
 def _engine() -> Engine:
     secrets: dict[str, Any] = tomllib.loads(SECRETS.read_text()) if SECRETS.exists() else {}
     url, _embedded = resolve_url(secrets=secrets)
-    return make_engine(url)
+    return make_engine(url, pool=pool_from(secrets=secrets))
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
@@ -282,6 +284,61 @@ def cmd_refresh_values(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table_progress(table: str, rows: int) -> None:
+    print(f"\r  {table:<22} {rows:>10,}", end="", flush=True)
+
+
+def cmd_export_all(args: argparse.Namespace) -> int:
+    from crm_core.admin import backup
+    from db.migrate import SCHEMA
+
+    engine = _engine()
+    started = time.perf_counter()
+    try:
+        manifest = backup.export_all(engine, Path(args.file), SCHEMA, progress=_table_progress)
+    except CRMError as exc:
+        print(f"Not exported: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"\rExported {sum(manifest.rows.values()):,} rows of {len(manifest.rows)} tables "
+        f"(schema {manifest.revision}) to {args.file} in {time.perf_counter() - started:.1f} s."
+    )
+    return 0
+
+
+def cmd_import_all(args: argparse.Namespace) -> int:
+    from crm_core.admin import backup
+    from db.migrate import SCHEMA
+
+    engine = _engine()
+    started = time.perf_counter()
+    try:
+        manifest = backup.import_all(
+            engine, Path(args.file), SCHEMA, replace=args.replace, progress=_table_progress
+        )
+    except CRMError as exc:
+        print(f"\nNot imported: {exc}", file=sys.stderr)
+        if exc.code == "backup.not_empty":
+            print("--replace deletes what it holds, then restores.", file=sys.stderr)
+        return 1
+    print(
+        f"\rImported {sum(manifest.rows.values()):,} rows of {len(manifest.rows)} tables "
+        f"(archive schema {manifest.revision}, now {SCHEMA.head()}) "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
+    return 0
+
+
+def _add_backup_commands(sub: Any) -> None:
+    exp = sub.add_parser("export-all", help="back up every table into one zip archive")
+    exp.add_argument("file")
+    imp = sub.add_parser("import-all", help="restore a backup archive (ids kept)")
+    imp.add_argument("file")
+    imp.add_argument(
+        "--replace", action="store_true", help="delete what the database holds, then restore"
+    )
+
+
 def _add_data_commands(sub: Any) -> None:
     kinds = registry.kinds()
     imp = sub.add_parser("import", help="import a CSV file of one of the kinds listed")
@@ -333,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--email")
     create.add_argument("--password", help="omit to be asked (keeps it out of shell history)")
     _add_data_commands(sub)
+    _add_backup_commands(sub)
     values = sub.add_parser("refresh-values", help="refresh the stored customer value figures")
     which = values.add_mutually_exclusive_group()
     which.add_argument("--full", action="store_true", help="every customer, models refit")
@@ -349,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         "revert-import": cmd_revert_import,
         "follow-up-stalled": cmd_follow_up_stalled,
         "refresh-values": cmd_refresh_values,
+        "export-all": cmd_export_all,
+        "import-all": cmd_import_all,
     }
     return handlers[args.command](args)
 

@@ -97,6 +97,10 @@ PAGES: tuple[PageSpec, ...] = (
              ":material/history:"),
     PageSpec("settings", "Settings", "Admin", "admin.settings", Capability.SEE_SETTINGS,
              ":material/settings:"),
+    PageSpec("setup", "Set up Relasi", "Admin", "admin.setup", (Entity.SETTING, Action.UPDATE),
+             ":material/rocket_launch:", in_menu=False),
+    PageSpec("backup", "Backup and restore", "Admin", "admin.backup", Capability.BACKUP,
+             ":material/backup:"),
 )  # fmt: skip
 
 

@@ -26,8 +26,8 @@ MERGE_STEPS: tuple[MergeStep, ...] = (customers.MERGE, service.MERGE, sales.MERG
 # The kinds of file the Import page and `manage.py import` offer, in the order they offer them.
 IMPORTERS: tuple[Importer, ...] = (
     customer_importers.CUSTOMERS,
+    customer_importers.PRODUCTS,  # before the orders: an order line names a stored SKU
     customer_importers.ORDERS,
-    customer_importers.PRODUCTS,
     sales_importers.LEADS,
     service_importers.TICKETS,
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import secrets as pysecrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import jwt
@@ -16,15 +16,18 @@ import streamlit_authenticator as stauth
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_authenticator.utilities import LoginError
 
-from crm_core.admin import sign_in, users
-from crm_core.kernel.config import auth_config, check_cookie_key, is_demo
+from crm_core.admin import company_sign_in, sign_in, users
+from crm_core.kernel.config import auth_config, check_cookie_key, check_cookie_secret, is_demo
 from crm_core.kernel.errors import PermissionDenied
+from crm_core.kernel.messages import Message
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
 from crm_core.pages import can_open, page
 from ui import cache, i18n
+from ui import company_sign_in as company
 from ui.db import database_url, read_scope, secrets_dict, write_scope
-from ui.i18n import N_, t
+from ui.i18n import N_, say, t
+from ui.plain import plain
 
 T = TypeVar("T")
 ACTOR = "relasi_actor"  # the signed-in Actor, set by the gate on every run
@@ -47,6 +50,7 @@ def _settings() -> tuple[str, str, float]:
     config = auth_config(os.environ, secrets)
     demo = is_demo(os.environ, secrets, embedded_db=database_url()[1])
     check_cookie_key(config.cookie_key, demo)  # raises StartupRefused outside demo mode
+    check_cookie_secret(secrets, demo)
     return config.cookie_name, config.cookie_key or _demo_cookie_key(), config.cookie_expiry_days
 
 
@@ -75,7 +79,7 @@ def signed_in_actor() -> Actor | None:
         # A cookie we did not sign the way we sign (a forged "alg": "none" one): signed out.
         st.session_state[_DELETE_COOKIE] = True
         return None
-    if not st.session_state.get("authentication_status"):
+    if not st.session_state.get("authentication_status") and not _company_sign_in(days):
         st.session_state.pop(ACTOR, None)
         return None
     username = st.session_state["username"]
@@ -98,15 +102,48 @@ def signed_in_actor() -> Actor | None:
         return None
     i18n.settle(own_language, team.default_language)
     st.session_state[ACTOR] = actor
-    if st.session_state.pop(_SET_COOKIE, False):
-        # Set in a run that is not cut short: the sign-in run ends in st.rerun(), which would
-        # drop the cookie component before the browser ever ran it.
-        authenticator.cookie_controller.set_cookie()
-        expires = authenticator.cookie_controller.cookie_model.exp_date
-        if expires is not None:
-            with write_scope() as session:
-                sign_in.remember(session, actor.username, _utc(float(expires)), utcnow())
+    _remember_in_browser(authenticator, actor, cookie_name, key, days)
     return actor
+
+
+def _remember_in_browser(
+    authenticator: stauth.Authenticate, actor: Actor, cookie_name: str, key: str, days: float
+) -> None:
+    """Set the remember-me cookie, and set it again run after run until the browser answers
+    that it holds it. Not in the sign-in run: it ends in st.rerun(), which drops the cookie
+    component unsent; and not once only: a menu click right after sign-in starts a new run
+    before the browser ran the last one's component, and the remembered sign-in was lost
+    (1 sign-in in 4 when clicked at once)."""
+    pending = st.session_state.get(_SET_COOKIE)
+    if not pending:
+        return
+    if days <= 0:  # remembering is turned off
+        st.session_state.pop(_SET_COOKIE, None)
+        return
+    if pending is True:  # the first run after sign-in: the token and its server-side record
+        expires = (datetime.now(UTC) + timedelta(days=days)).timestamp()
+        token = jwt.encode({"username": actor.username, "exp_date": expires}, key, "HS256")
+        with write_scope() as session:
+            sign_in.remember(session, actor.username, _utc(expires), utcnow())
+        pending = {"token": token, "expires": expires}
+        st.session_state[_SET_COOKIE] = pending
+    manager = authenticator.cookie_controller.cookie_model.cookie_manager
+    # The cookie component itself, not CookieManager.set(), which hides its answer: the
+    # browser sends True once the cookie is stored, and that answer ends the retries.
+    stored = manager.cookie_manager(
+        method="set",
+        cookie=cookie_name,
+        value=pending["token"],
+        options={
+            "path": "/",
+            "expires": datetime.fromtimestamp(pending["expires"], UTC).isoformat(),
+            "sameSite": "strict",
+        },
+        key="set",
+        default=False,
+    )
+    if stored:
+        st.session_state.pop(_SET_COOKIE, None)
 
 
 def _resume_from_cookie(username: str, cookie_name: str, key: str, days: float) -> bool:
@@ -132,6 +169,35 @@ def _utc(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, tz=UTC).replace(tzinfo=None)
 
 
+def _company_sign_in(days: float) -> bool:
+    """A company identity (st.login) that crm_core matches to an active Relasi user signs this
+    session in as that user; Relasi's own cookie is not set (the identity's is remembered)."""
+    claims = company.identity_claims()
+    if claims is None:
+        return False
+    identity = company_sign_in.identity_from_claims(claims)
+    max_age = timedelta(days=days)
+    with write_scope() as session:
+        outcome = company_sign_in.sign_in(session, identity, utcnow(), max_age)
+    if isinstance(outcome, Message):
+        # Refused: the identity cookie goes too, or every new session would try it again.
+        st.session_state[_NOTICE] = outcome
+        company.leave(outcome)
+        return False
+    st.session_state.update(
+        {
+            "authentication_status": True,
+            "username": outcome.actor.username,
+            "name": outcome.actor.name,
+            "logout": False,
+            _VERSION: outcome.session_version,
+            _MUST_CHANGE: False,
+        }
+    )
+    st.session_state.pop(_NOTICE, None)
+    return True
+
+
 def _end(authenticator: stauth.Authenticate, notice: str) -> None:
     if st.session_state.get("authentication_status"):
         authenticator.logout(location="unrendered")
@@ -139,13 +205,22 @@ def _end(authenticator: stauth.Authenticate, notice: str) -> None:
     for state_key in (ACTOR, _VERSION, _MUST_CHANGE):
         st.session_state.pop(state_key, None)
     st.session_state[_NOTICE] = notice  # a msgid: shown in the language of the next run
+    company.leave(notice)  # a company identity ends with the Relasi session
 
 
 def render_login_form() -> None:
     """The sign-in form (the only page before sign-in). The password is checked by crm_core,
     as typed (spaces included), after the try is counted."""
-    if st.session_state.get(_NOTICE):
-        st.info(t(st.session_state[_NOTICE]))
+    carried = company.carried_notice()  # kept across st.logout's new session
+    if carried is not None:
+        st.session_state[_NOTICE] = carried
+    notice = st.session_state.get(_NOTICE)
+    if isinstance(notice, Message):  # a company identity refused: say why, as a warning
+        # It quotes the provider's email: no markup, and no mailto link (plain() leaves bare
+        # emails to GFM's autolinks; a word joiner after the "@" keeps it text).
+        st.warning(plain(say(notice)).replace("@", "@\u2060"))
+    elif notice:
+        st.info(t(notice))
     with st.form("relasi_login_form"):
         st.subheader(t("Sign in to Relasi"))
         username = st.text_input(t("Username"), autocomplete="username")

@@ -11,8 +11,10 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from crm_core.admin.backup import Schema
 from db import bootstrap
-from db.engine import make_engine, resolve_url
+from db.engine import make_engine, pool_from, resolve_url
+from db.migrate import SCHEMA
 from db.session import session_scope
 from ui import refresher
 
@@ -29,16 +31,20 @@ def secrets_dict() -> dict[str, Any]:
         raise
 
 
-def database_url() -> tuple[str, bool]:
+def _plain_secrets() -> dict[str, Any]:
     secrets = secrets_dict()
     if "connections" in secrets:
         secrets["connections"] = {k: dict(v) for k, v in secrets["connections"].items()}
-    return resolve_url(os.environ, secrets)
+    return secrets
+
+
+def database_url() -> tuple[str, bool]:
+    return resolve_url(os.environ, _plain_secrets())
 
 
 @st.cache_resource(show_spinner=False)
 def _engine(url: str, embedded: bool) -> Engine:
-    engine = make_engine(url)
+    engine = make_engine(url, pool=pool_from(os.environ, _plain_secrets()))
     bootstrap.prepare(engine, seed_demo=embedded, admin=bootstrap.admin_from(secrets_dict()))
     # The value figures are filled (an empty table) and refreshed by a background thread.
     refresher.start(url, engine)
@@ -61,3 +67,8 @@ def write_scope() -> Iterator[Session]:
 def read_scope() -> Iterator[Session]:
     with session_scope(get_engine(), write=False) as session:
         yield session
+
+
+def schema() -> Schema:
+    """The migrations, for a restore from the Admin page (pages do not import db/)."""
+    return SCHEMA

@@ -190,6 +190,7 @@ CODES = (
     N_("capability.change the service levels, canned answers and articles"),
     N_("capability.see the service dashboard"),
     N_("capability.share saved views with the team"),
+    N_("capability.back up and restore the whole database"),
     N_("entity.segment"),
     N_("entity.record"),
     N_("entities.segment"),
@@ -319,6 +320,8 @@ CODES = (
     N_("field.filters"),
     N_("field.reply_token_hash"),
     N_("field.shared"),
+    N_("field.gross_cents"),
+    N_("field.cost_cents"),
     N_("field.name"),
     N_("field.email"),
     N_("field.phone"),
@@ -415,6 +418,7 @@ CODES = (
 # Navigation: page titles and sections as crm_core/pages.py names them (English msgids).
 PAGE_TEXTS = (
     N_("My work"), N_("Business dashboard"), N_("Customers"), N_("Customer 360"),
+    N_("Backup and restore"), N_("Set up Relasi"),
     N_("Accounts"), N_("Account 360"), N_("Products"),
     N_("Data quality"), N_("Import"), N_("Lead funnel"), N_("Ticket queue"), N_("Ticket"),
     N_("Service dashboard"), N_("Service levels"), N_("How did we do?"),

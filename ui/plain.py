@@ -9,8 +9,9 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:~$])")
 
 
 # Markdown turns a bare address into a link however it is escaped (GFM autolinks): an
-# invisible word joiner after the scheme or "www" keeps it text, and reads the same.
-_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|www)(?=\\?[:.])")
+# invisible word joiner after the scheme, "www" or an email's "@" keeps it text, and reads
+# the same.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|www|@)(?=\\?[:.]|(?<=@))")
 _JOINER = "\u2060"
 
 

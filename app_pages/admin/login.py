@@ -6,7 +6,7 @@ import streamlit as st
 
 from crm_core.admin import users
 from crm_core.models.enums import Role
-from ui import auth, language_switch
+from ui import auth, company_sign_in, language_switch
 from ui.db import read_scope
 from ui.i18n import t
 from ui.labels import option
@@ -17,6 +17,7 @@ def render() -> None:
     st.caption(t("Customer relationships for small and medium teams."))
     language_switch.before_sign_in()
     auth.render_login_form()
+    company_sign_in.render_buttons()
     if not auth.demo_mode():
         return
     with read_scope() as session:

@@ -46,9 +46,12 @@ def render() -> None:
         )
     )
     forms.feedback(FORM)
+    offered = kinds()
+    asked = st.query_params.get("kind")  # a link from the first-run setup: ?kind=orders
     kind = st.radio(
         t("The file holds"),
-        kinds(),
+        offered,
+        index=offered.index(asked) if asked in offered else 0,
         format_func=keep_language(lambda k: t(importer(k).label)),
         horizontal=True,
         key="import_kind",

@@ -221,6 +221,19 @@ def _overrides(overrides: Mapping[str, Any], errors: dict[str, Message]) -> dict
     return dict(sorted(stored.items()))
 
 
+def save_setting(
+    session: Session,
+    actor: Actor,
+    key: str,
+    expected_version: int,
+    old: Mapping[str, Any],
+    new: dict[str, Any],
+) -> Changes:
+    """One more settings row (the first-run setup's step): admin only, versioned, audited."""
+    require(actor, ENTITY, Action.UPDATE)
+    return _save(session, actor, key, expected_version, old, new)
+
+
 def _save(
     session: Session,
     actor: Actor,

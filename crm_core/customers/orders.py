@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
@@ -98,9 +98,23 @@ def create_order(
         raise ValidationError({"discount": problem})
     header = order_in.model_dump(exclude={"lines"}) | {"import_batch_id": import_batch_id}
     total = {"total": (None, lines_total - order_in.discount)}
+    order = Order(**summary(items))  # stored with its lines, in the same transaction
     return writepath.insert_with_lines(
-        session, actor, Entity.ORDER, Order(), header, ORDER_LINES, items, noted=total
+        session, actor, Entity.ORDER, order, header, ORDER_LINES, items, noted=total
     )
+
+
+def summary(items: list[OrderItem]) -> dict[str, int]:
+    """An order's summary columns from its lines: quantity x unit price and x unit cost, in
+    whole hundredths (what the value figures read instead of the lines)."""
+    return {
+        "gross_cents": sum(item.quantity * _hundredths(item.unit_price) for item in items),
+        "cost_cents": sum(item.quantity * _hundredths(item.unit_cost) for item in items),
+    }
+
+
+def _hundredths(amount: Decimal) -> int:
+    return int((Decimal(amount) * 100).to_integral_value(ROUND_HALF_UP))
 
 
 def _products(session: Session, ids: set[int]) -> dict[int, Any]:

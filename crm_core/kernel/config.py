@@ -79,3 +79,51 @@ def _guessable(key: str) -> bool:
     bits = -sum(n * math.log2(n / len(key)) for n in counts.values())
     periodic = key in (key + key)[1:-1]
     return len(counts) < MIN_DISTINCT_KEY_CHARACTERS or bits < MIN_COOKIE_KEY_BITS or periodic
+
+
+# --- company sign-in: Streamlit's st.login, configured in the secrets' [auth] table ---------
+
+AUTH_TABLE = "auth"
+_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+DEFAULT_PROVIDER = "default"  # st.login()'s name for the provider set in [auth] itself
+
+
+def company_providers(secrets: Mapping[str, Any]) -> list[str]:
+    """The OpenID Connect providers st.login can use, in the order the secrets give them:
+    none unless [auth] has redirect_uri and cookie_secret; "default" when [auth] itself holds
+    the client keys, and each [auth.NAME] table that holds them (Streamlit refuses names with
+    an underscore)."""
+    table = secrets.get(AUTH_TABLE)
+    if not isinstance(table, Mapping) or not table.get("redirect_uri"):
+        return []
+    if not table.get("cookie_secret"):
+        return []
+
+    def complete(section: Mapping[str, Any]) -> bool:
+        return all(section.get(key) for key in _PROVIDER_KEYS)
+
+    named = [
+        name
+        for name, section in table.items()
+        if isinstance(section, Mapping) and "_" not in name and complete(section)
+    ]
+    return ([DEFAULT_PROVIDER] if complete(table) else []) + named
+
+
+def check_cookie_secret(secrets: Mapping[str, Any], demo: bool) -> None:
+    """Outside demo mode, [auth] cookie_secret (which signs the identity cookie) must be as
+    strong as Relasi's own cookie key; raise StartupRefused otherwise."""
+    if demo or not company_providers(secrets):
+        return
+    secret = str(secrets[AUTH_TABLE]["cookie_secret"])
+    if secret in KNOWN_EXAMPLE_KEYS | {"xxx"} or len(secret) < MIN_COOKIE_KEY_LENGTH:
+        raise StartupRefused(
+            f"The [{AUTH_TABLE}] cookie_secret (it signs the company sign-in cookie) must be a "
+            f"random string of at least {MIN_COOKIE_KEY_LENGTH} characters, not an example: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )
+    if _guessable(secret):
+        raise StartupRefused(
+            f"The [{AUTH_TABLE}] cookie_secret is too predictable; use a random one: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )

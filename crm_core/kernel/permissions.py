@@ -59,6 +59,7 @@ class Capability(StrEnum):
     MANAGE_SERVICE = "change the service levels, canned answers and articles"
     SEE_SERVICE_DASHBOARD = "see the service dashboard"
     SHARE_VIEWS = "share saved views with the team"
+    BACKUP = "back up and restore the whole database"
 
 
 # What a page, a button or a command asks for: a capability, or an action on an entity.
@@ -181,6 +182,7 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.MANAGE_SERVICE: _MANAGERS,
     Capability.SEE_SERVICE_DASHBOARD: _MANAGERS,
     Capability.SHARE_VIEWS: _MANAGERS,
+    Capability.BACKUP: frozenset({Role.ADMIN}),  # a restore replaces every record
 }
 
 

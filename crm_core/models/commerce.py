@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column
@@ -39,6 +39,13 @@ class Order(Versioned, SoftDeletable, Base):
     )
     discount: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    # The order's summary, in hundredths (exact on every engine): the lines' quantity x unit
+    # price (before the discount) and quantity x unit cost. Written with the order and its
+    # lines in one transaction by its write path (lines never change after), so that value
+    # figures read orders, not every line; the margin is gross - discount - cost. NULL for an
+    # order written around the write path (raw SQL): readers then sum its lines.
+    gross_cents: Mapped[int | None] = mapped_column(BigInteger)
+    cost_cents: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index("ix_orders_customer_id_ordered_at", "customer_id", "ordered_at"),

@@ -179,6 +179,12 @@ def _draw_in(ctx: Ctx, catalog: Catalog, category: np.ndarray) -> np.ndarray:
     return out
 
 
+def line_costs(lines: Lines, catalog: Catalog, n_orders: int) -> np.ndarray:
+    """Each order's lines at unit cost (whole rupiah), as `Lines.subtotal` is at price."""
+    cost = np.bincount(lines.order, catalog.cost[lines.product] * lines.quantity, n_orders)
+    return np.rint(cost).astype(np.int64)
+
+
 def line_rows(lines: Lines, catalog: Catalog) -> Rows:
     """Order items with price and cost copied from the product, ids in order of their order."""
     n = lines.order.size

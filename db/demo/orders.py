@@ -133,7 +133,10 @@ def discounts(ctx: Ctx, orders: Orders, lines: Lines, b2b: np.ndarray) -> np.nda
     return np.where(gets, (lines.subtotal * rate // 500 * 500).astype(np.int64), 0)
 
 
-def order_rows(ctx: Ctx, orders: Orders, discount: np.ndarray) -> Rows:
+def order_rows(
+    ctx: Ctx, orders: Orders, discount: np.ndarray, gross: np.ndarray, cost: np.ndarray
+) -> Rows:
+    """The orders, with their summary (`gross`, `cost`: whole rupiah per order, from the lines)."""
     n = orders.n
     settled = orders.status != STATUSES.index(OrderStatus.PENDING)
     touched = orders.at + np.where(settled, ctx.rng.integers(HOUR, 5 * DAY, n), 0)
@@ -147,6 +150,8 @@ def order_rows(ctx: Ctx, orders: Orders, discount: np.ndarray) -> Rows:
             "channel": Coded(orders.channel, SALES_CHANNELS),
             "status": Coded(orders.status, STATUSES),
             "discount": Money(discount),
+            "gross_cents": gross.astype(np.int64) * 100,
+            "cost_cents": cost.astype(np.int64) * 100,
             **versioned(orders.at, np.minimum(touched, ctx.as_of - 1)),
         },
     )

@@ -114,7 +114,11 @@ class _Run:
             ctx, self.catalog, favourite, c["profile"][o.customer], c["b2b"][o.customer]
         )
         discount = orders.discounts(ctx, o, lines, c["b2b"])
-        self.put(orders.order_rows(ctx, o, discount), commerce.line_rows(lines, self.catalog))
+        cost = commerce.line_costs(lines, self.catalog, o.n)
+        self.put(
+            orders.order_rows(ctx, o, discount, lines.subtotal, cost),
+            commerce.line_rows(lines, self.catalog),
+        )
 
     def marketing(self) -> None:
         self.marketing_ = marketing.build_marketing(

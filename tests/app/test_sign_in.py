@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
 from crm_core.admin import sign_in, users
 from crm_core.kernel.permissions import Actor
-from crm_core.models import utcnow
+from crm_core.models import RememberedSignIn, utcnow
 from crm_core.models.enums import Role
 from db.session import session_scope
 from support import APP, page_as, signed_in
@@ -155,3 +157,20 @@ def test_a_cookie_key_under_st_login_s_auth_table_is_not_taken_for_ours(
     at.run()
     assert "[sign_in]" in at.error[0].value
     assert len(at.text_input) == 0
+
+
+def test_the_remembered_sign_in_is_offered_again_until_the_browser_says_it_holds_it(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    # A menu click right after sign-in reruns before the browser ran the cookie component
+    # (AppTest's browser never answers it): the next run must offer the same cookie again,
+    # recorded once on the server, or the sign-in is not remembered at the next visit.
+    at = signed_in("sales")
+    offered = at.session_state["relasi_set_cookie"]
+    at.run()
+    assert at.session_state["relasi_set_cookie"] == offered
+    expires = datetime.fromtimestamp(offered["expires"], UTC).replace(tzinfo=None)
+    with session_scope(app_engine, write=False) as s:
+        assert sign_in.remembered(s, "sales", expires, utcnow())
+        records = s.scalar(select(func.count()).select_from(RememberedSignIn))
+    assert records == 1

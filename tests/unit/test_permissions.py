@@ -67,6 +67,8 @@ PAGE_ACCESS: dict[str, tuple[Access, set[Role]]] = {
     "lead-form": ((Entity.SETTING, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),  # public
     "survey": ((Entity.SETTING, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),  # public
     "faq": ((Entity.SETTING, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),  # public
+    "support-request": ((Entity.SETTING, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),  # public
+    "reply": ((Entity.SETTING, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),  # public
     "tickets": ((Entity.TICKET, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),
     "ticket": ((Entity.TICKET, Action.READ), {ADMIN, MANAGER, SALES, SUPPORT}),
     "service-dashboard": (Capability.SEE_SERVICE_DASHBOARD, MANAGERS),
@@ -79,6 +81,11 @@ PAGE_ACCESS: dict[str, tuple[Access, set[Role]]] = {
     "users": (Capability.SEE_USERS, MANAGERS),
     "audit": ((Entity.AUDIT, Action.READ), MANAGERS),
     "settings": (Capability.SEE_SETTINGS, MANAGERS),  # a manager reads them, an admin edits
+    "backup": (Capability.BACKUP, {ADMIN}),
+    "setup": (
+        (Entity.SETTING, Action.UPDATE),
+        {ADMIN},
+    ),  # the first run of a real team  # a restore replaces every record
 }
 
 

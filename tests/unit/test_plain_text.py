@@ -22,3 +22,10 @@ def test_a_bare_address_does_not_become_a_link() -> None:
         shown.replace("\u2060", "").replace("\\", "")
         == "see http://evil.example/go or www.evil.example"
     )
+
+
+def test_a_bare_email_address_does_not_become_a_mail_link() -> None:
+    # GFM links "name@host.tld" on its own; a word joiner after "@" leaves no host to link.
+    shown = plain("write to budi@toko.example")
+    assert "budi@\u2060toko" in shown
+    assert shown.replace("\u2060", "").replace("\\", "") == "write to budi@toko.example"
