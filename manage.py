@@ -5,8 +5,10 @@
     python manage.py createuser USERNAME --role admin [--name NAME] [--email EMAIL]
     python manage.py import customers|orders|products FILE.csv --as USERNAME [--mode create_only]
         [--match email|phone|external_id] [--map "CSV column=field" ...] [--dry-run]
-        [--report REPORT.csv]
+        [--report REPORT.csv] [--create-products (orders: unknown SKUs become products)]
     python manage.py export customers|orders|products FILE.csv --as USERNAME
+    python manage.py export customers FILE.csv --as USERNAME --values [--separator ";"]
+        (the customers list with its value figures, for a spreadsheet)
     python manage.py revert-import BATCH_ID --as USERNAME
     python manage.py follow-up-stalled --as USERNAME   (daily, from cron: stalled leads)
     python manage.py refresh-values [--full | --incremental]    (by hand or from cron)
@@ -38,6 +40,7 @@ from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, ValidationError
 from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Action, Actor, may
+from crm_core.kernel.settings import team_settings
 from crm_core.models import User
 from crm_core.models.enums import Entity, Role
 from crm_core.sales import pipeline
@@ -144,10 +147,15 @@ def _print_preview(preview: ImportPreview) -> None:
     for row in report[report["action"] == "skip"].itertuples():
         detail = "; ".join(str(part) for part in (row.errors, row.reasons) if part)
         print(f"  row {row.row}: {row.status}: {detail}")
+    for notice in preview.notices:  # a file imported before, overlaps, unknown SKUs
+        print(f"Note: {render(notice)}")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     kind = args.kind
+    if args.create_products and kind != "orders":
+        print("--create-products is for orders only.", file=sys.stderr)
+        return 1
     try:
         frame = importing.read_csv(Path(args.file))
     except (OSError, importing.UnreadableFile) as exc:
@@ -160,7 +168,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         with session_scope(engine, write=not args.dry_run) as session:
             actor = _acting(session, args.as_user)
-            preview = importer(kind).preview(session, actor, frame, mapping, args.mode, args.match)
+            extra = {"create_products": True} if args.create_products else {}
+            preview = importer(kind).preview(
+                session, actor, frame, mapping, args.mode, args.match, **extra
+            )
             _print_preview(preview)
             print(f"Previewed {len(frame):,} rows in {time.perf_counter() - started:.1f} s.")
             report = preview.report()
@@ -188,16 +199,35 @@ def _progress(done: float) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.values and args.kind != "customers":
+        print("--values is for customers only.", file=sys.stderr)
+        return 1
     engine = _engine()
     try:
         with session_scope(engine, write=False) as session:
             actor = _acting(session, args.as_user)
+            if args.values:
+                return _export_values(session, actor, args)
             frame = importer(args.kind).export(session, actor)
     except CRMError as exc:
         print(f"Not exported: {exc}", file=sys.stderr)
         return 1
     Path(args.file).write_text(safe_csv(frame))
     print(f"Exported {len(frame):,} {args.kind} rows to {args.file}.")
+    return 0
+
+
+def _export_values(session: Session, actor: Actor, args: argparse.Namespace) -> int:
+    """The customers list with its value figures (amounts as the actor may read them), as
+    the Customers page downloads it, with English headers."""
+    from crm_core.customers import export, listing
+
+    frame = export.export_frame(session, actor)
+    headers = {**listing.column_labels(), **export.VALUE_COLUMNS, "id": "ID"}
+    zone = team_settings(session).time_zone
+    raw = export.spreadsheet_csv(frame, headers, zone=zone, separator=args.separator)
+    Path(args.file).write_bytes(raw)
+    print(f"Exported {len(frame):,} customers with their value figures to {args.file}.")
     return 0
 
 
@@ -324,11 +354,20 @@ def _add_data_commands(sub: Any) -> None:
         help="map a CSV column to a field (repeatable); COLUMN= ignores it",
     )
     imp.add_argument("--dry-run", action="store_true", help="preview only, write nothing")
+    imp.add_argument(
+        "--create-products", action="store_true", help="orders: create unknown SKUs as products"
+    )
     imp.add_argument("--report", help="write the row-by-row report to this CSV file")
     exp = sub.add_parser("export", help="export customers, orders or products to a CSV file")
     exp.add_argument("kind", choices=kinds)
     exp.add_argument("file")
     exp.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help=ACTING)
+    exp.add_argument(
+        "--values", action="store_true", help="customers with their value figures, for Excel"
+    )
+    exp.add_argument(
+        "--separator", choices=[",", ";"], default=",", help="with --values: ';' for decimal commas"
+    )
     rev = sub.add_parser("revert-import", help="undo an import as a whole")
     rev.add_argument("batch_id", type=int)
     rev.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help=ACTING)

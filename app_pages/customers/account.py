@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages.customers import _lists
 from app_pages.customers import _views as customer_views
 from crm_core.customers import accounts, phones
 from crm_core.customers.accounts import AccountOverview
@@ -21,7 +22,7 @@ from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, local_times, long_date, money, number, when
-from ui.i18n import say, t, tn
+from ui.i18n import N_, say, t, tn
 from ui.labels import option
 from ui.plain import plain
 
@@ -42,6 +43,7 @@ def render() -> None:
     except CRMError as exc:
         st.error(say(exc.message))
         return
+    _lists.back_link({"accounts": N_("Accounts")})
     _header(found)
     _value(found)
     contacts, work, edit = st.tabs(
@@ -80,7 +82,7 @@ def _value(found: AccountOverview) -> None:
     """Its contacts' figures summed, from the same value table as each customer's 360."""
     table = cache.customer_values()
     ids = [int(i) for i in found.contacts["id"]]
-    v = accounts.rolled_up(table.frame, ids)
+    v = accounts.rolled_up(table.frame, ids, amounts=found.amounts)
     last = v["last_order_at"]
     figures = [
         (t("Revenue"), _money(v["net_revenue"]), t("its contacts' sales less discounts")),
@@ -100,6 +102,13 @@ def _value(found: AccountOverview) -> None:
             column.metric(label, value)
             column.caption(reason)
     st.caption(t("Summed over its contacts' value figures as of {at}.", at=when(table.as_of)))
+    if not found.amounts:
+        st.caption(t("Amounts are shown to who may read those of every contact of the account."))
+
+
+def _amount(amount: float | None) -> str:
+    """An order's total, or a dash where the actor may not read it."""
+    return "–" if amount is None or pd.isna(amount) else money(amount)
 
 
 def _money(amount: float | None) -> str:
@@ -148,7 +157,7 @@ def _orders(found: AccountOverview) -> None:
         ordered_at=local_times(found.orders["ordered_at"]),
         channel=found.orders["channel"].map(lambda c: option(SalesChannel, c)),
         status=found.orders["status"].map(lambda s: option(OrderStatus, s)),
-        total=found.orders["total"].map(money),
+        total=found.orders["total"].map(_amount),
     ).drop(columns=["customer_id"])
     st.dataframe(
         orders, hide_index=True, width="stretch",

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
+from app_pages.customers import _lists
 from app_pages.customers import _profile_form as customer_form
 from app_pages.customers import _views as customer_views
 from crm_core.analytics.churn import RiskBand
@@ -39,6 +40,7 @@ from ui.i18n import N_, say, t, tn
 from ui.labels import option
 from ui.plain import plain
 
+BACK_TO = {"customers": N_("Customers"), "accounts": N_("Accounts"), "home": N_("My work")}
 CONSENTS = {"email": N_("email"), "sms": N_("SMS/WhatsApp"), "phone": N_("phone calls")}
 
 
@@ -62,6 +64,7 @@ def render() -> None:
         st.error(say(exc.message))
         return
     customer = profile.customer
+    _lists.back_link(BACK_TO)
     _header(profile)
     customer_views.manage_outcome(customer.id)
     if st.session_state.get(customer_form.CREATED) == customer.id:
@@ -80,7 +83,7 @@ def render() -> None:
     with side:
         customer_views.follow_ups(actor, customer.id)
         customer_views.open_work(actor, customer.id)
-        _recent_orders(customer.id)
+        _recent_orders(actor, customer.id)
         _tags_and_notes(customer)
         _offers(customer.id)
 
@@ -174,9 +177,9 @@ def _work_tabs(actor: Actor, profile: CustomerProfile, values: dict[str, Any]) -
         customer_views.manage(actor, customer)
 
 
-def _recent_orders(customer_id: int) -> None:
+def _recent_orders(actor: Actor, customer_id: int) -> None:
     with read_scope() as session:
-        recent, total = accounts.recent_orders(session, [customer_id], limit=5)
+        recent, total = accounts.recent_orders(session, [customer_id], limit=5, actor=actor)
     st.subheader(t("Orders ({count:n})", count=total))
     if recent.empty:
         st.caption(t("No orders yet."))
@@ -186,7 +189,7 @@ def _recent_orders(customer_id: int) -> None:
         st.markdown(
             plain(
                 t("#{id} · {day} · {total} · {status}", id=row.id, day=long_date(row.ordered_at),
-                  total=money(row.total), status=status)
+                  total="–" if pd.isna(row.total) else money(row.total), status=status)
             )
         )  # fmt: skip
 

@@ -1,4 +1,6 @@
-"""Customers: search and filter every customer, sort and page the list, open one, edit many."""
+"""Customers: search and filter every customer, sort and page the list, save the view, open
+one in a click (and come back to the same list), edit many or the whole filtered result,
+export it with its value figures."""
 
 from __future__ import annotations
 
@@ -8,20 +10,20 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages.customers import _lists
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
-from crm_core.customers import bulk, fields
+from crm_core.customers import bulk, export, fields, views
 from crm_core.customers import listing as customer_list
 from crm_core.customers.listing import CustomerFilter, CustomerPage
-from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import CRMError, ValidationError
-from crm_core.kernel.permissions import Action, Actor, allowed
+from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models.enums import Entity, LifecycleStage
-from ui import auth, cache, nav
+from ui import auth, cache, forms, nav
 from ui.auth import require_page
 from ui.db import read_scope, write_scope
 from ui.format import when, with_money
-from ui.i18n import N_, keep_language, say, t, tn
+from ui.i18n import N_, keep_language, language, say, t, team, tn
 from ui.labels import formatter, option
 
 PAGE_SIZE = 50
@@ -29,6 +31,13 @@ PAGE_KEY = "customers_page"
 OUTCOME_KEY = "customers_bulk_outcome"
 GENERATION_KEY = "customers_generation"  # bumped after a bulk edit: clears the selection
 SEEN_KEY = "customers_seen_versions"
+PENDING_KEY = "customers_bulk_pending"  # a bulk change waiting for its confirmation
+VIEW_KEY = "customers_view"
+LIST_KEYS = (
+    "customers_query", "customers_f_tier", "customers_f_rfm", "customers_f_stage",
+    "customers_f_region", "customers_f_city", "customers_f_industry", "customers_f_owner",
+    "customers_f_tag", "customers_sort", "customers_desc", PAGE_KEY, VIEW_KEY,
+)  # fmt: skip
 KEEP = N_("(no change)")
 BULK_LABELS = {
     "owner_id": fields.label("owner_id"),
@@ -50,9 +59,14 @@ VALUE_COLUMNS = {  # the value table's columns beside the declared fields'
 
 def render() -> None:
     actor = require_page("customers")
+    _lists.restore("customers")
     st.title(t("Customers"))
+    _actions(actor)
     st.caption(_definitions())
     _value_status(cache.value_status())
+    with read_scope() as session:
+        saved = views.views_for(session, actor)
+    _views_bar(saved)
     query = st.text_input(
         t("Search"),
         placeholder=t("Part of a name, email, phone or company"),
@@ -62,15 +76,111 @@ def render() -> None:
         options = customer_list.filter_options(session, actor)
     flt = _filters(query, options)
     sort_by, descending = _sorting(actor)
+    _save_view(actor, saved, flt, sort_by, descending)
     found, page_number = _search(actor, flt, sort_by, descending)
+    _lists.remember("customers", LIST_KEYS)
     seen = _seen_versions(found)
     chosen = _table(found, page_number, (flt, sort_by, descending))
     _outcome()
     if len(chosen) == 1 and st.button(t("Open customer"), type="primary", key="customers_open"):
-        nav.open_page("customer", id=int(chosen["id"].iloc[0]))
-    if len(chosen) > 1:
-        _bulk_edit(actor, chosen, options, seen)
+        _lists.open_record("customers", "customer", int(chosen["id"].iloc[0]))
+    _bulk_edit(actor, chosen, options, seen, flt, found.total)
     _download(actor, flt, sort_by, descending, found.total)
+
+
+def _actions(actor: Actor) -> None:
+    """New customer and, for who may restore them, the recently deleted: one click away."""
+    left, right = st.columns(2)
+    if allowed(actor, Entity.CUSTOMER, Action.CREATE):
+        with left:
+            nav.link("customer", t("New customer"))
+    if allowed(actor, Entity.CUSTOMER, Action.RESTORE):
+        with right:
+            nav.link("customer", t("Recently deleted"))
+
+
+def _views_bar(saved: list[views.SavedView]) -> None:
+    by_key = {v.key: v for v in saved}
+    if st.session_state.get(VIEW_KEY) not in by_key:  # deleted meanwhile (a shared one)
+        st.session_state[VIEW_KEY] = None
+    st.selectbox(
+        t("Saved view"),
+        [None, *by_key],
+        key=VIEW_KEY,
+        format_func=keep_language(lambda k: t("(none)") if k is None else _view_name(by_key[k])),
+        on_change=_apply_view,
+        args=(by_key,),
+    )
+
+
+def _view_name(view: views.SavedView) -> str:
+    if view.label is not None:
+        return t(view.label)
+    return t("{name} (shared)", name=view.name) if view.shared else str(view.name)
+
+
+def _apply_view(by_key: dict[str, views.SavedView]) -> None:
+    """Put the chosen view's search, filters and sort into the widgets before they are drawn."""
+    view = by_key.get(st.session_state.get(VIEW_KEY) or "")
+    if view is None:
+        return
+    f = view.flt
+    st.session_state.update(
+        {
+            "customers_query": f.query,
+            "customers_f_tier": list(f.value_tiers),
+            "customers_f_rfm": list(f.rfm_segments),
+            "customers_f_stage": list(f.lifecycle_stages),
+            "customers_f_region": list(f.regions),
+            "customers_f_city": list(f.cities),
+            "customers_f_industry": list(f.industries),
+            "customers_f_owner": list(f.owner_ids),
+            "customers_f_tag": f.tag,
+            "customers_sort": view.sort_by,
+            "customers_desc": view.descending,
+            PAGE_KEY: 1,
+        }
+    )
+
+
+def _save_view(
+    actor: Actor, saved: list[views.SavedView], flt: CustomerFilter, sort_by: str, desc: bool
+) -> None:
+    """Save the search, filters and sort under a name (shared with the team by a manager)."""
+    current = next((v for v in saved if v.key == st.session_state.get(VIEW_KEY)), None)
+    with st.expander(t("Save this view")):
+        forms.feedback("customers-views")
+        name = st.text_input(
+            t("Name of the view"),
+            value=current.name if current is not None and current.name else "",
+            key="customers_view_name",
+        )
+        forms.field_error("customers-views", "name")
+        share = may(actor, Capability.SHARE_VIEWS) and st.checkbox(
+            t("Share with the whole team"), key="customers_view_share"
+        )
+        left, right = st.columns(2)
+        if left.button(t("Save view"), key="customers_view_save"):
+            forms.submit(
+                "customers-views",
+                lambda s: views.save_view(s, actor, name, flt, sort_by, desc, shared=bool(share)),
+                t("View saved."),
+            )
+            st.rerun()
+        if (
+            current is not None
+            and current.name is not None
+            and (not current.shared or may(actor, Capability.SHARE_VIEWS))
+        ):
+            gone, shared = current.name, current.shared
+            if right.button(t("Delete view"), key="customers_view_delete"):
+                forms.submit(
+                    "customers-views",
+                    lambda s: views.delete_view(s, actor, gone, shared=shared),
+                    t("View deleted."),
+                )
+                st.session_state.pop(VIEW_KEY, None)
+                st.rerun()
 
 
 def _value_status(status: cache.ValueStatus) -> None:
@@ -216,7 +326,7 @@ def _table(found: CustomerPage, page_number: int, asked: tuple[Any, ...]) -> pd.
         matches = f"{matches} {shown}"
     st.caption(
         t(
-            "{matches}. Select one row to open the customer, several to change them together.",
+            "{matches}. Click a name to open the customer; tick rows to change them together.",
             matches=matches,
         )
     )
@@ -225,7 +335,7 @@ def _table(found: CustomerPage, page_number: int, asked: tuple[Any, ...]) -> pd.
         with_money(_labelled(found.rows.drop(columns=["version"])), ["net_revenue", "profit"]),
         hide_index=True,
         on_select="rerun",
-        selection_mode="multi-row",
+        selection_mode=["multi-row", "single-cell"],
         # A new list (other filters, page, or saved edits) starts with nothing selected.
         key=f"customers_table_{zlib.crc32(repr((asked, page_number, generation)).encode())}",
         width="stretch",
@@ -235,6 +345,9 @@ def _table(found: CustomerPage, page_number: int, asked: tuple[Any, ...]) -> pd.
     st.number_input(
         t("Page (of {pages:n})", pages=pages), min_value=1, max_value=pages, step=1, key=PAGE_KEY
     )
+    clicked = _lists.clicked_cell(picked, ["name"])
+    if clicked is not None and clicked < len(found.rows):
+        _lists.open_record("customers", "customer", int(found.rows["id"].iloc[clicked]))
     rows = list(picked.selection.rows) if picked else []
     return found.rows.iloc[rows]
 
@@ -267,41 +380,63 @@ def _columns() -> dict[str, Any]:
 
 
 def _bulk_edit(
-    actor: Actor, chosen: pd.DataFrame, options: dict[str, Any], seen: dict[int, int]
+    actor: Actor,
+    chosen: pd.DataFrame,
+    options: dict[str, Any],
+    seen: dict[int, int],
+    flt: CustomerFilter,
+    total: int,
 ) -> None:
+    """One change for the ticked rows or for every customer the filters match (all pages),
+    applied after a confirmation that names the count."""
     if not allowed(actor, Entity.CUSTOMER, Action.UPDATE):
-        st.caption(t("Your role ({role}) cannot change customers.", role=actor.role))
+        if len(chosen) > 1:
+            st.caption(t("Your role ({role}) cannot change customers.", role=actor.role))
+        return
+    if total == 0 and not st.session_state.get(PENDING_KEY):
         return
     users: dict[int, str] = options["active_users"]
     stages: list[str] = options["lifecycle_stages"]
-    st.subheader(
-        tn("Change the {n:n} selected customer", "Change the {n:n} selected customers", len(chosen))
-    )
-    st.caption(
-        t(
-            "All or nothing: if any selected customer cannot be changed (someone saved it after "
-            "this list loaded, or it is not yours to edit), none is, and each is listed with why."
+    which = {"all": tn("All {n:n} customer matching the filters",
+                       "All {n:n} customers matching the filters", total)}  # fmt: skip
+    if len(chosen):
+        which = {"selected": tn("The {n:n} ticked customer", "The {n:n} ticked customers",
+                                len(chosen)), **which}  # fmt: skip
+    if st.session_state.get("customers_bulk_ticked") != bool(len(chosen)):
+        # rows just ticked (or none any more): the change is for them (or for all)
+        st.session_state["customers_bulk_ticked"] = bool(len(chosen))
+        st.session_state["customers_bulk_scope"] = next(iter(which))
+    with st.expander(t("Change many customers at once"), expanded=len(chosen) > 1):
+        st.caption(
+            t(
+                "All or nothing: if any customer cannot be changed (someone saved it after "
+                "this list loaded, or it is not yours to edit), none is, and each is listed "
+                "with why. At most {max:n} at a time.",
+                max=bulk.MAX_TARGETS,
+            )
         )
-    )
-    with st.form("customers_bulk"):
-        owner = st.selectbox(
-            _label("owner_id"),
-            [None, *users],
-            format_func=keep_language(lambda u: t(KEEP) if u is None else users[u]),
-            key="customers_bulk_owner",
-        )
-        stage = st.selectbox(
-            _label("lifecycle_stage"),
-            [None, *stages],
-            format_func=keep_language(
-                lambda s: t(KEEP) if s is None else option(LifecycleStage, s)
-            ),
-            key="customers_bulk_stage",
-        )
-        left, right = st.columns(2)
-        add_tag = left.text_input(t("Add tag"), key="customers_bulk_add_tag")
-        remove_tag = right.text_input(t("Remove tag"), key="customers_bulk_remove_tag")
-        submitted = st.form_submit_button(t("Apply to the selected customers"), type="primary")
+        with st.form("customers_bulk"):
+            scope = st.radio(
+                t("Change"), list(which), format_func=which.__getitem__, key="customers_bulk_scope"
+            )
+            owner = st.selectbox(
+                _label("owner_id"),
+                [None, *users],
+                format_func=keep_language(lambda u: t(KEEP) if u is None else users[u]),
+                key="customers_bulk_owner",
+            )
+            stage = st.selectbox(
+                _label("lifecycle_stage"),
+                [None, *stages],
+                format_func=keep_language(
+                    lambda s: t(KEEP) if s is None else option(LifecycleStage, s)
+                ),
+                key="customers_bulk_stage",
+            )
+            left, right = st.columns(2)
+            add_tag = left.text_input(t("Add tag"), key="customers_bulk_add_tag")
+            remove_tag = right.text_input(t("Remove tag"), key="customers_bulk_remove_tag")
+            submitted = st.form_submit_button(t("Review the change"), type="primary")
     if submitted:
         changes = {
             "owner_id": owner,
@@ -309,9 +444,43 @@ def _bulk_edit(
             "add_tag": add_tag,
             "remove_tag": remove_tag,
         }
-        pairs = zip(chosen["id"], chosen["version"], strict=True)
-        targets = [(int(i), seen.get(int(i), int(v))) for i, v in pairs]
-        _apply(actor, changes, targets)
+        if scope == "selected":
+            pairs = zip(chosen["id"], chosen["version"], strict=True)
+            targets = [(int(i), seen.get(int(i), int(v))) for i, v in pairs]
+        else:
+            with read_scope() as session:
+                targets = customer_list.matching_versions(session, actor, flt)
+        st.session_state[PENDING_KEY] = {"changes": changes, "targets": targets}
+        st.rerun()
+    _confirm(actor)
+
+
+def _confirm(actor: Actor) -> None:
+    """The pending bulk change (under the form that asked it), to confirm or cancel."""
+    pending = st.session_state.get(PENDING_KEY)
+    if not pending:
+        return
+    count = len(pending["targets"])
+    st.warning(
+        tn(
+            "Change {n:n} customer? The versions read now are the ones changed: anyone "
+            "saving one of them meanwhile stops the whole change.",
+            "Change {n:n} customers? The versions read now are the ones changed: anyone "
+            "saving one of them meanwhile stops the whole change.",
+            count,
+        )
+    )
+    left, right = st.columns(2)
+    if left.button(
+        tn("Yes, change {n:n} customer", "Yes, change {n:n} customers", count),
+        type="primary",
+        key="customers_bulk_confirm",
+    ):
+        st.session_state.pop(PENDING_KEY, None)
+        _apply(actor, pending["changes"], pending["targets"])
+    if right.button(t("Cancel"), key="customers_bulk_cancel"):
+        st.session_state.pop(PENDING_KEY, None)
+        st.rerun()
 
 
 def _apply(actor: Actor, changes: dict[str, Any], targets: list[tuple[int, int]]) -> None:
@@ -371,13 +540,36 @@ def _download(
     descending: bool,
     total: int,
 ) -> None:
-    def csv() -> str:
+    """The whole filtered list as a file a spreadsheet opens right, with the value figures
+    (their amounts only where the reader may read them) if asked."""
+    left, right = st.columns(2)
+    with_values = left.toggle(t("With the value figures"), value=True, key="customers_csv_values")
+    separators = {",": t("Comma (,)"), ";": t("Semicolon (;)")}
+    ours = export.separator_for(language())
+    separator = right.selectbox(
+        t("Separator (your language: {separator})", separator=separators[ours]),
+        list(separators),
+        index=list(separators).index(ours),
+        format_func=separators.__getitem__,
+        key="customers_csv_separator",
+    )
+    headers = {
+        **{key: t(label) for key, label in customer_list.column_labels().items()},
+        **{key: t(label) for key, label in export.VALUE_COLUMNS.items()},
+        "id": "ID",
+    }
+    zone = team().time_zone
+    words = _choice_words()  # said now: the file is built on another thread
+
+    def csv() -> bytes:
         # Built only when clicked (on Streamlit's download thread): the list may be 100,000 rows.
         with read_scope() as session:
-            rows = customer_list.export_rows(
-                session, actor, flt, sort_by=sort_by, descending=descending, stored=True
-            )
-        return safe_csv(rows)
+            rows = export.export_frame(
+                session, actor, flt, sort_by=sort_by, descending=descending,
+                with_values=with_values,
+            )  # fmt: skip
+        return export.spreadsheet_csv(_labelled_export(rows, words), headers, zone=zone,
+                                      separator=separator)  # fmt: skip
 
     st.download_button(
         t("Download the filtered list as CSV ({customers})", customers=_customers(total)),
@@ -388,6 +580,24 @@ def _download(
         disabled=total == 0,
         key="customers_csv",
     )
+
+
+def _choice_words() -> dict[str, dict[str, str]]:
+    """Stage, tier and segment values in the reader's words, by column."""
+    kinds: dict[str, Any] = {
+        "lifecycle_stage": LifecycleStage, "value_tier": ValueTier, "rfm_segment": RfmSegment,
+    }  # fmt: skip
+    return {
+        column: {v.value: option(kind, v.value) for v in kind} for column, kind in kinds.items()
+    }
+
+
+def _labelled_export(rows: pd.DataFrame, words: dict[str, dict[str, str]]) -> pd.DataFrame:
+    shown = rows.copy()
+    for column, said in words.items():
+        if column in shown:
+            shown[column] = shown[column].map(lambda v, w=said: "" if v is None else w.get(v, v))
+    return shown
 
 
 def _customers(count: int) -> str:

@@ -19,7 +19,7 @@ from crm_core.kernel.frames import query_frame
 from crm_core.kernel.inputs import validate
 from crm_core.kernel.lookups import is_active_user
 from crm_core.kernel.messages import msg
-from crm_core.kernel.permissions import Action, Actor, read_filter, require
+from crm_core.kernel.permissions import Action, Actor, read_filter, require, sees_amounts
 from crm_core.models import Account, Customer, Interaction, Order, OrderItem, User
 from crm_core.models.enums import Entity
 
@@ -184,6 +184,7 @@ class AccountOverview:
     orders: pd.DataFrame  # id, ordered_at, customer_id, customer, channel, status, total
     touchpoints: pd.DataFrame  # id, occurred_at, customer_id, customer, channel, subject, by
     orders_total: int  # all the contacts' orders, not only the recent ones shown
+    amounts: bool = True  # the actor reads every contact's amounts (else none are summed)
 
 
 def account_overview(session: Session, actor: Actor, account_id: int) -> AccountOverview:
@@ -191,26 +192,30 @@ def account_overview(session: Session, actor: Actor, account_id: int) -> Account
     owner = session.get(User, account.owner_id) if account.owner_id else None
     stmt = (
         select(Customer.id, Customer.name, Customer.email, Customer.phone,
-               Customer.lifecycle_stage, User.name)
+               Customer.lifecycle_stage, User.name, Customer.owner_id)
         .outerjoin(User, User.id == Customer.owner_id)
         .where(Customer.account_id == account_id, Customer.deleted_at.is_(None))
         .order_by(func.lower(Customer.name), Customer.id)
     )  # fmt: skip
     contacts = query_frame(session, stmt, ["id", "name", "email", "phone", "lifecycle_stage",
-                                          "owner"])  # fmt: skip
+                                          "owner", "owner_id"])  # fmt: skip
+    owners = [None if pd.isna(o) else int(o) for o in contacts["owner_id"]]
+    contacts = contacts.drop(columns=["owner_id"])
     contacts["lifecycle_stage"] = contacts["lifecycle_stage"].map(str)
     ids = [int(i) for i in contacts["id"]]
-    orders, orders_total = recent_orders(session, ids)
+    orders, orders_total = recent_orders(session, ids, actor=actor)
     touchpoints = _touchpoints(session, actor, ids)
     name = owner.name if owner else None
-    return AccountOverview(account, name, contacts, orders, touchpoints, orders_total)
+    amounts = amounts_readable(actor, owners)
+    return AccountOverview(account, name, contacts, orders, touchpoints, orders_total, amounts)
 
 
 def recent_orders(
-    session: Session, ids: list[int], limit: int = RECENT
+    session: Session, ids: list[int], limit: int = RECENT, *, actor: Actor
 ) -> tuple[pd.DataFrame, int]:
     """The newest orders of these customers (id, ordered_at, customer_id, customer, channel,
-    status, total: lines less discount), and how many they have in all."""
+    status, total: lines less discount), and how many they have in all. A total is blank
+    (NaN) where the actor may not read that customer's amounts (the matrix's amounts rule)."""
     lines = select(func.sum(OrderItem.quantity * OrderItem.unit_price)).where(
         OrderItem.order_id == Order.id
     )
@@ -218,16 +223,19 @@ def recent_orders(
     where = (Order.customer_id.in_(ids), Order.deleted_at.is_(None))
     stmt = (
         select(Order.id, Order.ordered_at, Order.customer_id, Customer.name, Order.channel,
-               Order.status, total)
+               Order.status, total, Customer.owner_id)
         .join(Customer, Customer.id == Order.customer_id)
         .where(*where)
         .order_by(Order.ordered_at.desc(), Order.id.desc())
         .limit(limit)
     )  # fmt: skip
     columns = ["id", "ordered_at", "customer_id", "customer", "channel", "status", "total"]
-    frame = query_frame(session, stmt, columns)
+    frame = query_frame(session, stmt, [*columns, "owner_id"])
     for column in ("channel", "status"):
         frame[column] = frame[column].map(str)
+    readable = [sees_amounts(actor, None if pd.isna(o) else int(o)) for o in frame["owner_id"]]
+    frame["total"] = frame["total"].astype("float64").where(pd.Series(readable, index=frame.index))
+    frame = frame[columns]
     count = session.scalar(select(func.count(Order.id)).where(*where)) or 0
     return frame, int(count)
 
@@ -252,9 +260,18 @@ def _touchpoints(session: Session, actor: Actor, ids: list[int]) -> pd.DataFrame
     return frame
 
 
-def rolled_up(values: pd.DataFrame, contact_ids: list[int]) -> dict[str, Any]:
+def amounts_readable(actor: Actor, contact_owners: list[int | None]) -> bool:
+    """Whether the actor reads an account's summed amounts: only when they may read the
+    amounts of every one of its contacts (a sum over hidden amounts would tell them)."""
+    return all(sees_amounts(actor, owner) for owner in contact_owners)
+
+
+def rolled_up(
+    values: pd.DataFrame, contact_ids: list[int], *, amounts: bool = True
+) -> dict[str, Any]:
     """An account's value figures: its contacts' figures summed (ROLLED_UP), its last order
-    (the latest of theirs) and how many of its contacts have bought."""
+    (the latest of theirs) and how many of its contacts have bought. `amounts=False` (see
+    amounts_readable): the money figures are None, the counts and the last order stay."""
     mine = values.loc[values.index.intersection(contact_ids)]
     figures: dict[str, Any] = {
         column: float(mine[column].fillna(0).sum()) if column in mine else 0.0
@@ -267,4 +284,6 @@ def rolled_up(values: pd.DataFrame, contact_ids: list[int]) -> dict[str, Any]:
     figures["last_order_at"] = last.max() if not last.empty else None
     figures["buyers"] = int((mine["orders"].fillna(0) > 0).sum()) if "orders" in mine else 0
     figures["contacts"] = len(contact_ids)
+    if not amounts:
+        figures.update({column: None for column in ROLLED_UP if column != "orders"})
     return figures

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Row, Select, func, literal, select
+from sqlalchemy import Boolean, ColumnElement, Row, Select, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from crm_core.kernel import audit
@@ -22,8 +22,17 @@ from crm_core.kernel.hooks import (
     text,
 )
 from crm_core.kernel.messages import N_, Message, enum_code, msg, msgn
-from crm_core.kernel.permissions import Actor, read_filter
-from crm_core.models import Account, AuditEntry, Interaction, Order, OrderItem, Task, User
+from crm_core.kernel.permissions import Actor, Scope, amounts_scope, read_filter
+from crm_core.models import (
+    Account,
+    AuditEntry,
+    Customer,
+    Interaction,
+    Order,
+    OrderItem,
+    Task,
+    User,
+)
 from crm_core.models.enums import (
     AuditAction,
     Channel,
@@ -90,14 +99,27 @@ def _orders(actor: Actor, customer_id: int, channels: set[str] | None) -> Select
         Order.discount,
         value.scalar_subquery().label("value"),
         items.scalar_subquery().label("items"),
+        _amounts_readable(actor).label("amounts"),
     )
     return stmt.where(Order.customer_id == customer_id, Order.deleted_at.is_(None), on_channel)
+
+
+def _amounts_readable(actor: Actor) -> ColumnElement[bool]:
+    """The amounts rule, carried in the row (describing it sees only the row): whether the
+    actor reads the order's customer's amounts."""
+    granted = amounts_scope(actor)
+    if granted is Scope.OWN:
+        owned = exists().where(Customer.id == Order.customer_id, Customer.owner_id == actor.id)
+        return owned
+    return literal(granted is Scope.ALL, Boolean)
 
 
 def _order_text(row: Row[Any]) -> tuple[Message, Message]:
     total = (row.value or 0) - (row.discount or 0)
     items = msgn("timeline.items", int(row.items or 0))
     title = msg("timeline.order", id=row.ref_id, status=row.status)
+    if not row.amounts:  # the items without the total
+        return title, joined(items)
     return title, joined(items, msg("timeline.amount", amount=total))
 
 

@@ -59,7 +59,11 @@ ORDERS = Importer(
             "keep_stored_matches": N_(
                 "Also import lines that match a stored order of the same customer at the same "
                 "time (they are new purchases, not this file imported again)"
-            )
+            ),
+            "create_products": N_(
+                "Create the unknown SKUs as products (the preview lists them; reverting the "
+                "import removes them)"
+            ),
         },
         groups_label=N_("Orders to create"),
         create_label=N_("Lines"),

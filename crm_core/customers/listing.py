@@ -178,6 +178,26 @@ def export_rows(
     return page.rows.drop(columns=["version"])
 
 
+def matching_versions(
+    session: Session, actor: Actor, flt: CustomerFilter | None = None
+) -> list[tuple[int, int]]:
+    """(id, version) of every customer the filtered list holds, all pages, by id: what a bulk
+    edit of the whole result changes (the versions read now, so that a save meanwhile stops
+    it). Value filters on the stored value table, as the pages' list does."""
+    flt = flt or CustomerFilter()
+    terms = _conditions(session, actor, flt)
+    stmt = select(Customer.id, Customer.version)
+    if flt.uses_values:
+        stored = CustomerValue
+        stmt = stmt.join(stored, stored.customer_id == Customer.id)
+        if flt.value_tiers:
+            terms.append(stored.value_tier.in_(flt.value_tiers))
+        if flt.rfm_segments:
+            terms.append(stored.rfm_segment.in_(flt.rfm_segments))
+    found = session.execute(stmt.where(*terms).order_by(Customer.id))
+    return [(int(i), int(v)) for i, v in found]
+
+
 def filter_options(session: Session, actor: Actor) -> dict[str, Any]:
     """Choices for the filter widgets, from the customers the actor may read.
 

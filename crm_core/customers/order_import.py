@@ -26,7 +26,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import select
+from pydantic import Field
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import orders
@@ -52,7 +53,7 @@ from crm_core.exchange.importing import (
     progress_every,
 )
 from crm_core.kernel.errors import ConflictError, CRMError, PermissionDenied, ValidationError
-from crm_core.kernel.inputs import validate
+from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.messages import N_, Message, label, msg, msgn
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.kernel.settings import team_settings
@@ -84,7 +85,12 @@ ORDER_FIELDS: dict[str, tuple[str, ...]] = {
     "discount": ("diskon", "potongan", "disc"),
     "channel": ("saluran", "kanal", "saleschannel"),
     "status": ("statuspesanan", "orderstatus"),
+    # only read for an SKU the catalogue does not have, when the user asks to create it
+    "product_name": ("productname", "namaproduk", "namabarang", "product", "produk", "item"),
+    "product_category": ("category", "kategori", "productcategory", "kategoriproduk"),
+    "unit_cost": ("unitcost", "cost", "hpp", "hargapokok", "modal", "hargabeli"),
 }  # fmt: skip
+NEW_PRODUCT_CATEGORY = "imported"  # a created product's category when the file has none
 _CHANNELS = {"toko": "store", "offline": "store", "gerai": "store", "outlet": "store",
              "web": "online", "website": "online", "situs": "online", "tokopedia": "marketplace",
              "shopee": "marketplace", "lazada": "marketplace", "bukalapak": "marketplace",
@@ -100,6 +106,25 @@ _TIME_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%d-%m-%Y %H
 
 class OrderRowIn(orders.OrderHeaderFields, orders.OrderLineFields):
     """One CSV line: its order's fields and its own (the forms' rules, field by field)."""
+
+
+class NewProductIn(_Input):
+    """A product an orders import creates for an SKU the catalogue does not have (the product
+    form's bounds; its SKU checked by the import, which found it unknown)."""
+
+    sku: str = Field(min_length=1, max_length=40, pattern=r"^\S+$")
+    name: str = Field(min_length=1, max_length=200)
+    category: str = Field(min_length=1, max_length=80)
+    price: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    unit_cost: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+
+
+def new_or(product: tuple[int, Decimal] | None, new: Mapping[str, Any] | None) -> Decimal:
+    """The price of a line without one: the stored product's, else the new product's."""
+    if product is not None:
+        return product[1]
+    assert new is not None
+    return Decimal(new["price"])
 
 
 def parse_time(text: str, zone: str) -> datetime | str:
@@ -142,7 +167,7 @@ def coerce(raw: Mapping[str, str], zone: str) -> dict[str, Any]:
     values: dict[str, Any] = dict(raw)
     if "ordered_at" in raw:
         values["ordered_at"] = parse_time(raw["ordered_at"], zone)
-    for field in ("unit_price", "discount", "quantity"):
+    for field in ("unit_price", "discount", "quantity", "unit_cost"):
         if field in raw:
             values[field] = parse_amount(raw[field])
     quantity = values.get("quantity")
@@ -173,6 +198,7 @@ def preview_orders(
     match_key: MatchKey | str = MatchKey.EMAIL,
     zone: str | None = None,
     keep_stored_matches: bool = False,
+    create_products: bool = False,
 ) -> ImportPreview:
     """What importing these order lines would do, line by line; nothing is written.
 
@@ -180,7 +206,10 @@ def preview_orders(
     `keep_stored_matches`: import lines without a ref that match a stored order of the same
     customer at the same time (the user says they are new purchases) instead of skipping them.
     The preview's notices say whether this file was imported before and how many lines overlap
-    stored orders.
+    stored orders, and list the SKUs the catalogue does not have. `create_products`: those
+    SKUs become products in the same transaction as the orders (name and category from the
+    file's product columns, else the SKU and "imported"; price from the first line selling
+    it; unit cost from the file, else 0); a revert of the import removes them again.
     """
     zone = zone or team_settings(session).time_zone
     mode, match_key = ImportMode(mode), MatchKey(match_key)
@@ -193,10 +222,16 @@ def preview_orders(
         )  # fmt: skip
     required = {CUSTOMER_FIELD[match_key], "ordered_at", "sku", "quantity", "channel"}
     check_mapping(frame, mapping, ORDER_FIELDS, required)
+    if create_products and not allowed(actor, Entity.PRODUCT, Action.CREATE):
+        raise PermissionDenied(
+            "error.permission", role=label(actor.role), action=label(Action.CREATE),
+            entities=Message("entities.product"),
+        )  # fmt: skip
     parsed = [coerce(raw, zone) for raw in mapped_records(frame, mapping)]
-    planner = _OrderPlanner(session, match_key, parsed, keep_stored_matches)
+    planner = _OrderPlanner(session, match_key, parsed, keep_stored_matches, create_products)
     rows = planner.plan_all()
-    options: dict[str, Any] = {"zone": zone, "keep_stored_matches": keep_stored_matches}
+    options: dict[str, Any] = {"zone": zone, "keep_stored_matches": keep_stored_matches,
+                               "create_products": create_products}  # fmt: skip
     preview = ImportPreview(KIND, mode, match_key, dict(mapping), frame, rows, options)
     preview.notices.extend(_same_file(session, fingerprint(frame)))
     if planner.stored_matches:
@@ -205,6 +240,14 @@ def preview_orders(
             msgn("import.overlap_kept", matches)
             if keep_stored_matches
             else msgn("import.overlap_skipped", matches)
+        )
+    if planner.unknown_skus:
+        unknown = sorted(planner.unknown_skus)
+        listed = ", ".join(unknown)
+        preview.notices.append(
+            msgn("import.new_products", len(unknown), skus=listed)
+            if create_products
+            else msgn("import.unknown_skus", len(unknown), skus=listed)
         )
     return preview
 
@@ -234,9 +277,13 @@ class _OrderPlanner:
     """Looks up customers, products and stored refs in bulk, then plans order by order."""
 
     def __init__(
-        self, session: Session, key: MatchKey, parsed: list[dict[str, Any]], keep: bool = False
-    ) -> None:
+        self, session: Session, key: MatchKey, parsed: list[dict[str, Any]], keep: bool = False,
+        create: bool = False,
+    ) -> None:  # fmt: skip
         self.session, self.key, self.parsed, self.keep = session, key, parsed, keep
+        self.create = create  # unknown SKUs become products
+        self.unknown_skus: set[str] = set()
+        self.new_products: dict[str, dict[str, Any] | None] = {}  # SKU -> product, None if bad
         self.stored_matches = 0  # lines matching a stored order of that customer at that time
         field = CUSTOMER_FIELD[key]
         self.customer_keys = [self._customer_key(v.get(field)) for v in parsed]
@@ -328,20 +375,63 @@ class _OrderPlanner:
         elif key != first_key and first_key is not None:
             errors[CUSTOMER_FIELD[self.key]] = msg("import.differs", row=line_no)
         customer = self._customer(values, key, errors)
-        product = self.products.get(str(values.get("sku", "")))
+        sku = str(values.get("sku", ""))
+        product = self.products.get(sku)
+        new = None
         if values.get("sku") and product is None:
-            errors["sku"] = msg("import.no_sku", sku=values["sku"])
+            self.unknown_skus.add(sku)
+            new = self._new_product(sku, values, errors) if self.create else None
+            if not self.create:
+                errors["sku"] = msg("import.no_sku", sku=values["sku"])
         elif not values.get("sku"):
             errors["sku"] = msg("validation.required")
-        if errors or model is None or customer is None or product is None:
+        if errors or model is None or customer is None or (product is None and new is None):
             row.reject(errors)
             return None
-        price = model.unit_price if model.unit_price is not None else product[1]
+        price = model.unit_price if model.unit_price is not None else new_or(product, new)
         row.target_id = customer.id
-        row.values["line"] = {"product_id": product[0], "quantity": model.quantity,
-                              "unit_price": price}  # fmt: skip
+        row.values["line"] = {"product_id": product[0] if product else None,
+                              "quantity": model.quantity, "unit_price": price}  # fmt: skip
+        if new is not None:
+            row.values["new_product"] = new
         header = model.model_dump(include=set(HEADER_FIELDS))
         return {**header, "customer_id": customer.id}
+
+    def _new_product(
+        self, sku: str, values: Mapping[str, Any], errors: dict[str, Message]
+    ) -> dict[str, Any] | None:
+        """The product an unknown SKU becomes, from the first line selling it (the later lines
+        take it as it is); None, with the line's errors, when it cannot be made."""
+        if sku in self.new_products:
+            made = self.new_products[sku]
+            if made is None:
+                errors["sku"] = msg("import.new_sku_bad", sku=sku)
+            return made
+        taken = self.session.scalar(
+            select(Product.sku).where(func.lower(Product.sku) == sku.lower())
+        )
+        if taken is not None:  # the same SKU in another case, or a deleted product's
+            errors["sku"] = msg("import.sku_taken", sku=sku, stored=taken)
+            self.new_products[sku] = None
+            return None
+        data = {
+            "sku": sku,
+            "name": values.get("product_name") or sku,
+            "category": values.get("product_category") or NEW_PRODUCT_CATEGORY,
+            "price": values.get("unit_price"),
+            "unit_cost": values.get("unit_cost") or Decimal("0"),
+        }
+        try:
+            made = validate(NewProductIn, data).model_dump()
+        except ValidationError as exc:
+            column = {"name": "product_name", "category": "product_category", "price": "unit_price"}
+            for field, problem in exc.field_errors.items():
+                errors[column.get(field, field)] = problem
+            if data["price"] in (None, ""):
+                errors["unit_price"] = msg("import.new_sku_price", sku=sku)
+            made = None
+        self.new_products[sku] = made
+        return made
 
     def _customer(
         self, values: Mapping[str, Any], key: str | None, errors: dict[str, Message]
@@ -411,17 +501,40 @@ def commit_orders(
         if row.action is RowAction.CREATE and row.group is not None:
             groups[row.group].append(row)
     created: list[tuple[int, int]] = []
+    made = _create_products(session, actor, fresh.rows)
     tick = progress_every(len(groups), progress)
     with session.no_autoflush:  # each order flushes itself
         for done, lines in enumerate(groups.values(), start=1):
+            for row in lines:
+                if row.values["line"]["product_id"] is None:
+                    row.values["line"]["product_id"] = made[row.values["new_product"]["sku"]][0]
             data = {**lines[0].values["header"], "lines": [r.values["line"] for r in lines]}
             order = orders.create_order(session, actor, data, import_batch_id=batch.id)
             created.append((order.id, order.version))
             for row in lines:
                 row.record_id = order.id
             tick(done)
-    undo = {"created": created, "fingerprint": fingerprint(preview.frame)}
+    undo: dict[str, Any] = {"created": created, "fingerprint": fingerprint(preview.frame)}
+    undo["products_created"] = [list(pair) for pair in made.values()]
     return finish_batch(session, actor, batch, fresh, undo)
+
+
+def _create_products(
+    session: Session, actor: Actor, rows: list[RowOutcome]
+) -> dict[str, tuple[int, int]]:
+    """The new products the import's lines sell, created through the products' write path
+    (audited) in the import's transaction: SKU -> (id, version)."""
+    from crm_core.customers import products  # products reads parse_amount from this module
+
+    wanted: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row.action is RowAction.CREATE and "new_product" in row.values:
+            wanted.setdefault(row.values["new_product"]["sku"], row.values["new_product"])
+    made: dict[str, tuple[int, int]] = {}
+    for sku, data in wanted.items():
+        product = products.create_product(session, actor, data)
+        made[sku] = (product.id, product.version)
+    return made
 
 
 def export_orders(session: Session, actor: Actor) -> pd.DataFrame:
@@ -430,7 +543,8 @@ def export_orders(session: Session, actor: Actor) -> pd.DataFrame:
 
 
 def revert_orders(session: Session, actor: Actor, report: Mapping[str, Any]) -> None:
-    """The orders the import created are deleted, unless one changed since."""
+    """The orders the import created are deleted, unless one changed since; then the products
+    it created for unknown SKUs (unless another order sells one since, or one changed)."""
     versions = {int(i): int(v) for i, v in report.get("created", [])}
     try:
         orders.delete_imported(session, actor, versions)
@@ -438,3 +552,7 @@ def revert_orders(session: Session, actor: Actor, report: Mapping[str, Any]) -> 
         raise RevertRefused(
             "revert.order_changed", entity=Message(f"entity.{exc.entity}")
         ) from None
+    if report.get("products_created"):
+        from crm_core.customers.product_import import revert_products
+
+        revert_products(session, actor, {"created": report["products_created"]})

@@ -141,25 +141,50 @@ class ImportPreview:
         return [(r.row, r.action, r.status, r.target_id, r.target_version) for r in self.rows]
 
     def report(self) -> pd.DataFrame:
-        """Every row: action, status, errors and reasons, by the file's column names."""
-        return report_frame(row_records(self.rows, self.mapping))
+        """Every row: action, status, errors and reasons (by the file's column names), then
+        the row's own cells under the file's headers, so a user fixes the file from it."""
+        records = row_records(self.rows, self.mapping, self.frame)
+        return report_frame(records, [str(c) for c in self.frame.columns])
 
     def problems(self, *statuses: RowStatus) -> pd.DataFrame:
-        report = self.report()
-        return report[report["status"].isin([s.value for s in statuses])]
+        """The report of the rows with these statuses only (their cells read for them alone)."""
+        rows = [r for r in self.rows if r.status in statuses]
+        records = row_records(rows, self.mapping, self.frame)
+        return report_frame(records, [str(c) for c in self.frame.columns])
 
 
 REPORT_COLUMNS = ["row", "order", "action", "status", "errors", "reasons", "record_id"]
 
 
-def report_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+FILE_COLUMN_PREFIX = "file:"  # a file's header named like a report column ("status")
+
+
+def report_frame(records: list[dict[str, Any]], columns: list[str] | None = None) -> pd.DataFrame:
+    """The report's own columns, then the file's (`columns`, in the file's order; by default
+    those the records hold): a row without its cells (one imported) has them empty."""
     frame = pd.DataFrame(records, columns=REPORT_COLUMNS)
     frame["record_id"] = frame["record_id"].astype("Int64")
+    held = [r.get("cells") or {} for r in records]
+    if columns is None:
+        columns = list(dict.fromkeys(c for cells in held for c in cells))
+    for column in columns:
+        name = FILE_COLUMN_PREFIX + column if column in REPORT_COLUMNS else column
+        frame[name] = [cells.get(column, "") for cells in held]
     return frame
 
 
-def row_records(rows: Iterable[RowOutcome], mapping: Mapping[str, str]) -> list[dict[str, Any]]:
+def row_records(
+    rows: Iterable[RowOutcome],
+    mapping: Mapping[str, str],
+    frame: pd.DataFrame | None = None,
+    *,
+    skipped_only: bool = False,
+) -> list[dict[str, Any]]:
+    """The report's records; with the file's `frame`, each row's own cells under the file's
+    headers (`skipped_only`: only for the rows not imported, the ones a user fixes)."""
     column_of = {f: c for c, f in mapping.items()}
+    rows = list(rows)
+    cells = {} if frame is None else _cells(frame, rows, skipped_only)
     return [
         {
             "row": r.row,
@@ -176,9 +201,28 @@ def row_records(rows: Iterable[RowOutcome], mapping: Mapping[str, str]) -> list[
             ),
             "reasons": _said_later(r.reasons),
             "record_id": r.record_id,
+            **({"cells": cells[r.row]} if r.row in cells else {}),
         }
         for r in rows
     ]
+
+
+def _cells(
+    frame: pd.DataFrame, rows: list[RowOutcome], skipped_only: bool
+) -> dict[int, dict[str, Any]]:
+    """The file's cells of these rows (by line number), read for them alone: a preview of
+    100,000 good rows does not copy the file to list its ten bad ones."""
+    wanted = [
+        r.row for r in rows
+        if 0 <= r.row - FIRST_LINE < len(frame)
+        and not (skipped_only and r.action is not RowAction.SKIP)
+    ]  # fmt: skip
+    picked = frame.iloc[[line - FIRST_LINE for line in wanted]].astype(str)
+    header = [str(c) for c in frame.columns]
+    return {
+        line: dict(zip(header, values, strict=True))
+        for line, values in zip(wanted, picked.itertuples(index=False, name=None), strict=True)
+    }
 
 
 def _said_later(messages: list[Message]) -> str:
@@ -319,7 +363,9 @@ def finish_batch(
         "match_key": preview.match_key.value,
         "mapping": preview.mapping,
         "counts": counts,
-        "rows": row_records(preview.rows, preview.mapping),
+        # the cells of the rows not imported, so that a past import's report shows them too
+        "rows": row_records(preview.rows, preview.mapping, preview.frame, skipped_only=True),
+        "columns": [str(c) for c in preview.frame.columns],
         **undo,
     }
     summary = {k: (None, counts[k]) for k in ("rows", "create", "update", "bad", "skipped")}
@@ -366,7 +412,7 @@ def batch_report(session: Session, actor: Actor, batch_id: int) -> pd.DataFrame:
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
         raise NotFound("error.no_import", id=batch_id)
-    return report_frame(batch.report.get("rows", []))
+    return report_frame(batch.report.get("rows", []), batch.report.get("columns"))
 
 
 def render_report(report: pd.DataFrame, say: Callable[[str], str]) -> pd.DataFrame:

@@ -58,6 +58,7 @@ class Capability(StrEnum):
     ASSIGN_TICKETS = "assign tickets to others"  # override routing (audited)
     MANAGE_SERVICE = "change the service levels, canned answers and articles"
     SEE_SERVICE_DASHBOARD = "see the service dashboard"
+    SHARE_VIEWS = "share saved views with the team"
     BACKUP = "back up and restore the whole database"
     WORK_LEADS = "work leads as a salesperson"  # whose sales figures and targets Team shows
 
@@ -187,6 +188,7 @@ _CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.ASSIGN_TICKETS: _MANAGERS,
     Capability.MANAGE_SERVICE: _MANAGERS,
     Capability.SEE_SERVICE_DASHBOARD: _MANAGERS,
+    Capability.SHARE_VIEWS: _MANAGERS,
     Capability.BACKUP: frozenset({Role.ADMIN}),  # a restore replaces every record
     Capability.WORK_LEADS: frozenset({Role.SALES}),
 }

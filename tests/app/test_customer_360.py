@@ -164,6 +164,8 @@ def test_the_value_panel_shows_the_customers_figures_with_their_reasons(
     assert "Buys about every 30 days; the last order was 10 days ago, so not overdue." in captions
     assert "How it is worked out" in [e.label for e in at.expander]
     assert any("P(alive) unknown, not counted" in c for c in captions)
+    # the owner reads each order's total (2 x 100,000 - 10,000)
+    assert sum("Rp 190,000" in m.value for m in at.markdown) == 4  # orders, and the timeline
     # Support reads the same answers without the amounts; a manager reads them all.
     at = page_as("customer", staff[Role.SUPPORT], id=str(customer_id)).run()
     hidden = {m.label: m.value for m in at.metric}
@@ -172,6 +174,8 @@ def test_the_value_panel_shows_the_customers_figures_with_their_reasons(
     said = [c.value for c in at.caption]
     assert "Amounts are shown to the customer's owner, managers and admins." in said
     assert [c for c in said if "380" in c or "140" in c] == []  # nor a reason quoting one
+    assert "Orders (2)" in [h.value for h in at.subheader]  # the orders, without their totals
+    assert [m.value for m in at.markdown if "190" in m.value] == []
     at = page_as("customer", staff[Role.MANAGER], id=str(customer_id)).run()
     assert {m.label: m.value for m in at.metric}["Revenue"] == "Rp 380K"
 

@@ -68,16 +68,29 @@ def select_rows(at, *positions: int):  # type: ignore[no-untyped-def]
     return at.run()
 
 
+REVIEW = "FormSubmitter:customers_bulk-Review the change"
+
+
+def review_and_confirm(at):  # type: ignore[no-untyped-def]
+    """Review the change, then confirm it (the confirmation names the count)."""
+    at.button(key=REVIEW).click().run()
+    return at.button(key="customers_bulk_confirm").click().run()
+
+
 def test_selecting_several_customers_changes_their_owner_in_one_action(
     app_engine: Engine, listed: None, staff: dict[Role, Actor]
 ) -> None:
     at = page_as("customers", staff[Role.MANAGER]).run()
     select_rows(at, 0, 2)  # Andi and Siti
-    assert at.subheader[0].value == "Change the 2 selected customers"
+    scope = at.radio(key="customers_bulk_scope")
+    assert scope.options == ["The 2 ticked customers", "All 3 customers matching the filters"]
     at.selectbox(key="customers_bulk_owner").set_value(staff[Role.SALES].id)
-    at.button(key="FormSubmitter:customers_bulk-Apply to the selected customers").click().run()
+    at.button(key=REVIEW).click().run()
+    assert at.button(key="customers_bulk_confirm").label == "Yes, change 2 customers"
+    at.button(key="customers_bulk_confirm").click().run()
     assert [s.value for s in at.success] == ["Changed 2 customers."]
-    assert not at.subheader  # the selection is cleared with the new versions
+    # the selection is cleared with the new versions
+    assert at.radio(key="customers_bulk_scope").options == ["All 3 customers matching the filters"]
     with session_scope(app_engine, write=False) as s:
         page = customer_list.search_customers(
             s, staff[Role.MANAGER], CustomerFilter(owner_ids=(staff[Role.SALES].id,))
@@ -104,7 +117,7 @@ def test_a_customer_saved_by_someone_else_meanwhile_stops_the_bulk_edit_and_is_n
             s, staff[Role.ADMIN], int(siti.rows["id"][0]), 1, {"city": "Medan"}
         )
     at.selectbox(key="customers_bulk_stage").set_value("customer")
-    at.button(key="FormSubmitter:customers_bulk-Apply to the selected customers").click().run()
+    review_and_confirm(at)
     message = at.error[0].value
     assert message.startswith("Nothing was changed: 1 of 2 selected customers")
     assert "Siti Rahmawati: This customer was changed by Admin" in message
@@ -114,7 +127,7 @@ def test_a_customer_saved_by_someone_else_meanwhile_stops_the_bulk_edit_and_is_n
         )
     assert list(prospects.rows["name"]) == ["Andi Wijaya", "Siti Rahmawati"]
     # The list now shows Siti's new version, still selected: applying again saves both.
-    at.button(key="FormSubmitter:customers_bulk-Apply to the selected customers").click().run()
+    review_and_confirm(at)
     assert [s.value for s in at.success] == ["Changed 2 customers."]
 
 

@@ -93,6 +93,11 @@ def test_an_order_file_previews_orders_and_their_bad_lines(
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Orders to create"], metrics["Lines"], metrics["Bad rows"]) == ("1", "1", "2")
+    bad = at.dataframe[1].value  # each bad line beside its own cells, under the file's headers
+    assert list(bad["Kode Produk"]) == ["KOPI-250", "GULA-1"]
+    assert list(bad["No Faktur"]) == ["INV-1", "INV-1"]
+    assert any("1 SKU is not in the catalogue" in w.value for w in at.warning)
+    assert at.checkbox(key="import_option:orders:create_products").value is False  # offered
     at.button(key="import_commit").click().run()
     assert [s.value for s in at.success] == [
         "Imported 1 order (1 line) from jual.csv. You can revert it below."
