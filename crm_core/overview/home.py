@@ -47,9 +47,10 @@ def open_leads(session: Session, actor: Actor, now: datetime, today: date) -> pd
     still = leads["stage"].isin([s.value for s in LeadStage if s.is_open])
     mine = leads[still & (leads["owner_id"] == actor.id).fillna(False).astype(bool)].copy()
     close = pd.to_datetime(mine["expected_close"])
+    day, now_day = close.dt.normalize(), pd.Timestamp(today)  # a lead without a close: neither
     mine["due"] = ""
-    mine.loc[close.dt.date < today, "due"] = "overdue"
-    mine.loc[close.dt.date == today, "due"] = "today"
+    mine.loc[day < now_day, "due"] = "overdue"
+    mine.loc[day == now_day, "due"] = "today"
     mine = mine.assign(_close=close).sort_values(["_close", "id"], na_position="last")
     if not sees_amounts(actor, actor.id):
         mine["value"] = float("nan")

@@ -120,7 +120,7 @@ def test_no_page_shows_an_amount_to_a_role_that_may_not_read_it(
     checked = 0
     for role in spec.roles:
         at = page_as(key, staff[role], **query).run(timeout=60)
-        assert not at.exception, (key, role, at.exception)
+        assert not at.exception, (key, role, [e.stack_trace for e in at.exception])
         shown = everything_shown(at)
         for amount in forbidden(role):
             found = written(amount).search(shown)
