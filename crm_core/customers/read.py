@@ -25,10 +25,16 @@ from crm_core.customers.records import (
     get_customer,
 )
 from crm_core.customers.tasks import complete_follow_up, open_follow_ups, schedule_follow_up
-from crm_core.customers.value import ValueTable, customer_values, order_amounts, sold_orders
+from crm_core.customers.value import (
+    ValueTable,
+    customer_values,
+    order_amounts,
+    order_cents,
+    sold_orders,
+)
 from crm_core.customers.value_store import stored_tiers, stored_values
 from crm_core.kernel.frames import core_frame, query_frame
-from crm_core.models import Customer, CustomerValue, Interaction, Order, OrderItem
+from crm_core.models import Customer, CustomerValue, Interaction, Order
 
 __all__ = [
     "CustomerProfile",
@@ -64,18 +70,14 @@ def _cents(column: Any) -> Any:
 def orders_between(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
     """Sold orders placed in [start, end): order_id, customer_id, ordered_at, net (after the
     discount), margin (net less the cost of goods), and the customer's owner_id and region."""
+    gross, cost = order_cents()  # the order's summary: no read of its lines
     stmt = (
         select(
-            Order.id, Order.customer_id, type_coerce(Order.ordered_at, String),
-            cast(func.sum(OrderItem.quantity * _cents(OrderItem.unit_price)), BigInteger),
-            cast(func.sum(OrderItem.quantity * _cents(OrderItem.unit_cost)), BigInteger),
+            Order.id, Order.customer_id, type_coerce(Order.ordered_at, String), gross, cost,
             _cents(Order.discount), Customer.owner_id, Customer.region,
         )
-        .join(OrderItem, OrderItem.order_id == Order.id)
         .join(Customer, Customer.id == Order.customer_id)
-        .where(sold_orders(end), Order.ordered_at >= start)
-        .group_by(Order.id, Order.customer_id, Order.ordered_at, Order.discount,
-                  Customer.owner_id, Customer.region)
+        .where(sold_orders(end), Order.ordered_at >= start, gross.is_not(None))
     )  # fmt: skip
     rows = session.connection().execute(stmt).all()
     data = list(zip(*rows, strict=True)) if rows else [()] * 8

@@ -114,6 +114,16 @@ def _line_sum(column: Any) -> Any:
     return select(cents).where(OrderItem.order_id == Order.id).scalar_subquery()
 
 
+def order_cents() -> tuple[Any, Any]:
+    """An order's lines' gross and cost in hundredths, from its summary (an order written
+    around the write path has none: its lines are summed); None for an order with no lines.
+    COALESCE evaluates the subquery only when the summary is missing (both engines)."""
+    return (
+        func.coalesce(Order.gross_cents, _line_sum(OrderItem.unit_price)),
+        func.coalesce(Order.cost_cents, _line_sum(OrderItem.unit_cost)),
+    )
+
+
 def order_amounts(
     session: Session, as_of: datetime, customer_ids: Collection[int] | None = None
 ) -> pd.DataFrame:
@@ -126,14 +136,13 @@ def order_amounts(
     read through Core with no per-value Decimal nor datetime objects; the amounts become
     float64 for the analytics, exact to the cent.
     """
-    # COALESCE evaluates the subquery only when the summary is missing (both engines)
-    gross = func.coalesce(Order.gross_cents, _line_sum(OrderItem.unit_price))
+    gross, cost = order_cents()
     stmt = select(
         Order.customer_id,
         Order.id,
         type_coerce(Order.ordered_at, String),
         gross,
-        func.coalesce(Order.cost_cents, _line_sum(OrderItem.unit_cost)),
+        cost,
         _cents(Order.discount),
     ).where(sold_orders(as_of), gross.is_not(None))  # no lines: no sale
     if customer_ids is not None:
