@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages.sales import _views as sales_views
+from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import LeadSource, LeadStage
 from crm_core.sales import analysis
 from crm_core.sales.analysis import Breakdown, FunnelReport
@@ -18,7 +19,7 @@ from crm_core.sales.settings import sales_settings
 from ui import nav
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import compact_money, money, number, percent
+from ui.format import compact_money, number, percent
 from ui.i18n import N_, t
 from ui.labels import option
 
@@ -57,13 +58,13 @@ def render() -> None:
     )
     report = sales_views.funnel_report(actor, start, end, breakdown, pipeline)
     _kpis(report)
-    if report.leads.empty:
+    if not report.kpis["leads"]:
         st.info(t("No leads were created in this period."))
         return
     namer = _group_namer(breakdown, pipelines)
     clicked = _funnel_chart(report, namer)
     _conversion_tables(report, namer)
-    _stage_leads(report, clicked, namer)
+    _stage_leads(actor, report, clicked, namer)
     _trend(report)
     _time_in_stage(report)
     _lost_reasons(report)
@@ -191,7 +192,9 @@ def _conversion_tables(report: FunnelReport, namer: Callable[[str], str]) -> Non
     )
 
 
-def _stage_leads(report: FunnelReport, clicked: str | None, namer: Callable[[str], str]) -> None:
+def _stage_leads(
+    actor: Actor, report: FunnelReport, clicked: str | None, namer: Callable[[str], str]
+) -> None:
     st.subheader(t("Leads of a stage"))
     left, right = st.columns(2)
     stages = report.stages
@@ -207,14 +210,22 @@ def _stage_leads(report: FunnelReport, clicked: str | None, namer: Callable[[str
             key="funnel-group",
             format_func=lambda g: t("All groups") if g is None else namer(g),
         )
-    picked = analysis.reached_stage(report, stage, group)
+    with read_scope() as session:
+        picked = analysis.reached_stage(session, actor, report, stage, group)
+    reached = report.funnel[report.funnel["stage"] == stage]
+    if group is not None:
+        reached = reached[reached["group"] == group]
     st.caption(
-        t("{n:n} leads reached {stage}. Select one to open it.", n=len(picked), stage=_stage(stage))
+        t(
+            "{n:n} leads reached {stage}. Select one to open it.",
+            n=int(reached["reached"].sum()),
+            stage=_stage(stage),
+        )
     )
     shown = picked.head(500).assign(
         stage=picked["stage"].map(_stage),
         source=picked["source"].map(lambda s: option(LeadSource, s)),
-        value=picked["value"].map(money),
+        value=picked["value"].map(sales_views.amount),
     )[["id", "name", "stage", "source", "owner", "value", "created_at"]]
     chosen = st.dataframe(
         shown,

@@ -60,3 +60,33 @@ class LeadStageChange(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (Index("ix_lead_stage_changes_lead_id_changed_at", "lead_id", "changed_at"),)
+
+
+class LeadFacts(Base):
+    """The funnel's stored read model, one row per lead (crm_core/sales/facts.py keeps it):
+    the furthest stage reached in the order of its pipeline's funnel (skipped stages count as
+    reached) and since when it is in its current stage."""
+
+    __tablename__ = "lead_facts"
+
+    lead_id: Mapped[int] = mapped_column(
+        ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True
+    )
+    furthest_stage: Mapped[str] = mapped_column(String(24))
+    stage_since: Mapped[datetime | None]
+
+
+class LeadStay(Base):
+    """One stay of a lead in a stage (read model): entered, left (None while there) and the
+    days it lasted once it ended."""
+
+    __tablename__ = "lead_stays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(24))
+    entered_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+    days: Mapped[float | None]
+
+    __table_args__ = (Index("ix_lead_stays_lead_id_stage", "lead_id", "stage"),)

@@ -20,6 +20,7 @@ from crm_core.kernel.messages import Message, label, msg
 from crm_core.kernel.permissions import Action, Actor, Capability, may, require
 from crm_core.models import Campaign, Lead, LeadStageChange, utcnow
 from crm_core.models.enums import AssignmentRule, Entity, LeadSource, LeadStage, LifecycleStage
+from crm_core.sales import facts
 from crm_core.sales.inputs import EDITABLE_FIELDS, LeadIn, LostIn, MoveIn
 from crm_core.sales.settings import SalesSettings, sales_settings
 
@@ -102,6 +103,7 @@ def insert_lead(
             lead_id=lead.id, from_stage=None, to_stage=first, changed_at=now, actor_id=actor.id
         )
     )
+    facts.refresh(session, [lead.id], settings)
     return lead
 
 
@@ -228,6 +230,7 @@ def _moved(
             actor_id=actor.id,
         )
     )
+    facts.refresh(session, [lead.id])
     return changes
 
 

@@ -84,8 +84,10 @@ def test_clicking_a_stage_lists_the_leads_that_reached_it_in_the_group(
 ) -> None:
     with session_scope(engine, write=False) as s:
         report = analysis.funnel_report(s, manager, *Q1, Breakdown.SOURCE)
-    assert sorted(analysis.reached_stage(report, "qualified")["name"]) == ["A", "C", "D"]
-    assert sorted(analysis.reached_stage(report, "contacted", "website")["name"]) == ["A", "B", "C"]
+        qualified = analysis.reached_stage(s, manager, report, "qualified")
+        contacted = analysis.reached_stage(s, manager, report, "contacted", "website")
+    assert sorted(qualified["name"]) == ["A", "C", "D"]
+    assert sorted(contacted["name"]) == ["A", "B", "C"]
 
 
 def test_a_sales_user_s_funnel_holds_only_its_own_leads(
