@@ -19,7 +19,7 @@ from crm_core.sales.analysis import Period, period_dates
 from crm_core.sales.settings import DEFAULT_NAMES
 from ui import forms
 from ui.db import database_url, read_scope
-from ui.format import money, percent
+from ui.format import percent
 from ui.forms import Session
 from ui.i18n import N_, say, t, team
 from ui.plain import plain
@@ -84,11 +84,6 @@ def forecast_report(actor: Actor, pipeline: str | None) -> analysis.ForecastRepo
     hour = utcnow().replace(minute=0, second=0, microsecond=0)
     who = (actor.id, actor.username, actor.name, actor.role.value)
     return _forecast(database_url()[0], who, hour, pipeline)
-
-
-def amount(value: float | None) -> str:
-    """A deal value, or a dash where the reader may not read it (the amounts rule)."""
-    return "–" if value is None or pd.isna(value) else money(value)
 
 
 def submit(form_key: str, action: Callable[[Session], object], success: str) -> bool:

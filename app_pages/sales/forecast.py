@@ -29,9 +29,17 @@ def render() -> None:
     pipeline = sales_views.pipeline_picker(pipelines, "forecast-pipeline", everything=True)
     with st.spinner(t("Simulating the open pipeline...")):
         report = sales_views.forecast_report(actor, pipeline)
-    _bands(report)
-    _weighted(report)
-    _last_quarter(report)
+    if report.amounts:
+        _bands(report)
+        _weighted(report)
+        _last_quarter(report)
+    else:
+        st.info(
+            t(
+                "Your role does not see deal values: the revenue bands, the weighted pipeline "
+                "and last quarter's forecast are amounts. The calibration below counts leads."
+            )
+        )
     _calibration(report)
 
 

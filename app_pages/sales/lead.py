@@ -11,7 +11,7 @@ import streamlit as st
 from app_pages.sales import _views as sales_views
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.lookups import active_users, user_name
-from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
+from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may, sees_amounts
 from crm_core.models import Lead
 from crm_core.models.enums import Channel, Direction, Entity, LeadSource, LeadStage
 from crm_core.sales import leads, pipeline
@@ -51,7 +51,7 @@ def render() -> None:
         t(
             "{stage} · {value} · owner {owner} · {pipeline}",
             stage=option(LeadStage, lead.stage),
-            value=money(lead.value),
+            value=money(lead.value) if sees_amounts(actor, lead.owner_id) else "–",
             owner=plain(owner or "–"),
             pipeline=sales_views.pipeline_name(settings.pipelines, lead.pipeline),
         )
@@ -180,18 +180,19 @@ def _details(
                 format_func=formatter(LeadSource),
                 key=f"{prefix}-source",
             ),
-            "value": right.number_input(
-                t("Value"),
-                min_value=0.0,
-                value=float(values["value"]),
-                step=100_000.0,
-                key=f"{prefix}-value",
-            ),
             "expected_close": left.date_input(
                 t("Expected close"), values["expected_close"], key=f"{prefix}-expected_close"
             ),
             "region": right.text_input(t("Region"), values["region"] or "", key=f"{prefix}-region"),
         }
+        if sees_amounts(actor, lead.owner_id):  # who may not read the value keeps it as it is
+            data["value"] = right.number_input(
+                t("Value"),
+                min_value=0.0,
+                value=float(values["value"]),
+                step=100_000.0,
+                key=f"{prefix}-value",
+            )
         if may(actor, Capability.ASSIGN_LEADS):
             ids = list(owners)
             data["owner_id"] = left.selectbox(
@@ -205,7 +206,8 @@ def _details(
         saved = st.form_submit_button(t("Save"), disabled=not may_edit)
     sales_views.field_errors(f"lead-{lead.id}", list(data))
     if saved:
-        data["value"] = str(data["value"])
+        if "value" in data:
+            data["value"] = str(data["value"])
         if sales_views.submit(
             f"lead-{lead.id}",
             lambda s: leads.update_lead(s, actor, lead.id, version, data),

@@ -19,7 +19,7 @@ from crm_core.sales.settings import sales_settings
 from ui import nav
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import compact_money, number, percent
+from ui.format import compact_money, money, number, percent
 from ui.i18n import N_, t
 from ui.labels import option
 
@@ -225,7 +225,7 @@ def _stage_leads(
     shown = picked.head(500).assign(
         stage=picked["stage"].map(_stage),
         source=picked["source"].map(lambda s: option(LeadSource, s)),
-        value=picked["value"].map(sales_views.amount),
+        value=picked["value"].map(money),
     )[["id", "name", "stage", "source", "owner", "value", "created_at"]]
     chosen = st.dataframe(
         shown,

@@ -89,4 +89,5 @@ class LeadStay(Base):
     left_at: Mapped[datetime | None]
     days: Mapped[float | None]
 
-    __table_args__ = (Index("ix_lead_stays_lead_id_stage", "lead_id", "stage"),)
+    # Covering: the funnel's time in stage and the forecast's history read only these three.
+    __table_args__ = (Index("ix_lead_stays_lead_id_stage_days", "lead_id", "stage", "days"),)

@@ -165,7 +165,8 @@ def funnel_report(
     as_of = as_of or _at(end + timedelta(days=1))
     where = cohort_conditions(actor, start, end, pipeline)
     by = None if breakdown is Breakdown.NONE else breakdown.value
-    table = funnel.funnel_from_counts(figures.reached_counts(session, where, stages, by), stages)
+    found = figures.cohort(session, actor, where, stages, by)
+    table = funnel.funnel_from_counts(figures.reached(found), stages)
     days = (end - start).days + 1
     before = cohort_conditions(
         actor, start - timedelta(days=days), start - timedelta(days=1), pipeline
@@ -175,11 +176,11 @@ def funnel_report(
         stages=stages,
         funnel=table,
         groups=funnel.by_group(table, stages),
-        kpis=_kpis(figures.kpis(session, actor, where)),
-        previous=_kpis(figures.kpis(session, actor, before)),
-        trend=figures.trend(session, where, stages),
+        kpis=_kpis(figures.kpis(found)),
+        previous=_kpis(figures.kpis(figures.cohort(session, actor, before, stages, None))),
+        trend=figures.trend(found, stages),
         time_in_stage=funnel.stay_quantiles(figures.ended_stays(session, where), stages),
-        lost_reasons=funnel.pareto(figures.lost_reasons(session, where)),
+        lost_reasons=funnel.pareto(figures.lost_reasons(found)),
         stalled=figures.stalled(session, where, usual, as_of),
         period=(start, end),
         pipeline=pipeline,

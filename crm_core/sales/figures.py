@@ -7,6 +7,7 @@ what the numbers then mean is computed by the pure functions of crm_core.analyti
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -69,23 +70,6 @@ def stage_index(stages: Sequence[str]) -> Any:
     return case({s: i for i, s in enumerate(stages)}, value=LeadFacts.furthest_stage, else_=0)
 
 
-def reached_counts(
-    session: Session, where: Conditions, stages: Sequence[str], by: str | None
-) -> pd.DataFrame:
-    """Leads per group and index of the furthest stage reached (funnel.funnel_from_counts)."""
-    group, index = group_column(by).label("group"), stage_index(stages).label("furthest")
-    stmt = _joined(
-        select(group, index, func.count().label("leads"))
-        .select_from(Lead)
-        .join(LeadFacts, LeadFacts.lead_id == Lead.id),
-        by,
-    )
-    rows = session.execute(stmt.where(*where).group_by(group, index)).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=["group", "furthest", "leads"])
-    frame["group"] = frame["group"].astype("object").where(frame["group"].notna(), "–")
-    return frame.assign(group=frame["group"].astype(str))
-
-
 def days_between(session: Session, later: Any, earlier: Any) -> Any:
     """Days (fractional) from `earlier` to `later`, on either engine."""
     if session.get_bind().dialect.name == "postgresql":
@@ -109,73 +93,95 @@ def amount_filter(actor: Actor) -> ColumnElement[bool]:
     return false()
 
 
-def kpis(session: Session, actor: Actor, where: Conditions) -> dict[str, Any]:
-    """funnel.summary's KPIs of the cohort, counted in SQL; the amounts only over the leads
-    whose amounts the actor reads (None when it reads none)."""
-    stage = _stage()
-    row = session.execute(
+@dataclass(frozen=True)
+class Cohort:
+    """A cohort counted in one pass: per group, furthest stage index, stage now, month created
+    and lost reason, the leads and the value of those whose amounts the reader reads."""
+
+    cells: pd.DataFrame
+    cycle_days: list[float]  # per won lead, days from created to won
+    amounts: bool  # whether the reader reads any amount
+
+
+def cohort(
+    session: Session, actor: Actor, where: Conditions, stages: Sequence[str], by: str | None
+) -> Cohort:
+    group, index = group_column(by).label("group"), stage_index(stages).label("furthest")
+    stage, month = _stage().label("stage"), month_of(session, Lead.created_at).label("month")
+    seen = amount_filter(actor)
+    keys = (group, index, stage, month, Lead.lost_reason)
+    stmt = _joined(
         select(
+            *keys,
             func.count(),
-            func.sum(case((stage == WON, 1), else_=0)),
-            func.sum(case((stage == LOST, 1), else_=0)),
+            func.sum(case((seen, 1), else_=0)),
+            func.sum(case((seen, _value()), else_=0.0)),
         )
         .select_from(Lead)
-        .where(*where)
-    ).one()
-    leads, won, lost = int(row[0]), int(row[1] or 0), int(row[2] or 0)
-    seen = session.execute(
-        select(func.count(), func.sum(_value())).where(*where, stage == WON, amount_filter(actor))
-    ).one()
-    cycle = [
-        float(d)
-        for (d,) in session.execute(
-            select(days_between(session, Lead.closed_at, Lead.created_at)).where(
-                *where, stage == WON, Lead.closed_at.is_not(None)
-            )
-        )
-    ]
-    shows = amounts_scope(actor) is not Scope.NONE
+        .join(LeadFacts, LeadFacts.lead_id == Lead.id),
+        by,
+    )
+    rows = [tuple(r) for r in session.execute(stmt.where(*where).group_by(*keys))]
+    columns = ["group", "furthest", "stage", "month", "lost_reason", "leads", "seen", "value"]
+    cells = pd.DataFrame(rows, columns=columns)
+    cells["group"] = cells["group"].astype("object").where(cells["group"].notna(), "–")
+    cells = cells.assign(group=cells["group"].astype(str), value=cells["value"].astype(float))
+    return Cohort(cells, _cycle_days(session, where), amounts_scope(actor) is not Scope.NONE)
+
+
+def _cycle_days(session: Session, where: Conditions) -> list[float]:
+    stmt = select(days_between(session, Lead.closed_at, Lead.created_at)).where(
+        *where, _stage() == WON, Lead.closed_at.is_not(None)
+    )
+    return [float(d) for (d,) in session.execute(stmt)]
+
+
+def reached(found: Cohort) -> pd.DataFrame:
+    """Leads per group and furthest stage index (funnel.funnel_from_counts)."""
+    cells = found.cells.groupby(["group", "furthest"], as_index=False)["leads"].sum()
+    return pd.DataFrame(cells, columns=["group", "furthest", "leads"])
+
+
+def kpis(found: Cohort) -> dict[str, Any]:
+    """funnel.summary's KPIs; the amounts only over the leads whose amounts the reader reads
+    (None when it reads none)."""
+    cells = found.cells
+    by_stage = cells.groupby("stage")[["leads", "seen", "value"]].sum()
+    leads = int(cells["leads"].sum())
+    won = int(by_stage["leads"].get(WON, 0))
+    lost = int(by_stage["leads"].get(LOST, 0))
+    seen, value = int(by_stage["seen"].get(WON, 0)), float(by_stage["value"].get(WON, 0.0))
     return {
         "leads": leads,
         "won": won,
         "lost": lost,
         "open": leads - won - lost,
         "win_rate": won / (won + lost) if won + lost else 0.0,
-        "average_won_value": float(seen[1]) / int(seen[0]) if seen[0] else None,
-        "won_value": float(seen[1] or 0.0) if shows else None,
-        "cycle_days": float(np.median(cycle)) if cycle else None,
+        "average_won_value": value / seen if seen else None,
+        "won_value": value if found.amounts else None,
+        "cycle_days": float(np.median(found.cycle_days)) if found.cycle_days else None,
     }
 
 
-def trend(session: Session, where: Conditions, stages: Sequence[str]) -> pd.DataFrame:
+def trend(found: Cohort, stages: Sequence[str]) -> pd.DataFrame:
     """Per month the leads were created in: leads, won (reached the last stage), conversion."""
-    month = month_of(session, Lead.created_at).label("month")
-    last = len(stages) - 1
-    won = func.sum(case((stage_index(stages) >= last, 1), else_=0))
-    stmt = (
-        select(month, func.count(), won)
-        .select_from(Lead)
-        .join(LeadFacts, LeadFacts.lead_id == Lead.id)
-        .where(*where)
-        .group_by(month)
-        .order_by(month)
+    cells = found.cells.assign(
+        won=found.cells["leads"].where(found.cells["furthest"] >= len(stages) - 1, 0)
     )
-    frame = pd.DataFrame(
-        [(str(m), int(n), int(w or 0)) for m, n, w in session.execute(stmt)],
-        columns=["month", "leads", "won"],
-    )
-    return frame.assign(conversion=frame["won"] / frame["leads"])
+    frame = cells.groupby("month", sort=True, as_index=False)[["leads", "won"]].sum()
+    frame = frame.assign(month=frame["month"].astype(str))
+    frame = frame.assign(conversion=frame["won"] / frame["leads"])
+    return pd.DataFrame(frame, columns=["month", "leads", "won", "conversion"])
 
 
-def lost_reasons(session: Session, where: Conditions) -> pd.DataFrame:
-    """The cohort's lost leads per reason (funnel.lost_reasons_from_counts makes the Pareto)."""
-    stmt = (
-        select(Lead.lost_reason, func.count())
-        .where(*where, _stage() == LOST)
-        .group_by(Lead.lost_reason)
+def lost_reasons(found: Cohort) -> pd.DataFrame:
+    """The cohort's lost leads per reason (funnel.pareto makes the Pareto)."""
+    lost = found.cells[found.cells["stage"] == LOST]
+    counts = lost.groupby("lost_reason", dropna=False)["leads"].sum()
+    reasons = [None if pd.isna(r) else r for r in counts.index]
+    return pd.DataFrame(
+        {"reason": reasons, "leads": counts.to_numpy()}, columns=["reason", "leads"]
     )
-    rows = [(r, int(n)) for r, n in session.execute(stmt)]
-    return pd.DataFrame(rows, columns=["reason", "leads"])
 
 
 def ended_stays(session: Session, where: Conditions) -> pd.DataFrame:

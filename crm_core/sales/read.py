@@ -1,4 +1,5 @@
-"""What other areas may read of Sales: the open leads about a customer."""
+"""What other areas may read of Sales: the open leads about a customer (values only where the
+reader reads amounts)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Lead, User
 from crm_core.models.enums import Entity, LeadStage
+from crm_core.sales.amounts import hide_amounts
 
 
 def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame:
@@ -22,6 +24,7 @@ def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame
             Lead.value,
             Lead.expected_close,
             owner.name.label("owner"),
+            Lead.owner_id,
         )
         .outerjoin(owner, owner.id == Lead.owner_id)
         .where(
@@ -32,7 +35,8 @@ def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame
         )
         .order_by(Lead.created_at.desc(), Lead.id.desc())
     )
-    columns = ["id", "name", "stage", "value", "expected_close", "owner"]
+    columns = ["id", "name", "stage", "value", "expected_close", "owner", "owner_id"]
     frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
     frame["stage"] = frame["stage"].map(str)
-    return frame
+    # A lead's value is an amount: blank where the reader may not read the owner's amounts.
+    return hide_amounts(actor, frame, "value").drop(columns="owner_id")

@@ -47,13 +47,15 @@ def upgrade() -> None:
         sa.Column("left_at", when(), nullable=True),
         sa.Column("days", sa.Float(), nullable=True),
     )
-    op.create_index("ix_lead_stays_lead_id_stage", "lead_stays", ["lead_id", "stage"])
+    op.create_index(
+        "ix_lead_stays_lead_id_stage_days", "lead_stays", ["lead_id", "stage", "days"]
+    )
     from crm_core.sales import facts  # the models as of this revision fill the new tables
 
     facts.refresh_all(Session(bind=op.get_bind()))
 
 
 def downgrade() -> None:
-    op.drop_index("ix_lead_stays_lead_id_stage", "lead_stays")
+    op.drop_index("ix_lead_stays_lead_id_stage_days", "lead_stays")
     op.drop_table("lead_stays")
     op.drop_table("lead_facts")
