@@ -22,7 +22,9 @@ class Lead(Versioned, SoftDeletable, Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     source: Mapped[LeadSource] = mapped_column(enum_column(LeadSource))
-    stage: Mapped[LeadStage] = mapped_column(enum_column(LeadStage), default=LeadStage.NEW)
+    # A built-in stage (LeadStage's values) or a pipeline's own stage ("custom-3", named in the
+    # sales settings): text, as the enum column already stored it (VARCHAR(24)).
+    stage: Mapped[str] = mapped_column(String(24), default=LeadStage.NEW.value)
     value: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     expected_close: Mapped[date | None]
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -54,8 +56,8 @@ class LeadStageChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
-    from_stage: Mapped[LeadStage | None] = mapped_column(enum_column(LeadStage))
-    to_stage: Mapped[LeadStage] = mapped_column(enum_column(LeadStage))
+    from_stage: Mapped[str | None] = mapped_column(String(24))
+    to_stage: Mapped[str] = mapped_column(String(24))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -179,7 +179,7 @@ def funnel_report(
         kpis=_kpis(figures.kpis(found)),
         previous=_kpis(figures.kpis(figures.cohort(session, actor, before, stages, None))),
         trend=figures.trend(found, stages),
-        time_in_stage=funnel.stay_quantiles(figures.ended_stays(session, where), stages),
+        time_in_stage=figures.time_in_stage(session, where, stages),
         lost_reasons=funnel.pareto(figures.lost_reasons(found)),
         stalled=figures.stalled(session, where, usual, as_of),
         period=(start, end),
@@ -281,7 +281,7 @@ def forecast_report(
 def closed_or_open(where: list[Any], as_of: datetime, history_days: int) -> list[Any]:
     """The forecast's leads: open now, or closed in the history window."""
     recent = Lead.closed_at >= as_of - timedelta(days=history_days)
-    return [*where, Lead.stage.in_([s for s in LeadStage if s.is_open]) | recent]
+    return [*where, Lead.stage.not_in([LeadStage.WON, LeadStage.LOST]) | recent]
 
 
 class Period(StrEnum):

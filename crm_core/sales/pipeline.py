@@ -20,7 +20,7 @@ from crm_core.models import Campaign, Interaction, Lead, LeadStageChange, Task, 
 from crm_core.models.enums import Entity, LeadStage
 from crm_core.sales.amounts import hide_amounts
 from crm_core.sales.figures import amount_filter
-from crm_core.sales.settings import sales_settings
+from crm_core.sales.settings import sales_settings, stage_param
 
 SORTS = ("created_at", "value", "expected_close", "name", "stage", "in_stage_since")
 LIST_COLUMNS = [
@@ -86,9 +86,9 @@ def _selected(actor: Actor, chosen: LeadFilter) -> Any:  # a Select of the lead 
         .where(Lead.deleted_at.is_(None), read_filter(actor, Entity.LEAD, Lead.owner_id))
     )
     if chosen.stages:
-        stmt = stmt.where(Lead.stage.in_([LeadStage(s) for s in chosen.stages]))
+        stmt = stmt.where(Lead.stage.in_(list(chosen.stages)))
     if chosen.open_only:
-        stmt = stmt.where(Lead.stage.in_([s for s in LeadStage if s.is_open]))
+        stmt = stmt.where(Lead.stage.not_in([LeadStage.WON, LeadStage.LOST]))
     if chosen.sources:
         stmt = stmt.where(Lead.source.in_(chosen.sources))
     if chosen.owner_id is not None:
@@ -265,7 +265,7 @@ def follow_up_stalled(session: Session, actor: Actor, now: datetime | None = Non
     )
     made = 0
     for row in session.execute(stmt):
-        usual = settings.usual_days(row.pipeline).get(row.stage.value)
+        usual = settings.usual_days(row.pipeline).get(row.stage)
         since: datetime | None = row.in_stage_since
         if usual is None or since is None or row.owner_id is None:
             continue
@@ -275,7 +275,7 @@ def follow_up_stalled(session: Session, actor: Actor, now: datetime | None = Non
             msg(
                 "lead.stalled_title",
                 name=row.name,
-                stage=row.stage,
+                stage=stage_param(row.stage),
                 days=int((now - since).days),
             ),
             language,

@@ -29,7 +29,7 @@ def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame
         .outerjoin(owner, owner.id == Lead.owner_id)
         .where(
             or_(Lead.customer_id == customer_id, Lead.converted_customer_id == customer_id),
-            Lead.stage.in_([s for s in LeadStage if s.is_open]),
+            Lead.stage.not_in([LeadStage.WON, LeadStage.LOST]),
             Lead.deleted_at.is_(None),
             read_filter(actor, Entity.LEAD, Lead.owner_id),
         )
