@@ -12,7 +12,7 @@ import streamlit as st
 
 from app_pages.sales import _views as sales_views
 from crm_core.kernel.permissions import Actor
-from crm_core.models.enums import LeadSource, LeadStage
+from crm_core.models.enums import LeadSource
 from crm_core.sales import analysis
 from crm_core.sales.analysis import Breakdown, FunnelReport
 from crm_core.sales.settings import sales_settings
@@ -110,7 +110,7 @@ def _group_namer(breakdown: Breakdown, pipelines: list[dict[str, Any]]) -> Calla
 
 
 def _stage(value: str) -> str:
-    return option(LeadStage, value)
+    return sales_views.stage_name(value)
 
 
 def _funnel_chart(report: FunnelReport, namer: Callable[[str], str]) -> str | None:

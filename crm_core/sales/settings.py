@@ -160,15 +160,15 @@ class StageIn(_Input):
     """A stage of a pipeline: a built-in open stage, a custom one already named ("custom-3")
     or a new one ("" with its name); listed in the pipeline's order."""
 
-    stage: str = Field(default="", max_length=24)
+    stage: str | None = Field(default=None, max_length=24)  # None: a new stage
     name: str | None = Field(default=None, max_length=40)
     probability: float = Field(ge=0, le=1)
     usual_days: int = Field(ge=1, le=365)
 
     @field_validator("stage")
     @classmethod
-    def _open(cls, value: str) -> str:
-        value = value.strip()
+    def _open(cls, value: str | None) -> str:
+        value = (value or "").strip()
         if value in BUILT_IN and not is_open(value):
             raise ValueError(msg("lead.stage_not_open"))
         if value and value not in BUILT_IN and not (is_custom(value) and value[7:].isdigit()):
