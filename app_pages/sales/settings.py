@@ -64,7 +64,7 @@ def _pipelines(settings: SalesSettings) -> list[dict[str, Any]]:
     st.subheader(t("Pipelines"))
     st.caption(
         t(
-            "Each pipeline's open stages in the order of the Order column, the probability "
+            "Each pipeline's open stages in the order of the Position column, the probability "
             "that a lead in the stage is won (the weighted forecast) and the days a lead "
             "usually stays in it (longer and its owner gets a follow-up). Untick a stage to "
             "skip it. Add a stage of your own in the empty last row: type its name; built-in "
@@ -106,7 +106,7 @@ def _pipeline(settings: SalesSettings, p: dict[str, Any]) -> dict[str, Any]:
         key=f"{KEY}-stages-{p['key']}",
         column_config={
             "use": st.column_config.CheckboxColumn(t("In the pipeline"), default=True),
-            "order": st.column_config.NumberColumn(t("Order"), min_value=1, step=1),
+            "order": st.column_config.NumberColumn(t("Position"), min_value=1, step=1),
             "stage": None,
             "name": st.column_config.TextColumn(t("Stage"), max_chars=40),
             "probability": st.column_config.NumberColumn(
