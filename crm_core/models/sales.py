@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column, utcnow
@@ -89,7 +89,7 @@ class LeadStay(Base):
     stage: Mapped[str] = mapped_column(String(24))
     entered_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
-    days: Mapped[float | None]
+    days: Mapped[float | None] = mapped_column(Float)
 
     # Covering: the funnel's time in stage and the forecast's history read only these three.
     __table_args__ = (Index("ix_lead_stays_lead_id_stage_days", "lead_id", "stage", "days"),)
