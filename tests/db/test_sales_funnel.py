@@ -80,6 +80,19 @@ def test_last_quarter_by_source_counts_what_each_source_reached(
     reasons = report.lost_reasons.set_index("reason")["leads"].to_dict()
     assert reasons == {"no budget": 1, "price": 1}
 
+    # The stored read model and the SQL counts give what the DataFrame functions give over
+    # every lead and move of the cohort (the reference the unit tests check by hand).
+    with session_scope(engine, write=False) as s:
+        leads_, changes = analysis.cohort(s, manager, *Q1)
+    stages = report.stages
+    furthest = funnel.reached(leads_, changes, stages)
+    pd.testing.assert_frame_equal(report.funnel, funnel.funnel(leads_, furthest, stages, "source"))
+    expected = funnel.time_in_stage(changes, stages, datetime(2026, 4, 1))
+    pd.testing.assert_frame_equal(report.time_in_stage, expected, check_dtype=False)
+    assert report.time_in_stage.set_index("stage").loc["new", "stays"] == 5
+    trend = funnel.monthly_trend(leads_, furthest, stages)
+    pd.testing.assert_frame_equal(report.trend, trend, check_dtype=False)
+
 
 def test_clicking_a_stage_lists_the_leads_that_reached_it_in_the_group(
     engine: Engine, manager: Actor, quarter: dict[str, Actor]
@@ -129,21 +142,3 @@ def test_named_periods_are_whole_quarters_and_days_back_from_today() -> None:
     assert analysis.period_dates(Period.LAST_30_DAYS, today) == (date(2026, 4, 16), today)
     assert analysis.quarter_before(date(2026, 2, 1)) == (date(2025, 10, 1), date(2026, 1, 1))
     assert analysis.change(12, 10) == pytest.approx(0.2) and analysis.change(3, 0) is None
-
-
-def test_the_sql_figures_equal_the_pure_functions_over_the_same_leads(
-    engine: Engine, manager: Actor, quarter: dict[str, Actor]
-) -> None:
-    """The stored read model and the SQL counts give what the DataFrame functions give over
-    every lead and move of the cohort (the reference the unit tests check by hand)."""
-    with session_scope(engine, write=False) as s:
-        report = analysis.funnel_report(s, manager, *Q1, Breakdown.SOURCE)
-        leads_, changes = analysis.cohort(s, manager, *Q1)
-    stages = report.stages
-    furthest = funnel.reached(leads_, changes, stages)
-    pd.testing.assert_frame_equal(report.funnel, funnel.funnel(leads_, furthest, stages, "source"))
-    expected = funnel.time_in_stage(changes, stages, datetime(2026, 4, 1))
-    pd.testing.assert_frame_equal(report.time_in_stage, expected, check_dtype=False)
-    assert report.time_in_stage.set_index("stage").loc["new", "stays"] == 5
-    trend = funnel.monthly_trend(leads_, furthest, stages)
-    pd.testing.assert_frame_equal(report.trend, trend, check_dtype=False)
