@@ -125,7 +125,10 @@ def update_lead(
         raise PermissionDenied(
             "error.role_cannot", role=label(actor.role), what=label(Capability.ASSIGN_LEADS)
         )
-    return writepath.update(session, actor, ENTITY, lead, expected_version, values)
+    changes = writepath.update(session, actor, ENTITY, lead, expected_version, values)
+    if "pipeline" in changes:  # the furthest stage is counted in the pipeline's order
+        facts.refresh(session, [lead.id], settings)
+    return changes
 
 
 def move_stage(
