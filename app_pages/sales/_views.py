@@ -13,15 +13,16 @@ import streamlit as st
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
-from crm_core.models.enums import Role
+from crm_core.models.enums import LeadStage, Role
 from crm_core.sales import analysis
 from crm_core.sales.analysis import Period, period_dates
-from crm_core.sales.settings import DEFAULT_NAMES
+from crm_core.sales.settings import BUILT_IN, DEFAULT_NAMES, SalesSettings, sales_settings
 from ui import forms
 from ui.db import database_url, read_scope
 from ui.format import percent
 from ui.forms import Session
 from ui.i18n import N_, say, t, team
+from ui.labels import option
 from ui.plain import plain
 
 PERIODS = {
@@ -98,6 +99,29 @@ def clear_caches() -> None:
     """After any write to leads or the sales settings."""
     _funnel.clear()
     _forecast.clear()
+    _stage_names.clear()
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _stage_names(url: str) -> dict[str, str]:
+    with read_scope() as session:
+        return sales_settings(session).stage_names()
+
+
+def stage_names() -> dict[str, str]:
+    """Every pipeline's own stages: key -> the name a manager typed."""
+    return _stage_names(database_url()[0])
+
+
+def stage_name(key: str | None, settings: SalesSettings | None = None) -> str:
+    """A stage as the user reads it: a built-in one translated, a pipeline's own by the name
+    a manager typed (text: put it in markdown through ui.plain)."""
+    if key is None or key == "":
+        return "–"
+    if key in BUILT_IN:
+        return option(LeadStage, key)
+    names = settings.stage_names() if settings else _stage_names(database_url()[0])
+    return names.get(key, key)
 
 
 def local_to_utc(moment: datetime) -> datetime:

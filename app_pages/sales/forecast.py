@@ -9,14 +9,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages.sales import _views as sales_views
-from crm_core.models.enums import LeadStage
 from crm_core.sales import analysis
 from crm_core.sales.settings import sales_settings
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, money, number, percent
 from ui.i18n import t
-from ui.labels import option
 
 MARGIN = {"l": 10, "r": 10, "t": 10, "b": 10}
 
@@ -29,9 +27,17 @@ def render() -> None:
     pipeline = sales_views.pipeline_picker(pipelines, "forecast-pipeline", everything=True)
     with st.spinner(t("Simulating the open pipeline...")):
         report = sales_views.forecast_report(actor, pipeline)
-    _bands(report)
-    _weighted(report)
-    _last_quarter(report)
+    if report.amounts:
+        _bands(report)
+        _weighted(report)
+        _last_quarter(report)
+    else:
+        st.info(
+            t(
+                "Your role does not see deal values: the revenue bands, the weighted pipeline "
+                "and last quarter's forecast are amounts. The calibration below counts leads."
+            )
+        )
     _calibration(report)
 
 
@@ -166,7 +172,7 @@ def _calibration(report: analysis.ForecastReport) -> None:
         )
     )
     frame = report.calibration
-    names = frame["stage"].map(lambda s: option(LeadStage, s))
+    names = frame["stage"].map(sales_views.stage_name)
     figure = go.Figure(
         [
             go.Bar(x=names, y=frame["set_probability"], name=t("Set")),

@@ -11,11 +11,11 @@ import streamlit as st
 from app_pages.sales import _views as sales_views
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.lookups import active_users, user_name
-from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
+from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may, sees_amounts
 from crm_core.models import Lead
 from crm_core.models.enums import Channel, Direction, Entity, LeadSource, LeadStage
 from crm_core.sales import leads, pipeline
-from crm_core.sales.settings import SalesSettings, sales_settings
+from crm_core.sales.settings import SalesSettings, is_open, sales_settings
 from ui import forms, nav
 from ui.auth import require_page
 from ui.db import read_scope
@@ -50,8 +50,8 @@ def render() -> None:
     st.caption(
         t(
             "{stage} · {value} · owner {owner} · {pipeline}",
-            stage=option(LeadStage, lead.stage),
-            value=money(lead.value),
+            stage=sales_views.stage_name(lead.stage, settings),
+            value=money(lead.value) if sees_amounts(actor, lead.owner_id) else "–",
             owner=plain(owner or "–"),
             pipeline=sales_views.pipeline_name(settings.pipelines, lead.pipeline),
         )
@@ -71,17 +71,20 @@ def render() -> None:
 
 def _stage_actions(actor: Actor, lead: Lead, settings: SalesSettings) -> None:
     key = f"lead-{lead.id}"
-    if lead.stage.is_open:
-        stages = [s for s in settings.stages(lead.pipeline) if s != lead.stage.value]
+    if is_open(lead.stage):
+        stages = [s for s in settings.stages(lead.pipeline) if s != lead.stage]
         left, middle, right = st.columns(3, vertical_alignment="bottom")
         to = left.selectbox(
-            t("Move to stage"), stages, format_func=formatter(LeadStage), key=f"{key}-to"
+            t("Move to stage"),
+            stages,
+            format_func=lambda s: sales_views.stage_name(s, settings),
+            key=f"{key}-to",
         )
         if middle.button(t("Move"), type="primary", key=f"{key}-move"):
             sales_views.submit(
                 key,
                 lambda s: leads.move_stage(s, actor, lead.id, lead.version, to),
-                t("Moved to {stage}.", stage=option(LeadStage, to)),
+                t("Moved to {stage}.", stage=plain(sales_views.stage_name(to, settings))),
             )
             st.rerun()
         with right.popover(t("Mark lost")):
@@ -97,7 +100,7 @@ def _stage_actions(actor: Actor, lead: Lead, settings: SalesSettings) -> None:
                 )
                 st.rerun()
         return
-    if lead.stage is LeadStage.LOST:
+    if lead.stage == LeadStage.LOST:
         st.info(t("Lost: {reason}", reason=t(lead.lost_reason or "No reason given")))
         if lead.lost_note:
             st.text(lead.lost_note)
@@ -111,7 +114,7 @@ def _stage_actions(actor: Actor, lead: Lead, settings: SalesSettings) -> None:
             key, lambda s: leads.reopen(s, actor, lead.id, lead.version), t("Reopened.")
         )
         st.rerun()
-    if lead.stage is LeadStage.WON:
+    if lead.stage == LeadStage.WON:
         _convert(actor, lead, right)
 
 
@@ -180,18 +183,19 @@ def _details(
                 format_func=formatter(LeadSource),
                 key=f"{prefix}-source",
             ),
-            "value": right.number_input(
-                t("Value"),
-                min_value=0.0,
-                value=float(values["value"]),
-                step=100_000.0,
-                key=f"{prefix}-value",
-            ),
             "expected_close": left.date_input(
                 t("Expected close"), values["expected_close"], key=f"{prefix}-expected_close"
             ),
             "region": right.text_input(t("Region"), values["region"] or "", key=f"{prefix}-region"),
         }
+        if sees_amounts(actor, lead.owner_id):  # who may not read the value keeps it as it is
+            data["value"] = right.number_input(
+                t("Value"),
+                min_value=0.0,
+                value=float(values["value"]),
+                step=100_000.0,
+                key=f"{prefix}-value",
+            )
         if may(actor, Capability.ASSIGN_LEADS):
             ids = list(owners)
             data["owner_id"] = left.selectbox(
@@ -205,7 +209,8 @@ def _details(
         saved = st.form_submit_button(t("Save"), disabled=not may_edit)
     sales_views.field_errors(f"lead-{lead.id}", list(data))
     if saved:
-        data["value"] = str(data["value"])
+        if "value" in data:
+            data["value"] = str(data["value"])
         if sales_views.submit(
             f"lead-{lead.id}",
             lambda s: leads.update_lead(s, actor, lead.id, version, data),
@@ -220,10 +225,7 @@ def _history(history: Any) -> None:
     st.subheader(t("Stage history"))
     shown = history.assign(
         at=local_times(history["at"]),
-        **{
-            c: history[c].map(lambda s: "–" if s is None else option(LeadStage, s))
-            for c in ("from", "to")
-        },
+        **{c: history[c].map(sales_views.stage_name) for c in ("from", "to")},
     )
     st.dataframe(
         shown,

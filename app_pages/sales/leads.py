@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages.sales import _views as sales_views
-from crm_core.models.enums import LeadSource, LeadStage
+from crm_core.kernel.permissions import Actor
+from crm_core.models.enums import LeadSource
 from crm_core.sales import analysis
 from crm_core.sales.analysis import Breakdown, FunnelReport
 from crm_core.sales.settings import sales_settings
@@ -57,13 +58,13 @@ def render() -> None:
     )
     report = sales_views.funnel_report(actor, start, end, breakdown, pipeline)
     _kpis(report)
-    if report.leads.empty:
+    if not report.kpis["leads"]:
         st.info(t("No leads were created in this period."))
         return
     namer = _group_namer(breakdown, pipelines)
     clicked = _funnel_chart(report, namer)
     _conversion_tables(report, namer)
-    _stage_leads(report, clicked, namer)
+    _stage_leads(actor, report, clicked, namer)
     _trend(report)
     _time_in_stage(report)
     _lost_reasons(report)
@@ -109,7 +110,7 @@ def _group_namer(breakdown: Breakdown, pipelines: list[dict[str, Any]]) -> Calla
 
 
 def _stage(value: str) -> str:
-    return option(LeadStage, value)
+    return sales_views.stage_name(value)
 
 
 def _funnel_chart(report: FunnelReport, namer: Callable[[str], str]) -> str | None:
@@ -191,7 +192,9 @@ def _conversion_tables(report: FunnelReport, namer: Callable[[str], str]) -> Non
     )
 
 
-def _stage_leads(report: FunnelReport, clicked: str | None, namer: Callable[[str], str]) -> None:
+def _stage_leads(
+    actor: Actor, report: FunnelReport, clicked: str | None, namer: Callable[[str], str]
+) -> None:
     st.subheader(t("Leads of a stage"))
     left, right = st.columns(2)
     stages = report.stages
@@ -207,9 +210,17 @@ def _stage_leads(report: FunnelReport, clicked: str | None, namer: Callable[[str
             key="funnel-group",
             format_func=lambda g: t("All groups") if g is None else namer(g),
         )
-    picked = analysis.reached_stage(report, stage, group)
+    with read_scope() as session:
+        picked = analysis.reached_stage(session, actor, report, stage, group)
+    reached = report.funnel[report.funnel["stage"] == stage]
+    if group is not None:
+        reached = reached[reached["group"] == group]
     st.caption(
-        t("{n:n} leads reached {stage}. Select one to open it.", n=len(picked), stage=_stage(stage))
+        t(
+            "{n:n} leads reached {stage}. Select one to open it.",
+            n=int(reached["reached"].sum()),
+            stage=_stage(stage),
+        )
     )
     shown = picked.head(500).assign(
         stage=picked["stage"].map(_stage),

@@ -63,7 +63,7 @@ def _board(actor: Actor, settings: SalesSettings, key: str) -> None:
     stages = settings.stages(key)
     cells = st.columns(len(columns))
     for cell, (stage, column) in zip(cells, columns.items(), strict=True):
-        cell.markdown(f"**{plain(option(LeadStage, stage))}**")
+        cell.markdown(f"**{plain(sales_views.stage_name(stage, settings))}**")
         cell.caption(
             t("{n:n} leads · {value}", n=column["count"], value=compact_money(column["value"]))
         )
@@ -83,7 +83,7 @@ def _board(actor: Actor, settings: SalesSettings, key: str) -> None:
                     t("Move to"),
                     [None, *targets],
                     key=f"board-{card.id}-{card.version}",
-                    format_func=lambda s: "–" if s is None else option(LeadStage, s),
+                    format_func=lambda s: sales_views.stage_name(s, settings),
                     label_visibility="collapsed",
                 )
                 if to is not None:
@@ -95,7 +95,11 @@ def _board(actor: Actor, settings: SalesSettings, key: str) -> None:
                     sales_views.submit(
                         "pipeline",
                         move,
-                        t("Moved {name} to {stage}.", name=card.name, stage=option(LeadStage, to)),
+                        t(
+                            "Moved {name} to {stage}.",
+                            name=plain(card.name),
+                            stage=plain(sales_views.stage_name(to, settings)),
+                        ),
                     )
                     st.rerun()
             if box.button(t("Open"), key=f"board-open-{card.id}"):
@@ -114,8 +118,8 @@ def _list(actor: Actor, settings: SalesSettings, key: str | None, owners: dict[i
     left, middle, right = st.columns(3)
     stages = left.multiselect(
         t("Stage"),
-        [s.value for s in LeadStage],
-        format_func=formatter(LeadStage),
+        [*(s.value for s in LeadStage), *settings.stage_names()],
+        format_func=lambda s: sales_views.stage_name(s, settings),
         key="leads-stages",
     )
     sources = middle.multiselect(
@@ -144,7 +148,7 @@ def _list(actor: Actor, settings: SalesSettings, key: str | None, owners: dict[i
         found, total = pipeline.lead_list(session, actor, chosen, sort, descending, page, PER_PAGE)
     st.caption(tn("{n:n} lead matches.", "{n:n} leads match.", total))
     shown = found.assign(
-        stage=found["stage"].map(lambda s: option(LeadStage, s)),
+        stage=found["stage"].map(lambda s: sales_views.stage_name(s, settings)),
         source=found["source"].map(lambda s: option(LeadSource, s)),
         value=found["value"].map(money),
         in_stage_since=local_times(found["in_stage_since"]),
@@ -261,11 +265,14 @@ def _bulk(actor: Actor, settings: SalesSettings, rows: Any, owners: dict[int, st
     elif action == "stage":
         stage = right.selectbox(
             t("Stage"),
-            [s.value for s in LeadStage if s is not LeadStage.LOST],
-            format_func=formatter(LeadStage),
+            [
+                *(s.value for s in LeadStage if s is not LeadStage.LOST),
+                *sales_views.stage_names(),
+            ],
+            format_func=sales_views.stage_name,
             key="leads-bulk-stage",
         )
-        change = {"stage": LeadStage(stage)}
+        change = {"stage": stage}
     else:
         change = {
             "lost_reason": right.selectbox(

@@ -11,9 +11,15 @@ import streamlit as st
 
 from app_pages.sales import _views as sales_views
 from crm_core.kernel.lookups import active_users
-from crm_core.models.enums import AssignmentRule, LeadSource, LeadStage
+from crm_core.models.enums import AssignmentRule, LeadSource
 from crm_core.sales import pipeline
-from crm_core.sales.settings import FORM_FIELDS, OPEN_STAGES, SalesSettings, read_sales_settings
+from crm_core.sales.settings import (
+    BUILT_IN,
+    FORM_FIELDS,
+    OPEN_STAGES,
+    SalesSettings,
+    read_sales_settings,
+)
 from crm_core.sales.settings import update_sales_settings as save
 from ui import forms
 from ui.auth import require_page
@@ -58,57 +64,90 @@ def _pipelines(settings: SalesSettings) -> list[dict[str, Any]]:
     st.subheader(t("Pipelines"))
     st.caption(
         t(
-            "Each pipeline's open stages in order, the probability that a lead in the "
-            "stage is won (the weighted forecast) and the days a lead usually stays in it "
-            "(longer and its owner gets a follow-up). Leave a stage out to skip it."
+            "Each pipeline's open stages in the order of the Position column, the probability "
+            "that a lead in the stage is won (the weighted forecast) and the days a lead "
+            "usually stays in it (longer and its owner gets a follow-up). Untick a stage to "
+            "skip it. Add a stage of your own in the empty last row: type its name; built-in "
+            "stages keep their translated names."
         )
     )
-    result = []
-    for p in settings.pipelines:
-        name = st.text_input(
-            t("Name"),
-            sales_views.pipeline_name(settings.pipelines, p["key"]),
-            key=f"{KEY}-name-{p['key']}",
-        )
-        rows = {s["stage"]: s for s in p["stages"]}
-        frame = pd.DataFrame(
-            [
-                {
-                    "use": s.value in rows,
-                    "stage": option(LeadStage, s.value),
-                    "probability": float(
-                        rows.get(s.value, {"probability": s.probability})["probability"]
-                    ),
-                    "usual_days": int(rows.get(s.value, {"usual_days": 14})["usual_days"]),
-                }
-                for s in OPEN_STAGES
-            ]
-        )
-        edited = st.data_editor(
-            frame,
-            hide_index=True,
-            disabled=["stage"],
-            key=f"{KEY}-stages-{p['key']}",
-            column_config={
-                "use": st.column_config.CheckboxColumn(t("In the pipeline")),
-                "stage": t("Stage"),
-                "probability": st.column_config.NumberColumn(
-                    t("Win probability"), min_value=0.0, max_value=1.0, step=0.05
-                ),
-                "usual_days": st.column_config.NumberColumn(t("Usual days"), min_value=1, step=1),
-            },
-        )
-        stages = [
+    return [_pipeline(settings, p) for p in settings.pipelines]
+
+
+def _pipeline(settings: SalesSettings, p: dict[str, Any]) -> dict[str, Any]:
+    name = st.text_input(
+        t("Name"),
+        sales_views.pipeline_name(settings.pipelines, p["key"]),
+        key=f"{KEY}-name-{p['key']}",
+    )
+    keys = [s["stage"] for s in p["stages"]]
+    spare = [
+        {"stage": s.value, "probability": s.probability, "usual_days": 14}
+        for s in OPEN_STAGES
+        if s.value not in keys
+    ]
+    frame = pd.DataFrame(
+        [
             {
-                "stage": s.value,
-                "probability": float(row["probability"]),
-                "usual_days": int(row["usual_days"]),
+                "use": i < len(keys),
+                "order": i + 1,
+                "stage": s["stage"],
+                "name": sales_views.stage_name(s["stage"], settings),
+                "probability": float(s["probability"]),
+                "usual_days": int(s["usual_days"]),
             }
-            for s, row in zip(OPEN_STAGES, edited.to_dict("records"), strict=True)
-            if row["use"]
+            for i, s in enumerate([*p["stages"], *spare])
         ]
-        result.append({"key": p["key"], "name": name, "stages": stages})
-    return result
+    )
+    edited = st.data_editor(
+        frame,
+        hide_index=True,
+        num_rows="dynamic",
+        key=f"{KEY}-stages-{p['key']}",
+        column_config={
+            "use": st.column_config.CheckboxColumn(t("In the pipeline"), default=True),
+            "order": st.column_config.NumberColumn(t("Position"), min_value=1, step=1),
+            "stage": None,
+            "name": st.column_config.TextColumn(t("Stage"), max_chars=40),
+            "probability": st.column_config.NumberColumn(
+                t("Win probability"), min_value=0.0, max_value=1.0, step=0.05
+            ),
+            "usual_days": st.column_config.NumberColumn(t("Usual days"), min_value=1, step=1),
+        },
+    )
+    return {"key": p["key"], "name": name, "stages": _stages(edited)}
+
+
+def _stages(edited: pd.DataFrame) -> list[dict[str, Any]]:
+    """The ticked rows in their order: a built-in or custom stage by its key, a new row by
+    the name typed in it."""
+    rows = edited.assign(position=range(len(edited)))
+    rows = rows[rows["use"].fillna(True).astype(bool)]
+    rows = rows.assign(order=pd.to_numeric(rows["order"], errors="coerce").fillna(10_000))
+    stages = []
+    for row in rows.sort_values(["order", "position"]).to_dict("records"):
+        key = row["stage"] if isinstance(row["stage"], str) else ""
+        typed = row["name"] if isinstance(row["name"], str) else ""
+        if not key and not typed.strip():
+            continue  # an empty row left by the editor
+        stages.append(
+            {
+                "stage": key,
+                "name": typed if key not in BUILT_IN else None,
+                "probability": float(
+                    row["probability"] if row["probability"] == row["probability"] else 0.5
+                ),
+                "usual_days": int(
+                    row["usual_days"] if row["usual_days"] == row["usual_days"] else 14
+                ),
+            }
+        )
+    return stages
+
+
+def _number(value: Any, blank: float) -> float:
+    """A cell of the editor (a row just added has blanks)."""
+    return blank if value is None or pd.isna(value) else float(value)
 
 
 def _lost_reasons(settings: SalesSettings) -> list[str]:

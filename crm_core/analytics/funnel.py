@@ -47,19 +47,28 @@ def funnel(
         group="all" if by is None else leads[by].astype("object").fillna("–").astype(str),
         furthest=leads["id"].map(furthest).fillna(0).astype("int64"),
     )
+    counts = at.groupby(["group", "furthest"]).size().rename("leads").reset_index()
+    return funnel_from_counts(counts, stages)
+
+
+def funnel_from_counts(counts: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
+    """`funnel` from leads counted per group and furthest stage index (columns group,
+    furthest, leads), as SQL counts them over the stored read model."""
     rows = []
-    for group, members in at.groupby("group", sort=True):
-        counts = [int((members["furthest"] >= i).sum()) for i in range(len(stages))]
+    for group, members in counts.groupby("group", sort=True):
+        at = members["furthest"].to_numpy()
+        n = members["leads"].to_numpy()
+        reached = [int(n[at >= i].sum()) for i in range(len(stages))]
         for i, stage in enumerate(stages):
-            before = counts[i - 1] if i else counts[0]
+            before = reached[i - 1] if i else reached[0]
             rows.append(
                 {
                     "group": group,
                     "stage": stage,
-                    "reached": counts[i],
-                    "dropped": before - counts[i],
-                    "step_rate": _share(counts[i], before),
-                    "overall_rate": _share(counts[i], counts[0]),
+                    "reached": reached[i],
+                    "dropped": before - reached[i],
+                    "step_rate": _share(reached[i], before),
+                    "overall_rate": _share(reached[i], reached[0]),
                 }
             )
     columns = ["group", "stage", "reached", "dropped", "step_rate", "overall_rate"]
@@ -130,7 +139,11 @@ def time_in_stage(changes: pd.DataFrame, stages: Sequence[str], as_of: datetime)
     """Per stage before the last: median and 90th percentile days of the stays that ended
     (the lead moved on or was lost), and how many stays that is."""
     done = stays(changes, as_of)
-    done = done[done["left"].notna()]
+    return stay_quantiles(done[done["left"].notna()], stages)
+
+
+def stay_quantiles(done: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
+    """`time_in_stage` from the ended stays (columns stage, days)."""
     rows = []
     for stage in stages[:-1]:
         days = done.loc[done["stage"] == stage, "days"].astype(float)
@@ -186,7 +199,13 @@ def lost_reasons(leads: pd.DataFrame) -> pd.DataFrame:
     Pareto); a lost lead without a reason counts under reason None."""
     lost = leads.loc[leads["stage"] == LOST, "lost_reason"].astype("object")
     counts = lost.where(lost.notna(), None).value_counts(dropna=False)
-    frame = pd.DataFrame({"reason": counts.index.to_list(), "leads": counts.to_numpy()})
+    return pareto(pd.DataFrame({"reason": counts.index.to_list(), "leads": counts.to_numpy()}))
+
+
+def pareto(counts: pd.DataFrame) -> pd.DataFrame:
+    """Lost leads counted per reason (columns reason, leads) as `lost_reasons`' Pareto."""
+    frame = counts.assign(reason=counts["reason"].astype("object"))
+    frame["reason"] = frame["reason"].where(frame["reason"].notna(), None)
     frame = frame.sort_values(["leads", "reason"], ascending=[False, True], ignore_index=True)
     total = int(frame["leads"].sum())
     frame["share"] = frame["leads"] / total if total else 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column, utcnow
@@ -22,7 +22,9 @@ class Lead(Versioned, SoftDeletable, Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     source: Mapped[LeadSource] = mapped_column(enum_column(LeadSource))
-    stage: Mapped[LeadStage] = mapped_column(enum_column(LeadStage), default=LeadStage.NEW)
+    # A built-in stage (LeadStage's values) or a pipeline's own stage ("custom-3", named in the
+    # sales settings): text, as the enum column already stored it (VARCHAR(24)).
+    stage: Mapped[str] = mapped_column(String(24), default=LeadStage.NEW.value)
     value: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     expected_close: Mapped[date | None]
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -54,9 +56,40 @@ class LeadStageChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
-    from_stage: Mapped[LeadStage | None] = mapped_column(enum_column(LeadStage))
-    to_stage: Mapped[LeadStage] = mapped_column(enum_column(LeadStage))
+    from_stage: Mapped[str | None] = mapped_column(String(24))
+    to_stage: Mapped[str] = mapped_column(String(24))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (Index("ix_lead_stage_changes_lead_id_changed_at", "lead_id", "changed_at"),)
+
+
+class LeadFacts(Base):
+    """The funnel's stored read model, one row per lead (crm_core/sales/facts.py keeps it):
+    the furthest stage reached in the order of its pipeline's funnel (skipped stages count as
+    reached) and since when it is in its current stage."""
+
+    __tablename__ = "lead_facts"
+
+    lead_id: Mapped[int] = mapped_column(
+        ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True
+    )
+    furthest_stage: Mapped[str] = mapped_column(String(24))
+    stage_since: Mapped[datetime | None]
+
+
+class LeadStay(Base):
+    """One stay of a lead in a stage (read model): entered, left (None while there) and the
+    days it lasted once it ended."""
+
+    __tablename__ = "lead_stays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(24))
+    entered_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+    days: Mapped[float | None] = mapped_column(Float)
+
+    # Covering: the funnel's time in stage and the forecast's history read only these three.
+    __table_args__ = (Index("ix_lead_stays_lead_id_stage_days", "lead_id", "stage", "days"),)

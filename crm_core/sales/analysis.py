@@ -15,9 +15,11 @@ from sqlalchemy import Float, Select, String, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from crm_core.analytics import forecast, funnel
-from crm_core.kernel.permissions import Actor, read_filter
+from crm_core.kernel.permissions import Actor, Scope, amounts_scope, read_filter
 from crm_core.models import Campaign, Lead, LeadStageChange, User
 from crm_core.models.enums import Entity, LeadStage
+from crm_core.sales import figures
+from crm_core.sales.amounts import hide_amounts
 from crm_core.sales.settings import sales_settings
 
 LEAD_COLUMNS = [
@@ -112,6 +114,20 @@ def cohort(
     return _frames(session, _cohort_query(actor, start, end, pipeline))
 
 
+def cohort_conditions(
+    actor: Actor, start: date, end: date, pipeline: str | None = None
+) -> list[Any]:
+    """The SQL conditions of that cohort: not deleted, in the reader's scope, created in the
+    period, in the pipeline."""
+    where = [
+        Lead.deleted_at.is_(None),
+        read_filter(actor, Entity.LEAD, Lead.owner_id),
+        Lead.created_at >= _at(start),
+        Lead.created_at < _at(end + timedelta(days=1)),
+    ]
+    return [*where, Lead.pipeline == pipeline] if pipeline else where
+
+
 def _at(day: date) -> datetime:
     return datetime.combine(day, time())
 
@@ -127,8 +143,10 @@ class FunnelReport:
     time_in_stage: pd.DataFrame
     lost_reasons: pd.DataFrame
     stalled: pd.DataFrame
-    leads: pd.DataFrame  # the cohort, with `furthest` (index of the stage reached)
+    period: tuple[date, date]  # the cohort's days, for the leads of a stage
+    pipeline: str | None = None
     by: str | None = None  # the breakdown's column
+    amounts: bool = True  # whether the reader sees amounts at all (the matrix)
 
 
 def funnel_report(
@@ -140,52 +158,58 @@ def funnel_report(
     pipeline: str | None = None,
     as_of: datetime | None = None,
 ) -> FunnelReport:
-    """Everything the Lead funnel page shows for the cohort created in [start, end]."""
+    """Everything the Lead funnel page shows for the cohort created in [start, end], counted
+    in SQL over the stored read model (facts.py)."""
     settings = sales_settings(session)
     stages = settings.stages(pipeline)
     as_of = as_of or _at(end + timedelta(days=1))
-    leads, changes = cohort(session, actor, start, end, pipeline)
-    furthest = funnel.reached(leads, changes, stages)
+    where = cohort_conditions(actor, start, end, pipeline)
     by = None if breakdown is Breakdown.NONE else breakdown.value
-    table = funnel.funnel(leads, furthest, stages, by)
+    found = figures.cohort(session, actor, where, stages, by)
+    table = funnel.funnel_from_counts(figures.reached(found), stages)
     days = (end - start).days + 1
-    # The period before only needs its KPIs: its leads without their moves.
-    before = _lead_frame(
-        session,
-        _cohort_query(actor, start - timedelta(days=days), start - timedelta(days=1), pipeline),
+    before = cohort_conditions(
+        actor, start - timedelta(days=days), start - timedelta(days=1), pipeline
     )
     usual = {s: d for p in settings.pipelines for s, d in settings.usual_days(p["key"]).items()}
     return FunnelReport(
         stages=stages,
         funnel=table,
         groups=funnel.by_group(table, stages),
-        kpis=_kpis(leads),
-        previous=_kpis(before),
-        trend=funnel.monthly_trend(leads, furthest, stages),
-        time_in_stage=funnel.time_in_stage(changes, stages, as_of),
-        lost_reasons=funnel.lost_reasons(leads),
-        stalled=funnel.stalled(leads, changes, usual, as_of),
-        leads=leads.assign(furthest=leads["id"].map(furthest).fillna(0).astype(int)),
+        kpis=_kpis(figures.kpis(found)),
+        previous=_kpis(figures.kpis(figures.cohort(session, actor, before, stages, None))),
+        trend=figures.trend(found, stages),
+        time_in_stage=figures.time_in_stage(session, where, stages),
+        lost_reasons=funnel.pareto(figures.lost_reasons(found)),
+        stalled=figures.stalled(session, where, usual, as_of),
+        period=(start, end),
+        pipeline=pipeline,
         by=by,
+        amounts=amounts_scope(actor) is not Scope.NONE,
     )
 
 
-def _kpis(leads: pd.DataFrame) -> dict[str, Any]:
-    kpis: dict[str, Any] = funnel.summary(leads)
+def _kpis(kpis: dict[str, Any]) -> dict[str, Any]:
     kpis["velocity"] = funnel.velocity(
         kpis["open"], kpis["win_rate"], kpis["average_won_value"], kpis["cycle_days"]
     )
     return kpis
 
 
-def reached_stage(report: FunnelReport, stage: str, group: str | None = None) -> pd.DataFrame:
-    """The cohort's leads that reached `stage` (within the breakdown's `group`)."""
+def reached_stage(
+    session: Session,
+    actor: Actor,
+    report: FunnelReport,
+    stage: str,
+    group: str | None = None,
+    limit: int = 500,
+) -> pd.DataFrame:
+    """The cohort's leads that reached `stage` (within the breakdown's `group`), furthest and
+    biggest first, at most `limit`; values blank where the actor reads no amounts."""
     index = report.stages.index(stage)
-    picked = report.leads[report.leads["furthest"] >= index]
-    if group is not None and report.by is not None:
-        names = picked[report.by].astype("object").fillna("–").astype(str)
-        picked = picked[names == group]
-    return picked.sort_values(["furthest", "value"], ascending=False, ignore_index=True)
+    where = cohort_conditions(actor, *report.period, report.pipeline)
+    picked = figures.reached_leads(session, where, report.stages, index, report.by, group, limit)
+    return hide_amounts(actor, picked, "value")
 
 
 @dataclass(frozen=True)
@@ -197,6 +221,7 @@ class ForecastReport:
     last_quarter: pd.DataFrame
     quarter: tuple[date, date]
     open_leads: int
+    amounts: bool = True  # whether the reader sees amounts at all (the matrix)
 
 
 def quarter_before(day: date) -> tuple[date, date]:
@@ -214,30 +239,49 @@ def forecast_report(
     runs: int = 2000,
     history_days: int = 730,
 ) -> ForecastReport:
-    """The open pipeline's forecast, learned from the leads closed in the last two years."""
+    """The open pipeline's forecast, learned from the leads closed in the last two years;
+    counted in SQL over the stored read model, the amounts only of the leads whose amounts
+    the actor reads."""
     settings = sales_settings(session)
     stages = settings.stages(pipeline)
-    stmt = _leads(actor).where(
-        Lead.stage.in_([s for s in LeadStage if s.is_open])
-        | (Lead.closed_at >= as_of - timedelta(days=history_days))
-    )
+    where = [Lead.deleted_at.is_(None), read_filter(actor, Entity.LEAD, Lead.owner_id)]
     if pipeline:
-        stmt = stmt.where(Lead.pipeline == pipeline)
-    leads, changes = _frames(session, stmt)
+        where.append(Lead.pipeline == pipeline)
+    closed = [*where, Lead.closed_at >= as_of - timedelta(days=history_days)]
     probability = settings.probabilities()
-    learned = forecast.learned_probabilities(leads, changes, stages, as_of)
-    live = forecast.open_lead_probabilities(leads, changes, learned, probability, as_of)
+    reached = figures.closed_reached(session, closed, stages)
+    learned = forecast.learned_from_counts(
+        reached, figures.closed_aged(session, closed, stages), stages
+    )
+    live = forecast.with_probabilities(
+        figures.open_leads(session, actor, where, as_of), learned, probability
+    )
     start, end = quarter_before(as_of.date())
+    first, after = _at(start), _at(end)
+    last_quarter = forecast.quarter_table(
+        figures.open_at(session, actor, closed_or_open(where, as_of, history_days), first, after),
+        figures.won_by_month(session, actor, where, first, after),
+        probability,
+        start,
+        end,
+    )
     stage_p = {s["stage"]: float(s["probability"]) for s in settings.pipeline(pipeline)["stages"]}
     return ForecastReport(
-        weighted=forecast.weighted_pipeline(leads, probability, as_of),
+        weighted=forecast.weighted_pipeline(live, probability, as_of),
         bands=forecast.monte_carlo(live, as_of, runs=runs),
-        calibration=forecast.calibration(leads, changes, stages, stage_p),
+        calibration=forecast.calibration_from_counts(reached, stages, stage_p),
         learned=learned,
-        last_quarter=forecast.forecast_vs_actual(leads, changes, probability, start, end),
+        last_quarter=last_quarter,
         quarter=(start, end),
-        open_leads=len(live),
+        open_leads=figures.count_open(session, where),
+        amounts=amounts_scope(actor) is not Scope.NONE,
     )
+
+
+def closed_or_open(where: list[Any], as_of: datetime, history_days: int) -> list[Any]:
+    """The forecast's leads: open now, or closed in the history window."""
+    recent = Lead.closed_at >= as_of - timedelta(days=history_days)
+    return [*where, Lead.stage.not_in([LeadStage.WON, LeadStage.LOST]) | recent]
 
 
 class Period(StrEnum):

@@ -21,6 +21,7 @@ from crm_core.kernel.messages import Message, msg
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Lead, LeadStageChange, User
 from crm_core.models.enums import Entity
+from crm_core.sales.settings import stage_param
 
 
 def _lead_moves(actor: Actor, customer_id: int, channels: set[str] | None) -> Select[Any] | None:
@@ -47,9 +48,10 @@ def _lead_moves(actor: Actor, customer_id: int, channels: set[str] | None) -> Se
 
 def _lead_text(row: Row[Any]) -> tuple[Message, Message]:
     if row.from_stage:
-        title = msg("timeline.lead_moved", name=str(row.name), old=row.from_stage, new=row.to_stage)
+        old, new = stage_param(row.from_stage), stage_param(row.to_stage)
+        title = msg("timeline.lead_moved", name=str(row.name), old=old, new=new)
     else:
-        title = msg("timeline.lead_opened", name=str(row.name), stage=row.to_stage)
+        title = msg("timeline.lead_opened", name=str(row.name), stage=stage_param(row.to_stage))
     return title, joined(by(row.by))
 
 

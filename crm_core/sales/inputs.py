@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import EmailStr, Field, field_validator
 
 from crm_core.kernel.inputs import _Input, normalize_email, normalize_phone
-from crm_core.models.enums import LeadSource, LeadStage
+from crm_core.models.enums import LeadSource
 
 
 class LeadIn(_Input):
@@ -37,7 +37,7 @@ class LeadIn(_Input):
 
 
 class MoveIn(_Input):
-    stage: LeadStage
+    stage: str = Field(min_length=1, max_length=24)  # a built-in stage or a pipeline's own
 
 
 class LostIn(_Input):

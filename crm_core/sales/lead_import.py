@@ -45,6 +45,7 @@ from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.kernel.settings import team_settings
 from crm_core.models import ImportBatch, Lead, LeadStageChange, Task, User, utcnow
 from crm_core.models.enums import Entity, LeadStage
+from crm_core.sales import facts
 from crm_core.sales.inputs import LeadIn
 from crm_core.sales.pipeline import LeadFilter, lead_list
 from crm_core.sales.settings import SalesSettings, sales_settings
@@ -276,6 +277,7 @@ def commit_leads(
         row.record_id = lead.id
         created.append((lead.id, lead.version))
         tick(done)
+    facts.refresh(session, [lead_id for lead_id, _version in created])
     return finish_batch(session, actor, batch, fresh, {"created": created})
 
 

@@ -20,8 +20,9 @@ from crm_core.kernel.messages import Message, label, msg
 from crm_core.kernel.permissions import Action, Actor, Capability, may, require
 from crm_core.models import Campaign, Lead, LeadStageChange, utcnow
 from crm_core.models.enums import AssignmentRule, Entity, LeadSource, LeadStage, LifecycleStage
+from crm_core.sales import facts
 from crm_core.sales.inputs import EDITABLE_FIELDS, LeadIn, LostIn, MoveIn
-from crm_core.sales.settings import SalesSettings, sales_settings
+from crm_core.sales.settings import SalesSettings, is_open, sales_settings, stage_param
 
 ENTITY = Entity.LEAD
 Changes = dict[str, tuple[Any, Any]]
@@ -94,7 +95,7 @@ def insert_lead(
 ) -> Lead:
     """Write a checked lead and its first stage (the web form and the import call it too)."""
     now = now or utcnow()
-    first = LeadStage(settings.stages(values["pipeline"])[0])
+    first = settings.stages(values["pipeline"])[0]
     row = Lead(created_at=now, updated_at=now)
     lead = writepath.insert(session, actor, ENTITY, row, {**values, "stage": first})
     session.add(
@@ -102,6 +103,7 @@ def insert_lead(
             lead_id=lead.id, from_stage=None, to_stage=first, changed_at=now, actor_id=actor.id
         )
     )
+    facts.refresh(session, [lead.id], settings)
     return lead
 
 
@@ -114,14 +116,19 @@ def update_lead(
     values = validate(LeadIn, {**form_values(lead), **data}).model_dump()
     values["owner_id"] = values["owner_id"] or lead.owner_id or actor.id
     _check(session, settings, values)
-    if lead.stage.is_open and lead.stage.value not in settings.stages(values["pipeline"]):
-        raise ValidationError({"pipeline": msg("lead.stage_not_in_pipeline", stage=lead.stage)})
+    if is_open(lead.stage) and lead.stage not in settings.stages(values["pipeline"]):
+        raise ValidationError(
+            {"pipeline": msg("lead.stage_not_in_pipeline", stage=stage_param(lead.stage))}
+        )
     require(actor, ENTITY, Action.UPDATE, lead)
     if values["owner_id"] != lead.owner_id and not may(actor, Capability.ASSIGN_LEADS):
         raise PermissionDenied(
             "error.role_cannot", role=label(actor.role), what=label(Capability.ASSIGN_LEADS)
         )
-    return writepath.update(session, actor, ENTITY, lead, expected_version, values)
+    changes = writepath.update(session, actor, ENTITY, lead, expected_version, values)
+    if "pipeline" in changes:  # the furthest stage is counted in the pipeline's order
+        facts.refresh(session, [lead.id], settings)
+    return changes
 
 
 def move_stage(
@@ -129,24 +136,28 @@ def move_stage(
     actor: Actor,
     lead_id: int,
     expected_version: int,
-    stage: LeadStage | str,
+    stage: str,
     now: datetime | None = None,
 ) -> Changes:
     """Move an open lead to another stage of its pipeline (or to Won) in one action."""
     target = validate(MoveIn, {"stage": stage}).stage
     lead = writepath.load(session, Lead, lead_id)
-    if target is LeadStage.LOST:
+    if target == LeadStage.LOST:
         raise ValidationError({"stage": msg("lead.lost_needs_reason")})
-    if not lead.stage.is_open:
-        raise ValidationError({"stage": msg("lead.closed_reopen_first", stage=lead.stage)})
-    if target.value not in sales_settings(session).stages(lead.pipeline):
-        raise ValidationError({"stage": msg("lead.stage_not_in_pipeline", stage=target)})
+    if not is_open(lead.stage):
+        raise ValidationError(
+            {"stage": msg("lead.closed_reopen_first", stage=stage_param(lead.stage))}
+        )
+    if target not in sales_settings(session).stages(lead.pipeline):
+        raise ValidationError(
+            {"stage": msg("lead.stage_not_in_pipeline", stage=stage_param(target))}
+        )
     require(actor, ENTITY, Action.UPDATE, lead)
-    if target is lead.stage:
+    if target == lead.stage:
         return {}
     now = now or utcnow()
     values: dict[str, Any] = {"stage": target}
-    if target is LeadStage.WON:
+    if target == LeadStage.WON:
         values["closed_at"] = now
     return _moved(session, actor, lead, expected_version, values, now)
 
@@ -166,8 +177,10 @@ def mark_lost(
     reasons = sales_settings(session).lost_reasons
     if held.reason not in reasons:
         raise ValidationError({"reason": msg("validation.one_of", choices=", ".join(reasons))})
-    if not lead.stage.is_open:
-        raise ValidationError({"stage": msg("lead.closed_reopen_first", stage=lead.stage)})
+    if not is_open(lead.stage):
+        raise ValidationError(
+            {"stage": msg("lead.closed_reopen_first", stage=stage_param(lead.stage))}
+        )
     require(actor, ENTITY, Action.UPDATE, lead)
     now = now or utcnow()
     values = {
@@ -184,12 +197,12 @@ def reopen(
     actor: Actor,
     lead_id: int,
     expected_version: int,
-    stage: LeadStage | str | None = None,
+    stage: str | None = None,
     now: datetime | None = None,
 ) -> Changes:
     """Open a won or lost lead again, in `stage` or the stage it was closed from."""
     lead = writepath.load(session, Lead, lead_id)
-    if lead.stage.is_open:
+    if is_open(lead.stage):
         return {}
     if lead.converted_customer_id is not None:
         raise ValidationError({"stage": msg("lead.converted_stays_won")})
@@ -202,8 +215,10 @@ def reopen(
         )
     open_stages = sales_settings(session).stages(lead.pipeline)[:-1]
     target = validate(MoveIn, {"stage": stage or open_stages[0]}).stage
-    if target.value not in open_stages:
-        raise ValidationError({"stage": msg("lead.stage_not_in_pipeline", stage=target)})
+    if target not in open_stages:
+        raise ValidationError(
+            {"stage": msg("lead.stage_not_in_pipeline", stage=stage_param(target))}
+        )
     require(actor, ENTITY, Action.UPDATE, lead)
     values = {"stage": target, "closed_at": None, "lost_reason": None, "lost_note": None}
     return _moved(session, actor, lead, expected_version, values, now or utcnow())
@@ -228,6 +243,7 @@ def _moved(
             actor_id=actor.id,
         )
     )
+    facts.refresh(session, [lead.id])
     return changes
 
 
@@ -244,7 +260,7 @@ def convert_lead(
     existing `customer_id`, in one transaction; returns the customer's id. A likely duplicate
     of a customer we have raises LikelyDuplicate (naming them), so the user links instead."""
     lead = writepath.load(session, Lead, lead_id)
-    if lead.stage is not LeadStage.WON:
+    if lead.stage != LeadStage.WON:
         raise ValidationError({"stage": msg("lead.convert_won_only")})
     if lead.converted_customer_id is not None:
         raise ValidationError({"customer_id": msg("lead.already_converted")})
@@ -287,7 +303,7 @@ def bulk_change(
     picked: Iterable[tuple[int, int]],
     *,
     owner_id: int | None = None,
-    stage: LeadStage | None = None,
+    stage: str | None = None,
     lost_reason: str | None = None,
 ) -> int:
     """One change to many leads, given (id, version read): a new owner, a stage, or lost
@@ -304,6 +320,10 @@ def bulk_change(
             raise CRMError(msg("lead.bulk_nothing"))
         changed += bool(done)
     return changed
+
+
+def _not_in_pipeline(stage: str, field: str = "stage") -> ValidationError:
+    return ValidationError({field: msg("lead.stage_not_in_pipeline", stage=stage_param(stage))})
 
 
 def _check(session: Session, settings: SalesSettings, values: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from crm_core.customers import read as customers
@@ -18,7 +18,9 @@ from crm_core.kernel.permissions import Action, Actor, read_filter, require
 from crm_core.kernel.settings import team_settings
 from crm_core.models import Campaign, Interaction, Lead, LeadStageChange, Task, User, utcnow
 from crm_core.models.enums import Entity, LeadStage
-from crm_core.sales.settings import sales_settings
+from crm_core.sales.amounts import hide_amounts
+from crm_core.sales.figures import amount_filter
+from crm_core.sales.settings import sales_settings, stage_param
 
 SORTS = ("created_at", "value", "expected_close", "name", "stage", "in_stage_since")
 LIST_COLUMNS = [
@@ -84,9 +86,9 @@ def _selected(actor: Actor, chosen: LeadFilter) -> Any:  # a Select of the lead 
         .where(Lead.deleted_at.is_(None), read_filter(actor, Entity.LEAD, Lead.owner_id))
     )
     if chosen.stages:
-        stmt = stmt.where(Lead.stage.in_([LeadStage(s) for s in chosen.stages]))
+        stmt = stmt.where(Lead.stage.in_(list(chosen.stages)))
     if chosen.open_only:
-        stmt = stmt.where(Lead.stage.in_([s for s in LeadStage if s.is_open]))
+        stmt = stmt.where(Lead.stage.not_in([LeadStage.WON, LeadStage.LOST]))
     if chosen.sources:
         stmt = stmt.where(Lead.source.in_(chosen.sources))
     if chosen.owner_id is not None:
@@ -119,13 +121,21 @@ def lead_list(
     how many match in all."""
     stmt = _selected(actor, chosen)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    key = {"in_stage_since": _since(), **{s: getattr(Lead, s) for s in SORTS[:-1]}}[
-        sort if sort in SORTS else "created_at"
-    ]
+    keys = {
+        "in_stage_since": _since(),
+        **{s: getattr(Lead, s) for s in SORTS[:-1]},
+        "value": seen_value(actor),  # hidden values sort as none: the order tells nothing
+    }
+    key = keys[sort if sort in SORTS else "created_at"]
     ordered = stmt.order_by(key.desc() if descending else key.asc(), Lead.id.desc())
     rows = session.execute(ordered.offset(page * per_page).limit(per_page)).all()
     frame = pd.DataFrame(rows, columns=LIST_COLUMNS)
-    return _plain(frame), int(total)
+    return hide_amounts(actor, _plain(frame), "value"), int(total)
+
+
+def seen_value(actor: Actor) -> Any:
+    """A lead's value where the actor reads its amounts, else 0 (for sums and orders)."""
+    return case((amount_filter(actor), Lead.value), else_=0)
 
 
 def board(
@@ -135,20 +145,21 @@ def board(
     (value, days in stage, owner, next follow-up)."""
     stages = sales_settings(session).stages(pipeline)[:-1]
     chosen = LeadFilter(stages=tuple(stages), pipeline=pipeline)
-    base = _selected(actor, chosen).subquery()
+    base = _selected(actor, chosen).add_columns(seen_value(actor).label("seen")).subquery()
     totals = {
         str(row.stage): (int(row.n), float(row.value or 0))
         for row in session.execute(
             select(
-                base.c.stage, func.count().label("n"), func.sum(base.c.value).label("value")
+                base.c.stage, func.count().label("n"), func.sum(base.c.seen).label("value")
             ).group_by(base.c.stage)
         )
     }
     columns: dict[str, Any] = {}
     for stage in stages:
         stmt = _selected(actor, LeadFilter(stages=(stage,), pipeline=pipeline))
-        rows = session.execute(stmt.order_by(Lead.value.desc(), Lead.id).limit(per_stage)).all()
-        cards = _plain(pd.DataFrame(rows, columns=LIST_COLUMNS))
+        ordered = stmt.order_by(seen_value(actor).desc(), Lead.id)
+        rows = session.execute(ordered.limit(per_stage)).all()
+        cards = hide_amounts(actor, _plain(pd.DataFrame(rows, columns=LIST_COLUMNS)), "value")
         cards["days_in_stage"] = [
             (now - s).total_seconds() / 86400 if s is not None else None
             for s in cards["in_stage_since"]
@@ -254,7 +265,7 @@ def follow_up_stalled(session: Session, actor: Actor, now: datetime | None = Non
     )
     made = 0
     for row in session.execute(stmt):
-        usual = settings.usual_days(row.pipeline).get(row.stage.value)
+        usual = settings.usual_days(row.pipeline).get(row.stage)
         since: datetime | None = row.in_stage_since
         if usual is None or since is None or row.owner_id is None:
             continue
@@ -264,7 +275,7 @@ def follow_up_stalled(session: Session, actor: Actor, now: datetime | None = Non
             msg(
                 "lead.stalled_title",
                 name=row.name,
-                stage=row.stage,
+                stage=stage_param(row.stage),
                 days=int((now - since).days),
             ),
             language,

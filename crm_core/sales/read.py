@@ -1,5 +1,6 @@
-"""What other areas may read of Sales: the open leads about a customer; for the overview, the
-leads alive in a period (in the reader's scope) and the stage moves made in it."""
+"""What other areas may read of Sales: the open leads about a customer (values only where the
+reader reads amounts); for the overview, the leads alive in a period (in the reader's scope)
+and the stage moves made in it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from crm_core.kernel.frames import core_frame, query_frame
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Lead, LeadStageChange, User
 from crm_core.models.enums import Entity, LeadStage
+from crm_core.sales.amounts import hide_amounts
 
 
 def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame:
@@ -26,20 +28,22 @@ def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame
             Lead.value,
             Lead.expected_close,
             owner.name.label("owner"),
+            Lead.owner_id,
         )
         .outerjoin(owner, owner.id == Lead.owner_id)
         .where(
             or_(Lead.customer_id == customer_id, Lead.converted_customer_id == customer_id),
-            Lead.stage.in_([s for s in LeadStage if s.is_open]),
+            Lead.stage.not_in([LeadStage.WON, LeadStage.LOST]),
             Lead.deleted_at.is_(None),
             read_filter(actor, Entity.LEAD, Lead.owner_id),
         )
         .order_by(Lead.created_at.desc(), Lead.id.desc())
     )
-    columns = ["id", "name", "stage", "value", "expected_close", "owner"]
+    columns = ["id", "name", "stage", "value", "expected_close", "owner", "owner_id"]
     frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
     frame["stage"] = frame["stage"].map(str)
-    return frame
+    # A lead's value is an amount: blank where the reader may not read the owner's amounts.
+    return hide_amounts(actor, frame, "value").drop(columns="owner_id")
 
 
 LEAD_COLUMNS = ["id", "name", "owner_id", "region", "value", "stage", "created_at", "closed_at",

@@ -21,11 +21,13 @@ from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.lookups import is_active_user
 from crm_core.kernel.messages import N_, Message, msg
 from crm_core.kernel.permissions import Actor, Capability, require_capability
-from crm_core.models import Setting, User
+from crm_core.models import Lead, Setting, User
 from crm_core.models.enums import AssignmentRule, Entity, LeadSource, LeadStage
 
 SALES_KEY = "sales"
 OPEN_STAGES = [s for s in LeadStage if s.is_open]
+CUSTOM = "custom-"  # a pipeline's own stage: "custom-<n>", its name typed by a manager
+BUILT_IN = {s.value for s in LeadStage}
 FUNNEL_END = LeadStage.WON
 DEFAULT_PIPELINE = "new business"
 # Default names and reasons in English: pages show them translated (listed for Babel here).
@@ -102,6 +104,30 @@ class SalesSettings:
     def usual_days(self, key: str | None) -> dict[str, float]:
         return {s["stage"]: float(s["usual_days"]) for s in self.pipeline(key)["stages"]}
 
+    def stage_names(self) -> dict[str, str]:
+        """The custom stages' keys and the names managers gave them (every pipeline)."""
+        return {
+            s["stage"]: str(s["name"])
+            for p in self.pipelines
+            for s in p["stages"]
+            if is_custom(s["stage"]) and s.get("name")
+        }
+
+
+def is_open(stage: str) -> bool:
+    """Whether a lead in `stage` is still open (any stage but won and lost)."""
+    return stage not in (LeadStage.WON, LeadStage.LOST)
+
+
+def is_custom(stage: str) -> bool:
+    return stage.startswith(CUSTOM)
+
+
+def stage_param(stage: str | None) -> LeadStage | str | None:
+    """A stage for a message's parameter: a built-in one as the vocabulary value (rendered
+    translated), a custom one as its key."""
+    return LeadStage(stage) if stage in BUILT_IN else stage
+
 
 def sales_settings(session: Session) -> SalesSettings:
     stored = session.scalar(select(Setting.value).where(Setting.key == SALES_KEY)) or {}
@@ -131,16 +157,28 @@ def read_sales_settings(session: Session) -> SavedSales:
 
 
 class StageIn(_Input):
-    stage: LeadStage
+    """A stage of a pipeline: a built-in open stage, a custom one already named ("custom-3")
+    or a new one ("" with its name); listed in the pipeline's order."""
+
+    stage: str | None = Field(default=None, max_length=24)  # None: a new stage
+    name: str | None = Field(default=None, max_length=40)
     probability: float = Field(ge=0, le=1)
     usual_days: int = Field(ge=1, le=365)
 
     @field_validator("stage")
     @classmethod
-    def _open(cls, value: LeadStage) -> LeadStage:
-        if not value.is_open:
+    def _open(cls, value: str | None) -> str:
+        value = (value or "").strip()
+        if value in BUILT_IN and not is_open(value):
             raise ValueError(msg("lead.stage_not_open"))
+        if value and value not in BUILT_IN and not (is_custom(value) and value[7:].isdigit()):
+            raise ValueError(msg("lead.stage_unknown", stage=value))
         return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
 
 
 class PipelineIn(_Input):
@@ -174,12 +212,11 @@ def update_sales_settings(
     new = held.model_dump(mode="json")
     new["lost_reasons"] = [r.strip() for r in held.lost_reasons if r.strip()]
     new["by_source"] = {str(k): v for k, v in new["by_source"].items()}
-    for pipeline in new["pipelines"]:
-        order = [s.value for s in OPEN_STAGES]
-        pipeline["stages"].sort(key=lambda s: order.index(s["stage"]))
+    new["pipelines"] = _keyed(current["pipelines"], new["pipelines"])
     changes = {
         f"{SALES_KEY}.{f}": (current.get(f), v) for f, v in new.items() if current.get(f) != v
     }
+    _refresh_reordered(session, current["pipelines"], new["pipelines"])
     row = session.get(Setting, SALES_KEY, populate_existing=True)
     entity = Entity.SETTING
     if row is None:
@@ -207,15 +244,58 @@ def update_sales_settings(
     )
 
 
+def _keyed(before: list[dict[str, Any]], pipelines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pipelines with a key for each new stage (the next free "custom-<n>") and names kept
+    only on custom stages (built-in ones are named by the translation)."""
+    used = [
+        int(s["stage"][len(CUSTOM) :])
+        for p in [*before, *pipelines]
+        for s in p["stages"]
+        if is_custom(s["stage"])
+    ]
+    following = max(used, default=0) + 1
+    for pipeline in pipelines:
+        for stage in pipeline["stages"]:
+            if not stage["stage"]:
+                stage["stage"] = f"{CUSTOM}{following}"
+                following += 1
+            if not is_custom(stage["stage"]):
+                stage.pop("name", None)
+    return pipelines
+
+
+def _refresh_reordered(
+    session: Session, before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> None:
+    """Rebuild the funnel's read model of each pipeline whose stage order changed (the
+    furthest stage a lead reached depends on it), in the same transaction."""
+    from crm_core.sales import facts  # facts reads these settings: imported when needed
+
+    old = {p["key"]: [s["stage"] for s in p["stages"]] for p in before}
+    settings = SalesSettings(**{**asdict(sales_settings(session)), "pipelines": after})
+    for pipeline in after:
+        if old.get(pipeline["key"]) != [s["stage"] for s in pipeline["stages"]]:
+            facts.refresh_pipeline(session, pipeline["key"], settings)
+
+
 def _errors(session: Session, held: SalesSettingsIn) -> dict[str, Message]:
     errors: dict[str, Message] = {}
     keys = [p.key for p in held.pipelines]
     if len(set(keys)) != len(keys):
         errors["pipelines"] = msg("lead.pipeline_twice")
+    stored = sales_settings(session)
     for pipeline in held.pipelines:
-        stages = [s.stage for s in pipeline.stages]
-        if len(set(stages)) != len(stages):
+        stages = [s.stage for s in pipeline.stages if s.stage]
+        names = [s.name.casefold() for s in pipeline.stages if s.name and s.stage not in BUILT_IN]
+        if len(set(stages)) != len(stages) or len(set(names)) != len(names):
             errors["pipelines"] = msg("lead.stage_twice", pipeline=pipeline.name)
+        if any(not s.name for s in pipeline.stages if s.stage not in BUILT_IN):
+            errors["pipelines"] = msg("lead.stage_needs_name", pipeline=pipeline.name)
+        kept = set(stages)
+        known = pipeline.key in {p["key"] for p in stored.pipelines}
+        dropped = [s for s in stored.stages(pipeline.key)[:-1] if known and s not in kept]
+        if dropped and _open_in(session, pipeline.key, dropped):
+            errors["pipelines"] = msg("lead.stage_has_leads", pipeline=pipeline.name)
     if not [r for r in held.lost_reasons if r.strip()]:
         errors["lost_reasons"] = msg("validation.required")
     users = {*held.assignment_pool, *held.by_region.values(), *held.by_source.values()}
@@ -227,3 +307,11 @@ def _errors(session: Session, held: SalesSettingsIn) -> dict[str, Message]:
     if unknown:
         errors["form_fields"] = msg("validation.one_of", choices=", ".join(FORM_FIELDS))
     return errors
+
+
+def _open_in(session: Session, pipeline: str, stages: list[str]) -> bool:
+    """Whether an open lead of the pipeline is in one of these stages."""
+    stmt = select(Lead.id).where(
+        Lead.pipeline == pipeline, Lead.stage.in_(stages), Lead.deleted_at.is_(None)
+    )
+    return session.scalar(stmt.limit(1)) is not None

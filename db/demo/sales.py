@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from crm_core.models import Lead, LeadStageChange
 from crm_core.models.enums import CampaignStatus, LeadSource, LeadStage
+from crm_core.sales import facts
 from db.demo.contacts import phones
 from db.demo.context import DAY, HOUR, NO_TIME, NULL, Ctx, pick
 from db.demo.marketing import Marketing
@@ -244,3 +246,8 @@ def _campaigns(
         during = inbound & (created >= start) & (created < end + 21 * DAY) & (out < 0)
         out[during & (ctx.rng.random(created.size) < 0.6)] = k
     return out
+
+
+def refresh_read_model(session: Session) -> None:
+    """The funnel's stored facts and stays for the leads just written (crm_core/sales/facts)."""
+    facts.refresh_all(session)

@@ -132,6 +132,7 @@ class _Run:
             self.ctx, self.pools, self.staff_, self.people, self.accounts, self.marketing_
         )
         self.put(self.leads_.rows, self.leads_.changes)
+        sales.refresh_read_model(self.session)
 
     def interactions(self) -> None:
         self.put(

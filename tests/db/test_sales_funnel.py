@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from crm_core.analytics import funnel
 from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import Role
 from crm_core.sales import analysis, leads
@@ -78,14 +80,29 @@ def test_last_quarter_by_source_counts_what_each_source_reached(
     reasons = report.lost_reasons.set_index("reason")["leads"].to_dict()
     assert reasons == {"no budget": 1, "price": 1}
 
+    # The stored read model and the SQL counts give what the DataFrame functions give over
+    # every lead and move of the cohort (the reference the unit tests check by hand).
+    with session_scope(engine, write=False) as s:
+        leads_, changes = analysis.cohort(s, manager, *Q1)
+    stages = report.stages
+    furthest = funnel.reached(leads_, changes, stages)
+    pd.testing.assert_frame_equal(report.funnel, funnel.funnel(leads_, furthest, stages, "source"))
+    expected = funnel.time_in_stage(changes, stages, datetime(2026, 4, 1))
+    pd.testing.assert_frame_equal(report.time_in_stage, expected, check_dtype=False)
+    assert report.time_in_stage.set_index("stage").loc["new", "stays"] == 5
+    trend = funnel.monthly_trend(leads_, furthest, stages)
+    pd.testing.assert_frame_equal(report.trend, trend, check_dtype=False)
+
 
 def test_clicking_a_stage_lists_the_leads_that_reached_it_in_the_group(
     engine: Engine, manager: Actor, quarter: dict[str, Actor]
 ) -> None:
     with session_scope(engine, write=False) as s:
         report = analysis.funnel_report(s, manager, *Q1, Breakdown.SOURCE)
-    assert sorted(analysis.reached_stage(report, "qualified")["name"]) == ["A", "C", "D"]
-    assert sorted(analysis.reached_stage(report, "contacted", "website")["name"]) == ["A", "B", "C"]
+        qualified = analysis.reached_stage(s, manager, report, "qualified")
+        contacted = analysis.reached_stage(s, manager, report, "contacted", "website")
+    assert sorted(qualified["name"]) == ["A", "C", "D"]
+    assert sorted(contacted["name"]) == ["A", "B", "C"]
 
 
 def test_a_sales_user_s_funnel_holds_only_its_own_leads(

@@ -1,0 +1,425 @@
+"""The Sales figures counted and summed in SQL over the stored read model (facts.py): a
+cohort's leads per group and furthest stage, its KPIs, monthly trend, lost reasons, the days
+of its stays, its stalled leads; the forecast's open leads, closed history and last quarter.
+Every query takes the reader's conditions (role scope, period, pipeline) from analysis.py;
+what the numbers then mean is computed by the pure functions of crm_core.analytics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.orm import Session, aliased
+
+from crm_core.kernel.permissions import Actor, Scope, amounts_scope
+from crm_core.models import Campaign, Lead, LeadFacts, LeadStay, User
+
+WON, LOST = "won", "lost"
+Conditions = Sequence[ColumnElement[bool]]
+_OWNER = aliased(User)
+
+
+def _stage() -> Any:
+    return type_coerce(Lead.stage, String)
+
+
+def _value() -> Any:
+    return type_coerce(Lead.value, Float)
+
+
+def group_column(by: str | None) -> Any:
+    """The SQL expression a breakdown groups by (names, not ids: what the page shows)."""
+    if by is None:
+        return literal("all")
+    return {
+        "source": type_coerce(Lead.source, String),
+        "owner": _OWNER.name,
+        "campaign": Campaign.name,
+        "region": Lead.region,
+        "pipeline": Lead.pipeline,
+    }[by]
+
+
+def _joined(stmt: Any, by: str | None) -> Any:
+    if by == "owner":
+        stmt = stmt.outerjoin(_OWNER, _OWNER.id == Lead.owner_id)
+    if by == "campaign":
+        stmt = stmt.outerjoin(Campaign, Campaign.id == Lead.campaign_id)
+    return stmt
+
+
+def stage_index(stages: Sequence[str]) -> Any:
+    """The furthest stage's index in `stages` (a stage of another order: the first)."""
+    return case({s: i for i, s in enumerate(stages)}, value=LeadFacts.furthest_stage, else_=0)
+
+
+def days_between(session: Session, later: Any, earlier: Any) -> Any:
+    """Days (fractional) from `earlier` to `later`, on either engine."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def month_of(session: Session, moment: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(moment, "YYYY-MM")
+    return func.strftime("%Y-%m", moment)
+
+
+def amount_filter(actor: Actor) -> ColumnElement[bool]:
+    """The leads whose amounts the actor reads (the matrix: all, its own, none)."""
+    granted = amounts_scope(actor)
+    if granted is Scope.ALL:
+        return literal(True) == literal(True)
+    if granted is Scope.OWN:
+        return Lead.owner_id == actor.id
+    return false()
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """A cohort counted in one pass: per group, furthest stage index, stage now, month created
+    and lost reason, the leads and the value of those whose amounts the reader reads."""
+
+    cells: pd.DataFrame
+    cycle_days: list[float]  # per won lead, days from created to won
+    amounts: bool  # whether the reader reads any amount
+
+
+def cohort(
+    session: Session, actor: Actor, where: Conditions, stages: Sequence[str], by: str | None
+) -> Cohort:
+    group, index = group_column(by).label("group"), stage_index(stages).label("furthest")
+    stage, month = _stage().label("stage"), month_of(session, Lead.created_at).label("month")
+    seen = amount_filter(actor)
+    keys = (group, index, stage, month, Lead.lost_reason)
+    stmt = _joined(
+        select(
+            *keys,
+            func.count(),
+            func.sum(case((seen, 1), else_=0)),
+            func.sum(case((seen, _value()), else_=0.0)),
+        )
+        .select_from(Lead)
+        .join(LeadFacts, LeadFacts.lead_id == Lead.id),
+        by,
+    )
+    rows = [tuple(r) for r in session.execute(stmt.where(*where).group_by(*keys))]
+    columns = ["group", "furthest", "stage", "month", "lost_reason", "leads", "seen", "value"]
+    cells = pd.DataFrame(rows, columns=columns)
+    cells["group"] = cells["group"].astype("object").where(cells["group"].notna(), "–")
+    cells = cells.assign(group=cells["group"].astype(str), value=cells["value"].astype(float))
+    return Cohort(cells, _cycle_days(session, where), amounts_scope(actor) is not Scope.NONE)
+
+
+def _cycle_days(session: Session, where: Conditions) -> list[float]:
+    stmt = select(days_between(session, Lead.closed_at, Lead.created_at)).where(
+        *where, _stage() == WON, Lead.closed_at.is_not(None)
+    )
+    return [float(d) for (d,) in session.execute(stmt)]
+
+
+def reached(found: Cohort) -> pd.DataFrame:
+    """Leads per group and furthest stage index (funnel.funnel_from_counts)."""
+    cells = found.cells.groupby(["group", "furthest"], as_index=False)["leads"].sum()
+    return pd.DataFrame(cells, columns=["group", "furthest", "leads"])
+
+
+def kpis(found: Cohort) -> dict[str, Any]:
+    """funnel.summary's KPIs; the amounts only over the leads whose amounts the reader reads
+    (None when it reads none)."""
+    cells = found.cells
+    by_stage = cells.groupby("stage")[["leads", "seen", "value"]].sum()
+    leads = int(cells["leads"].sum())
+    won = int(by_stage["leads"].get(WON, 0))
+    lost = int(by_stage["leads"].get(LOST, 0))
+    seen, value = int(by_stage["seen"].get(WON, 0)), float(by_stage["value"].get(WON, 0.0))
+    return {
+        "leads": leads,
+        "won": won,
+        "lost": lost,
+        "open": leads - won - lost,
+        "win_rate": won / (won + lost) if won + lost else 0.0,
+        "average_won_value": value / seen if seen else None,
+        "won_value": value if found.amounts else None,
+        "cycle_days": float(np.median(found.cycle_days)) if found.cycle_days else None,
+    }
+
+
+def trend(found: Cohort, stages: Sequence[str]) -> pd.DataFrame:
+    """Per month the leads were created in: leads, won (reached the last stage), conversion."""
+    cells = found.cells.assign(
+        won=found.cells["leads"].where(found.cells["furthest"] >= len(stages) - 1, 0)
+    )
+    frame = cells.groupby("month", sort=True, as_index=False)[["leads", "won"]].sum()
+    frame = frame.assign(month=frame["month"].astype(str))
+    frame = frame.assign(conversion=frame["won"] / frame["leads"])
+    return pd.DataFrame(frame, columns=["month", "leads", "won", "conversion"])
+
+
+def lost_reasons(found: Cohort) -> pd.DataFrame:
+    """The cohort's lost leads per reason (funnel.pareto makes the Pareto)."""
+    lost = found.cells[found.cells["stage"] == LOST]
+    counts = lost.groupby("lost_reason", dropna=False)["leads"].sum()
+    reasons = [None if pd.isna(r) else r for r in counts.index]
+    return pd.DataFrame(
+        {"reason": reasons, "leads": counts.to_numpy()}, columns=["reason", "leads"]
+    )
+
+
+QUANTILES = (0.5, 0.9)
+
+
+def time_in_stage(session: Session, where: Conditions, stages: Sequence[str]) -> pd.DataFrame:
+    """funnel.stay_quantiles over the cohort's ended stays, in SQL: the median and the 90th
+    percentile (linear between the two nearest, as pandas), without fetching every stay."""
+    found = {}
+    for stage, n, median, p90 in _quantiles(session, where, stages):
+        found[stage] = {"stays": n, "median_days": median, "p90_days": p90}
+    rows = [
+        {"stage": s, **found.get(s, {"stays": 0, "median_days": None, "p90_days": None})}
+        for s in stages[:-1]
+    ]
+    return pd.DataFrame(rows, columns=["stage", "stays", "median_days", "p90_days"])
+
+
+def _ended(where: Conditions, stages: Sequence[str]) -> Any:
+    return (
+        select(LeadStay.stage, LeadStay.days)
+        .join(Lead, Lead.id == LeadStay.lead_id)
+        .where(*where, LeadStay.days.is_not(None), LeadStay.stage.in_(list(stages[:-1])))
+    )
+
+
+def _quantiles(
+    session: Session, where: Conditions, stages: Sequence[str]
+) -> list[tuple[str, int, float, float]]:
+    stays = _ended(where, stages).subquery()
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = select(
+            stays.c.stage,
+            func.count(),
+            *(func.percentile_cont(q).within_group(stays.c.days) for q in QUANTILES),
+        ).group_by(stays.c.stage)
+        return [(str(s), int(n), float(a), float(b)) for s, n, a, b in session.execute(stmt)]
+    ranked = select(
+        stays.c.stage,
+        stays.c.days,
+        (func.row_number().over(partition_by=stays.c.stage, order_by=stays.c.days) - 1).label("k"),
+        func.count().over(partition_by=stays.c.stage).label("n"),
+    ).subquery()
+    near = [cast((ranked.c.n - 1) * q, Integer) for q in QUANTILES]  # truncated: the floor
+    stmt = select(ranked.c.stage, ranked.c.n, ranked.c.k, ranked.c.days).where(
+        or_(*(ranked.c.k.in_([x, x + 1]) for x in near))
+    )
+    picked: dict[str, dict[int, float]] = {}
+    sizes: dict[str, int] = {}
+    for stage, n, k, days in session.execute(stmt):
+        picked.setdefault(stage, {})[int(k)] = float(days)
+        sizes[stage] = int(n)
+    return [
+        (stage, sizes[stage], _between(at, sizes[stage], 0.5), _between(at, sizes[stage], 0.9))
+        for stage, at in picked.items()
+    ]
+
+
+def _between(at: dict[int, float], n: int, q: float) -> float:
+    position = q * (n - 1)
+    low = int(position)
+    high = at.get(low + 1, at[low])
+    return at[low] + (position - low) * (high - at[low])
+
+
+def stalled(
+    session: Session, where: Conditions, usual: Mapping[str, float], as_of: datetime
+) -> pd.DataFrame:
+    """Open leads of the cohort in a stage longer than its usual days, longest over first."""
+    columns = ["lead_id", "stage", "entered", "days", "usual", "over_days"]
+    if not usual:
+        return pd.DataFrame(columns=columns)
+    over = or_(
+        *(
+            and_(_stage() == s, LeadFacts.stage_since < as_of - timedelta(days=d))
+            for s, d in usual.items()
+        )
+    )
+    stmt = (
+        select(Lead.id, _stage(), LeadFacts.stage_since)
+        .join(LeadFacts, LeadFacts.lead_id == Lead.id)
+        .where(*where, over)
+    )
+    rows = []
+    for lead_id, stage, since in session.execute(stmt):
+        days = (as_of - since).total_seconds() / 86400
+        rows.append((int(lead_id), stage, since, days, usual[stage], days - usual[stage]))
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values("over_days", ascending=False, ignore_index=True)
+
+
+def reached_leads(
+    session: Session,
+    where: Conditions,
+    stages: Sequence[str],
+    index: int,
+    by: str | None,
+    group: str | None,
+    limit: int,
+) -> pd.DataFrame:
+    """The leads of the cohort that reached stages[index] (in `group`), furthest and biggest
+    first, at most `limit`."""
+    furthest = stage_index(stages)
+    chosen = group_column(by)
+    stmt = (
+        select(
+            Lead.id,
+            Lead.name,
+            _stage().label("stage"),
+            type_coerce(Lead.source, String).label("source"),
+            _OWNER.name.label("owner"),
+            Lead.owner_id,
+            _value().label("value"),
+            Lead.created_at,
+            furthest.label("furthest"),
+        )
+        .select_from(Lead)
+        .join(LeadFacts, LeadFacts.lead_id == Lead.id)
+        .outerjoin(_OWNER, _OWNER.id == Lead.owner_id)
+        .where(*where, furthest >= index)
+    )
+    if by == "campaign":
+        stmt = stmt.outerjoin(Campaign, Campaign.id == Lead.campaign_id)
+    if group is not None and by is not None:
+        stmt = stmt.where(chosen.is_(None) if group == "–" else chosen == group)
+    stmt = stmt.order_by(furthest.desc(), Lead.value.desc(), Lead.id).limit(limit)
+    columns = ["id", "name", "stage", "source", "owner", "owner_id", "value", "created_at"]
+    rows = [tuple(r)[:-1] for r in session.execute(stmt)]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def open_leads(session: Session, actor: Actor, where: Conditions, as_of: datetime) -> pd.DataFrame:
+    """The open leads (whose amounts the actor reads) with their days in the current stage."""
+    stmt = (
+        select(
+            Lead.id,
+            _stage(),
+            Lead.pipeline,
+            _value(),
+            Lead.expected_close,
+            Lead.owner_id,
+            days_between(session, literal(as_of), LeadFacts.stage_since),
+        )
+        .join(LeadFacts, LeadFacts.lead_id == Lead.id)
+        .where(*where, _stage().not_in([WON, LOST]), amount_filter(actor))
+    )
+    columns = ["id", "stage", "pipeline", "value", "expected_close", "owner_id", "days_in_stage"]
+    frame = pd.DataFrame(session.connection().execute(stmt).fetchall(), columns=columns)
+    return frame.assign(
+        value=frame["value"].astype(float),
+        days_in_stage=frame["days_in_stage"].astype(float).clip(lower=0),
+    )
+
+
+def count_open(session: Session, where: Conditions) -> int:
+    stmt = select(func.count()).select_from(Lead).where(*where, _stage().not_in([WON, LOST]))
+    return int(session.scalar(stmt) or 0)
+
+
+def closed_reached(session: Session, where: Conditions, stages: Sequence[str]) -> pd.DataFrame:
+    """The closed leads per furthest stage index and outcome (forecast.reached_counts)."""
+    index, won = stage_index(stages).label("furthest"), (_stage() == WON).label("won")
+    stmt = (
+        select(index, won, func.count())
+        .select_from(Lead)
+        .join(LeadFacts, LeadFacts.lead_id == Lead.id)
+        .where(*where, _stage().in_([WON, LOST]))
+        .group_by(index, won)
+    )
+    rows = [(int(i), bool(w), int(n)) for i, w, n in session.execute(stmt)]
+    return pd.DataFrame(rows, columns=["furthest", "won", "leads"])
+
+
+def closed_aged(session: Session, where: Conditions, stages: Sequence[str]) -> pd.DataFrame:
+    """The closed leads per stage, outcome and age bucket of their days in the stage (the
+    stays of one lead in one stage summed)."""
+    won = (_stage() == WON).label("won")
+    per_lead = (
+        select(LeadStay.stage, won, func.sum(LeadStay.days).label("days"))
+        .join(Lead, Lead.id == LeadStay.lead_id)
+        .where(*where, _stage().in_([WON, LOST]), LeadStay.stage.in_(list(stages[:-1])))
+        .group_by(LeadStay.lead_id, LeadStay.stage, won)
+        .subquery()
+    )
+    bucket = case(
+        (per_lead.c.days >= 90, 90), (per_lead.c.days >= 30, 30), (per_lead.c.days >= 7, 7),
+        else_=0,
+    ).label("min_days")  # fmt: skip
+    stmt = (
+        select(per_lead.c.stage, per_lead.c.won, bucket, func.count())
+        .where(per_lead.c.days > 0)
+        .group_by(per_lead.c.stage, per_lead.c.won, bucket)
+    )
+    rows = [(str(s), bool(w), int(b), int(n)) for s, w, b, n in session.execute(stmt)]
+    return pd.DataFrame(rows, columns=["stage", "won", "min_days", "leads"])
+
+
+def open_at(
+    session: Session, actor: Actor, where: Conditions, start: datetime, end: datetime
+) -> pd.DataFrame:
+    """The leads open at `start` (their stage then) expected to close in [start, end)."""
+    stmt = (
+        select(Lead.id, Lead.pipeline, LeadStay.stage, _value(), Lead.expected_close)
+        .join(LeadStay, LeadStay.lead_id == Lead.id)
+        .where(
+            *where,
+            amount_filter(actor),
+            LeadStay.entered_at < start,
+            or_(LeadStay.left_at.is_(None), LeadStay.left_at >= start),
+            LeadStay.stage.not_in([WON, LOST]),
+            Lead.expected_close >= start.date(),
+            Lead.expected_close < end.date(),
+        )
+    )
+    columns = ["id", "pipeline", "stage", "value", "expected_close"]
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    return frame.assign(value=frame["value"].astype(float))
+
+
+def won_by_month(
+    session: Session, actor: Actor, where: Conditions, start: datetime, end: datetime
+) -> pd.DataFrame:
+    """The value won (and leads) per month of [start, end)."""
+    month = month_of(session, Lead.closed_at).label("month")
+    stmt = (
+        select(month, func.count(), func.sum(_value()))
+        .where(
+            *where,
+            amount_filter(actor),
+            _stage() == WON,
+            Lead.closed_at >= start,
+            Lead.closed_at < end,
+        )
+        .group_by(month)
+    )
+    rows = [(str(m), int(n), float(v or 0)) for m, n, v in session.execute(stmt)]
+    return pd.DataFrame(rows, columns=["month", "actual_leads", "actual"])
