@@ -92,7 +92,7 @@ def test_a_manager_segments_assigns_runs_an_ab_test_and_reads_the_winner(
     found = re.search(r"Customers in this segment\s+([\d,]+)", page.inner_text("body"))
     assert found and int(found.group(1).replace(",", "")) > 0
     members = int(found.group(1).replace(",", ""))
-    page.get_by_label("Name").fill(SEGMENT)
+    page.get_by_label("Name", exact=True).fill(SEGMENT)
     page.get_by_role("button", name="Save segment").click()
     settle(page)
     assert "Segment saved." in page.inner_text("body")
@@ -114,7 +114,7 @@ def test_a_manager_segments_assigns_runs_an_ab_test_and_reads_the_winner(
     settle(page)
     page.get_by_text("Plan a campaign").click()
     settle(page)
-    page.get_by_label("Name").fill(CAMPAIGN)
+    page.get_by_label("Name", exact=True).fill(CAMPAIGN)
     choose(page, lambda: key(page, "cp_segment"), SEGMENT)
     choose(page, lambda: key(page, "cp_channel"), "social")
     page.get_by_role("button", name="Plan campaign").click()

@@ -10,8 +10,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SOURCES = ("app.py", "manage.py", "app_pages", "ui", "crm_core", "db", "bench")
-# Tools that drive a browser against a running app: dev dependencies, like the tests.
-DEV_TOOLS = ("bench/load.py",)
+# The benchmark (DuckDB beside the project, browsers against a running app): a developer's
+# tool, installed with the dev dependencies like the tests.
+DEV_TOOLS = ("bench",)
 
 
 def python_files(*names: str) -> list[Path]:
