@@ -108,6 +108,13 @@ def page(key: str) -> PageSpec:
     return next(p for p in PAGES if p.key == key)
 
 
+def record_page(entity: Entity | str) -> str | None:
+    """The page that shows one record of `entity` (opened by ?id=), if it has one: the pages
+    opened from a row, not from the menu, whose key is the entity's (customer, lead...)."""
+    found = [p for p in PAGES if p.key == str(entity) and not p.in_menu and not p.public]
+    return found[0].key if found else None
+
+
 def can_open(role: Role | None, key: str) -> bool:
     return may(role, page(key).access)
 

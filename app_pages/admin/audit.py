@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from crm_core.kernel import audit
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.models.enums import AuditAction, Entity
+from crm_core.pages import record_page
+from ui import lists
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_times
@@ -36,6 +39,7 @@ def render() -> None:
             limit=limit,
         )
     entries["at"] = local_times(entries["at"])
+    raw_entities = entries["entity"].copy()
     entries["entity"] = entries["entity"].map(lambda e: t(f"entity.{e}"))
     entries["action"] = entries["action"].map(lambda a: option(AuditAction, a))
     entries["changes"] = entries["changes"].map(say)
@@ -48,5 +52,15 @@ def render() -> None:
         "changes": t("Changes (old → new)"),
     }
     shown = entries.rename(columns=columns)
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.caption(t("Click a row of a customer, an account, a lead or a ticket to open it."))
+    picked = st.dataframe(
+        shown, hide_index=True, width="stretch", on_select="rerun",
+        selection_mode="single-row", key="audit_rows",
+    )  # fmt: skip
+    rows = picked.selection.rows if picked else []
+    if rows:
+        row = entries.iloc[rows[0]]
+        target = record_page(raw_entities.iloc[rows[0]])
+        if target is not None and pd.notna(row["entity_id"]):
+            lists.open_record("audit", target, int(row["entity_id"]))
     st.download_button(t("Download as CSV"), safe_csv(shown), "relasi-audit.csv", "text/csv")

@@ -9,7 +9,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.customers import _lists
 from app_pages.customers import _views as customer_views
 from crm_core.customers import accounts, phones
 from crm_core.customers.accounts import AccountOverview
@@ -18,7 +17,7 @@ from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import Channel, LeadStage, LifecycleStage, OrderStatus, SalesChannel
 from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
-from ui import cache, nav
+from ui import cache, lists, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, local_times, long_date, money, number, when
@@ -43,7 +42,7 @@ def render() -> None:
     except CRMError as exc:
         st.error(say(exc.message))
         return
-    _lists.back_link({"accounts": N_("Accounts")})
+    lists.back_link({"accounts": N_("Accounts")})
     _header(found)
     _value(found)
     contacts, work, edit = st.tabs(

@@ -6,9 +6,9 @@ import zlib
 
 import streamlit as st
 
-from app_pages.customers import _lists
 from crm_core.customers import accounts
 from crm_core.customers.accounts import AccountFilter
+from ui import lists
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.i18n import keep_language, t, tn
@@ -18,7 +18,7 @@ PAGE_KEY = "accounts_page"
 
 def render() -> None:
     actor = require_page("accounts")
-    _lists.restore("accounts")
+    lists.restore("accounts")
     st.title(t("Accounts"))
     st.caption(t("The companies we sell to (B2B); their people are customers, linked to them."))
     with read_scope() as session:
@@ -39,7 +39,7 @@ def render() -> None:
         format_func=keep_language(lambda i: owners.get(i, f"#{i}")),
     )  # fmt: skip
     wanted = AccountFilter(query, tuple(industries), tuple(regions), tuple(owner_ids))
-    _lists.remember("accounts", ("accounts_q", "accounts_industry", "accounts_region",
+    lists.remember("accounts", ("accounts_q", "accounts_industry", "accounts_region",
                                  "accounts_owner", PAGE_KEY))  # fmt: skip
     page = int(st.session_state.get(PAGE_KEY, 1))
     with read_scope() as session:
@@ -79,4 +79,4 @@ def render() -> None:
         )
     rows = list(table.selection.rows) if table else []
     if rows:
-        _lists.open_record("accounts", "account", int(found.rows.iloc[rows[0]]["id"]))
+        lists.open_record("accounts", "account", int(found.rows.iloc[rows[0]]["id"]))

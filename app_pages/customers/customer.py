@@ -12,7 +12,6 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from app_pages.customers import _lists
 from app_pages.customers import _profile_form as customer_form
 from app_pages.customers import _views as customer_views
 from crm_core.analytics.churn import RiskBand
@@ -32,7 +31,7 @@ from crm_core.models.enums import (
     LifecycleStage,
     OrderStatus,
 )
-from ui import cache, nav
+from ui import cache, lists, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, long_date, money, number, percent, when
@@ -64,7 +63,7 @@ def render() -> None:
         st.error(say(exc.message))
         return
     customer = profile.customer
-    _lists.back_link(BACK_TO)
+    lists.back_link(BACK_TO)
     _header(profile)
     customer_views.manage_outcome(customer.id)
     if st.session_state.get(customer_form.CREATED) == customer.id:

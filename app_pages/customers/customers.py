@@ -10,7 +10,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.customers import _lists
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.customers import bulk, export, fields, views
@@ -19,7 +18,7 @@ from crm_core.customers.listing import CustomerFilter, CustomerPage
 from crm_core.kernel.errors import CRMError, ValidationError
 from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models.enums import Entity, LifecycleStage
-from ui import auth, cache, forms, nav
+from ui import auth, cache, forms, lists, nav
 from ui.auth import require_page
 from ui.db import read_scope, write_scope
 from ui.format import when, with_money
@@ -59,7 +58,7 @@ VALUE_COLUMNS = {  # the value table's columns beside the declared fields'
 
 def render() -> None:
     actor = require_page("customers")
-    _lists.restore("customers")
+    lists.restore("customers")
     st.title(t("Customers"))
     _actions(actor)
     st.caption(_definitions())
@@ -78,12 +77,12 @@ def render() -> None:
     sort_by, descending = _sorting(actor)
     _save_view(actor, saved, flt, sort_by, descending)
     found, page_number = _search(actor, flt, sort_by, descending)
-    _lists.remember("customers", LIST_KEYS)
+    lists.remember("customers", LIST_KEYS)
     seen = _seen_versions(found)
     chosen = _table(found, page_number, (flt, sort_by, descending))
     _outcome()
     if len(chosen) == 1 and st.button(t("Open customer"), type="primary", key="customers_open"):
-        _lists.open_record("customers", "customer", int(chosen["id"].iloc[0]))
+        lists.open_record("customers", "customer", int(chosen["id"].iloc[0]))
     _bulk_edit(actor, chosen, options, seen, flt, found.total)
     _download(actor, flt, sort_by, descending, found.total)
 
@@ -345,9 +344,9 @@ def _table(found: CustomerPage, page_number: int, asked: tuple[Any, ...]) -> pd.
     st.number_input(
         t("Page (of {pages:n})", pages=pages), min_value=1, max_value=pages, step=1, key=PAGE_KEY
     )
-    clicked = _lists.clicked_cell(picked, ["name"])
+    clicked = lists.clicked_cell(picked, ["name"])
     if clicked is not None and clicked < len(found.rows):
-        _lists.open_record("customers", "customer", int(found.rows["id"].iloc[clicked]))
+        lists.open_record("customers", "customer", int(found.rows["id"].iloc[clicked]))
     rows = list(picked.selection.rows) if picked else []
     return found.rows.iloc[rows]
 

@@ -18,7 +18,7 @@ from crm_core.overview.home import Home
 from crm_core.overview.targets import Metric
 from crm_core.service import read as service_read
 from crm_core.service.read import SlaState
-from ui import cache, forms, nav
+from ui import cache, forms, lists, nav
 from ui import format as fmt
 from ui.auth import require_page
 from ui.db import read_scope
@@ -67,9 +67,12 @@ def render() -> None:
             "overdue": st.column_config.CheckboxColumn(t("Overdue")),
         },
         on_select="rerun",
-        selection_mode="multi-row",
+        selection_mode=["multi-row", "single-cell"],
         key="home-follow-ups-table",
     )
+    clicked = lists.clicked_cell(picked, ["customer"])  # a customer's name opens its 360
+    if clicked is not None and pd.notna(follow_ups["customer_id"].iloc[clicked]):
+        lists.open_record("home", "customer", int(follow_ups["customer_id"].iloc[clicked]))
     chosen = follow_ups.iloc[picked.selection.rows] if picked else follow_ups.iloc[[]]
     done_label, hint = t("Done"), t("Select rows")
     if st.button(done_label, key="home-follow-ups-done", disabled=chosen.empty, help=hint):

@@ -147,3 +147,15 @@ def test_amounts_are_read_by_managers_and_admins_and_by_sales_for_their_own_cust
         Role.SALES: (True, False, False),  # their own customers only
         Role.SUPPORT: (False, False, False),
     }
+
+
+def test_a_record_page_is_found_by_its_entity_and_a_list_page_is_not() -> None:
+    from crm_core.pages import record_page
+
+    assert [record_page(e) for e in ("customer", "account", "lead", "ticket")] == [
+        "customer",
+        "account",
+        "lead",
+        "ticket",
+    ]
+    assert record_page("product") is None and record_page("setting") is None
