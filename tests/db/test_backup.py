@@ -70,7 +70,9 @@ def figures(engine: Engine) -> dict[str, Any]:
             "customers": total,
             "values": values.sort_index().astype(str).to_dict(),  # NaN equal to NaN
             "funnel": funnel.funnel.to_dict(),
-            "kpis": funnel.kpis,
+            # Days and rates as a page shows them: SQLite's julianday and PostgreSQL's epoch
+            # differ in the twelfth digit of a mean cycle.
+            "kpis": {k: round(v, 6) if isinstance(v, float) else v for k, v in funnel.kpis.items()},
         }
 
 
