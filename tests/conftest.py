@@ -135,11 +135,3 @@ def app_engine(
 def staff(app_engine: Engine) -> dict[Role, Actor]:
     return {role: make_user(app_engine, role) for role in Role}
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser journeys and the Cloud stand-in each start a server (and a Chromium): one at a
-    time, on one worker (`--dist loadgroup`), while the other workers run the rest. Two at
-    once on two cores starved each other's sign-ins past their timeouts."""
-    for item in items:
-        if {"e2e", "deploy"} & set(item.path.parts):
-            item.add_marker(pytest.mark.xdist_group("servers"))
