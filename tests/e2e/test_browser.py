@@ -224,7 +224,7 @@ def test_a_bounded_load_run_of_four_sessions_clicking_through_pages_sees_no_erro
         pytest.skip(f"no Chromium at {CHROMIUM}")
     from bench.load import run_load
 
-    report = run_load(fresh_server, sessions=4, seconds=30)
+    report = run_load(fresh_server, sessions=4, seconds=40)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "load-run.json").write_text(json.dumps(report.summary(), indent=2))
     assert report.errors == []

@@ -47,8 +47,8 @@ def test_a_visitor_s_form_becomes_a_lead_the_manager_works_and_reads_in_the_funn
     page.get_by_role("tab", name="List").click()
     page.get_by_role("textbox", name="Search").fill("Wulan Journey")
     page.keyboard.press("Enter")
+    page.get_by_text("1 lead matches.").wait_for(timeout=60_000)  # the search's run, waited for
     settle(page)
-    assert "1 lead matches." in page.inner_text("body")
     page.get_by_role("link", name="Lead funnel", exact=True).click()
     settle(page)
     assert_no_exception(page, "Lead funnel")
