@@ -22,7 +22,7 @@ from crm_core.models import Customer, Product
 from db.session import session_scope
 
 EXAMPLES = settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
