@@ -134,4 +134,3 @@ def app_engine(
 @pytest.fixture
 def staff(app_engine: Engine) -> dict[Role, Actor]:
     return {role: make_user(app_engine, role) for role in Role}
-
