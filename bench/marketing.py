@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
+from bench.pages import page_times
 from bench.run import AS_OF, HERE, database, seeded, timed
 from crm_core.customers import value_store
 from crm_core.kernel.permissions import Actor
@@ -94,29 +93,7 @@ def figures(engine: Engine, runs: int, *, page_too: bool = True) -> dict[str, fl
 
 def page(engine: Engine, actor: Actor, runs: int) -> dict[str, float]:
     """The Segments page through AppTest: the first view in this process, warm reruns."""
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["CRM_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
-    os.environ.setdefault("CRM_COOKIE_KEY", "bench-cookie-key-" + "b" * 40)
-    os.environ["RELASI_VALUE_REFRESH"] = "off"
-    at = AppTest.from_string(
-        "from app_pages.marketing.segments import render\nrender()\n", default_timeout=300
-    )
-    at.session_state["relasi_actor"] = actor
-    started = time.perf_counter()
-    at.run()
-    cold = time.perf_counter() - started
-    assert not at.exception, at.exception
-    warm = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - started)
-    out = {"Segments page, first view (AppTest)": cold,
-           "Segments page, warm rerun (AppTest, median)": statistics.median(warm)}  # fmt: skip
-    for label, seconds in out.items():
-        print(f"  {label:<64} {seconds:8.3f} s", flush=True)
-    return out
+    return page_times(engine, "marketing.segments", actor, runs, "Segments page")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bench.goals import GOALS
+from bench.pages import page_times
 from bench.run import AS_OF, database, peak_rss_mb, seeded, timed
 from crm_core.customers import orders
 from crm_core.kernel.permissions import Actor
@@ -77,35 +78,9 @@ def measure(engine: Any, runs: int) -> dict[str, float]:
 def page_runs(engine: Any, runs: int) -> dict[str, float]:
     """The dashboard page through AppTest: its first view in this process, and a warm rerun
     (nothing new: the mark, then the cached figures, then the tiles drawn)."""
-    import os
-    import statistics
-    import time
-
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["CRM_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
-    os.environ.setdefault("CRM_COOKIE_KEY", "bench-cookie-key-" + "b" * 40)
-    os.environ["RELASI_VALUE_REFRESH"] = "off"
     with session_scope(engine, write=False) as s:
         manager = _actor(s, Role.MANAGER)
-    at = AppTest.from_string(
-        "from app_pages.overview.dashboard import render\nrender()\n", default_timeout=120
-    )
-    at.session_state["relasi_actor"] = manager
-    started = time.perf_counter()
-    at.run()
-    cold = time.perf_counter() - started
-    assert not at.exception, at.exception
-    warm = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - started)
-    out = {"dashboard page, first view (AppTest)": cold,
-           "dashboard page, warm rerun (AppTest, median)": statistics.median(warm)}  # fmt: skip
-    for label, seconds in out.items():
-        print(f"  {label:<56} {seconds:8.3f} s")
-    return out
+    return page_times(engine, "overview.dashboard", manager, runs, "dashboard page", 120)
 
 
 def main(argv: list[str] | None = None) -> int:
