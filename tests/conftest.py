@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import bcrypt
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -26,6 +27,17 @@ from db.session import session_scope
 from support import PG_URL, fresh_url, make_user
 
 REQUIRE_PG = os.environ.get("RELASI_REQUIRE_PG") == "1"
+_default_gensalt = bcrypt.gensalt
+
+
+def _cheap_salt(rounds: int = 4, prefix: bytes = b"2b") -> bytes:
+    return _default_gensalt(rounds, prefix)
+
+
+# Each user a test made had its password hashed at bcrypt's default cost of 12, 0.3 s apiece:
+# about a fifth of the suite. Tests hash at the lowest cost; a check reads the cost from the
+# hash itself, so nothing a test asserts changes. The app passes no cost, so gets the default.
+bcrypt.gensalt = _cheap_salt
 BACKENDS = ("sqlite", "postgresql")
 
 
@@ -134,3 +146,12 @@ def app_engine(
 @pytest.fixture
 def staff(app_engine: Engine) -> dict[Role, Actor]:
     return {role: make_user(app_engine, role) for role in Role}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser journeys and the Cloud stand-in each start a server and most a Chromium: they
+    run one at a time, on one worker (`--dist loadgroup`), while the other runs the rest. Two at
+    once on two cores made pages that take a second take ten, past the journeys' timeouts."""
+    for item in items:
+        if {"e2e", "deploy"} & set(item.path.parts):
+            item.add_marker(pytest.mark.xdist_group("servers"))
