@@ -1,6 +1,7 @@
 """A bounded load run: N browser sessions sign in to one running app and click through the
-pages their role may open for a fixed time; every page time is kept, and every page that
-shows an error is counted. One Chromium (Playwright, asyncio), one context per session.
+pages their role may open for a fixed time after signing in; every page time is kept, and
+every page that shows an error is counted. One Chromium (Playwright, asyncio), one context
+per session.
 
     python -m bench.load --url http://127.0.0.1:8501 --sessions 20 --seconds 60
 
@@ -78,13 +79,18 @@ async def _sign_in(page: Any, username: str, report: LoadReport, tries: int = 3)
             report.sign_in_retries += 1
 
 
-async def _session(browser: Any, url: str, username: str, until: float, report: LoadReport) -> None:
+async def _session(
+    browser: Any, url: str, username: str, seconds: float, report: LoadReport
+) -> None:
+    """One user: signs in, then clicks through their pages for `seconds` (counted from their
+    own sign-in, which on a loaded machine may take as long as many pages)."""
     context = await browser.new_context(viewport={"width": 1300, "height": 900})
     page = await context.new_page()
     titles = [s.title for specs in pages_for(Role(username)).values() for s in specs if s.in_menu]
     try:
         await page.goto(url)
         await _sign_in(page, username, report)
+        until = time.monotonic() + seconds
         while time.monotonic() < until:
             title = random.choice(titles)
             started = time.monotonic()
@@ -106,9 +112,8 @@ async def _run(url: str, sessions: int, seconds: float) -> LoadReport:
     report = LoadReport(sessions, seconds)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        until = time.monotonic() + seconds
         users = [DEMO_USERS[i % len(DEMO_USERS)] for i in range(sessions)]
-        await asyncio.gather(*(_session(browser, url, u, until, report) for u in users))
+        await asyncio.gather(*(_session(browser, url, u, seconds, report) for u in users))
         await browser.close()
     return report
 

@@ -21,8 +21,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from crm_core.models.enums import Role
-from crm_core.pages import pages_for
 from db import demo
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -112,17 +110,42 @@ def fresh_server(demo_database: str) -> Iterator[str]:
         _wait_healthy(base, server)
         yield base
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop_server(server)
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """A throwaway server: asked to stop, then killed if it is still busy (after a load run
+    it may be finishing sessions' runs for longer than is worth waiting)."""
+    server.terminate()
+    try:
+        server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+
+
+# True once the app has been idle (no script run, no status widget) for QUIET_MS on end: a
+# loaded server may start the run a click asked for only after a second, so seeing it idle
+# once, 400 ms after the click, let journeys read a page before its run had begun.
+QUIET_MS = 800
+_IDLE_FOR_A_WHILE = """([quiet]) => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const state = app ? app.getAttribute("data-test-script-state") : "initial";
+  const busy = !app || state === "running" || state === "rerunRequested"
+    || document.querySelector("[data-testid='stStatusWidget']") !== null;
+  const now = performance.now();
+  if (busy) { window.__relasiIdleSince = null; return false; }
+  window.__relasiIdleSince = window.__relasiIdleSince ?? now;
+  return now - window.__relasiIdleSince >= quiet;
+}"""
 
 
 def settle(page: object) -> None:
-    """Wait until Streamlit has finished the current run."""
-    page.wait_for_timeout(400)  # type: ignore[attr-defined]
-    page.wait_for_selector(  # type: ignore[attr-defined]
-        "[data-testid='stStatusWidget']", state="detached", timeout=30_000
+    """Wait until Streamlit has finished the run the last action started."""
+    page.evaluate("window.__relasiIdleSince = null")  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        _IDLE_FOR_A_WHILE, arg=[QUIET_MS], polling=100, timeout=45_000
     )
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
 
 
 def assert_no_exception(page: object, where: str) -> None:
@@ -159,40 +182,11 @@ def test_a_deep_link_to_a_freshly_started_server_leads_to_the_sign_in_page(
     page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
     sign_in(page, "manager")
     assert page.locator("h1").first.inner_text() == "Audit log"  # the bookmark's page
-    page.close()
-
-
-def test_the_demo_manager_signs_in_and_opens_every_page_without_an_error(
-    browser: object, fresh_server: str
-) -> None:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-    page.goto(fresh_server)
-    sign_in(page, "manager")
-    ARTIFACTS.mkdir(exist_ok=True)
-    for section, specs in pages_for(Role.MANAGER).items():
-        for spec in specs:
-            if not spec.in_menu:
-                continue  # hidden from the menu (a 360, a lead, a ticket): reached by links
-            page.get_by_role("link", name=spec.title, exact=True).click()
-            settle(page)
-            assert_no_exception(page, spec.title)
-            heading = page.locator("h1").first.inner_text()
-            assert heading, f"{section} › {spec.title} shows no title"
-            page.screenshot(path=str(ARTIFACTS / f"manager-{spec.key}.png"), full_page=True)
-    page.goto(f"{fresh_server}/customer?id=1")  # a deep link, restored from the sign-in cookie
-    settle(page)
-    assert "Signed in as" in page.inner_text("body")
-    assert_no_exception(page, "Customer 360")
-    page.goto(f"{fresh_server}/account?id=1")
-    settle(page)
-    assert_no_exception(page, "Account 360")
-    page.get_by_role("link", name="Customers", exact=True).click()
-    settle(page)
-    shot = ARTIFACTS / "screenshot.png"
-    page.screenshot(path=str(shot))
-    if os.environ.get("RELASI_UPDATE_SCREENSHOT") == "1":
-        (ROOT / "docs").mkdir(exist_ok=True)
-        (ROOT / "docs" / "screenshot.png").write_bytes(shot.read_bytes())
+    if os.environ.get("RELASI_UPDATE_SCREENSHOT") == "1":  # the README's picture
+        page.set_viewport_size({"width": 1400, "height": 1000})
+        page.get_by_role("link", name="Customers", exact=True).click()
+        settle(page)
+        page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
     page.close()
 
 
@@ -224,7 +218,7 @@ def test_a_bounded_load_run_of_four_sessions_clicking_through_pages_sees_no_erro
         pytest.skip(f"no Chromium at {CHROMIUM}")
     from bench.load import run_load
 
-    report = run_load(fresh_server, sessions=4, seconds=40)
+    report = run_load(fresh_server, sessions=4, seconds=20)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "load-run.json").write_text(json.dumps(report.summary(), indent=2))
     assert report.errors == []

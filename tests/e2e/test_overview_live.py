@@ -25,6 +25,7 @@ from tests.e2e.test_browser import (  # the same browser and server helpers
     settle,
     sign_in,
     start_server,
+    stop_server,
 )
 
 pytestmark = pytest.mark.browser
@@ -93,5 +94,4 @@ def test_an_order_saved_elsewhere_reaches_the_open_dashboard_without_a_click(
         assert_no_exception(page, "Business dashboard after the refresh")
         page.close()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop_server(server)
