@@ -196,8 +196,14 @@ def open_work(actor: Actor, customer_id: int) -> None:
         nav.link("tickets", t("New ticket for this customer"), customer=customer_id)
     st.subheader(t("Open leads ({count:n})", count=len(leads)))
     for row in leads.itertuples():
-        stage = option(LeadStage, row.stage)
-        nav.link("leads", f"#{row.id} {row.name} · {stage}, {money(row.value)}", id=row.id)
+        lead_link(row)
+
+
+def lead_link(row: Any) -> None:
+    """An open lead (a row of the Sales read module's open leads), one click to it: name,
+    stage (a pipeline's own by the name its manager gave it) and value, all as text."""
+    stage = row.stage_name if isinstance(row.stage_name, str) else option(LeadStage, row.stage)
+    nav.link("leads", plain(f"#{row.id} {row.name} · {stage}, {money(row.value)}"), id=row.id)
 
 
 def follow_ups(actor: Actor, customer_id: int) -> None:

@@ -14,7 +14,7 @@ from crm_core.customers import accounts, phones
 from crm_core.customers.accounts import AccountOverview
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Actor
-from crm_core.models.enums import Channel, LeadStage, LifecycleStage, OrderStatus, SalesChannel
+from crm_core.models.enums import Channel, LifecycleStage, OrderStatus, SalesChannel
 from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
 from ui import cache, lists, nav
@@ -140,8 +140,7 @@ def _open_work(actor: Actor, found: AccountOverview) -> None:
         nav.link("ticket", plain(f"#{row.id} {row.subject}"), id=row.id)
     st.subheader(t("Open leads ({count:n})", count=len(leads_found)))
     for row in leads_found.itertuples():
-        stage = option(LeadStage, row.stage)
-        nav.link("leads", plain(f"#{row.id} {row.name} · {stage}, {money(row.value)}"), id=row.id)
+        customer_views.lead_link(row)
 
 
 def _orders(found: AccountOverview) -> None:

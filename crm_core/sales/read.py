@@ -15,10 +15,12 @@ from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Lead, LeadStageChange, User
 from crm_core.models.enums import Entity, LeadStage
 from crm_core.sales.amounts import hide_amounts
+from crm_core.sales.settings import sales_settings
 
 
 def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame:
-    """Open leads about the customer (linked to it or converted into it), newest first."""
+    """Open leads about the customer (linked to it or converted into it), newest first; a
+    lead in a pipeline's own stage has that stage's name in `stage_name`."""
     owner = aliased(User)
     stmt = (
         select(
@@ -42,6 +44,9 @@ def open_leads(session: Session, actor: Actor, customer_id: int) -> pd.DataFrame
     columns = ["id", "name", "stage", "value", "expected_close", "owner", "owner_id"]
     frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
     frame["stage"] = frame["stage"].map(str)
+    # A pipeline's own stage by the name its manager gave it; a built-in one None (translated).
+    names = sales_settings(session).stage_names()
+    frame["stage_name"] = [names.get(stage) for stage in frame["stage"]]
     # A lead's value is an amount: blank where the reader may not read the owner's amounts.
     return hide_amounts(actor, frame, "value").drop(columns="owner_id")
 

@@ -12,10 +12,12 @@ from sqlalchemy import Engine, select
 
 from crm_core.kernel.errors import PermissionDenied, ValidationError
 from crm_core.kernel.permissions import Actor
-from crm_core.models import AuditEntry
+from crm_core.models import AuditEntry, Lead
 from crm_core.sales import analysis, leads, pipeline
+from crm_core.sales import read as sales_read
 from crm_core.sales.settings import read_sales_settings, update_sales_settings
 from db.session import session_scope
+from support import a_customer
 
 JAN = datetime(2026, 1, 10, 9)
 Q1 = (date(2026, 1, 1), date(2026, 3, 31))
@@ -78,3 +80,22 @@ def test_a_manager_s_own_stages_run_through_funnel_board_and_forecast(
     assert len(audited) == 2  # each save that went through
     with pytest.raises(ValidationError):  # B is open in it
         _save(engine, manager, [_stage("new"), _stage("proposal")])
+
+
+def test_a_customers_open_lead_in_an_own_stage_is_read_by_its_name_elsewhere(
+    engine: Engine, manager: Actor
+) -> None:
+    """The Customer 360 and the account page list a customer's open leads through the Sales
+    read module: a lead in a pipeline's own stage shows the name the manager gave it."""
+    _save(engine, manager, [_stage("new"), _stage("", "Demo booked"), _stage("proposal")])
+    customer_id = a_customer(engine, manager)
+    demo = _walk(engine, manager, "Demo lead", ["custom-1"])
+    fresh = _walk(engine, manager, "Fresh lead", [])
+    with session_scope(engine) as s:
+        for lead_id in (demo, fresh):
+            s.get_one(Lead, lead_id).customer_id = customer_id  # leads about the customer
+    with session_scope(engine, write=False) as s:
+        shown = sales_read.open_leads(s, manager, customer_id)
+    named = [name if isinstance(name, str) else None for name in shown["stage_name"]]
+    by_name = dict(zip(shown["name"], named, strict=True))
+    assert by_name == {"Demo lead": "Demo booked", "Fresh lead": None}  # built-in: translated
