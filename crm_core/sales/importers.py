@@ -21,7 +21,8 @@ LEADS = Importer(
         summary=lambda counts: msgn("import.count.leads", counts["create"]),
         note=N_(
             "Leads are always created new, owned by the user the owner column names (by "
-            "username or email), else by you. A stage history reads like "
+            "username or email), else by you. A stage is a built-in one or one of the "
+            "pipeline's own, by the name a manager gave it. A stage history reads like "
             '"new 2026-01-02; contacted 2026-01-05; won 2026-01-20"; times without an '
             "offset are {zone} time. A lead with the email of a stored lead is skipped as "
             "a duplicate."

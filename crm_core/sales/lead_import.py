@@ -9,7 +9,7 @@ duplicate and is skipped. Leads are only ever created (mode create only).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,7 +48,14 @@ from crm_core.models.enums import Entity, LeadStage
 from crm_core.sales import facts
 from crm_core.sales.inputs import LeadIn
 from crm_core.sales.pipeline import LeadFilter, lead_list
-from crm_core.sales.settings import SalesSettings, sales_settings
+from crm_core.sales.settings import (
+    BUILT_IN,
+    SalesSettings,
+    is_custom,
+    is_open,
+    sales_settings,
+    stage_param,
+)
 
 KIND = "leads"  # the importer's kind, stored on its batches
 
@@ -93,16 +100,25 @@ def _time(text: str, zone: str) -> datetime | None:
     return parsed.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
-def parse_history(text: str, zone: str) -> list[tuple[LeadStage, datetime]] | Message:
-    """ "new 2026-01-02; contacted 2026-01-05 10:00" -> [(stage, UTC time)], oldest first."""
-    steps: list[tuple[LeadStage, datetime]] = []
+def built_in_stage(text: str) -> str | None:
+    """A built-in stage however a file writes it: "Won", "menang", "gagal"."""
+    chosen = parse_choice(text, _STAGES)
+    return chosen if chosen in BUILT_IN else None
+
+
+def parse_history(
+    text: str, zone: str, stage_of: Callable[[str], str | None] = built_in_stage
+) -> list[tuple[str, datetime]] | Message:
+    """ "new 2026-01-02; contacted 2026-01-05 10:00" -> [(stage, UTC time)], oldest first;
+    `stage_of` reads each step's stage (a pipeline's own stages too, by name)."""
+    steps: list[tuple[str, datetime]] = []
     for part in [p for p in re.split(r"[;|>]", text) if p.strip()]:
         found = _STEP.match(part)
         at = _time(found.group(2), zone) if found else None
-        stage = parse_choice(found.group(1), _STAGES) if found else ""
-        if at is None or stage not in {s.value for s in LeadStage}:
+        stage = stage_of(found.group(1)) if found else None
+        if at is None or stage is None:
             return msg("import.history_step", step=part.strip())
-        steps.append((LeadStage(stage), at))
+        steps.append((stage, at))
     if [at for _s, at in steps] != sorted(at for _s, at in steps):
         return msg("import.history_order")
     return steps
@@ -206,21 +222,39 @@ class _Planner:
         row.values = {"lead": values, "steps": steps}
         return row
 
+    def _stage_reader(self, pipeline: str) -> Callable[[str], str | None]:
+        """A stage as the file writes it: a built-in one, or one of the pipeline's own by the
+        name its manager gave it (any case) or by its key, as the export writes it."""
+        own = {s["stage"]: s["name"] for s in self.settings.pipeline(pipeline)["stages"]
+               if is_custom(s["stage"])}  # fmt: skip
+        by_text = {key: key for key in own} | {str(n).casefold(): k for k, n in own.items() if n}
+
+        def stage_of(text: str) -> str | None:
+            return built_in_stage(text) or by_text.get(" ".join(text.split()).casefold())
+
+        return stage_of
+
+    def _stage_choices(self, pipeline: str) -> str:
+        names = self.settings.stage_names()
+        stages = [*self.settings.stages(pipeline), LeadStage.LOST.value]
+        return ", ".join(names.get(stage, stage) for stage in stages)
+
     def _steps(
         self, raw: Mapping[str, str], values: dict[str, Any], errors: dict[str, Message]
     ) -> list[tuple[str, str]]:
-        steps: list[tuple[LeadStage, datetime]] = []
+        steps: list[tuple[str, datetime]] = []
+        stage_of = self._stage_reader(values["pipeline"])
         if raw.get("history"):
-            parsed = parse_history(raw["history"], self.zone)
+            parsed = parse_history(raw["history"], self.zone, stage_of)
             if isinstance(parsed, Message):
                 errors["history"] = parsed
                 return []
             steps = parsed
         stage_text = raw.get("stage")
-        stage = parse_choice(stage_text, _STAGES) if stage_text else None
-        if stage is not None and stage not in {s.value for s in LeadStage}:
+        stage = stage_of(stage_text) if stage_text else None
+        if stage_text and stage is None:
             errors["stage"] = msg(
-                "validation.one_of", choices=", ".join(s.value for s in LeadStage)
+                "validation.one_of", choices=self._stage_choices(values["pipeline"])
             )
             return []
         created = _time(raw["created_at"], self.zone) if raw.get("created_at") else None
@@ -228,19 +262,21 @@ class _Planner:
             errors["created_at"] = msg("validation.date")
             return []
         start = created or (steps[0][1] if steps else self.now)
-        if not steps or (stage is not None and steps[-1][0].value != stage):
-            steps.append((LeadStage(stage or "new"), steps[-1][1] if steps else start))
+        if not steps or (stage is not None and steps[-1][0] != stage):
+            first = self.settings.stages(values["pipeline"])[0]
+            steps.append((stage or first, steps[-1][1] if steps else start))
         allowed_stages = {*self.settings.stages(values["pipeline"]), LeadStage.LOST.value}
-        wrong = [s.value for s, _ in steps if s.value not in allowed_stages]
+        wrong = [s for s, _ in steps if s not in allowed_stages]
         if wrong:
-            errors["stage"] = msg("lead.stage_not_in_pipeline", stage=LeadStage(wrong[0]))
+            errors["stage"] = msg("lead.stage_not_in_pipeline", stage=stage_param(wrong[0]))
+        lost = steps[-1][0] == LeadStage.LOST
         reason = raw.get("lost_reason")
-        if steps[-1][0] is LeadStage.LOST and reason and reason not in self.settings.lost_reasons:
+        if lost and reason and reason not in self.settings.lost_reasons:
             errors["lost_reason"] = msg("validation.one_of",
                                         choices=", ".join(self.settings.lost_reasons))  # fmt: skip
-        values["lost_reason"] = reason if steps[-1][0] is LeadStage.LOST else None
+        values["lost_reason"] = reason if lost else None
         values["created_at"] = min(start, steps[0][1])
-        return [(s.value, at.isoformat()) for s, at in steps]
+        return [(s, at.isoformat()) for s, at in steps]
 
 
 def commit_leads(
@@ -263,13 +299,13 @@ def commit_leads(
     created: list[tuple[int, int]] = []
     for done, row in enumerate(todo, start=1):
         values = dict(row.values["lead"])
-        steps = [(LeadStage(s), datetime.fromisoformat(at)) for s, at in row.values["steps"]]
+        steps = [(s, datetime.fromisoformat(at)) for s, at in row.values["steps"]]
         created_at = values.pop("created_at")
         final, last_at = steps[-1]
-        values |= {"stage": final, "closed_at": None if final.is_open else last_at}
+        values |= {"stage": final, "closed_at": None if is_open(final) else last_at}
         lead = Lead(created_at=created_at, updated_at=last_at)
         writepath.insert(session, actor, Entity.LEAD, lead, values)
-        before: LeadStage | None = None
+        before: str | None = None
         for stage, at in steps:
             session.add(LeadStageChange(lead_id=lead.id, from_stage=before, to_stage=stage,
                                         changed_at=at, actor_id=actor.id))  # fmt: skip

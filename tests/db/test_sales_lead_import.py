@@ -16,6 +16,7 @@ from crm_core.models import Lead, LeadStageChange
 from crm_core.models.enums import Role
 from crm_core.sales import analysis, leads
 from crm_core.sales.lead_import import parse_history
+from crm_core.sales.settings import read_sales_settings, update_sales_settings
 from db.session import session_scope
 from support import make_user
 
@@ -99,3 +100,45 @@ def test_a_revert_refuses_when_an_imported_lead_was_worked_on(
         leads.move_stage(s, manager, lead_id, 1, "contacted")
     with pytest.raises(RevertRefused), session_scope(engine) as s:
         lead_import.revert(s, manager, report)
+
+
+def test_a_file_names_a_pipelines_own_stage_by_its_name_or_its_key(
+    engine: Engine, manager: Actor
+) -> None:
+    """A manager added "Demo booked" between New and Proposal: a file that writes it (in any
+    case, in the history too) or its key (as the export writes it) imports into that stage;
+    a stage the pipeline lacks is refused with the pipeline's stages named."""
+    with session_scope(engine) as s:
+        saved = read_sales_settings(s)
+        pipelines = [dict(p) for p in saved.settings.pipelines]
+        named = (("new", None), ("", "Demo booked"), ("proposal", None))
+        stages = [{"stage": k, "name": n, "probability": 0.3, "usual_days": 10} for k, n in named]
+        pipelines[0] = {**pipelines[0], "stages": stages}
+        update_sales_settings(s, manager, saved.version, {"pipelines": pipelines})
+    file = pd.DataFrame(
+        {
+            "Nama": ["Rani", "Tono", "Wati"],
+            "Sumber": ["website", "website", "website"],
+            "Tahap": ["DEMO BOOKED", "custom-1", "Site visit"],
+            "Riwayat": ["baru 2026-01-02; demo booked 2026-01-05", "", ""],
+        }
+    )
+    mapping = {"Nama": "name", "Sumber": "source", "Tahap": "stage", "Riwayat": "history"}
+    with session_scope(engine, write=False) as s:
+        preview = importer("leads").preview(s, manager, file, mapping, "create_only", "email")
+    assert [r.status for r in preview.rows] == [RowStatus.OK, RowStatus.OK, RowStatus.BAD]
+    refused = preview.rows[2].errors["stage"]
+    assert refused.code == "validation.one_of"
+    assert refused.params["choices"] == "new, Demo booked, proposal, won, lost"
+    with session_scope(engine) as s:
+        importer("leads").commit(s, manager, preview, "leads.csv")
+    with session_scope(engine, write=False) as s:
+        stored = {name: stage for name, stage in s.execute(select(Lead.name, Lead.stage))}
+        rani = s.scalars(select(Lead.id).where(Lead.name == "Rani")).one()
+        moves = s.scalars(
+            select(LeadStageChange.to_stage)
+            .where(LeadStageChange.lead_id == rani)
+            .order_by(LeadStageChange.changed_at)
+        ).all()
+    assert stored == {"Rani": "custom-1", "Tono": "custom-1"}
+    assert moves == ["new", "custom-1"]
