@@ -6,7 +6,8 @@ array per row. Both directions stream in chunks of CHUNK rows, so memory stays f
 the size of the database. A restore keeps every id, resets PostgreSQL's sequences after, and
 refuses a database that holds data unless asked to replace it. An archive of an older schema
 is restored into that schema (the database is rebuilt at the archive's revision), then
-migrated to the newest one, so the migrations themselves carry its data forward.
+migrated to the newest one, so the migrations themselves carry its data forward; what the
+database held is copied aside first and put back should that restore fail.
 
 The schema operations (which revision is the newest, upgrading to one) are the `Schema` the
 caller passes: Alembic lives in db/, which crm_core does not import.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +47,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import StatementError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from crm_core.kernel.errors import CRMError
@@ -246,7 +249,8 @@ def import_all(
     progress: Progress | None = None,
 ) -> Manifest:
     """Restore an archive into `engine`'s database, ids kept, then bring it to the newest
-    schema. A database holding data is refused unless `replace` (then its rows are gone)."""
+    schema. A database holding data is refused unless `replace` (then its rows are gone). A
+    restore that fails leaves the database as it was."""
     if actor is not None:
         require_capability(actor, Capability.BACKUP)
     manifest = read_manifest(source)
@@ -254,21 +258,56 @@ def import_all(
         raise CRMError(N_("backup.unknown_schema"), revision=manifest.revision)
     if not replace and holds_data(engine):
         raise CRMError(N_("backup.not_empty"))
-    older = manifest.revision != schema.head()
-    if older:
-        drop_everything(engine)
+    if manifest.revision == schema.head():
+        schema.upgrade(engine, manifest.revision)
+        _restore(engine, source, manifest, True, progress)  # one transaction: all or nothing
+    else:
+        _restore_older(engine, source, manifest, schema, progress)
+    return manifest
+
+
+def _restore_older(
+    engine: Engine, source: Target, manifest: Manifest, schema: Schema, progress: Progress | None
+) -> None:
+    """The database is rebuilt at the archive's revision, which no transaction can undo on
+    SQLite: what it holds is first copied aside, and put back if the restore fails."""
+    with tempfile.TemporaryFile() as kept:
+        held = holds_data(engine)
+        if held:
+            export_all(engine, kept, schema)  # refuses a database of no known schema, untouched
+        try:
+            _rebuild_and_restore(engine, source, manifest, schema, progress)
+        except Exception:
+            if held:
+                kept.seek(0)
+                _rebuild_and_restore(engine, kept, read_manifest(kept), schema, None)
+            raise
+
+
+def _rebuild_and_restore(
+    engine: Engine, source: Target, manifest: Manifest, schema: Schema, progress: Progress | None
+) -> None:
+    drop_everything(engine)
     schema.upgrade(engine, manifest.revision)
+    _restore(engine, source, manifest, manifest.revision == schema.head(), progress)
+    schema.upgrade(engine, schema.head())
+
+
+def _restore(
+    engine: Engine, source: Target, manifest: Manifest, at_head: bool, progress: Progress | None
+) -> None:
+    """Every table of the archive into the database, whose schema is at the archive's revision."""
     with engine.begin() as conn, zipfile.ZipFile(source) as zf:
-        tables = _tables(conn, not older)
+        tables = _tables(conn, at_head)
         _check_columns(manifest, tables)
         _empty(conn, tables)
         for table in tables:
-            _load(conn, zf, table, manifest.tables[table.name], progress)
+            try:
+                _load(conn, zf, table, manifest.tables[table.name], progress)
+            except (ValueError, KeyError, TypeError, zipfile.BadZipFile, StatementError) as exc:
+                raise CRMError(N_("backup.damaged"), table=table.name) from exc
         reset_sequences(conn, tables)
     _rewind(source)
-    if older:
-        schema.upgrade(engine, schema.head())
-    return manifest
 
 
 def _rewind(source: Target) -> None:

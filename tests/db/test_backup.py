@@ -169,6 +169,50 @@ def test_an_archive_of_an_older_schema_is_restored_then_migrated(
         assert session.scalar(text("SELECT COUNT(*) FROM customer_values")) == 1
 
 
+def _older_archive(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """An archive made at OLDER, of one salesperson and her customer Dewi Lestari."""
+    old_dir = tmp_path / "old"
+    old_dir.mkdir()
+    old_url = fresh_url("sqlite", request, old_dir)
+    old = make_engine(next(old_url))
+    with old.begin() as conn:  # back to an empty database at the older revision
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE alembic_version"))
+    upgrade_to(old, OLDER)
+    a_customer(old, make_user(old, Role.SALES, "ayu"), name="Dewi Lestari")
+    archive = tmp_path / "old.zip"
+    backup.export_all(old, archive, SCHEMA)
+    old.dispose()
+    return archive
+
+
+def test_a_damaged_older_archive_leaves_the_database_as_it_was(
+    engine: Engine, admin: Actor, sales: Actor, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """An older archive is restored into a database rebuilt at its revision: when its
+    customers turn out unreadable half-way, the data the database held is back."""
+    a_customer(engine, sales, name="Siti Aminah")
+    damaged = tmp_path / "damaged.zip"
+    with (
+        zipfile.ZipFile(_older_archive(tmp_path, request)) as old,
+        zipfile.ZipFile(damaged, "w") as new,
+    ):
+        for item in old.infolist():
+            data = old.read(item)
+            new.writestr(item, b"[1, 2" if item.filename == "tables/customers.jsonl" else data)
+
+    with pytest.raises(CRMError) as refused:
+        backup.import_all(engine, damaged, SCHEMA, replace=True, actor=admin)
+    assert (refused.value.code, refused.value.params) == ("backup.damaged", {"table": "customers"})
+    assert current_revision(engine) == head_revision()
+    with read_scope(engine) as session:
+        assert session.scalars(select(Customer.name)).all() == ["Siti Aminah"]
+        assert session.scalars(select(User.username).order_by(User.id)).all() == ["admin", "sales"]
+    a_customer(engine, sales, name="Made Wirawan")  # ids go on after the rows put back
+    with read_scope(engine) as session:
+        assert session.scalars(select(Customer.id).order_by(Customer.id)).all() == [1, 2]
+
+
 def test_an_archive_of_an_unknown_schema_or_no_archive_is_refused(tmp_path: Path) -> None:
     archive = tmp_path / "future.zip"
     with zipfile.ZipFile(archive, "w") as zf:
