@@ -139,36 +139,6 @@ def test_a_database_that_holds_data_is_refused_unless_replacing(
         assert session.scalars(select(Customer.name)).all() == ["Siti Aminah"]
 
 
-def test_an_archive_of_an_older_schema_is_restored_then_migrated(
-    engine: Engine, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    old_dir = tmp_path / "old"
-    old_dir.mkdir()
-    old_url = fresh_url("sqlite", request, old_dir)
-    old = make_engine(next(old_url))
-    with old.begin() as conn:  # back to an empty database at the older revision
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE alembic_version"))
-    upgrade_to(old, OLDER)
-    rep = make_user(old, Role.SALES, "ayu")
-    customer_id = a_customer(old, rep, name="Dewi Lestari")
-    archive = tmp_path / "old.zip"
-    assert backup.export_all(old, archive, SCHEMA).revision == OLDER
-    old.dispose()
-    with zipfile.ZipFile(archive) as zf:
-        assert "customer_values" not in json.loads(zf.read("manifest.json"))["tables"]
-
-    backup.import_all(engine, archive, SCHEMA)  # `engine` is new, at the newest schema
-    assert current_revision(engine) == head_revision()
-    with read_scope(engine) as session:
-        restored = session.get(Customer, customer_id)
-        assert restored is not None and restored.name == "Dewi Lestari"
-        assert restored.owner_id == rep.id
-    values_refreshed(engine)  # the newer tables are there and work
-    with read_scope(engine) as session:
-        assert session.scalar(text("SELECT COUNT(*) FROM customer_values")) == 1
-
-
 def _older_archive(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     """An archive made at OLDER, of one salesperson and her customer Dewi Lestari."""
     old_dir = tmp_path / "old"
@@ -184,6 +154,24 @@ def _older_archive(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     backup.export_all(old, archive, SCHEMA)
     old.dispose()
     return archive
+
+
+def test_an_archive_of_an_older_schema_is_restored_then_migrated(
+    engine: Engine, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    archive = _older_archive(tmp_path, request)
+    with zipfile.ZipFile(archive) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["schema_revision"] == OLDER and "customer_values" not in manifest["tables"]
+
+    backup.import_all(engine, archive, SCHEMA)  # `engine` is new, at the newest schema
+    assert current_revision(engine) == head_revision()
+    with read_scope(engine) as session:
+        restored = session.scalars(select(Customer).where(Customer.name == "Dewi Lestari")).one()
+        assert session.get_one(User, restored.owner_id).username == "ayu"
+    values_refreshed(engine)  # the newer tables are there and work
+    with read_scope(engine) as session:
+        assert session.scalar(text("SELECT COUNT(*) FROM customer_values")) == 1
 
 
 def test_a_damaged_older_archive_leaves_the_database_as_it_was(
