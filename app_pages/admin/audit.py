@@ -56,6 +56,7 @@ def render() -> None:
     picked = st.dataframe(
         shown, hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row", key="audit_rows",
+        placeholder="–",
     )  # fmt: skip
     rows = picked.selection.rows if picked else []
     if rows:

@@ -72,7 +72,7 @@ def _show_manifest(manifest: backup.Manifest) -> None:
     counts = pd.DataFrame(
         {t("Table"): list(manifest.rows), t("Rows"): list(manifest.rows.values())}
     )
-    st.dataframe(counts, hide_index=True)
+    st.dataframe(counts, hide_index=True, placeholder="–")
 
 
 def _restore(upload: UploadedFile, actor: Actor) -> None:

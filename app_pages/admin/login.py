@@ -28,4 +28,4 @@ def render() -> None:
                 {t("Username"): name, t("Password"): "demo", t("Role"): option(Role, role)}
                 for name, role in accounts
             ]
-            st.dataframe(demo, hide_index=True)
+            st.dataframe(demo, hide_index=True, placeholder="–")

@@ -227,7 +227,7 @@ def _holiday_table(listed: list[admin_settings.DayOff]) -> None:
         }
     )
     columns = {"date": t("Date"), "day": t("Day"), "name": t("Name"), "kind": t("Kind")}
-    st.dataframe(table, hide_index=True, width="stretch", column_config=columns)
+    st.dataframe(table, hide_index=True, width="stretch", column_config=columns, placeholder="–")
 
 
 def _add_day_off(actor: Actor, version: int, year: int) -> None:
@@ -335,4 +335,4 @@ def _read_only(team: TeamSettings, value: ValueSettings) -> None:
 def _pairs(pairs: dict[str, Any]) -> None:
     table = pd.DataFrame({"setting": list(pairs), "value": [str(v) for v in pairs.values()]})
     columns = {"setting": t("Setting"), "value": t("Value")}
-    st.dataframe(table, hide_index=True, width="stretch", column_config=columns)
+    st.dataframe(table, hide_index=True, width="stretch", column_config=columns, placeholder="–")

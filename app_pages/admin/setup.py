@@ -112,7 +112,9 @@ def _hours(team: TeamSettings) -> dict[int, tuple[time, time] | None]:
     open_days = [int(d) for d in team.working_hours]
     first = team.working_hours.get(str(open_days[0])) if open_days else None
     opens, closes = (first or ["08:00", "17:00"])[:2]
-    chosen = st.multiselect(t("Open on"), days, default=open_days, format_func=weekday)
+    chosen = st.multiselect(
+        t("Open on"), days, default=open_days, format_func=weekday, placeholder=t("Choose options")
+    )
     left, right = st.columns(2)
     start = left.time_input(t("Opens"), time.fromisoformat(opens))
     end = right.time_input(t("Closes"), time.fromisoformat(closes))
@@ -135,6 +137,7 @@ def _team(actor: Actor, version: int) -> None:
     st.dataframe(
         team[["username", "name", "role"]].assign(role=team["role"].map(lambda r: label(Role(r)))),
         hide_index=True,
+        placeholder="–",
     )
     if st.button(t("Continue"), type="primary", key="setup-team-next"):
         _move(lambda s: setup.step_behind(s, actor, version, "team"))

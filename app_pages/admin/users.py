@@ -45,6 +45,7 @@ def render() -> None:
             "active": t("Active"),
             "last_login_at": t("Last sign-in"),
         },
+        placeholder="–",
     )
     if not allowed(actor, Entity.USER, Action.UPDATE):
         st.caption(t("Only an admin can change users."))
@@ -90,6 +91,7 @@ def _user_fields(prefix: str, values: dict[str, Any], form_key: str) -> dict[str
         default=list(values.get("skills") or []),
         format_func=formatter(TicketCategory),
         key=f"{prefix}-skills",
+        placeholder=t("Choose options"),
     )
     languages = st.multiselect(
         t("Languages spoken with customers"),
@@ -97,6 +99,7 @@ def _user_fields(prefix: str, values: dict[str, Any], form_key: str) -> dict[str
         default=list(values.get("languages") or []),
         format_func=formatter(Language),
         key=f"{prefix}-languages",
+        placeholder=t("Choose options"),
     )
     choices = ["", *LANGUAGE_NAMES]
     current = str(values.get("ui_language") or "")

@@ -488,6 +488,7 @@ def _merge(actor: Actor, keep: Customer, form_key: str) -> None:
         picked = st.selectbox(
             t("Likely duplicate to merge"), [None, *names], key=f"{form_key}-pick",
             format_func=lambda i: t("Choose…") if i is None else names[i],
+            placeholder=t("Choose…"),
         )  # fmt: skip
     other_id = st.number_input(
         t("…or the customer # to merge into this one"),

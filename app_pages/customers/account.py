@@ -161,6 +161,7 @@ def _orders(found: AccountOverview) -> None:
         orders, hide_index=True, width="stretch",
         column_config={"id": t("Order"), "ordered_at": t("When"), "customer": t("Contact"),
                        "channel": t("Channel"), "status": t("Status"), "total": t("Total")},
+        placeholder="–",
     )  # fmt: skip
 
 
@@ -177,4 +178,5 @@ def _touchpoints(found: AccountOverview) -> None:
         shown, hide_index=True, width="stretch",
         column_config={"occurred_at": t("When"), "customer": t("Contact"),
                        "channel": t("Channel"), "subject": t("Subject"), "by": t("By")},
+        placeholder="–",
     )  # fmt: skip

@@ -71,6 +71,7 @@ def render() -> None:
             "owner": t("Owner"),
             "contacts": st.column_config.NumberColumn(t("Contacts"), format="%d"),
         },
+        placeholder="–",
     )
     pages = max(1, -(-found.total // accounts.ACCOUNT_PAGE_SIZE))
     if pages > 1:

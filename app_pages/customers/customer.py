@@ -318,6 +318,7 @@ def _offers(customer_id: int) -> None:
                 ),
                 "reason": t("Why"),
             },
+            placeholder="–",
         )
 
 

@@ -109,6 +109,7 @@ def _views_bar(saved: list[views.SavedView]) -> None:
         format_func=keep_language(lambda k: t("(none)") if k is None else _view_name(by_key[k])),
         on_change=_apply_view,
         args=(by_key,),
+        placeholder=t("(none)"),
     )
 
 
@@ -231,29 +232,40 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
             options["value_tiers"],
             format_func=formatter(ValueTier),
             key="customers_f_tier",
+            placeholder=t("All"),
         )
         segments = left.multiselect(
             t("RFM segment"),
             options["rfm_segments"],
             format_func=formatter(RfmSegment),
             key="customers_f_rfm",
+            placeholder=t("All"),
         )
         stages = left.multiselect(
             _label("lifecycle_stage"),
             options["lifecycle_stages"],
             format_func=formatter(LifecycleStage),
             key="customers_f_stage",
+            placeholder=t("All"),
         )
-        regions = middle.multiselect(_label("region"), options["regions"], key="customers_f_region")
-        cities = middle.multiselect(_label("city"), options["cities"], key="customers_f_city")
+        regions = middle.multiselect(
+            _label("region"), options["regions"], key="customers_f_region", placeholder=t("All")
+        )
+        cities = middle.multiselect(
+            _label("city"), options["cities"], key="customers_f_city", placeholder=t("All")
+        )
         industries = middle.multiselect(
-            t("Industry (of the company)"), options["industries"], key="customers_f_industry"
+            t("Industry (of the company)"),
+            options["industries"],
+            key="customers_f_industry",
+            placeholder=t("All"),
         )
         owner_ids = right.multiselect(
             _label("owner_id"),
             list(owners),
             format_func=lambda user_id: owners[user_id],
             key="customers_f_owner",
+            placeholder=t("All"),
         )
         tag = right.text_input(t("Tag"), placeholder=t("e.g. “VIP”"), key="customers_f_tag")
     return CustomerFilter(
@@ -339,6 +351,7 @@ def _table(found: CustomerPage, page_number: int, asked: tuple[Any, ...]) -> pd.
         key=f"customers_table_{zlib.crc32(repr((asked, page_number, generation)).encode())}",
         width="stretch",
         column_config=_columns(),
+        placeholder="–",
     )
     pages = max(1, -(-found.total // PAGE_SIZE))
     st.number_input(
@@ -423,6 +436,7 @@ def _bulk_edit(
                 [None, *users],
                 format_func=keep_language(lambda u: t(KEEP) if u is None else users[u]),
                 key="customers_bulk_owner",
+                placeholder=t(KEEP),
             )
             stage = st.selectbox(
                 _label("lifecycle_stage"),
@@ -431,6 +445,7 @@ def _bulk_edit(
                     lambda s: t(KEEP) if s is None else option(LifecycleStage, s)
                 ),
                 key="customers_bulk_stage",
+                placeholder=t(KEEP),
             )
             left, right = st.columns(2)
             add_tag = left.text_input(t("Add tag"), key="customers_bulk_add_tag")

@@ -100,6 +100,7 @@ def _completeness(table: pd.DataFrame) -> None:
                 columns["share"], min_value=0, max_value=1, format="percent"
             ),
         },
+        placeholder="–",
     )
     st.download_button(
         t("Download completeness as CSV"),
@@ -214,6 +215,7 @@ def _table_opening_customers(table: pd.DataFrame, key: str) -> None:
             **_column_labels(),
             "customer_id": st.column_config.NumberColumn(t("Customer"), format="%d"),
         },
+        placeholder="–",
     )
     if picked and picked.selection.rows:
         nav.open_page("customer", id=int(table.iloc[picked.selection.rows[0]]["customer_id"]))

@@ -107,7 +107,7 @@ def _plan(actor: Actor, kind: str, upload: dict[str, Any]) -> None:
         columns=tn("{n:n} column", "{n:n} columns", len(frame.columns)),
     )
     st.caption(f"**{plain(upload['name'])}**: {size}.")
-    st.dataframe(frame.head(5), hide_index=True, width="stretch")
+    st.dataframe(frame.head(5), hide_index=True, width="stretch", placeholder="–")
     mapping = _mapping(kind, frame, upload["token"])
     spec = importer(kind)
     mode, match = _mode(spec), _match_key(spec)
@@ -223,7 +223,11 @@ def _show_preview(actor: Actor, preview: ImportPreview, filename: str) -> None:
         if not table.empty:
             st.markdown(f"**{title}** ({number(len(table))})")
             st.dataframe(
-                _said(table), hide_index=True, width="stretch", column_config=_report_columns()
+                _said(table),
+                hide_index=True,
+                width="stretch",
+                column_config=_report_columns(),
+                placeholder="–",
             )
     stem = PurePath(filename).stem
     st.download_button(

@@ -92,6 +92,7 @@ def _table(found: products.ProductPage, wanted: ProductFilter, page: int) -> int
         selection_mode="single-row",
         key=f"products_table_{zlib.crc32(repr((wanted, page)).encode())}",
         column_config=labels,
+        placeholder="–",
     )
     pages = max(1, -(-found.total // products.PAGE_SIZE))
     if pages > 1:

@@ -84,7 +84,9 @@ def table_with_download(
     shown: pd.DataFrame, raw: pd.DataFrame, labels: Mapping[str, str], name: str, key: str
 ) -> None:
     """`shown` (formatted) as a table; `raw` (the numbers) as a CSV download, same labels."""
-    st.dataframe(shown.rename(columns=dict(labels)), hide_index=True, width="stretch")
+    st.dataframe(
+        shown.rename(columns=dict(labels)), hide_index=True, width="stretch", placeholder="–"
+    )
     st.download_button(
         t("Download this table as CSV"),
         safe_csv(raw.rename(columns=dict(labels))),

@@ -107,7 +107,7 @@ def _list(listed: pd.DataFrame) -> None:
                  width="stretch", column_config={
                      "name": t("Campaign"), "channel": t("Channel"), "status": t("Status"),
                      "segment": t("Segment"), "starts_on": t("Starts"), "budget": t("Budget"),
-                     "members": t("Members"), "owner": t("Owner")})  # fmt: skip
+                     "members": t("Members"), "owner": t("Owner")}, placeholder="–")  # fmt: skip
 
 
 def _plan(actor: Actor) -> None:

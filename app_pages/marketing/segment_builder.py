@@ -226,7 +226,7 @@ def _preview(preview: pd.DataFrame, total: int) -> None:
         "name": t("Name"), "city": t("City"), "region": t("Region"), "owner": t("Owner"),
         "value_tier": t("Value tier"), "rfm_segment": t("RFM segment"),
         "net_revenue": t("Net revenue"), "last_order_at": t("Last order"),
-    })  # fmt: skip
+    }, placeholder="–")  # fmt: skip
 
 
 def _save(actor: Actor, rule: dict[str, Any]) -> None:
@@ -264,7 +264,8 @@ def _assign(actor: Actor, ids: list[int]) -> None:
     with read_scope() as session:
         people = dict(active_users(session))
     owner = st.selectbox(t("New owner"), list(people), format_func=people.__getitem__,
-                         index=None, key="segb_owner")  # fmt: skip
+                         index=None, key="segb_owner",
+                         placeholder=t("Choose a person"))  # fmt: skip
     if owner is None:
         return
     with read_scope() as session:
@@ -275,7 +276,7 @@ def _assign(actor: Actor, ids: list[int]) -> None:
     st.caption(tn("{n:n} customer changes owner:", "{n:n} customers change owner:", len(changes)))
     st.dataframe(changes[["name", "city", "owner"]], hide_index=True, width="stretch",
                  column_config={"name": t("Name"), "city": t("City"),
-                                "owner": t("Owner now")})  # fmt: skip
+                                "owner": t("Owner now")}, placeholder="–")  # fmt: skip
     versions = {int(i): int(v) for i, v in zip(changes["id"], changes["version"], strict=True)}
     if st.button(tn("Give {n:n} customer to {name}", "Give {n:n} customers to {name}",
                     len(versions), name=plain(people[owner])), key="segb_assign"):  # fmt: skip
@@ -346,4 +347,4 @@ def saved(actor: Actor, as_of: datetime) -> None:
     st.dataframe(overview[["name", "description", "owner", "updated_at"]], hide_index=True,
                  width="stretch", column_config={"name": t("Name"),
                  "description": t("Description"), "owner": t("Owner"),
-                 "updated_at": t("Changed")})  # fmt: skip
+                 "updated_at": t("Changed")}, placeholder="–")  # fmt: skip

@@ -56,10 +56,12 @@ def _filters() -> Filters:
     region = middle.selectbox(
         t("Region"), [None, *regions], key="dashboard-region",
         format_func=lambda r: t("All regions") if r is None else plain(r),
+        placeholder=t("All regions"),
     )  # fmt: skip
     owner = right.selectbox(
         t("Owner"), [None, *owners], key="dashboard-owner",
         format_func=lambda o: t("Everyone") if o is None else plain(owners[o]),
+        placeholder=t("Everyone"),
     )  # fmt: skip
     st.caption(
         t(
@@ -188,6 +190,7 @@ def _rows_behind(actor: Actor, filters: Filters) -> None:
         fmt.with_money(rows, ["net", "margin", "value"]), hide_index=True, width="stretch",
         on_select="rerun", selection_mode="single-row", key=f"dashboard-rows-{code.value}",
         column_config=_columns(),
+        placeholder="–",
     )  # fmt: skip
     if picked and picked.selection.rows:
         row = rows.iloc[picked.selection.rows[0]]

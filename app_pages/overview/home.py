@@ -69,6 +69,7 @@ def render() -> None:
         on_select="rerun",
         selection_mode=["multi-row", "single-cell"],
         key="home-follow-ups-table",
+        placeholder="–",
     )
     clicked = lists.clicked_cell(picked, ["customer"])  # a customer's name opens its 360
     if clicked is not None and pd.notna(follow_ups["customer_id"].iloc[clicked]):
@@ -179,6 +180,7 @@ def _opening(shown: Any, rows: pd.DataFrame, page: str, column: str, key: str) -
     picked = st.dataframe(
         shown, hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row", key=key, column_config=_LABELS(),
+        placeholder="–",
     )  # fmt: skip
     if picked and picked.selection.rows:
         nav.open_page(page, id=int(rows.iloc[picked.selection.rows[0]][column]))

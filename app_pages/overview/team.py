@@ -80,6 +80,7 @@ def _sales(frame: pd.DataFrame) -> None:
                                                                 format="%.1f"),
             "touchpoints": t("Touchpoints"),
         },
+        placeholder="–",
     )  # fmt: skip
 
 
@@ -102,6 +103,7 @@ def _support(frame: pd.DataFrame) -> None:
                                                             format="percent"),
             "csat": st.column_config.NumberColumn(t("CSAT"), format="%.2f"),
         },
+        placeholder="–",
     )  # fmt: skip
 
 
@@ -122,6 +124,7 @@ def _targets(
                 "share": st.column_config.ProgressColumn(t("Progress"), min_value=0.0,
                                                          max_value=1.0, format="percent"),
             },
+            placeholder="–",
         )  # fmt: skip
     if allowed(actor, Entity.TARGET, Action.CREATE):
         _target_form(actor, month, progress, sales, support)
@@ -169,7 +172,7 @@ def _trend(trend: pd.DataFrame) -> None:
         table.index = [m.strftime("%Y-%m") for m in table.index]
         st.markdown(t("**Leads won**") if kind == team.SALES else t("**Tickets resolved**"))
         st.line_chart(table)
-        st.dataframe(table, width="stretch")
+        st.dataframe(table, width="stretch", placeholder="–")
 
 
 def _portfolio(actor: Actor, book: pd.DataFrame) -> None:
@@ -186,6 +189,7 @@ def _portfolio(actor: Actor, book: pd.DataFrame) -> None:
         column_config={"name": t("Salesperson"), "customers": t("Customers"),
                        "net_revenue": t("Revenue"), "profit": t("Profit"),
                        "at_risk": t("At high risk")},
+        placeholder="–",
     )  # fmt: skip
     if book.empty:
         return
@@ -205,6 +209,7 @@ def _portfolio(actor: Actor, book: pd.DataFrame) -> None:
             "churn_risk": st.column_config.ProgressColumn(t("Churn risk"), min_value=0.0,
                                                           max_value=1.0, format="percent"),
         },
+        placeholder="–",
     )  # fmt: skip
     if picked and picked.selection.rows:
         nav.open_page("customer", id=int(owned.iloc[picked.selection.rows[0]]["customer_id"]))

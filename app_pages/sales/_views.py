@@ -224,7 +224,9 @@ def delta(share: float | None) -> str | None:
 def table(frame: pd.DataFrame, name: str, key: str, **config: str | None) -> None:
     """A table and its download as CSV (what the chart above it shows); `config` names each
     column (None hides it)."""
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=dict(config) or None)
+    st.dataframe(
+        frame, hide_index=True, width="stretch", column_config=dict(config) or None, placeholder="–"
+    )
     st.download_button(
         t("Download as CSV"), safe_csv(frame), f"relasi-{name}.csv", "text/csv", key=f"{key}-csv"
     )

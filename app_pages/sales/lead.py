@@ -232,6 +232,7 @@ def _history(history: Any) -> None:
         hide_index=True,
         width="stretch",
         column_config={"at": t("When"), "from": t("From"), "to": t("To"), "by": t("By")},
+        placeholder="–",
     )
 
 
@@ -251,6 +252,7 @@ def _follow_ups(actor: Actor, lead: Lead, frame: Any, may_edit: bool) -> None:
                 "owner": t("Owner"),
                 "done": t("Done"),
             },
+            placeholder="–",
         )
     if not may_edit:
         return
@@ -290,4 +292,5 @@ def _touchpoints(frame: Any) -> None:
             "subject": t("Subject"),
             "by": t("By"),
         },
+        placeholder="–",
     )

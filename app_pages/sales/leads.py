@@ -209,6 +209,7 @@ def _stage_leads(
             [None, *report.groups["group"]],
             key="funnel-group",
             format_func=lambda g: t("All groups") if g is None else namer(g),
+            placeholder=t("All groups"),
         )
     with read_scope() as session:
         picked = analysis.reached_stage(session, actor, report, stage, group)
@@ -243,6 +244,7 @@ def _stage_leads(
             "value": t("Value"),
             "created_at": t("Created"),
         },
+        placeholder="–",
     )
     rows = chosen.selection.rows if chosen else []
     if rows and st.button(t("Open lead"), type="primary", key="funnel-open"):

@@ -85,6 +85,7 @@ def _board(actor: Actor, settings: SalesSettings, key: str) -> None:
                     key=f"board-{card.id}-{card.version}",
                     format_func=lambda s: sales_views.stage_name(s, settings),
                     label_visibility="collapsed",
+                    placeholder="–",
                 )
                 if to is not None:
                     lead_id, version = int(card.id), int(card.version)
@@ -121,18 +122,21 @@ def _list(actor: Actor, settings: SalesSettings, key: str | None, owners: dict[i
         [*(s.value for s in LeadStage), *settings.stage_names()],
         format_func=lambda s: sales_views.stage_name(s, settings),
         key="leads-stages",
+        placeholder=t("All"),
     )
     sources = middle.multiselect(
         t("Source"),
         [s.value for s in LeadSource],
         format_func=formatter(LeadSource),
         key="leads-sources",
+        placeholder=t("All"),
     )
     owner = right.selectbox(
         t("Owner"),
         [None, *owners],
         key="leads-owner",
         format_func=lambda o: t("Anyone") if o is None else owners[o],
+        placeholder=t("Anyone"),
     )
     sort_left, sort_right, page_cell = st.columns(3)
     sort = sort_left.selectbox(
@@ -184,6 +188,7 @@ def _list(actor: Actor, settings: SalesSettings, key: str | None, owners: dict[i
             "in_stage_since": t("In stage since"),
             "pipeline": t("Pipeline"),
         },
+        placeholder="–",
     )
     rows = found.iloc[picked.selection.rows] if picked else found.iloc[[]]
     if len(rows) == 1 and st.button(t("Open lead"), type="primary", key="leads-open"):
@@ -220,6 +225,7 @@ def _views_bar(saved: dict[str, dict[str, Any]]) -> str | None:
         format_func=lambda v: t("(none)") if v is None else v,
         on_change=_apply_view,
         args=(saved,),
+        placeholder=t("(none)"),
     )
     return name
 
@@ -324,6 +330,7 @@ def _new_lead(actor: Actor, settings: SalesSettings, owners: dict[int, str]) -> 
                 [None, *owners],
                 format_func=lambda o: t("By the assignment rules") if o is None else owners[o],
                 key=f"{form_key}-owner_id",
+                placeholder=t("By the assignment rules"),
             )
         data["notes"] = st.text_area(t("Notes"), key=f"{form_key}-notes")
         submitted = st.form_submit_button(t("Create lead"), type="primary")

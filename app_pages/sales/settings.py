@@ -114,6 +114,7 @@ def _pipeline(settings: SalesSettings, p: dict[str, Any]) -> dict[str, Any]:
             ),
             "usual_days": st.column_config.NumberColumn(t("Usual days"), min_value=1, step=1),
         },
+        placeholder="–",
     )
     return {"key": p["key"], "name": name, "stages": _stages(edited)}
 
@@ -180,6 +181,7 @@ def _assignment(settings: SalesSettings, users: dict[int, str]) -> dict[str, Any
         default=[u for u in settings.assignment_pool if u in users],
         format_func=users.__getitem__,
         key=f"{KEY}-pool",
+        placeholder=t("Choose options"),
     )
     regions = st.data_editor(
         pd.DataFrame(
@@ -196,6 +198,7 @@ def _assignment(settings: SalesSettings, users: dict[int, str]) -> dict[str, Any
             "region": t("Region"),
             "user": st.column_config.SelectboxColumn(t("Goes to"), options=list(users.values())),
         },
+        placeholder="–",
     )
     by_name = {name: uid for uid, name in users.items()}
     sources = {}
@@ -208,6 +211,7 @@ def _assignment(settings: SalesSettings, users: dict[int, str]) -> dict[str, Any
                 index=[None, *users].index(current) if current in users else 0,
                 format_func=lambda u: "–" if u is None else users[u],
                 key=f"{KEY}-source-{source.value}",
+                placeholder="–",
             )
             if picked is not None:
                 sources[source.value] = picked
@@ -239,6 +243,7 @@ def _web_form(settings: SalesSettings) -> dict[str, Any]:
         default=settings.form_fields,
         format_func=field,
         key=f"{KEY}-fields",
+        placeholder=t("Choose options"),
     )
     per_hour = st.number_input(
         t("Submissions per hour"), min_value=1, value=settings.form_per_hour, key=f"{KEY}-per-hour"

@@ -56,6 +56,7 @@ def render() -> None:
             "category": t("Category"),
             "public": st.column_config.CheckboxColumn(t("Public")),
         },
+        placeholder="–",
     )
 
 

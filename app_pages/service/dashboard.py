@@ -158,6 +158,7 @@ def _breakdowns(frame: pd.DataFrame) -> None:
             "sla_attainment": st.column_config.NumberColumn(t("SLA attainment"), format="percent"),
             "csat": st.column_config.NumberColumn(t("CSAT"), format="%.2f"),
         },
+        placeholder="–",
     )
     st.download_button(t("Download CSV"), safe_csv(table), f"service_by_{by}.csv", key="svc-d2")
 
@@ -181,6 +182,7 @@ def _csat(rated: csat.CsatFigures) -> None:
             "average": st.column_config.NumberColumn(t("Average"), format="%.2f"),
             "satisfied_share": st.column_config.NumberColumn(t("Satisfied"), format="percent"),
         },
+        placeholder="–",
     )
 
 
@@ -250,6 +252,7 @@ def _staffing(
             "rostered": t("Agents rostered"),
             "gap": t("Rostered less needed"),
         },
+        placeholder="–",
     )
     short = int((grid["gap"] < 0).sum())
     if short:
@@ -357,4 +360,5 @@ def _likely(actor: Actor, settings: TeamSettings, policy: sla.SlaPolicy) -> None
             "left": t("Working hours left"),
             "wait": t("Expected wait (working hours)"),
         },
+        placeholder="–",
     )

@@ -402,6 +402,7 @@ def _merge(actor: Actor, found: TicketDetail) -> None:
         format_func=lambda i: f"#{i} {subjects[i]}",
         index=None,
         key=f"{MOVE}-merge",
+        placeholder=t("Choose a ticket"),
     )
     if go.button(t("Merge"), key=f"{MOVE}-merge-go") and duplicate is not None:
         read = dict(zip(ids, found.other_open["version"], strict=True))

@@ -125,24 +125,28 @@ def _filters() -> Filters:
             [p.value for p in Priority],
             format_func=formatter(Priority),
             key="tickets-f-priority",
+            placeholder=t("All"),
         )
         categories = middle.multiselect(
             t("Category"),
             [c.value for c in TicketCategory],
             format_func=formatter(TicketCategory),
             key="tickets-f-category",
+            placeholder=t("All"),
         )
         channels = right.multiselect(
             t("Channel"),
             [c.value for c in TICKET_CHANNELS],
             format_func=formatter(Channel),
             key="tickets-f-channel",
+            placeholder=t("All"),
         )
         tiers = last.multiselect(
             t("Customer tier"),
             [v.value for v in ValueTier],
             format_func=formatter(ValueTier),
             key="tickets-f-tier",
+            placeholder=t("All"),
         )
         search = st.text_input(t("Search subject or customer"), key="tickets-f-search")
     return Filters(tuple(priorities), tuple(categories), tuple(channels), tuple(tiers), search)
@@ -203,6 +207,7 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
         on_select="rerun",
         selection_mode="multi-row",
         key="tickets-table",
+        placeholder="–",
     )
     st.caption(tn("{n:n} ticket in this queue.", "{n:n} tickets in this queue.", len(frame)))
     rows = picked.selection.rows if picked else []
