@@ -190,6 +190,31 @@ def test_a_deep_link_to_a_freshly_started_server_leads_to_the_sign_in_page(
     page.close()
 
 
+def test_back_from_a_customer_opened_in_the_list_finds_the_list_as_it_was(
+    browser: object, fresh_server: str
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page.goto(fresh_server)
+    sign_in(page, "manager")
+    page.get_by_role("link", name="Customers", exact=True).click()
+    settle(page)
+    search = page.get_by_role("textbox", name="Search")
+    search.fill("budi")
+    search.press("Enter")
+    settle(page)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 150, box["y"] + 52)  # the first row's name: one click opens it
+    settle(page)
+    assert "Budi" in page.locator("h1").first.inner_text()
+    page.get_by_role("link", name="← Back to Customers").click()
+    settle(page)
+    assert page.locator("h1").first.inner_text() == "Customers"
+    assert page.get_by_role("textbox", name="Search").input_value() == "budi"
+    page.close()
+
+
 def test_a_forged_unsigned_cookie_leads_to_the_sign_in_form_not_a_traceback(
     browser: object, fresh_server: str
 ) -> None:
