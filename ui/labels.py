@@ -325,6 +325,7 @@ CODES = (
     N_("field.customer_tier"),
     N_("field.filters"),
     N_("field.reply_token_hash"),
+    N_("field.sender_unverified"),
     N_("field.shared"),
     N_("field.gross_cents"),
     N_("field.cost_cents"),

@@ -39,6 +39,7 @@ from ui.labels import formatter, option
 from ui.plain import plain
 
 REPLY, MOVE, RATE, LINK = "ticket-reply", "ticket-move", "ticket-rate", "ticket-link"
+SENDER = "ticket-sender"  # the confirmation that a public form's sender is who they say
 CUSTOMER_LINK, EDIT = "ticket-customer-link", "ticket-edit"
 _MESSAGES = (
     TicketEventKind.REPLY,
@@ -72,6 +73,9 @@ def render() -> None:
     ticket = found.ticket
     st.title(f"#{ticket.id} {plain(ticket.subject)}")
     _summary(found)
+    forms.feedback(SENDER)
+    if ticket.sender_unverified:
+        _unverified_sender(actor, found)
     talk, side = st.columns([3, 2], gap="large")
     with talk:
         _conversation(found)
@@ -126,6 +130,27 @@ def _summary(found: TicketDetail) -> None:
     )
     if found.reason is not None:
         st.info(say(found.reason), icon=":material/alt_route:")
+
+
+def _unverified_sender(actor: Actor, found: TicketDetail) -> None:
+    ticket = found.ticket
+    st.warning(
+        t(
+            "Sent through the public support form: anyone can type any email there, and "
+            "whoever sent it reads your replies through the reply link. Confirm who writes "
+            "(call the number on file, say) before you tell them anything from the "
+            "customer's record."
+        ),
+        icon=":material/gpp_maybe:",
+    )
+    if not allowed(actor, Entity.TICKET, Action.UPDATE, ticket):
+        return
+    if st.button(t("I have confirmed who writes"), key=f"{SENDER}-confirm") and forms.submit(
+        SENDER,
+        lambda s: tickets.confirm_sender(s, actor, ticket.id, ticket.version),
+        t("The sender is confirmed."),
+    ):
+        st.rerun()
 
 
 def _conversation(found: TicketDetail) -> None:

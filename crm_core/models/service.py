@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column, utcnow
@@ -56,6 +56,9 @@ class Ticket(Versioned, SoftDeletable, Base):
     # SHA-256 of the customer's reply link's token (their page of the conversation); None:
     # no link, or the ticket closed.
     reply_token_hash: Mapped[str | None] = mapped_column(String(64))
+    # Sent through the public support form: anyone may type any email there, and whoever sent
+    # it holds the reply link. True until an agent has confirmed who writes.
+    sender_unverified: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_tickets_status_priority", "status", "priority"),

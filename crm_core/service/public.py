@@ -131,9 +131,10 @@ def submit_request(
     }
     ticket = tickets.create_ticket(session, receiver, values, now=now).ticket
     token = secrets.token_urlsafe(24)
-    writepath.update(
-        session, receiver, E, ticket, ticket.version, {"reply_token_hash": _digest(token)}
-    )
+    # Nobody verified the email typed, and the sender now holds the reply link: the ticket
+    # says so until an agent has confirmed who writes.
+    values = {"reply_token_hash": _digest(token), "sender_unverified": True}
+    writepath.update(session, receiver, E, ticket, ticket.version, values)
     return Sent(ticket.id, token)
 
 

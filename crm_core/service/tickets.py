@@ -173,6 +173,18 @@ def edit_ticket(
     return changes
 
 
+def confirm_sender(
+    session: Session, actor: Actor, ticket_id: int, expected_version: int
+) -> Changes:
+    """The agent has confirmed who wrote a ticket sent through the public form (a call to the
+    number on file, say): it stops warning that anyone could have typed that email."""
+    ticket = _loaded(session, actor, ticket_id)
+    if not ticket.sender_unverified:
+        return {}
+    values = {"sender_unverified": False}
+    return writepath.update(session, actor, E, ticket, expected_version, values)
+
+
 def add_comment(
     session: Session,
     actor: Actor,

@@ -157,3 +157,23 @@ def with_clv(engine: Engine, customer_id: int) -> None:
                 historical_clv=500_000, **money,
             )
         )  # fmt: skip
+
+
+def test_a_form_ticket_warns_the_agent_until_they_confirm_who_writes(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    agent = staff[Role.SUPPORT]
+    a_customer(app_engine, agent, name="Rina Wati", email="rina@example.com")
+    request = {"name": "Rina", "email": "rina@example.com", "subject": "Ganti alamat",
+               "body": "Tolong kirim ke alamat baru", "category": "delivery"}  # fmt: skip
+    with session_scope(app_engine) as s:
+        sent = public.submit_request(s, request, sent_last_hour=0)
+    assert sent is not None
+    at = page_as("ticket", agent, id=str(sent.ticket_id)).run()
+    assert at.warning[0].value.startswith("Sent through the public support form")
+    at.button(key="ticket-sender-confirm").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "The sender is confirmed."
+    assert not any(w.value.startswith("Sent through the public") for w in at.warning)
+    with session_scope(app_engine, write=False) as s:
+        assert s.get_one(Ticket, sent.ticket_id).sender_unverified is False

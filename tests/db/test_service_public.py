@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import Engine, func, select
 
-from crm_core.kernel.errors import ValidationError
+from crm_core.kernel.errors import PermissionDenied, ValidationError
 from crm_core.kernel.permissions import Actor
 from crm_core.models import AuditEntry, Customer, Ticket
 from crm_core.models.enums import Channel, TicketStatus
@@ -120,3 +120,36 @@ def test_the_customer_reads_the_replies_and_their_answer_reopens_a_pending_ticke
         tickets.change_status(s, support, ticket_id, version, "closed")
     with session_scope(engine) as s, pytest.raises(public.ReplyRefused):
         public.reply_by_link(s, ticket_id, token, "Halo?", wib("2026-12-02 10:00"))
+
+
+def test_a_form_ticket_warns_of_its_unverified_sender_until_an_agent_confirms_who_writes(
+    engine: Engine, manager: Actor, support: Actor, sales: Actor
+) -> None:
+    """Anyone may type a known customer's email into the form and gets the reply link: the
+    ticket says its sender is unverified until an agent confirms who writes (audited)."""
+    a_customer(engine, support, name="Rina Wati", email="rina.wati@example.com")
+    with session_scope(engine) as s:
+        sent = public.submit_request(s, REQUEST, sent_last_hour=0)
+        assert sent is not None
+        by_phone = tickets.create_ticket(s, support, {"customer_id": 1, "subject": "Refund"})
+    with session_scope(engine, write=False) as s:
+        made = s.get_one(Ticket, sent.ticket_id)
+        assert made.customer_id == 1 and made.sender_unverified is True  # the known customer
+        assert s.get_one(Ticket, by_phone.ticket.id).sender_unverified is False  # staff's own
+        version = made.version
+    with session_scope(engine) as s, pytest.raises(PermissionDenied):
+        tickets.confirm_sender(s, sales, sent.ticket_id, version)
+    with session_scope(engine) as s:
+        changes = tickets.confirm_sender(s, support, sent.ticket_id, version)
+    assert changes == {"sender_unverified": (True, False)}
+    with session_scope(engine, write=False) as s:
+        assert s.get_one(Ticket, sent.ticket_id).sender_unverified is False
+        audited = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity == "ticket", AuditEntry.entity_id == sent.ticket_id)
+            .order_by(AuditEntry.id.desc())
+        ).first()
+    assert audited is not None and audited.actor_id == support.id
+    assert audited.changes == {"sender_unverified": {"old": True, "new": False}}
+    with session_scope(engine) as s:  # a second agent's click on the same page: no-op
+        assert tickets.confirm_sender(s, manager, sent.ticket_id, version) == {}
