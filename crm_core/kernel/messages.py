@@ -77,8 +77,8 @@ def _plain(value: Any) -> Any:
         return [code, {k: _plain(v) for k, v in params.items()}] if params else [code]
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, StrEnum):
-        return value.value
+    if isinstance(value, StrEnum):  # as its label, so a stored message reads translated
+        return [enum_code(value)]
     return value
 
 

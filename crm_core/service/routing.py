@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm_core.kernel.messages import Message, label, msg, to_json
+from crm_core.kernel.messages import Message, msg, to_json
 from crm_core.kernel.permissions import Capability, roles_with
 from crm_core.models import Ticket, User
 from crm_core.models.enums import TicketCategory, TicketStatus
@@ -98,7 +98,7 @@ def _reason(
 ) -> Message:
     parts: list[Message] = []
     if best["skilled"]:
-        parts.append(msg("routing.skill", category=label(category)))  # a label: kept when stored
+        parts.append(msg("routing.skill", category=category))
     if best["speaks"] and language:
         parts.append(msg("routing.language", language=Message(f"language.{language}")))
     if senior:
