@@ -76,8 +76,7 @@ def menu(actor: Actor) -> StreamlitPage:
         st.caption(t("Signed in as **{name}** ({role})", name=plain(actor.name), role=actor.role))
         language_switch.signed_in(actor)
         if st.button(t("Sign out"), key="relasi_sign_out", icon=":material/logout:"):
-            auth.logout(actor)
-            st.rerun()
+            auth.logout(actor)  # ends the run
     return chosen
 
 

@@ -198,14 +198,14 @@ def _company_sign_in(days: float) -> bool:
     return True
 
 
-def _end(authenticator: stauth.Authenticate, notice: str) -> None:
+def _end(authenticator: stauth.Authenticate, notice: str) -> bool:
     if st.session_state.get("authentication_status"):
         authenticator.logout(location="unrendered")
         st.session_state[_DELETE_COOKIE] = True
     for state_key in (ACTOR, _VERSION, _MUST_CHANGE):
         st.session_state.pop(state_key, None)
     st.session_state[_NOTICE] = notice  # a msgid: shown in the language of the next run
-    company.leave(notice)  # a company identity ends with the Relasi session
+    return company.leave(notice)  # a company identity ends with the Relasi session
 
 
 def render_login_form() -> None:
@@ -272,11 +272,13 @@ def password_changed(session_version: int) -> None:
 
 
 def logout(actor: Actor) -> None:
-    """End every session of this user (all browsers), then this one."""
+    """End every session of this user (all browsers), then this one, and end the run."""
     with write_scope() as session:
         users.logout(session, actor)
     authenticator, _ = st.session_state[_AUTHENTICATOR]
-    _end(authenticator, N_("You have signed out."))
+    if _end(authenticator, N_("You have signed out.")):
+        st.stop()  # st.logout's redirect is queued: a rerun would drop it, and sign back in
+    st.rerun()
 
 
 def require_page(key: str) -> Actor:

@@ -52,11 +52,13 @@ def identity_claims() -> dict[str, Any] | None:
     return claims if claims.get("is_logged_in") is True else None
 
 
-def leave(notice: Notice) -> None:
+def leave(notice: Notice) -> bool:
     """End the identity in this browser (st.logout deletes its cookie and starts a new
-    session), keeping `notice` for the sign-in page the new session shows."""
+    session), keeping `notice` for the sign-in page the new session shows. True when the
+    browser is being sent through st.logout: the run must then end without st.rerun(),
+    whose next run drops the queued redirect before it reaches the browser."""
     if identity_claims() is None:
-        return
+        return False
     key, now, notices = _browser_key(), time.monotonic(), _notices()
     for stale in [k for k, (_, until) in list(notices.items()) if until < now]:
         notices.pop(stale, None)  # a browser that never came back
@@ -64,6 +66,7 @@ def leave(notice: Notice) -> None:
         notices[key] = (notice, now + _NOTICE_SECONDS)
     st.session_state[_LEFT] = True  # the notice is for the next session, not this one
     st.logout()
+    return True
 
 
 def carried_notice() -> Notice | None:
