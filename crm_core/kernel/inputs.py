@@ -27,10 +27,12 @@ class _Input(BaseModel):
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         # A form's empty box (or a NaN from a data editor) means "no value", not "".
-        if isinstance(value, str) and not value.strip():
-            return None
-        if isinstance(value, str) and "\x00" in value:  # PostgreSQL cannot store it in text
-            raise ValueError(msg("validation.nul"))
+        if isinstance(value, str):
+            if "\x00" in value:  # PostgreSQL cannot store it in text
+                raise ValueError(msg("validation.nul"))
+            # Python's whitespace, the separators \x1c-\x1f too: pydantic's own strip keeps
+            # those, so "0\x1f" was stored with an invisible character at its end.
+            return value.strip() or None
         if isinstance(value, float) and value != value:
             return None
         return value
