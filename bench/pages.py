@@ -11,9 +11,16 @@ from crm_core.kernel.permissions import Actor
 
 
 def page_times(
-    engine: Any, module: str, actor: Actor, runs: int, name: str, timeout: float = 300
+    engine: Any,
+    module: str,
+    actor: Actor,
+    runs: int,
+    name: str,
+    timeout: float = 300,
+    query: dict[str, str] | None = None,
 ) -> dict[str, float]:
-    """Run app_pages.<module>'s render() once cold and `runs` times warm, as `actor`."""
+    """Run app_pages.<module>'s render() once cold and `runs` times warm, as `actor`, at the
+    address's `query` (a record's id)."""
     from streamlit.testing.v1 import AppTest
 
     os.environ["CRM_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
@@ -23,6 +30,8 @@ def page_times(
         f"from app_pages.{module} import render\nrender()\n", default_timeout=timeout
     )
     at.session_state["relasi_actor"] = actor
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     started = time.perf_counter()
     at.run()
     cold = time.perf_counter() - started

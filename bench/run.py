@@ -48,6 +48,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench.goals import AT_LEAST, GOALS
+from bench.pages import page_times
 from crm_core.analytics.clv import fit_gamma_gamma, fit_pareto_nbd, rfm_summary
 from crm_core.analytics.profitability import CostToServe, profitability_with
 from crm_core.analytics.rfm import rfm_scores
@@ -317,34 +318,9 @@ def pages(engine: Engine, actor: Actor, customer_id: int, runs: int) -> dict[str
     """Customers and a Customer 360 through AppTest on the stored figures: the first run in
     this process (cold: no Streamlit cache, a fresh session) and the median of warm reruns."""
 
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["CRM_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
-    os.environ.setdefault("CRM_COOKIE_KEY", "bench-cookie-key-" + "b" * 40)
-    os.environ["RELASI_VALUE_REFRESH"] = "off"  # the benchmark refreshes by itself
-    out: dict[str, float] = {}
-    for key, query in (("customers", {}), ("customer", {"id": str(customer_id)})):
-        module = {"customers": "customers.customers", "customer": "customers.customer"}[key]
-        at = AppTest.from_string(
-            f"from app_pages.{module} import render\nrender()\n", default_timeout=120
-        )
-        at.session_state["relasi_actor"] = actor
-        for name, value in query.items():
-            at.query_params[name] = value
-        started = time.perf_counter()
-        at.run()
-        cold = time.perf_counter() - started
-        assert not at.exception, at.exception
-        warm = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            at.run()
-            warm.append(time.perf_counter() - started)
-        label = "Customers page" if key == "customers" else "Customer 360 page"
-        out[f"{label}, first view (AppTest)"] = cold
-        out[f"{label}, warm rerun (AppTest, median)"] = statistics.median(warm)
-        print(f"  {label + ', first view / warm rerun':<52} {cold:8.3f} / "
-              f"{statistics.median(warm):.3f} s")  # fmt: skip
+    out = page_times(engine, "customers.customers", actor, runs, "Customers page", 120)
+    query = {"id": str(customer_id)}
+    out |= page_times(engine, "customers.customer", actor, runs, "Customer 360 page", 120, query)
     return out
 
 
