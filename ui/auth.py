@@ -1,5 +1,6 @@
-"""Sign-in behind a small interface: streamlit-authenticator for the form and the cookie,
-our users table for roles, lockout and session validity (so logout ends every session).
+"""Sign-in: our form, checked by crm_core against our users table (roles, lockout, session
+validity, so a sign-out ends every session), and a remember-me cookie (ui/remember_me.py) that
+counts only while the server keeps its record.
 """
 
 from __future__ import annotations
@@ -10,11 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
 from streamlit.runtime.scriptrunner import get_script_run_ctx
-from streamlit_authenticator.utilities import LoginError
 
 from crm_core.admin import company_sign_in, sign_in, users
 from crm_core.kernel.config import auth_config, check_cookie_key, check_cookie_secret, is_demo
@@ -23,7 +21,7 @@ from crm_core.kernel.messages import Message
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
 from crm_core.pages import can_open, page
-from ui import cache, i18n
+from ui import cache, i18n, remember_me
 from ui import company_sign_in as company
 from ui.db import database_url, read_scope, secrets_dict, write_scope
 from ui.i18n import N_, say, t
@@ -31,9 +29,9 @@ from ui.plain import plain
 
 T = TypeVar("T")
 ACTOR = "relasi_actor"  # the signed-in Actor, set by the gate on every run
+_USERNAME = "relasi_username"  # who signed in to this session (form, cookie or company)
 _VERSION = "relasi_session_version"
 _NOTICE = "relasi_login_notice"
-_AUTHENTICATOR = "relasi_authenticator"
 _SET_COOKIE = "relasi_set_cookie"
 _DELETE_COOKIE = "relasi_delete_cookie"
 _MUST_CHANGE = "relasi_must_change_password"
@@ -57,58 +55,53 @@ def _settings() -> tuple[str, str, float]:
 def signed_in_actor() -> Actor | None:
     """Run on every rerun before st.navigation: the signed-in, still valid user, or None."""
     cookie_name, key, days = _settings()
-    with read_scope() as session:
-        credentials = users.login_credentials(session)
     team = cache.team_settings()  # held a minute; a settings save clears it at once
     st.session_state[i18n.TEAM_KEY] = team
     i18n.settle(None, team.default_language)  # before sign-in; the user's own choice below
-    authenticator = stauth.Authenticate(
-        {"usernames": credentials}, cookie_name, key, days, auto_hash=False, login_sleep_time=0
-    )
-    st.session_state[_AUTHENTICATOR] = (authenticator, credentials)
     if st.session_state.pop(_DELETE_COOKIE, False):
-        # The sign-out run ended in st.rerun(); delete the cookie in a run that completes.
-        authenticator.cookie_controller.delete_cookie()
-    try:
-        # Restores a remembered sign-in before navigation, so a reload keeps its page.
-        authenticator.login(location="unrendered")
-    except LoginError:
-        _end(authenticator, N_("Please sign in again."))
-        return None
-    except jwt.PyJWTError:
-        # A cookie we did not sign the way we sign (a forged "alg": "none" one): signed out.
-        st.session_state[_DELETE_COOKIE] = True
-        return None
-    if not st.session_state.get("authentication_status") and not _company_sign_in(days):
+        # Set by a run that ended in st.rerun(); deleted in a run that completes.
+        remember_me.delete(cookie_name)
+    if _USERNAME not in st.session_state and not _signed_in_elsewhere(cookie_name, key, days):
         st.session_state.pop(ACTOR, None)
         return None
-    username = st.session_state["username"]
-    if _VERSION not in st.session_state and not _resume_from_cookie(
-        username, cookie_name, key, days
-    ):
-        _end(authenticator, N_("Your remembered sign-in has ended. Please sign in again."))
-        return None
     with read_scope() as session:
-        actor = users.session_actor(session, username, st.session_state[_VERSION])
+        actor = users.session_actor(
+            session, st.session_state[_USERNAME], st.session_state[_VERSION]
+        )
         own_language = users.ui_language(session, actor.id) if actor else None
     if actor is None:
         _end(
-            authenticator,
             N_(
                 "Your session has ended (signed out, password changed or account "
                 "deactivated). Please sign in again."
-            ),
+            )
         )
         return None
     i18n.settle(own_language, team.default_language)
     st.session_state[ACTOR] = actor
-    _remember_in_browser(authenticator, actor, cookie_name, key, days)
+    _remember_in_browser(actor, cookie_name, key, days)
     return actor
 
 
-def _remember_in_browser(
-    authenticator: stauth.Authenticate, actor: Actor, cookie_name: str, key: str, days: float
-) -> None:
+def _signed_in_elsewhere(cookie_name: str, key: str, days: float) -> bool:
+    """A session that has not signed in through the form: signed in by a company identity,
+    or by the browser's remembered sign-in (read on the session's first run only)."""
+    if _company_sign_in(days):
+        return True
+    remembered = remember_me.read_once(cookie_name, key)
+    if remembered is False:  # forged, tampered or expired: signed out, and the cookie goes
+        st.session_state[_DELETE_COOKIE] = True
+        return False
+    if remembered is None:
+        return False
+    if not _resume(remembered):
+        st.session_state[_DELETE_COOKIE] = True
+        st.session_state[_NOTICE] = N_("Your remembered sign-in has ended. Please sign in again.")
+        return False
+    return True
+
+
+def _remember_in_browser(actor: Actor, cookie_name: str, key: str, days: float) -> None:
     """Set the remember-me cookie, and set it again run after run until the browser answers
     that it holds it. Not in the sign-in run: it ends in st.rerun(), which drops the cookie
     component unsent; and not once only: a menu click right after sign-in starts a new run
@@ -122,46 +115,24 @@ def _remember_in_browser(
         return
     if pending is True:  # the first run after sign-in: the token and its server-side record
         expires = (datetime.now(UTC) + timedelta(days=days)).timestamp()
-        token = jwt.encode({"username": actor.username, "exp_date": expires}, key, "HS256")
         with write_scope() as session:
             sign_in.remember(session, actor.username, _utc(expires), utcnow())
-        pending = {"token": token, "expires": expires}
+        pending = {"token": remember_me.token_for(actor.username, expires, key), "expires": expires}
         st.session_state[_SET_COOKIE] = pending
-    manager = authenticator.cookie_controller.cookie_model.cookie_manager
-    # The cookie component itself, not CookieManager.set(), which hides its answer: the
-    # browser sends True once the cookie is stored, and that answer ends the retries.
-    stored = manager.cookie_manager(
-        method="set",
-        cookie=cookie_name,
-        value=pending["token"],
-        options={
-            "path": "/",
-            "expires": datetime.fromtimestamp(pending["expires"], UTC).isoformat(),
-            "sameSite": "strict",
-        },
-        key="set",
-        default=False,
-    )
-    if stored:
+    if remember_me.write(cookie_name, pending["token"], pending["expires"]):
         st.session_state.pop(_SET_COOKIE, None)
 
 
-def _resume_from_cookie(username: str, cookie_name: str, key: str, days: float) -> bool:
-    token = st.context.cookies.get(cookie_name)
-    try:
-        claims = jwt.decode(token or "", key, algorithms=["HS256"])
-        expires = _utc(float(claims["exp_date"]))
-    except (jwt.PyJWTError, KeyError, TypeError, ValueError, OverflowError):
-        return False
+def _resume(remembered: remember_me.Remembered) -> bool:
     with write_scope() as session:
         # Good only while the server keeps its record: a sign-out, a password change or a
         # deactivation drops it, whatever expiry the cookie claims.
-        if not sign_in.remembered(session, username, expires, utcnow()):
+        if not sign_in.remembered(session, remembered.username, remembered.expires, utcnow()):
             return False
-        version = users.record_login(session, username, utcnow())
+        version = users.record_login(session, remembered.username, utcnow())
     if version is None:
         return False
-    st.session_state[_VERSION] = version
+    st.session_state.update({_USERNAME: remembered.username, _VERSION: version})
     return True
 
 
@@ -185,24 +156,16 @@ def _company_sign_in(days: float) -> bool:
         company.leave(outcome)
         return False
     st.session_state.update(
-        {
-            "authentication_status": True,
-            "username": outcome.actor.username,
-            "name": outcome.actor.name,
-            "logout": False,
-            _VERSION: outcome.session_version,
-            _MUST_CHANGE: False,
-        }
+        {_USERNAME: outcome.actor.username, _VERSION: outcome.session_version, _MUST_CHANGE: False}
     )
     st.session_state.pop(_NOTICE, None)
     return True
 
 
-def _end(authenticator: stauth.Authenticate, notice: str) -> bool:
-    if st.session_state.get("authentication_status"):
-        authenticator.logout(location="unrendered")
+def _end(notice: str) -> bool:
+    if st.session_state.get(_USERNAME):
         st.session_state[_DELETE_COOKIE] = True
-    for state_key in (ACTOR, _VERSION, _MUST_CHANGE):
+    for state_key in (ACTOR, _USERNAME, _VERSION, _MUST_CHANGE, _SET_COOKIE):
         st.session_state.pop(state_key, None)
     st.session_state[_NOTICE] = notice  # a msgid: shown in the language of the next run
     return company.leave(notice)  # a company identity ends with the Relasi session
@@ -248,10 +211,7 @@ def render_login_form() -> None:
         return
     st.session_state.update(
         {
-            "authentication_status": True,
-            "username": signed.actor.username,
-            "name": signed.actor.name,
-            "logout": False,
+            _USERNAME: signed.actor.username,
             _VERSION: signed.session_version,
             _SET_COOKIE: True,
             _MUST_CHANGE: signed.must_change_password,
@@ -275,8 +235,7 @@ def logout(actor: Actor) -> None:
     """End every session of this user (all browsers), then this one, and end the run."""
     with write_scope() as session:
         users.logout(session, actor)
-    authenticator, _ = st.session_state[_AUTHENTICATOR]
-    if _end(authenticator, N_("You have signed out.")):
+    if _end(N_("You have signed out.")):
         st.stop()  # st.logout's redirect is queued: a rerun would drop it, and sign back in
     st.rerun()
 

@@ -166,18 +166,6 @@ def _keep_one_admin(session: Session, user: User, values: Mapping[str, Any]) -> 
 # --- sign-in bookkeeping (no acting user yet; Core updates so editing forms see no conflict) ---
 
 
-def login_credentials(session: Session) -> dict[str, dict[str, Any]]:
-    """Active users as streamlit-authenticator's credentials: it restores a remembered
-    sign-in from its cookie by them (the password is checked by `sign_in`, never by it)."""
-    rows = session.execute(
-        select(User.username, User.name, User.email, User.role).where(User.active.is_(True))
-    ).all()
-    return {
-        r.username: {"name": r.name, "email": r.email, "password": "", "roles": [r.role.value]}
-        for r in rows
-    }
-
-
 def demo_accounts(session: Session) -> list[tuple[str, Role]]:
     """The active demo users (seeded with the password "demo"), in role order; none on a
     database without demo data, whatever the demo flag says."""

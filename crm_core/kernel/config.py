@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# Keys that appear in examples (streamlit-authenticator's docs and ours): never accepted.
+# Keys that appear in examples (streamlit-authenticator's docs, copied widely, and ours):
+# never accepted.
 KNOWN_EXAMPLE_KEYS = frozenset(
     {"some_key", "some_signature_key", "abcdef", "random_signature_key", "change-me", ""}
 )
@@ -28,7 +29,7 @@ class AuthConfig:
     cookie_expiry_days: float = 7.0
 
 
-# The secrets table of our sign-in (streamlit-authenticator). Not `[auth]`: Streamlit's own
+# The secrets table of our sign-in (the remember-me cookie). Not `[auth]`: Streamlit's own
 # st.login reads that table and expects its OIDC keys there.
 SIGN_IN_TABLE = "sign_in"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import bcrypt
 import pytest
 from sqlalchemy import Engine, select
@@ -86,15 +88,19 @@ def test_logout_ends_every_open_session_of_that_user_only(
     assert still_signed_in(engine, "support", colleague)
 
 
-def test_deactivating_a_user_ends_their_sessions_and_hides_them_from_sign_in(
+def test_deactivating_a_user_ends_their_sessions_and_their_remembered_sign_ins(
     engine: Engine, admin: Actor, sales: Actor
 ) -> None:
     session_version = sign_in(engine, "sales")
+    expires = utcnow().replace(microsecond=0) + timedelta(days=7)
+    with session_scope(engine) as s:
+        sign_in_mod.remember(s, "sales", expires, utcnow())
     with session_scope(engine) as s:
         users.update_user(s, admin, sales.id, 1, {"active": False})
     assert not still_signed_in(engine, "sales", session_version)
-    with session_scope(engine, write=False) as s:
-        assert "sales" not in users.login_credentials(s)
+    with session_scope(engine) as s:
+        assert not sign_in_mod.remembered(s, "sales", expires, utcnow())
+        assert users.record_login(s, "sales", utcnow()) is None
 
 
 def test_a_password_reset_ends_sessions_and_the_new_password_works(

@@ -84,13 +84,13 @@ def test_the_tests_import_only_packages_named_in_requirements_dev_txt() -> None:
 def test_a_package_installed_only_as_a_dependency_of_another_counts_as_undeclared(
     tmp_path: Path,
 ) -> None:
-    # bcrypt is installed (streamlit-authenticator needs it), so only the file can declare it.
-    module = tmp_path / "hashing.py"
-    module.write_text("import json\nimport bcrypt\nfrom streamlit_authenticator import Hasher\n")
+    # starlette is installed (Streamlit serves with it), so only the file can declare it.
+    module = tmp_path / "server.py"
+    module.write_text("import json\nimport starlette.routing\nfrom streamlit import runtime\n")
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text("Streamlit_Authenticator[extra]==0.4.2  # the sign-in form\n")
+    requirements.write_text("Streamlit[auth]==1.67.0  # the app\n")
     problems = undeclared([module], requirements)
-    assert problems == ["bcrypt (hashing.py): add bcrypt to requirements.txt"]
+    assert problems == ["starlette (server.py): add starlette to requirements.txt"]
 
 
 def pins(path: Path) -> dict[str, set[str]]:
