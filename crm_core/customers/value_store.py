@@ -27,8 +27,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Select, delete, func, insert, select, text, type_coerce, union
 from sqlalchemy import String as SqlString
-from sqlalchemy import delete, func, insert, select, text, type_coerce, union
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from crm_core.analytics.recommendations import RULE_COLUMNS
@@ -171,13 +172,18 @@ def _release(open_session: OpenSession, refresh_id: int) -> None:
         session.execute(delete(ValueRefresh).where(ValueRefresh.id == refresh_id))
 
 
+def _newest_finished(*columns: Any, full: bool) -> Select[Any]:
+    stmt = select(*columns).where(ValueRefresh.finished_at.is_not(None))
+    if full:
+        stmt = stmt.where(ValueRefresh.kind == "full")
+    return stmt.order_by(ValueRefresh.finished_at.desc(), ValueRefresh.id.desc()).limit(1)
+
+
 def _last_full(session: Session) -> ValueRefresh | None:
-    return session.scalar(
-        select(ValueRefresh)
-        .where(ValueRefresh.kind == "full", ValueRefresh.finished_at.is_not(None))
-        .order_by(ValueRefresh.finished_at.desc(), ValueRefresh.id.desc())
-        .limit(1)
-    )
+    """The last full refresh with its population parts: a megabyte of JSON at 100,000
+    customers (the co-purchase rules), for what needs the parts, not for when it ran."""
+    found: ValueRefresh | None = session.scalar(_newest_finished(ValueRefresh, full=True))
+    return found
 
 
 def _chosen(session: Session) -> dict[str, Any]:
@@ -309,19 +315,22 @@ def _rows(table: ValueTable, moment: datetime, refresh_id: int) -> list[dict[str
 
 
 def last_refresh(session: Session) -> RefreshInfo | None:
-    """The newest finished refresh (None before the first: the table is empty)."""
-    row = session.scalar(
-        select(ValueRefresh)
-        .where(ValueRefresh.finished_at.is_not(None))
-        .order_by(ValueRefresh.finished_at.desc(), ValueRefresh.id.desc())
-        .limit(1)
+    """The newest finished refresh (None before the first: the table is empty). Read on every
+    page run that shows figures: the population JSON is left in the database, but its note."""
+    when = (ValueRefresh.id, ValueRefresh.as_of)
+    newest = _newest_finished(
+        *when, ValueRefresh.kind, ValueRefresh.finished_at, ValueRefresh.customers, full=False
     )
+    row = session.execute(newest).first()
     if row is None or row.finished_at is None:
         return None
-    full = row if row.kind == "full" else _last_full(session)
+    full: Row[Any] | None = row
+    if row.kind != "full":
+        full = session.execute(_newest_finished(*when, full=True)).first()
     note = None
-    if full is not None and full.population.get("parts"):
-        note = full.population["parts"].get("note")
+    if full is not None:
+        path = ValueRefresh.population[("parts", "note")].as_string()
+        note = session.scalar(select(path).where(ValueRefresh.id == full.id))
     return RefreshInfo(
         row.id,
         row.kind,

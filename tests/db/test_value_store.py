@@ -160,6 +160,10 @@ def test_a_new_order_reaches_only_its_customer_at_the_next_incremental_refresh(
         "Profit Rp 40K ranks 2 of 3, outside the top 50% of profit: room to grow"
     )
     assert citra.rfm_segment is not None and citra.risk_band != "No purchases yet"
+    with session_scope(engine, write=False) as s:  # the 360's "as of" line and model note
+        info = value_store.last_refresh(s)
+    assert info is not None and (info.kind, info.last_full_as_of) == ("incremental", AS_OF)
+    assert info.clv_note is not None and "Not enough history" in render(info.clv_note)
     for name in ("Ani", "Budi"):  # untouched customers keep the row of the full refresh
         assert after[shop[name]].refresh_id == before[shop[name]].refresh_id
         assert after[shop[name]].computed_at == before[shop[name]].computed_at
