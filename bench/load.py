@@ -72,12 +72,12 @@ IDLE_FOR_A_WHILE = """([quiet]) => {
 }"""
 
 
-async def _settled(page: Any) -> None:
+async def settled(page: Any, timeout: float = 60_000) -> None:
     """Until the app has finished the run the last click started (the browser tests' settle):
     a fixed pause and no status widget once, as before, let a page that had not yet begun its
     run count as done."""
     await page.evaluate("window.__relasiIdleSince = null")
-    await page.wait_for_function(IDLE_FOR_A_WHILE, arg=[QUIET_MS], polling=100, timeout=60_000)
+    await page.wait_for_function(IDLE_FOR_A_WHILE, arg=[QUIET_MS], polling=100, timeout=timeout)
 
 
 async def _sign_in(page: Any, username: str, report: LoadReport, tries: int = 3) -> None:
@@ -85,7 +85,7 @@ async def _sign_in(page: Any, username: str, report: LoadReport, tries: int = 3)
     report reran the page under the typing), type again; each such retry is counted."""
     for attempt in range(tries):
         await page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
-        await _settled(page)
+        await settled(page)
         await page.get_by_role("textbox", name="Username").fill(username)
         await page.get_by_role("textbox", name="Password").fill("demo")
         await page.get_by_role("button", name="Sign in").click()
@@ -114,7 +114,7 @@ async def _session(
             title = random.choice(titles)
             started = time.monotonic()
             await page.get_by_role("link", name=title, exact=True).click()
-            await _settled(page)
+            await settled(page)
             # The quiet wait that tells the run is over is not the page's time.
             report.page_times.append(time.monotonic() - started - QUIET_MS / 1000)
             if await page.locator("[data-testid='stException']").count():

@@ -8,6 +8,9 @@ import time
 from typing import Any
 
 from crm_core.kernel.permissions import Actor
+from crm_core.kernel.settings import team_settings
+from db.session import session_scope
+from ui.i18n import TEAM_KEY
 
 
 def page_times(
@@ -30,6 +33,10 @@ def page_times(
         f"from app_pages.{module} import render\nrender()\n", default_timeout=timeout
     )
     at.session_state["relasi_actor"] = actor
+    # As app.py's gate does before every page: the team's settings read once per run, not
+    # by each translated text (a page run alone would read them for every one).
+    with session_scope(engine, write=False) as session:
+        at.session_state[TEAM_KEY] = team_settings(session)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     started = time.perf_counter()
