@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from crm_core.customers import data_quality, duplicates
+from crm_core.customers import accounts, data_quality, duplicates
 from crm_core.customers import records as customers
 from crm_core.customers.customer_import import preview_customers
 from crm_core.customers.duplicates import DuplicateMatch, LikelyDuplicate
@@ -88,6 +88,27 @@ def test_the_same_name_alone_or_at_another_company_is_nobodys_duplicate(
     assert (alone, elsewhere) == ([], [])
     assert imported(engine, manager, "Email,Nama\nnew@x.id,Siti Rahma\n").status is RowStatus.OK
     assert clustered(engine, manager) == []
+
+
+def test_an_account_renamed_or_added_since_the_last_check_counts_at_once(
+    engine: Engine, manager: Actor
+) -> None:
+    maju, lain = add_account(engine, "PT Maju"), add_account(engine, "CV Lain")
+    siti = a_customer(engine, manager, name="Siti Rahma", email="siti@maju.id", account_id=maju)
+    a_customer(engine, manager, name="Siti Rahma", email="siti@lain.id", account_id=lain)
+
+    def matches_at(account_id: int) -> list[int]:
+        with session_scope(engine, write=False) as s:
+            found = duplicates.likely_duplicates(s, None, None, name="Siti Rahma",
+                                                 account_id=account_id)  # fmt: skip
+        return [m.customer_id for m in found]
+
+    assert siti not in matches_at(lain)  # CV Lain is another company
+    with session_scope(engine) as s:
+        accounts.update_account(s, manager, lain, 1, {"name": "P.T. Maju"})
+    assert siti in matches_at(lain)  # the same company now, however typed
+    newer = add_account(engine, "pt  MAJU")  # a row added without the write path
+    assert siti in matches_at(newer)
 
 
 def test_the_same_email_or_phone_however_typed_is_a_likely_duplicate_everywhere(
