@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Generic, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +24,19 @@ from ui.db import database_url, get_engine, read_scope
 from ui.i18n import t
 
 REFRESH = pd.Timedelta(value_store.REFRESH_EVERY)
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class Latest(Generic[T]):
+    """A value held with the change mark it was read at, for a reader that reads only what
+    moved since (the dashboard's live refresh); its sessions wait on one lock, not read twice."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    mark: tuple[object, ...] | None = None
+    value: T | None = None
 
 
 def as_of() -> datetime:

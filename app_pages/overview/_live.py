@@ -1,5 +1,6 @@
-"""The dashboard's cached reads: the figures are computed once per filters, reader and change
-mark, so a live refresh with nothing new costs one small query (the mark) and a cache hit."""
+"""The dashboard's cached reads: the figures are held per filters, reader and moment with the
+change mark they were read at, so a live refresh with nothing new costs one small query (the
+mark) and after new orders reads only those."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
 from crm_core.overview import dashboard
 from crm_core.overview.dashboard import Figure, Filters, Frames
+from ui.cache import Latest
 from ui.db import database_url, read_scope
 
 
@@ -28,15 +30,27 @@ def moment() -> datetime:
 # A resource cache: the frames are held as they are (read-only here), not pickled and
 # unpickled on every hit as st.cache_data would, so a refresh with nothing new is a lookup.
 @st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
-def _figures(
-    url: str, actor: Actor, filters: Filters, mark: tuple[object, ...], now: datetime
-) -> tuple[list[Figure], Frames]:
-    with read_scope() as session:
-        return dashboard.dashboard(session, actor, filters, now)
+def _latest(
+    url: str, actor: Actor, filters: Filters, now: datetime
+) -> Latest[tuple[list[Figure], Frames]]:
+    return Latest()
 
 
 def figures(
     actor: Actor, filters: Filters, at_mark: tuple[object, ...]
 ) -> tuple[list[Figure], Frames]:
-    """The reader's figures (the actor is in the key: scope and amounts differ by reader)."""
-    return _figures(database_url()[0], actor, filters, at_mark, moment())
+    """The reader's figures (the actor is in the key: scope and amounts differ by reader), at
+    `at_mark` or newer: after new orders only those are read."""
+    now = moment()
+    latest = _latest(database_url()[0], actor, filters, now)
+    with latest.lock:
+        if latest.value is not None and latest.mark == at_mark:
+            return latest.value
+        with read_scope() as session:
+            if latest.value is None or latest.mark is None:
+                frames = dashboard.load(session, actor, filters, now)
+            else:
+                held = latest.value[1]
+                frames = dashboard.refresh(session, actor, filters, now, held, latest.mark)
+        latest.mark, latest.value = at_mark, (dashboard.figures(frames), frames)
+        return latest.value

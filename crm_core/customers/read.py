@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, String, cast, func, select, type_coerce
+from sqlalchemy import BigInteger, Select, String, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from crm_core.customers.accounts import create_account
@@ -53,6 +53,7 @@ __all__ = [
     "order_amounts",
     "order_times",
     "orders_between",
+    "orders_changed",
     "owned_values",
     "regions",
     "schedule_follow_up",
@@ -63,13 +64,19 @@ __all__ = [
 ]
 
 
+_Row = TypeVarTuple("_Row")
+
+
 def _cents(column: Any) -> Any:
     return cast(func.round(column * 100), BigInteger)
 
 
-def orders_between(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
-    """Sold orders placed in [start, end): order_id, customer_id, ordered_at, net (after the
-    discount), margin (net less the cost of goods), and the customer's owner_id and region."""
+def orders_between(
+    session: Session, start: datetime, end: datetime, after_id: int | None = None
+) -> pd.DataFrame:
+    """Sold orders placed in [start, end) (with an id above `after_id`, when given): order_id,
+    customer_id, ordered_at, net (after the discount), margin (net less the cost of goods),
+    and the customer's owner_id and region."""
     gross, cost = order_cents()  # the order's summary: no read of its lines
     stmt = (
         select(
@@ -79,7 +86,7 @@ def orders_between(session: Session, start: datetime, end: datetime) -> pd.DataF
         .join(Customer, Customer.id == Order.customer_id)
         .where(sold_orders(end), Order.ordered_at >= start, gross.is_not(None))
     )  # fmt: skip
-    rows = session.connection().execute(stmt).all()
+    rows = session.connection().execute(_above(stmt, after_id)).all()
     data = list(zip(*rows, strict=True)) if rows else [()] * 8
     cents = [np.asarray(data[k], dtype="float64") for k in (3, 4, 5)]
     out = pd.DataFrame(
@@ -97,16 +104,19 @@ def orders_between(session: Session, start: datetime, end: datetime) -> pd.DataF
     return out
 
 
-def order_times(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
-    """Sold orders placed in [start, end) without their lines (an index range, no join to
-    the lines): order_id, customer_id, ordered_at, and the customer's owner_id and region."""
+def order_times(
+    session: Session, start: datetime, end: datetime, after_id: int | None = None
+) -> pd.DataFrame:
+    """Sold orders placed in [start, end) (with an id above `after_id`, when given) without
+    their lines (an index range, no join to the lines): order_id, customer_id, ordered_at,
+    and the customer's owner_id and region."""
     stmt = (
         select(Order.id, Order.customer_id, type_coerce(Order.ordered_at, String),
                Customer.owner_id, Customer.region)
         .join(Customer, Customer.id == Order.customer_id)
         .where(sold_orders(end), Order.ordered_at >= start)
     )  # fmt: skip
-    rows = session.connection().execute(stmt).all()
+    rows = session.connection().execute(_above(stmt, after_id)).all()
     data = list(zip(*rows, strict=True)) if rows else [()] * 5
     out = pd.DataFrame(
         {
@@ -119,6 +129,17 @@ def order_times(session: Session, start: datetime, end: datetime) -> pd.DataFram
     )
     out["ordered_at"] = out["ordered_at"].astype("datetime64[ns]")
     return out
+
+
+def _above(stmt: Select[*_Row], after_id: int | None) -> Select[*_Row]:
+    return stmt if after_id is None else stmt.where(Order.id > after_id)
+
+
+def orders_changed(session: Session, up_to_id: int, since: datetime) -> bool:
+    """Whether an order with an id up to `up_to_id` was saved after `since` (edited,
+    cancelled, deleted): what a reader holding the orders up to that id must read again."""
+    stmt = select(Order.id).where(Order.id <= up_to_id, Order.updated_at > since).limit(1)
+    return session.scalar(stmt) is not None
 
 
 def customers_created(session: Session, start: datetime, end: datetime) -> pd.DataFrame:

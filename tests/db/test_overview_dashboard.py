@@ -4,14 +4,17 @@ each walked by hand (March 2026 against 29 January - 28 February, churn window 9
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 from overview_data import MARCH, NOW, at, business
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.customers import orders
 from crm_core.kernel.permissions import Actor
-from crm_core.models import Order
+from crm_core.models import Order, Product, utcnow
+from crm_core.models.enums import OrderStatus
 from crm_core.overview import dashboard
 from crm_core.overview.dashboard import Code
 
@@ -99,3 +102,38 @@ def test_filters_the_readers_amounts_and_the_change_mark(
     assert dashboard.what_changed(before, after) == [
         (Code.REVENUE, 50_000), (Code.GROSS_MARGIN, 20_000),
     ]  # fmt: skip
+
+
+def test_a_live_refresh_after_a_new_order_reads_only_it_and_after_an_edit_reads_everything(
+    session: Session, manager: Actor, sales: Actor, support: Actor
+) -> None:
+    ids = business(session, manager, sales, support)
+    since = dashboard.mark(session)
+    _found, held = dashboard.dashboard(session, manager, MARCH, NOW)
+    product = session.scalar(select(Product.id))
+    line = {"product_id": product, "quantity": 3, "unit_price": Decimal(10_000)}
+    orders.create_order(  # a colleague's sale to Citra on 20 March: 30,000, no cost
+        session, manager, {"customer_id": ids["citra"], "ordered_at": at("2026-03-20"),
+                           "channel": "online", "lines": [line]},
+    )  # fmt: skip
+    session.flush()
+    fresh = dashboard.refresh(session, manager, MARCH, NOW, held, since)
+    assert fresh.created is held.created and fresh.tickets is held.tickets  # not read again
+    got = {f.code: f for f in dashboard.figures(fresh)}
+    assert got[Code.REVENUE].value == 190_000 + 30_000
+    assert got[Code.GROSS_MARGIN].value == 90_000 + 30_000
+    assert got[Code.ACTIVE_CUSTOMERS].value == 3  # Citra bought in March too
+    assert dashboard.figures(fresh) == figures_list(session, manager)  # as a full read says
+
+    since = dashboard.mark(session)
+    ani = session.scalars(select(Order).where(Order.ordered_at == at("2026-03-02"))).one()
+    ani.status, ani.updated_at = OrderStatus.CANCELLED, utcnow()  # an old order cancelled
+    session.flush()
+    again = dashboard.refresh(session, manager, MARCH, NOW, fresh, since)
+    assert again.created is not fresh.created  # everything read again
+    assert {f.code: f for f in dashboard.figures(again)}[Code.REVENUE].value == 130_000
+    assert dashboard.refresh(session, manager, MARCH, NOW, again, dashboard.mark(session)) is again
+
+
+def figures_list(session: Session, actor: Actor) -> list[dashboard.Figure]:
+    return dashboard.dashboard(session, actor, MARCH, NOW)[0]
