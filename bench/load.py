@@ -1,7 +1,8 @@
 """A bounded load run: N browser sessions sign in to one running app and click through the
-pages their role may open for a fixed time after signing in; every page time is kept, and
-every page that shows an error is counted. One Chromium (Playwright, asyncio), one context
-per session.
+pages their role may open for a fixed time after signing in, every fourth step logging a
+touchpoint through a Customer 360's form instead; every page time is kept, and every page that
+shows an error or a save that is not confirmed is counted. One Chromium (Playwright,
+asyncio), one context per session.
 
     python -m bench.load --url http://127.0.0.1:8501 --sessions 20 --seconds 60
 
@@ -23,11 +24,12 @@ from typing import Any
 from playwright.async_api import TimeoutError as PageTimeout
 
 from crm_core.models.enums import Role
-from crm_core.pages import pages_for
+from crm_core.pages import can_open, pages_for
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DEMO_USERS = ("manager", "sales", "support", "admin")
+SAVE_EVERY = 4  # every fourth step of a session saves a form instead of opening a page
 
 
 @dataclass
@@ -37,6 +39,7 @@ class LoadReport:
     page_times: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     sign_in_retries: int = 0
+    saves: int = 0  # touchpoints logged through the 360's form, each seen on the page
 
     @property
     def p50(self) -> float:
@@ -98,6 +101,23 @@ async def _sign_in(page: Any, username: str, report: LoadReport, tries: int = 3)
             report.sign_in_retries += 1
 
 
+async def _log_touchpoint(
+    page: Any, url: str, username: str, step: int, report: LoadReport
+) -> None:
+    """A save through the write path, as a user makes it: the first customer's 360, the
+    touchpoint form (its first tab), a subject, "Log it", and the confirmation on the page."""
+    await page.goto(f"{url}/customer?id=1")
+    await settled(page)
+    await page.get_by_role("textbox", name="Subject").fill(f"Load run: {username}, step {step}")
+    await page.get_by_role("button", name="Log it").click()
+    try:
+        await page.get_by_text("Logged: it is on the timeline.").wait_for(timeout=30_000)
+        report.saves += 1
+    except PageTimeout:
+        report.errors.append(f"{username} › a touchpoint was not confirmed")
+    await settled(page)
+
+
 async def _session(
     browser: Any, url: str, username: str, seconds: float, report: LoadReport
 ) -> None:
@@ -109,8 +129,13 @@ async def _session(
     try:
         await page.goto(url)
         await _sign_in(page, username, report)
-        until = time.monotonic() + seconds
+        until, step = time.monotonic() + seconds, 0
+        saves = can_open(Role(username), "customer")
         while time.monotonic() < until:
+            step += 1
+            if saves and step % SAVE_EVERY == 0:
+                await _log_touchpoint(page, url, username, step, report)
+                continue
             title = random.choice(titles)
             started = time.monotonic()
             await page.get_by_role("link", name=title, exact=True).click()

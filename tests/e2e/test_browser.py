@@ -261,18 +261,28 @@ def test_a_forged_unsigned_cookie_leads_to_the_sign_in_form_not_a_traceback(
     context.close()
 
 
-def test_a_bounded_load_run_of_four_sessions_clicking_through_pages_sees_no_error(
-    fresh_server: str,
+def test_a_bounded_load_run_of_four_sessions_clicking_and_saving_sees_no_error(
+    fresh_server: str, demo_database: str
 ) -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
+    from sqlalchemy import func, select
+
     from bench.load import run_load
+    from crm_core.models import Interaction
+    from db.session import session_scope
 
     report = run_load(fresh_server, sessions=4, seconds=20)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "load-run.json").write_text(json.dumps(report.summary(), indent=2))
     assert report.errors == []
     assert len(report.page_times) >= 8  # every session got round some pages
+    assert report.saves >= 2  # and saved forms between them
+    engine = make_engine(demo_database)
+    with session_scope(engine, write=False) as s:
+        logged = s.scalar(select(func.count()).where(Interaction.subject.like("Load run: %")))
+    engine.dispose()
+    assert logged == report.saves  # each confirmed save is stored, once
 
 
 def test_the_support_agents_journey_from_my_tickets_to_the_customers_rating(
