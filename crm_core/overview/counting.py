@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 NEVER = np.iinfo("int64").max  # a time not reached (not closed, no next order)
+EARLIEST = np.iinfo("int64").min  # before every time (no order before)
 
 
 def ns(moment: datetime) -> int:
@@ -45,19 +46,25 @@ class Orders:
     at: np.ndarray
     customer: np.ndarray
     following: np.ndarray  # the customer's next order's time (NEVER for the last)
+    previous: np.ndarray  # the customer's order before (EARLIEST for the first)
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Orders:
         ordered = frame.sort_values(["customer_id", "ordered_at", "order_id"])
         at, customer = times(ordered["ordered_at"]), ordered["customer_id"].to_numpy("int64")
         following = np.full(at.size, NEVER, dtype="int64")
+        previous = np.full(at.size, EARLIEST, dtype="int64")
         if at.size > 1:
             same = customer[1:] == customer[:-1]
             following[:-1][same] = at[1:][same]
-        return cls(at, customer, following)
+            previous[1:][same] = at[:-1][same]
+        return cls(at, customer, following, previous)
 
     def buyers(self, start: int, end: int) -> int:
-        return int(np.unique(self.customer[within(self.at, start, end)]).size)
+        """Customers with an order in [start, end): their first order in it, the one whose
+        previous order came before it (a count, where a unique over customers sorted)."""
+        first = within(self.at, start, end) & (self.previous < start)
+        return int(np.count_nonzero(first))
 
     def churned(self, start: int, end: int, window: int) -> int:
         """Customers whose last purchase before `end` lies in [start - window, end - window):
