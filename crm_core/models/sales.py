@@ -31,7 +31,10 @@ class Lead(Versioned, SoftDeletable, Base):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
     lost_reason: Mapped[str | None] = mapped_column(String(200))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
-    converted_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    # Indexed as customer_id is: a 360 asks for the leads linked to or converted into it.
+    converted_customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id"), index=True
+    )
     closed_at: Mapped[datetime | None]
     # The pipeline's key in the sales settings (New business, Repeat orders, ...).
     pipeline: Mapped[str] = mapped_column(
