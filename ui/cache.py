@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from crm_core.customers import data_quality, offers, value_store
 from crm_core.customers import value as customer_value
@@ -102,7 +103,8 @@ def value_status() -> ValueStatus:
 
 _lock = threading.Lock()
 AS_OF_DAY = "value_as_of_day"  # session key: the day the value figures are "as of" (None: now)
-_past: OrderedDict[tuple[str, date, _Chosen], ValueTable] = OrderedDict()
+# What was computed for past days, by (what, database, day, settings): value tables and tiers.
+_past: OrderedDict[tuple[str, str, date, _Chosen], Any] = OrderedDict()
 _PAST_KEPT = 4  # tables of past days held at once (each up to ~50 MB at 100,000 customers)
 
 
@@ -128,31 +130,47 @@ def as_of_picker() -> date | None:
     return chosen_day()
 
 
-def _values_as_of(url: str, engine: Engine, day: date, chosen: _Chosen) -> ValueTable:
-    key = (url, day, chosen)
+def _kept(what: str, day: date, compute: Callable[[Session, _Chosen], T]) -> T:
+    """A past day's figures, computed once for every reader and kept with the last few."""
+    url, engine, chosen = database_url()[0], get_engine(), _chosen()
+    key = (what, url, day, chosen)
     with _lock:
         if key in _past:
             _past.move_to_end(key)
-            return _past[key]
-    with (
-        st.spinner(t("Computing customer value for every customer…")),
-        session_scope(engine, write=False) as session,
-    ):
-        table = customer_value.customer_values_as_of(session, day, chosen.settings, chosen.zone)
+            return cast(T, _past[key])
+    with session_scope(engine, write=False) as session:
+        found = compute(session, chosen)
     with _lock:
-        _past[key] = table
+        _past[key] = found
         while len(_past) > _PAST_KEPT:
             _past.popitem(last=False)
-    return table
+    return found
+
+
+def _values_as_of(day: date) -> ValueTable:
+    with st.spinner(t("Computing customer value for every customer…")):
+        return _kept(
+            "values",
+            day,
+            lambda s, c: customer_value.customer_values_as_of(s, day, c.settings, c.zone),
+        )
+
+
+def tiers_at(moment: datetime) -> pd.Series:
+    """Each customer's value tier at a past moment (the end of its day in the team's zone),
+    for a tier migration: computed without the rest of the value table, kept like it."""
+    if moment >= as_of():
+        return customer_values().frame["value_tier"]
+    day = moment.date()
+    return _kept("tiers", day, lambda s, c: customer_value.tiers_as_of(s, day, c.settings, c.zone))
 
 
 def customer_values(day: date | None = None, customer_id: int | None = None) -> ValueTable:
     """The stored value figures (computed by the background refresh, never in this run):
     one customer's row when `customer_id` is given (a Customer 360), else every customer's;
     or, with `day`, the figures as of the end of that day (computed here, kept a while)."""
-    url, engine = database_url()[0], get_engine()
     if day is not None:
-        return _values_as_of(url, engine, day, _chosen())
+        return _values_as_of(day)
     with read_scope() as session:
         if customer_id is not None:
             return value_store.stored_value(session, customer_id)

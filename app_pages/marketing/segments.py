@@ -57,7 +57,7 @@ def _dashboard(actor: Actor, as_of: datetime) -> None:
     # The figures of the earlier date are computed last (the page shows the rest meanwhile)
     # and kept for every reader of the day (ui.cache): the tiers' changes then fill in.
     with later, st.spinner(t("Computing the value tiers of {day:date}…", day=since)):
-        before = cache.customer_values_at(datetime.combine(since, time())).frame
+        before = cache.tiers_at(datetime.combine(since, time())).to_frame()
     _tier_changes(slots, frame, before)
     with later:
         _migration(frame, before, since)

@@ -407,6 +407,39 @@ def values_of(
     return table
 
 
+def _profitability(
+    session: Session,
+    as_of: datetime,
+    settings: ValueSettings,
+    customer_ids: list[int] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The orders, the value inputs and each customer's profitability at `as_of`."""
+    orders = order_amounts(session, as_of, customer_ids)
+    inputs = value_inputs(session, as_of, orders, customer_ids)
+    costs = CostToServe(settings.cost_per_ticket, settings.cost_per_interaction)
+    return orders, inputs, profitability_with(inputs, costs)
+
+
+def _tiered(
+    profitability: pd.DataFrame,
+    settings: ValueSettings,
+    population: Population | None = None,
+    other_profits: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, float]:
+    """The tiers and the Most Valuable cut-off: this population's, or a kept one's."""
+    if population is None:
+        bought = profitability["orders"].fillna(0).to_numpy() > 0
+        cutoff = most_valuable_cutoff(
+            profitability["profit"].astype("float64")[bought], settings.top_profit_share
+        )
+        return value_tiers(profitability, settings.top_profit_share, cutoff=cutoff), cutoff
+    cutoff = population.tier_cutoff
+    tiers = value_tiers(
+        profitability, settings.top_profit_share, cutoff=cutoff, other_profits=other_profits
+    )
+    return tiers, cutoff
+
+
 def _values(
     session: Session,
     as_of: datetime,
@@ -416,24 +449,10 @@ def _values(
     population: Population | None = None,
     other_profits: np.ndarray | None = None,
 ) -> tuple[ValueTable, Population]:
-    orders = order_amounts(session, as_of, customer_ids)
-    inputs = value_inputs(session, as_of, orders, customer_ids)
+    orders, inputs, profitability = _profitability(session, as_of, settings, customer_ids)
     local = orders.assign(ordered_at=local_times(orders["ordered_at"], zone))
     stamp = _local_moment(as_of, zone)
-
-    costs = CostToServe(settings.cost_per_ticket, settings.cost_per_interaction)
-    profitability = profitability_with(inputs, costs)
-    if population is None:
-        bought = profitability["orders"].fillna(0).to_numpy() > 0
-        cutoff = most_valuable_cutoff(
-            profitability["profit"].astype("float64")[bought], settings.top_profit_share
-        )
-        tiers = value_tiers(profitability, settings.top_profit_share, cutoff=cutoff)
-    else:
-        cutoff = population.tier_cutoff
-        tiers = value_tiers(
-            profitability, settings.top_profit_share, cutoff=cutoff, other_profits=other_profits
-        )
+    tiers, cutoff = _tiered(profitability, settings, population, other_profits)
     frame = tiers.set_index("customer_id").drop(columns=["lifecycle_stage"])
     history = historical_clv(inputs).set_index("customer_id")
     frame["historical_clv"] = history["historical_gross_margin"]
@@ -488,6 +507,17 @@ def customer_values_as_of(
     team that imported its history looks at to see the models calibrated to that date."""
     zone = zone or team_settings(session).time_zone
     return customer_values(session, as_of_day(day, zone), settings, zone)
+
+
+def tiers_as_of(
+    session: Session, day: date, settings: ValueSettings, zone: str | None = None
+) -> pd.Series:
+    """Each customer's value tier as it stood at the end of `day` (a tier migration's first
+    date): the tiers of `customer_values_as_of` without what they do not need (the RFM
+    quintiles, the Pareto/NBD fit, churn risk), half of its time at 100,000 customers."""
+    as_of = as_of_day(day, zone or team_settings(session).time_zone)
+    tiers, _cutoff = _tiered(_profitability(session, as_of, settings)[2], settings)
+    return tiers.set_index("customer_id")["value_tier"]
 
 
 # The figures that are amounts of money: read only by who `sees_amounts` (the matrix); the

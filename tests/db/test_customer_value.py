@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, insert, select
 
@@ -15,6 +16,7 @@ from crm_core.customers.value import (
     as_of_day,
     customer_values,
     customer_values_as_of,
+    tiers_as_of,
 )
 from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Actor
@@ -216,6 +218,11 @@ def test_the_value_figures_as_of_a_chosen_day_leave_later_orders_out(
     assert before.loc[shop["Ani"], "days_since_last_order"] == 29  # 22 April to 21 May
     assert on_the_day.loc[shop["Ani"], "orders"] == 2
     assert on_the_day.loc[shop["Ani"], "days_since_last_order"] == 0
+    with session_scope(engine, write=False) as s:  # a tier migration's tiers alone: the same
+        tiers = {d: tiers_as_of(s, d, SETTINGS) for d in (date(2026, 5, 21), date(2026, 5, 22))}
+    pd.testing.assert_series_equal(tiers[date(2026, 5, 21)], before["value_tier"])
+    pd.testing.assert_series_equal(tiers[date(2026, 5, 22)], on_the_day["value_tier"])
+    assert tiers[date(2026, 5, 22)][shop["Citra"]] == "No purchases yet"
 
 
 def test_on_demo_data_no_lapsed_customer_reads_low_and_one_order_customers_can_be_gone(
