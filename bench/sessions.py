@@ -29,6 +29,8 @@ from playwright.async_api import TimeoutError as PageTimeout
 
 from bench.load import CHROMIUM, FLAGS, QUIET_MS, LoadReport, settled
 from bench.run import HERE, database
+from crm_core.models.enums import Role
+from crm_core.pages import pages_for
 
 ROOT = HERE.parent
 
@@ -144,12 +146,37 @@ async def _sessions(base: str, sessions: int) -> LoadReport:
     return report
 
 
+async def _every_page(base: str) -> LoadReport:
+    """One manager opens every page of the menu in turn (the issue's memory measure)."""
+    from playwright.async_api import async_playwright
+
+    report = LoadReport(1, 0.0)
+    titles = [s.title for specs in pages_for(Role.MANAGER).values() for s in specs if s.in_menu]
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await (await browser.new_context(viewport={"width": 1300, "height": 900})).new_page()
+        await page.goto(base, timeout=300_000)
+        await _sign_in_slowly(page, report)
+        for title in titles:
+            started = time.monotonic()
+            await page.get_by_role("link", name=title, exact=True).click()
+            await _settled(page)
+            report.page_times.append(time.monotonic() - started - QUIET_MS / 1000)
+            if await page.locator("[data-testid='stException']").count():
+                report.errors.append(f"{title} showed an error")
+        await browser.close()
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--sessions", type=int, default=5)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--every-page", action="store_true", help="one manager opens every page instead"
+    )
     args = parser.parse_args(argv)
     engine = database(args.backend, args.customers)
     url = engine.url.render_as_string(hide_password=False)
@@ -161,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         idle = rss_mb(server.pid)
         sampler = Sampler(server.pid)
         sampler.start()
-        report = asyncio.run(_sessions(base, args.sessions))
+        walk = _every_page(base) if args.every_page else _sessions(base, args.sessions)
+        report = asyncio.run(walk)
         after = rss_mb(server.pid)
         sampler.done.set()
         sampler.join()
@@ -170,8 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         server.wait(timeout=30)
     result = {
         "backend": args.backend,
-        "sessions": args.sessions,
-        "Customers page times (s)": [round(t, 2) for t in sorted(report.page_times)],
+        "sessions": 1 if args.every_page else args.sessions,
+        "page times (s)" if args.every_page else "Customers page times (s)": [
+            round(t, 2) for t in sorted(report.page_times)
+        ],
         "server memory idle (MB)": round(idle, 1),
         "server memory peak (MB)": round(sampler.peak, 1),
         "server memory after (MB)": round(after, 1),
@@ -179,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         "sign-in retries": report.sign_in_retries,
     }
     print(json.dumps(result, indent=2))
-    out = HERE / ".data" / f"sessions-{args.backend}-{args.customers}.json"
+    kind = "every-page" if args.every_page else "sessions"
+    out = HERE / ".data" / f"{kind}-{args.backend}-{args.customers}.json"
     out.write_text(json.dumps(result, indent=2))
     return 1 if report.errors else 0
 
