@@ -111,6 +111,7 @@ def run(url: str, minutes: float, every: int, port: int) -> dict[str, Any]:
         if settled_
         else None,
         "server memory last sample (MB)": round(samples[-1][1], 1) if samples else None,
+        "every 5 min (MB)": [round(mb) for at, mb in samples][29::30],
     }
 
 
