@@ -101,6 +101,16 @@ async def _sign_in(page: Any, username: str, report: LoadReport, tries: int = 3)
             report.sign_in_retries += 1
 
 
+async def visit(page: Any, title: str, report: LoadReport, timeout: float = 60_000) -> bool:
+    """Open a page by its menu link and keep its time; False when it shows an error."""
+    started = time.monotonic()
+    await page.get_by_role("link", name=title, exact=True).click()
+    await settled(page, timeout)
+    # The quiet wait that tells the run is over is not the page's time.
+    report.page_times.append(time.monotonic() - started - QUIET_MS / 1000)
+    return not await page.locator("[data-testid='stException']").count()
+
+
 async def _log_touchpoint(
     page: Any, url: str, username: str, step: int, report: LoadReport
 ) -> None:
@@ -137,12 +147,7 @@ async def _session(
                 await _log_touchpoint(page, url, username, step, report)
                 continue
             title = random.choice(titles)
-            started = time.monotonic()
-            await page.get_by_role("link", name=title, exact=True).click()
-            await settled(page)
-            # The quiet wait that tells the run is over is not the page's time.
-            report.page_times.append(time.monotonic() - started - QUIET_MS / 1000)
-            if await page.locator("[data-testid='stException']").count():
+            if not await visit(page, title, report):
                 report.errors.append(f"{username} › {title}")
     except Exception as failure:  # noqa: BLE001 - a session that cannot go on is an error of the run
         shown = (await page.inner_text("body"))[:300].replace("\n", " | ")

@@ -27,7 +27,7 @@ from typing import Any
 
 from playwright.async_api import TimeoutError as PageTimeout
 
-from bench.load import CHROMIUM, FLAGS, QUIET_MS, LoadReport, settled
+from bench.load import CHROMIUM, FLAGS, QUIET_MS, LoadReport, settled, visit
 from bench.run import HERE, database
 from crm_core.models.enums import Role
 from crm_core.pages import pages_for
@@ -158,11 +158,7 @@ async def _every_page(base: str) -> LoadReport:
         await page.goto(base, timeout=300_000)
         await _sign_in_slowly(page, report)
         for title in titles:
-            started = time.monotonic()
-            await page.get_by_role("link", name=title, exact=True).click()
-            await _settled(page)
-            report.page_times.append(time.monotonic() - started - QUIET_MS / 1000)
-            if await page.locator("[data-testid='stException']").count():
+            if not await visit(page, title, report, timeout=300_000):
                 report.errors.append(f"{title} showed an error")
         await browser.close()
     return report
