@@ -71,6 +71,10 @@ def ticket_detail(session: Session, actor: Actor, ticket_id: int, now: datetime)
         columns=["at", "kind", "by", "from_value", "to_value", "body"],
     )
     events["kind"] = events["kind"].map(str)
+    # pandas 3 reads a text column's NULL as NaN: a page showed it as "nan" and took it for
+    # true (`by or "the customer"`); keep None for what an event has not
+    for column in ("by", "from_value", "to_value", "body"):
+        events[column] = events[column].astype(object).where(events[column].notna(), None)
     other = pd.DataFrame(
         session.execute(
             select(Ticket.id, Ticket.subject, Ticket.status, Ticket.priority, Ticket.version)

@@ -18,7 +18,7 @@ from crm_core.kernel.permissions import Actor
 from crm_core.kernel.settings import team_settings
 from crm_core.models import AuditEntry, Ticket, TicketEvent, User
 from crm_core.models.enums import Priority, Role, TicketStatus
-from crm_core.service import queues, sla, tickets
+from crm_core.service import detail, public, queues, sla, tickets
 from crm_core.service import read as service_read
 from db.session import session_scope
 from support import PASSWORD, a_customer
@@ -198,6 +198,26 @@ def test_the_first_reply_opens_the_ticket_and_is_its_first_response_a_note_is_no
         select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
     ).all()
     assert [str(k) for k in kinds] == ["assignment", "comment", "reply", "status"]
+
+
+def test_the_ticket_history_gives_none_for_who_and_words_an_event_has_not_never_nan(
+    engine: Engine, session: Session, manager: Actor, support: Actor
+) -> None:
+    customer = a_customer(engine, manager)
+    ticket_id = a_ticket(engine, manager, customer)  # routed by the system: no actor
+    with session_scope(engine) as s:
+        tickets.change_status(s, support, ticket_id, 1, "pending", wib("2026-11-30 09:00"))
+        token = public.reply_token(s, support, ticket_id, 2)
+    with session_scope(engine) as s:  # the customer answers through their link: no actor
+        public.reply_by_link(s, ticket_id, token, "Sudah", wib("2026-11-30 09:30"))
+    found = detail.ticket_detail(session, support, ticket_id, wib("2026-11-30 10:00"))
+    events = found.events.set_index("kind")
+    # pandas 3 stores a text column's None as NaN, which the page showed as "nan" (and took
+    # for true in `row.by or "the customer"`)
+    assert events.loc["customer", "by"] is None
+    pending = events[events["to_value"] == "pending"].iloc[0]
+    assert pending["body"] is None and pending["from_value"] == "new"
+    assert pending["by"] == support.name
 
 
 def test_pending_pauses_the_resolution_clock_and_reopening_resumes_it(
