@@ -80,20 +80,20 @@ def _label(row: Any) -> str:
 
 def _own_buttons(actor: Actor, row: pd.Series, drop: Any, share: Any) -> None:
     view_id, version = int(row["id"]), int(row["version"])
-    if drop.button(t("Delete"), key=f"{FORM}-delete") and forms.submit(
-        FORM, lambda s: views.delete_view(s, actor, view_id, version), t("View deleted.")
-    ):
+    if drop.button(t("Delete"), key=f"{FORM}-delete"):
+        forms.submit(
+            FORM, lambda s: views.delete_view(s, actor, view_id, version), t("View deleted.")
+        )
         st.rerun()
     if may(actor, Capability.MANAGE_SERVICE):
         shared = bool(row["shared"])
         if share.button(t("Stop sharing") if shared else t("Share"), key=f"{FORM}-share"):
-            done = forms.submit(
+            forms.submit(
                 FORM,
                 lambda s: views.share_view(s, actor, view_id, version, not shared),
                 t("The team no longer sees it.") if shared else t("The team sees it now."),
             )
-            if done:
-                st.rerun()
+            st.rerun()
 
 
 def save_form(actor: Actor, queue: Queue, filters: Filters) -> None:
@@ -107,9 +107,10 @@ def save_form(actor: Actor, queue: Queue, filters: Filters) -> None:
                 shared = st.checkbox(t("Share with the team"), key=f"{FORM}-shared")
             sent = st.form_submit_button(t("Save"), type="primary")
         forms.field_error(FORM, "name")
-    if sent and forms.submit(
-        FORM,
-        lambda s: views.save_view(s, actor, name, queue, filters, shared=shared),
-        t("View saved."),
-    ):
+    if sent:
+        forms.submit(
+            FORM,
+            lambda s: views.save_view(s, actor, name, queue, filters, shared=shared),
+            t("View saved."),
+        )
         st.rerun()

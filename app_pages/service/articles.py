@@ -117,18 +117,15 @@ def _form(actor: Actor, chosen: int, current: Any) -> None:
     }
     if save:
         if current is None:
-            done = forms.submit(
-                FORM, lambda s: articles.create_article(s, actor, data), t("Saved.")
-            )
+            forms.submit(FORM, lambda s: articles.create_article(s, actor, data), t("Saved."))
         else:
             version = int(current["version"])
-            done = forms.submit(
+            forms.submit(
                 FORM,
                 lambda s: articles.update_article(s, actor, chosen, version, data),
                 t("Saved."),
             )
-        if done:
-            st.rerun()
+        st.rerun()  # either way: the outcome is drawn above the form, by the next run
     deletable = current is not None and allowed(actor, Entity.ARTICLE, Action.DELETE)
     if deletable and st.button(
         t("Delete {title}", title=plain(current["title"])), key=f"{key}-delete"
@@ -138,4 +135,4 @@ def _form(actor: Actor, chosen: int, current: Any) -> None:
             FORM, lambda s: articles.delete_article(s, actor, chosen, version), t("Deleted.")
         ):
             st.session_state.pop(f"{FORM}-pick", None)
-            st.rerun()
+        st.rerun()

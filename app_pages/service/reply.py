@@ -58,13 +58,18 @@ def _messages(found: Conversation, company: str) -> None:
 
 def _answer(found: Conversation, raw: str, token: str) -> None:
     forms.feedback(FORM)
-    with st.form(FORM, clear_on_submit=True):
+    if st.session_state.pop(f"{FORM}-sent", False):
+        st.session_state[f"{FORM}-body"] = ""  # emptied once sent, and only then
+    # not clear_on_submit: a refused message (the hourly limit, say) stays as typed
+    with st.form(FORM):
         body = st.text_area(t("Your answer"), max_chars=5000, key=f"{FORM}-body")
         forms.field_error(FORM, "body")
         sent = st.form_submit_button(t("Send"), type="primary")
-    if sent and forms.submit(
-        FORM,
-        lambda s: public.reply_by_link(s, int(raw), token, body),
-        t("Sent: our team sees your message."),
-    ):
+    if sent:
+        if forms.submit(
+            FORM,
+            lambda s: public.reply_by_link(s, int(raw), token, body),
+            t("Sent: our team sees your message."),
+        ):
+            st.session_state[f"{FORM}-sent"] = True
         st.rerun()

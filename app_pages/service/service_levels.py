@@ -48,9 +48,10 @@ def render() -> None:
     with st.form(f"{FORM}{_slug(tier)}"):
         data = _rows(policy, tier or None)
         sent = st.form_submit_button(t("Save"), type="primary")
-    if sent and forms.submit(
-        FORM, lambda s: sla.save_policy(s, actor, version, data, tier or None), t("Saved.")
-    ):
+    if sent:
+        forms.submit(
+            FORM, lambda s: sla.save_policy(s, actor, version, data, tier or None), t("Saved.")
+        )
         st.rerun()
 
 

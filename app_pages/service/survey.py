@@ -48,4 +48,4 @@ def render() -> None:
         data = {"csat": score, "comment": comment}
         if forms.submit(FORM, lambda s: csat.rate_by_link(s, int(raw), token, data), t("Thanks!")):
             st.session_state[f"{FORM}-done"] = True
-            st.rerun()
+        st.rerun()  # either way: the outcome is drawn above the form, by the next run

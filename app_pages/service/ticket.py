@@ -145,11 +145,12 @@ def _unverified_sender(actor: Actor, found: TicketDetail) -> None:
     )
     if not allowed(actor, Entity.TICKET, Action.UPDATE, ticket):
         return
-    if st.button(t("I have confirmed who writes"), key=f"{SENDER}-confirm") and forms.submit(
-        SENDER,
-        lambda s: tickets.confirm_sender(s, actor, ticket.id, ticket.version),
-        t("The sender is confirmed."),
-    ):
+    if st.button(t("I have confirmed who writes"), key=f"{SENDER}-confirm"):
+        forms.submit(
+            SENDER,
+            lambda s: tickets.confirm_sender(s, actor, ticket.id, ticket.version),
+            t("The sender is confirmed."),
+        )
         st.rerun()
 
 
@@ -198,6 +199,10 @@ def _reply(actor: Actor, found: TicketDetail) -> None:
     ticket = found.ticket
     st.subheader(t("Answer"))
     forms.feedback(REPLY)
+    if st.session_state.pop(f"{REPLY}-sent", False):
+        # emptied before the box is drawn: a widget's state popped after its run came back
+        # from the browser with the text still in it, ready to be sent twice
+        st.session_state[f"{REPLY}-body"] = ""
     _canned(actor, found)
     with st.form(REPLY):
         body = st.text_area(t("Message"), key=f"{REPLY}-body", height=150)
@@ -219,8 +224,8 @@ def _reply(actor: Actor, found: TicketDetail) -> None:
             t("Reply sent.") if to_customer else t("Note added."),
         )
         if done:
-            st.session_state.pop(f"{REPLY}-body", None)
-            st.rerun()
+            st.session_state[f"{REPLY}-sent"] = True
+        st.rerun()  # either way: the outcome is drawn above the form, by the next run
 
 
 def _reply_link(actor: Actor, found: TicketDetail) -> None:
@@ -405,12 +410,12 @@ def _edit(actor: Actor, found: TicketDetail) -> None:
             "category": category,
             "language": language or None,
         }
-        if forms.submit(
+        forms.submit(
             EDIT,
             lambda s: tickets.edit_ticket(s, actor, ticket.id, ticket.version, data),
             t("Saved."),
-        ):
-            st.rerun()
+        )
+        st.rerun()
 
 
 def _merge(actor: Actor, found: TicketDetail) -> None:
@@ -439,8 +444,9 @@ def _merge(actor: Actor, found: TicketDetail) -> None:
 
 
 def _submit(action: Any, success: str) -> None:
-    if forms.submit(MOVE, action, success):
-        st.rerun()
+    """One quick move; the next run draws its outcome (its error too) above the buttons."""
+    forms.submit(MOVE, action, success)
+    st.rerun()
 
 
 def _rating(actor: Actor, found: TicketDetail) -> None:
@@ -482,9 +488,9 @@ def _rating(actor: Actor, found: TicketDetail) -> None:
         sent = st.form_submit_button(t("Record rating"))
     if sent:
         data = {"csat": score, "comment": comment}
-        if forms.submit(
+        forms.submit(
             RATE,
             lambda s: csat.record_rating(s, actor, ticket.id, ticket.version, data),
             t("Rating recorded."),
-        ):
-            st.rerun()
+        )
+        st.rerun()

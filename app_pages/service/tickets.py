@@ -319,13 +319,12 @@ def _new_ticket(actor: Actor) -> None:
                 "category": category,
                 "priority": priority,
             }
-            done = forms.submit(
+            forms.submit(
                 FORM,
                 lambda s: tickets.create_ticket(s, actor, data),
                 t("Ticket created and routed."),
             )
-            if done:
-                st.rerun()
+            st.rerun()
 
 
 def _pick_customer(preset: str | None) -> int | None:

@@ -188,3 +188,34 @@ def test_the_public_faq_shows_the_public_articles_and_nothing_else(
     assert not at.exception, at.exception
     assert [e.label for e in at.expander] == ["How do I track my parcel?"]
     assert at.subheader[0].value == "Delivery"
+
+
+def _errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error] + [c.value for c in at.caption if ":red[" in c.value]
+
+
+def test_a_form_sent_wrong_says_what_is_wrong_at_once_and_keeps_what_was_typed(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    agent = staff[Role.SUPPORT]
+    ticket_id = a_ticket(app_engine, agent, a_customer(app_engine, agent))
+    at = page_as("ticket", agent, id=str(ticket_id)).run()
+    at.button(key="FormSubmitter:ticket-reply-Send").click().run()  # an empty reply
+    assert not at.exception, at.exception
+    assert _errors(at), "an empty reply said nothing"
+    at.text_area(key="ticket-reply-body").input("x" * 20_001)
+    at.button(key="FormSubmitter:ticket-reply-Send").click().run()
+    assert _errors(at), "a reply over the limit said nothing"
+    assert at.text_area(key="ticket-reply-body").value == "x" * 20_001  # kept as typed
+    at.text_area(key="ticket-reply-body").input("Paket Anda tiba besok")
+    at.button(key="FormSubmitter:ticket-reply-Send").click().run()
+    assert at.success and at.text_area(key="ticket-reply-body").value == ""  # not sent twice
+    with session_scope(app_engine) as s:
+        tickets.change_status(s, agent, ticket_id, 2, "resolved")
+        token = csat.survey_token(s, agent, ticket_id, 3)
+    page = survey(ticket_id, token).run()
+    page.text_area(key="survey-comment").input("Cepat sekali")
+    page.button(key="FormSubmitter:survey-Send").click().run()  # no rating chosen
+    assert _errors(page), "a survey without a rating said nothing"
+    assert page.text_area(key="survey-comment").value == "Cepat sekali"
+    assert ticket(app_engine, ticket_id).csat is None
