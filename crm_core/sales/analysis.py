@@ -18,7 +18,7 @@ from crm_core.analytics import forecast, funnel
 from crm_core.kernel.permissions import Actor, Scope, amounts_scope, read_filter
 from crm_core.models import Campaign, Lead, LeadStageChange, User
 from crm_core.models.enums import Entity, LeadStage
-from crm_core.sales import figures
+from crm_core.sales import figures, simulate
 from crm_core.sales.amounts import hide_amounts
 from crm_core.sales.settings import sales_settings
 
@@ -268,7 +268,7 @@ def forecast_report(
     stage_p = {s["stage"]: float(s["probability"]) for s in settings.pipeline(pipeline)["stages"]}
     return ForecastReport(
         weighted=forecast.weighted_pipeline(live, probability, as_of),
-        bands=forecast.monte_carlo(live, as_of, runs=runs),
+        bands=simulate.monte_carlo(live, as_of, runs=runs),
         calibration=forecast.calibration_from_counts(reached, stages, stage_p),
         learned=learned,
         last_quarter=last_quarter,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -221,6 +222,41 @@ def _quantiles(
             *(func.percentile_cont(q).within_group(stays.c.days) for q in QUANTILES),
         ).group_by(stays.c.stage)
         return [(str(s), int(n), float(a), float(b)) for s, n, a, b in session.execute(stmt)]
+    return _quantiles_here(session, where, stages)
+
+
+def _quantiles_here(
+    session: Session, where: Conditions, stages: Sequence[str]
+) -> list[tuple[str, int, float, float]]:
+    """SQLite: the ended stays' days fetched (a stage's index, not its text) and ranked here;
+    ranking them in SQL with window functions took three times as long (200,000 stays)."""
+    index = case({s: i for i, s in enumerate(stages)}, value=LeadStay.stage)
+    stmt = _ended(where, stages).with_only_columns(index, LeadStay.days)
+    # The driver's rows as they come: two numbers each need no result processing, which
+    # tripled the fetch's time (0.22 s of SQLite, 0.55 s more of row objects here).
+    got = session.connection().execute(stmt).cursor.fetchall()
+    rows = np.fromiter(chain.from_iterable(got), dtype=float, count=2 * len(got)).reshape(-1, 2)
+    found = []
+    for i, stage in enumerate(stages[:-1]):
+        days = rows[rows[:, 0] == i, 1]
+        if days.size:
+            found.append((stage, days.size, *(_ranked(days, q) for q in QUANTILES)))
+    return found
+
+
+def _ranked(days: np.ndarray, q: float) -> float:
+    """The q-quantile, linear between the two nearest ranks (as _between and pandas)."""
+    n = days.size
+    low = int(q * (n - 1))
+    near = np.partition(days, [low, min(low + 1, n - 1)])
+    return _between({low: float(near[low]), low + 1: float(near[min(low + 1, n - 1)])}, n, q)
+
+
+def _ranked_in_sql(
+    session: Session, where: Conditions, stages: Sequence[str]
+) -> list[tuple[str, int, float, float]]:
+    """The ranks picked in SQL (window functions), kept as the reference of _quantiles_here."""
+    stays = _ended(where, stages).subquery()
     ranked = select(
         stays.c.stage,
         stays.c.days,

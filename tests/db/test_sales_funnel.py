@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from crm_core.analytics import funnel
 from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import Role
-from crm_core.sales import analysis, leads
+from crm_core.sales import analysis, figures, leads
 from crm_core.sales.analysis import Breakdown, Period
 from db.session import session_scope
 from support import make_user
@@ -142,3 +142,40 @@ def test_named_periods_are_whole_quarters_and_days_back_from_today() -> None:
     assert analysis.period_dates(Period.LAST_30_DAYS, today) == (date(2026, 4, 16), today)
     assert analysis.quarter_before(date(2026, 2, 1)) == (date(2025, 10, 1), date(2026, 1, 1))
     assert analysis.change(12, 10) == pytest.approx(0.2) and analysis.change(3, 0) is None
+
+
+def test_time_in_stage_ranked_here_equals_the_ranks_picked_in_sql(
+    engine: Engine, manager: Actor, quarter: dict[str, Actor]
+) -> None:
+    # Eight more leads in New for 0.5, 1.5, 2, 2, 3, 4, 6 and 8 days (ties), and one lead
+    # back in a stage it left (a reopen).
+    start = datetime(2026, 3, 1, 9)
+    for k, days in enumerate((0.5, 1.5, 2.0, 2.0, 3.0, 4.0, 6.0, 8.0)):
+        with session_scope(engine) as s:
+            lead = leads.create_lead(s, manager, {"name": f"G{k}", "source": "event"}, now=start)
+            leads.move_stage(s, manager, lead.id, 1, "contacted", now=start + timedelta(days))
+    lead_id = walk(engine, manager, "H", "event", start, ["contacted"], lost="price")
+    with session_scope(engine) as s:
+        leads.reopen(s, manager, lead_id, 3, now=start + timedelta(days=5, hours=7))
+    where = analysis.cohort_conditions(manager, *Q1)
+    stages = ["new", "contacted", "qualified", "proposal", "negotiation", "won"]
+    with session_scope(engine, write=False) as s:
+        here = sorted(figures._quantiles_here(s, where, stages))
+        in_sql = sorted(figures._quantiles(s, where, stages))
+        if engine.dialect.name == "sqlite":  # the ranks the window functions picked before
+            assert here == in_sql == sorted(figures._ranked_in_sql(s, where, stages))
+        report = analysis.funnel_report(s, manager, *Q1)
+        _leads, changes = analysis.cohort(s, manager, *Q1)
+    for ours, theirs in zip(here, in_sql, strict=True):  # PostgreSQL: percentile_cont
+        assert ours[:2] == theirs[:2] and ours[2:] == pytest.approx(theirs[2:])
+    expected = funnel.time_in_stage(changes, stages, datetime(2026, 4, 1))
+    pd.testing.assert_frame_equal(report.time_in_stage, expected, check_dtype=False)
+    new = report.time_in_stage.set_index("stage").loc["new"]
+    # New: the quarter's five and H one day each, G0-G7: 0.5, 1 x 6, 1.5, 2, 2, 3, 4, 6, 8
+    # sorted; the median at rank 6.5 is 1 + 0.5 x (1.5 - 1), the 90th percentile at rank
+    # 11.7 is 4 + 0.7 x (6 - 4)
+    assert new["stays"] == 14
+    assert new["median_days"] == pytest.approx(1.25)
+    assert new["p90_days"] == pytest.approx(5.4)
+    contacted = report.time_in_stage.set_index("stage").loc["contacted"]
+    assert contacted["stays"] == 3  # A, B and H ended a stay in Contacted; G0-G7 are there
