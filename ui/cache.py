@@ -158,11 +158,22 @@ def _values_as_of(day: date) -> ValueTable:
 
 def tiers_at(moment: datetime) -> pd.Series:
     """Each customer's value tier at a past moment (the end of its day in the team's zone),
-    for a tier migration: computed without the rest of the value table, kept like it."""
+    for a tier migration: the stored ones of the last quarter end, else computed without the
+    rest of the value table; kept like it."""
     if moment >= as_of():
         return customer_values().frame["value_tier"]
     day = moment.date()
-    return _kept("tiers", day, lambda s, c: customer_value.tiers_as_of(s, day, c.settings, c.zone))
+    status = value_status().refreshed
+    # The last quarter end's tiers are stored by the full refresh; kept per full refresh.
+    kept_as = f"tiers {status.last_full_as_of if status else None}"
+
+    def compute(session: Session, chosen: _Chosen) -> pd.Series:
+        stored = value_store.stored_tiers_on(session, day)
+        if stored is not None:
+            return stored
+        return customer_value.tiers_as_of(session, day, chosen.settings, chosen.zone)
+
+    return _kept(kept_as, day, compute)
 
 
 def customer_values(day: date | None = None, customer_id: int | None = None) -> ValueTable:

@@ -28,6 +28,7 @@ from crm_core.customers.tasks import complete_follow_up, open_follow_ups, schedu
 from crm_core.customers.value import (
     ValueTable,
     customer_values,
+    last_quarter_end,
     order_amounts,
     order_cents,
     sold_orders,
@@ -48,6 +49,7 @@ __all__ = [
     "customer_values",
     "customers_created",
     "get_customer",
+    "last_quarter_end",
     "likely_duplicates",
     "open_follow_ups",
     "order_amounts",

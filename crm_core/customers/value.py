@@ -72,6 +72,13 @@ class ValueTable:
     time_zone: str = "UTC"  # the zone whose days the figures count
 
 
+def last_quarter_end(day: date) -> date:
+    """The last day of the quarter before the one `day` is in (30 September for any day of
+    October to December): the day whose tiers the full refresh stores, to compare with."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    return date(day.year, first_month, 1) - timedelta(days=1)
+
+
 def as_of_day(day: date, zone: str) -> datetime:
     """The moment the value figures "as of `day`" describe: the end of that day in the team's
     time zone (the next local midnight), as naive UTC like the stored times. Orders placed

@@ -22,7 +22,7 @@ import time as clock
 from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, suppress
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
@@ -38,7 +38,7 @@ from crm_core.customers import value as customer_value
 from crm_core.customers.value import VALUE_COLUMNS, Population, ValueTable
 from crm_core.kernel.settings import ValueSettings, team_settings, value_settings
 from crm_core.models import Customer, Interaction, Order, Ticket, table_of, utcnow
-from crm_core.models.value import MONEY_COLUMNS, CustomerValue, ValueRefresh
+from crm_core.models.value import MONEY_COLUMNS, CustomerValue, TierSnapshot, ValueRefresh
 
 # Opens a session: write=True begins a write transaction (on SQLite BEGIN IMMEDIATE) that
 # commits at the end; write=False a read. `functools.partial(db.session.session_scope, engine)`.
@@ -203,6 +203,7 @@ def _run(
         settings, zone = ValueSettings(**chosen["settings"]), chosen["zone"]
         last = _last_full(session)
         changed: list[int] | None = None
+        snapshot: list[dict[str, Any]] = []
         if full is not True and last is not None and since is not None:
             fresh = full is False or moment - last.as_of < FULL_EVERY  # False: asked for
             if last.population.get("chosen") == chosen and fresh:
@@ -218,6 +219,8 @@ def _run(
             ids: Collection[int] | None = None
             say("rules")  # co-purchase rules: with the full refresh, so once a day
             rules = offers.purchase_rules(session, moment)
+            say("tiers")  # the last quarter end's tiers, what the Segments page compares with
+            snapshot = _snapshot(session, moment, settings, zone, refresh_id)
         else:
             if not changed:
                 return RefreshResult("unchanged", 0, 0.0, moment)
@@ -233,6 +236,9 @@ def _run(
     with open_session(write=True) as session:
         if ids is None:
             session.execute(delete(CustomerValue))
+            session.execute(delete(TierSnapshot))
+            if snapshot:
+                session.connection().execute(insert(table_of(TierSnapshot)), snapshot)
         else:
             session.execute(delete(CustomerValue).where(CustomerValue.customer_id.in_(list(ids))))
         if rows:
@@ -250,6 +256,30 @@ def _run(
                 "rules": {c: rules[c].tolist() for c in RULE_COLUMNS},
             }
     return RefreshResult(kind, len(rows), 0.0, moment)
+
+
+def _snapshot(
+    session: Session, moment: datetime, settings: ValueSettings, zone: str, refresh_id: int
+) -> list[dict[str, Any]]:
+    """The rows of the last quarter end's tiers (before `moment`'s quarter), recomputed with
+    every full refresh: an order edited or imported into that quarter since moves them too."""
+    day = customer_value.last_quarter_end(moment.date())
+    tiers = customer_value.tiers_as_of(session, day, settings, zone)
+    return [
+        {"day": day, "customer_id": int(i), "value_tier": str(tier), "refresh_id": refresh_id}
+        for i, tier in tiers.items()
+    ]
+
+
+def stored_tiers_on(session: Session, day: date) -> pd.Series | None:
+    """Each customer's value tier at the end of `day` as the last full refresh stored it
+    (customer_id -> tier), or None when no tiers of that day are stored."""
+    stmt = select(TierSnapshot.customer_id, TierSnapshot.value_tier).where(TierSnapshot.day == day)
+    rows = session.connection().execute(stmt).all()
+    if not rows:
+        return None
+    ids, tiers = zip(*rows, strict=True)
+    return pd.Series(tiers, index=pd.Index(ids, name="customer_id"), name="value_tier")
 
 
 def changed_customers(session: Session, since: datetime) -> list[int]:

@@ -5,7 +5,7 @@ functions of frames (tested by hand with small ones)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
+from crm_core.customers.read import last_quarter_end as last_quarter_end  # the default date
 from crm_core.kernel.frames import query_frame
 from crm_core.kernel.messages import N_
 from crm_core.kernel.permissions import Actor, read_filter
@@ -136,13 +137,6 @@ def finish_breakdown(grouped: pd.DataFrame, by: str) -> pd.DataFrame:
     grouped["revenue_share"] = grouped["net_revenue"] / total_revenue if total_revenue else np.nan
     grouped["revenue_per_customer"] = grouped["net_revenue"] / grouped["customers"]
     return grouped.rename_axis("group").reset_index()
-
-
-def last_quarter_end(day: date) -> date:
-    """The last day of the quarter before the one `day` is in (30 September for any day of
-    October to December): the dashboard's default date to compare the tiers with."""
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    return date(day.year, first_month, 1) - timedelta(days=1)
 
 
 def tier_migration(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:

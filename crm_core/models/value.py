@@ -7,7 +7,7 @@ so sums and comparisons are exact on every engine.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text
@@ -98,6 +98,21 @@ class ValueRefresh(Base):
     population: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __table_args__ = (Index("ix_value_refreshes_kind_finished_at", "kind", "finished_at"),)
+
+
+class TierSnapshot(Base):
+    """A customer's value tier at the end of a past day (in the team's time zone): the last
+    quarter's end, written by each full refresh, so that a tier migration since then reads
+    100,000 short rows instead of summing every order line up to that day (3 s and more)."""
+
+    __tablename__ = "value_tier_snapshots"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    value_tier: Mapped[str] = mapped_column(String(24))
+    refresh_id: Mapped[int] = mapped_column(BigInteger)
 
 
 # What an incremental refresh asks first: who changed since the last one. Without these, that

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 import manage
 from crm_core.customers import listing, value_store
 from crm_core.customers import records as customers
+from crm_core.customers import value as customer_value
 from crm_core.customers.listing import CustomerFilter
 from crm_core.kernel.messages import render
 from crm_core.kernel.permissions import Actor
+from crm_core.kernel.settings import value_settings
 from crm_core.models import (
     CustomerValue,
     Interaction,
@@ -260,3 +262,35 @@ def test_the_app_servers_background_refresher_fills_an_empty_table(
         state.stop.set()
         assert state.thread is not None
         state.thread.join(timeout=30)
+
+
+def test_a_full_refresh_stores_the_tiers_of_the_last_quarter_end(
+    engine: Engine, shop: dict[str, int]
+) -> None:
+    op = partial(session_scope, engine)
+    value_store.refresh(op, as_of=AS_OF)
+    quarter_end = date(2026, 3, 31)  # the quarter before 1 June's
+    with session_scope(engine, write=False) as s:
+        tiers = value_store.stored_tiers_on(s, quarter_end)
+        assert value_store.stored_tiers_on(s, date(2026, 4, 30)) is None  # not stored: compute
+        computed = customer_value.tiers_as_of(s, quarter_end, value_settings(s))
+    assert tiers is not None
+    # On 31 March only Budi had bought (his order of 21 February, his tickets came later).
+    assert tiers.to_dict() == {
+        shop["Ani"]: "No purchases yet", shop["Budi"]: "Most Valuable",
+        shop["Citra"]: "No purchases yet",
+    }  # fmt: skip
+    assert tiers.to_dict() == computed.to_dict()
+    # An incremental refresh keeps them; an order of March entered since reaches them with the
+    # next full refresh: Citra's 3 x Kopi outearn Budi's one.
+    with session_scope(engine) as s:
+        add_order(s, shop["Citra"], 70, 3)
+    assert value_store.refresh(op, as_of=AS_OF).kind == "incremental"
+    with session_scope(engine, write=False) as s:
+        kept = value_store.stored_tiers_on(s, quarter_end)
+    assert kept is not None and kept.to_dict() == tiers.to_dict()
+    value_store.refresh(op, as_of=AS_OF, full=True)
+    with session_scope(engine, write=False) as s:
+        again = value_store.stored_tiers_on(s, quarter_end)
+    assert again is not None
+    assert (again[shop["Citra"]], again[shop["Budi"]]) == ("Most Valuable", "Most Growable")

@@ -120,7 +120,7 @@ def test_churn_per_month_with_a_30_day_window() -> None:
 def test_the_tiers_compare_with_the_end_of_the_last_quarter_by_default() -> None:
     from datetime import date
 
-    from crm_core.marketing.dashboard import last_quarter_end
+    from crm_core.customers.read import last_quarter_end
 
     assert last_quarter_end(date(2026, 12, 1)) == date(2026, 9, 30)
     assert last_quarter_end(date(2026, 10, 1)) == date(2026, 9, 30)
