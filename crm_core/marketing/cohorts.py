@@ -15,14 +15,20 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import String, and_, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from crm_core.customers.read import sold_orders
-from crm_core.kernel.frames import query_frame
+from crm_core.kernel.frames import core_frame
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Customer, Interaction, Order, Ticket
 from crm_core.models.enums import Entity
+
+
+def _times(texts: pd.Series) -> pd.Series:
+    """Stored times read as text (SQLite) or datetimes (PostgreSQL), as naive datetime64."""
+    parsed = pd.to_datetime(texts, format="ISO8601")
+    return parsed.astype("datetime64[ns]") if not parsed.empty else parsed
 
 
 def _month_start(stamp: pd.Timestamp) -> pd.Timestamp:
@@ -123,26 +129,30 @@ def lost_customers(
         .group_by(Interaction.customer_id)
         .subquery()
     )
-    touches = session.execute(
-        select(Interaction.customer_id, Interaction.occurred_at, Interaction.channel).join(
-            latest,
-            and_(
-                latest.c.customer_id == Interaction.customer_id,
-                latest.c.at == Interaction.occurred_at,
-            ),
-        )
-    ).all()
+    touches = select(
+        Interaction.customer_id,
+        type_coerce(Interaction.occurred_at, String),
+        type_coerce(Interaction.channel, String),  # the stored text: the enum's value
+    ).join(
+        latest,
+        and_(
+            latest.c.customer_id == Interaction.customer_id,
+            latest.c.at == Interaction.occurred_at,
+        ),
+    )
     touch = (
-        pd.DataFrame(touches, columns=["customer_id", "at", "channel"])
+        core_frame(session, touches, ["customer_id", "at", "channel"])
         .drop_duplicates("customer_id")
         .set_index("customer_id")
     )
-    out["last_touch_at"] = pd.to_datetime(touch["at"]).reindex(out.index)
-    out["last_touch_channel"] = touch["channel"].map(str).reindex(out.index)
-    rows = session.execute(
-        select(Ticket.customer_id, Ticket.created_at, Ticket.csat).where(Ticket.created_at < as_of)
-    ).all()
-    tickets = pd.DataFrame(rows, columns=["customer_id", "created_at", "csat"])
+    out["last_touch_at"] = _times(touch["at"]).reindex(out.index)
+    out["last_touch_channel"] = touch["channel"].reindex(out.index)
+    stmt = select(Ticket.customer_id, type_coerce(Ticket.created_at, String), Ticket.csat).where(
+        Ticket.created_at < as_of
+    )
+    tickets = core_frame(session, stmt, ["customer_id", "created_at", "csat"])
+    tickets["created_at"] = _times(tickets["created_at"])
+    tickets["csat"] = pd.to_numeric(tickets["csat"]).astype("float64")
     tickets = tickets[tickets["customer_id"].isin(out.index)]
     tickets = tickets.join(out, on="customer_id")
     span = (tickets["created_at"] >= tickets["last_order_at"] - window) & (
@@ -188,13 +198,17 @@ def customer_journey(
     readable = select(Customer.id).where(
         Customer.deleted_at.is_(None), read_filter(actor, Entity.CUSTOMER, Customer.owner_id)
     )
-    ids = set(session.scalars(readable))
+    ids = [row[0] for row in session.connection().execute(readable)]
     # Only who ordered when: no order lines to add up (unlike the value table's amounts), and
     # the reader's scope applied by id in memory (a join doubled the query's time on SQLite).
-    stmt = select(Order.customer_id, Order.ordered_at).where(sold_orders(as_of))
-    orders = query_frame(session, stmt, ["customer_id", "ordered_at"])
-    orders = orders[orders["customer_id"].isin(ids)]
-    orders["ordered_at"] = pd.to_datetime(orders["ordered_at"])
+    # Through Core with the times as text: ORM rows and a datetime per value were most of the
+    # page's first view (4.4 s of 5.6 s at 100,000 customers).
+    stmt = select(Order.customer_id, type_coerce(Order.ordered_at, String)).where(
+        sold_orders(as_of)
+    )
+    orders = core_frame(session, stmt, ["customer_id", "ordered_at"])
+    orders = orders[orders["customer_id"].isin(ids)].reset_index(drop=True)
+    orders["ordered_at"] = _times(orders["ordered_at"])
     lost = lost_customers(session, orders, as_of, window_days)
     return Journey(
         cohorts=cohort_retention(orders, as_of, months),
