@@ -49,10 +49,11 @@ def render() -> None:
     end = utcnow()
     start, before = end - timedelta(days=days), end - timedelta(days=2 * days)
     settings = cache.team_settings()
-    tiers = cache.customer_values().frame["value_tier"]
-    with read_scope() as session:
-        now, frame = figures.service_figures(session, actor, settings, start, end, tiers)
-        prev, _ = figures.service_figures(session, actor, settings, before, start, tiers)
+    with read_scope() as session:  # each ticket's customer tier read with it, not every one's
+        now, frame = figures.service_figures(
+            session, actor, settings, start, end, stored_tiers=True
+        )
+        prev, _ = figures.service_figures(session, actor, settings, before, start)
         rated = csat.csat_figures(session, actor, start, end)
         policy = sla.sla_policy(session)
     st.caption(

@@ -290,7 +290,7 @@ def _customer(actor: Actor, found: TicketDetail) -> None:
     nav.link(
         "customer", t("Customer 360: {name}", name=plain(found.customer)), id=ticket.customer_id
     )
-    table = cache.customer_values().frame
+    table = cache.customer_values(customer_id=ticket.customer_id).frame  # this one's row
     if ticket.customer_id in table.index:
         v: Any = table.loc[ticket.customer_id]
         left, middle, right = st.columns(3)

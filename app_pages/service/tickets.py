@@ -47,10 +47,11 @@ def render() -> None:
     note.caption(t("This view is in the page's address: bookmark it, or save it under a name."))
     with save:
         _views.save_form(actor, queue, filters)
-    tiers = cache.customer_values().frame["value_tier"]
     with read_scope() as session:
         settings, policy = cache.team_settings(), sla.sla_policy(session)
-        frame = queues.queue(session, actor, queue, settings, policy, utcnow(), filters, tiers)
+        frame = queues.queue(
+            session, actor, queue, settings, policy, utcnow(), filters, stored_tiers=True
+        )
     _counts(frame)
     forms.feedback(ACTIONS)
     picked = _table(frame)

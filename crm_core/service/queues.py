@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.kernel.settings import TeamSettings
-from crm_core.models import Customer, Ticket, User
+from crm_core.models import Customer, CustomerValue, Ticket, User
 from crm_core.models.enums import Entity, Priority, TicketStatus
 from crm_core.service.sla import AT_RISK_SHARE, Policy, SlaPolicy, SlaState, WorkingClock, as_policy
 
@@ -71,10 +71,13 @@ def queue(
     filters: Filters = Filters(),
     tiers: pd.Series | None = None,
     limit: int = 500,
+    *,
+    stored_tiers: bool = False,
 ) -> pd.DataFrame:
     """The queue's open tickets the actor may read, most urgent first: breached, then the
     nearest due time, then the higher priority; with `sla_state`, `next_due`, `working_left`
-    (seconds, negative when overdue) and the customer's `tier` (when `tiers` is given)."""
+    (seconds, negative when overdue) and the customer's `tier` (when `tiers` is given, or
+    with `stored_tiers` from the stored value table in the same query)."""
     stmt = (
         select(
             Ticket.id,
@@ -119,12 +122,19 @@ def queue(
     if filters.search:
         like = f"%{filters.search.lower()}%"
         stmt = stmt.where(Ticket.subject.ilike(like) | Customer.name.ilike(like))
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=COLUMNS)
+    if stored_tiers:  # not every customer's stored figures for the queue's few
+        stmt = stmt.add_columns(CustomerValue.value_tier).outerjoin(
+            CustomerValue, CustomerValue.customer_id == Ticket.customer_id
+        )
+    frame = pd.DataFrame(
+        session.execute(stmt).all(), columns=[*COLUMNS, "tier"] if stored_tiers else COLUMNS
+    )
     for name in ("status", "priority", "category", "channel"):
         frame[name] = frame[name].map(str)
-    frame["tier"] = (
-        frame["customer_id"].map(tiers) if tiers is not None else pd.Series(dtype="object")
-    )
+    if not stored_tiers:
+        frame["tier"] = (
+            frame["customer_id"].map(tiers) if tiers is not None else pd.Series(dtype="object")
+        )
     if filters.tiers:
         frame = frame[frame["tier"].isin(filters.tiers)]
     frame = with_states(frame, settings, policy, now)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
@@ -171,3 +172,35 @@ def test_the_queue_and_the_what_if_measure_each_ticket_by_its_tiers_target(
     with session_scope(engine) as s:
         sla.save_policy(s, manager, sla.policy_version(s), {Priority.HIGH: None}, MOST_VALUABLE)
         assert sla.sla_policy(s).tiers == {}
+
+
+def test_the_queue_and_the_period_read_each_customers_stored_tier_with_their_tickets(
+    engine: Engine, manager: Actor
+) -> None:
+    """The pages no longer load every customer's stored figures for the tier column: the
+    tier read in the tickets' own query is the one the whole table gave."""
+    valued, unvalued = a_customer(engine, manager), a_customer(engine, manager)
+    with_tier(engine, valued, MOST_VALUABLE)
+    for customer in (valued, unvalued):
+        new_ticket(engine, manager, customer, "2026-11-30 08:00", "high")
+    start, end, now = wib("2026-11-30 00:00"), wib("2026-12-01 00:00"), wib("2026-11-30 09:00")
+    with session_scope(engine, write=False) as s:
+        settings, policy = team_settings(s), sla.sla_policy(s)
+        table = pd.Series(
+            dict(s.execute(select(CustomerValue.customer_id, CustomerValue.value_tier)).all())
+        )
+        for stored in (False, True):
+            tiers = None if stored else table
+            queue = queues.queue(
+                s, manager, queues.Queue.OPEN, settings, policy, now, tiers=tiers,
+                stored_tiers=stored,
+            )  # fmt: skip
+            period = figures.tickets_frame(s, manager, start, end, tiers, stored_tiers=stored)
+            for frame in (queue, period):
+                got = dict(zip(frame["customer_id"], frame["tier"], strict=True))
+                assert got[valued] == MOST_VALUABLE and pd.isna(got[unvalued])
+        only = queues.Filters(tiers=(MOST_VALUABLE,))
+        picked = queues.queue(
+            s, manager, queues.Queue.OPEN, settings, policy, now, only, stored_tiers=True
+        )
+        assert list(picked["customer_id"]) == [valued]
