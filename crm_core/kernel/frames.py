@@ -37,6 +37,29 @@ def core_frame(
     return pd.DataFrame(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
 
 
+def driver_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+    """The rows as the driver returns them (plain tuples), in the session's transaction: no
+    result object per row (at 0.4 M orders that was a third of the read). Only for statements
+    whose parameters are the code's own (times, codes, ids: rendered inline) and whose
+    columns need no conversion (integers, text)."""
+    connection = session.connection()
+    sql = stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(sql))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def driver_frame(session: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
+    """driver_rows as a DataFrame with `columns` (built column-wise), under driver_rows' terms."""
+    rows = driver_rows(session, stmt)
+    if not rows:
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
+    return pd.DataFrame(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
+
+
 def count_per(
     session: Session, key: Any, when: Any, as_of: datetime, among: Collection[int] | None = None
 ) -> pd.Series:
