@@ -17,6 +17,7 @@ import json
 import os
 import sys
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -24,8 +25,9 @@ from sqlalchemy import Engine, select
 from bench.pages import page_times
 from bench.run import AS_OF, HERE, database, seeded, timed
 from crm_core.customers import value_store
+from crm_core.customers.read import last_quarter_end
 from crm_core.kernel.permissions import Actor
-from crm_core.marketing import dashboard, segments, splits
+from crm_core.marketing import dashboard, journey_store, segments, splits
 from crm_core.marketing.dashboard import DIMENSIONS
 from crm_core.marketing.rules import parse_rule
 from crm_core.models import User
@@ -109,10 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_page:  # a shared database another branch migrated is only read
         seeded(engine, args.customers)
     with session_scope(engine, write=False) as s:
-        empty = value_store.is_empty(s)
-    if empty:
-        from functools import partial
-
+        quarter_end = last_quarter_end(value_store.as_of_now(AS_OF).date())
+        # a database refreshed before the tiers and the journey were stored has none: the
+        # page would compute them
+        stale = (
+            value_store.is_empty(s)
+            or value_store.stored_tiers_on(s, quarter_end) is None
+            or value_store.stored_figure(s, journey_store.NAME) is None
+        )
+    if stale:
         value_store.refresh(partial(session_scope, engine), full=True, as_of=AS_OF)
     results = figures(engine, args.runs, page_too=not args.no_page)
     out = HERE / ".data" / f"marketing-{args.backend}-{args.customers}.json"

@@ -6,8 +6,9 @@ from __future__ import annotations
 from crm_core.customers import hooks as customers
 from crm_core.customers import importers as customer_importers
 from crm_core.exchange.registry import Importer
-from crm_core.kernel.hooks import MergeStep, TimelineSource
+from crm_core.kernel.hooks import MergeStep, RefreshFigure, TimelineSource
 from crm_core.marketing import hooks as marketing
+from crm_core.marketing import journey_store
 from crm_core.sales import hooks as sales
 from crm_core.sales import importers as sales_importers
 from crm_core.service import hooks as service
@@ -23,6 +24,8 @@ TIMELINE_SOURCES: tuple[TimelineSource, ...] = (
     customers.CHANGES,
 )
 MERGE_STEPS: tuple[MergeStep, ...] = (customers.MERGE, service.MERGE, sales.MERGE, marketing.MERGE)
+# What the full value refresh computes and stores for the areas' pages, besides the values.
+REFRESH_FIGURES: tuple[RefreshFigure, ...] = (journey_store.JOURNEY,)
 # The kinds of file the Import page and `manage.py import` offer, in the order they offer them.
 IMPORTERS: tuple[Importer, ...] = (
     customer_importers.CUSTOMERS,

@@ -15,7 +15,7 @@ from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
-from crm_core.marketing import cohorts, segments, splits
+from crm_core.marketing import cohorts, journey_store, segments, splits
 from crm_core.marketing.rules import FIELDS, Op
 from crm_core.models.enums import Channel, Gender, LeadSource, LifecycleStage
 from ui import cache
@@ -97,10 +97,14 @@ def table_with_download(
 
 
 # Cached reads of the dashboard, keyed by the database, the reader (scope) and the moment the
-# value table describes: a quarter of an hour, like the value table itself.
+# value table describes: a quarter of an hour, like the value table itself. The journey is
+# the one the last full refresh stored, where it holds for the reader.
 @st.cache_data(ttl=900, max_entries=8, show_spinner=False)
 def _journey(url: str, actor: Actor, as_of: datetime, window_days: int) -> cohorts.Journey:
     with read_scope() as session:
+        stored = journey_store.stored_journey(session, actor, window_days)
+        if stored is not None:
+            return stored
         return cohorts.customer_journey(session, actor, as_of, window_days)
 
 

@@ -234,6 +234,14 @@ def _journey(actor: Actor, as_of: datetime) -> None:
     journey = marketing_views.journey(actor, as_of, window)
     cohort, churn = journey.cohorts, journey.churn
     st.subheader(t("Acquisition cohorts"))
+    if journey.as_of != as_of:
+        st.caption(
+            t(
+                "Cohorts, churn and lost customers as of {at:time}: computed with the daily "
+                "full refresh of the value figures.",
+                at=journey.as_of,
+            )
+        )
     st.caption(
         t(
             "Customers by the month of their first completed order (rows) and the share of "

@@ -33,7 +33,7 @@ from crm_core.customers.value import (
     order_cents,
     sold_orders,
 )
-from crm_core.customers.value_store import stored_tiers, stored_values
+from crm_core.customers.value_store import stored_figure, stored_tiers, stored_values
 from crm_core.kernel.frames import core_frame, query_frame
 from crm_core.models import Customer, CustomerValue, Interaction, Order
 
@@ -60,6 +60,7 @@ __all__ = [
     "regions",
     "schedule_follow_up",
     "sold_orders",
+    "stored_figure",
     "stored_tiers",
     "stored_values",
     "touchpoints_between",

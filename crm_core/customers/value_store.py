@@ -36,9 +36,17 @@ from crm_core.analytics.recommendations import RULE_COLUMNS
 from crm_core.customers import offers
 from crm_core.customers import value as customer_value
 from crm_core.customers.value import VALUE_COLUMNS, Population, ValueTable
+from crm_core.kernel import hooks
+from crm_core.kernel.frames import driver_rows
 from crm_core.kernel.settings import ValueSettings, team_settings, value_settings
 from crm_core.models import Customer, Interaction, Order, Ticket, table_of, utcnow
-from crm_core.models.value import MONEY_COLUMNS, CustomerValue, TierSnapshot, ValueRefresh
+from crm_core.models.value import (
+    MONEY_COLUMNS,
+    CustomerValue,
+    StoredFigure,
+    TierSnapshot,
+    ValueRefresh,
+)
 
 # Opens a session: write=True begins a write transaction (on SQLite BEGIN IMMEDIATE) that
 # commits at the end; write=False a read. `functools.partial(db.session.session_scope, engine)`.
@@ -204,6 +212,7 @@ def _run(
         last = _last_full(session)
         changed: list[int] | None = None
         snapshot: list[dict[str, Any]] = []
+        figures: list[dict[str, Any]] = []
         if full is not True and last is not None and since is not None:
             fresh = full is False or moment - last.as_of < FULL_EVERY  # False: asked for
             if last.population.get("chosen") == chosen and fresh:
@@ -221,6 +230,7 @@ def _run(
             rules = offers.purchase_rules(session, moment)
             say("tiers")  # the last quarter end's tiers, what the Segments page compares with
             snapshot = _snapshot(session, moment, settings, zone, refresh_id)
+            figures = _figures(session, moment, settings, refresh_id, say)
         else:
             if not changed:
                 return RefreshResult("unchanged", 0, 0.0, moment)
@@ -239,6 +249,9 @@ def _run(
             session.execute(delete(TierSnapshot))
             if snapshot:
                 session.connection().execute(insert(table_of(TierSnapshot)), snapshot)
+            session.execute(delete(StoredFigure))
+            if figures:
+                session.connection().execute(insert(table_of(StoredFigure)), figures)
         else:
             session.execute(delete(CustomerValue).where(CustomerValue.customer_id.in_(list(ids))))
         if rows:
@@ -267,15 +280,39 @@ def _snapshot(
     tiers = customer_value.tiers_as_of(session, day, settings, zone)
     return [
         {"day": day, "customer_id": int(i), "value_tier": str(tier), "refresh_id": refresh_id}
-        for i, tier in tiers.items()
+        for i, tier in zip(tiers.index.tolist(), tiers.tolist(), strict=True)
     ]
+
+
+def _figures(
+    session: Session,
+    moment: datetime,
+    settings: ValueSettings,
+    refresh_id: int,
+    say: Callable[[str], None],
+) -> list[dict[str, Any]]:
+    """The rows of the other areas' figures over every customer (crm_core.wiring lists them)."""
+    rows = []
+    for figure in hooks.refresh_figures():
+        say(figure.name)
+        body = figure.compute(session, moment, settings)
+        rows.append({"name": figure.name, "refresh_id": refresh_id, "as_of": moment, "body": body})
+    return rows
+
+
+def stored_figure(session: Session, name: str) -> tuple[datetime, dict[str, Any]] | None:
+    """A figure the last full refresh stored (the moment it describes, its JSON), or None."""
+    row = session.execute(
+        select(StoredFigure.as_of, StoredFigure.body).where(StoredFigure.name == name)
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def stored_tiers_on(session: Session, day: date) -> pd.Series | None:
     """Each customer's value tier at the end of `day` as the last full refresh stored it
     (customer_id -> tier), or None when no tiers of that day are stored."""
     stmt = select(TierSnapshot.customer_id, TierSnapshot.value_tier).where(TierSnapshot.day == day)
-    rows = session.connection().execute(stmt).all()
+    rows = driver_rows(session, stmt)  # 100,000 short rows: no result object per row
     if not rows:
         return None
     ids, tiers = zip(*rows, strict=True)

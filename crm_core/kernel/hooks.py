@@ -1,5 +1,6 @@
 """What an area contributes to the Customers area without being imported by it: entries of a
-customer's timeline and steps of a customer merge. `crm_core.wiring` lists every area's hooks.
+customer's timeline, steps of a customer merge and figures the full value refresh stores.
+`crm_core.wiring` lists every area's hooks.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.kernel.messages import Message, msg
 from crm_core.kernel.permissions import Actor
+from crm_core.kernel.settings import ValueSettings
 
 # (actor, customer id, wanted channels or None for all) -> the source's select, or None when
 # it has nothing on the wanted channels.
@@ -52,6 +54,19 @@ class MergeStep:
     move: MergeMove
 
 
+# (session, the moment the refresh describes, its value settings) -> the figure as JSON.
+FigureCompute = Callable[[Session, datetime, ValueSettings], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RefreshFigure:
+    """An aggregate over every customer that an area has the full value refresh compute and
+    store under `name` (its pages read the stored row instead of computing it)."""
+
+    name: str
+    compute: FigureCompute
+
+
 def timeline_sources() -> tuple[TimelineSource, ...]:
     """Every area's timeline sources, in the order ties on the same time are listed."""
     return _wiring().TIMELINE_SOURCES  # type: ignore[no-any-return]  # declared in wiring
@@ -59,6 +74,11 @@ def timeline_sources() -> tuple[TimelineSource, ...]:
 
 def merge_steps() -> tuple[MergeStep, ...]:
     return _wiring().MERGE_STEPS  # type: ignore[no-any-return]  # declared in wiring
+
+
+def refresh_figures() -> tuple[RefreshFigure, ...]:
+    """Every area's figures stored by the full value refresh."""
+    return _wiring().REFRESH_FIGURES  # type: ignore[no-any-return]  # declared in wiring
 
 
 def _wiring() -> Any:

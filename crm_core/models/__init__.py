@@ -10,7 +10,7 @@ from crm_core.models.sales import Lead, LeadFacts, LeadStageChange, LeadStay
 from crm_core.models.service import Article, Ticket, TicketEvent, TicketView
 from crm_core.models.system import AuditEntry, ImportBatch, Setting
 from crm_core.models.targets import Target
-from crm_core.models.value import CustomerValue, TierSnapshot, ValueRefresh
+from crm_core.models.value import CustomerValue, StoredFigure, TierSnapshot, ValueRefresh
 
 __all__ = [
     "Account",
@@ -34,6 +34,7 @@ __all__ = [
     "Segment",
     "Setting",
     "SignInAttempt",
+    "StoredFigure",
     "Target",
     "Task",
     "Ticket",

@@ -115,6 +115,19 @@ class TierSnapshot(Base):
     refresh_id: Mapped[int] = mapped_column(BigInteger)
 
 
+class StoredFigure(Base):
+    """An aggregate another area computes over every customer, stored by each full refresh
+    (as of its moment) so that no viewer's first page run computes it: Marketing's cohorts,
+    churn per month and lost customers, say. `body` is the area's own JSON."""
+
+    __tablename__ = "stored_figures"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    refresh_id: Mapped[int] = mapped_column(BigInteger)
+    as_of: Mapped[datetime]
+    body: Mapped[dict[str, Any]]
+
+
 # What an incremental refresh asks first: who changed since the last one. Without these, that
 # question reads every order and touchpoint (a million at 100,000 customers). Declared here,
 # beside the read model that needs them, so the entities' own modules stay as they are.

@@ -1,14 +1,19 @@
 """Customers over time on SQLite and PostgreSQL: who was lost, what they went through before
-leaving (their last touchpoint's channel, tickets and CSAT); deleted customers left out."""
+leaving (their last touchpoint's channel, tickets and CSAT); deleted customers left out; the
+journey the full value refresh stores for the Segments page."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, insert, update
 
+from crm_core.customers import value_store
 from crm_core.kernel.permissions import Actor
+from crm_core.marketing import journey_store
 from crm_core.marketing.cohorts import customer_journey
 from crm_core.models import Customer, Interaction, Order, Ticket
 from crm_core.models.enums import Channel, Direction, Priority, SalesChannel, TicketCategory
@@ -81,3 +86,25 @@ def test_a_deleted_customer_counts_nowhere(
     assert journey.lost == {"lost": 1, "with_ticket": 1, "ticket_share": 1.0, "avg_csat": 2.0}
     assert journey.lost_channels.to_dict() == {"email": 1}
     assert "2025-08" not in set(journey.cohorts["cohort"])
+
+
+def test_the_full_refresh_stores_the_journey_the_page_reads(
+    engine: Engine, manager: Actor, history: dict[str, int]
+) -> None:
+    with session_scope(engine, write=False) as s:
+        assert journey_store.stored_journey(s, manager, WINDOW) is None  # before any refresh
+    value_store.refresh(partial(session_scope, engine), full=True, as_of=AS_OF)
+    with session_scope(engine, write=False) as s:
+        stored = journey_store.stored_journey(s, manager, WINDOW)
+        computed = customer_journey(s, manager, AS_OF, WINDOW)
+        # computed with another churn window: not what the page asks for
+        assert journey_store.stored_journey(s, manager, 60) is None
+    assert stored is not None
+    assert (stored.as_of, stored.window_days) == (AS_OF, WINDOW)
+    assert stored.lost == computed.lost == {
+        "lost": 2, "with_ticket": 1, "ticket_share": 0.5, "avg_csat": 2.0,
+    }  # fmt: skip
+    assert stored.lost_channels.to_dict() == {"email": 1, "unknown": 1}
+    pd.testing.assert_frame_equal(stored.cohorts, computed.cohorts, check_dtype=False)
+    pd.testing.assert_frame_equal(stored.churn, computed.churn, check_dtype=False)
+    assert stored.churn["rate"].isna().sum() == computed.churn["rate"].isna().sum() > 0
