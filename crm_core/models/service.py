@@ -62,8 +62,10 @@ class Ticket(Versioned, SoftDeletable, Base):
 
     __table_args__ = (
         Index("ix_tickets_status_priority", "status", "priority"),
-        Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
+        # deleted_at too: an agent's open load and experience are counted from the index
+        Index("ix_tickets_assignee_id_status_deleted_at", "assignee_id", "status", "deleted_at"),
         Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_resolved_at", "resolved_at"),  # the period's resolved tickets
         CheckConstraint("csat IS NULL OR (csat BETWEEN 1 AND 5)", name="csat_1_to_5"),
     )
 
