@@ -179,7 +179,7 @@ def figures_run(engine: Engine, runs: int) -> dict[str, Timing]:
     return out
 
 
-PAGE_MODULES = ("tickets", "dashboard", "ticket")
+PAGE_MODULES = ("tickets", "dashboard", "ticket", "_cache")
 
 
 def page_run(

@@ -3,19 +3,21 @@ hours, SLA attainment and CSAT, by agent, category, channel and tier; and the SL
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from app_pages.service import _cache
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
 from crm_core.kernel.settings import TeamSettings
-from crm_core.models import utcnow
 from crm_core.models.enums import Channel, Priority, TicketCategory
-from crm_core.service import csat, figures, queues, routing, sla
+from crm_core.service import csat, figures, queues, sla
 from crm_core.service.figures import ServiceFigures
 from ui import cache
 from ui.auth import require_page
@@ -46,15 +48,11 @@ def render() -> None:
         )
         or 30
     )
-    end = utcnow()
-    start, before = end - timedelta(days=days), end - timedelta(days=2 * days)
-    settings = cache.team_settings()
-    with read_scope() as session:  # each ticket's customer tier read with it, not every one's
-        now, frame = figures.service_figures(
-            session, actor, settings, start, end, stored_tiers=True
-        )
-        prev, _ = figures.service_figures(session, actor, settings, before, start)
-        rated = csat.csat_figures(session, actor, start, end)
+    end = _cache.moment()
+    start = end - timedelta(days=days)
+    settings, mark = cache.team_settings(), _cache.mark()
+    now, frame, prev, rated = _cache.period(actor, settings, days, end, mark)
+    with read_scope() as session:
         policy = sla.sla_policy(session)
     st.caption(
         t(
@@ -72,8 +70,8 @@ def render() -> None:
     _csat(rated)
     _heatmap(frame, settings)
     _staffing(frame, settings, policy, start, end)
-    _what_if(frame, settings, policy)
-    _likely(actor, settings, policy)
+    _what_if(Asked(actor, settings, days, end, mark), policy)
+    _likely(Asked(actor, settings, days, end, mark), policy)
 
 
 def _delta(new: float | None, old: float | None, digits: int = 1) -> str | None:
@@ -261,7 +259,18 @@ def _staffing(
     st.download_button(t("Download CSV"), safe_csv(shown), "staffing.csv", key="svc-d4")
 
 
-def _what_if(frame: pd.DataFrame, settings: TeamSettings, policy: sla.SlaPolicy) -> None:
+@dataclass(frozen=True)
+class Asked:
+    """Who reads which period at which moment: what the cached figures are kept by."""
+
+    actor: Actor
+    settings: TeamSettings
+    days: int
+    end: datetime
+    mark: tuple[Any, ...]
+
+
+def _what_if(asked: Asked, policy: sla.SlaPolicy) -> None:
     st.subheader(t("What if the targets were different?"))
     st.caption(
         t(
@@ -305,8 +314,15 @@ def _what_if(frame: pd.DataFrame, settings: TeamSettings, policy: sla.SlaPolicy)
         key=f"svc-wi-res-{priority}-{tier}",
     )
     changed = sla.Target(round(fr * 60), round(res * 60))
-    with read_scope() as session:
-        replay = figures.what_if(session, frame, settings, policy, priority, changed, tier or None)
+    replay = _cache.what_if(
+        asked.actor,
+        asked.settings,
+        asked.days,
+        asked.end,
+        asked.mark,
+        policy,
+        (priority, tier or None, changed),
+    )
     if replay.tickets == 0:
         st.caption(t("No tickets of this priority in the period."))
         return
@@ -322,7 +338,7 @@ def _what_if(frame: pd.DataFrame, settings: TeamSettings, policy: sla.SlaPolicy)
     )
 
 
-def _likely(actor: Actor, settings: TeamSettings, policy: sla.SlaPolicy) -> None:
+def _likely(asked: Asked, policy: sla.SlaPolicy) -> None:
     st.subheader(t("Likely to breach in the next hours"))
     st.caption(
         t(
@@ -333,11 +349,9 @@ def _likely(actor: Actor, settings: TeamSettings, policy: sla.SlaPolicy) -> None
     )
     hours = st.slider(t("Within (working hours)"), 1, 24, 4, key="svc-horizon")
     handle = float(st.session_state.get("svc-aht", 10.0))
-    with read_scope() as session:
-        open_now = queues.queue(
-            session, actor, queues.Queue.OPEN, settings, policy, utcnow(), limit=100_000
-        )
-        n_agents = len(routing.agents(session))
+    open_now, n_agents = _cache.open_queue(
+        asked.actor, asked.settings, policy, asked.end, asked.mark
+    )
     found = queues.likely_to_breach(open_now, handle, hours, n_agents)
     if found.empty:
         st.success(t("No open ticket looks likely to breach in that time."))
