@@ -163,7 +163,10 @@ def _conversation(found: TicketDetail) -> None:
     row: Any
     for row in found.events.itertuples():
         kind = TicketEventKind(row.kind)
-        who = row.by or t("the customer")
+        # no staff actor: the customer wrote or rated through their link; on other kinds
+        # (a routing the demo data or an import made) nobody is named, not "the customer"
+        by_link = kind in (TicketEventKind.CUSTOMER, TicketEventKind.RATING)
+        who = row.by or (t("the customer") if by_link else "–")
         head = t(
             "{kind} · {who} · {at}",
             kind=option(TicketEventKind, kind),

@@ -285,6 +285,7 @@ def _new_ticket(actor: Actor) -> None:
     with st.expander(t("New ticket"), icon=":material/add:", expanded=preset is not None):
         forms.feedback(FORM)
         customer_id = _pick_customer(preset)
+        forms.field_error(FORM, "customer_id")  # under the search it is about
         with st.form(FORM, clear_on_submit=False):
             subject = st.text_input(t("Subject"), max_chars=200, key=f"{FORM}-subject")
             forms.field_error(FORM, "subject")
@@ -310,7 +311,6 @@ def _new_ticket(actor: Actor) -> None:
                 key=f"{FORM}-priority",
             )
             sent = st.form_submit_button(t("Create ticket"), type="primary")
-        forms.field_error(FORM, "customer_id")
         if sent:
             data = {
                 "customer_id": customer_id,
