@@ -315,7 +315,8 @@ def stored_tiers_on(session: Session, day: date) -> pd.Series | None:
     rows = driver_rows(session, stmt)  # 100,000 short rows: no result object per row
     if not rows:
         return None
-    ids, tiers = zip(*rows, strict=True)
+    ids = np.fromiter((row[0] for row in rows), dtype="int64", count=len(rows))
+    tiers = np.array([row[1] for row in rows], dtype=object)
     return pd.Series(tiers, index=pd.Index(ids, name="customer_id"), name="value_tier")
 
 
