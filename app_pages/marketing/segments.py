@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -119,9 +118,9 @@ def _split(actor: Actor, as_of: datetime) -> None:
         _geography.province_tiles(table, amounts.shows_amounts(actor))
     top = table.head(25)
     labels = [marketing_views.value_label(by, g) for g in top["group"]]
-    figure = px.bar(x=top["customers"], y=labels, orientation="h",
-                    labels={"x": t("Customers"), "y": ""})  # fmt: skip
-    figure.update_layout(yaxis={"autorange": "reversed"}, height=max(250, 28 * len(top)))
+    figure = go.Figure(go.Bar(x=top["customers"], y=labels, orientation="h"))
+    figure.update_layout(yaxis={"autorange": "reversed"}, height=max(250, 28 * len(top)),
+                         xaxis_title=t("Customers"))  # fmt: skip
     st.plotly_chart(figure, width="stretch")
     shown = table.assign(
         group=[marketing_views.value_label(by, g) for g in table["group"]],
@@ -196,12 +195,12 @@ def _concentration(actor: Actor, frame: pd.DataFrame) -> None:
             curve[what] = result["curve"]["held"].to_numpy()
     if len(curve.columns) == 1:
         return
-    long = curve.melt("customers", var_name="what", value_name="held")
-    long["what"] = long["what"].map({"revenue": t("Net revenue"), "tickets": t("Tickets")})
-    figure = px.line(long, x="customers", y="held", color="what", markers=True,
-                     labels={"customers": t("Share of customers"), "held": t("Share held"),
-                             "what": ""})  # fmt: skip
-    figure.update_layout(xaxis_tickformat=".0%", yaxis_tickformat=".0%", height=300)
+    lines = {"revenue": t("Net revenue"), "tickets": t("Tickets")}
+    figure = _lines({lines[what]: (curve["customers"], curve[what]) for what in held
+                     if what in curve}, markers=True)  # fmt: skip
+    figure.update_layout(xaxis_tickformat=".0%", yaxis_tickformat=".0%", height=300,
+                         xaxis_title=t("Share of customers"),
+                         yaxis_title=t("Share held"))  # fmt: skip
     st.plotly_chart(figure, width="stretch")
     shown = curve.assign(**{c: curve[c].map(percent) for c in curve.columns})
     labels = {"customers": t("Share of customers"), "revenue": t("Share of revenue"),
@@ -257,10 +256,12 @@ def _journey(actor: Actor, as_of: datetime) -> None:
                                       colorscale="Greens", zmin=0, zmax=1))  # fmt: skip
         figure.update_layout(xaxis_title=t("Months since the first order"), height=380)
         st.plotly_chart(figure, width="stretch")
-        curves = px.line(cohort[cohort["month"] > 0], x="month", y="share", color="cohort",
-                         labels={"month": t("Months since the first order"),
-                                 "share": t("Still ordering"), "cohort": t("Cohort")})  # fmt: skip
-        curves.update_layout(yaxis_tickformat=".0%", height=320)
+        later = cohort[cohort["month"] > 0]
+        curves = _lines({str(name): (rows["month"], rows["share"])
+                         for name, rows in later.groupby("cohort", sort=True)})  # fmt: skip
+        curves.update_layout(yaxis_tickformat=".0%", height=320, legend_title_text=t("Cohort"),
+                             xaxis_title=t("Months since the first order"),
+                             yaxis_title=t("Still ordering"))  # fmt: skip
         st.plotly_chart(curves, width="stretch")
         shown = cohort.assign(share=cohort["share"].map(percent))
         labels = {"cohort": t("Cohort"), "month": t("Month"), "customers": t("Customers"),
@@ -277,14 +278,22 @@ def _journey(actor: Actor, as_of: datetime) -> None:
         )
     )
     if not churn.empty:
-        figure = px.bar(churn, x="month", y="rate", labels={"month": "", "rate": t("Churn rate")})
-        figure.update_layout(yaxis_tickformat=".0%", height=300)
+        figure = go.Figure(go.Bar(x=churn["month"], y=churn["rate"]))
+        figure.update_layout(yaxis_tickformat=".0%", height=300, yaxis_title=t("Churn rate"))
         st.plotly_chart(figure, width="stretch")
         shown = churn.assign(rate=churn["rate"].map(percent))
         labels = {"month": t("Month"), "active": t("Active at the start"),
                   "churned": t("Churned"), "rate": t("Churn rate")}  # fmt: skip
         marketing_views.table_with_download(shown, churn, labels, "churn", "segments_churn_csv")
     _lost(journey, window)
+
+
+def _lines(series: dict[str, tuple[Any, Any]], *, markers: bool = False) -> go.Figure:
+    """One line per name: plotly's graph objects, not plotly express (which took a tenth of a
+    second per chart to build its figure, most of this page's warm rerun)."""
+    mode = "lines+markers" if markers else "lines"
+    return go.Figure([go.Scatter(x=list(x), y=list(y), mode=mode, name=name)
+                      for name, (x, y) in series.items()])  # fmt: skip
 
 
 def _lost(journey: cohorts.Journey, window: int) -> None:
