@@ -360,14 +360,30 @@ def commit_customers(
     if fresh.valid == 0:
         raise CRMError("import.nothing_valid")
     batch = new_batch(session, actor, fresh, filename)
-    undo: dict[str, list[Any]] = {"created": [], "updated": []}
-    tick = progress_every(len(fresh.rows), progress)
+    undo: dict[str, Any] = {}
+    write_customers(session, actor, batch, fresh.rows, fresh, undo, progress)
+    return finish_batch(session, actor, batch, fresh, undo)
+
+
+def write_customers(
+    session: Session,
+    actor: Actor,
+    batch: ImportBatch,
+    rows: list[RowOutcome],
+    whole: ImportPreview,
+    undo: dict[str, Any],
+    progress: Progress | None = None,
+) -> None:
+    """Write planned rows (a chunk of an import) through the write path; `undo` gathers what
+    a revert needs."""
+    undo.setdefault("created", [])
+    undo.setdefault("updated", [])
+    tick = progress_every(len(rows), progress)
     # Each write flushes itself; autoflush before the write path's own reads only adds flushes.
     with session.no_autoflush:
-        for done, row in enumerate(fresh.rows, start=1):
+        for done, row in enumerate(rows, start=1):
             _write(session, actor, row, undo)
             tick(done)
-    return finish_batch(session, actor, batch, fresh, undo)
 
 
 def _write(session: Session, actor: Actor, row: RowOutcome, undo: dict[str, list[Any]]) -> None:

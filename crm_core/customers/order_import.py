@@ -496,12 +496,31 @@ def commit_orders(
     if fresh.valid == 0:
         raise CRMError("import.nothing_valid")
     batch = new_batch(session, actor, fresh, filename)
+    undo: dict[str, Any] = {}
+    write_orders(session, actor, batch, fresh.rows, preview, undo, progress)
+    return finish_batch(session, actor, batch, fresh, undo)
+
+
+def write_orders(
+    session: Session,
+    actor: Actor,
+    batch: ImportBatch,
+    rows: list[RowOutcome],
+    whole: ImportPreview,
+    undo: dict[str, Any],
+    progress: Progress | None = None,
+) -> None:
+    """Create planned orders (whole orders: a chunk of an import) and the unknown SKUs they
+    sell; `undo` gathers the revert (orders first: a product goes once nothing sells it)."""
+    created: list[Any] = undo.setdefault("created", [])
+    if "fingerprint" not in undo:  # the whole file's, so that importing it again is noticed
+        undo["fingerprint"] = fingerprint(whole.frame)
     groups: dict[str, list[RowOutcome]] = defaultdict(list)
-    for row in fresh.rows:
+    for row in rows:
         if row.action is RowAction.CREATE and row.group is not None:
             groups[row.group].append(row)
-    created: list[tuple[int, int]] = []
-    made = _create_products(session, actor, fresh.rows)
+    made = _create_products(session, actor, rows)
+    undo.setdefault("products_created", []).extend(list(pair) for pair in made.values())
     tick = progress_every(len(groups), progress)
     with session.no_autoflush:  # each order flushes itself
         for done, lines in enumerate(groups.values(), start=1):
@@ -514,9 +533,6 @@ def commit_orders(
             for row in lines:
                 row.record_id = order.id
             tick(done)
-    undo: dict[str, Any] = {"created": created, "fingerprint": fingerprint(preview.frame)}
-    undo["products_created"] = [list(pair) for pair in made.values()]
-    return finish_batch(session, actor, batch, fresh, undo)
 
 
 def _create_products(

@@ -152,10 +152,25 @@ def commit_products(
     if fresh.valid == 0:
         raise CRMError("import.nothing_valid")
     batch = new_batch(session, actor, fresh, filename)
-    created: list[tuple[int, int]] = []
-    updated: list[dict[str, Any]] = []
-    tick = progress_every(len(fresh.rows), progress)
-    for done, row in enumerate(fresh.rows, start=1):
+    undo: dict[str, Any] = {}
+    write_products(session, actor, batch, fresh.rows, fresh, undo, progress)
+    return finish_batch(session, actor, batch, fresh, undo)
+
+
+def write_products(
+    session: Session,
+    actor: Actor,
+    batch: ImportBatch,
+    rows: list[RowOutcome],
+    whole: ImportPreview,
+    undo: dict[str, Any],
+    progress: Progress | None = None,
+) -> None:
+    """Create and update planned products (a chunk of an import); `undo` gathers the revert."""
+    created: list[Any] = undo.setdefault("created", [])
+    updated: list[Any] = undo.setdefault("updated", [])
+    tick = progress_every(len(rows), progress)
+    for done, row in enumerate(rows, start=1):
         if row.action is RowAction.CREATE:
             product = products.create_product(session, actor, row.values)
             created.append((product.id, product.version))
@@ -165,11 +180,10 @@ def commit_products(
             version = row.target_version or 0
             changed = products.update_product(session, actor, row.target_id, version, row.values)
             if changed:
-                undo = {f: _json(before[f]) for f in changed}
-                updated.append({"id": row.target_id, "version": version + 1, "before": undo})
+                undo_ = {f: _json(before[f]) for f in changed}
+                updated.append({"id": row.target_id, "version": version + 1, "before": undo_})
             row.record_id = row.target_id
         tick(done)
-    return finish_batch(session, actor, batch, fresh, {"created": created, "updated": updated})
 
 
 def _json(value: Any) -> Any:

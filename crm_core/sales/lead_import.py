@@ -45,7 +45,7 @@ from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.kernel.settings import team_settings
 from crm_core.models import ImportBatch, Lead, LeadStageChange, Task, User, utcnow
 from crm_core.models.enums import Entity, LeadStage
-from crm_core.sales import facts
+from crm_core.sales import closed, facts
 from crm_core.sales.inputs import LeadIn
 from crm_core.sales.pipeline import LeadFilter, lead_list
 from crm_core.sales.settings import (
@@ -294,9 +294,25 @@ def commit_leads(
     if fresh.valid == 0:
         raise CRMError("import.nothing_valid")
     batch = new_batch(session, actor, fresh, filename)
-    todo = [r for r in fresh.rows if r.action is RowAction.CREATE]
+    undo: dict[str, Any] = {}
+    write_leads(session, actor, batch, fresh.rows, fresh, undo, progress)
+    return finish_batch(session, actor, batch, fresh, undo)
+
+
+def write_leads(
+    session: Session,
+    actor: Actor,
+    batch: ImportBatch,
+    rows: list[RowOutcome],
+    whole: ImportPreview,
+    undo: dict[str, Any],
+    progress: Progress | None = None,
+) -> None:
+    """Create planned leads with their history (a chunk of an import); `undo` gathers them."""
+    todo = [r for r in rows if r.action is RowAction.CREATE]
     tick = progress_every(len(todo), progress)
-    created: list[tuple[int, int]] = []
+    created: list[Any] = undo.setdefault("created", [])
+    written: list[int] = []
     for done, row in enumerate(todo, start=1):
         values = dict(row.values["lead"])
         steps = [(s, datetime.fromisoformat(at)) for s, at in row.values["steps"]]
@@ -312,9 +328,9 @@ def commit_leads(
             before = stage
         row.record_id = lead.id
         created.append((lead.id, lead.version))
+        written.append(lead.id)
         tick(done)
-    facts.refresh(session, [lead_id for lead_id, _version in created])
-    return finish_batch(session, actor, batch, fresh, {"created": created})
+    facts.refresh(session, written)
 
 
 def export_leads(session: Session, actor: Actor) -> pd.DataFrame:
@@ -331,8 +347,12 @@ def revert_leads(session: Session, actor: Actor, report: Mapping[str, Any]) -> N
     if followed is not None:  # a follow-up was made for it since: the work stays
         raise RevertRefused("revert.lead_changed", entity=Message("entity.lead"))
     lines = writepath.Lines(LeadStageChange, "lead_id", ())
+    # Their lead_facts rows go with them (the cascade): the forecast's closed counts of their
+    # keys are recounted here, in the same transaction.
+    counted = closed.held_keys(session, versions)
     try:
         writepath.delete_for_good(session, actor, Entity.LEAD, Lead, versions, lines,
                                   audited=("name",))  # fmt: skip
     except ConflictError as exc:
         raise RevertRefused("revert.lead_changed", entity=Message(f"entity.{exc.entity}")) from None
+    closed.recount(session, counted)

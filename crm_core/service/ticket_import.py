@@ -315,9 +315,24 @@ def commit_tickets(
     if fresh.valid == 0:
         raise CRMError("import.nothing_valid")
     batch = new_batch(session, actor, fresh, filename)
+    undo: dict[str, Any] = {}
+    write_tickets(session, actor, batch, fresh.rows, fresh, undo, progress)
+    return finish_batch(session, actor, batch, fresh, undo)
+
+
+def write_tickets(
+    session: Session,
+    actor: Actor,
+    batch: ImportBatch,
+    rows: list[RowOutcome],
+    whole: ImportPreview,
+    undo: dict[str, Any],
+    progress: Progress | None = None,
+) -> None:
+    """Create planned tickets with due times and events (a chunk of an import)."""
     settings, policy = team_settings(session), sla.sla_policy(session)
-    created: list[tuple[int, int]] = []
-    todo = [r for r in fresh.rows if r.action is RowAction.CREATE]
+    created: list[Any] = undo.setdefault("created", [])
+    todo = [r for r in rows if r.action is RowAction.CREATE]
     tiers = customers.stored_tiers(session, {int(r.values["customer_id"]) for r in todo})
     tick = progress_every(len(todo), progress)
     for done, row in enumerate(todo, start=1):
@@ -334,7 +349,6 @@ def commit_tickets(
         created.append((ticket.id, ticket.version))
         row.record_id = ticket.id
         tick(done)
-    return finish_batch(session, actor, batch, fresh, {"created": created})
 
 
 def _history(session: Session, actor: Actor, ticket: Ticket) -> None:
