@@ -27,6 +27,8 @@ CUSTOMERS = Importer(
         summary=lambda counts: _created_and_updated(N_("import.summary.customers"), counts),
         match_label=N_("Match existing customers by (emails and phones compared however typed)"),
     ),
+    write_rows=customer_import.write_customers,
+    stale="import.stale_customers",
 )
 
 
@@ -68,6 +70,8 @@ ORDERS = Importer(
         groups_label=N_("Orders to create"),
         create_label=N_("Lines"),
     ),
+    write_rows=order_import.write_orders,
+    stale="import.stale_orders",
 )
 
 PRODUCTS = Importer(
@@ -88,6 +92,8 @@ PRODUCTS = Importer(
         },
         summary=lambda counts: _created_and_updated(N_("import.summary.products"), counts),
     ),
+    write_rows=product_import.write_products,
+    stale="import.stale_products",
 )
 
 

@@ -386,13 +386,14 @@ def progress_every(total: int, progress: Progress | None) -> Callable[[int], Non
 
 
 def list_imports(session: Session, actor: Actor, limit: int = 50) -> pd.DataFrame:
-    """The newest imports first: who, when, what file, the counts, whether reverted."""
+    """The newest imports first: who, when, what file, the counts, whether reverted, and
+    whether it is still being written or failed (then it was reverted as a whole)."""
     require_import_right(actor, Action.READ, msg("import.see"))
     stmt = (
         select(
             ImportBatch.id, ImportBatch.kind, ImportBatch.filename, ImportBatch.at,
             User.name.label("by"), ImportBatch.report["counts"].label("counts"),
-            ImportBatch.reverted_at,
+            ImportBatch.reverted_at, ImportBatch.state,
         )
         .outerjoin(User, User.id == ImportBatch.actor_id)
         .order_by(ImportBatch.at.desc(), ImportBatch.id.desc())
@@ -402,7 +403,8 @@ def list_imports(session: Session, actor: Actor, limit: int = 50) -> pd.DataFram
     for row in rows:
         counts = row.pop("counts") or {}
         row.update({k: counts.get(k, 0) for k in ("rows", "create", "update", "bad", "skipped")})
-    columns = ["id", "kind", "filename", "at", "by", "reverted_at"]
+    # state: done, in_progress (its chunks are being written), failed (reverted as a whole)
+    columns = ["id", "kind", "filename", "at", "by", "reverted_at", "state"]
     return pd.DataFrame(rows, columns=[*columns, "rows", "create", "update", "bad", "skipped"])
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from crm_core.exchange.importing import ImportMode, one_commit_at_a_time
+from crm_core.exchange import chunks
+from crm_core.exchange.importing import ImportMode, Progress
 from crm_core.kernel.messages import N_, Message
 
 
@@ -38,12 +39,24 @@ class Importer:
     export: Callable[..., Any]
     revert: Callable[..., None]  # (session, actor, the batch's report); raises RevertRefused
     hints: PageHints
+    # (session, actor, batch, rows planned again, the whole preview, undo): one chunk's rows
+    # through the write path, gathering into `undo` what revert needs
+    write_rows: Callable[..., None] | None = None
+    stale: str = ""  # the StalePreview code: "{n:n} rows ... ({rows})" in the kind's words
 
-    def write(self, session: Session, *args: Any, **kwargs: Any) -> Any:
-        """Commit a preview, the one way pages and the command line import: under the import
-        lock, so that the importer's re-planning sees what a concurrent import wrote."""
-        one_commit_at_a_time(session)
-        return self.commit(session, *args, **kwargs)
+    def write(
+        self,
+        session: Session,
+        actor: Any,
+        preview: Any,
+        filename: str,
+        progress: Progress | None = None,
+        **chunking: Any,
+    ) -> Any:
+        """Commit a preview, the one way pages and the command line import: in chunks, each
+        under the import lock and planned again, so that the re-planning sees what another
+        session wrote; `session` is committed after each chunk (crm_core.exchange.chunks)."""
+        return chunks.write_in_chunks(session, self, actor, preview, filename, progress, **chunking)
 
 
 class UnknownKind(LookupError):

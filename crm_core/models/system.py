@@ -61,3 +61,9 @@ class ImportBatch(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reverted_at: Mapped[datetime | None]
+    # in_progress until an import's last chunk commits, failed while its chunks are reverted,
+    # done after (crm_core.exchange.chunks)
+    state: Mapped[str] = mapped_column(
+        String(20), default="done", server_default="done", index=True
+    )
+    progressed_at: Mapped[datetime | None]  # when its last chunk committed

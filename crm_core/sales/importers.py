@@ -28,4 +28,6 @@ LEADS = Importer(
             "a duplicate."
         ),
     ),
+    write_rows=lead_import.write_leads,
+    stale="import.stale_leads",
 )

@@ -27,4 +27,6 @@ TICKETS = Importer(
             "ticket is skipped. A time without an offset (+07:00) is read as {zone} time."
         ),
     ),
+    write_rows=ticket_import.write_tickets,
+    stale="import.stale_tickets",
 )
