@@ -5,6 +5,7 @@ export it with its value figures."""
 from __future__ import annotations
 
 import zlib
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -35,7 +36,8 @@ VIEW_KEY = "customers_view"
 LIST_KEYS = (
     "customers_query", "customers_f_tier", "customers_f_rfm", "customers_f_stage",
     "customers_f_region", "customers_f_city", "customers_f_industry", "customers_f_owner",
-    "customers_f_tag", "customers_sort", "customers_desc", PAGE_KEY, VIEW_KEY,
+    "customers_f_tag", "customers_f_created", "customers_f_bought", "customers_sort",
+    "customers_desc", PAGE_KEY, VIEW_KEY,
 )  # fmt: skip
 KEEP = N_("(no change)")
 BULK_LABELS = {
@@ -59,6 +61,7 @@ VALUE_COLUMNS = {  # the value table's columns beside the declared fields'
 def render() -> None:
     actor = require_page("customers")
     lists.restore("customers")
+    _from_link()
     st.title(t("Customers"))
     _actions(actor)
     st.caption(_definitions())
@@ -124,7 +127,24 @@ def _apply_view(by_key: dict[str, views.SavedView]) -> None:
     view = by_key.get(st.session_state.get(VIEW_KEY) or "")
     if view is None:
         return
-    f = view.flt
+    _put_filter(view.flt)
+    st.session_state.update({"customers_sort": view.sort_by, "customers_desc": view.descending})
+
+
+def _from_link() -> None:
+    """A link from another page (a dashboard figure: its period, region and owner) sets the
+    filters it names, the others cleared; the address is then the list's own again."""
+    linked = customer_list.filter_from_address(st.query_params.to_dict())
+    if linked is None:
+        return
+    _put_filter(linked)
+    st.session_state[VIEW_KEY] = None
+    for name in ("region", "owner", "created", "bought"):
+        st.query_params.pop(name, None)
+
+
+def _put_filter(f: CustomerFilter) -> None:
+    """Put a filter's search and choices into the widgets before they are drawn."""
     st.session_state.update(
         {
             "customers_query": f.query,
@@ -136,11 +156,29 @@ def _apply_view(by_key: dict[str, views.SavedView]) -> None:
             "customers_f_industry": list(f.industries),
             "customers_f_owner": list(f.owner_ids),
             "customers_f_tag": f.tag,
-            "customers_sort": view.sort_by,
-            "customers_desc": view.descending,
+            "customers_f_created": _days(f.created_between),
+            "customers_f_bought": _days(f.bought_between),
             PAGE_KEY: 1,
         }
     )
+
+
+def _days(span: tuple[str, ...]) -> tuple[date, ...]:
+    return tuple(date.fromisoformat(day) for day in span)
+
+
+def _days_box(column: Any, label: str, key: str, help_text: str) -> Any:
+    """A range of days, empty at first. Its emptiness is set in the session, not as the
+    box's value, so a filter put there by a saved view or a link draws no warning."""
+    st.session_state.setdefault(key, ())
+    return column.date_input(label, format="YYYY-MM-DD", key=key, help=help_text)
+
+
+def _span(picked: Any) -> tuple[str, ...]:
+    """A date range box's value as the filter keeps it: both days, or nothing yet."""
+    if isinstance(picked, tuple | list) and len(picked) == 2:
+        return tuple(day.isoformat() for day in picked)
+    return ()
 
 
 def _save_view(
@@ -268,6 +306,12 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
             placeholder=t("All"),
         )
         tag = right.text_input(t("Tag"), placeholder=t("e.g. “VIP”"), key="customers_f_tag")
+        created = _days_box(right, t("Created between"), "customers_f_created",
+                            t("The first and the last day, both included, in the team's time "
+                              "zone."))  # fmt: skip
+        bought = _days_box(right, t("Bought between"), "customers_f_bought",
+                           t("Customers with a completed order placed on one of these "
+                             "days."))  # fmt: skip
     return CustomerFilter(
         query=query,
         value_tiers=tuple(tiers),
@@ -278,6 +322,8 @@ def _filters(query: str, options: dict[str, Any]) -> CustomerFilter:
         industries=tuple(industries),
         owner_ids=tuple(owner_ids),
         tag=tag,
+        created_between=_span(created),
+        bought_between=_span(bought),
     )
 
 

@@ -9,7 +9,9 @@ frame passed instead (the figures as of a past day) is joined in pandas by custo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -22,11 +24,13 @@ from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.customers import fields
 from crm_core.customers.fields import CustomerField, Widget
+from crm_core.customers.value import as_of_day, sold_orders
 from crm_core.kernel.inputs import DEFAULT_PHONE_REGION
 from crm_core.kernel.lookups import active_users
 from crm_core.kernel.messages import N_
 from crm_core.kernel.permissions import Actor, Scope, amounts_scope, read_filter
-from crm_core.models import Account, Customer, CustomerValue, User
+from crm_core.kernel.settings import team_settings
+from crm_core.models import Account, Customer, CustomerValue, Order, User
 from crm_core.models.enums import Entity, LifecycleStage
 
 VALUE_LIST_COLUMNS = [
@@ -91,6 +95,10 @@ class CustomerFilter:
     industries: tuple[str, ...] = ()
     owner_ids: tuple[int, ...] = ()
     tag: str = ""
+    # (first day, last day) as ISO dates in the team's time zone, both days included: when
+    # the customer was created, when they placed a completed order (a dashboard figure's rows)
+    created_between: tuple[str, ...] = ()
+    bought_between: tuple[str, ...] = ()
 
     @property
     def uses_values(self) -> bool:
@@ -256,7 +264,35 @@ def _conditions(session: Session, actor: Actor, flt: CustomerFilter) -> list[Col
         where.append(Customer.owner_id.in_(flt.owner_ids))
     if flt.tag.strip():
         where.append(_has_tag(flt.tag.strip().lower(), dialect))
+    return where + _periods(session, flt)
+
+
+def _periods(session: Session, flt: CustomerFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if not (flt.created_between or flt.bought_between):
+        return where
+    zone = team_settings(session).time_zone
+    if created := span_bounds(flt.created_between, zone):
+        where.append(Customer.created_at >= created[0])
+        where.append(Customer.created_at < created[1])
+    if bought := span_bounds(flt.bought_between, zone):
+        sold = select(Order.customer_id).where(
+            sold_orders(bought[1]), Order.ordered_at >= bought[0]
+        )
+        where.append(Customer.id.in_(sold))
     return where
+
+
+def span_bounds(span: tuple[str, ...], zone: str) -> tuple[datetime, datetime] | None:
+    """(first day, last day) as ISO dates -> naive UTC [start, end) of those local days; None
+    when the span is empty or not two dates in order (a hand-edited address)."""
+    try:
+        first, last = (date.fromisoformat(day) for day in span)
+    except ValueError:
+        return None
+    if first > last:
+        return None
+    return as_of_day(first - timedelta(days=1), zone), as_of_day(last, zone)
 
 
 def _search(entity: Any, text: str, dialect: str) -> ColumnElement[bool]:
@@ -464,3 +500,40 @@ def _stored_page(
     counted = select(func.count()).select_from(joined if flt.uses_values else Customer.__table__)
     total = session.scalar(counted.where(*terms)) or 0
     return CustomerPage(rows=frame[list_columns()], total=total)
+
+
+# The Customers list's address for a link from another page (a dashboard figure's rows):
+# ?region=…&owner=…&created=2026-11-01..2026-11-30&bought=…; the page sets these filters.
+_SPAN = ".."
+
+
+def list_address(
+    region: str | None = None,
+    owner_id: int | None = None,
+    created: tuple[date, date] | None = None,
+    bought: tuple[date, date] | None = None,
+) -> dict[str, str]:
+    """The address parameters that open the Customers list with these filters."""
+    params = {"region": region, "owner": None if owner_id is None else str(owner_id)}
+    for name, span in (("created", created), ("bought", bought)):
+        params[name] = None if span is None else f"{span[0]:%Y-%m-%d}{_SPAN}{span[1]:%Y-%m-%d}"
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def filter_from_address(params: Mapping[str, str]) -> CustomerFilter | None:
+    """The filter a link's parameters ask for (list_address), or None when it names none.
+    A value that is not one (an owner that is not a number, a span that is not two dates in
+    order) is left out rather than refused: the list then shows more, never an error."""
+    if not any(name in params for name in ("region", "owner", "created", "bought")):
+        return None
+    owner = params.get("owner", "")
+    spans = {}
+    for name in ("created", "bought"):
+        span = tuple(params.get(name, "").split(_SPAN))
+        spans[name] = span if span_bounds(span, "UTC") is not None else ()
+    return CustomerFilter(
+        regions=(params["region"],) if params.get("region") else (),
+        owner_ids=(int(owner),) if owner.isdigit() else (),
+        created_between=spans["created"],
+        bought_between=spans["bought"],
+    )

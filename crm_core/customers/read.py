@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.customers.accounts import create_account
 from crm_core.customers.duplicates import LikelyDuplicate, likely_duplicates
+from crm_core.customers.listing import list_address
 from crm_core.customers.records import (
     CustomerProfile,
     create_customer,
@@ -51,6 +52,7 @@ __all__ = [
     "get_customer",
     "last_quarter_end",
     "likely_duplicates",
+    "list_address",
     "open_follow_ups",
     "order_amounts",
     "order_times",

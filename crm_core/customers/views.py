@@ -34,7 +34,8 @@ from crm_core.models.enums import Entity
 MAX_VIEWS = 20
 SHARED_KEY = "customer_views:shared"
 MY_CUSTOMERS = N_("My customers")
-_TUPLES = ("value_tiers", "rfm_segments", "lifecycle_stages", "regions", "cities", "industries")
+_TUPLES = ("value_tiers", "rfm_segments", "lifecycle_stages", "regions", "cities", "industries",
+           "created_between", "bought_between")  # fmt: skip
 
 
 @dataclass(frozen=True)

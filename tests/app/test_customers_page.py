@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import partial
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from crm_core.customers import listing as customer_list
 from crm_core.customers import records as customers
 from crm_core.customers import value_store
 from crm_core.customers.listing import CustomerFilter
 from crm_core.kernel.permissions import Actor
+from crm_core.models import Customer
 from crm_core.models.enums import Role
 from db.session import session_scope
 from support import page_as
@@ -146,3 +148,25 @@ def test_the_list_shows_the_stored_value_figures_and_when_they_were_computed(
     assert shown(at) == ["Andi Wijaya", "Budi Santoso", "Siti Rahmawati"]
     at.multiselect(key="customers_f_tier").unselect("No purchases yet").select("Below-Zero").run()
     assert at.dataframe[0].value.empty  # nobody bought, so nobody costs more than they earn
+
+
+def test_a_dashboard_link_opens_the_list_with_its_owner_and_period(
+    listed: None, app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    """The dashboard's "New customers" of November for the manager's customers: the list opens
+    with those filters set (the link's address then cleared), and the rest can be changed."""
+    manager = staff[Role.MANAGER]
+    with session_scope(app_engine) as s:
+        s.execute(update(Customer).values(created_at=datetime(2026, 10, 1)))
+        s.execute(update(Customer).where(Customer.name == "Andi Wijaya")
+                  .values(created_at=datetime(2026, 11, 5)))  # fmt: skip
+    november = (date(2026, 11, 1), date(2026, 11, 30))
+    link = customer_list.list_address(owner_id=manager.id, created=november)
+    at = page_as("customers", manager, **link).run()
+    assert not at.exception
+    assert shown(at) == ["Andi Wijaya"]
+    assert at.multiselect(key="customers_f_owner").value == [manager.id]
+    assert at.date_input(key="customers_f_created").value == november
+    assert "created" not in at.query_params
+    at.multiselect(key="customers_f_owner").set_value([]).run()  # the filters are the user's
+    assert shown(at) == ["Andi Wijaya"]

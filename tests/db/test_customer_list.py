@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, update
 
 from crm_core.customers import listing as customer_list
 from crm_core.customers import records as customers
@@ -15,8 +16,8 @@ from crm_core.customers.listing import CustomerFilter
 from crm_core.kernel import permissions
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor, Scope
-from crm_core.models import Account
-from crm_core.models.enums import Role
+from crm_core.models import Account, Customer, Order
+from crm_core.models.enums import OrderStatus, Role, SalesChannel
 from db.session import session_scope
 
 
@@ -293,3 +294,40 @@ def test_only_who_reads_every_amount_may_sort_the_list_by_one(
         with pytest.raises(ValueError), session_scope(engine, write=False) as s:
             customer_list.search_customers(s, actor, CustomerFilter(), value_table(book),
                                            sort_by="profit")  # fmt: skip
+
+
+def test_the_period_filters_count_the_teams_local_days(
+    engine: Engine, book: dict[str, int], manager: Actor
+) -> None:
+    """The team's zone is Asia/Jakarta (UTC+7): 31 October 18:00 UTC is 1 November 01:00."""
+    with session_scope(engine) as s:
+        s.execute(update(Customer).values(created_at=datetime(2026, 10, 1)))
+        s.execute(update(Customer).where(Customer.id == book["siti"])
+                  .values(created_at=datetime(2026, 10, 31, 18)))  # fmt: skip
+        s.execute(insert(Order), [
+            {"customer_id": book[who], "ordered_at": at, "channel": SalesChannel.ONLINE,
+             "status": status}
+            for who, at, status in [
+                ("budi", datetime(2026, 10, 31, 18), OrderStatus.COMPLETED),  # 1 Nov, local
+                ("andi", datetime(2026, 10, 31, 16), OrderStatus.COMPLETED),  # 31 Oct, local
+                ("dewi", datetime(2026, 11, 10), OrderStatus.CANCELLED),  # not a sale
+            ]
+        ])  # fmt: skip
+    november = ("2026-11-01", "2026-11-30")
+    assert names(engine, manager, bought_between=november) == ["Budi Santoso"]
+    assert names(engine, manager, created_between=november) == ["Siti Rahmawati"]
+    assert names(engine, manager, bought_between=("2026-10-31", "2026-10-31")) == ["Andi Wijaya"]
+    assert names(engine, manager, bought_between=november, regions=("Jawa Timur",)) == []
+
+
+def test_a_link_names_the_filters_it_sets_and_a_bad_value_filters_nothing() -> None:
+    address = customer_list.list_address(
+        "Jawa Barat", 7, bought=(date(2026, 11, 1), date(2026, 11, 30))
+    )
+    assert address == {"region": "Jawa Barat", "owner": "7", "bought": "2026-11-01..2026-11-30"}
+    assert customer_list.filter_from_address(address) == CustomerFilter(
+        regions=("Jawa Barat",), owner_ids=(7,), bought_between=("2026-11-01", "2026-11-30")
+    )
+    assert customer_list.filter_from_address({"id": "3"}) is None  # names none of them
+    hand_edited = {"owner": "seven", "bought": "2026-11-30..2026-11-01", "created": "yesterday"}
+    assert customer_list.filter_from_address(hand_edited) == CustomerFilter()
