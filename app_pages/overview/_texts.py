@@ -1,4 +1,4 @@
-"""The dashboard's figure names, their one-line definitions and the page each one opens."""
+"""The dashboard's figure names and their one-line definitions."""
 
 from __future__ import annotations
 
@@ -39,18 +39,4 @@ DEFINITIONS = {
         "both the first-response and the resolution target."
     ),
     Code.CSAT: N_("Average rating (1 to 5) of the tickets created in the period."),
-}
-# The page behind each figure, with its address's parameters.
-LINKS: dict[Code, tuple[str, dict[str, str | int]]] = {
-    Code.REVENUE: ("customers", {}),
-    Code.GROSS_MARGIN: ("customers", {}),
-    Code.NEW_CUSTOMERS: ("customers", {}),
-    Code.ACTIVE_CUSTOMERS: ("customers", {}),
-    Code.CHURNED_CUSTOMERS: ("segments", {}),
-    Code.CHURN_RATE: ("segments", {}),
-    Code.LEAD_CONVERSION: ("leads", {}),
-    Code.PIPELINE_VALUE: ("pipeline", {}),
-    Code.OPEN_TICKETS: ("tickets", {"queue": "open"}),
-    Code.SLA_ATTAINMENT: ("tickets", {"queue": "at risk"}),
-    Code.CSAT: ("service-dashboard", {}),
 }

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.overview import _live
-from app_pages.overview._texts import DEFINITIONS, LINKS, TITLES
+from app_pages.overview._texts import DEFINITIONS, TITLES
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
 from crm_core.overview import dashboard
@@ -98,11 +98,11 @@ def _tiles(actor: Actor, filters: Filters) -> None:
     columns = st.columns(4)
     for index, figure in enumerate(found):
         with columns[index % 4]:
-            _tile(figure)
+            _tile(figure, filters)
     _refreshed(now)
 
 
-def _tile(figure: Figure) -> None:
+def _tile(figure: Figure, filters: Filters) -> None:
     spark = [v for v in figure.spark if v is not None]
     st.metric(
         t(TITLES[figure.code]),
@@ -114,7 +114,7 @@ def _tile(figure: Figure) -> None:
         chart_data=spark or None,
         chart_type="area" if figure.code in MONEY else "line",
     )
-    page, params = LINKS[figure.code]
+    page, params = dashboard.page_of(figure.code, filters)
     nav.link(page, t("Open the page behind it"), **params)
 
 

@@ -137,3 +137,15 @@ def test_a_live_refresh_after_a_new_order_reads_only_it_and_after_an_edit_reads_
 
 def figures_list(session: Session, actor: Actor) -> list[dashboard.Figure]:
     return dashboard.dashboard(session, actor, MARCH, NOW)[0]
+
+
+def test_each_customers_figure_opens_the_list_with_the_dashboards_filters() -> None:
+    march = replace(MARCH, region="Jawa Barat", owner_id=4)
+    page, params = dashboard.page_of(Code.REVENUE, march)
+    assert (page, params) == ("customers", {
+        "region": "Jawa Barat", "owner": "4", "bought": f"{MARCH.start}..{MARCH.end}",
+    })  # fmt: skip
+    assert dashboard.page_of(Code.NEW_CUSTOMERS, MARCH) == (
+        "customers", {"created": f"{MARCH.start}..{MARCH.end}"},
+    )  # fmt: skip
+    assert dashboard.page_of(Code.OPEN_TICKETS, march) == ("tickets", {"queue": "open"})
