@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import ctypes
+import gc
 import io
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,8 @@ _BYTE_ORDER_MARKS = (
 _WORKBOOK_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 _DELIMITERS = ",;\t|"
 _SAMPLE_CHARS = 64 * 1024
+_READ_ROWS = 50_000  # rows parsed at a time
+_CHECK_BYTES = 1 << 20  # bytes decoded at a time to find the encoding
 
 # Why a file cannot be read, as message codes (their sentences are in the catalogues).
 _REASONS = (
@@ -58,21 +64,51 @@ def read_csv(
     raw = Path(source).read_bytes() if isinstance(source, Path) else source
     if max_bytes is not None and len(raw) > max_bytes:
         raise UnreadableFile("csv.too_big", size=_megabytes(len(raw)), limit=_megabytes(max_bytes))
-    text = raw if isinstance(raw, str) else decode(raw)
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
+    stream, sample = _text_stream(raw)
+    if not sample.strip():
         raise UnreadableFile("csv.empty")
-    separator = sniff_delimiter(text)
+    separator = sniff_delimiter(sample)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
-            skip_blank_lines=False, nrows=None if max_rows is None else max_rows + 1,
-        )  # fmt: skip
+        frame = _read_chunks(stream, separator, max_rows)
     except pd.errors.ParserError as exc:
         raise _parse_error(str(exc), separator) from None
-    if max_rows is not None and len(frame) > max_rows:
-        raise UnreadableFile("csv.too_many_rows", limit=max_rows)
     frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _text_stream(raw: bytes | str) -> tuple[io.TextIOBase, str]:
+    """The file as a stream of text (decoded as it is read, so that a 56 MB file is not also
+    held as a whole string and a copy of it) and its first characters, to sniff."""
+    if isinstance(raw, str):
+        text = raw.removeprefix("\ufeff")
+        return io.StringIO(text), text[: _SAMPLE_CHARS + 1]
+    encoding, skip = encoding_of(raw)
+    head = memoryview(raw)[skip : skip + 4 * _SAMPLE_CHARS + 4]  # 4: the widest character
+    sample = codecs.getincrementaldecoder(encoding)().decode(head)[: _SAMPLE_CHARS + 1]
+    body = io.BytesIO(raw)  # shares the bytes, copies nothing
+    body.seek(skip)
+    return io.TextIOWrapper(body, encoding=encoding, newline=""), sample
+
+
+def _read_chunks(stream: io.TextIOBase, separator: str, max_rows: int | None) -> pd.DataFrame:
+    """Rows read _READ_ROWS at a time: the parser's buffers stay small, and a file over the
+    row limit is refused at the limit, not after reading it all."""
+    parts: list[pd.DataFrame] = []
+    read = 0
+    reader = pd.read_csv(
+        stream, sep=separator, dtype=str, keep_default_na=False, skip_blank_lines=False,
+        chunksize=_READ_ROWS, nrows=None if max_rows is None else max_rows + 1,
+    )  # fmt: skip
+    with reader:
+        for part in reader:
+            read += len(part)
+            if max_rows is not None and read > max_rows:
+                raise UnreadableFile("csv.too_many_rows", limit=max_rows)
+            parts.append(part)
+    if len(parts) == 1:
+        return parts[0]
+    frame = pd.concat(parts, ignore_index=True)
+    frame.columns = parts[0].columns
     return frame
 
 
@@ -82,19 +118,30 @@ def _megabytes(size: int) -> str:
 
 def decode(raw: bytes) -> str:
     """The bytes as text: the byte-order mark's encoding, else the first that fits."""
+    encoding, skip = encoding_of(raw)
+    return raw[skip:].decode(encoding)
+
+
+def encoding_of(raw: bytes) -> tuple[str, int]:
+    """The bytes' encoding and the length of their byte-order mark: the mark's encoding, else
+    the first that decodes them all (checked, the text not kept)."""
     for mark, encoding in _BYTE_ORDER_MARKS:
         if raw.startswith(mark):
-            return _strict(raw[len(mark) :], encoding)
+            _strict(memoryview(raw)[len(mark) :], encoding)
+            return encoding, len(mark)
     if raw.startswith(_WORKBOOK_STARTS):
         raise UnreadableFile("csv.workbook")
     if b"\x00" in raw:  # no text encoding a spreadsheet writes as CSV has NULs, but UTF-16 has
-        return _strict(raw, _utf16_without_mark(raw))
+        encoding = _utf16_without_mark(raw)
+        _strict(raw, encoding)
+        return encoding, 0
     for encoding in ("utf-8", "cp1252"):
         try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
+            _strict(raw, encoding)
+        except UnreadableFile:
             continue
-    return raw.decode("latin-1")  # every byte is a character: never fails
+        return encoding, 0
+    return "latin-1", 0  # every byte is a character: never fails
 
 
 def _utf16_without_mark(raw: bytes) -> str:
@@ -106,12 +153,18 @@ def _utf16_without_mark(raw: bytes) -> str:
     return "utf-16-le" if odd_zeros > even_zeros else "utf-16-be"
 
 
-def _strict(raw: bytes, encoding: str) -> str:
+def _strict(raw: bytes | memoryview, encoding: str) -> None:
+    """Refuse bytes that are not all text of `encoding`, naming where (checked a megabyte at
+    a time: the text is read later, as a stream)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(raw)
+    low = 0
     try:
-        return raw.decode(encoding)
+        for low in range(0, len(view), _CHECK_BYTES):
+            decoder.decode(view[low : low + _CHECK_BYTES], final=low + _CHECK_BYTES >= len(view))
     except UnicodeDecodeError as exc:
         name = encoding.upper().replace("-LE", " LE").replace("-BE", " BE")
-        raise UnreadableFile("csv.bad_encoding", encoding=name, position=exc.start) from None
+        raise UnreadableFile("csv.bad_encoding", encoding=name, position=low + exc.start) from None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -137,6 +190,16 @@ def _parse_error(detail: str, separator: str) -> UnreadableFile:
     if quoted := re.search(r"EOF inside string starting at row (\d+)", detail):
         return UnreadableFile("csv.open_quote", line=int(quoted[1]) + 1)  # pandas counts from 0
     return UnreadableFile("csv.malformed")
+
+
+def give_memory_back() -> None:
+    """After a big file is done with: collect its cycles and hand glibc's freed heap back to
+    the system (a 500,000-row file's cells are millions of small strings: freed, their pages
+    stayed the server's; measured 490 MB -> 1,347 MB, and it stayed)."""
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # musl: nothing to trim with
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 # ---- safe export ------------------------------------------------------------------------------
