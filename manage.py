@@ -166,26 +166,29 @@ def cmd_import(args: argparse.Namespace) -> int:
     mapping = _mapping(args, list(frame.columns))
     started = time.perf_counter()
     try:
-        with session_scope(engine, write=not args.dry_run) as session:
+        # The preview reads only: on SQLite a write session would hold the write lock while
+        # a 100,000-row file is planned; the import then commits in short chunks.
+        with session_scope(engine, write=False) as session:
             actor = _acting(session, args.as_user)
             extra = {"create_products": True} if args.create_products else {}
             preview = importer(kind).preview(
                 session, actor, frame, mapping, args.mode, args.match, **extra
             )
-            _print_preview(preview)
-            print(f"Previewed {len(frame):,} rows in {time.perf_counter() - started:.1f} s.")
-            report = preview.report()
-            if preview.valid == 0:
-                print("Nothing to import: no row is valid.", file=sys.stderr)
-            elif not args.dry_run:
+        _print_preview(preview)
+        print(f"Previewed {len(frame):,} rows in {time.perf_counter() - started:.1f} s.")
+        report = preview.report()
+        if preview.valid == 0:
+            print("Nothing to import: no row is valid.", file=sys.stderr)
+        elif not args.dry_run:
+            with session_scope(engine) as session:
                 batch = importer(kind).write(
                     session, actor, preview, Path(args.file).name, _progress
                 )
                 report = importing.batch_report(session, actor, batch.id)
-                print(
-                    f"\nImported as batch #{batch.id} ({preview.valid:,} rows) in "
-                    f"{time.perf_counter() - started:.1f} s; undo: revert-import {batch.id}"
-                )
+            print(
+                f"\nImported as batch #{batch.id} ({preview.valid:,} rows) in "
+                f"{time.perf_counter() - started:.1f} s; undo: revert-import {batch.id}"
+            )
     except CRMError as exc:
         print(f"Not imported: {exc}", file=sys.stderr)
         return 1

@@ -10,9 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.exchange import importing, reverting
+from crm_core.exchange.chunks import FAILED, IN_PROGRESS
 from crm_core.exchange.importing import ImportMode, ImportPreview, MatchKey, RowStatus
 from crm_core.exchange.registry import Importer, importer, importers, kinds
-from crm_core.kernel.csv_files import safe_csv
+from crm_core.kernel.csv_files import give_memory_back, safe_csv
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Actor
 from ui import forms
@@ -26,6 +27,7 @@ from ui.plain import plain
 FORM = "import"
 UPLOAD = "import_upload"  # {"name", "token", "frame"}: the file survives reruns and page changes
 PREVIEW = "import_preview"
+UPLOADS = "import_uploads"  # how many files were imported: the uploader's key, to empty it
 CONFIRM = "import_confirm_revert"
 IGNORE = ""  # the mapping's "not read" choice
 KEYS = {
@@ -67,7 +69,7 @@ def _uploaded() -> dict[str, Any] | None:
     file = st.file_uploader(
         t("CSV file (comma, semicolon, tab or | separated; UTF-8, UTF-16 or Excel's encoding)"),
         type=["csv", "txt"],
-        key="import_file",
+        key=_uploader_key(),
     )
     if file is not None:
         content = file.getvalue()
@@ -93,10 +95,14 @@ def _uploaded() -> dict[str, Any] | None:
     if upload is not None and file is None:
         st.info(t("Still working on {name}, uploaded earlier.", name=upload["name"]))
         if st.button(t("Start over with another file"), key="import_forget"):
-            st.session_state.pop(UPLOAD, None)
-            st.session_state.pop(PREVIEW, None)
+            _forget_file()
             st.rerun()
     return upload
+
+
+def _uploader_key() -> str:
+    imported = st.session_state.get(UPLOADS, 0)  # a new key empties the uploader
+    return f"import_file:{imported}" if imported else "import_file"
 
 
 def _plan(actor: Actor, kind: str, upload: dict[str, Any]) -> None:
@@ -275,7 +281,7 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
             actor,
             preview,
             filename,
-            lambda done: bar.progress(done, text=importing_text),
+            lambda done: _show_progress(bar, done, importing_text),
         )
 
     what = say(importer(preview.kind).hints.summary(preview.counts))
@@ -283,9 +289,21 @@ def _commit_button(actor: Actor, preview: ImportPreview, filename: str) -> None:
         "Imported {what} from {filename}. You can revert it below.", what=what, filename=filename
     )
     if forms.submit(FORM, commit, message):
-        st.session_state.pop(PREVIEW, None)
-        st.session_state.pop(UPLOAD, None)
+        _forget_file()
     st.rerun()
+
+
+def _show_progress(bar: Any, done: float, text: str) -> None:
+    bar.progress(done, text=text)
+
+
+def _forget_file() -> None:
+    """Drop the imported file, its preview and the uploader's copy of its bytes, and give
+    their memory back: a 500,000-row file held about 850 MB until the session ended."""
+    st.session_state.pop(PREVIEW, None)
+    st.session_state.pop(UPLOAD, None)
+    st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
+    give_memory_back()
 
 
 def _history(actor: Actor) -> None:
@@ -318,7 +336,11 @@ def _history(actor: Actor) -> None:
                 skipped=row.skipped,
             )
         )
-        if pd.notna(row.reverted_at):
+        if row.state == IN_PROGRESS:  # its chunks are being written, or its process stopped
+            action.caption(t("Importing…"))
+        elif row.state == FAILED:
+            action.caption(t("Failed; nothing of it was kept"))
+        elif pd.notna(row.reverted_at):
             action.caption(t("Reverted {at}", at=when(row.reverted_at)))
         elif action.button(t("Revert"), key=f"import_revert:{row.id}"):
             st.session_state[CONFIRM] = int(row.id)
