@@ -25,6 +25,11 @@ from ui.db import database_url, read_scope
 Who = tuple[int, str, str, str]
 
 
+# who reads which period at which moment: what the cached figures are kept by
+# (reader, team settings, days, the period's end, the tickets' change mark)
+Asked = tuple[Actor, TeamSettings, int, datetime, tuple[Any, ...]]
+
+
 def moment() -> datetime:
     """The dashboard's "now", the end of this minute: the cache's key moves once a minute,
     not every run, and a ticket of this minute is in (created before the end)."""
@@ -56,15 +61,45 @@ def _period(
         )
         prev, _ = figures.service_figures(session, actor, settings, before, start)
         rated = csat.csat_figures(session, actor, start, end)
-    return now, frame, prev, rated
+    return now, frame, prev, rated, figures.hourly_heatmap(frame, settings)
 
 
 def period(
     actor: Actor, settings: TeamSettings, days: int, end: datetime, mark: tuple[Any, ...]
-) -> tuple[figures.ServiceFigures, pd.DataFrame, figures.ServiceFigures, csat.CsatFigures]:
-    """This period's figures and ticket frame, the previous period's figures, the CSAT."""
-    now, frame, prev, rated = _period(database_url()[0], reader(actor), settings, days, end, mark)
-    return now, frame, prev, rated
+) -> tuple[Any, ...]:
+    """This period's figures and ticket frame, the previous period's figures, the CSAT and
+    the tickets per weekday and hour."""
+    return tuple(_period(database_url()[0], reader(actor), settings, days, end, mark))
+
+
+@st.cache_data(ttl=300, max_entries=16, show_spinner=False)
+def _staffing(
+    url: str,
+    who: Who,
+    settings: TeamSettings,
+    days: int,
+    end: datetime,
+    mark: tuple[Any, ...],
+    asked: tuple[float, int, float],
+) -> pd.DataFrame:
+    frame = _period(url, who, settings, days, end, mark)[1]
+    handle, target, share = asked
+    start = end - timedelta(days=days)
+    with read_scope() as session:
+        return figures.staffing(session, frame, settings, start, end, handle, target, share)
+
+
+def staffing(
+    actor: Actor,
+    settings: TeamSettings,
+    days: int,
+    end: datetime,
+    mark: tuple[Any, ...],
+    asked: tuple[float, int, float],
+) -> pd.DataFrame:
+    """Agents needed per hour (Erlang C) for the minutes an answer takes, the target in
+    minutes and the share answered in time."""
+    return _staffing(database_url()[0], reader(actor), settings, days, end, mark, asked)
 
 
 @st.cache_data(ttl=300, max_entries=16, show_spinner=False)
@@ -78,7 +113,7 @@ def _what_if(
     policy: sla.SlaPolicy,
     asked: tuple[str, str | None, int, int],
 ) -> figures.WhatIf:
-    _, frame, _, _ = _period(url, who, settings, days, end, mark)
+    frame = _period(url, who, settings, days, end, mark)[1]
     priority, tier, first, resolution = asked
     changed = sla.Target(first, resolution)
     with read_scope() as session:
@@ -112,12 +147,28 @@ def _open_queue(
         return frame, len(routing.agents(session))
 
 
-def open_queue(
+@st.cache_data(ttl=300, max_entries=16, show_spinner=False)
+def _likely(
+    url: str,
+    who: Who,
+    settings: TeamSettings,
+    policy: sla.SlaPolicy,
+    end: datetime,
+    mark: tuple[Any, ...],
+    asked: tuple[float, int],
+) -> pd.DataFrame:
+    open_now, agents = _open_queue(url, who, settings, policy, end, mark)
+    handle, hours = asked
+    return queues.likely_to_breach(open_now, handle, hours, agents)
+
+
+def likely(
     actor: Actor,
     settings: TeamSettings,
     policy: sla.SlaPolicy,
     end: datetime,
     mark: tuple[Any, ...],
-) -> tuple[pd.DataFrame, int]:
-    """Every open ticket the reader may read with its SLA state, and the active agents."""
-    return _open_queue(database_url()[0], reader(actor), settings, policy, end, mark)
+    asked: tuple[float, int],
+) -> pd.DataFrame:
+    """The open tickets likely to breach within `hours` at `handle` minutes an answer."""
+    return _likely(database_url()[0], reader(actor), settings, policy, end, mark, asked)

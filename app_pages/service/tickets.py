@@ -282,8 +282,8 @@ def _quick_actions(actor: Actor, picked: pd.DataFrame) -> None:
 
 def _new_ticket(actor: Actor) -> None:
     preset = st.query_params.get("customer")
+    forms.feedback(FORM)  # above: after a save the expander may be drawn closed again
     with st.expander(t("New ticket"), icon=":material/add:", expanded=preset is not None):
-        forms.feedback(FORM)
         customer_id = _pick_customer(preset)
         forms.field_error(FORM, "customer_id")  # under the search it is about
         with st.form(FORM, clear_on_submit=False):
