@@ -40,6 +40,7 @@ from ui.plain import plain
 
 REPLY, MOVE, RATE, LINK = "ticket-reply", "ticket-move", "ticket-rate", "ticket-link"
 SENDER = "ticket-sender"  # the confirmation that a public form's sender is who they say
+OWN = "ticket-own-write"  # (ticket, version) this session's last save made: the edit follows
 CUSTOMER_LINK, EDIT = "ticket-customer-link", "ticket-edit"
 _MESSAGES = (
     TicketEventKind.REPLY,
@@ -146,7 +147,8 @@ def _unverified_sender(actor: Actor, found: TicketDetail) -> None:
     if not allowed(actor, Entity.TICKET, Action.UPDATE, ticket):
         return
     if st.button(t("I have confirmed who writes"), key=f"{SENDER}-confirm"):
-        forms.submit(
+        _saved(
+            ticket,
             SENDER,
             lambda s: tickets.confirm_sender(s, actor, ticket.id, ticket.version),
             t("The sender is confirmed."),
@@ -219,7 +221,8 @@ def _reply(actor: Actor, found: TicketDetail) -> None:
         )
         sent = st.form_submit_button(t("Send"), type="primary")
     if sent:
-        done = forms.submit(
+        done = _saved(
+            ticket,
             REPLY,
             lambda s: tickets.add_comment(
                 s, actor, ticket.id, ticket.version, body, reply=bool(to_customer)
@@ -249,6 +252,7 @@ def _reply_link(actor: Actor, found: TicketDetail) -> None:
                 with write_scope() as session:
                     token = public.reply_token(session, actor, ticket.id, ticket.version)
                 st.session_state[f"{CUSTOMER_LINK}-token"] = (ticket.id, token)
+                _own(ticket)
             except CRMError as exc:
                 st.error(say(exc.message))
         made = st.session_state.get(f"{CUSTOMER_LINK}-token")
@@ -323,6 +327,7 @@ def _moves(actor: Actor, found: TicketDetail) -> None:
     )
     if go.button(t("Move"), key=f"{MOVE}-status-go"):
         _submit(
+            ticket,
             lambda s: tickets.change_status(s, actor, ticket.id, ticket.version, new_status),
             t("Status changed."),
         )
@@ -337,6 +342,7 @@ def _moves(actor: Actor, found: TicketDetail) -> None:
     )
     if go.button(t("Change"), key=f"{MOVE}-priority-go"):
         _submit(
+            ticket,
             lambda s: tickets.set_priority(s, actor, ticket.id, ticket.version, new_priority),
             t("Priority changed; the due times moved with it."),
         )
@@ -346,7 +352,9 @@ def _moves(actor: Actor, found: TicketDetail) -> None:
         and not mine
         and st.button(t("Take this ticket"), key=f"{MOVE}-take")
     ):
-        _submit(lambda s: tickets.take(s, actor, ticket.id, ticket.version), t("It is yours."))
+        _submit(
+            ticket, lambda s: tickets.take(s, actor, ticket.id, ticket.version), t("It is yours.")
+        )
     if may(actor, Capability.ASSIGN_TICKETS):
         with read_scope() as session:
             agents = detail.assignable_agents(session, actor)
@@ -364,61 +372,88 @@ def _moves(actor: Actor, found: TicketDetail) -> None:
         )
         if go.button(t("Assign"), key=f"{MOVE}-agent-go") and chosen is not None:
             _submit(
+                ticket,
                 lambda s: tickets.assign(s, actor, ticket.id, ticket.version, int(chosen)),
                 t("Assigned; the override is in the audit log."),
             )
 
 
 def _edit(actor: Actor, found: TicketDetail) -> None:
-    """Correct the subject, the description, the channel, the category or the language."""
+    """Correct the subject, the description, the channel, the category or the language,
+    over the version the form was opened at: a save after someone else's is a conflict
+    (with the version read in the same run as the save, it overwrote theirs unseen)."""
     ticket = found.ticket
+    key = f"{EDIT}-{ticket.id}"
+    shown = {
+        "subject": ticket.subject,
+        "body": ticket.body or "",
+        "channel": ticket.channel.value,
+        "category": ticket.category.value,
+        "language": ticket.language or "",
+    }
+    version, held = forms.pinned(key, ticket.version, shown)
+    if version != ticket.version and st.session_state.get(OWN) == (ticket.id, ticket.version):
+        forms.unpin(key)  # this session's own reply or move made it: no conflict with itself
+        version, held = forms.pinned(key, ticket.version, held)
+    prefix = f"{EDIT}-{ticket.id}"
     with st.expander(t("Edit the ticket"), icon=":material/edit:"):
-        forms.feedback(EDIT)
+        if forms.feedback(key) and st.button(
+            t("Load the latest version"), key=f"{key}-reload"
+        ):  # drops what was typed: the user's choice, never automatic
+            forms.unpin(key)
+            forms.clear(key)
+            for stale in [k for k in st.session_state if str(k).startswith(f"{prefix}-")]:
+                del st.session_state[stale]
+            st.rerun()
         with st.form(EDIT):
-            subject = st.text_input(
-                t("Subject"), ticket.subject, max_chars=200, key=f"{EDIT}-subject"
-            )
-            forms.field_error(EDIT, "subject")
-            body = st.text_area(t("What the customer wrote"), ticket.body or "", key=f"{EDIT}-body")
-            channels = [c.value for c in TICKET_CHANNELS]
-            channel = st.selectbox(
-                t("Channel"),
-                channels,
-                index=channels.index(ticket.channel) if ticket.channel in channels else 0,
-                format_func=formatter(Channel),
-                key=f"{EDIT}-channel",
-            )
-            categories = [c.value for c in TicketCategory]
-            category = st.selectbox(
-                t("Category"),
-                categories,
-                index=categories.index(ticket.category.value),
-                format_func=formatter(TicketCategory),
-                key=f"{EDIT}-category",
-            )
-            languages = ["", *[lang.value for lang in Language]]
-            language = st.selectbox(
-                t("Language"),
-                languages,
-                index=languages.index(ticket.language or ""),
-                format_func=formatter(Language, t("(not known)")),
-                key=f"{EDIT}-language",
-            )
+            data = _edit_fields(key, prefix, held)
             sent = st.form_submit_button(t("Save changes"))
     if sent:
-        data = {
-            "subject": subject,
-            "body": body,
-            "channel": channel,
-            "category": category,
-            "language": language or None,
-        }
-        forms.submit(
-            EDIT,
-            lambda s: tickets.edit_ticket(s, actor, ticket.id, ticket.version, data),
+        if forms.submit(
+            key,
+            lambda s: tickets.edit_ticket(s, actor, ticket.id, version, data),
             t("Saved."),
-        )
+        ):
+            forms.unpin(key)
         st.rerun()
+
+
+def _edit_fields(key: str, prefix: str, held: dict[str, Any]) -> dict[str, Any]:
+    subject = st.text_input(t("Subject"), held["subject"], max_chars=200, key=f"{prefix}-subject")
+    forms.field_error(key, "subject")
+    body = st.text_area(t("What the customer wrote"), held["body"], key=f"{prefix}-body")
+    forms.field_error(key, "body")
+    channels = [c.value for c in TICKET_CHANNELS]
+    channel = st.selectbox(
+        t("Channel"),
+        channels,
+        index=channels.index(held["channel"]) if held["channel"] in channels else 0,
+        format_func=formatter(Channel),
+        key=f"{prefix}-channel",
+    )
+    categories = [c.value for c in TicketCategory]
+    category = st.selectbox(
+        t("Category"),
+        categories,
+        index=categories.index(held["category"]),
+        format_func=formatter(TicketCategory),
+        key=f"{prefix}-category",
+    )
+    languages = ["", *[lang.value for lang in Language]]
+    language = st.selectbox(
+        t("Language"),
+        languages,
+        index=languages.index(held["language"]) if held["language"] in languages else 0,
+        format_func=formatter(Language, t("(not known)")),
+        key=f"{prefix}-language",
+    )
+    return {
+        "subject": subject,
+        "body": body,
+        "channel": channel,
+        "category": category,
+        "language": language or None,
+    }
 
 
 def _merge(actor: Actor, found: TicketDetail) -> None:
@@ -441,15 +476,28 @@ def _merge(actor: Actor, found: TicketDetail) -> None:
         read = dict(zip(ids, found.other_open["version"], strict=True))
         versions = {ticket.id: ticket.version, duplicate: int(read[duplicate])}
         _submit(
+            ticket,
             lambda s: tickets.merge_ticket(s, actor, ticket.id, duplicate, versions),
             t("Merged: the duplicate is closed and points here."),
         )
 
 
-def _submit(action: Any, success: str) -> None:
+def _submit(ticket: Any, action: Any, success: str) -> None:
     """One quick move; the next run draws its outcome (its error too) above the buttons."""
-    forms.submit(MOVE, action, success)
+    _saved(ticket, MOVE, action, success)
     st.rerun()
+
+
+def _saved(ticket: Any, form_key: str, action: Any, success: str) -> bool:
+    """forms.submit, remembering the version this session's save gave the ticket."""
+    done = forms.submit(form_key, action, success)
+    if done:
+        _own(ticket)
+    return done
+
+
+def _own(ticket: Any) -> None:
+    st.session_state[OWN] = (ticket.id, ticket.version + 1)  # a save moves it on by one
 
 
 def _rating(actor: Actor, found: TicketDetail) -> None:
@@ -468,6 +516,7 @@ def _rating(actor: Actor, found: TicketDetail) -> None:
             with write_scope() as session:
                 token = csat.survey_token(session, actor, ticket.id, ticket.version)
             st.session_state[f"{LINK}-token"] = (ticket.id, token)
+            _own(ticket)
         except CRMError as exc:
             st.error(say(exc.message))
     made = st.session_state.get(f"{LINK}-token")
@@ -491,7 +540,8 @@ def _rating(actor: Actor, found: TicketDetail) -> None:
         sent = st.form_submit_button(t("Record rating"))
     if sent:
         data = {"csat": score, "comment": comment}
-        forms.submit(
+        _saved(
+            ticket,
             RATE,
             lambda s: csat.record_rating(s, actor, ticket.id, ticket.version, data),
             t("Rating recorded."),

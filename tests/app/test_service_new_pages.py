@@ -127,8 +127,8 @@ def test_the_agent_edits_the_ticket_and_makes_the_customers_reply_link_without_a
     token = link.split("&token=")[1]
     with session_scope(app_engine, write=False) as s:
         assert public.conversation(s, ticket_id, token) is not None
-    at.text_input(key="ticket-edit-subject").input("Refund ganda")
-    at.selectbox(key="ticket-edit-category").select("billing")
+    at.text_input(key=f"ticket-edit-{ticket_id}-subject").input("Refund ganda")
+    at.selectbox(key=f"ticket-edit-{ticket_id}-category").select("billing")
     at.button(key="FormSubmitter:ticket-edit-Save changes").click().run()
     assert not at.exception, at.exception
     with session_scope(app_engine, write=False) as s:

@@ -223,3 +223,21 @@ def test_a_form_sent_wrong_says_what_is_wrong_at_once_and_keeps_what_was_typed(
     assert _errors(page), "a survey without a rating said nothing"
     assert page.text_area(key="survey-comment").value == "Cepat sekali"
     assert ticket(app_engine, ticket_id).csat is None
+
+
+def test_an_edit_opened_before_someone_elses_save_is_a_conflict_not_an_overwrite(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    agent, manager = staff[Role.SUPPORT], staff[Role.MANAGER]
+    ticket_id = a_ticket(app_engine, agent, a_customer(app_engine, agent))
+    second_tab = page_as("ticket", agent, id=str(ticket_id)).run()  # the form, at version 1
+    with session_scope(app_engine) as s:  # meanwhile, in another tab, the manager edits it
+        edit = {"subject": "Paket hilang", "channel": "email", "category": "delivery"}
+        tickets.edit_ticket(s, manager, ticket_id, 1, edit)
+    second_tab.text_input(key=f"ticket-edit-{ticket_id}-subject").input("Paket terlambat")
+    second_tab.button(key="FormSubmitter:ticket-edit-Save changes").click().run()
+    assert not second_tab.exception, second_tab.exception
+    assert ticket(app_engine, ticket_id).subject == "Paket hilang"  # not overwritten
+    assert any(manager.name in e.value for e in second_tab.error), "no conflict was said"
+    typed = second_tab.text_input(key=f"ticket-edit-{ticket_id}-subject").value
+    assert typed == "Paket terlambat"  # kept as typed
