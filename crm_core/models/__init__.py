@@ -6,7 +6,7 @@ from crm_core.models.base import Base, table_of, utcnow
 from crm_core.models.commerce import Order, OrderItem, Product
 from crm_core.models.marketing import Campaign, CampaignMember, Segment
 from crm_core.models.people import Account, Customer, User
-from crm_core.models.sales import Lead, LeadFacts, LeadStageChange, LeadStay
+from crm_core.models.sales import Lead, LeadClosedCount, LeadFacts, LeadStageChange, LeadStay
 from crm_core.models.service import Article, Ticket, TicketEvent, TicketView
 from crm_core.models.system import AuditEntry, ImportBatch, Setting
 from crm_core.models.targets import Target
@@ -24,6 +24,7 @@ __all__ = [
     "ImportBatch",
     "Interaction",
     "Lead",
+    "LeadClosedCount",
     "LeadFacts",
     "LeadStageChange",
     "LeadStay",

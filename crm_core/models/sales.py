@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, SoftDeletable, Versioned, enum_column, utcnow
@@ -49,6 +49,8 @@ class Lead(Versioned, SoftDeletable, Base):
         Index("ix_leads_stage_owner_id", "stage", "owner_id"),
         Index("ix_leads_owner_id", "owner_id"),
         Index("ix_leads_created_at", "created_at"),
+        # The forecast reads the leads closed in its history's first month (closed.py).
+        Index("ix_leads_closed_at", "closed_at"),
     )
 
 
@@ -79,6 +81,11 @@ class LeadFacts(Base):
     )
     furthest_stage: Mapped[str] = mapped_column(String(24))
     stage_since: Mapped[datetime | None]
+    # The key this lead is counted under in lead_closed_counts (None: not counted, i.e. open
+    # or deleted): kept so that a change of month, owner or pipeline recounts the old key too.
+    counted_month: Mapped[date | None]
+    counted_owner_id: Mapped[int | None]
+    counted_pipeline: Mapped[str | None] = mapped_column(String(40))
 
 
 class LeadStay(Base):
@@ -96,3 +103,22 @@ class LeadStay(Base):
 
     # Covering: the funnel's time in stage and the forecast's history read only these three.
     __table_args__ = (Index("ix_lead_stays_lead_id_stage_days", "lead_id", "stage", "days"),)
+
+
+class LeadClosedCount(Base):
+    """The closed leads the forecast learns from, counted per month closed, owner and
+    pipeline (read model, crm_core/sales/closed.py keeps it): per furthest stage and outcome
+    (`min_days` None), and per stage, outcome and age bucket of the lead's days in that stage."""
+
+    __tablename__ = "lead_closed_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    closed_month: Mapped[date]  # the first day of the month the lead closed in
+    owner_id: Mapped[int | None] = mapped_column(Integer)
+    pipeline: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(24))
+    won: Mapped[bool] = mapped_column(Boolean)
+    min_days: Mapped[int | None] = mapped_column(Integer)
+    leads: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_lead_closed_counts_key", "closed_month", "owner_id", "pipeline"),)

@@ -18,7 +18,7 @@ from crm_core.analytics import forecast, funnel
 from crm_core.kernel.permissions import Actor, Scope, amounts_scope, read_filter
 from crm_core.models import Campaign, Lead, LeadStageChange, User
 from crm_core.models.enums import Entity, LeadStage
-from crm_core.sales import figures, simulate
+from crm_core.sales import closed, figures, simulate
 from crm_core.sales.amounts import hide_amounts
 from crm_core.sales.settings import sales_settings
 
@@ -247,12 +247,10 @@ def forecast_report(
     where = [Lead.deleted_at.is_(None), read_filter(actor, Entity.LEAD, Lead.owner_id)]
     if pipeline:
         where.append(Lead.pipeline == pipeline)
-    closed = [*where, Lead.closed_at >= as_of - timedelta(days=history_days)]
     probability = settings.probabilities()
-    reached = figures.closed_reached(session, closed, stages)
-    learned = forecast.learned_from_counts(
-        reached, figures.closed_aged(session, closed, stages), stages
-    )
+    since = as_of - timedelta(days=history_days)
+    reached, aged = closed.learned_counts(session, actor, pipeline, since, stages)
+    learned = forecast.learned_from_counts(reached, aged, stages)
     live = forecast.with_probabilities(
         figures.open_leads(session, actor, where, as_of), learned, probability
     )

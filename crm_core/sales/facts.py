@@ -2,7 +2,8 @@
 funnel and since when it is in its stage (`lead_facts`), and each stay in a stage with its
 days (`lead_stays`). The lead write functions refresh their leads in the same transaction
 (`refresh`); a change to a pipeline's stages rebuilds that pipeline's leads; `refresh_all`
-rebuilds everything (the migration, the demo data, the benchmark's seeded leads).
+rebuilds everything (the migration, the demo data, the benchmark's seeded leads). Both keep
+the forecast's closed counts (closed.py) in step in the same transaction.
 
 The funnel and the forecast then count and sum in SQL over these rows instead of loading
 every lead and every move of a cohort into memory (README, "Sales: how fast").
@@ -14,11 +15,12 @@ from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, delete, insert, select, type_coerce
+from sqlalchemy import String, delete, insert, inspect, select, type_coerce
 from sqlalchemy.orm import Session
 
 from crm_core.analytics import funnel
-from crm_core.models import Lead, LeadFacts, LeadStageChange, LeadStay
+from crm_core.models import Lead, LeadClosedCount, LeadFacts, LeadStageChange, LeadStay
+from crm_core.sales import closed
 from crm_core.sales.settings import SalesSettings, sales_settings
 
 CHUNK = 5_000  # leads per round trip (the IN lists stay well under every engine's limits)
@@ -30,8 +32,12 @@ def refresh(
     """Recompute the stored facts and stays of these leads from their stage history."""
     session.flush()
     settings = settings or sales_settings(session)
-    for chunk in _chunks(sorted(set(lead_ids))):
+    ids = sorted(set(lead_ids))
+    keys = closed.held_keys(session, ids)  # where they were counted before this change
+    for chunk in _chunks(ids):
         _refresh_chunk(session, settings, chunk)
+    closed.mark(session, ids)
+    closed.recount(session, keys | closed.held_keys(session, ids))
 
 
 def refresh_pipeline(session: Session, pipeline: str, settings: SalesSettings) -> None:
@@ -49,6 +55,9 @@ def refresh_all(session: Session) -> int:
     ids = session.scalars(select(Lead.id).order_by(Lead.id)).all()
     for chunk in _chunks(list(ids), 50_000):
         _refresh_chunk(session, settings, chunk, fresh=True)
+    # Migration 0019 runs this before the closed counts exist (0026 fills them then).
+    if inspect(session.connection()).has_table(LeadClosedCount.__tablename__):
+        closed.rebuild(session)
     return len(ids)
 
 

@@ -126,7 +126,9 @@ def update_lead(
             "error.role_cannot", role=label(actor.role), what=label(Capability.ASSIGN_LEADS)
         )
     changes = writepath.update(session, actor, ENTITY, lead, expected_version, values)
-    if "pipeline" in changes:  # the furthest stage is counted in the pipeline's order
+    # The furthest stage is counted in the pipeline's order, and the forecast's closed counts
+    # by owner and pipeline (closed.py).
+    if "pipeline" in changes or "owner_id" in changes:
         facts.refresh(session, [lead.id], settings)
     return changes
 
