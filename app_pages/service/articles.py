@@ -61,8 +61,13 @@ def render() -> None:
 
 
 def _form(actor: Actor, chosen: int, current: Any) -> None:
-    forms.feedback(FORM)
     key = f"{FORM}-{chosen}"
+    # The version (and the texts) the form was opened at, kept until saved: a save over the
+    # version read in the click's own run overwrote a colleague's edit from another tab.
+    version, current = _pinned(key, current)
+    if forms.feedback(FORM) and st.button(t("Load the latest version"), key=f"{key}-reload"):
+        _forget(key)  # drops what was typed: the user's choice, never automatic
+        st.rerun()
     kinds = [k.value for k in ArticleKind]
     categories = ["", *[c.value for c in TicketCategory]]
     languages = ["", *[lang.value for lang in Language]]
@@ -117,22 +122,40 @@ def _form(actor: Actor, chosen: int, current: Any) -> None:
     }
     if save:
         if current is None:
-            forms.submit(FORM, lambda s: articles.create_article(s, actor, data), t("Saved."))
+            done = forms.submit(
+                FORM, lambda s: articles.create_article(s, actor, data), t("Saved.")
+            )
         else:
-            version = int(current["version"])
-            forms.submit(
+            done = forms.submit(
                 FORM,
                 lambda s: articles.update_article(s, actor, chosen, version, data),
                 t("Saved."),
             )
+        if done:  # a new one's form emptied (it kept the text, ready to be saved twice)
+            _forget(key, keep_outcome=True)
         st.rerun()  # either way: the outcome is drawn above the form, by the next run
     deletable = current is not None and allowed(actor, Entity.ARTICLE, Action.DELETE)
     if deletable and st.button(
         t("Delete {title}", title=plain(current["title"])), key=f"{key}-delete"
     ):
-        version = int(current["version"])
         if forms.submit(
             FORM, lambda s: articles.delete_article(s, actor, chosen, version), t("Deleted.")
         ):
             st.session_state.pop(f"{FORM}-pick", None)
         st.rerun()
+
+
+def _pinned(key: str, current: Any) -> tuple[int, Any]:
+    if current is None:
+        return 0, None
+    version, held = forms.pinned(key, int(current["version"]), dict(current))
+    return version, held
+
+
+def _forget(key: str, *, keep_outcome: bool = False) -> None:
+    """The pinned version and the boxes' texts of this form, so it shows the stored one."""
+    forms.unpin(key)
+    if not keep_outcome:
+        forms.clear(FORM)
+    for stale in [k for k in st.session_state if str(k).startswith(f"{key}-")]:
+        del st.session_state[stale]

@@ -122,7 +122,17 @@ def _per_day(now: ServiceFigures) -> None:
             for name in (t("Created"), t("Resolved"))
         ]
     )
-    chart.update_layout(xaxis_title=t("Day"), height=320, margin={"t": 10, "b": 10})
+    peak = int(data[[t("Created"), t("Resolved")]].to_numpy().max(initial=0))
+    chart.update_layout(
+        xaxis_title=t("Day"),
+        # day/month, in either language (plotly's own month names are English only)
+        xaxis_tickformat="%d/%m",
+        xaxis_hoverformat="%d/%m/%Y",
+        # whole tickets: no 0.5 ticks, no English thousands separator
+        yaxis={"tickformat": "d", "rangemode": "tozero", "dtick": 1 if peak < 8 else None},
+        height=320,
+        margin={"t": 10, "b": 10},
+    )
     st.plotly_chart(chart, width="stretch")
     st.download_button(t("Download CSV"), safe_csv(data), "created_resolved.csv", key="svc-d1")
 

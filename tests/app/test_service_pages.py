@@ -9,9 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 from crm_core.kernel.permissions import Actor
 from crm_core.kernel.settings import team_settings
-from crm_core.models import Ticket
+from crm_core.models import Article, Ticket
 from crm_core.models.enums import Priority, Role, TicketStatus
-from crm_core.service import csat, sla, tickets
+from crm_core.service import articles, csat, sla, tickets
 from db.session import session_scope
 from support import a_customer, page_as
 
@@ -241,3 +241,27 @@ def test_an_edit_opened_before_someone_elses_save_is_a_conflict_not_an_overwrite
     assert any(manager.name in e.value for e in second_tab.error), "no conflict was said"
     typed = second_tab.text_input(key=f"ticket-edit-{ticket_id}-subject").value
     assert typed == "Paket terlambat"  # kept as typed
+
+
+def test_a_manager_edits_an_article_for_any_category_and_a_stale_edit_is_a_conflict(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    manager = staff[Role.MANAGER]
+    with session_scope(app_engine) as s:  # for every category and language: both None
+        made = articles.create_article(
+            s, manager, {"kind": "canned", "title": "Salam", "body": "Halo Kak"}
+        )
+        article_id = made.id
+    at = page_as("service-articles", manager).run()
+    at.selectbox(key="articles-pick").select(article_id).run()
+    assert not at.exception, at.exception  # the form of an article for any category opens
+    with session_scope(app_engine) as s:  # meanwhile, in another tab
+        data = {"kind": "canned", "title": "Salam pembuka", "body": "Halo Kak"}
+        articles.update_article(s, manager, article_id, 1, data)
+    at.text_input(key=f"articles-{article_id}-title").input("Sapaan")
+    at.button(key=f"FormSubmitter:articles-{article_id}-Save").click().run()
+    assert not at.exception, at.exception
+    with session_scope(app_engine, write=False) as s:
+        assert s.get_one(Article, article_id).title == "Salam pembuka"  # not overwritten
+    assert at.error, "a stale edit said nothing"
+    assert at.text_input(key=f"articles-{article_id}-title").value == "Sapaan"
