@@ -51,6 +51,8 @@ class Lead(Versioned, SoftDeletable, Base):
         Index("ix_leads_created_at", "created_at"),
         # The forecast reads the leads closed in its history's first month (closed.py).
         Index("ix_leads_closed_at", "closed_at"),
+        # ... and the leads expected to close in last quarter (its forecast against actuals).
+        Index("ix_leads_expected_close", "expected_close"),
     )
 
 

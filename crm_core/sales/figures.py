@@ -30,6 +30,8 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from crm_core.kernel.permissions import Actor, Scope, amounts_scope
 from crm_core.models import Campaign, Lead, LeadFacts, LeadStay, User
@@ -41,6 +43,15 @@ _OWNER = aliased(User)
 
 def _stage() -> Any:
     return type_coerce(Lead.stage, String)
+
+
+def unindexed(session: Session, column: Any) -> Any:
+    """On SQLite, `column` behind a unary plus, so that the planner leaves its indexes aside:
+    without statistics it prefers an equality on an index's first column to a narrower range
+    on another, and SQLAlchemy renders no index hints for SQLite."""
+    if session.get_bind().dialect.name != "sqlite":
+        return column
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
 def _value() -> Any:
@@ -371,8 +382,13 @@ def open_leads(session: Session, actor: Actor, where: Conditions, as_of: datetim
         .where(*where, _stage().not_in([WON, LOST]), amount_filter(actor))
     )
     columns = ["id", "stage", "pipeline", "value", "expected_close", "owner_id", "days_in_stage"]
-    frame = pd.DataFrame(session.connection().execute(stmt).fetchall(), columns=columns)
+    # Plain tuples: handed Row objects, pandas asks each for attributes it lacks, and every
+    # miss raises inside SQLAlchemy (0.3 s of CPU at 24,000 open leads). In id order, so that
+    # the Monte-Carlo's draws do not depend on the engine's plan.
+    rows = session.connection().execute(stmt.order_by(Lead.id)).fetchall()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     return frame.assign(
+        **_python_text(frame, "stage", "pipeline"),
         value=frame["value"].astype(float),
         days_in_stage=frame["days_in_stage"].astype(float).clip(lower=0),
     )
@@ -439,8 +455,16 @@ def open_at(
         )
     )
     columns = ["id", "pipeline", "stage", "value", "expected_close"]
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
-    return frame.assign(value=frame["value"].astype(float))
+    frame = pd.DataFrame([tuple(r) for r in session.execute(stmt)], columns=columns)
+    return frame.assign(
+        **_python_text(frame, "stage", "pipeline"), value=frame["value"].astype(float)
+    )
+
+
+def _python_text(frame: pd.DataFrame, *columns: str) -> dict[str, pd.Series]:
+    """Text columns as Python strings: the forecast looks each lead's probability up by its
+    (pipeline, stage), and iterating pandas' Arrow-backed text took 0.2 s at 24,000 leads."""
+    return {c: frame[c].astype(object) for c in columns}
 
 
 def won_by_month(
@@ -453,7 +477,8 @@ def won_by_month(
         .where(
             *where,
             amount_filter(actor),
-            _stage() == WON,
+            # SQLite otherwise reads every won lead by the (stage, owner) index, not the quarter's.
+            unindexed(session, _stage()) == WON,
             Lead.closed_at >= start,
             Lead.closed_at < end,
         )
