@@ -144,8 +144,9 @@ def main() -> int:
             with engine.begin() as conn:
                 conn.exec_driver_sql("ANALYZE lead_facts")
                 conn.exec_driver_sql("ANALYZE lead_stays")
+                conn.exec_driver_sql("ANALYZE lead_closed_counts")
         took = time.perf_counter() - started
-        print(f"read model (lead_facts, lead_stays) rebuilt in {took:.1f} s")
+        print(f"read model (lead_facts, lead_stays, lead_closed_counts) rebuilt in {took:.1f} s")
     with session_scope(engine, write=False) as s:
         boss = s.scalars(select(User).where(User.username == "boss")).one()
         manager = Actor(boss.id, boss.username, boss.name, boss.role)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+import pytest
 from sqlalchemy import Engine, select
 
 from crm_core.exchange.registry import importer
@@ -186,3 +187,18 @@ def test_the_learned_counts_equal_counting_the_whole_history_from_its_first_mome
 
 def _rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     return sorted(tuple(r) for r in frame.itertuples(index=False))
+
+
+def test_many_keys_at_once_are_counted_afresh_in_one_pass(
+    engine: Engine, sales: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(closed, "MANY", 0)  # any change counts everything again
+    won, lost = a_lead(engine, sales), a_lead(engine, sales)
+    move(engine, sales, won, "won", 3)
+    move(engine, sales, lost, "lost", 40)
+    assert stored(engine) == [
+        (MARCH, sales.id, NB, "new", True, 0, 1),
+        (MARCH, sales.id, NB, "won", True, None, 1),
+        (APRIL, sales.id, NB, "new", False, None, 1),
+        (APRIL, sales.id, NB, "new", False, 30, 1),
+    ]
