@@ -16,7 +16,9 @@ revertible instead of one huge transaction (the architecture's pitfall on SQLite
 
 from __future__ import annotations
 
+import itertools
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -46,7 +48,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 500  # about a second of the write path on SQLite: an editor's save waits no more
+CHUNK_ROWS = 500  # revert chunks, and the most rows one import chunk takes
+# An import chunk is sized by time, not rows: 500 rows took 1 to 5 s on a busy 2-core machine,
+# and editors waited up to 20 s (10 saves in 122 got "database is locked"). Each chunk aims at
+# CHUNK_SECONDS of holding the write lock, and on SQLite the import then steps aside for
+# YIELD_SECONDS: a writer asleep in its busy-timeout retry (sqlite3 sleeps up to 100 ms
+# between tries) wakes to a free lock instead of finding the next chunk holding it.
+FIRST_CHUNK_ROWS = 50
+CHUNK_SECONDS = 0.25
+YIELD_SECONDS = 0.15
 IN_PROGRESS, FAILED, DONE = "in_progress", "failed", "done"
 # A live import commits a chunk every second or so; one silent this long has lost its process.
 ABANDONED_AFTER = timedelta(minutes=10)
@@ -61,48 +71,91 @@ def write_in_chunks(
     filename: str,
     progress: Progress | None = None,
     *,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     between: Between | None = None,
 ) -> ImportBatch:
-    """Import the preview's valid rows, committing `session` after each chunk; the batch is
-    returned once its last chunk committed. On any error the chunks written are reverted
-    and the error is raised again (nothing of the import stays)."""
+    """Import the preview's valid rows, committing `session` after each chunk (of
+    `chunk_rows` rows, or sized by time when None); the batch is returned once its last
+    chunk committed. On any error the chunks written are reverted and the error is raised
+    again (nothing of the import stays)."""
     assert spec.write_rows is not None
     recover_abandoned(session, actor)
     if preview.valid == 0:
         raise CRMError("import.nothing_valid")
-    parts = plan_chunks(preview, chunk_rows)
+    sizing = _Sizing(chunk_rows)
+    groups = plan_chunks(preview, 1)  # each order's lines, or each row, alone
     undo: dict[str, Any] = {}
     batch_id: int | None = None
+    committed: int | None = None  # the batch once a chunk of it is in the database
+    taken, written, total = 0, 0, sum(len(group) for group in groups)
     try:
-        for number, positions in enumerate(parts, start=1):
+        for number in itertools.count(1):
+            positions, taken = sizing.take(groups, taken)
+            last = taken == len(groups)
+            started = time.perf_counter()
             one_commit_at_a_time(session)
             if batch_id is None:
                 batch = new_batch(session, actor, preview, filename)
                 batch.state, batch_id = IN_PROGRESS, batch.id
-            rows = _replan(session, spec, actor, preview, positions)
+            rest = [p for group in groups[taken:] for p in group]
+            rows = _replan(session, spec, actor, preview, positions, rest)
             batch = _batch(session, batch_id)
             spec.write_rows(session, actor, batch, rows, preview, undo)
             for position, row in zip(positions, rows, strict=True):
                 preview.rows[position].record_id = row.record_id
-            if number == len(parts):
+            if last:
                 finish_batch(session, actor, batch, preview, undo)
                 batch.state = DONE
             else:
                 batch.report = dict(undo)  # what a revert needs, should a later chunk fail
             batch.progressed_at = utcnow()
             session.commit()
+            committed = batch_id
+            sizing.took(time.perf_counter() - started)
+            written += len(positions)
             if progress is not None:
-                progress(number / len(parts))
-            if between is not None and number < len(parts):
+                progress(written / total)
+            if last:
+                break
+            if session.get_bind().dialect.name == "sqlite":
+                time.sleep(YIELD_SECONDS)
+            if between is not None:
                 between(number)
     except Exception:
-        session.rollback()
-        if batch_id is not None:
-            _revert_quietly(session, batch_id, actor)
+        session.rollback()  # a batch created in this chunk goes with it
+        if committed is not None:
+            _revert_quietly(session, committed, actor)
         raise
     assert batch_id is not None  # a preview with valid rows has at least one chunk
     return _batch(session, batch_id)
+
+
+class _Sizing:
+    """How many rows the next chunk takes: `fixed` rows, or as many as the last chunk's pace
+    says fit in CHUNK_SECONDS (between FIRST_CHUNK_ROWS / 5 and CHUNK_ROWS)."""
+
+    def __init__(self, fixed: int | None) -> None:
+        self.fixed = fixed
+        self.rows = fixed or FIRST_CHUNK_ROWS
+        self.last = self.rows
+
+    def take(self, groups: list[list[int]], start: int) -> tuple[list[int], int]:
+        """The positions of the next chunk (whole groups from `start`), and where it ends."""
+        positions: list[int] = []
+        end = start
+        while end < len(groups):
+            if positions and len(positions) + len(groups[end]) > self.rows:
+                break
+            positions.extend(groups[end])
+            end += 1
+        self.last = len(positions)
+        return positions, end
+
+    def took(self, seconds: float) -> None:
+        if self.fixed is not None or seconds <= 0:
+            return
+        paced = int(self.last * CHUNK_SECONDS / seconds)
+        self.rows = max(FIRST_CHUNK_ROWS // 5, min(CHUNK_ROWS, paced))
 
 
 def plan_chunks(preview: ImportPreview, size: int) -> list[list[int]]:
@@ -121,10 +174,28 @@ def plan_chunks(preview: ImportPreview, size: int) -> list[list[int]]:
 
 
 def _replan(
-    session: Session, spec: Importer, actor: Actor, whole: ImportPreview, positions: list[int]
+    session: Session,
+    spec: Importer,
+    actor: Actor,
+    whole: ImportPreview,
+    positions: list[int],
+    rest: list[int],
 ) -> list[RowOutcome]:
     """The chunk's rows planned again now, under the lock; StalePreview (in the importer's
-    words, naming the lines) when one would be written otherwise than the preview said."""
+    words, naming the lines) when one would be written otherwise than the preview said. It
+    names every such line of the file, the later chunks' too (`rest`), not only this one's."""
+    fresh, changed = _planned(session, spec, actor, whole, positions)
+    if changed:
+        changed += _planned(session, spec, actor, whole, rest)[1] if rest else []
+        raise StalePreview(spec.stale, n=len(changed), rows=rows_named(changed))
+    return fresh
+
+
+def _planned(
+    session: Session, spec: Importer, actor: Actor, whole: ImportPreview, positions: list[int]
+) -> tuple[list[RowOutcome], list[int]]:
+    """The rows at `positions` planned now, and the file's lines planned otherwise than the
+    preview said."""
     part = whole.frame.iloc[positions].reset_index(drop=True)
     fresh: ImportPreview = spec.preview(
         session, actor, part, whole.mapping, whole.mode, whole.match_key, **whole.options
@@ -136,9 +207,7 @@ def _replan(
         before = (seen.action, seen.status, seen.target_id, seen.target_version)
         if (row.action, row.status, row.target_id, row.target_version) != before:
             changed.append(seen.row)
-    if changed:
-        raise StalePreview(spec.stale, n=len(changed), rows=rows_named(changed))
-    return fresh.rows
+    return fresh.rows, changed
 
 
 def _batch(session: Session, batch_id: int) -> ImportBatch:

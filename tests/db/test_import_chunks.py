@@ -119,6 +119,33 @@ def test_a_failure_in_the_third_chunk_leaves_no_customer_of_the_import_and_a_fai
     assert shown.loc[0, "state"] == chunks.FAILED and pd_notna(shown.loc[0, "reverted_at"])
 
 
+def test_a_failure_in_the_first_chunk_leaves_no_batch_and_logs_no_failed_revert(
+    engine: Engine, admin: Actor, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The batch is created in the first chunk's transaction: rolled back with it, there is
+    nothing to revert (the revert of a batch that never existed failed and was logged)."""
+    preview = previewed(engine, admin, "customers", customers_csv())
+    _fail_at(monkeypatch, "Pelanggan 50")
+    with pytest.raises(CRMError), session_scope(engine) as s:
+        importer("customers").write(s, admin, preview, "p.csv", chunk_rows=CHUNK)
+    assert live_customers(engine) == 0
+    assert count(engine, select(func.count()).select_from(ImportBatch)) == 0
+    assert "could not be reverted" not in caplog.text
+
+
+def test_chunks_sized_by_time_grow_to_the_pace_of_the_write_path() -> None:
+    sizing = chunks._Sizing(None)
+    groups = [[i] for i in range(1_000)]
+    first, end = sizing.take(groups, 0)
+    assert (len(first), end) == (chunks.FIRST_CHUNK_ROWS, chunks.FIRST_CHUNK_ROWS)
+    sizing.took(chunks.CHUNK_SECONDS / 4)  # four times quicker than the aim: four times more
+    assert len(sizing.take(groups, end)[0]) == 4 * chunks.FIRST_CHUNK_ROWS
+    sizing.took(60.0)  # a very slow chunk: the fewest rows, never none
+    assert len(sizing.take(groups, end)[0]) == chunks.FIRST_CHUNK_ROWS // 5
+    order = [[0, 1, 2], [3]]  # an order's lines stay together even past the size
+    assert chunks._Sizing(2).take(order, 0) == ([0, 1, 2], 1)
+
+
 def pd_notna(value: Any) -> bool:
     return value is not None and str(value) not in ("NaT", "nan")
 
