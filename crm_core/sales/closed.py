@@ -12,6 +12,7 @@ owner or pipeline or is deleted: a key's counts are always its leads counted afr
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, time
 from typing import Any
@@ -99,10 +100,13 @@ def held_keys(session: Session, lead_ids: Iterable[int]) -> set[Key]:
 
 def recount(session: Session, keys: Collection[Key]) -> None:
     """Count these keys' leads afresh (all keys, when there are many)."""
+    if not keys:
+        return
     if len(keys) > MANY:
         rebuild_counts(session)
         return
     ordered = sorted(keys, key=lambda k: (k[0], k[1] or 0, k[2]))
+    _lock(session, ordered)
     for low in range(0, len(ordered), CHUNK):
         chunk = ordered[low : low + CHUNK]
         session.execute(delete(COUNTED).where(or_(*(_stored_key(k) for k in chunk))))
@@ -111,8 +115,32 @@ def recount(session: Session, keys: Collection[Key]) -> None:
 
 def rebuild_counts(session: Session) -> None:
     """Count every closed lead afresh (lead_facts' keys already marked)."""
+    _lock(session, None)
     session.execute(delete(COUNTED))
     _insert(session, [])
+
+
+EVERY_KEY = 0x5A1E5  # the advisory lock of a count of every key
+KEY_SPACE = 0x5A1E  # the first number of each key's advisory lock
+
+
+def _lock(session: Session, keys: Sequence[Key] | None) -> None:
+    """PostgreSQL: hold the keys until commit (all of them, for None). Two transactions that
+    recount one key at once under READ COMMITTED would each delete the rows they see and
+    insert their count, the first's new rows unseen by the second: counted twice. Waiting
+    for the key, the second's statements see the first's committed rows and changes. SQLite
+    has one writer at a time (BEGIN IMMEDIATE) and needs none."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if keys is None:
+        session.execute(select(func.pg_advisory_xact_lock(EVERY_KEY)))
+        return
+    session.execute(select(func.pg_advisory_xact_lock_shared(EVERY_KEY)))
+    # A key's lock is two 32-bit numbers (this area's, the key's CRC): PostgreSQL keeps them
+    # apart from the one-number locks such as EVERY_KEY.
+    crcs = sorted({zlib.crc32(repr(k).encode()) - (1 << 31) for k in keys})
+    for crc in crcs:  # always in one order: two recounts never wait on each other in a cycle
+        session.execute(select(func.pg_advisory_xact_lock(KEY_SPACE, crc)))
 
 
 def rebuild(session: Session) -> None:

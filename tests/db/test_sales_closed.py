@@ -5,6 +5,7 @@ learned counts equal to counting the raw rows of its whole history."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -201,4 +202,30 @@ def test_many_keys_at_once_are_counted_afresh_in_one_pass(
         (MARCH, sales.id, NB, "won", True, None, 1),
         (APRIL, sales.id, NB, "new", False, None, 1),
         (APRIL, sales.id, NB, "new", False, 30, 1),
+    ]
+
+
+def test_two_writers_closing_leads_of_one_key_at_once_count_each_lead_once(
+    engine: Engine, sales: Actor
+) -> None:
+    first, second = a_lead(engine, sales), a_lead(engine, sales)
+    failed: list[BaseException] = []
+
+    def close_second() -> None:
+        try:
+            with session_scope(engine) as s:
+                leads.move_stage(s, sales, second, 1, "won", now=T0 + timedelta(days=4))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            failed.append(exc)
+
+    with session_scope(engine) as s:
+        leads.move_stage(s, sales, first, 1, "won", now=T0 + timedelta(days=3))
+        other = threading.Thread(target=close_second)
+        other.start()  # waits for this transaction's key (PostgreSQL) or write lock (SQLite)
+        other.join(timeout=0.5)
+    other.join()
+    assert failed == []
+    assert stored(engine) == [
+        (MARCH, sales.id, NB, "new", True, 0, 2),
+        (MARCH, sales.id, NB, "won", True, None, 2),
     ]
