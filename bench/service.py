@@ -196,7 +196,7 @@ def page_run(
 
     for name in PAGE_MODULES:
         module_ = importlib.import_module(f"app_pages.service.{name}")
-        module_.utcnow = lambda: AS_OF  # type: ignore[attr-defined]
+        module_.utcnow = lambda: AS_OF  # type: ignore[attr-defined]  # a module, set by name
     os.environ["CRM_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
     os.environ.setdefault("CRM_COOKIE_KEY", "bench-cookie-key-" + "b" * 40)
     os.environ["RELASI_VALUE_REFRESH"] = "off"
