@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar, cast
@@ -176,16 +176,21 @@ def tiers_at(moment: datetime) -> pd.Series:
     return _kept(kept_as, day, compute)
 
 
-def customer_values(day: date | None = None, customer_id: int | None = None) -> ValueTable:
+def customer_values(
+    day: date | None = None,
+    customer_id: int | None = None,
+    customer_ids: Collection[int] | None = None,
+) -> ValueTable:
     """The stored value figures (computed by the background refresh, never in this run):
-    one customer's row when `customer_id` is given (a Customer 360), else every customer's;
-    or, with `day`, the figures as of the end of that day (computed here, kept a while)."""
+    one customer's row when `customer_id` is given (a Customer 360), those of `customer_ids`
+    (an account's contacts), else every customer's; or, with `day`, the figures as of the
+    end of that day (computed here, kept a while)."""
     if day is not None:
         return _values_as_of(day)
     with read_scope() as session:
         if customer_id is not None:
             return value_store.stored_value(session, customer_id)
-        return value_store.stored_values(session)
+        return value_store.stored_values(session, customer_ids)
 
 
 @st.cache_data(ttl=2 * 86400, max_entries=2, show_spinner=False)

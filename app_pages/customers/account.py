@@ -79,8 +79,9 @@ def _header(found: AccountOverview) -> None:
 
 def _value(found: AccountOverview) -> None:
     """Its contacts' figures summed, from the same value table as each customer's 360."""
-    table = cache.customer_values()
     ids = [int(i) for i in found.contacts["id"]]
+    # its contacts' rows only: the whole table was 100,000 rows read on every run (2.7 s)
+    table = cache.customer_values(customer_ids=ids)
     v = accounts.rolled_up(table.frame, ids, amounts=found.amounts)
     last = v["last_order_at"]
     figures = [
