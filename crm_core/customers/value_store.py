@@ -243,6 +243,7 @@ def _run(
             )
             rows = _rows(table, moment, refresh_id)
             ids = changed
+    say("write")
     with open_session(write=True) as session:
         if ids is None:
             session.execute(delete(CustomerValue))
