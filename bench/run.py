@@ -87,12 +87,13 @@ AS_OF = datetime(2026, 11, 1)
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def database(backend: str, size: int) -> Engine:
+def database(backend: str, size: int, kind: str = "bench") -> Engine:
+    """A benchmark's own database (`kind`: bench, sales, service), created when missing."""
     if backend == "sqlite":
-        path = HERE / ".data" / f"bench-{size}.db"
+        path = HERE / ".data" / f"{kind}-{size}.db"
         path.parent.mkdir(exist_ok=True)
         return make_engine(f"sqlite:///{path}")
-    name = f"relasi_bench_{size}"
+    name = f"relasi_{kind}_{size}"
     admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):

@@ -20,17 +20,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, insert, select
 
-from bench.run import HERE, PG_SERVER
+from bench.run import database as run_database
 from crm_core.admin import users
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Lead, LeadFacts, LeadStageChange, User
 from crm_core.models.enums import LeadSource, Role
 from crm_core.sales import analysis, facts, leads, pipeline
 from crm_core.sales.analysis import Breakdown
-from db.engine import make_engine
 from db.migrate import upgrade
 from db.session import session_scope
 
@@ -41,17 +39,7 @@ DAYS = (6, 12, 16, 20, 24)
 
 
 def database(backend: str, n: int) -> Engine:
-    if backend == "sqlite":
-        path = HERE / ".data" / f"sales-{n}.db"
-        path.parent.mkdir(exist_ok=True)
-        return make_engine(f"sqlite:///{path}")
-    name = f"relasi_sales_{n}"
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return make_engine(str(make_url(PG_SERVER).set(database=name)))
+    return run_database(backend, n, "sales")
 
 
 def seed(engine: Engine, n: int) -> None:

@@ -22,12 +22,12 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bench.goals import GOALS
-from bench.run import AS_OF, HERE, PG_SERVER, peak_rss_mb
+from bench.run import AS_OF, HERE, peak_rss_mb
+from bench.run import database as run_database
 from crm_core.customers import value_store
 from crm_core.kernel.permissions import Actor
 from crm_core.kernel.settings import team_settings
@@ -35,7 +35,6 @@ from crm_core.models import Ticket, TicketEvent, User
 from crm_core.models.enums import Priority, Role, TicketStatus
 from crm_core.service import csat, detail, figures, queues, routing, sla
 from db import demo
-from db.engine import make_engine
 from db.migrate import upgrade
 from db.session import session_scope
 
@@ -44,18 +43,7 @@ TICKETS = 100_000
 
 
 def database(backend: str) -> Engine:
-    """This benchmark's own database, created when missing."""
-    if backend == "sqlite":
-        path = HERE / ".data" / f"service-{TICKETS}.db"
-        path.parent.mkdir(exist_ok=True)
-        return make_engine(f"sqlite:///{path}")
-    name = f"relasi_service_{TICKETS}"
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return make_engine(str(make_url(PG_SERVER).set(database=name)))
+    return run_database(backend, TICKETS, "service")
 
 
 def seeded(engine: Engine) -> float | None:
