@@ -186,7 +186,7 @@ def value_inputs(
     who = select(Customer.id, stage).where(Customer.deleted_at.is_(None))
     if customer_ids is not None:
         who = who.where(Customer.id.in_(list(customer_ids)))
-    people = session.connection().execute(who).all()  # Core: no ORM result machinery
+    people = driver_rows(session, who)  # plain tuples: no result row per customer
     ids = [row[0] for row in people]
     per_customer = orders.groupby("customer_id").agg(
         gross_revenue=("gross", "sum"),
@@ -380,6 +380,20 @@ def values_and_population(
     return _values(session, as_of, settings, zone or team_settings(session).time_zone)
 
 
+def values_and_tiers_on(
+    session: Session, as_of: datetime, day: date, settings: ValueSettings, zone: str
+) -> tuple[ValueTable, Population, pd.Series]:
+    """`values_and_population` at `as_of` and `tiers_as_of(day)` for a `day` before it, from
+    one read of the orders: those of the day are the same rows cut at its end (the full
+    refresh stores both; reading the orders twice was a fifth of its time)."""
+    orders = order_amounts(session, as_of)
+    table, population = _values(session, as_of, settings, zone, orders=orders)
+    before = as_of_day(day, zone)
+    assert before <= as_of, (day, as_of)
+    kept = orders[orders["ordered_at"] < before].reset_index(drop=True)
+    return table, population, _tiers_at(session, before, settings, kept)
+
+
 def values_of(
     session: Session,
     customer_ids: Collection[int],
@@ -404,9 +418,12 @@ def _profitability(
     as_of: datetime,
     settings: ValueSettings,
     customer_ids: list[int] | None = None,
+    orders: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The orders, the value inputs and each customer's profitability at `as_of`."""
-    orders = order_amounts(session, as_of, customer_ids)
+    """The orders (read unless given: `order_amounts` at `as_of`), the value inputs and each
+    customer's profitability at `as_of`."""
+    if orders is None:
+        orders = order_amounts(session, as_of, customer_ids)
     inputs = value_inputs(session, as_of, orders, customer_ids)
     costs = CostToServe(settings.cost_per_ticket, settings.cost_per_interaction)
     return orders, inputs, profitability_with(inputs, costs)
@@ -440,8 +457,9 @@ def _values(
     customer_ids: list[int] | None = None,
     population: Population | None = None,
     other_profits: np.ndarray | None = None,
+    orders: pd.DataFrame | None = None,
 ) -> tuple[ValueTable, Population]:
-    orders, inputs, profitability = _profitability(session, as_of, settings, customer_ids)
+    orders, inputs, profitability = _profitability(session, as_of, settings, customer_ids, orders)
     local = orders.assign(ordered_at=local_times(orders["ordered_at"], zone))
     stamp = _local_moment(as_of, zone)
     tiers, cutoff = _tiered(profitability, settings, population, other_profits)
@@ -507,8 +525,14 @@ def tiers_as_of(
     """Each customer's value tier as it stood at the end of `day` (a tier migration's first
     date): the tiers of `customer_values_as_of` without what they do not need (the RFM
     quintiles, the Pareto/NBD fit, churn risk), half of its time at 100,000 customers."""
-    as_of = as_of_day(day, zone or team_settings(session).time_zone)
-    tiers, _cutoff = _tiered(_profitability(session, as_of, settings)[2], settings)
+    return _tiers_at(session, as_of_day(day, zone or team_settings(session).time_zone), settings)
+
+
+def _tiers_at(
+    session: Session, as_of: datetime, settings: ValueSettings, orders: pd.DataFrame | None = None
+) -> pd.Series:
+    profitability = _profitability(session, as_of, settings, orders=orders)[2]
+    tiers, _cutoff = _tiered(profitability, settings)
     return tiers.set_index("customer_id")["value_tier"]
 
 

@@ -37,7 +37,7 @@ from crm_core.customers import offers
 from crm_core.customers import value as customer_value
 from crm_core.customers.value import VALUE_COLUMNS, Population, ValueTable
 from crm_core.kernel import hooks
-from crm_core.kernel.frames import driver_rows
+from crm_core.kernel.frames import driver_rows, insert_columns
 from crm_core.kernel.settings import ValueSettings, team_settings, value_settings
 from crm_core.models import Customer, Interaction, Order, Ticket, table_of, utcnow
 from crm_core.models.value import (
@@ -211,7 +211,7 @@ def _run(
         settings, zone = ValueSettings(**chosen["settings"]), chosen["zone"]
         last = _last_full(session)
         changed: list[int] | None = None
-        snapshot: list[dict[str, Any]] = []
+        snapshot: dict[str, list[Any]] = {}
         figures: list[dict[str, Any]] = []
         if full is not True and last is not None and since is not None:
             fresh = full is False or moment - last.as_of < FULL_EVERY  # False: asked for
@@ -220,16 +220,16 @@ def _run(
                 if len(changed) > MAX_INCREMENTAL:
                     changed = None
         if changed is None:
-            say("full")
-            table, population = customer_value.values_and_population(
-                session, moment, settings, zone
+            say("full")  # with the last quarter end's tiers, what the Segments page compares with
+            quarter_end = customer_value.last_quarter_end(moment.date())
+            table, population, tiers = customer_value.values_and_tiers_on(
+                session, moment, quarter_end, settings, zone
             )
             rows = _rows(table, moment, refresh_id)
             ids: Collection[int] | None = None
+            snapshot = _snapshot(quarter_end, tiers, refresh_id)
             say("rules")  # co-purchase rules: with the full refresh, so once a day
             rules = offers.purchase_rules(session, moment)
-            say("tiers")  # the last quarter end's tiers, what the Segments page compares with
-            snapshot = _snapshot(session, moment, settings, zone, refresh_id)
             figures = _figures(session, moment, settings, refresh_id, say)
         else:
             if not changed:
@@ -248,41 +248,38 @@ def _run(
         if ids is None:
             session.execute(delete(CustomerValue))
             session.execute(delete(TierSnapshot))
-            if snapshot:
-                session.connection().execute(insert(table_of(TierSnapshot)), snapshot)
+            insert_columns(session, table_of(TierSnapshot), snapshot)
             session.execute(delete(StoredFigure))
             if figures:
                 session.connection().execute(insert(table_of(StoredFigure)), figures)
         else:
             session.execute(delete(CustomerValue).where(CustomerValue.customer_id.in_(list(ids))))
-        if rows:
-            session.connection().execute(insert(_TABLE), rows)
+        insert_columns(session, _TABLE, rows)
         row = session.get(ValueRefresh, refresh_id)
         assert row is not None
         kind: Kind = "full" if ids is None else "incremental"
         row.kind = kind
         row.finished_at = utcnow()
-        row.customers = len(rows)
+        row.customers = len(rows["customer_id"])
         if ids is None:
             row.population = {
                 "chosen": chosen,
                 "parts": population.to_json(),
                 "rules": {c: rules[c].tolist() for c in RULE_COLUMNS},
             }
-    return RefreshResult(kind, len(rows), 0.0, moment)
+    return RefreshResult(kind, len(rows["customer_id"]), 0.0, moment)
 
 
-def _snapshot(
-    session: Session, moment: datetime, settings: ValueSettings, zone: str, refresh_id: int
-) -> list[dict[str, Any]]:
-    """The rows of the last quarter end's tiers (before `moment`'s quarter), recomputed with
-    every full refresh: an order edited or imported into that quarter since moves them too."""
-    day = customer_value.last_quarter_end(moment.date())
-    tiers = customer_value.tiers_as_of(session, day, settings, zone)
-    return [
-        {"day": day, "customer_id": int(i), "value_tier": str(tier), "refresh_id": refresh_id}
-        for i, tier in zip(tiers.index.tolist(), tiers.tolist(), strict=True)
-    ]
+def _snapshot(day: date, tiers: pd.Series, refresh_id: int) -> dict[str, list[Any]]:
+    """The columns of the last quarter end's tiers (before the refresh's quarter), recomputed
+    with every full refresh: an order edited or imported into that quarter since moves them."""
+    count = len(tiers)
+    return {
+        "day": [day] * count,
+        "customer_id": tiers.index.astype("int64").tolist(),
+        "value_tier": tiers.astype(str).tolist(),
+        "refresh_id": [refresh_id] * count,
+    }
 
 
 def _figures(
@@ -351,8 +348,9 @@ def _listed(values: np.ndarray, missing: np.ndarray) -> list[Any]:
     return listed
 
 
-def _rows(table: ValueTable, moment: datetime, refresh_id: int) -> list[dict[str, Any]]:
-    """The table's frame as customer_values rows: money in exact hundredths, None for missing."""
+def _rows(table: ValueTable, moment: datetime, refresh_id: int) -> dict[str, list[Any]]:
+    """The table's frame as customer_values columns: money in exact hundredths, None for
+    missing."""
     frame, now = table.frame, utcnow()
     columns: dict[str, list[Any]] = {"customer_id": frame.index.astype("int64").tolist()}
     for name in VALUE_COLUMNS:
@@ -378,9 +376,7 @@ def _rows(table: ValueTable, moment: datetime, refresh_id: int) -> list[dict[str
     columns["as_of"] = [moment] * count
     columns["computed_at"] = [now] * count
     columns["refresh_id"] = [refresh_id] * count
-    names = [n for n in _ROW_COLUMNS if n in columns]
-    rows = zip(*(columns[n] for n in names), strict=True)
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    return {n: columns[n] for n in _ROW_COLUMNS if n in columns}
 
 
 # The model note of each finished full refresh, by database, refresh and finish (an id may

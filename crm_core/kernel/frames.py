@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
 
@@ -68,8 +68,8 @@ def count_per(
     stmt = select(key, func.count()).where(when < as_of).group_by(key)
     if among is not None:
         stmt = stmt.where(key.in_(list(among)))
-    # Core execution: the ORM's result machinery costs more than the query at 100,000 keys.
-    return pd.Series(dict(session.connection().execute(stmt).all()), dtype="int64")
+    # From the driver: a result row per key cost more than the query at 100,000 keys.
+    return pd.Series(dict(driver_rows(session, stmt)), dtype="int64")
 
 
 def change_mark(session: Session, *models: Any) -> tuple[Any, ...]:
@@ -83,3 +83,24 @@ def change_mark(session: Session, *models: Any) -> tuple[Any, ...]:
         highest = session.scalar(select(func.max(model.id)))
         marks += [str(newest), highest]
     return tuple(marks)
+
+
+def insert_columns(session: Session, table: Table, columns: dict[str, list[Any]]) -> None:
+    """Insert rows given column-wise (equal-length lists, None for NULL) through the driver's
+    executemany, each column converted by its type's bind processor at once: SQLAlchemy's
+    per-row parameters were most of a 100,000-row write (3.3 of 6 s besides the driver's)."""
+    if not columns or not next(iter(columns.values())):
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    converted = []
+    for name, values in columns.items():
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        converted.append(values if process is None else [process(v) for v in values])
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote = dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in columns)}) "
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+    connection.exec_driver_sql(sql, list(zip(*converted, strict=True)))
