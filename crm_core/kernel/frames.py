@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
@@ -58,6 +60,15 @@ def driver_frame(session: Session, stmt: Any, columns: list[str]) -> pd.DataFram
     if not rows:
         return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
     return pd.DataFrame(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
+
+
+def driver_integers(session: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
+    """driver_frame for columns that are all integers, never NULL: the values go from the
+    rows into one int64 array without a list per column (a million co-purchase lines: the
+    lists took longer than the query)."""
+    rows = driver_rows(session, stmt)
+    flat = np.fromiter(chain.from_iterable(rows), dtype="int64", count=len(rows) * len(columns))
+    return pd.DataFrame(flat.reshape(len(rows), len(columns)), columns=columns)
 
 
 def count_per(
