@@ -91,6 +91,15 @@ def days_between(session: Session, later: Any, earlier: Any) -> Any:
     return func.julianday(later) - func.julianday(earlier)
 
 
+def shifted(session: Session, moment: Any, offset: timedelta) -> Any:
+    """`moment` (naive UTC) moved by a zone's offset: its local time, for local months."""
+    if not offset:
+        return moment
+    if session.get_bind().dialect.name == "postgresql":
+        return moment + literal(offset)
+    return func.datetime(moment, f"{offset.total_seconds() / 60:+.0f} minutes")
+
+
 def month_of(session: Session, moment: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(moment, "YYYY-MM")
@@ -118,10 +127,17 @@ class Cohort:
 
 
 def cohort(
-    session: Session, actor: Actor, where: Conditions, stages: Sequence[str], by: str | None
+    session: Session,
+    actor: Actor,
+    where: Conditions,
+    stages: Sequence[str],
+    by: str | None,
+    dated: Any = None,
 ) -> Cohort:
+    """The cohort's cells; the month of `dated` (default: created; local where shifted)."""
     group, index = group_column(by).label("group"), stage_index(stages).label("furthest")
-    stage, month = _stage().label("stage"), month_of(session, Lead.created_at).label("month")
+    moment = Lead.created_at if dated is None else dated
+    stage, month = _stage().label("stage"), month_of(session, moment).label("month")
     seen = amount_filter(actor)
     keys = (group, index, stage, month, Lead.lost_reason)
     stmt = _joined(
