@@ -251,7 +251,7 @@ def funnel_report(
         funnel=table,
         groups=funnel.by_group(table, stages),
         kpis=_kpis(figures.kpis(found)),
-        previous=_kpis(figures.kpis(figures.cohort(session, actor, before, stages, None, month))),
+        previous=_kpis(figures.cohort_kpis(session, actor, before)),
         trend=figures.trend(found, stages),
         time_in_stage=figures.time_in_stage(session, where, stages),
         lost_reasons=funnel.pareto(figures.lost_reasons(found)),
