@@ -237,6 +237,7 @@ def funnel_report(
     settings = sales_settings(session)
     stages = settings.stages(pipeline)
     zone = team_settings(session).time_zone
+    figures.roomy_sorts(session)
     cut = Cut(start, end, pipeline, region, owner_id, counted, zone)
     as_of = as_of or cut.bounds()[1]
     where = cut.conditions(actor)
