@@ -242,7 +242,7 @@ def funnel_report(
     as_of = as_of or cut.bounds()[1]
     where = cut.conditions(actor)
     by = None if breakdown is Breakdown.NONE else breakdown.value
-    month = figures.shifted(session, cut.dated(), cut.offset())
+    month = figures.local_month(session, cut.dated(), cut.offset())
     found = figures.cohort(session, actor, where, stages, by, month)
     table = funnel.funnel_from_counts(figures.reached(found), stages)
     before = cut.before().conditions(actor)

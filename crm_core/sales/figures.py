@@ -92,13 +92,14 @@ def days_between(session: Session, later: Any, earlier: Any) -> Any:
     return func.julianday(later) - func.julianday(earlier)
 
 
-def shifted(session: Session, moment: Any, offset: timedelta) -> Any:
-    """`moment` (naive UTC) moved by a zone's offset: its local time, for local months."""
+def local_month(session: Session, moment: Any, offset: timedelta) -> Any:
+    """The month (YYYY-MM) of `moment` (naive UTC) moved by a zone's offset: its local month.
+    On SQLite the offset is strftime's own modifier (no second function per row)."""
     if not offset:
-        return moment
+        return month_of(session, moment)
     if session.get_bind().dialect.name == "postgresql":
-        return moment + literal(offset)
-    return func.datetime(moment, f"{offset.total_seconds() / 60:+.0f} minutes")
+        return func.to_char(moment + literal(offset), "YYYY-MM")
+    return func.strftime("%Y-%m", moment, f"{offset.total_seconds() / 60:+.0f} minutes")
 
 
 def roomy_sorts(session: Session) -> None:
@@ -142,12 +143,12 @@ def cohort(
     where: Conditions,
     stages: Sequence[str],
     by: str | None,
-    dated: Any = None,
+    month: Any = None,
 ) -> Cohort:
-    """The cohort's cells; the month of `dated` (default: created; local where shifted)."""
+    """The cohort's cells; `month` the trend's (default: the month created, in UTC)."""
     group, index = group_column(by).label("group"), stage_index(stages).label("furthest")
-    moment = Lead.created_at if dated is None else dated
-    stage, month = _stage().label("stage"), month_of(session, moment).label("month")
+    month = (month_of(session, Lead.created_at) if month is None else month).label("month")
+    stage = _stage().label("stage")
     seen = amount_filter(actor)
     keys = (group, index, stage, month, Lead.lost_reason)
     stmt = _joined(
