@@ -82,12 +82,14 @@ def render() -> None:
         [None, *regions],
         format_func=lambda r: t("All regions") if r is None else r,
         key="funnel-region",
+        placeholder=t("All regions"),
     )
     owner = last.selectbox(
         t("Owner"),
         [None, *owners],
         format_func=lambda o: t("Anyone") if o is None else owners.get(o, str(o)),
         key="funnel-owner",
+        placeholder=t("Anyone"),
     )
     report = sales_views.funnel_report(
         actor, start, end, breakdown, pipeline, region=region, owner_id=owner, counted=counted

@@ -53,6 +53,7 @@ def render() -> None:
         [None, *regions],
         format_func=lambda r: t("All regions") if r is None else r,
         key="pipeline-region",
+        placeholder=t("All regions"),
     )
     owner = right.selectbox(
         t("Owner"),
