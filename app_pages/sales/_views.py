@@ -51,6 +51,7 @@ def _funnel(
     period: tuple[date, date],
     breakdown: str,
     pipeline: str | None,
+    whose: tuple[str | None, int | None, str],
 ) -> analysis.FunnelReport:
     with read_scope() as session:
         return analysis.funnel_report(
@@ -59,16 +60,28 @@ def _funnel(
             *period,
             analysis.Breakdown(breakdown),
             pipeline,
+            region=whose[0],
+            owner_id=whose[1],
+            counted=analysis.Counted(whose[2]),
         )
 
 
 def funnel_report(
-    actor: Actor, start: date, end: date, breakdown: analysis.Breakdown, pipeline: str | None
+    actor: Actor,
+    start: date,
+    end: date,
+    breakdown: analysis.Breakdown,
+    pipeline: str | None,
+    *,
+    region: str | None = None,
+    owner_id: int | None = None,
+    counted: analysis.Counted = analysis.Counted.CREATED,
 ) -> analysis.FunnelReport:
     """The funnel, cached for five minutes per reader (role and scope are in the key) and
     cleared by every Sales write."""
     who = (actor.id, actor.username, actor.name, actor.role.value)
-    return _funnel(database_url()[0], who, (start, end), breakdown.value, pipeline)
+    whose = (region, owner_id, counted.value)
+    return _funnel(database_url()[0], who, (start, end), breakdown.value, pipeline, whose)
 
 
 @st.cache_data(ttl=300, max_entries=16, show_spinner=False)
@@ -147,7 +160,7 @@ def period_picker(key: str) -> tuple[date, date]:
             return picked[0], picked[1]
         return default
     start, end = period_dates(Period(chosen), today())
-    right.caption(t("Leads created from {start:date} to {end:date}", start=start, end=end))
+    right.caption(t("From {start:date} to {end:date}", start=start, end=end))
     return start, end
 
 
@@ -160,10 +173,12 @@ def pipeline_name(pipelines: list[dict[str, object]], key: str | None) -> str:
 
 
 def pipeline_picker(
-    pipelines: list[dict[str, object]], key: str, *, everything: bool
+    pipelines: list[dict[str, object]], key: str, *, everything: bool, everything_last: bool = False
 ) -> str | None:
-    keys: list[str | None] = [None] if everything else []
+    """A pipeline, or None for all of them when `everything` (first, or last if asked)."""
+    keys: list[str | None] = [None] if everything and not everything_last else []
     keys += [str(p["key"]) for p in pipelines]
+    keys += [None] if everything and everything_last else []
     return st.selectbox(
         t("Pipeline"),
         keys,

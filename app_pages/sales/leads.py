@@ -11,10 +11,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages.sales import _views as sales_views
+from crm_core.kernel.lookups import active_users
 from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import LeadSource
-from crm_core.sales import analysis
-from crm_core.sales.analysis import Breakdown, FunnelReport
+from crm_core.sales import analysis, links
+from crm_core.sales.analysis import Breakdown, Counted, FunnelReport
 from crm_core.sales.settings import sales_settings
 from ui import nav
 from ui.auth import require_page
@@ -31,6 +32,10 @@ BREAKDOWNS = {
     Breakdown.REGION: N_("By region"),
     Breakdown.PIPELINE: N_("By pipeline"),
 }
+COUNTED = {
+    Counted.CREATED: N_("Leads created in the period"),
+    Counted.CLOSED: N_("Leads closed in the period (won or lost)"),
+}
 MAX_TRACES = 8
 
 
@@ -44,22 +49,57 @@ def render() -> None:
             "those that reached the stage before; overall: of all leads created."
         )
     )
+    st.caption(
+        t(
+            "Or the leads closed in the period, won or lost: their win rate is the "
+            "dashboard's lead conversion. Region and owner are the lead's own."
+        )
+    )
     with read_scope() as session:
         pipelines = sales_settings(session).pipelines
+        regions = analysis.lead_regions(session, actor)
+        owners = dict(active_users(session))
+    _from_link(regions)
     start, end = sales_views.period_picker("funnel")
-    left, right = st.columns(2)
+    counted = st.radio(
+        t("Which leads"),
+        list(COUNTED),
+        format_func=lambda c: t(COUNTED[c]),
+        key="funnel-counted",
+        horizontal=True,
+    )
+    left, middle, right, last = st.columns(4)
     with left:
         pipeline = sales_views.pipeline_picker(pipelines, "funnel-pipeline", everything=True)
-    breakdown = right.selectbox(
+    breakdown = middle.selectbox(
         t("Breakdown"),
         list(BREAKDOWNS),
         format_func=lambda b: t(BREAKDOWNS[b]),
         key="funnel-breakdown",
     )
-    report = sales_views.funnel_report(actor, start, end, breakdown, pipeline)
+    region = right.selectbox(
+        t("Region"),
+        [None, *regions],
+        format_func=lambda r: t("All regions") if r is None else r,
+        key="funnel-region",
+        placeholder=t("All regions"),
+    )
+    owner = last.selectbox(
+        t("Owner"),
+        [None, *owners],
+        format_func=lambda o: t("Anyone") if o is None else owners.get(o, str(o)),
+        key="funnel-owner",
+        placeholder=t("Anyone"),
+    )
+    report = sales_views.funnel_report(
+        actor, start, end, breakdown, pipeline, region=region, owner_id=owner, counted=counted
+    )
     _kpis(report)
     if not report.kpis["leads"]:
-        st.info(t("No leads were created in this period."))
+        if report.counted is Counted.CLOSED:
+            st.info(t("No lead was closed in this period."))
+        else:
+            st.info(t("No leads were created in this period."))
         return
     namer = _group_namer(breakdown, pipelines)
     clicked = _funnel_chart(report, namer)
@@ -68,6 +108,28 @@ def render() -> None:
     _trend(report)
     _time_in_stage(report)
     _lost_reasons(report)
+
+
+def _from_link(regions: list[str]) -> None:
+    """A link from another page (the dashboard's lead conversion: its period, region and
+    owner) sets the filters it names, the others back to their first choice; the address is
+    then the page's own again."""
+    linked = links.funnel_from_address(st.query_params.to_dict())
+    if linked is None:
+        return
+    if linked.start is not None and linked.end is not None:
+        st.session_state["funnel-period"] = sales_views.CUSTOM
+        st.session_state["funnel-dates"] = (linked.start, linked.end)
+    st.session_state["funnel-counted"] = Counted(linked.counted or Counted.CREATED.value)
+    # A region no lead of the reader's has: the list of choices gains it (an empty funnel).
+    if linked.region is not None and linked.region not in regions:
+        regions.append(linked.region)
+    st.session_state["funnel-region"] = linked.region
+    st.session_state["funnel-owner"] = linked.owner_id
+    st.session_state["funnel-pipeline"] = None
+    st.session_state["funnel-breakdown"] = Breakdown.NONE
+    for name in links.FUNNEL_KEYS:
+        st.query_params.pop(name, None)
 
 
 def _kpis(report: FunnelReport) -> None:
@@ -92,7 +154,8 @@ def _kpis(report: FunnelReport) -> None:
             delta_color="inverse" if lower_is_better else "normal",
         )
 
-    metric(0, t("Leads created"), "leads", number)
+    leads_label = t("Leads closed") if report.counted is Counted.CLOSED else t("Leads created")
+    metric(0, leads_label, "leads", number)
     metric(1, t("Won"), "won", number)
     metric(2, t("Win rate"), "win_rate", percent)
     metric(3, t("Sales cycle (days)"), "cycle_days", lambda v: number(v, 1), lower_is_better=True)
@@ -253,7 +316,14 @@ def _stage_leads(
 
 def _trend(report: FunnelReport) -> None:
     st.subheader(t("Monthly trend"))
-    st.caption(t("Per month the leads were created in: how many, and the share that reached Won."))
+    if report.counted is Counted.CLOSED:
+        st.caption(
+            t("Per month the leads were closed in: how many, and the share that reached Won.")
+        )
+    else:
+        st.caption(
+            t("Per month the leads were created in: how many, and the share that reached Won.")
+        )
     trend = report.trend
     figure = go.Figure(go.Bar(x=trend["month"], y=trend["leads"], name=t("Leads")))
     figure.add_trace(

@@ -3,6 +3,7 @@ search, sort and bulk changes, and the form for a new lead."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,7 +13,7 @@ from app_pages.sales import _views as sales_views
 from crm_core.kernel.lookups import active_users
 from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models.enums import Entity, LeadSource, LeadStage
-from crm_core.sales import leads, pipeline, views
+from crm_core.sales import analysis, leads, links, pipeline, views
 from crm_core.sales.pipeline import LeadFilter
 from crm_core.sales.settings import SalesSettings, sales_settings
 from ui import forms, nav
@@ -40,18 +41,74 @@ def render() -> None:
     with read_scope() as session:
         settings = sales_settings(session)
         owners = dict(active_users(session))
-    chosen = sales_views.pipeline_picker(settings.pipelines, "pipeline-pipeline", everything=False)
+        regions = analysis.lead_regions(session, actor)
+    _from_link(regions)
+    left, middle, right = st.columns(3)
+    with left:
+        chosen = sales_views.pipeline_picker(
+            settings.pipelines, "pipeline-pipeline", everything=True, everything_last=True
+        )
+    region = middle.selectbox(
+        t("Region"),
+        [None, *regions],
+        format_func=lambda r: t("All regions") if r is None else r,
+        key="pipeline-region",
+        placeholder=t("All regions"),
+    )
+    owner = right.selectbox(
+        t("Owner"),
+        [None, *owners],
+        key="leads-owner",
+        format_func=lambda o: t("Anyone") if o is None else owners.get(o, str(o)),
+        placeholder=t("Anyone"),
+    )
+    whose = LeadFilter(pipeline=chosen, region=region, owner_id=owner)
+    with read_scope() as session:
+        count, value = pipeline.open_total(session, actor, whose)
+    st.caption(
+        tn("{n:n} open lead", "{n:n} open leads", count)
+        + " · "
+        + t("open value {value}", value="–" if value is None else money(value))
+    )
     forms.feedback("pipeline")
     board_tab, list_tab, new_tab = st.tabs([t("Board"), t("List"), t("New lead")])
     with board_tab:
-        _board(actor, settings, chosen or settings.pipelines[0]["key"])
+        if chosen is None:
+            st.info(t("Pick a pipeline to see its board; the list shows them all."))
+        else:
+            _board(actor, settings, whose, chosen)
     with list_tab:
-        _list(actor, settings, chosen, owners)
+        _list(actor, settings, whose, owners)
     with new_tab:
         _new_lead(actor, settings, owners)
 
 
-def _board(actor: Actor, settings: SalesSettings, key: str) -> None:
+def _from_link(regions: list[str]) -> None:
+    """A link from another page (the dashboard's pipeline value: its region and owner) shows
+    the open leads of every pipeline with those filters; the address is then the page's own."""
+    linked = links.pipeline_from_address(st.query_params.to_dict())
+    if linked is None:
+        return
+    if linked.region is not None and linked.region not in regions:
+        regions.append(linked.region)
+    st.session_state.update(
+        {
+            "pipeline-pipeline": None,
+            "pipeline-region": linked.region,
+            "leads-owner": linked.owner_id,
+            "leads-open-only": linked.open_only,
+            "leads-view": None,
+            "leads-search": "",
+            "leads-stages": [],
+            "leads-sources": [],
+            "leads-page": 1,
+        }
+    )
+    for name in links.PIPELINE_KEYS:
+        st.query_params.pop(name, None)
+
+
+def _board(actor: Actor, settings: SalesSettings, whose: LeadFilter, key: str) -> None:
     st.caption(
         t(
             "The open leads of the pipeline by stage, biggest value first: days in the "
@@ -59,7 +116,9 @@ def _board(actor: Actor, settings: SalesSettings, key: str) -> None:
         )
     )
     with read_scope() as session:
-        columns = pipeline.board(session, actor, key, sales_views.now())
+        columns = pipeline.board(
+            session, actor, key, sales_views.now(), region=whose.region, owner_id=whose.owner_id
+        )
     stages = settings.stages(key)
     cells = st.columns(len(columns))
     for cell, (stage, column) in zip(cells, columns.items(), strict=True):
@@ -109,7 +168,7 @@ def _board(actor: Actor, settings: SalesSettings, key: str) -> None:
             cell.caption(t("and {n:n} more in the list", n=column["count"] - len(column["cards"])))
 
 
-def _list(actor: Actor, settings: SalesSettings, key: str | None, owners: dict[int, str]) -> None:
+def _list(actor: Actor, settings: SalesSettings, whose: LeadFilter, owners: dict[int, str]) -> None:
     with read_scope() as session:
         saved = views.saved_views(session, actor)
     name = _views_bar(saved)
@@ -131,20 +190,14 @@ def _list(actor: Actor, settings: SalesSettings, key: str | None, owners: dict[i
         key="leads-sources",
         placeholder=t("All"),
     )
-    owner = right.selectbox(
-        t("Owner"),
-        [None, *owners],
-        key="leads-owner",
-        format_func=lambda o: t("Anyone") if o is None else owners[o],
-        placeholder=t("Anyone"),
-    )
+    open_only = right.toggle(t("Open leads only"), key="leads-open-only")
     sort_left, sort_right, page_cell = st.columns(3)
     sort = sort_left.selectbox(
         t("Sort by"), list(SORTS), format_func=lambda s: t(SORTS[s]), key="leads-sort"
     )
     descending = sort_right.toggle(t("Largest / newest first"), value=True, key="leads-desc")
-    chosen = LeadFilter(
-        stages=tuple(stages), sources=tuple(sources), owner_id=owner, pipeline=key, search=search
+    chosen = replace(
+        whose, stages=tuple(stages), sources=tuple(sources), search=search, open_only=open_only
     )
     page = int(page_cell.number_input(t("Page"), min_value=1, value=1, key="leads-page")) - 1
     _save_view(actor, name, chosen, sort, descending)
@@ -209,6 +262,8 @@ def _apply_view(saved: dict[str, dict[str, Any]]) -> None:
             "leads-stages": list(chosen.stages),
             "leads-sources": list(chosen.sources),
             "leads-owner": chosen.owner_id,
+            "pipeline-region": chosen.region,
+            "leads-open-only": chosen.open_only,
             "leads-sort": sort,
             "leads-desc": descending,
             "leads-page": 1,

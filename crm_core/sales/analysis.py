@@ -5,10 +5,11 @@ Monte-Carlo bands, calibration). Role scope is applied in every query."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Float, Select, String, select, type_coerce
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from crm_core.analytics import forecast, funnel
 from crm_core.kernel.permissions import Actor, Scope, amounts_scope, read_filter
+from crm_core.kernel.settings import team_settings
 from crm_core.models import Campaign, Lead, LeadStageChange, User
 from crm_core.models.enums import Entity, LeadStage
 from crm_core.sales import closed, figures, simulate
@@ -114,18 +116,80 @@ def cohort(
     return _frames(session, _cohort_query(actor, start, end, pipeline))
 
 
+class Counted(StrEnum):
+    """Which leads of the period a funnel counts."""
+
+    CREATED = "created"  # the leads created in it (the cohort)
+    CLOSED = "closed"  # the leads closed in it, won or lost (the dashboard's lead conversion)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The leads a funnel counts beside the reader's scope: those created (or closed) on the
+    team's local days [start, end], in a pipeline, of a region and an owner (the lead's own)."""
+
+    start: date
+    end: date
+    pipeline: str | None = None
+    region: str | None = None
+    owner_id: int | None = None
+    counted: Counted = Counted.CREATED
+    zone: str = "UTC"  # the time zone whose days these are
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as naive UTC [start, end)."""
+        return local_midnight(self.start, self.zone), local_midnight(
+            self.end + timedelta(days=1), self.zone
+        )
+
+    def before(self) -> Cut:
+        """The period of the same length just before, the same filters."""
+        days = (self.end - self.start).days + 1
+        return replace(
+            self, start=self.start - timedelta(days=days), end=self.start - timedelta(days=1)
+        )
+
+    def dated(self) -> Any:
+        """The column the period is of: created or closed."""
+        return Lead.closed_at if self.counted is Counted.CLOSED else Lead.created_at
+
+    def conditions(self, actor: Actor) -> list[Any]:
+        """Not deleted, in the reader's scope, dated in the period, in the pipeline, region and
+        owner asked for (closed: won or lost)."""
+        first, after = self.bounds()
+        where = [
+            Lead.deleted_at.is_(None),
+            read_filter(actor, Entity.LEAD, Lead.owner_id),
+            self.dated() >= first,
+            self.dated() < after,
+        ]
+        if self.counted is Counted.CLOSED:
+            where.append(Lead.stage.in_([LeadStage.WON, LeadStage.LOST]))
+        if self.pipeline:
+            where.append(Lead.pipeline == self.pipeline)
+        if self.region is not None:
+            where.append(Lead.region == self.region)
+        if self.owner_id is not None:
+            where.append(Lead.owner_id == self.owner_id)
+        return where
+
+    def offset(self) -> timedelta:
+        """The zone's offset from UTC at the period's start (months of the trend are local)."""
+        return ZoneInfo(self.zone).utcoffset(datetime.combine(self.start, time())) or timedelta()
+
+
+def local_midnight(day: date, zone: str) -> datetime:
+    """The start of a local day as naive UTC (as stored)."""
+    local = datetime.combine(day, time(), tzinfo=ZoneInfo(zone))
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
 def cohort_conditions(
     actor: Actor, start: date, end: date, pipeline: str | None = None
 ) -> list[Any]:
     """The SQL conditions of that cohort: not deleted, in the reader's scope, created in the
-    period, in the pipeline."""
-    where = [
-        Lead.deleted_at.is_(None),
-        read_filter(actor, Entity.LEAD, Lead.owner_id),
-        Lead.created_at >= _at(start),
-        Lead.created_at < _at(end + timedelta(days=1)),
-    ]
-    return [*where, Lead.pipeline == pipeline] if pipeline else where
+    period (UTC days), in the pipeline."""
+    return Cut(start, end, pipeline).conditions(actor)
 
 
 def _at(day: date) -> datetime:
@@ -147,6 +211,11 @@ class FunnelReport:
     pipeline: str | None = None
     by: str | None = None  # the breakdown's column
     amounts: bool = True  # whether the reader sees amounts at all (the matrix)
+    cut: Cut | None = None  # which leads it counts (period, filters, zone)
+
+    @property
+    def counted(self) -> Counted:
+        return self.cut.counted if self.cut else Counted.CREATED
 
 
 def funnel_report(
@@ -157,27 +226,33 @@ def funnel_report(
     breakdown: Breakdown = Breakdown.NONE,
     pipeline: str | None = None,
     as_of: datetime | None = None,
+    *,
+    region: str | None = None,
+    owner_id: int | None = None,
+    counted: Counted = Counted.CREATED,
 ) -> FunnelReport:
-    """Everything the Lead funnel page shows for the cohort created in [start, end], counted
-    in SQL over the stored read model (facts.py)."""
+    """Everything the Lead funnel page shows for the leads created (or closed) on the team's
+    local days [start, end], of a region and an owner if asked, counted in SQL over the stored
+    read model (facts.py)."""
     settings = sales_settings(session)
     stages = settings.stages(pipeline)
-    as_of = as_of or _at(end + timedelta(days=1))
-    where = cohort_conditions(actor, start, end, pipeline)
+    zone = team_settings(session).time_zone
+    figures.roomy_sorts(session)
+    cut = Cut(start, end, pipeline, region, owner_id, counted, zone)
+    as_of = as_of or cut.bounds()[1]
+    where = cut.conditions(actor)
     by = None if breakdown is Breakdown.NONE else breakdown.value
-    found = figures.cohort(session, actor, where, stages, by)
+    month = figures.local_month(session, cut.dated(), cut.offset())
+    found = figures.cohort(session, actor, where, stages, by, month)
     table = funnel.funnel_from_counts(figures.reached(found), stages)
-    days = (end - start).days + 1
-    before = cohort_conditions(
-        actor, start - timedelta(days=days), start - timedelta(days=1), pipeline
-    )
+    before = cut.before().conditions(actor)
     usual = {s: d for p in settings.pipelines for s, d in settings.usual_days(p["key"]).items()}
     return FunnelReport(
         stages=stages,
         funnel=table,
         groups=funnel.by_group(table, stages),
         kpis=_kpis(figures.kpis(found)),
-        previous=_kpis(figures.kpis(figures.cohort(session, actor, before, stages, None))),
+        previous=_kpis(figures.cohort_kpis(session, actor, before)),
         trend=figures.trend(found, stages),
         time_in_stage=figures.time_in_stage(session, where, stages),
         lost_reasons=funnel.pareto(figures.lost_reasons(found)),
@@ -186,6 +261,7 @@ def funnel_report(
         pipeline=pipeline,
         by=by,
         amounts=amounts_scope(actor) is not Scope.NONE,
+        cut=cut,
     )
 
 
@@ -207,7 +283,8 @@ def reached_stage(
     """The cohort's leads that reached `stage` (within the breakdown's `group`), furthest and
     biggest first, at most `limit`; values blank where the actor reads no amounts."""
     index = report.stages.index(stage)
-    where = cohort_conditions(actor, *report.period, report.pipeline)
+    cut = report.cut or Cut(*report.period, report.pipeline)
+    where = cut.conditions(actor)
     picked = figures.reached_leads(session, where, report.stages, index, report.by, group, limit)
     return hide_amounts(actor, picked, "value")
 
@@ -302,6 +379,22 @@ def period_dates(period: Period, today: date) -> tuple[date, date]:
     if period is Period.LAST_90_DAYS:
         return today - timedelta(days=89), today
     return date(today.year, 1, 1), today
+
+
+def lead_regions(session: Session, actor: Actor) -> list[str]:
+    """The regions of the leads the actor may see, by name (the funnel's region filter)."""
+    stmt = (
+        select(Lead.region)
+        .where(
+            Lead.deleted_at.is_(None),
+            Lead.region.is_not(None),
+            Lead.region != "",
+            read_filter(actor, Entity.LEAD, Lead.owner_id),
+        )
+        .distinct()
+        .order_by(Lead.region)
+    )
+    return [str(r) for r in session.scalars(stmt)]
 
 
 def change(now: float | None, before: float | None) -> float | None:

@@ -4,7 +4,7 @@ for owners of leads that stay in a stage longer than its usual days."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from crm_core.customers import read as customers
 from crm_core.kernel.messages import msg, render
-from crm_core.kernel.permissions import Action, Actor, read_filter, require
+from crm_core.kernel.permissions import Action, Actor, Scope, amounts_scope, read_filter, require
 from crm_core.kernel.settings import team_settings
 from crm_core.models import Campaign, Interaction, Lead, LeadStageChange, Task, User, utcnow
 from crm_core.models.enums import Entity, LeadStage
@@ -50,6 +50,7 @@ class LeadFilter:
     pipeline: str | None = None
     search: str = ""
     open_only: bool = False
+    region: str | None = None  # the lead's own region
 
 
 def _since() -> Any:
@@ -95,6 +96,8 @@ def _selected(actor: Actor, chosen: LeadFilter) -> Any:  # a Select of the lead 
         stmt = stmt.where(Lead.owner_id == chosen.owner_id)
     if chosen.pipeline:
         stmt = stmt.where(Lead.pipeline == chosen.pipeline)
+    if chosen.region is not None:
+        stmt = stmt.where(Lead.region == chosen.region)
     if chosen.search.strip():
         like = f"%{chosen.search.strip().lower()}%"
         stmt = stmt.where(
@@ -138,13 +141,33 @@ def seen_value(actor: Actor) -> Any:
     return case((amount_filter(actor), Lead.value), else_=0)
 
 
+def open_total(session: Session, actor: Actor, chosen: LeadFilter) -> tuple[int, float | None]:
+    """The open leads that match (their stage left aside) and the sum of the values the actor
+    reads (None: it reads none): the dashboard's pipeline value, for a region and owner."""
+    stmt = _selected(actor, replace(chosen, stages=(), open_only=True)).add_columns(
+        seen_value(actor).label("seen")
+    )
+    base = stmt.subquery()
+    n, value = session.execute(select(func.count(), func.sum(base.c.seen))).one()
+    seen = amounts_scope(actor) is not Scope.NONE
+    return int(n or 0), float(value or 0) if seen else None
+
+
 def board(
-    session: Session, actor: Actor, pipeline: str, now: datetime, per_stage: int = 12
+    session: Session,
+    actor: Actor,
+    pipeline: str,
+    now: datetime,
+    per_stage: int = 12,
+    *,
+    region: str | None = None,
+    owner_id: int | None = None,
 ) -> dict[str, Any]:
     """The pipeline's open stages, each with its count, value and its biggest leads as cards
-    (value, days in stage, owner, next follow-up)."""
+    (value, days in stage, owner, next follow-up); of a region and owner if asked."""
     stages = sales_settings(session).stages(pipeline)[:-1]
-    chosen = LeadFilter(stages=tuple(stages), pipeline=pipeline)
+    whose = LeadFilter(pipeline=pipeline, region=region, owner_id=owner_id)
+    chosen = replace(whose, stages=tuple(stages))
     base = _selected(actor, chosen).add_columns(seen_value(actor).label("seen")).subquery()
     totals = {
         str(row.stage): (int(row.n), float(row.value or 0))
@@ -156,7 +179,7 @@ def board(
     }
     columns: dict[str, Any] = {}
     for stage in stages:
-        stmt = _selected(actor, LeadFilter(stages=(stage,), pipeline=pipeline))
+        stmt = _selected(actor, replace(whose, stages=(stage,)))
         ordered = stmt.order_by(seen_value(actor).desc(), Lead.id)
         rows = session.execute(ordered.limit(per_stage)).all()
         cards = hide_amounts(actor, _plain(pd.DataFrame(rows, columns=LIST_COLUMNS)), "value")

@@ -1,10 +1,11 @@
 """What other areas may read of Sales: the open leads about a customer (values only where the
 reader reads amounts); for the overview, the leads alive in a period (in the reader's scope)
-and the stage moves made in it."""
+and the stage moves made in it; the addresses of the Lead funnel and the Pipeline with a
+dashboard figure's filters."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import String, or_, select, type_coerce
@@ -14,6 +15,7 @@ from crm_core.kernel.frames import core_frame, query_frame
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Lead, LeadStageChange, User
 from crm_core.models.enums import Entity, LeadStage
+from crm_core.sales import links
 from crm_core.sales.amounts import hide_amounts
 from crm_core.sales.settings import sales_settings
 
@@ -92,3 +94,19 @@ def stage_moves(session: Session, start: datetime, end: datetime) -> pd.DataFram
     frame = query_frame(session, stmt, ["lead_id", "owner_id", "changed_at"])
     frame["changed_at"] = pd.to_datetime(frame["changed_at"]).astype("datetime64[ns]")
     return frame
+
+
+def funnel_address(
+    start: date, end: date, region: str | None, owner_id: int | None
+) -> dict[str, str]:
+    """The query parameters that open the Lead funnel ("leads") on the leads the dashboard's
+    lead conversion counts: closed (won or lost) on the team's local days [start, end], of the
+    lead's own region and owner; the page's win rate is then that figure."""
+    return links.funnel_address(start, end, region, owner_id)
+
+
+def pipeline_address(region: str | None, owner_id: int | None) -> dict[str, str]:
+    """The query parameters that open the Pipeline ("pipeline") on the open leads of every
+    pipeline of the lead's own region and owner; the page's open value is then the dashboard's
+    pipeline value of a period that ends today."""
+    return links.pipeline_address(region, owner_id)

@@ -4,7 +4,7 @@ sales settings render their figures; every page checks its user first."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, select
 
@@ -12,6 +12,7 @@ from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer, Lead, utcnow
 from crm_core.models.enums import Role
 from crm_core.sales import leads
+from crm_core.sales import read as sales_read
 from db.session import session_scope
 from support import page_as
 
@@ -200,3 +201,83 @@ def test_a_saved_view_brings_back_its_filters(app_engine: Engine, staff: dict[Ro
     fresh.selectbox(key="leads-view").set_value("Website leads").run()
     assert fresh.multiselect(key="leads-sources").value == ["website"]
     assert "1 lead matches." in [c.value for c in fresh.caption]
+
+
+def closed_in_march(engine: Engine, actor: Actor, name: str, region: str, to: str) -> int:
+    """A lead of `region` created in February and won or lost on 10 March 2026."""
+    with session_scope(engine) as s:
+        data = {"name": name, "source": "referral", "value": "4000000", "region": region}
+        lead_id = leads.create_lead(s, actor, data, now=datetime(2026, 2, 2, 3)).id
+    with session_scope(engine) as s:
+        if to == "won":
+            leads.move_stage(s, actor, lead_id, 1, "won", now=datetime(2026, 3, 10, 3))
+        else:
+            leads.mark_lost(s, actor, lead_id, 1, "price", now=datetime(2026, 3, 10, 3))
+    return lead_id
+
+
+def test_the_dashboard_s_lead_conversion_opens_the_funnel_of_its_leads(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    """March in Bali for the sales user's leads: one won, one lost; the one won in Jawa Barat
+    is not counted. The funnel opens on the leads closed then, its win rate the figure's."""
+    sales = staff[Role.SALES]
+    closed_in_march(app_engine, sales, "Ayu", "Bali", "won")
+    closed_in_march(app_engine, sales, "Bagus", "Bali", "lost")
+    closed_in_march(app_engine, sales, "Citra", "Jawa Barat", "won")
+    link = sales_read.funnel_address(date(2026, 3, 1), date(2026, 3, 31), "Bali", sales.id)
+    for reader in (staff[Role.MANAGER], sales):
+        at = page_as("leads", reader, **link).run()
+        assert not at.exception
+        assert at.radio(key="funnel-counted").value == "closed"
+        assert at.selectbox(key="funnel-region").value == "Bali"
+        assert at.selectbox(key="funnel-owner").value == sales.id
+        assert at.date_input(key="funnel-dates").value == (date(2026, 3, 1), date(2026, 3, 31))
+        assert "counted" not in at.query_params  # the address is the page's own again
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Leads closed"] == "2" and metrics["Win rate"] == "50%"
+        listed = next(d.value for d in at.dataframe if "name" in d.value.columns)
+        assert sorted(listed["name"]) == ["Ayu", "Bagus"]
+        at.selectbox(key="funnel-region").set_value(None).run()  # the filters are the user's
+        assert {m.label: m.value for m in at.metric}["Leads closed"] == "3"
+
+
+def test_the_dashboard_s_pipeline_value_opens_the_pipeline_of_its_leads(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    sales = staff[Role.SALES]
+    a_lead(app_engine, sales, "Dian", region="Bali", value="2000000")
+    a_lead(app_engine, sales, "Eko", region="Bali", value="3000000")
+    a_lead(app_engine, sales, "Fajar", region="Jawa Barat", value="9000000")
+    closed_in_march(app_engine, sales, "Gita", "Bali", "won")
+    link = sales_read.pipeline_address("Bali", sales.id)
+    at = page_as("pipeline", staff[Role.MANAGER], **link).run()
+    assert not at.exception
+    assert at.selectbox(key="pipeline-region").value == "Bali"
+    assert at.selectbox(key="pipeline-pipeline").value is None  # every pipeline
+    assert at.toggle(key="leads-open-only").value is True
+    assert "2 open leads · open value Rp 5,000,000" in [c.value for c in at.caption]
+    listed = next(d.value for d in at.dataframe if "name" in d.value.columns)
+    assert sorted(listed["name"]) == ["Dian", "Eko"]
+
+
+def test_the_funnel_and_pipeline_filters_read_in_bahasa_indonesia(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    sales = staff[Role.SALES]
+    closed_in_march(app_engine, sales, "Ayu", "Bali", "won")
+    link = sales_read.funnel_address(date(2026, 3, 1), date(2026, 3, 31), "Bali", sales.id)
+    at = page_as("leads", sales, **link)
+    at.session_state["relasi_language"] = "id"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="funnel-region").label == "Wilayah"
+    assert (
+        at.radio(key="funnel-counted").options[1]
+        == "Prospek yang ditutup dalam periode (berhasil atau kalah)"
+    )
+    at = page_as("pipeline", sales, **sales_read.pipeline_address(None, None))
+    at.session_state["relasi_language"] = "id"
+    at.run()
+    assert not at.exception
+    assert at.toggle(key="leads-open-only").label == "Hanya prospek terbuka"
