@@ -418,21 +418,23 @@ _SHOWN = {
 
 def page_of(code: Code, filters: Filters) -> tuple[str, dict[str, str]]:
     """The page behind a figure and its address: the Customers list with the period, region
-    and owner for the customers' figures (who bought in it; who was created in it), else the
-    area's page (its own filters are not the dashboard's yet: the rows are listed here)."""
+    and owner for the customers' figures (who bought in it; who was created in it), the Lead
+    funnel and the Pipeline with the same, else the area's page (the rows are listed here)."""
     span, region, owner = (filters.start, filters.end), filters.region, filters.owner_id
     if code in (Code.REVENUE, Code.GROSS_MARGIN, Code.ACTIVE_CUSTOMERS):
         return "customers", customers_read.list_address(region, owner, bought=span)
     if code is Code.NEW_CUSTOMERS:
         return "customers", customers_read.list_address(region, owner, created=span)
+    if code is Code.LEAD_CONVERSION:  # the funnel of the leads closed in the period
+        return "leads", sales_read.funnel_address(filters.start, filters.end, region, owner)
+    if code is Code.PIPELINE_VALUE:  # the leads open now, as the figure of a period to today
+        return "pipeline", sales_read.pipeline_address(region, owner)
     return _AREA_PAGES[code]
 
 
 _AREA_PAGES: dict[Code, tuple[str, dict[str, str]]] = {
     Code.CHURNED_CUSTOMERS: ("segments", {}),
     Code.CHURN_RATE: ("segments", {}),
-    Code.LEAD_CONVERSION: ("leads", {}),
-    Code.PIPELINE_VALUE: ("pipeline", {}),
     Code.OPEN_TICKETS: ("tickets", {"queue": "open"}),
     Code.SLA_ATTAINMENT: ("tickets", {"queue": "at risk"}),
     Code.CSAT: ("service-dashboard", {}),

@@ -149,3 +149,15 @@ def test_each_customers_figure_opens_the_list_with_the_dashboards_filters() -> N
         "customers", {"created": f"{MARCH.start}..{MARCH.end}"},
     )  # fmt: skip
     assert dashboard.page_of(Code.OPEN_TICKETS, march) == ("tickets", {"queue": "open"})
+
+
+def test_the_lead_figures_open_the_funnel_and_the_pipeline_with_the_dashboards_filters() -> None:
+    march = replace(MARCH, region="Jawa Barat", owner_id=4)
+    assert dashboard.page_of(Code.LEAD_CONVERSION, march) == ("leads", {
+        "from": f"{MARCH.start}", "to": f"{MARCH.end}", "counted": "closed",
+        "region": "Jawa Barat", "owner": "4",
+    })  # fmt: skip
+    assert dashboard.page_of(Code.PIPELINE_VALUE, march) == (
+        "pipeline", {"open": "1", "region": "Jawa Barat", "owner": "4"},
+    )  # fmt: skip
+    assert dashboard.page_of(Code.PIPELINE_VALUE, MARCH) == ("pipeline", {"open": "1"})
