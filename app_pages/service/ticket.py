@@ -111,15 +111,15 @@ def _summary(found: TicketDetail) -> None:
     state = found.state
     cells = st.columns(3)
     cells[0].metric(t("SLA"), f"{_STATE_ICON[state]} {option(SlaState, state)}")
-    answered = ticket.first_response_at
+    # "due" in the label, the time alone as the value: "tenggat 6 Des 2026 09.05" was cut off
+    answered, resolved = ticket.first_response_at, ticket.resolved_at
     cells[1].metric(
-        t("First response"),
-        when(answered) if answered else t("due {at}", at=when(ticket.first_response_due)),
+        t("First response") if answered else t("First response due"),
+        when(answered or ticket.first_response_due),
     )
-    resolved = ticket.resolved_at
     cells[2].metric(
-        t("Resolution"),
-        when(resolved) if resolved else t("due {at}", at=when(ticket.resolution_due)),
+        t("Resolved") if resolved else t("Resolution due"),
+        when(resolved or ticket.resolution_due),
     )
     st.caption(
         t(
@@ -300,14 +300,22 @@ def _customer(actor: Actor, found: TicketDetail) -> None:
     table = cache.customer_values(customer_id=ticket.customer_id).frame  # this one's row
     if ticket.customer_id in table.index:
         v: Any = table.loc[ticket.customer_id]
-        left, middle, right = st.columns(3)
-        left.metric(t("Tier"), option(ValueTier, v["value_tier"]))
-        if sees_amounts(actor, found.customer_owner_id):  # the amounts rule: not for support
-            middle.metric(t("Historical CLV"), compact_money(v["historical_clv"]))
-        risk = v["churn_risk"]
-        right.metric(
-            t("Churn risk"), percent(risk) if pd.notna(risk) else option(RiskBand, v["risk_band"])
+        # the tier as a badge, the two figures beside each other: three metrics side by side
+        # in this column cut "Paling Berharga" and an amount off after three letters, and a
+        # tier's name is too long for a metric's large type even alone ("Berpotensi Tumbuh")
+        st.badge(
+            plain(t("Tier: {tier}", tier=option(ValueTier, v["value_tier"]))),
+            icon=":material/workspace_premium:",
         )
+        money, risk_cell = st.columns(2)
+        if sees_amounts(actor, found.customer_owner_id):  # the amounts rule: not for support
+            money.metric(t("Historical CLV"), compact_money(v["historical_clv"]))
+        risk = v["churn_risk"]
+        if pd.notna(risk):
+            risk_cell.metric(t("Churn risk"), percent(risk))
+        else:  # a band's name ("Belum pernah membeli") is too long for half a column's metric
+            risk_cell.caption(t("Churn risk"))
+            risk_cell.text(option(RiskBand, v["risk_band"]))
     if not found.other_open.empty:
         st.caption(t("Other open tickets of this customer"))
         row: Any
@@ -316,12 +324,17 @@ def _customer(actor: Actor, found: TicketDetail) -> None:
             nav.link("ticket", plain(label), id=row.id)
 
 
+_ROW = [2, 1]  # a choice and its button, in the side column
+
+
 def _moves(actor: Actor, found: TicketDetail) -> None:
     ticket = found.ticket
     st.subheader(t("Status, priority and agent"))
     forms.feedback(MOVE)
     moves = [s.value for s in MOVES[ticket.status]]
-    status_col, go = st.columns([3, 1], vertical_alignment="bottom")
+    # the buttons' column is a third of the row: at a quarter "Pindahkan" and "Tugaskan" were
+    # cut off in Bahasa Indonesia (and "Change" in English)
+    status_col, go = st.columns(_ROW, vertical_alignment="bottom")
     new_status = status_col.selectbox(
         t("Move to"), moves, format_func=formatter(TicketStatus), key=f"{MOVE}-status"
     )
@@ -331,7 +344,7 @@ def _moves(actor: Actor, found: TicketDetail) -> None:
             lambda s: tickets.change_status(s, actor, ticket.id, ticket.version, new_status),
             t("Status changed."),
         )
-    priority_col, go = st.columns([3, 1], vertical_alignment="bottom")
+    priority_col, go = st.columns(_ROW, vertical_alignment="bottom")
     priorities = [p.value for p in Priority]
     new_priority = priority_col.selectbox(
         t("Priority"),
@@ -362,7 +375,7 @@ def _moves(actor: Actor, found: TicketDetail) -> None:
             int(i): f"{name} ({load})"
             for i, name, load in zip(agents["id"], agents["name"], agents["open_load"], strict=True)
         }
-        agent_col, go = st.columns([3, 1], vertical_alignment="bottom")
+        agent_col, go = st.columns(_ROW, vertical_alignment="bottom")
         chosen = agent_col.selectbox(
             t("Assign to (open tickets)"),
             list(names),

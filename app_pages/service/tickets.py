@@ -43,7 +43,7 @@ def render() -> None:
     queue = _choose_queue(actor)
     filters = _filters()
     _to_address(queue, filters)
-    note, save = st.columns([4, 1], vertical_alignment="center")
+    note, save = st.columns([3, 1], vertical_alignment="center")
     note.caption(t("This view is in the page's address: bookmark it, or save it under a name."))
     with save:
         _views.save_form(actor, queue, filters)

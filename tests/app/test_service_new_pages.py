@@ -136,8 +136,11 @@ def test_the_agent_edits_the_ticket_and_makes_the_customers_reply_link_without_a
     assert (edited.subject, edited.category.value) == ("Refund ganda", "billing")
     # The customer's CLV is an amount: the manager reads it, the support agent does not.
     with_clv(app_engine, customer)
-    labels = {m.label for m in page_as("ticket", agent, id=str(ticket_id)).run().metric}
-    assert "Tier" in labels and "Historical CLV" not in labels
+    as_agent = page_as("ticket", agent, id=str(ticket_id)).run()
+    labels = {m.label for m in as_agent.metric}
+    assert "Historical CLV" not in labels
+    badges = [m.value for m in as_agent.markdown if "-badge[" in m.value]  # the tier's badge
+    assert len(badges) == 1 and "Tier" in badges[0] and "Most Growable" in badges[0]
     manager = page_as("ticket", staff[Role.MANAGER], id=str(ticket_id)).run()
     assert "Historical CLV" in {m.label for m in manager.metric}
 
