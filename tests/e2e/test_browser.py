@@ -146,6 +146,13 @@ def sign_in(page: object, username: str, password: str = "demo") -> None:
     page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
     page.get_by_text("Signed in as").wait_for(timeout=30_000)  # type: ignore[attr-defined]
     settle(page)
+    # The remember-me cookie lands a moment after the page: the browser runs the cookie
+    # component of the run after sign-in. An address typed before then opens a new session
+    # that finds no cookie and asks to sign in again (the Pipeline link of the Sales journey
+    # did, on a busy machine); a person takes longer than that to type one.
+    deadline = time.monotonic() + 30
+    while not _remembered(page.context) and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        page.wait_for_timeout(200)  # type: ignore[attr-defined]
 
 
 def test_a_deep_link_to_a_freshly_started_server_leads_to_the_sign_in_page(
@@ -216,10 +223,7 @@ def test_a_remembered_sign_in_opens_a_new_tab_and_signing_out_ends_it(
     # Nothing on the sign-in page answers the server by itself: such an answer reran the page
     # under the typing, and the sign-in came back as an empty form.
     assert page.locator("iframe").count() == 0
-    sign_in(page, "sales")
-    deadline = time.monotonic() + 30
-    while not _remembered(context) and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
+    sign_in(page, "sales")  # which waits for the remember-me cookie
     assert _remembered(context), "the browser was never given the remember-me cookie"
     second = context.new_page()  # a new session of the same browser
     second.goto(f"{fresh_server}/customers")
@@ -268,16 +272,17 @@ def test_a_bounded_load_run_of_four_sessions_clicking_and_saving_sees_no_error(
         pytest.skip(f"no Chromium at {CHROMIUM}")
     from sqlalchemy import func, select
 
-    from bench.load import run_load
+    from bench.load import SAVE_EVERY, run_load
     from crm_core.models import Interaction
     from db.session import session_scope
 
-    report = run_load(fresh_server, sessions=4, seconds=20)
+    # Every demo role may log a touchpoint, so SAVE_EVERY steps each means a save each.
+    report = run_load(fresh_server, sessions=4, seconds=10, min_steps=SAVE_EVERY)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "load-run.json").write_text(json.dumps(report.summary(), indent=2))
     assert report.errors == []
     assert len(report.page_times) >= 8  # every session got round some pages
-    assert report.saves >= 2  # and saved forms between them
+    assert report.saves >= 4  # and each saved a form
     engine = make_engine(demo_database)
     with session_scope(engine, write=False) as s:
         logged = s.scalar(select(func.count()).where(Interaction.subject.like("Load run: %")))
