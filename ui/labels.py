@@ -109,6 +109,7 @@ CODES = (
     N_("queue.unassigned"),
     N_("queue.open"),
     N_("queue.at risk"),
+    N_("queue.all"),
     N_("campaign_status.draft"),
     N_("campaign_status.running"),
     N_("campaign_status.finished"),

@@ -17,7 +17,7 @@ from crm_core.models.enums import LeadSource
 from crm_core.sales import analysis, links
 from crm_core.sales.analysis import Breakdown, Counted, FunnelReport
 from crm_core.sales.settings import sales_settings
-from ui import nav
+from ui import nav, pickers
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, money, number, percent
@@ -77,20 +77,8 @@ def render() -> None:
         format_func=lambda b: t(BREAKDOWNS[b]),
         key="funnel-breakdown",
     )
-    region = right.selectbox(
-        t("Region"),
-        [None, *regions],
-        format_func=lambda r: t("All regions") if r is None else r,
-        key="funnel-region",
-        placeholder=t("All regions"),
-    )
-    owner = last.selectbox(
-        t("Owner"),
-        [None, *owners],
-        format_func=lambda o: t("Anyone") if o is None else owners.get(o, str(o)),
-        key="funnel-owner",
-        placeholder=t("Anyone"),
-    )
+    region = pickers.region_picker(right, regions, "funnel-region")
+    owner = pickers.owner_picker(last, owners, "funnel-owner", t("Owner"))
     report = sales_views.funnel_report(
         actor, start, end, breakdown, pipeline, region=region, owner_id=owner, counted=counted
     )

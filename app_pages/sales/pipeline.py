@@ -16,7 +16,7 @@ from crm_core.models.enums import Entity, LeadSource, LeadStage
 from crm_core.sales import analysis, leads, links, pipeline, views
 from crm_core.sales.pipeline import LeadFilter
 from crm_core.sales.settings import SalesSettings, sales_settings
-from ui import forms, nav
+from ui import forms, nav, pickers
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, local_time, local_times, money, number
@@ -48,20 +48,8 @@ def render() -> None:
         chosen = sales_views.pipeline_picker(
             settings.pipelines, "pipeline-pipeline", everything=True, everything_last=True
         )
-    region = middle.selectbox(
-        t("Region"),
-        [None, *regions],
-        format_func=lambda r: t("All regions") if r is None else r,
-        key="pipeline-region",
-        placeholder=t("All regions"),
-    )
-    owner = right.selectbox(
-        t("Owner"),
-        [None, *owners],
-        key="leads-owner",
-        format_func=lambda o: t("Anyone") if o is None else owners.get(o, str(o)),
-        placeholder=t("Anyone"),
-    )
+    region = pickers.region_picker(middle, regions, "pipeline-region")
+    owner = pickers.owner_picker(right, owners, "leads-owner", t("Owner"))
     whose = LeadFilter(pipeline=chosen, region=region, owner_id=owner)
     with read_scope() as session:
         count, value = pipeline.open_total(session, actor, whose)

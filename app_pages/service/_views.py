@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.kernel.permissions import Actor, Capability, may
-from crm_core.service import views
+from crm_core.service import links, views
 from crm_core.service.queues import Filters, Queue
 from ui import forms
 from ui.db import read_scope
@@ -23,6 +23,8 @@ WIDGETS = {
     "tickets-f-channel": "channels",
     "tickets-f-tier": "tiers",
 }
+# The widgets the address's region, owner and dates fill (links.queue_from_address).
+LINKED = ("tickets-f-region", "tickets-f-owner", "tickets-f-created")
 PARAMS = {
     "priorities": "priority",
     "categories": "category",
@@ -33,7 +35,9 @@ PARAMS = {
 
 def address(queue: Queue, filters: Filters) -> dict[str, str | list[str]]:
     """The page's address parameters for a queue and its filters."""
-    out: dict[str, str | list[str]] = {"queue": queue.value}
+    out: dict[str, str | list[str]] = {
+        **links.queue_address(queue.value, filters.region, filters.owner_id, filters.created)
+    }
     for field, param in PARAMS.items():
         chosen = getattr(filters, field)
         if chosen:
@@ -64,7 +68,7 @@ def picker(actor: Actor) -> None:
     row: Any = saved.loc[saved["id"] == chosen].iloc[0]
     if open_.button(t("Open"), key=f"{FORM}-open"):
         shown = views.view_of(dict(row["filters"]))
-        for key in [*WIDGETS, "tickets-f-search", "tickets-queue"]:
+        for key in [*WIDGETS, *LINKED, "tickets-f-search", "tickets-queue"]:
             st.session_state.pop(key, None)
         st.query_params.from_dict(address(shown.queue, shown.filters))
         st.rerun()

@@ -1,5 +1,7 @@
 """Ticket queue: My tickets, Unassigned, All open, At risk and breached, most urgent first;
-filters, quick actions on the selected tickets, and the form for a new ticket."""
+All tickets of a period with their outcome; filters (the customer's region and owner, the
+created dates among them), quick actions on the selected tickets, and the form for a new
+ticket."""
 
 from __future__ import annotations
 
@@ -14,34 +16,32 @@ from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models import utcnow
 from crm_core.models.enums import Channel, Entity, Priority, TicketCategory, TicketStatus
-from crm_core.service import detail, queues, sla, tickets
+from crm_core.service import detail, links, queues, sla, tickets
 from crm_core.service.inputs import TICKET_CHANNELS
 from crm_core.service.queues import Filters, Queue
-from ui import cache, forms, nav
+from ui import cache, forms, nav, pickers
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_times, number
+from ui.format import local_times, number, percent
 from ui.i18n import t, tn
 from ui.labels import formatter, option
 from ui.plain import plain
 
 FORM = "tickets-new"
+PERIOD_ROWS = 500  # All tickets lists the newest; its figures count every one
 ACTIONS = "tickets-actions"
 
 
 def render() -> None:
     actor = require_page("tickets")
     st.title(t("Ticket queue"))
-    st.caption(
-        t(
-            "Open tickets (new, open, pending), most urgent first: breached, then the nearest "
-            "due time in working hours, then the higher priority. **At risk**: less than 20 % "
-            "of its target left; **paused**: pending on the customer, the clock stands still."
-        )
-    )
+    about = st.empty()  # what the queue chosen below lists
     _views.picker(actor)
     queue = _choose_queue(actor)
-    filters = _filters()
+    about.caption(_about(queue))
+    with read_scope() as session:
+        regions, owners = queues.filter_choices(session)
+    filters = _filters(regions, owners)
     _to_address(queue, filters)
     note, save = st.columns([3, 1], vertical_alignment="center")
     note.caption(t("This view is in the page's address: bookmark it, or save it under a name."))
@@ -52,15 +52,33 @@ def render() -> None:
         frame = queues.queue(
             session, actor, queue, settings, policy, utcnow(), filters, stored_tiers=True
         )
-    _counts(frame)
+    if queue.open_only:
+        _counts(frame)
+    else:
+        _outcomes(frame, filters)
     forms.feedback(ACTIONS)
-    picked = _table(frame)
+    picked = _table(frame) if queue.open_only else _period_table(frame)
     if not picked.empty:
         _open_buttons(picked)
         if allowed(actor, Entity.TICKET, Action.UPDATE):
             _quick_actions(actor, picked)
     if allowed(actor, Entity.TICKET, Action.CREATE):
         _new_ticket(actor)
+
+
+def _about(queue: Queue) -> str:
+    if queue.open_only:
+        return t(
+            "Open tickets (new, open, pending), most urgent first: breached, then the nearest "
+            "due time in working hours, then the higher priority. **At risk**: less than 20 % "
+            "of its target left; **paused**: pending on the customer, the clock stands still."
+        )
+    return t(
+        "Every ticket created in the period, resolved and closed ones too, newest first. "
+        "**SLA**: met when answered and resolved within its targets, missed when either was "
+        "late or is past due, running until then. SLA attainment and CSAT are counted as on "
+        "the dashboards: met of the decided ones, and the mean rating (1-5) given."
+    )
 
 
 def _choose_queue(actor: Actor) -> Queue:
@@ -91,7 +109,7 @@ VIEW_KEYS = {
 }
 
 
-def _from_address(options: dict[str, list[str]]) -> None:
+def _from_address(options: dict[str, list[str]], regions: list[str]) -> None:
     """Before the widgets exist: their starting values from the address, once per session."""
     for key, param in VIEW_KEYS.items():
         if key not in st.session_state and param in st.query_params:
@@ -99,6 +117,15 @@ def _from_address(options: dict[str, list[str]]) -> None:
             st.session_state[key] = picked
     if "tickets-f-search" not in st.session_state and "q" in st.query_params:
         st.session_state["tickets-f-search"] = st.query_params["q"]
+    linked = links.queue_from_address(st.query_params.to_dict())
+    if linked is None or "tickets-f-region" in st.session_state:
+        return
+    # A region no customer has (a hand-edited address): the choices gain it, the queue is empty.
+    if linked.region is not None and linked.region not in regions:
+        regions.append(linked.region)
+    st.session_state["tickets-f-region"] = linked.region
+    st.session_state["tickets-f-owner"] = linked.owner_id
+    st.session_state["tickets-f-created"] = linked.created or ()
 
 
 def _to_address(queue: Queue, filters: Filters) -> None:
@@ -110,16 +137,18 @@ def _to_address(queue: Queue, filters: Filters) -> None:
         st.query_params.from_dict(view)
 
 
-def _filters() -> Filters:
+def _filters(regions: list[str], owners: dict[int, str]) -> Filters:
     _from_address(
         {
             "priority": [p.value for p in Priority],
             "category": [c.value for c in TicketCategory],
             "channel": [c.value for c in TICKET_CHANNELS],
             "tier": [v.value for v in ValueTier],
-        }
+        },
+        regions,
     )
-    with st.expander(t("Filters"), icon=":material/filter_list:"):
+    linked = any(st.session_state.get(key) for key in _views.LINKED)  # a link's: show them
+    with st.expander(t("Filters"), icon=":material/filter_list:", expanded=linked):
         left, middle, right, last = st.columns(4)
         priorities = left.multiselect(
             t("Priority"),
@@ -150,7 +179,21 @@ def _filters() -> Filters:
             placeholder=t("All"),
         )
         search = st.text_input(t("Search subject or customer"), key="tickets-f-search")
-    return Filters(tuple(priorities), tuple(categories), tuple(channels), tuple(tiers), search)
+        region_cell, owner_cell, created_cell = st.columns([1, 1, 2])
+        region = pickers.region_picker(region_cell, regions, "tickets-f-region")
+        owner = pickers.owner_picker(owner_cell, owners, "tickets-f-owner", t("Customer's owner"))
+        picked = created_cell.date_input(
+            t("Created between"),
+            value=[],
+            format="YYYY-MM-DD",
+            key="tickets-f-created",
+            help=t("Local days, both included. All tickets without dates: the last 30 days."),
+        )
+    created = (picked[0], picked[1]) if isinstance(picked, tuple) and len(picked) == 2 else None
+    return Filters(
+        tuple(priorities), tuple(categories), tuple(channels), tuple(tiers), search,
+        region=region, owner_id=owner, created=created,
+    )  # fmt: skip
 
 
 def _counts(frame: pd.DataFrame) -> None:
@@ -158,6 +201,67 @@ def _counts(frame: pd.DataFrame) -> None:
     cells = st.columns(4)
     for cell, state in zip(cells, list(sla.SlaState), strict=True):
         cell.metric(option(sla.SlaState, state), number(found[state.value]))
+
+
+def _outcomes(frame: pd.DataFrame, filters: Filters) -> None:
+    """All tickets' figures, as the dashboards count them (SLA attainment of the decided)."""
+    found = queues.outcomes(frame)
+    cells = st.columns(4)
+    cells[0].metric(t("Tickets created"), number(found.tickets))
+    cells[1].metric(t("Resolved"), number(found.resolved))
+    cells[2].metric(t("SLA attainment"), percent(found.sla_attainment))
+    cells[3].metric(t("CSAT average"), "–" if found.csat is None else number(found.csat, 2))
+    if filters.created is None:
+        st.caption(t("No dates chosen: the tickets created in the last 30 days."))
+
+
+def _met(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return t("running")
+    return t("met") if bool(value) else t("missed")
+
+
+def _period_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """All tickets, newest first: its outcome beside what a queue shows; the first 500."""
+    if frame.empty:
+        st.info(t("No ticket was created in this period."))
+        return frame
+    listed = frame.head(PERIOD_ROWS)
+    shown = pd.DataFrame(
+        {
+            "id": listed["id"],
+            "created": local_times(listed["created_at"]),
+            "status": listed["status"].map(lambda s: option(TicketStatus, s)),
+            "met": listed["met"].map(_met),
+            "csat": pd.to_numeric(listed["csat"], errors="coerce"),
+            "priority": listed["priority"].map(lambda p: option(Priority, p)),
+            "subject": listed["subject"],
+            "customer": listed["customer"],
+            "assignee": listed["assignee"].fillna("–"),
+            "state": listed["sla_state"].map(lambda s: option(sla.SlaState, s)),
+        }
+    )
+    rows = _selectable(
+        shown,
+        "tickets-period-table",
+        {
+            "created": t("Created"),
+            "status": t("Status"),
+            "met": t("SLA"),
+            "csat": st.column_config.NumberColumn(t("CSAT"), format="%d"),
+            "priority": t("Priority"),
+            "subject": t("Subject"),
+            "customer": t("Customer"),
+            "assignee": t("Assignee"),
+            "state": t("While open"),
+        },
+    )
+    if len(frame) > PERIOD_ROWS:
+        st.caption(
+            t("The newest {shown:n} of {n:n} tickets; narrow the dates to see the others.",
+              shown=PERIOD_ROWS, n=len(frame))
+        )  # fmt: skip
+    return listed.iloc[rows]
 
 
 def _hours(seconds: float | None) -> str:
@@ -188,12 +292,10 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
             "category": frame["category"].map(lambda c: option(TicketCategory, c)),
         }
     )
-    picked = st.dataframe(
+    rows = _selectable(
         shown,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "id": st.column_config.NumberColumn("#", format="%d"),
+        "tickets-table",
+        {
             "state": t("SLA"),
             "due": t("Next due"),
             "left": t("Working time left (h:mm)"),
@@ -205,14 +307,25 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
             "status": t("Status"),
             "category": t("Category"),
         },
-        on_select="rerun",
-        selection_mode="multi-row",
-        key="tickets-table",
-        placeholder="–",
     )
     st.caption(tn("{n:n} ticket in this queue.", "{n:n} tickets in this queue.", len(frame)))
-    rows = picked.selection.rows if picked else []
     return frame.iloc[rows]
+
+
+def _selectable(shown: pd.DataFrame, key: str, columns: dict[str, Any]) -> list[int]:
+    """The tickets as a table whose rows can be ticked (the quick actions' selection);
+    returns the ticked rows' positions."""
+    picked = st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={"id": st.column_config.NumberColumn("#", format="%d"), **columns},
+        on_select="rerun",
+        selection_mode="multi-row",
+        key=key,
+        placeholder="–",
+    )
+    return list(picked.selection.rows) if picked else []
 
 
 def _open_buttons(picked: pd.DataFrame) -> None:

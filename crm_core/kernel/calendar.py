@@ -67,6 +67,17 @@ def open_hours(settings: TeamSettings) -> dict[int, tuple[time, time]]:
     }
 
 
+def local_midnight(day: date, zone: str) -> datetime:
+    """The start of the team's local day as naive UTC (as stored)."""
+    local = datetime.combine(day, time(), tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def local_days(start: date, end: date, zone: str) -> tuple[datetime, datetime]:
+    """The local days [start, end] as naive UTC bounds [first, after)."""
+    return local_midnight(start, zone), local_midnight(end + timedelta(days=1), zone)
+
+
 def _utc(moment: datetime) -> datetime:
     """Aware UTC; a naive moment is UTC, as the database stores it."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -14,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import read as customers_read
+from crm_core.kernel.calendar import local_days
 from crm_core.kernel.frames import change_mark
 from crm_core.kernel.permissions import Actor, Capability, Scope, amounts_scope, roles_with
 from crm_core.kernel.settings import team_settings, value_settings
@@ -67,13 +67,8 @@ class Window:
 
 
 def window(filters: Filters, zone: str, churn_days: int) -> Window:
-    start, end = _utc(filters.start, zone), _utc(filters.end + timedelta(days=1), zone)
+    start, end = local_days(filters.start, filters.end, zone)
     return Window(start, end, start - (end - start), churn_days)
-
-
-def _utc(day: date, zone: str) -> datetime:
-    local = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(zone))
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -419,7 +414,8 @@ _SHOWN = {
 def page_of(code: Code, filters: Filters) -> tuple[str, dict[str, str]]:
     """The page behind a figure and its address: the Customers list with the period, region
     and owner for the customers' figures (who bought in it; who was created in it), the Lead
-    funnel and the Pipeline with the same, else the area's page (the rows are listed here)."""
+    funnel, the Pipeline and the Ticket queue with the same, else the area's page (the rows
+    are listed here)."""
     span, region, owner = (filters.start, filters.end), filters.region, filters.owner_id
     if code in (Code.REVENUE, Code.GROSS_MARGIN, Code.ACTIVE_CUSTOMERS):
         return "customers", customers_read.list_address(region, owner, bought=span)
@@ -429,15 +425,16 @@ def page_of(code: Code, filters: Filters) -> tuple[str, dict[str, str]]:
         return "leads", sales_read.funnel_address(filters.start, filters.end, region, owner)
     if code is Code.PIPELINE_VALUE:  # the leads open now, as the figure of a period to today
         return "pipeline", sales_read.pipeline_address(region, owner)
+    if code is Code.OPEN_TICKETS:  # the tickets open now, as the figure of a period to today
+        return "tickets", service_read.open_queue_address(region, owner)
+    if code in (Code.SLA_ATTAINMENT, Code.CSAT):  # the tickets created in the period
+        return "tickets", service_read.period_queue_address(*span, region, owner)
     return _AREA_PAGES[code]
 
 
 _AREA_PAGES: dict[Code, tuple[str, dict[str, str]]] = {
     Code.CHURNED_CUSTOMERS: ("segments", {}),
     Code.CHURN_RATE: ("segments", {}),
-    Code.OPEN_TICKETS: ("tickets", {"queue": "open"}),
-    Code.SLA_ATTAINMENT: ("tickets", {"queue": "at risk"}),
-    Code.CSAT: ("service-dashboard", {}),
 }
 
 

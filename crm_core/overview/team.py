@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import read as customers_read
+from crm_core.kernel.calendar import local_midnight
 from crm_core.kernel.permissions import Actor, Capability, roles_with, sees_amounts
 from crm_core.kernel.settings import team_settings
 from crm_core.models import User
 from crm_core.models.enums import LeadStage
-from crm_core.overview.dashboard import _utc
 from crm_core.overview.targets import Metric, month_of, targets
 from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
@@ -38,7 +38,7 @@ class Span:
 def month_span(month: date, zone: str) -> Span:
     first = month_of(month)
     following = (first + timedelta(days=32)).replace(day=1)
-    return Span(_utc(first, zone), _utc(following, zone))
+    return Span(local_midnight(first, zone), local_midnight(following, zone))
 
 
 SALES, SUPPORT = "sales", "support"  # the two teams the page shows

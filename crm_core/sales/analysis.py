@@ -16,6 +16,7 @@ from sqlalchemy import Float, Select, String, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from crm_core.analytics import forecast, funnel
+from crm_core.kernel.calendar import local_days
 from crm_core.kernel.permissions import Actor, Scope, amounts_scope, read_filter
 from crm_core.kernel.settings import team_settings
 from crm_core.models import Campaign, Lead, LeadStageChange, User
@@ -138,9 +139,7 @@ class Cut:
 
     def bounds(self) -> tuple[datetime, datetime]:
         """The period as naive UTC [start, end)."""
-        return local_midnight(self.start, self.zone), local_midnight(
-            self.end + timedelta(days=1), self.zone
-        )
+        return local_days(self.start, self.end, self.zone)
 
     def before(self) -> Cut:
         """The period of the same length just before, the same filters."""
@@ -176,12 +175,6 @@ class Cut:
     def offset(self) -> timedelta:
         """The zone's offset from UTC at the period's start (months of the trend are local)."""
         return ZoneInfo(self.zone).utcoffset(datetime.combine(self.start, time())) or timedelta()
-
-
-def local_midnight(day: date, zone: str) -> datetime:
-    """The start of a local day as naive UTC (as stored)."""
-    local = datetime.combine(day, time(), tzinfo=ZoneInfo(zone))
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 def cohort_conditions(

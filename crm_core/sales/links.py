@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from crm_core.kernel.addresses import owner_of, period_of
+
 FUNNEL_KEYS = ("from", "to", "counted", "region", "owner")
 PIPELINE_KEYS = ("region", "owner", "open")
 
@@ -57,32 +59,18 @@ def pipeline_address(region: str | None = None, owner_id: int | None = None) -> 
     return {"open": "1", **{k: v for k, v in params.items() if v is not None}}
 
 
-def _owner(params: Mapping[str, str]) -> int | None:
-    owner = params.get("owner", "")
-    return int(owner) if owner.isdigit() else None
-
-
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def funnel_from_address(params: Mapping[str, str]) -> FunnelLink | None:
     """What a funnel address asks for, or None when it names nothing of the funnel."""
     if not any(name in params for name in FUNNEL_KEYS):
         return None
-    start, end = _day(params.get("from", "")), _day(params.get("to", ""))
-    if start is None or end is None or start > end:
-        start = end = None
+    start, end = period_of(params) or (None, None)
     counted = params.get("counted")
     return FunnelLink(
         start=start,
         end=end,
         counted=counted if counted in ("created", "closed") else None,
         region=params.get("region") or None,
-        owner_id=_owner(params),
+        owner_id=owner_of(params),
     )
 
 
@@ -92,6 +80,6 @@ def pipeline_from_address(params: Mapping[str, str]) -> PipelineLink | None:
         return None
     return PipelineLink(
         region=params.get("region") or None,
-        owner_id=_owner(params),
+        owner_id=owner_of(params),
         open_only=params.get("open") == "1",
     )

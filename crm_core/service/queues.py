@@ -1,25 +1,33 @@
 """The ticket queues (My tickets, Unassigned, All open, At risk and breached), most urgent
-first, with each ticket's SLA state counted in working hours, and the filters a queue takes."""
+first, with each ticket's SLA state counted in working hours; All tickets of a period,
+resolved ones too, newest first, with whether each met its targets and its CSAT; and the
+filters a queue takes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.customers import read as customers_read
+from crm_core.kernel.calendar import local_days
+from crm_core.kernel.lookups import active_users
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.kernel.settings import TeamSettings
 from crm_core.models import Customer, CustomerValue, Ticket, User
 from crm_core.models.enums import Entity, Priority, TicketStatus
+from crm_core.service.figures import with_times
 from crm_core.service.sla import AT_RISK_SHARE, Policy, SlaPolicy, SlaState, WorkingClock, as_policy
 
 _OPEN = [s for s in TicketStatus if s.is_open]
+PERIOD_DAYS = 30  # All tickets without dates: the team's last 30 local days, today included
 _PRIORITY_RANK = {p.value: i for i, p in enumerate(Priority)}
 
 
@@ -28,6 +36,11 @@ class Queue(StrEnum):
     UNASSIGNED = "unassigned"
     OPEN = "open"
     AT_RISK = "at risk"
+    ALL = "all"  # every ticket, resolved and closed too: a period's, with its outcome
+
+    @property
+    def open_only(self) -> bool:
+        return self is not Queue.ALL
 
 
 @dataclass(frozen=True)
@@ -37,8 +50,19 @@ class Filters:
     channels: tuple[str, ...] = ()
     tiers: tuple[str, ...] = ()  # value tiers; needs the tier of each customer
     search: str = ""
+    region: str | None = None  # the customer's
+    owner_id: int | None = None  # the customer's owner
+    created: tuple[date, date] | None = None  # the team's local days, both included
 
 
+_TIMES = [
+    "created_at",
+    "first_response_at",
+    "first_response_due",
+    "resolved_at",
+    "resolution_due",
+    "paused_at",
+]
 COLUMNS = [
     "id",
     "subject",
@@ -50,13 +74,9 @@ COLUMNS = [
     "channel",
     "assignee_id",
     "assignee",
-    "created_at",
-    "first_response_at",
-    "first_response_due",
-    "resolved_at",
-    "resolution_due",
-    "paused_at",
+    *_TIMES,
     "customer_tier",
+    "csat",
     "version",
 ]
 
@@ -77,7 +97,49 @@ def queue(
     """The queue's open tickets the actor may read, most urgent first: breached, then the
     nearest due time, then the higher priority; with `sla_state`, `next_due`, `working_left`
     (seconds, negative when overdue) and the customer's `tier` (when `tiers` is given, or
-    with `stored_tiers` from the stored value table in the same query)."""
+    with `stored_tiers` from the stored value table in the same query). Queue.ALL holds the
+    resolved and closed ones too, every one (no limit), newest first, each with `met` (its
+    targets, as the dashboards count SLA attainment; NA while running) and `sla_state` only
+    while open; without dates, the tickets created in the last PERIOD_DAYS."""
+    if not which.open_only and filters.created is None:
+        filters = replace(filters, created=last_days(now, settings.time_zone))
+    stmt = _filtered(_selected(actor, which), filters, settings.time_zone)
+    if stored_tiers:  # not every customer's stored figures for the queue's few
+        stmt = stmt.add_columns(CustomerValue.value_tier).outerjoin(
+            CustomerValue, CustomerValue.customer_id == Ticket.customer_id
+        )
+    if not which.open_only:  # whole: its figures count every one; the page lists the newest
+        stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    frame = pd.DataFrame(
+        session.execute(stmt).all(), columns=[*COLUMNS, "tier"] if stored_tiers else COLUMNS
+    )
+    for name in ("status", "priority", "category", "channel"):
+        frame[name] = frame[name].map(str)
+    if not stored_tiers:
+        frame["tier"] = (
+            frame["customer_id"].map(tiers) if tiers is not None else pd.Series(dtype="object")
+        )
+    if filters.tiers:
+        frame = frame[frame["tier"].isin(filters.tiers)]
+    if not which.open_only:
+        return _with_outcomes(frame, settings, policy, now)
+    return _most_urgent(with_states(frame, settings, policy, now), which, limit)
+
+
+def filter_choices(session: Session) -> tuple[list[str], dict[int, str]]:
+    """The region and owner filters' choices: the customers' regions, the active people by
+    name (who may own a customer)."""
+    return customers_read.regions(session), dict(active_users(session))
+
+
+def last_days(now: datetime, zone: str, days: int = PERIOD_DAYS) -> tuple[date, date]:
+    """The team's last `days` local days up to `now` (naive UTC), today included."""
+    today = now.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
+    return today - timedelta(days=days - 1), today
+
+
+def _selected(actor: Actor, which: Queue) -> Any:
+    """The tickets of the queue the actor may read, with their customer and assignee."""
     stmt = (
         select(
             Ticket.id,
@@ -97,20 +159,27 @@ def queue(
             Ticket.resolution_due,
             Ticket.paused_at,
             Ticket.customer_tier,
+            Ticket.csat,
             Ticket.version,
         )
         .join(Customer, Customer.id == Ticket.customer_id)
         .outerjoin(User, User.id == Ticket.assignee_id)
         .where(
-            Ticket.status.in_(_OPEN),
             Ticket.deleted_at.is_(None),
             read_filter(actor, Entity.TICKET, Ticket.assignee_id),
         )
     )
+    if which.open_only:
+        stmt = stmt.where(Ticket.status.in_(_OPEN))
     if which is Queue.MINE:
         stmt = stmt.where(Ticket.assignee_id == actor.id)
     elif which is Queue.UNASSIGNED:
         stmt = stmt.where(Ticket.assignee_id.is_(None))
+    return stmt
+
+
+def _filtered(stmt: Any, filters: Filters, zone: str) -> Any:
+    """The statement narrowed by the filters that SQL answers (all but the tier)."""
     chosen: tuple[str, ...]
     for column, chosen in (
         (Ticket.priority, filters.priorities),
@@ -122,22 +191,30 @@ def queue(
     if filters.search:
         like = f"%{filters.search.lower()}%"
         stmt = stmt.where(Ticket.subject.ilike(like) | Customer.name.ilike(like))
-    if stored_tiers:  # not every customer's stored figures for the queue's few
-        stmt = stmt.add_columns(CustomerValue.value_tier).outerjoin(
-            CustomerValue, CustomerValue.customer_id == Ticket.customer_id
-        )
-    frame = pd.DataFrame(
-        session.execute(stmt).all(), columns=[*COLUMNS, "tier"] if stored_tiers else COLUMNS
-    )
-    for name in ("status", "priority", "category", "channel"):
-        frame[name] = frame[name].map(str)
-    if not stored_tiers:
-        frame["tier"] = (
-            frame["customer_id"].map(tiers) if tiers is not None else pd.Series(dtype="object")
-        )
-    if filters.tiers:
-        frame = frame[frame["tier"].isin(filters.tiers)]
-    frame = with_states(frame, settings, policy, now)
+    if filters.region is not None:
+        stmt = stmt.where(Customer.region == filters.region)
+    if filters.owner_id is not None:
+        stmt = stmt.where(Customer.owner_id == filters.owner_id)
+    if filters.created is not None:
+        first, after = local_days(*filters.created, zone)
+        stmt = stmt.where(Ticket.created_at >= first, Ticket.created_at < after)
+    return stmt
+
+
+def _with_outcomes(
+    frame: pd.DataFrame, settings: TeamSettings, policy: Policy | SlaPolicy, now: datetime
+) -> pd.DataFrame:
+    """All tickets with `met` and, the open ones, their SLA state and time left."""
+    out = frame.assign(**{column: pd.to_datetime(frame[column]) for column in _TIMES})
+    open_rows = out["status"].isin([s.value for s in _OPEN])
+    states = with_states(out[open_rows], settings, policy, now)
+    for column in ("sla_state", "next_due", "working_left"):
+        out[column] = states[column].reindex(out.index)
+    return with_times(out, settings, now).reset_index(drop=True)
+
+
+def _most_urgent(frame: pd.DataFrame, which: Queue, limit: int) -> pd.DataFrame:
+    """The open queue's rows of `which`, breached first, then the nearest due, then priority."""
     if which is Queue.AT_RISK:
         wanted = frame["sla_state"].isin([SlaState.AT_RISK.value, SlaState.BREACHED.value])
         frame = frame[wanted]
@@ -161,18 +238,10 @@ def with_states(
         for column in ("sla_state", "next_due", "working_left", "_breached"):
             out[column] = pd.Series(dtype="object")
         return out
-    times = [
-        "created_at",
-        "first_response_at",
-        "first_response_due",
-        "resolved_at",
-        "resolution_due",
-        "paused_at",
-    ]
-    for column in times:
+    for column in _TIMES:
         out[column] = pd.to_datetime(out[column])
     stamp = pd.Timestamp(now)
-    moments = pd.concat([out[c] for c in times]).dropna()
+    moments = pd.concat([out[c] for c in _TIMES]).dropna()
     first = min(moments.min(), stamp).date() - timedelta(days=1)
     last = max(moments.max(), stamp).date() + timedelta(days=1)
     clock = WorkingClock(settings, first, last)
@@ -241,6 +310,31 @@ def counts(frame: pd.DataFrame) -> dict[str, int]:
     """How many of a queue's tickets are in each SLA state."""
     found = frame["sla_state"].value_counts() if not frame.empty else pd.Series(dtype="int64")
     return {s.value: int(found.get(s.value, 0)) for s in SlaState}
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """All tickets of a period at a glance, as the dashboards count them."""
+
+    tickets: int
+    resolved: int
+    sla_attainment: float | None  # met of the decided ones (met or missed)
+    csat: float | None  # the mean of the ratings given
+
+
+def outcomes(frame: pd.DataFrame) -> Outcomes:
+    """The All tickets queue's figures: its tickets, the resolved ones, SLA attainment and
+    CSAT (None when nothing is decided or rated)."""
+    if frame.empty:
+        return Outcomes(0, 0, None, None)
+    met = frame["met"].dropna().astype("float64")
+    rated = pd.to_numeric(frame["csat"], errors="coerce").dropna()
+    return Outcomes(
+        tickets=len(frame),
+        resolved=int(frame["resolved_at"].notna().sum()),
+        sla_attainment=float(met.mean()) if len(met) else None,
+        csat=float(rated.mean()) if len(rated) else None,
+    )
 
 
 def likely_to_breach(

@@ -1,12 +1,13 @@
 """What other areas may read of Service: a customer's open tickets, ticket counts and the
 ticket signals that customer value and churn risk read, when a customer last had one, and the
 tickets about to breach that a work page raises; for the overview, the tickets alive in a
-period with their SLA outcome and working hours, and an agent's open queue."""
+period with their SLA outcome and working hours, an agent's open queue, and the addresses of
+the Ticket queue that list a dashboard figure's tickets."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -18,13 +19,13 @@ from crm_core.kernel.permissions import Actor, Capability, may, read_filter
 from crm_core.kernel.settings import team_settings
 from crm_core.models import Customer, Ticket, User
 from crm_core.models.enums import Entity, TicketStatus
-from crm_core.service import queues, sla
+from crm_core.service import links, queues, sla
 from crm_core.service.figures import with_times
 from crm_core.service.sla import SlaState
 
 __all__ = [
-    "TICKET_TOUCH", "SlaState", "escalations", "my_queue", "open_tickets", "ticket_counts",
-    "ticket_signals", "tickets_alive", "with_times",
+    "TICKET_TOUCH", "SlaState", "escalations", "my_queue", "open_queue_address", "open_tickets",
+    "period_queue_address", "ticket_counts", "ticket_signals", "tickets_alive", "with_times",
 ]  # fmt: skip
 
 # A ticket touches its customer when it is opened: (the model, its time column), for the
@@ -166,3 +167,18 @@ def my_queue(session: Session, actor: Actor, now: datetime, limit: int = 50) -> 
     )  # fmt: skip
     columns = ["id", "subject", "customer", "priority", "sla_state", "next_due"]
     return frame[columns].reset_index(drop=True)
+
+
+def open_queue_address(region: str | None, owner_id: int | None) -> dict[str, str]:
+    """The Ticket queue's address for the tickets open now whose customer is of the region and
+    owner: what the dashboard's open tickets counts at the end of a period that reaches today."""
+    return links.queue_address(queues.Queue.OPEN.value, region, owner_id)
+
+
+def period_queue_address(
+    start: date, end: date, region: str | None, owner_id: int | None
+) -> dict[str, str]:
+    """The Ticket queue's address for every ticket created on the team's local days
+    [start, end], resolved ones too, whose customer is of the region and owner: the tickets
+    the dashboard's SLA attainment and CSAT are of."""
+    return links.queue_address(queues.Queue.ALL.value, region, owner_id, (start, end))

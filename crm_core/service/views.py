@@ -20,6 +20,7 @@ from crm_core.kernel.messages import msg
 from crm_core.kernel.permissions import Action, Actor, Capability, require, require_capability
 from crm_core.models import TicketView, User
 from crm_core.models.enums import Entity, Priority, TicketCategory
+from crm_core.service import links
 from crm_core.service.inputs import TICKET_CHANNELS
 from crm_core.service.queues import Filters, Queue
 
@@ -45,9 +46,11 @@ class View:
 
 
 def document(queue: Queue, filters: Filters) -> dict[str, Any]:
-    """What a view keeps: the queue and each filter's chosen values."""
+    """What a view keeps: the queue and each filter's chosen values (the customer's region
+    and owner and the created dates as the page's address has them)."""
+    created = filters.created
     return {
-        "queue": queue.value,
+        **links.queue_address(queue.value, filters.region, filters.owner_id, created),
         **{name: list(getattr(filters, name)) for name in _KNOWN},
         "search": filters.search,
     }
@@ -59,7 +62,19 @@ def view_of(kept: dict[str, Any]) -> View:
     chosen = {
         name: tuple(v for v in kept.get(name) or [] if v in known) for name, known in _KNOWN.items()
     }
-    return View(queue, Filters(**chosen, search=str(kept.get("search") or "")[:200]))
+    texts = {name: value for name, value in kept.items() if isinstance(value, str)}
+    linked = links.queue_from_address(texts) or links.QueueLink()
+    search = str(kept.get("search") or "")[:200]
+    return View(
+        queue,
+        Filters(
+            **chosen,
+            search=search,
+            region=linked.region,
+            owner_id=linked.owner_id,
+            created=linked.created,
+        ),
+    )
 
 
 def saved_views(session: Session, actor: Actor) -> pd.DataFrame:

@@ -265,3 +265,30 @@ def test_a_manager_edits_an_article_for_any_category_and_a_stale_edit_is_a_confl
         assert s.get_one(Article, article_id).title == "Salam pembuka"  # not overwritten
     assert at.error, "a stale edit said nothing"
     assert at.text_input(key=f"articles-{article_id}-title").value == "Sapaan"
+
+
+def test_all_tickets_of_a_region_list_the_resolved_ones_with_their_outcome(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    agent, manager = staff[Role.SUPPORT], staff[Role.MANAGER]
+    bali = a_customer(app_engine, agent, name="Wayan", region="Bali")
+    java = a_customer(app_engine, agent, name="Asep", region="Jawa Barat")
+    rated = a_ticket(app_engine, agent, bali, subject="Bali, rated")
+    a_ticket(app_engine, agent, java, subject="Java, open")
+    with session_scope(app_engine) as s:
+        tickets.change_status(s, agent, rated, 1, "resolved")
+        csat.record_rating(s, agent, rated, 2, {"csat": 5})
+    # The dashboard's CSAT link: every ticket of the customers of Bali in the last 30 days.
+    at = page_as("tickets", manager, queue="all", region="Bali").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["subject"]) == ["Bali, rated"] and list(table["csat"]) == [5]
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Tickets created"], metrics["Resolved"], metrics["CSAT average"]) == (
+        "1", "1", "5.00",
+    )  # fmt: skip
+    assert at.selectbox(key="tickets-f-region").value == "Bali"
+    assert at.query_params["region"] in ("Bali", ["Bali"])
+    at.selectbox(key="tickets-f-region").select(None).run()
+    assert set(at.dataframe[0].value["subject"]) == {"Bali, rated", "Java, open"}
+    assert "region" not in at.query_params
