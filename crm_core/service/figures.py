@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, func, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import String, and_, func, or_, select, type_coerce
+from sqlalchemy.orm import Session, aliased
 
 from crm_core.analytics.staffing import staffing_grid
 from crm_core.kernel.calendar import open_hours
@@ -326,21 +326,13 @@ def what_if(
         chosen = chosen[chosen["customer_tier"] == tier]
     if chosen.empty:
         return WhatIf(0, None, None, None, None)
-    first = chosen["created_at"].min().date()
-    last = pd.concat([chosen["resolved_at"], chosen["first_response_at"]]).max()
-    last = chosen["created_at"].max() if pd.isna(last) else max(last, chosen["created_at"].max())
-    clock = WorkingClock(settings, first, last.date())
+    clock = _clock_for(chosen, settings)
     frt = pd.Series(
         clock.between(chosen["created_at"], chosen["first_response_at"]), index=chosen.index
     )
     took = pd.Series(clock.between(chosen["created_at"], chosen["resolved_at"]), index=chosen.index)
-    took = (
-        took
-        - paused_seconds(session, chosen["id"].tolist(), clock, [priority.value])
-        .reindex(chosen["id"])
-        .fillna(0.0)
-        .to_numpy()
-    )
+    paused = paused_seconds(session, chosen["id"].tolist(), clock, [priority.value])
+    took = took - paused.reindex(chosen["id"]).fillna(0.0).to_numpy()
     tiers = [None if pd.isna(v) else str(v) for v in chosen["customer_tier"]]
     now = [rules.target(priority, v) for v in tiers]
     then = [changed if tier is not None or not rules.has_own(priority, v) else n
@@ -363,6 +355,14 @@ def what_if(
     )
 
 
+def _clock_for(frame: pd.DataFrame, settings: TeamSettings) -> WorkingClock:
+    """The working clock over the frame's tickets, from the first created to the last moment
+    answered or resolved."""
+    last = pd.concat([frame["resolved_at"], frame["first_response_at"]]).max()
+    last = frame["created_at"].max() if pd.isna(last) else max(last, frame["created_at"].max())
+    return WorkingClock(settings, frame["created_at"].min().date(), last.date())
+
+
 def paused_seconds(
     session: Session,
     ticket_ids: list[int],
@@ -371,50 +371,57 @@ def paused_seconds(
 ) -> pd.Series:
     """Per ticket: working seconds spent with the clock stopped (Pending, or resolved and then
     reopened) before it was last resolved. `priorities`: those of the tickets, when known."""
-    events = _status_events(session, ticket_ids, priorities)
-    if events.empty:
-        return pd.Series(dtype="float64")
-    events["stopped"] = events["to_value"].isin(_STOPPED)
-    before = events.groupby("ticket_id")["stopped"].shift(1, fill_value=False).astype(bool)
-    starts = events[events["stopped"] & ~before]
-    ends = events[~events["stopped"] & before]
-    # The k-th stop of a ticket pairs with its k-th resumption; a last stop never resumed is
-    # the resolution itself.
-    starts = starts.assign(k=starts.groupby("ticket_id").cumcount())
-    ends = ends.assign(k=ends.groupby("ticket_id").cumcount())
-    spans = starts.merge(ends, on=["ticket_id", "k"], suffixes=("", "_end"))
+    spans = _resumed_stops(session, ticket_ids, priorities)
     if spans.empty:
         return pd.Series(dtype="float64")
-    seconds = clock.between(pd.to_datetime(spans["at"]), pd.to_datetime(spans["at_end"]))
+    seconds = clock.between(spans["stopped_at"], spans["resumed_at"])
     return pd.Series(seconds, index=spans.index).groupby(spans["ticket_id"]).sum()
 
 
-def _status_events(
+def _resumed_stops(
     session: Session, ticket_ids: list[int], priorities: list[str] | None
 ) -> pd.DataFrame:
-    """The tickets' status changes (ticket_id, at, to_value), in order. One read of the
-    status events of the tickets in the ids' range (of those priorities), kept to the ids:
-    a year of tickets asked in chunks of 500 ids took 126 queries (1.8 s each replay)."""
+    """Each stop of the tickets' clocks that resumed: (ticket_id, stopped_at, resumed_at). A
+    resumption is a status event from a stopped status to a running one (every writer of the
+    history, the write path, the import and the public form, records both); its stop began
+    at the latest move from running to stopped before it; a stop never resumed is the
+    resolution. The database finds the resumptions and looks each stop up by the events'
+    (ticket, time) index: a year's status events of a priority read and paired in pandas took
+    0.4-0.9 s a replay, the same pairing with window functions 1.0 s, this 0.3 s."""
     wanted = pd.Index(ticket_ids).unique()
-    columns = ["ticket_id", "at", "to_value", "id"]
+    columns = ["ticket_id", "stopped_at", "resumed_at"]
     if wanted.empty:
-        return pd.DataFrame(columns=columns[:3])
-    stmt = select(
-        TicketEvent.ticket_id, _text(TicketEvent.at), TicketEvent.to_value, TicketEvent.id
-    ).where(
+        return pd.DataFrame(columns=columns)
+    stops, stop = sorted(_STOPPED), aliased(TicketEvent)
+    earlier = or_(
+        stop.at < TicketEvent.at, and_(stop.at == TicketEvent.at, stop.id < TicketEvent.id)
+    )
+    began = (
+        select(func.max(stop.at))
+        .where(
+            stop.ticket_id == TicketEvent.ticket_id,
+            stop.kind == TicketEventKind.STATUS,
+            stop.to_value.in_(stops),
+            or_(stop.from_value.is_(None), stop.from_value.not_in(stops)),
+            earlier,
+        )
+        .scalar_subquery()
+    )
+    stmt = select(TicketEvent.ticket_id, _text(began), _text(TicketEvent.at)).where(
         TicketEvent.kind == TicketEventKind.STATUS,
+        TicketEvent.from_value.in_(stops),
+        TicketEvent.to_value.not_in(stops),
         TicketEvent.ticket_id.between(int(wanted.min()), int(wanted.max())),
     )
     if priorities:
         stmt = stmt.join(Ticket, Ticket.id == TicketEvent.ticket_id).where(
             Ticket.priority.in_(priorities)
         )
-    events = core_frame(session, stmt, columns)
-    events = events[events["ticket_id"].isin(wanted)]
-    events = events.assign(at=_times(events["at"])).sort_values(
-        ["ticket_id", "at", "id"], kind="stable"
-    )
-    return events.drop(columns="id").reset_index(drop=True)
+    spans = core_frame(session, stmt, columns)
+    spans = spans[spans["ticket_id"].isin(wanted) & spans["stopped_at"].notna()]
+    return spans.assign(
+        stopped_at=_times(spans["stopped_at"]), resumed_at=_times(spans["resumed_at"])
+    ).reset_index(drop=True)
 
 
 # --- staffing: agents needed per hour (Erlang C) beside the agents rostered ---

@@ -5,7 +5,7 @@ averages, distribution, response times in working hours, attainment and what-if 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
@@ -202,6 +202,41 @@ def test_the_what_if_takes_the_paused_working_time_out_of_the_resolution(
     replay = figures.what_if(session, frame, settings, policy, Priority.URGENT, sla.Target(30, 61))
     assert replay.resolution_now == 0.0 and replay.resolution_then == 0.0
     tight = figures.what_if(session, frame, settings, policy, Priority.URGENT, sla.Target(30, 59))
+    assert tight.resolution_then == 1.0
+
+
+def test_every_pause_and_a_reopening_come_out_of_the_resolution_the_last_one_does_not(
+    engine: Engine, session: Session, support: Actor
+) -> None:
+    customer = a_customer(engine, support)
+    with session_scope(engine) as s:
+        data = {"customer_id": customer, "subject": "Refund", "priority": "urgent"}
+        ticket = tickets.create_ticket(s, support, data, now=wib("2026-11-30 08:00")).ticket
+        moves = (("pending", "08:30"), ("open", "09:00"), ("pending", "09:30"), ("open", "10:00"),
+                 ("resolved", "10:30"), ("open", "11:00"), ("resolved", "12:00"))  # fmt: skip
+        for status, at in moves:
+            tickets.change_status(
+                s, support, ticket.id, ticket.version, status, wib(f"2026-11-30 {at}")
+            )
+        other = tickets.create_ticket(s, support, data, now=wib("2026-11-30 08:00")).ticket
+        tickets.change_status(
+            s, support, other.id, other.version, "pending", wib("2026-11-30 09:00")
+        )
+    settings = team_settings(session)
+    clock = sla.WorkingClock(settings, date(2026, 11, 30), date(2026, 11, 30))
+    paused = figures.paused_seconds(session, [ticket.id, other.id], clock)
+    # Three stops of 30 minutes each that resumed; the other ticket's pause has not ended.
+    assert paused.to_dict() == {ticket.id: 5400.0}
+    frame = figures.with_times(
+        figures.tickets_frame(session, support, wib("2026-11-30 00:00"), wib("2026-12-01 00:00")),
+        settings,
+        wib("2026-12-01 00:00"),
+    )
+    policy = sla.sla_policy(session)
+    # 4 h from creation to the last resolution, 1 h 30 of it stopped: 2 h 30 taken.
+    kept = figures.what_if(session, frame, settings, policy, Priority.URGENT, sla.Target(30, 151))
+    assert kept.resolution_then == 0.0
+    tight = figures.what_if(session, frame, settings, policy, Priority.URGENT, sla.Target(30, 149))
     assert tight.resolution_then == 1.0
 
 
