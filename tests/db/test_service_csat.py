@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -180,6 +181,13 @@ def test_response_times_attainment_and_the_what_if_are_counted_in_working_hours(
     assert longer.resolution_then == pytest.approx(1 / 3)  # 19 h > 18 h
 
 
+def monday_frame(session: Session, actor: Actor) -> pd.DataFrame:
+    """Monday 30 November's tickets with their working times, as the what-if takes them."""
+    start, end = wib("2026-11-30 00:00"), wib("2026-12-01 00:00")
+    frame = figures.tickets_frame(session, actor, start, end)
+    return figures.with_times(frame, team_settings(session), end)
+
+
 def test_the_what_if_takes_the_paused_working_time_out_of_the_resolution(
     engine: Engine, session: Session, support: Actor
 ) -> None:
@@ -192,12 +200,7 @@ def test_the_what_if_takes_the_paused_working_time_out_of_the_resolution(
                 s, support, ticket.id, ticket.version, status, wib(f"2026-11-30 {at}")
             )
     settings = team_settings(session)
-    frame = figures.with_times(
-        figures.tickets_frame(session, support, wib("2026-11-30 00:00"), wib("2026-12-01 00:00")),
-        settings,
-        wib("2026-12-01 00:00"),
-    )
-    policy = sla.sla_policy(session)
+    frame, policy = monday_frame(session, support), sla.sla_policy(session)
     # 3 h from creation to resolution, 2 h of it pending: 1 h against the 2 h target.
     replay = figures.what_if(session, frame, settings, policy, Priority.URGENT, sla.Target(30, 61))
     assert replay.resolution_now == 0.0 and replay.resolution_then == 0.0
@@ -227,12 +230,7 @@ def test_every_pause_and_a_reopening_come_out_of_the_resolution_the_last_one_doe
     paused = figures.paused_seconds(session, [ticket.id, other.id], clock)
     # Three stops of 30 minutes each that resumed; the other ticket's pause has not ended.
     assert paused.to_dict() == {ticket.id: 5400.0}
-    frame = figures.with_times(
-        figures.tickets_frame(session, support, wib("2026-11-30 00:00"), wib("2026-12-01 00:00")),
-        settings,
-        wib("2026-12-01 00:00"),
-    )
-    policy = sla.sla_policy(session)
+    frame, policy = monday_frame(session, support), sla.sla_policy(session)
     # 4 h from creation to the last resolution, 1 h 30 of it stopped: 2 h 30 taken.
     kept = figures.what_if(session, frame, settings, policy, Priority.URGENT, sla.Target(30, 151))
     assert kept.resolution_then == 0.0
