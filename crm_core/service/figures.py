@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, and_, func, or_, select, type_coerce
+from sqlalchemy import String, func, or_, select, tuple_, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from crm_core.analytics.staffing import staffing_grid
@@ -393,9 +393,7 @@ def _resumed_stops(
     if wanted.empty:
         return pd.DataFrame(columns=columns)
     stops, stop = sorted(_STOPPED), aliased(TicketEvent)
-    earlier = or_(
-        stop.at < TicketEvent.at, and_(stop.at == TicketEvent.at, stop.id < TicketEvent.id)
-    )
+    earlier = tuple_(stop.at, stop.id) < tuple_(TicketEvent.at, TicketEvent.id)  # in order
     began = (
         select(func.max(stop.at))
         .where(
