@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from crm_core.analytics.staffing import staffing_grid
 from crm_core.kernel.calendar import open_hours
-from crm_core.kernel.frames import change_mark, core_frame
+from crm_core.kernel.frames import change_mark, core_frame, driver_frame
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.kernel.settings import TeamSettings
 from crm_core.models import CustomerValue, Ticket, TicketEvent, User
@@ -415,7 +415,9 @@ def _resumed_stops(
         stmt = stmt.join(Ticket, Ticket.id == TicketEvent.ticket_id).where(
             Ticket.priority.in_(priorities)
         )
-    spans = core_frame(session, stmt, columns)
+    # Rendered with its values (ids and priorities, the code's own): prepared once a
+    # statement has run five times, PostgreSQL's generic plan took 0.9 -> 1.8 s a replay.
+    spans = driver_frame(session, stmt, columns)
     spans = spans[spans["ticket_id"].isin(wanted) & spans["stopped_at"].notna()]
     return spans.assign(
         stopped_at=_times(spans["stopped_at"]), resumed_at=_times(spans["resumed_at"])
