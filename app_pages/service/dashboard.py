@@ -3,6 +3,8 @@ hours, SLA attainment and CSAT, by agent, category, channel and tier; and the SL
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -18,7 +20,7 @@ from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_times, number, percent, weekday
 from ui.i18n import N_, t, tn
-from ui.labels import formatter, option
+from ui.labels import formatter, option, options
 
 PERIODS = {7: N_("Last 7 days"), 30: N_("Last 30 days"), 90: N_("Last 90 days")}
 BY = {
@@ -147,7 +149,9 @@ def _per_day(now: ServiceFigures) -> None:
         margin={"t": 10, "b": 10},
     )
     st.plotly_chart(chart, width="stretch")
-    st.download_button(t("Download CSV"), safe_csv(data), "created_resolved.csv", key="svc-d1")
+    st.download_button(
+        t("Download CSV"), partial(safe_csv, data), "created_resolved.csv", key="svc-d1"
+    )
 
 
 def _breakdowns(frame: pd.DataFrame) -> None:
@@ -184,7 +188,9 @@ def _breakdowns(frame: pd.DataFrame) -> None:
         },
         placeholder="–",
     )
-    st.download_button(t("Download CSV"), safe_csv(table), f"service_by_{by}.csv", key="svc-d2")
+    st.download_button(
+        t("Download CSV"), partial(safe_csv, table), f"service_by_{by}.csv", key="svc-d2"
+    )
 
 
 def _csat(rated: csat.CsatFigures) -> None:
@@ -229,7 +235,10 @@ def _heatmap(grid: pd.DataFrame) -> None:
     chart.update_layout(xaxis_title=t("Hour"), yaxis_title=t("Weekday"), yaxis_autorange="reversed")
     st.plotly_chart(chart, width="stretch")
     st.download_button(
-        t("Download CSV"), safe_csv(grid.reset_index()), "tickets_by_hour.csv", key="svc-d3"
+        t("Download CSV"),
+        partial(safe_csv, grid.reset_index()),
+        "tickets_by_hour.csv",
+        key="svc-d3",
     )
 
 
@@ -278,7 +287,7 @@ def _staffing(asked: _cache.Asked, policy: sla.SlaPolicy) -> None:
     short = int((grid["gap"] < 0).sum())
     if short:
         st.warning(tn("{n:n} hour is short of agents.", "{n:n} hours are short of agents.", short))
-    st.download_button(t("Download CSV"), safe_csv(shown), "staffing.csv", key="svc-d4")
+    st.download_button(t("Download CSV"), partial(safe_csv, shown), "staffing.csv", key="svc-d4")
 
 
 def _what_if(asked: _cache.Asked, policy: sla.SlaPolicy) -> None:
@@ -363,7 +372,7 @@ def _likely(asked: _cache.Asked, policy: sla.SlaPolicy) -> None:
     st.dataframe(
         found.assign(
             due=local_times(found["next_due"]),
-            priority=found["priority"].map(lambda p: option(Priority, p)),
+            priority=options(Priority, found["priority"]),
             wait=(found["wait"] / 3600).round(1),
             left=(found["working_left"] / 3600).round(1),
         )[["id", "subject", "customer", "priority", "assignee", "due", "left", "wait"]],
