@@ -188,17 +188,27 @@ def monday_frame(session: Session, actor: Actor) -> pd.DataFrame:
     return figures.with_times(frame, team_settings(session), end)
 
 
+def monday_ticket(
+    engine: Engine, support: Actor, customer: int, moves: tuple[tuple[str, str], ...]
+) -> int:
+    """An urgent ticket created on Monday 30 November at 08:00, moved to each status at its
+    time that day."""
+    with session_scope(engine) as s:
+        data = {"customer_id": customer, "subject": "Refund", "priority": "urgent"}
+        ticket = tickets.create_ticket(s, support, data, now=wib("2026-11-30 08:00")).ticket
+        for status, at in moves:
+            tickets.change_status(
+                s, support, ticket.id, ticket.version, status, wib(f"2026-11-30 {at}")
+            )
+        return ticket.id
+
+
 def test_the_what_if_takes_the_paused_working_time_out_of_the_resolution(
     engine: Engine, session: Session, support: Actor
 ) -> None:
     customer = a_customer(engine, support)
-    with session_scope(engine) as s:
-        data = {"customer_id": customer, "subject": "Refund", "priority": "urgent"}
-        ticket = tickets.create_ticket(s, support, data, now=wib("2026-11-30 08:00")).ticket
-        for status, at in (("pending", "08:30"), ("open", "10:30"), ("resolved", "11:00")):
-            tickets.change_status(
-                s, support, ticket.id, ticket.version, status, wib(f"2026-11-30 {at}")
-            )
+    monday_ticket(engine, support, customer,
+                  (("pending", "08:30"), ("open", "10:30"), ("resolved", "11:00")))  # fmt: skip
     settings = team_settings(session)
     frame, policy = monday_frame(session, support), sla.sla_policy(session)
     # 3 h from creation to resolution, 2 h of it pending: 1 h against the 2 h target.
@@ -212,24 +222,15 @@ def test_every_pause_and_a_reopening_come_out_of_the_resolution_the_last_one_doe
     engine: Engine, session: Session, support: Actor
 ) -> None:
     customer = a_customer(engine, support)
-    with session_scope(engine) as s:
-        data = {"customer_id": customer, "subject": "Refund", "priority": "urgent"}
-        ticket = tickets.create_ticket(s, support, data, now=wib("2026-11-30 08:00")).ticket
-        moves = (("pending", "08:30"), ("open", "09:00"), ("pending", "09:30"), ("open", "10:00"),
-                 ("resolved", "10:30"), ("open", "11:00"), ("resolved", "12:00"))  # fmt: skip
-        for status, at in moves:
-            tickets.change_status(
-                s, support, ticket.id, ticket.version, status, wib(f"2026-11-30 {at}")
-            )
-        other = tickets.create_ticket(s, support, data, now=wib("2026-11-30 08:00")).ticket
-        tickets.change_status(
-            s, support, other.id, other.version, "pending", wib("2026-11-30 09:00")
-        )
+    moves = (("pending", "08:30"), ("open", "09:00"), ("pending", "09:30"), ("open", "10:00"),
+             ("resolved", "10:30"), ("open", "11:00"), ("resolved", "12:00"))  # fmt: skip
+    ticket = monday_ticket(engine, support, customer, moves)
+    other = monday_ticket(engine, support, customer, (("pending", "09:00"),))
     settings = team_settings(session)
     clock = sla.WorkingClock(settings, date(2026, 11, 30), date(2026, 11, 30))
-    paused = figures.paused_seconds(session, [ticket.id, other.id], clock)
+    paused = figures.paused_seconds(session, [ticket, other], clock)
     # Three stops of 30 minutes each that resumed; the other ticket's pause has not ended.
-    assert paused.to_dict() == {ticket.id: 5400.0}
+    assert paused.to_dict() == {ticket: 5400.0}
     frame, policy = monday_frame(session, support), sla.sla_policy(session)
     # 4 h from creation to the last resolution, 1 h 30 of it stopped: 2 h 30 taken.
     kept = figures.what_if(session, frame, settings, policy, Priority.URGENT, sla.Target(30, 151))
