@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crm_core.kernel import writepath
 from crm_core.kernel.messages import Message, from_json
 from crm_core.kernel.permissions import Action, Actor, Capability, may, read_filter, require
 from crm_core.kernel.settings import team_settings
 from crm_core.models import Customer, Ticket, TicketEvent, User
-from crm_core.models.enums import Entity, TicketEventKind, TicketStatus
+from crm_core.models.enums import Entity, TicketStatus
 from crm_core.service import routing, sla
 from crm_core.service.sla import SlaState, Target
 
@@ -35,31 +34,6 @@ class TicketDetail:
     events: pd.DataFrame  # at, kind, by, from_value, to_value, body, oldest first
     other_open: pd.DataFrame  # the customer's other open tickets: id, subject, status, priority,
     # version
-
-
-ASSIGNED_FROM, ASSIGNED_TO = aliased(User), aliased(User)
-
-
-def assigned_by_username(user: Any, value: Any) -> Any:
-    """An assignment event whose value is an agent's username (the demo data writes them so):
-    that agent, whose name the history shows; other values (names) are shown as stored."""
-    return (TicketEvent.kind == TicketEventKind.ASSIGNMENT) & (user.username == value)
-
-
-def assignment_names() -> list[Any]:
-    """from_value and to_value, an assignment's username read as the agent's name."""
-    return [
-        func.coalesce(ASSIGNED_FROM.name, TicketEvent.from_value).label("from_value"),
-        func.coalesce(ASSIGNED_TO.name, TicketEvent.to_value).label("to_value"),
-    ]
-
-
-def joined_assignees(stmt: Select[Any]) -> Select[Any]:
-    """`stmt` (over ticket events) joined to the agents that `assignment_names` reads."""
-    stmt = stmt.outerjoin(
-        ASSIGNED_FROM, assigned_by_username(ASSIGNED_FROM, TicketEvent.from_value)
-    )
-    return stmt.outerjoin(ASSIGNED_TO, assigned_by_username(ASSIGNED_TO, TicketEvent.to_value))
 
 
 def ticket_detail(session: Session, actor: Actor, ticket_id: int, now: datetime) -> TicketDetail:
@@ -82,18 +56,17 @@ def ticket_detail(session: Session, actor: Actor, ticket_id: int, now: datetime)
     )
     events = pd.DataFrame(
         session.execute(
-            joined_assignees(
-                select(
-                    TicketEvent.at,
-                    TicketEvent.kind,
-                    User.name,
-                    *assignment_names(),
-                    TicketEvent.body,
-                )
-                .outerjoin(User, User.id == TicketEvent.actor_id)
-                .where(TicketEvent.ticket_id == ticket_id)
-                .order_by(TicketEvent.at, TicketEvent.id)
+            select(
+                TicketEvent.at,
+                TicketEvent.kind,
+                User.name,
+                TicketEvent.from_value,
+                TicketEvent.to_value,
+                TicketEvent.body,
             )
+            .outerjoin(User, User.id == TicketEvent.actor_id)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.at, TicketEvent.id)
         ).all(),
         columns=["at", "kind", "by", "from_value", "to_value", "body"],
     )

@@ -22,7 +22,6 @@ from crm_core.kernel.messages import Message, msg
 from crm_core.kernel.permissions import Actor, read_filter
 from crm_core.models import Ticket, TicketEvent, User
 from crm_core.models.enums import Channel, Entity
-from crm_core.service import detail
 
 
 def _of_ticket(actor: Actor, customer_id: int, channels: set[str] | None) -> list[Any] | None:
@@ -59,10 +58,9 @@ def _ticket_events(actor: Actor, customer_id: int, channels: set[str] | None) ->
     e = TicketEvent
     by = User.name.label("by")
     stmt = newest_first(
-        e.at, Ticket.channel, Ticket.id, e.id, e.kind, *detail.assignment_names(), e.body, by
+        e.at, Ticket.channel, Ticket.id, e.id, e.kind, e.from_value, e.to_value, e.body, by
     )
     stmt = stmt.join(Ticket, Ticket.id == e.ticket_id).outerjoin(User, User.id == e.actor_id)
-    stmt = detail.joined_assignees(stmt)  # an assignment by username reads with the name
     return stmt.where(*where)
 
 

@@ -209,9 +209,8 @@ def _events(
 
 def _event_rows(staff: Staff, order: np.ndarray, *columns: np.ndarray) -> Rows:
     ticket, at, kind, actor, frm, to, body = (col[order] for col in columns)
-    usernames = {uid: name for name, uid in staff.ids.items()}
     values = [None, *(s.value for s in STATUSES),
-              *(usernames[int(uid)] for uid in staff.support_ids.tolist())]  # fmt: skip
+              *(staff.names[int(uid)] for uid in staff.support_ids.tolist())]  # fmt: skip
     n = ticket.size
     return Rows(
         TicketEvent,

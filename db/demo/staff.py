@@ -61,6 +61,7 @@ def slug(text: str, sep: str = ".") -> str:
 class Staff:
     rows: Rows
     ids: dict[str, int]  # username -> id
+    names: dict[int, str]  # id -> the name the app shows and writes in a ticket's history
     sales_ids: np.ndarray
     support_ids: np.ndarray
     support_skills: list[frozenset[str]]
@@ -97,6 +98,7 @@ def build_staff(ctx: Ctx, pools: NamePools, password_hash: str) -> Staff:
     return Staff(
         rows=_user_rows(ctx, people, skills, languages, password_hash),
         ids={username: i + 1 for i, (username, _, _) in enumerate(people)},
+        names={i + 1: name for i, (_, name, _) in enumerate(people)},
         sales_ids=np.array([i + 1 for i, p in enumerate(people) if p[2] == Role.SALES]),
         support_ids=np.array([i + 1 for i in support_rank]),
         support_skills=support_skills,

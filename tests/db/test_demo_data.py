@@ -218,6 +218,18 @@ def test_nothing_has_happened_after_as_of(engine: Engine, seeded: dict[str, int]
             assert latest is not None and pd.Timestamp(latest) < AS_OF, table
 
 
+def test_a_tickets_assignment_names_its_agent_as_the_app_writes_it(
+    engine: Engine, seeded: dict[str, int]
+) -> None:
+    """The history reads an assignment's values as stored: the app stores the agent's name, and
+    the demo once stored the username ("support" where the history should say the name)."""
+    events = frame(engine, "SELECT to_value FROM ticket_events WHERE kind = 'assignment'")
+    names = frame(engine, "SELECT name, username FROM users WHERE role = 'support'")
+    assert len(events) == seeded["tickets"]
+    assert set(events["to_value"]) <= set(names["name"])
+    assert not set(events["to_value"]) & set(names["username"])
+
+
 def test_the_four_demo_users_exist_with_their_roles_and_password_demo(
     engine: Engine, seeded: dict[str, int]
 ) -> None:
