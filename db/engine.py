@@ -31,6 +31,17 @@ def resolve_url(
     return DEFAULT_URL, True
 
 
+def resolve_read_url(
+    environ: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None
+) -> str | None:
+    """The read replica's URL for the dashboards (CRM_DATABASE_READ_URL, else `read_url` under
+    [connections.crm] in secrets), or None: then every read goes to the database itself."""
+    environ = os.environ if environ is None else environ
+    crm = ((secrets or {}).get("connections") or {}).get("crm") or {}
+    url = environ.get("CRM_DATABASE_READ_URL") or crm.get("read_url")
+    return normalise_url(str(url).strip()) if url and str(url).strip() else None
+
+
 @dataclass(frozen=True)
 class PoolSize:
     """Connections one app process keeps to PostgreSQL (SQLite has no pool to size).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,11 +10,12 @@ from typing import Any
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from crm_core.admin.backup import Schema
 from db import bootstrap
-from db.engine import make_engine, pool_from, resolve_url
+from db.engine import make_engine, pool_from, resolve_read_url, resolve_url
 from db.migrate import SCHEMA
 from db.session import session_scope
 from ui import refresher
@@ -66,6 +68,39 @@ def write_scope() -> Iterator[Session]:
 @contextmanager
 def read_scope() -> Iterator[Session]:
     with session_scope(get_engine(), write=False) as session:
+        yield session
+
+
+@st.cache_resource(show_spinner=False)
+def _replica_engine(url: str) -> Engine:
+    """The read replica's engine: never migrated or seeded here (its primary is, and the
+    replica follows), and its pool sized as the primary's."""
+    return make_engine(url, pool=pool_from(os.environ, _plain_secrets()))
+
+
+def _replica() -> Engine | None:
+    """The replica when one is set and answers; else None, so a dashboard reads the primary
+    rather than fail while the replica is down (it says so in the server log)."""
+    url = resolve_read_url(os.environ, _plain_secrets())
+    if url is None:
+        return None
+    engine = _replica_engine(url)
+    try:
+        engine.connect().close()  # the pool's pre-ping tries a kept connection, or a new one
+    except OperationalError:
+        logging.getLogger(__name__).warning("the read replica does not answer: reading the primary")
+        return None
+    return engine
+
+
+@contextmanager
+def report_scope() -> Iterator[Session]:
+    """A dashboard's read, on the read replica when one is set. Only for what a page shows and
+    never edits: a replica lags its primary by a moment, so a form (which saves against the
+    version it read) and a change mark a cache compares with the primary's must read_scope().
+    Read a dashboard's change mark here too, so that mark and figures come from one server."""
+    engine = get_engine()  # the primary is migrated (and the refresher started) first
+    with session_scope(_replica() or engine, write=False) as session:
         yield session
 
 

@@ -14,11 +14,11 @@ from crm_core.models import utcnow
 from crm_core.overview import dashboard
 from crm_core.overview.dashboard import Figure, Filters, Frames
 from ui.cache import Latest
-from ui.db import database_url, read_scope
+from ui.db import database_url, report_scope
 
 
 def mark() -> tuple[object, ...]:
-    with read_scope() as session:
+    with report_scope() as session:
         return dashboard.mark(session)
 
 
@@ -49,7 +49,7 @@ def figures(
     with latest.lock:
         if latest.value is not None and latest.mark == marked:
             return latest.value
-        with read_scope() as session:
+        with report_scope() as session:
             if latest.value is None or latest.mark is None or latest.mark[0] != now:
                 frames = dashboard.load(session, actor, filters, now)
             else:

@@ -18,7 +18,7 @@ from crm_core.overview.dashboard import LOWER_IS_BETTER, MONEY, SHARES, Code, Fi
 from ui import auth, cache, nav
 from ui import format as fmt
 from ui.auth import require_page
-from ui.db import read_scope
+from ui.db import read_scope, report_scope
 from ui.format import local_time, local_times
 from ui.i18n import t
 from ui.plain import plain
@@ -180,7 +180,7 @@ def _rows_behind(actor: Actor, filters: Filters) -> None:
         or Code.REVENUE
     )
     _found, frames = _live.figures(actor, filters, _live.mark())
-    with read_scope() as session:
+    with report_scope() as session:  # as the figures it lists: from the replica, if one is set
         rows = dashboard.rows_table(session, frames, code)
     st.caption(t(DEFINITIONS[code]))
     for column in ("ordered_at", "created_at", "last_order_at", "closed_at"):

@@ -25,3 +25,14 @@ def test_the_environment_wins_over_secrets_and_both_change_the_pool() -> None:
     assert pool_from({}, {}) == PoolSize()
     with pytest.raises(ValueError, match="pool_size must be at least 1"):
         pool_from({"CRM_DB_POOL_SIZE": "0"}, {})
+
+
+def test_a_read_replica_is_set_from_the_environment_or_secrets_and_off_without_either() -> None:
+    from db.engine import resolve_read_url
+
+    secrets = {"connections": {"crm": {"url": PG, "read_url": "postgres://r@replica/relasi"}}}
+    assert resolve_read_url({}, secrets) == "postgresql+psycopg://r@replica/relasi"
+    chosen = resolve_read_url({"CRM_DATABASE_READ_URL": "postgresql://e@other/relasi"}, secrets)
+    assert chosen == "postgresql+psycopg://e@other/relasi"
+    assert resolve_read_url({}, {"connections": {"crm": {"url": PG, "read_url": " "}}}) is None
+    assert resolve_read_url({}, {}) is None
