@@ -3,6 +3,7 @@ hours, SLA attainment and CSAT, by agent, category, channel and tier; and the SL
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import pandas as pd
@@ -16,7 +17,7 @@ from crm_core.models.enums import Channel, Priority, TicketCategory
 from crm_core.service import csat, figures, sla
 from crm_core.service.figures import ServiceFigures
 from ui import cache
-from ui.auth import require_page
+from ui.auth import deferred, require_page
 from ui.db import read_scope
 from ui.format import local_times, number, percent, weekday
 from ui.i18n import N_, t, tn
@@ -68,6 +69,12 @@ def render() -> None:
     _staffing(asked, policy)
     _what_if(asked, policy)
     _likely(asked, policy)
+
+
+def _csv(frame: pd.DataFrame) -> Callable[[], str]:
+    """A table's CSV, built only when downloaded, and then only for a session still valid
+    (the build runs on Streamlit's download thread, outside the page's gate)."""
+    return deferred(partial(safe_csv, frame))
 
 
 def _delta(new: float | None, old: float | None, digits: int = 1) -> str | None:
@@ -149,9 +156,7 @@ def _per_day(now: ServiceFigures) -> None:
         margin={"t": 10, "b": 10},
     )
     st.plotly_chart(chart, width="stretch")
-    st.download_button(
-        t("Download CSV"), partial(safe_csv, data), "created_resolved.csv", key="svc-d1"
-    )
+    st.download_button(t("Download CSV"), _csv(data), "created_resolved.csv", key="svc-d1")
 
 
 def _breakdowns(frame: pd.DataFrame) -> None:
@@ -188,9 +193,7 @@ def _breakdowns(frame: pd.DataFrame) -> None:
         },
         placeholder="–",
     )
-    st.download_button(
-        t("Download CSV"), partial(safe_csv, table), f"service_by_{by}.csv", key="svc-d2"
-    )
+    st.download_button(t("Download CSV"), _csv(table), f"service_by_{by}.csv", key="svc-d2")
 
 
 def _csat(rated: csat.CsatFigures) -> None:
@@ -236,7 +239,7 @@ def _heatmap(grid: pd.DataFrame) -> None:
     st.plotly_chart(chart, width="stretch")
     st.download_button(
         t("Download CSV"),
-        partial(safe_csv, grid.reset_index()),
+        _csv(grid.reset_index()),
         "tickets_by_hour.csv",
         key="svc-d3",
     )
@@ -287,7 +290,7 @@ def _staffing(asked: _cache.Asked, policy: sla.SlaPolicy) -> None:
     short = int((grid["gap"] < 0).sum())
     if short:
         st.warning(tn("{n:n} hour is short of agents.", "{n:n} hours are short of agents.", short))
-    st.download_button(t("Download CSV"), partial(safe_csv, shown), "staffing.csv", key="svc-d4")
+    st.download_button(t("Download CSV"), _csv(shown), "staffing.csv", key="svc-d4")
 
 
 def _what_if(asked: _cache.Asked, policy: sla.SlaPolicy) -> None:
