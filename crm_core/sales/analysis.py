@@ -211,6 +211,50 @@ class FunnelReport:
         return self.cut.counted if self.cut else Counted.CREATED
 
 
+@dataclass(frozen=True)
+class Steady:
+    """The funnel's figures that no breakdown changes (this period's sales cycles, the
+    previous period's KPIs, time in stage, stalled leads): kept apart from the grouping, so
+    that a new breakdown recounts only the grouping (0.3-0.7 s of 1.1 s at 200,000 leads)."""
+
+    cycle_days: list[float]  # per won lead of the period, days from created to won
+    previous: dict[str, Any]
+    time_in_stage: pd.DataFrame
+    stalled: pd.DataFrame
+
+
+def funnel_cut(
+    session: Session,
+    start: date,
+    end: date,
+    pipeline: str | None = None,
+    *,
+    region: str | None = None,
+    owner_id: int | None = None,
+    counted: Counted = Counted.CREATED,
+) -> Cut:
+    """The leads a funnel of these days and filters counts, in the team's time zone."""
+    zone = team_settings(session).time_zone
+    return Cut(start, end, pipeline, region, owner_id, counted, zone)
+
+
+def funnel_steady(
+    session: Session, actor: Actor, cut: Cut, as_of: datetime | None = None
+) -> Steady:
+    """The breakdown-free part of funnel_report for `cut`."""
+    settings = sales_settings(session)
+    stages = settings.stages(cut.pipeline)
+    figures.roomy_sorts(session)
+    where = cut.conditions(actor)
+    usual = {s: d for p in settings.pipelines for s, d in settings.usual_days(p["key"]).items()}
+    return Steady(
+        cycle_days=figures.cycle_days(session, where),
+        previous=_kpis(figures.cohort_kpis(session, actor, cut.before().conditions(actor))),
+        time_in_stage=figures.time_in_stage(session, where, stages),
+        stalled=figures.stalled(session, where, usual, as_of or cut.bounds()[1]),
+    )
+
+
 def funnel_report(
     session: Session,
     actor: Actor,
@@ -223,33 +267,32 @@ def funnel_report(
     region: str | None = None,
     owner_id: int | None = None,
     counted: Counted = Counted.CREATED,
+    steady: Steady | None = None,
 ) -> FunnelReport:
     """Everything the Lead funnel page shows for the leads created (or closed) on the team's
     local days [start, end], of a region and an owner if asked, counted in SQL over the stored
-    read model (facts.py)."""
-    settings = sales_settings(session)
-    stages = settings.stages(pipeline)
-    zone = team_settings(session).time_zone
+    read model (facts.py); `steady` the breakdown-free part when already at hand (a cache)."""
+    cut = funnel_cut(
+        session, start, end, pipeline, region=region, owner_id=owner_id, counted=counted
+    )
+    steady = steady or funnel_steady(session, actor, cut, as_of)
+    stages = sales_settings(session).stages(pipeline)
     figures.roomy_sorts(session)
-    cut = Cut(start, end, pipeline, region, owner_id, counted, zone)
-    as_of = as_of or cut.bounds()[1]
     where = cut.conditions(actor)
     by = None if breakdown is Breakdown.NONE else breakdown.value
     month = figures.local_month(session, cut.dated(), cut.offset())
-    found = figures.cohort(session, actor, where, stages, by, month)
+    found = figures.cohort(session, actor, where, stages, by, month, steady.cycle_days)
     table = funnel.funnel_from_counts(figures.reached(found), stages)
-    before = cut.before().conditions(actor)
-    usual = {s: d for p in settings.pipelines for s, d in settings.usual_days(p["key"]).items()}
     return FunnelReport(
         stages=stages,
         funnel=table,
         groups=funnel.by_group(table, stages),
         kpis=_kpis(figures.kpis(found)),
-        previous=_kpis(figures.cohort_kpis(session, actor, before)),
+        previous=dict(steady.previous),
         trend=figures.trend(found, stages),
-        time_in_stage=figures.time_in_stage(session, where, stages),
+        time_in_stage=steady.time_in_stage,
         lost_reasons=funnel.pareto(figures.lost_reasons(found)),
-        stalled=figures.stalled(session, where, usual, as_of),
+        stalled=steady.stalled,
         period=(start, end),
         pipeline=pipeline,
         by=by,

@@ -144,8 +144,10 @@ def cohort(
     stages: Sequence[str],
     by: str | None,
     month: Any = None,
+    cycles: list[float] | None = None,
 ) -> Cohort:
-    """The cohort's cells; `month` the trend's (default: the month created, in UTC)."""
+    """The cohort's cells; `month` the trend's (default: the month created, in UTC);
+    `cycles` its won leads' cycles when already counted (cycle_days())."""
     group, index = group_column(by).label("group"), stage_index(stages).label("furthest")
     month = (month_of(session, Lead.created_at) if month is None else month).label("month")
     stage = _stage().label("stage")
@@ -167,10 +169,12 @@ def cohort(
     cells = pd.DataFrame(rows, columns=columns)
     cells["group"] = cells["group"].astype("object").where(cells["group"].notna(), "–")
     cells = cells.assign(group=cells["group"].astype(str), value=cells["value"].astype(float))
-    return Cohort(cells, _cycle_days(session, where), amounts_scope(actor) is not Scope.NONE)
+    cycles = cycle_days(session, where) if cycles is None else cycles
+    return Cohort(cells, cycles, amounts_scope(actor) is not Scope.NONE)
 
 
-def _cycle_days(session: Session, where: Conditions) -> list[float]:
+def cycle_days(session: Session, where: Conditions) -> list[float]:
+    """Per won lead of the cohort, the days from created to won (no breakdown changes them)."""
     stmt = select(days_between(session, Lead.closed_at, Lead.created_at)).where(
         *where, _stage() == WON, Lead.closed_at.is_not(None)
     )
@@ -216,7 +220,7 @@ def cohort_kpis(session: Session, actor: Actor, where: Conditions) -> dict[str, 
     )
     leads, n_won, n_lost, n_seen, value = session.execute(stmt).one()
     found = Cohort(
-        pd.DataFrame(), _cycle_days(session, where), amounts_scope(actor) is not Scope.NONE
+        pd.DataFrame(), cycle_days(session, where), amounts_scope(actor) is not Scope.NONE
     )
     return _kpis(
         int(leads or 0), int(n_won or 0), int(n_lost or 0), int(n_seen or 0), float(value or 0),

@@ -179,3 +179,24 @@ def test_time_in_stage_ranked_here_equals_the_ranks_picked_in_sql(
     assert new["p90_days"] == pytest.approx(5.4)
     contacted = report.time_in_stage.set_index("stage").loc["contacted"]
     assert contacted["stays"] == 3  # A, B and H ended a stay in Contacted; G0-G7 are there
+
+
+def test_a_new_breakdown_keeps_the_figures_no_breakdown_changes(
+    engine: Engine, manager: Actor, quarter: dict[str, Actor]
+) -> None:
+    """The page keeps the breakdown-free figures once and recounts only the grouping: each
+    breakdown's report built on them is the report built from scratch."""
+    with session_scope(engine, write=False) as s:
+        cut = analysis.funnel_cut(s, *Q1)
+        steady = analysis.funnel_steady(s, manager, cut)
+        for breakdown in Breakdown:
+            kept = analysis.funnel_report(s, manager, *Q1, breakdown, steady=steady)
+            fresh = analysis.funnel_report(s, manager, *Q1, breakdown)
+            pd.testing.assert_frame_equal(kept.funnel, fresh.funnel)
+            pd.testing.assert_frame_equal(kept.time_in_stage, fresh.time_in_stage)
+            assert (kept.kpis, kept.previous) == (fresh.kpis, fresh.previous)
+    # A won in 3 days (10 to 13 January), D in 2 (3 to 5 February): a median of 2.5 days
+    assert sorted(steady.cycle_days) == pytest.approx([2.0, 3.0])
+    assert kept.kpis["cycle_days"] == pytest.approx(2.5)
+    assert steady.previous["leads"] == 1  # F, in the quarter of the same length before
+    assert steady.time_in_stage.set_index("stage").loc["new", "stays"] == 5
