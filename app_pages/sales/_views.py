@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from app_pages.sales import _cache as sales_cache
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
@@ -44,46 +45,6 @@ def now() -> datetime:
     return utcnow()
 
 
-@st.cache_data(ttl=300, max_entries=32, show_spinner=False)
-def _funnel(
-    url: str,
-    actor: tuple[int, str, str, str],
-    period: tuple[date, date],
-    breakdown: str,
-    pipeline: str | None,
-    whose: tuple[str | None, int | None, str],
-) -> analysis.FunnelReport:
-    with read_scope() as session:
-        return analysis.funnel_report(
-            session,
-            Actor(actor[0], actor[1], actor[2], Role(actor[3])),
-            *period,
-            analysis.Breakdown(breakdown),
-            pipeline,
-            region=whose[0],
-            owner_id=whose[1],
-            counted=analysis.Counted(whose[2]),
-        )
-
-
-def funnel_report(
-    actor: Actor,
-    start: date,
-    end: date,
-    breakdown: analysis.Breakdown,
-    pipeline: str | None,
-    *,
-    region: str | None = None,
-    owner_id: int | None = None,
-    counted: analysis.Counted = analysis.Counted.CREATED,
-) -> analysis.FunnelReport:
-    """The funnel, cached for five minutes per reader (role and scope are in the key) and
-    cleared by every Sales write."""
-    who = (actor.id, actor.username, actor.name, actor.role.value)
-    whose = (region, owner_id, counted.value)
-    return _funnel(database_url()[0], who, (start, end), breakdown.value, pipeline, whose)
-
-
 @st.cache_data(ttl=300, max_entries=16, show_spinner=False)
 def _forecast(
     url: str, actor: tuple[int, str, str, str], hour: datetime, pipeline: str | None
@@ -94,7 +55,8 @@ def _forecast(
 
 
 def forecast_report(actor: Actor, pipeline: str | None) -> analysis.ForecastReport:
-    """The forecast as of this hour, cached like the funnel."""
+    """The forecast as of this hour, cached for five minutes per reader (role and scope are
+    in the key) and cleared by every Sales write of this server."""
     hour = utcnow().replace(minute=0, second=0, microsecond=0)
     who = (actor.id, actor.username, actor.name, actor.role.value)
     return _forecast(database_url()[0], who, hour, pipeline)
@@ -110,7 +72,7 @@ def submit(form_key: str, action: Callable[[Session], object], success: str) -> 
 
 def clear_caches() -> None:
     """After any write to leads or the sales settings."""
-    _funnel.clear()
+    sales_cache.clear()
     _forecast.clear()
     _stage_names.clear()
 

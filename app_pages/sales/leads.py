@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from app_pages.sales import _cache as sales_cache
 from app_pages.sales import _views as sales_views
 from crm_core.kernel.lookups import active_users
 from crm_core.kernel.permissions import Actor
@@ -55,10 +56,11 @@ def render() -> None:
             "dashboard's lead conversion. Region and owner are the lead's own."
         )
     )
+    mark = sales_cache.leads_mark()  # every read below is kept by it
     with read_scope() as session:
         pipelines = sales_settings(session).pipelines
-        regions = analysis.lead_regions(session, actor)
         owners = dict(active_users(session))
+    regions = sales_cache.lead_regions(actor, mark)
     _from_link(regions)
     start, end = sales_views.period_picker("funnel")
     counted = st.radio(
@@ -79,8 +81,8 @@ def render() -> None:
     )
     region = pickers.region_picker(right, regions, "funnel-region")
     owner = pickers.owner_picker(last, owners, "funnel-owner", t("Owner"))
-    report = sales_views.funnel_report(
-        actor, start, end, breakdown, pipeline, region=region, owner_id=owner, counted=counted
+    report = sales_cache.funnel_report(
+        actor, (start, end), breakdown, pipeline, (region, owner, counted), mark
     )
     _kpis(report)
     if not report.kpis["leads"]:
@@ -92,7 +94,7 @@ def render() -> None:
     namer = _group_namer(breakdown, pipelines)
     clicked = _funnel_chart(report, namer)
     _conversion_tables(report, namer)
-    _stage_leads(actor, report, clicked, namer)
+    _stage_leads(actor, report, clicked, namer, mark)
     _trend(report)
     _time_in_stage(report)
     _lost_reasons(report)
@@ -244,7 +246,11 @@ def _conversion_tables(report: FunnelReport, namer: Callable[[str], str]) -> Non
 
 
 def _stage_leads(
-    actor: Actor, report: FunnelReport, clicked: str | None, namer: Callable[[str], str]
+    actor: Actor,
+    report: FunnelReport,
+    clicked: str | None,
+    namer: Callable[[str], str],
+    mark: sales_cache.Mark,
 ) -> None:
     st.subheader(t("Leads of a stage"))
     left, right = st.columns(2)
@@ -262,8 +268,7 @@ def _stage_leads(
             format_func=lambda g: t("All groups") if g is None else namer(g),
             placeholder=t("All groups"),
         )
-    with read_scope() as session:
-        picked = analysis.reached_stage(session, actor, report, stage, group)
+    picked = sales_cache.reached_stage(actor, report, stage, group, mark)
     reached = report.funnel[report.funnel["stage"] == stage]
     if group is not None:
         reached = reached[reached["group"] == group]

@@ -9,11 +9,12 @@ from typing import Any
 
 import streamlit as st
 
+from app_pages.sales import _cache as sales_cache
 from app_pages.sales import _views as sales_views
 from crm_core.kernel.lookups import active_users
 from crm_core.kernel.permissions import Action, Actor, Capability, allowed, may
 from crm_core.models.enums import Entity, LeadSource, LeadStage
-from crm_core.sales import analysis, leads, links, pipeline, views
+from crm_core.sales import leads, links, views
 from crm_core.sales.pipeline import LeadFilter
 from crm_core.sales.settings import SalesSettings, sales_settings
 from ui import forms, nav, pickers
@@ -38,10 +39,11 @@ SORTS = {
 def render() -> None:
     actor = require_page("pipeline")
     st.title(t("Pipeline"))
+    mark = sales_cache.pipeline_mark()  # the total, board and list below are kept by it
     with read_scope() as session:
         settings = sales_settings(session)
         owners = dict(active_users(session))
-        regions = analysis.lead_regions(session, actor)
+    regions = sales_cache.lead_regions(actor, mark)
     _from_link(regions)
     left, middle, right = st.columns(3)
     with left:
@@ -51,8 +53,7 @@ def render() -> None:
     region = pickers.region_picker(middle, regions, "pipeline-region")
     owner = pickers.owner_picker(right, owners, "leads-owner", t("Owner"))
     whose = LeadFilter(pipeline=chosen, region=region, owner_id=owner)
-    with read_scope() as session:
-        count, value = pipeline.open_total(session, actor, whose)
+    count, value = sales_cache.open_total(actor, whose, mark)
     st.caption(
         tn("{n:n} open lead", "{n:n} open leads", count)
         + " · "
@@ -64,9 +65,9 @@ def render() -> None:
         if chosen is None:
             st.info(t("Pick a pipeline to see its board; the list shows them all."))
         else:
-            _board(actor, settings, whose, chosen)
+            _board(actor, settings, whose, chosen, mark)
     with list_tab:
-        _list(actor, settings, whose, owners)
+        _list(actor, settings, whose, owners, mark)
     with new_tab:
         _new_lead(actor, settings, owners)
 
@@ -96,17 +97,16 @@ def _from_link(regions: list[str]) -> None:
         st.query_params.pop(name, None)
 
 
-def _board(actor: Actor, settings: SalesSettings, whose: LeadFilter, key: str) -> None:
+def _board(
+    actor: Actor, settings: SalesSettings, whose: LeadFilter, key: str, mark: sales_cache.Mark
+) -> None:
     st.caption(
         t(
             "The open leads of the pipeline by stage, biggest value first: days in the "
             "stage, owner and the next follow-up. Move one with its menu."
         )
     )
-    with read_scope() as session:
-        columns = pipeline.board(
-            session, actor, key, sales_views.now(), region=whose.region, owner_id=whose.owner_id
-        )
+    columns = sales_cache.board(actor, key, whose, mark)
     stages = settings.stages(key)
     cells = st.columns(len(columns))
     for cell, (stage, column) in zip(cells, columns.items(), strict=True):
@@ -156,7 +156,13 @@ def _board(actor: Actor, settings: SalesSettings, whose: LeadFilter, key: str) -
             cell.caption(t("and {n:n} more in the list", n=column["count"] - len(column["cards"])))
 
 
-def _list(actor: Actor, settings: SalesSettings, whose: LeadFilter, owners: dict[int, str]) -> None:
+def _list(
+    actor: Actor,
+    settings: SalesSettings,
+    whose: LeadFilter,
+    owners: dict[int, str],
+    mark: sales_cache.Mark,
+) -> None:
     with read_scope() as session:
         saved = views.saved_views(session, actor)
     name = _views_bar(saved)
@@ -189,8 +195,7 @@ def _list(actor: Actor, settings: SalesSettings, whose: LeadFilter, owners: dict
     )
     page = int(page_cell.number_input(t("Page"), min_value=1, value=1, key="leads-page")) - 1
     _save_view(actor, name, chosen, sort, descending)
-    with read_scope() as session:
-        found, total = pipeline.lead_list(session, actor, chosen, sort, descending, page, PER_PAGE)
+    found, total = sales_cache.lead_list(actor, chosen, (sort, descending), (page, PER_PAGE), mark)
     st.caption(tn("{n:n} lead matches.", "{n:n} leads match.", total))
     shown = found.assign(
         stage=found["stage"].map(lambda s: sales_views.stage_name(s, settings)),

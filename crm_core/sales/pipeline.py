@@ -183,8 +183,9 @@ def board(
         ordered = stmt.order_by(seen_value(actor).desc(), Lead.id)
         rows = session.execute(ordered.limit(per_stage)).all()
         cards = hide_amounts(actor, _plain(pd.DataFrame(rows, columns=LIST_COLUMNS)), "value")
+        # At least 0: a page keeps the board as of its minute's start, a card may be younger.
         cards["days_in_stage"] = [
-            (now - s).total_seconds() / 86400 if s is not None else None
+            max(0.0, (now - s).total_seconds() / 86400) if s is not None else None
             for s in cards["in_stage_since"]
         ]
         cards["next_follow_up"] = cards["id"].map(_next_follow_ups(session, list(cards["id"])))

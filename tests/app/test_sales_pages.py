@@ -281,3 +281,48 @@ def test_the_funnel_and_pipeline_filters_read_in_bahasa_indonesia(
     at.run()
     assert not at.exception
     assert at.toggle(key="leads-open-only").label == "Hanya prospek terbuka"
+
+
+def test_a_lead_a_colleague_creates_is_in_the_funnel_at_the_next_rerun(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    sales, manager = staff[Role.SALES], staff[Role.MANAGER]
+    a_lead(app_engine, sales, "Sari Dewi", region="Bali")
+    at = page_as("leads", manager)
+    at.session_state["funnel-period"] = "last 30 days"
+    at.run()
+    assert {m.label: m.value for m in at.metric}["Leads created"] == "1"
+    at.selectbox(key="funnel-breakdown").set_value("source").run()  # kept, then a new grouping
+    at.run()  # a rerun with nothing changed is served from the kept figures
+    a_lead(app_engine, sales, "Budi", source="website", region="Papua")  # another session
+    at.run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.metric}["Leads created"] == "2"
+    assert at.dataframe[0].value["group"].tolist() == ["referral", "website"]
+    assert "Papua" in at.selectbox(key="funnel-region").options  # the region list too
+    at.selectbox(key="funnel-stage").set_value("new").run()
+    listed = next(d.value for d in at.dataframe if "name" in d.value.columns)
+    assert sorted(listed["name"]) == ["Budi", "Sari Dewi"]
+
+
+def test_a_lead_a_colleague_creates_is_on_the_board_and_list_at_the_next_rerun(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    sales, manager = staff[Role.SALES], staff[Role.MANAGER]
+    a_lead(app_engine, sales, "Sari Dewi", pipeline="new business")
+    at = page_as("pipeline", manager)
+    at.session_state["pipeline-pipeline"] = "new business"
+    at.run()
+    assert "1 open lead · open value Rp 12,500,000" in [c.value for c in at.caption]
+    at.run()  # a rerun with nothing changed is served from the kept reads
+    a_lead(app_engine, sales, "Budi Hartono", value="2000000", pipeline="new business")
+    at.run()
+    assert not at.exception, at.exception
+    assert "2 open leads · open value Rp 14,500,000" in [c.value for c in at.caption]
+    cards = [m.value.strip("*") for m in at.markdown]
+    assert "Sari Dewi" in cards and "Budi Hartono" in cards  # the board
+    # kept as of the minute's start, a card younger than that is 0 days in its stage, not -0
+    assert "Rp 2M · 0 days in stage" in [c.value for c in at.caption]
+    assert "2 leads match." in [c.value for c in at.caption]  # the list
+    listed = next(d.value for d in at.dataframe if "name" in d.value.columns)
+    assert sorted(listed["name"]) == ["Budi Hartono", "Sari Dewi"]
