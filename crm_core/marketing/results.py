@@ -3,9 +3,11 @@ uplift and a two-proportion test against the baseline (the hold-out control, els
 variant), revenue per member and ROI, and the verdict with the rule it used.
 
 Rates count every enrolled member (intention to treat: a hold-out member is counted though
-nothing was sent). Revenue is the members' completed orders, net of discounts, placed from
-the campaign's first day to `attribution_days` after its last (the same window for every
-variant, so the control shows what members would have bought anyway).
+nothing was sent). The planned sample is compared with the members observed (`observed`):
+an enrolled member whose outcome nobody recorded is no evidence yet. Revenue is the
+members' completed orders, net of discounts, placed from the campaign's first day to
+`attribution_days` after its last (the same window for every variant, so the control shows
+what members would have bought anyway).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm_core.customers.read import sold_orders
@@ -23,15 +25,15 @@ from crm_core.kernel import writepath
 from crm_core.kernel.frames import query_frame
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.marketing.amounts import all_amounts
-from crm_core.marketing.campaigns import baseline_of, planned_per_variant
+from crm_core.marketing.campaigns import CONTROL, baseline_of, planned_per_variant
 from crm_core.marketing.stats import Decision, decide, two_proportion_test, wilson_interval
 from crm_core.models import Campaign, CampaignMember, Order, OrderItem
 from crm_core.models.enums import Entity
 
 RESULT_COLUMNS = [
-    "variant", "members", "sent", "responded", "converted", "response_rate", "response_low",
-    "response_high", "conversion_rate", "conversion_low", "conversion_high", "uplift",
-    "difference", "difference_low", "difference_high", "p_value", "revenue",
+    "variant", "members", "observed", "sent", "responded", "converted", "response_rate",
+    "response_low", "response_high", "conversion_rate", "conversion_low", "conversion_high",
+    "uplift", "difference", "difference_low", "difference_high", "p_value", "revenue",
     "revenue_per_member",
 ]  # fmt: skip
 
@@ -52,33 +54,57 @@ class CampaignResults:
 
 
 def _counts(session: Session, campaign_id: int, as_of: datetime) -> pd.DataFrame:
-    def done(column: Any) -> Any:
-        return func.coalesce(func.sum(case((column < as_of, 1), else_=0)), 0)
+    def done(*columns: Any) -> Any:
+        known = or_(*[column < as_of for column in columns])
+        return func.coalesce(func.sum(case((known, 1), else_=0)), 0)
 
+    member = CampaignMember
     stmt = (
         select(
-            CampaignMember.variant,
+            member.variant,
             func.count(),
-            done(CampaignMember.sent_at),
-            done(CampaignMember.responded_at),
-            done(CampaignMember.converted_at),
+            done(member.sent_at, member.responded_at, member.converted_at),
+            done(member.sent_at),
+            done(member.responded_at),
+            done(member.converted_at),
         )
-        .where(CampaignMember.campaign_id == campaign_id)
-        .group_by(CampaignMember.variant)
+        .where(member.campaign_id == campaign_id)
+        .group_by(member.variant)
     )
-    frame = query_frame(session, stmt, ["variant", "members", "sent", "responded", "converted"])
+    columns = ["variant", "members", "recorded", "sent", "responded", "converted"]
+    frame = query_frame(session, stmt, columns)
     return frame.set_index("variant").astype("int64")
+
+
+def _window_end(campaign: Campaign, attribution_days: int) -> datetime | None:
+    """The moment the campaign's attribution window closes (its last day, then the days
+    orders still count as the campaign's); None without dates."""
+    last = campaign.ends_on or campaign.starts_on
+    if last is None:
+        return None
+    return datetime.combine(last, datetime.min.time()) + timedelta(days=1 + attribution_days)
+
+
+def observed(counts: pd.DataFrame, control: str | None) -> pd.Series:
+    """Per variant, the members whose outcome is known (what the planned sample counts):
+    those with a send, response or conversion recorded; the hold-out control's members all
+    of them once any outcome of the campaign is recorded (they get no send to record, and
+    the results import that reports the treatment's reports their conversions too); nobody
+    while nothing is recorded, however long ago the campaign ended."""
+    seen = counts["recorded"].copy()
+    if control is not None and control in seen.index and int(counts["recorded"].sum()) > 0:
+        seen[control] = counts.loc[control, "members"]
+    return seen.astype("int64")
 
 
 def _revenue(
     session: Session, campaign: Campaign, as_of: datetime, attribution_days: int
 ) -> pd.Series:
-    if campaign.starts_on is None:
+    closes = _window_end(campaign, attribution_days)
+    if campaign.starts_on is None or closes is None:
         return pd.Series(dtype="float64")
     start = datetime.combine(campaign.starts_on, datetime.min.time())
-    last = campaign.ends_on or campaign.starts_on
-    end = min(datetime.combine(last, datetime.min.time()) + timedelta(days=1 + attribution_days),
-              as_of)  # fmt: skip
+    end = min(closes, as_of)
     per_order = (
         select(
             Order.id.label("order_id"),
@@ -117,7 +143,9 @@ def campaign_results(
     baseline = baseline_of(campaign)
     variants = [baseline, *[v for v in campaign.variants if v != baseline]]
     counts = _counts(session, campaign.id, as_of).reindex(variants).fillna(0).astype("int64")
-    revenue = _revenue(session, campaign, as_of, int(design.get("attribution_days", 14)))
+    days = int(design.get("attribution_days", 14))
+    counts["observed"] = observed(counts, CONTROL if CONTROL in variants else None)
+    revenue = _revenue(session, campaign, as_of, days)
     counts["revenue"] = revenue.reindex(variants).fillna(0.0)
     rows, tests = [], []
     per_variant: dict[str, dict[str, float]] = {
@@ -136,7 +164,8 @@ def campaign_results(
             )
             tests.append(test)
         rows.append({
-            "variant": variant, "members": n, "sent": int(row["sent"]),
+            "variant": variant, "members": n, "observed": int(row["observed"]),
+            "sent": int(row["sent"]),
             "responded": int(row["responded"]), "converted": int(row["converted"]),
             "response_rate": row["responded"] / n if n else None,
             "response_low": response.low if response else None,
@@ -153,7 +182,7 @@ def campaign_results(
             "revenue_per_member": float(row["revenue"]) / n if n else None,
         })  # fmt: skip
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
-    decision = decide(tests, [int(n) for n in counts["members"]], planned, alpha)
+    decision = decide(variants, tests, [int(n) for n in counts["observed"]], planned, alpha)
     budget, total = float(campaign.budget), float(counts["revenue"].sum())
     incremental = None
     if not all_amounts(actor):  # the members' revenue is theirs to read only for some

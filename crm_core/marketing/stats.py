@@ -7,6 +7,7 @@ Pure functions over counts (standard library only), checked in tests against Sci
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from statistics import NormalDist
@@ -111,7 +112,7 @@ class VerdictRule(StrEnum):
     LOSER = "significant loser"  # p < alpha, the treatment converts less: stop it
     NO_DIFFERENCE = "no difference at plan"  # planned sample reached, p >= alpha
     TOO_EARLY = "planned sample not reached"  # fewer members than planned, p >= alpha
-    NO_DATA = "no sends yet"
+    NO_DATA = "nothing recorded yet"  # no member of the baseline or any treatment observed
 
 
 @dataclass(frozen=True)
@@ -119,32 +120,53 @@ class Decision:
     verdict: Verdict
     rule: VerdictRule
     alpha: float  # the level used (Bonferroni-corrected with several treatments)
-    early: bool  # read before every group reached its planned size
+    early: bool  # read before every group had its planned number of observed members
+    winner: str | None = None  # WINNER: the variant to roll out; LOSER: the baseline
 
 
 def decide(
-    tests: list[TwoProportionTest | None],
-    sizes: list[int],
+    variants: Sequence[str],
+    tests: Sequence[TwoProportionTest | None],
+    observed: Sequence[int],
     planned_per_variant: int,
     alpha: float = 0.05,
 ) -> Decision:
-    """The verdict over every treatment's test against the control.
+    """The verdict over every treatment's test against the baseline.
+
+    `variants` are the names, the baseline first; `tests` each treatment's test against it
+    (in the variants' order); `observed` each variant's members whose outcome is known. An
+    enrolled member is not yet evidence: a member counts as observed once a send, response
+    or conversion of theirs is recorded; a hold-out control's members (nothing is sent to
+    them) all count once any outcome of the campaign is recorded (the caller counts them
+    so). The planned sample is compared with `observed`, not with the members enrolled.
+    Nobody observed: nothing recorded yet; a treatment or baseline nobody observed gives
+    no test, so the verdict waits (keep testing, read early).
 
     With k treatments each is tested at alpha / k (Bonferroni). A significant winner rolls
-    out (even when read early: a significant result may be acted on, with the warning);
-    a significant loser stops; at the planned sample without significance: stop, the
-    uplift is smaller than the test was designed to find; before it: keep testing.
+    out, the best converting one if several (even when read early: a significant result may
+    be acted on, with the warning); when every treatment is a significant loser: stop them,
+    the baseline does best; at the planned sample without significance: stop, the uplift is
+    smaller than the test was designed to find; before it: keep testing.
     """
     level = alpha / max(len(tests), 1)
-    early = any(size < planned_per_variant for size in sizes)
-    valid = [test for test in tests if test is not None]
-    if not valid:
+    early = any(n < planned_per_variant for n in observed)
+    seen = observed[0] > 0 if observed else False
+    valid = [
+        (name, test)
+        for name, test, n in zip(variants[1:], tests, observed[1:], strict=True)
+        if test is not None and seen and n > 0
+    ]
+    if not any(observed):
         return Decision(Verdict.KEEP_TESTING, VerdictRule.NO_DATA, level, early)
-    significant = [test for test in valid if test.p_value < level]
-    if any(test.difference > 0 for test in significant):
-        return Decision(Verdict.ROLL_OUT, VerdictRule.WINNER, level, early)
-    if significant and len(significant) == len(valid):
-        return Decision(Verdict.STOP, VerdictRule.LOSER, level, early)
+    if not valid:
+        return Decision(Verdict.KEEP_TESTING, VerdictRule.TOO_EARLY, level, early)
+    significant = [(name, test) for name, test in valid if test.p_value < level]
+    winners = [(name, test) for name, test in significant if test.difference > 0]
+    if winners:
+        best = max(winners, key=lambda pair: pair[1].rate_treatment)[0]
+        return Decision(Verdict.ROLL_OUT, VerdictRule.WINNER, level, early, best)
+    if significant and len(significant) == len(tests):
+        return Decision(Verdict.STOP, VerdictRule.LOSER, level, early, variants[0])
     if early:
         return Decision(Verdict.KEEP_TESTING, VerdictRule.TOO_EARLY, level, early)
     return Decision(Verdict.STOP, VerdictRule.NO_DIFFERENCE, level, early)

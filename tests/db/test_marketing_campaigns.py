@@ -162,8 +162,9 @@ def test_results_per_variant_from_an_imported_file(
         results = campaign_results(s, manager, campaign_id, AS_OF)
     table = results.table.set_index("variant")
     assert list(table.index) == ["A", "B"] and results.baseline == "A"
-    assert table.loc["A", ["members", "sent", "responded", "converted"]].tolist() == [20, 20, 6, 2]
-    assert table.loc["B", ["members", "sent", "responded", "converted"]].tolist() == [20, 20, 12, 9]
+    counted = ["members", "observed", "sent", "responded", "converted"]
+    assert list(table.loc["A", counted]) == [20, 20, 20, 6, 2]
+    assert list(table.loc["B", counted]) == [20, 20, 20, 12, 9]
     assert table.loc["B", "conversion_rate"] == pytest.approx(0.45)
     assert table.loc["B", "uplift"] == pytest.approx(3.5)  # 45 % against 10 %
     _chi2, p_value, _dof, _e = sp.chi2_contingency([[2, 18], [9, 11]], correction=False)
@@ -186,8 +187,10 @@ def test_an_outcome_for_someone_outside_the_campaign_records_nothing(
     engine: Engine, manager: Actor, segment_id: int, audience: list[int]
 ) -> None:
     campaign_id = launched(engine, manager, segment_id, audience)
-    rows = [{"customer_id": audience[0], "sent_at": "2026-11-01 09:00"},
-            {"email": "stranger@example.com", "sent_at": "2026-11-01 09:00"}]  # fmt: skip
+    rows: list[dict[str, object]] = [
+        {"customer_id": audience[0], "sent_at": "2026-11-01 09:00"},
+        {"email": "stranger@example.com", "sent_at": "2026-11-01 09:00"},
+    ]
     with session_scope(engine) as s, pytest.raises(ValidationError) as bad:
         campaigns.record_outcomes(s, manager, campaign_id, rows)
     assert list(bad.value.field_errors) == ["row 2"]
@@ -249,3 +252,91 @@ def test_other_areas_read_a_customers_campaigns(
     assert list(mine["name"]) == ["Promo kopi"]
     assert mine["sent_at"].notna().all() and mine["converted_at"].isna().all()
     assert hidden.empty  # salespeople do not read campaigns
+
+
+def launched_small(engine: Engine, manager: Actor, segment_id: int, audience: list[int],
+                   **extra: object) -> tuple[int, dict[str, list[int]]]:  # fmt: skip
+    """A campaign planned for 10 members per variant (30 % -> 90 %), 20 enrolled in each."""
+    campaign_id = plan(engine, manager, segment_id, baseline_rate=0.3, min_uplift=2.0, **extra)
+    with session_scope(engine) as s:
+        campaigns.launch(s, manager, campaign_id, 1, audience)
+    return campaign_id, by_variant(engine, campaign_id)
+
+
+def record(engine: Engine, manager: Actor, campaign_id: int, lines: list[str]) -> None:
+    rows = campaigns.outcomes_from_csv("\n".join(["customer_id,sent_at,converted_at", *lines]))
+    with session_scope(engine) as s:
+        campaigns.record_outcomes(s, manager, campaign_id, rows)
+
+
+def test_a_launched_campaign_with_nothing_recorded_says_so_though_its_groups_are_full(
+    engine: Engine, manager: Actor, segment_id: int, audience: list[int]
+) -> None:
+    campaign_id, _groups = launched_small(engine, manager, segment_id, audience)
+    with session_scope(engine) as s:
+        results = campaign_results(s, manager, campaign_id, AS_OF)
+    # 20 enrolled per variant, 10 planned: nothing is sent yet, so nothing is observed.
+    assert results.planned_per_variant == 10
+    assert results.table["observed"].tolist() == [0, 0]
+    decision = results.decision
+    assert (decision.verdict, decision.rule) == (Verdict.KEEP_TESTING, VerdictRule.NO_DATA)
+    assert decision.early and decision.winner is None
+
+
+def test_outcomes_of_fewer_members_than_planned_are_read_early(
+    engine: Engine, manager: Actor, segment_id: int, audience: list[int]
+) -> None:
+    campaign_id, groups = launched_small(engine, manager, segment_id, audience)
+    # Sent to 6 of each group's 20 (10 planned); one B member bought.
+    lines = [f"{c},2026-11-01 09:00," for c in groups["A"][:6] + groups["B"][1:6]]
+    record(engine, manager, campaign_id, [*lines, f"{groups['B'][0]},,2026-11-03 10:00"])
+    with session_scope(engine) as s:
+        results = campaign_results(s, manager, campaign_id, AS_OF)
+    assert results.table["observed"].tolist() == [6, 6]
+    assert results.table["members"].tolist() == [20, 20]
+    decision = results.decision
+    assert (decision.verdict, decision.rule) == (Verdict.KEEP_TESTING, VerdictRule.TOO_EARLY)
+    assert decision.early
+
+
+def test_the_planned_sample_reached_with_b_significantly_ahead_rolls_out_b(
+    engine: Engine, manager: Actor, segment_id: int, audience: list[int]
+) -> None:
+    campaign_id, groups = launched_small(engine, manager, segment_id, audience)
+    # All 40 sent; A: 2 of 20 buy, B: 14 of 20 (chi-square p = 0.0001).
+    a, b = groups["A"], groups["B"]
+    lines = [f"{c},2026-11-01 09:00,2026-11-03 10:00" for c in a[:2] + b[:14]]
+    lines += [f"{c},2026-11-01 09:00," for c in a[2:] + b[14:]]
+    record(engine, manager, campaign_id, lines)
+    with session_scope(engine) as s:
+        results = campaign_results(s, manager, campaign_id, AS_OF)
+    _chi2, p_value, _dof, _e = sp.chi2_contingency([[2, 18], [14, 6]], correction=False)
+    assert p_value < 0.001
+    assert results.table.set_index("variant").loc["B", "p_value"] == pytest.approx(p_value)
+    decision = results.decision
+    assert (decision.verdict, decision.rule, decision.winner) == (
+        Verdict.ROLL_OUT, VerdictRule.WINNER, "B",
+    )  # fmt: skip
+    assert not decision.early
+
+
+def test_a_hold_out_counts_as_observed_once_any_outcome_of_the_campaign_is_recorded(
+    engine: Engine, manager: Actor, segment_id: int, audience: list[int]
+) -> None:
+    campaign_id, groups = launched_small(
+        engine, manager, segment_id, audience, design="holdout", variants="Diskon, x"
+    )
+    during = datetime(2026, 11, 20)  # the window: 1-14 November and 14 days after
+    with session_scope(engine) as s:
+        nothing = campaign_results(s, manager, campaign_id, during)
+        closed = campaign_results(s, manager, campaign_id, AS_OF)
+    assert nothing.table["observed"].tolist() == [0, 0]
+    assert closed.table["observed"].tolist() == [0, 0]  # window closed 29 November: still none
+    assert closed.decision.rule is VerdictRule.NO_DATA
+    sent = groups["Diskon"][:12]
+    record(engine, manager, campaign_id, [f"{c},2026-11-01 09:00," for c in sent])
+    with session_scope(engine) as s:
+        results = campaign_results(s, manager, campaign_id, during)
+    assert results.table["variant"].tolist() == ["control", "Diskon"]
+    assert results.table["observed"].tolist() == [20, 12]
+    assert results.decision.rule is VerdictRule.NO_DIFFERENCE  # 12 >= 10 planned, 0 vs 0

@@ -92,28 +92,65 @@ def test_an_impossible_uplift_is_refused() -> None:
 
 def test_a_significant_winner_rolls_out_even_read_early_with_the_warning() -> None:
     winner = two_proportion_test(120, 1000, 170, 1000)
-    decision = decide([winner], [1000, 1000], planned_per_variant=3841)
-    assert (decision.verdict, decision.rule, decision.early) == (
-        Verdict.ROLL_OUT, VerdictRule.WINNER, True,
+    decision = decide(["A", "B"], [winner], [1000, 1000], planned_per_variant=3841)
+    assert (decision.verdict, decision.rule, decision.early, decision.winner) == (
+        Verdict.ROLL_OUT, VerdictRule.WINNER, True, "B",
     )  # fmt: skip
 
 
 def test_no_significant_difference_keeps_testing_until_the_plan_then_stops() -> None:
     close = two_proportion_test(120, 1000, 125, 1000)
-    assert decide([close], [1000, 1000], 3841).verdict is Verdict.KEEP_TESTING
-    at_plan = decide([close], [4000, 4000], 3841)
-    assert (at_plan.verdict, at_plan.rule) == (Verdict.STOP, VerdictRule.NO_DIFFERENCE)
+    assert decide(["A", "B"], [close], [1000, 1000], 3841).verdict is Verdict.KEEP_TESTING
+    at_plan = decide(["A", "B"], [close], [4000, 4000], 3841)
+    assert (at_plan.verdict, at_plan.rule, at_plan.winner) == (
+        Verdict.STOP, VerdictRule.NO_DIFFERENCE, None,
+    )  # fmt: skip
 
 
-def test_a_significant_loser_stops() -> None:
+def test_groups_without_a_recorded_outcome_are_nothing_recorded_yet() -> None:
+    # 8,168 enrolled per group, none sent: the test over the members says p = 1, but
+    # nobody is observed, so the plan is not reached and there is nothing to read.
+    empty = two_proportion_test(0, 8168, 0, 8168)
+    decision = decide(["A", "B"], [empty], [0, 0], 8000)
+    assert (decision.verdict, decision.rule, decision.early, decision.winner) == (
+        Verdict.KEEP_TESTING, VerdictRule.NO_DATA, True, None,
+    )  # fmt: skip
+
+
+def test_outcomes_recorded_for_one_variant_only_wait_for_the_other() -> None:
+    only_b = two_proportion_test(0, 500, 40, 500)  # A's sends not recorded yet
+    decision = decide(["A", "B"], [only_b], [0, 500], 400)
+    assert (decision.verdict, decision.rule, decision.early) == (
+        Verdict.KEEP_TESTING, VerdictRule.TOO_EARLY, True,
+    )  # fmt: skip
+
+
+def test_a_big_segment_read_before_the_planned_outcomes_is_early() -> None:
+    close = two_proportion_test(10, 8168, 11, 8168)
+    decision = decide(["A", "B"], [close], [300, 280], 8000)
+    assert (decision.verdict, decision.rule, decision.early) == (
+        Verdict.KEEP_TESTING, VerdictRule.TOO_EARLY, True,
+    )  # fmt: skip
+
+
+def test_a_significant_loser_stops_and_the_baseline_is_named() -> None:
     loser = two_proportion_test(150, 1000, 90, 1000)
-    assert decide([loser], [1000, 1000], 500).rule is VerdictRule.LOSER
+    decision = decide(["A", "B"], [loser], [1000, 1000], 500)
+    assert (decision.rule, decision.winner) == (VerdictRule.LOSER, "A")
 
 
 def test_several_treatments_are_each_tested_at_a_bonferroni_level() -> None:
     # p = 0.0496 passes alone at 5 % but not at 2.5 % beside a second treatment.
     borderline = two_proportion_test(120, 1000, 150, 1000)
     other = two_proportion_test(120, 1000, 121, 1000)
-    assert decide([borderline], [1000, 1000], 1000).verdict is Verdict.ROLL_OUT
-    two = decide([borderline, other], [1000, 1000, 1000], 1000)
-    assert two.alpha == 0.025 and two.verdict is Verdict.STOP
+    assert decide(["A", "B"], [borderline], [1000, 1000], 1000).verdict is Verdict.ROLL_OUT
+    two = decide(["A", "B", "C"], [borderline, other], [1000, 1000, 1000], 1000)
+    assert two.alpha == 0.025 and two.verdict is Verdict.STOP and two.winner is None
+
+
+def test_of_several_significant_treatments_the_best_converting_is_named() -> None:
+    # Against A's 12 %: B 17 % (p = 0.0015), C 20 % (p < 0.0001), D 12.1 %; each at 5 % / 3.
+    tests = [two_proportion_test(120, 1000, x, 1000) for x in (170, 200, 121)]
+    assert tests[0] is not None and tests[0].p_value < 0.05 / 3
+    decision = decide(["A", "B", "C", "D"], tests, [1000] * 4, 1000)
+    assert (decision.verdict, decision.winner, decision.early) == (Verdict.ROLL_OUT, "C", False)
