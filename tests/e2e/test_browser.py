@@ -244,6 +244,40 @@ def test_a_remembered_sign_in_opens_a_new_tab_and_signing_out_ends_it(
     context.close()
 
 
+def test_a_menu_click_right_after_sign_in_keeps_the_remembered_sign_in(
+    browser: object, fresh_server: str
+) -> None:
+    """Issue 9 item 8: the click comes before the browser stored the cookie (sign_in() waits
+    for it; this journey does not). The click's run must offer the cookie again, so a new tab
+    opened afterwards is still signed in. 1 try in 4 lost it before the fix: four tries."""
+    for attempt in range(4):
+        context = browser.new_context(viewport={"width": 1300, "height": 900})  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.goto(fresh_server)
+        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        settle(page)
+        page.get_by_role("textbox", name="Username").fill("manager")
+        page.get_by_role("textbox", name="Password").fill("demo")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("Signed in as").wait_for(timeout=30_000)
+        page.get_by_role("link", name="Customers", exact=True).click()  # at once, no settle
+        settle(page)
+        # Late is fine (a person opens a tab seconds later); lost is the bug: the cookie never
+        # comes, so this wait cannot hide it.
+        deadline = time.monotonic() + 15
+        while not _remembered(context) and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        second = context.new_page()
+        second.goto(f"{fresh_server}/audit")
+        second.get_by_text("Signed in as").or_(
+            second.get_by_role("button", name="Sign in")
+        ).first.wait_for(timeout=30_000)
+        settle(second)
+        assert "Signed in as" in second.inner_text("body"), f"try {attempt + 1} of 4 was lost"
+        assert second.locator("h1").first.inner_text() == "Audit log"
+        context.close()
+
+
 def test_a_forged_unsigned_cookie_leads_to_the_sign_in_form_not_a_traceback(
     browser: object, fresh_server: str
 ) -> None:
@@ -280,6 +314,10 @@ def test_a_bounded_load_run_of_four_sessions_clicking_and_saving_sees_no_error(
     report = run_load(fresh_server, sessions=4, seconds=10, min_steps=SAVE_EVERY)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "load-run.json").write_text(json.dumps(report.summary(), indent=2))
+    print(  # the issue's figures, in the output (pytest -s, or the report of a failure)
+        f"load run: {report.sessions} sessions, {len(report.page_times)} pages, "
+        f"{len(report.errors)} errors, p50 {report.p50:.2f} s, p95 {report.p95:.2f} s"
+    )
     assert report.errors == []
     assert len(report.page_times) >= 8  # every session got round some pages
     assert report.saves >= 4  # and each saved a form
