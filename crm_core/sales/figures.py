@@ -307,8 +307,15 @@ def _quantiles_here(
 ) -> list[tuple[str, int, float, float]]:
     """SQLite: the ended stays' days fetched (a stage's index, not its text) and ranked here;
     ranking them in SQL with window functions took three times as long (200,000 stays)."""
-    index = case({s: i for i, s in enumerate(stages)}, value=LeadStay.stage)
-    stmt = _ended(where, stages).with_only_columns(index, LeadStay.days)
+    # Every ended stay of each lead, its stage's index -1 when it is not counted (Won, Lost,
+    # another pipeline's): one index seek per lead, not one per counted stage as the `IN`
+    # asked of SQLite (0.045 -> 0.022 s at 20,000 leads); the -1 are left out below.
+    index = case({s: i for i, s in enumerate(stages[:-1])}, value=LeadStay.stage, else_=-1)
+    stmt = (
+        select(index, LeadStay.days)
+        .join(Lead, Lead.id == LeadStay.lead_id)
+        .where(*where, LeadStay.days.is_not(None))
+    )
     # The driver's rows as they come: two numbers each need no result processing, which
     # tripled the fetch's time (0.22 s of SQLite, 0.55 s more of row objects here).
     result = session.connection().execute(stmt)
