@@ -12,7 +12,7 @@ import streamlit as st
 from crm_core.customers import products
 from crm_core.customers.products import ProductFilter
 from crm_core.kernel.errors import CRMError
-from crm_core.kernel.permissions import Action, Actor, allowed
+from crm_core.kernel.permissions import PRODUCT_COSTS, PRODUCT_PRICES, Action, Actor, allowed
 from crm_core.models.enums import Entity
 from ui import forms, nav
 from ui.auth import require_page
@@ -30,6 +30,7 @@ LABELS = {
     "price": N_("Price"),
     "unit_cost": N_("Unit cost"),
 }
+AMOUNTS = PRODUCT_PRICES + PRODUCT_COSTS  # price, unit_cost, margin
 
 
 def render() -> None:
@@ -78,11 +79,9 @@ def _table(found: products.ProductPage, wanted: ProductFilter, page: int) -> int
             t("No product matches.") if wanted.query or wanted.categories else t("No products yet.")
         )
         return None
-    shown = found.rows.drop(columns=["active", "version"]).assign(
-        price=found.rows["price"].map(money),
-        unit_cost=found.rows["unit_cost"].map(money),
-        margin=found.rows["margin"].map(money),
-    )
+    amounts = {c: found.rows[c].map(money) for c in AMOUNTS if c not in found.hidden}
+    # an amount this reader may not see is blank from crm_core: its column goes too
+    shown = found.rows.drop(columns=["active", "version", *found.hidden]).assign(**amounts)
     labels = {k: t(v) for k, v in LABELS.items()} | {"margin": t("Margin"), "id": "ID"}
     table = st.dataframe(
         shown,

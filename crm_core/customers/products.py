@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 from pydantic import Field, field_validator
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from crm_core.customers.order_import import parse_amount
@@ -21,7 +21,7 @@ from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.frames import query_frame
 from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.messages import msg
-from crm_core.kernel.permissions import Action, Actor, require
+from crm_core.kernel.permissions import Action, Actor, hidden_product_amounts, require
 from crm_core.models import Product
 from crm_core.models.enums import Entity
 
@@ -69,6 +69,7 @@ class ProductFilter:
 class ProductPage:
     rows: pd.DataFrame  # LIST_COLUMNS
     total: int
+    hidden: tuple[str, ...] = ()  # amounts the reader may not see: blank (None) in rows
 
 
 def form_values(product: Product) -> dict[str, Any]:
@@ -84,8 +85,10 @@ def get_product(session: Session, actor: Actor, product_id: int) -> Product:
 def list_products(
     session: Session, actor: Actor, wanted: ProductFilter, page: int = 0, size: int = PAGE_SIZE
 ) -> ProductPage:
-    """One page of the catalogue by SKU, with each product's margin (price less unit cost)."""
+    """One page of the catalogue by SKU, with each product's margin (price less unit cost);
+    the amounts the actor may not read (permissions.hidden_product_amounts) are blank."""
     require(actor, Entity.PRODUCT, Action.READ)
+    hidden = hidden_product_amounts(actor)
     p = Product
     where: list[ColumnElement[bool]] = [p.deleted_at.is_(None), p.active.is_(not wanted.retired)]
     if text := wanted.query.strip().lower():
@@ -98,15 +101,17 @@ def list_products(
     if wanted.categories:
         where.append(p.category.in_(wanted.categories))
     total = session.scalar(select(func.count()).select_from(p).where(*where)) or 0
+    # What the actor may not read is not even read: blank (NULL) from the query itself.
+    readable = {"price": p.price, "unit_cost": p.unit_cost, "margin": p.price - p.unit_cost}
+    amounts = [(null() if n in hidden else e).label(n) for n, e in readable.items()]
     stmt = (
-        select(p.id, p.sku, p.name, p.category, p.price, p.unit_cost,
-               (p.price - p.unit_cost).label("margin"), p.active, p.version)
+        select(p.id, p.sku, p.name, p.category, *amounts, p.active, p.version)
         .where(*where)
         .order_by(p.sku, p.id)
         .limit(size)
         .offset(page * size)
     )  # fmt: skip
-    return ProductPage(query_frame(session, stmt, LIST_COLUMNS), int(total))
+    return ProductPage(query_frame(session, stmt, LIST_COLUMNS), int(total), hidden)
 
 
 def categories(session: Session) -> list[str]:

@@ -215,6 +215,22 @@ def amounts_scope(actor: Actor) -> Scope:
     return _AMOUNTS[actor.role]
 
 
+# The catalogue's amounts follow the same rule, as far as a product can: its list price is
+# what a salesperson quotes to every customer it may own, so whoever reads some customers'
+# amounts reads it; its unit cost and margin (price less cost) are the company's, no
+# customer's, so only the roles reading every customer's amounts do. Support reads neither.
+PRODUCT_PRICES = ("price",)
+PRODUCT_COSTS = ("unit_cost", "margin")
+
+
+def hidden_product_amounts(actor: Actor) -> tuple[str, ...]:
+    """The product amounts (of PRODUCT_PRICES and PRODUCT_COSTS) this actor may not read."""
+    granted = _AMOUNTS[actor.role]
+    if granted is Scope.ALL:
+        return ()
+    return PRODUCT_COSTS if granted is Scope.OWN else PRODUCT_PRICES + PRODUCT_COSTS
+
+
 def scope(actor: Actor, entity: Entity, action: Action) -> Scope:
     return _role_scope(actor.role, entity, action)
 
