@@ -48,8 +48,11 @@ _ORDERED = {
     "age_band": list(AGE_BANDS),
     "firm_size": list(FIRM_SIZES),
 }
+# Up means towards Most Valuable; no completed order ranks below every tier, so a first
+# purchase is a move up and a customer whose orders all went (returned, cancelled) moved down.
 TIER_RANK = {ValueTier.MOST_VALUABLE.value: 0, ValueTier.MOST_GROWABLE.value: 1,
-             ValueTier.BELOW_ZERO.value: 2}  # fmt: skip
+             ValueTier.BELOW_ZERO.value: 2, ValueTier.NO_PURCHASES.value: 3}  # fmt: skip
+_NAMES_CHUNK = 500
 
 
 def customer_attributes(session: Session, actor: Actor) -> pd.DataFrame:
@@ -141,7 +144,8 @@ def finish_breakdown(grouped: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def tier_migration(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """Customers by tier at the first date (rows; `new` when not a customer then) and at the
-    second (columns), for customers present at the second date."""
+    second (columns; "No purchases yet" its own row and column), for every customer present
+    at the second date."""
     start = before["value_tier"].reindex(after.index).fillna(NEW)
     rows = [NEW, *TIER_RANK]
     matrix = pd.crosstab(start, after["value_tier"]).reindex(index=rows, columns=list(TIER_RANK))
@@ -149,12 +153,47 @@ def tier_migration(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
 
 
 def tier_moves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """Every customer whose tier changed: from, to, and whether that is up or down."""
+    """Every customer of both dates whose tier changed: from, to, and whether that is up or
+    down (TIER_RANK: a first purchase is up)."""
     start = before["value_tier"].reindex(after.index)
     moved = start.notna() & (start != after["value_tier"])
     out = pd.DataFrame({"from": start[moved], "to": after["value_tier"][moved]})
     out["direction"] = np.where(out["to"].map(TIER_RANK) < out["from"].map(TIER_RANK), "up", "down")
     return out.rename_axis("customer_id").reset_index()
+
+
+def moved_customers(
+    session: Session, actor: Actor, moves: pd.DataFrame, limit: int | None = None
+) -> pd.DataFrame:
+    """The moves (`tier_moves`) with each customer's name, those the actor may read: ups
+    first, then downs, each by customer id; the first `limit` only when given (their names
+    looked up by id), else all (every readable name in one read)."""
+    columns = ["customer_id", "name", "from", "to", "direction"]
+    ordered = moves.assign(_down=moves["direction"] == "down").sort_values(
+        ["_down", "customer_id"], kind="stable"
+    )
+    readable = (
+        Customer.deleted_at.is_(None),
+        read_filter(actor, Entity.CUSTOMER, Customer.owner_id),
+    )
+    if limit is None:
+        stmt = select(Customer.id, Customer.name).where(*readable)
+        names = query_frame(session, stmt, ["customer_id", "name"])
+    else:
+        ids = [int(i) for i in ordered["customer_id"]]
+        frames, found = [], 0
+        # chunk by chunk until `limit` readable ones are named: a reader may see few of them
+        for start in range(0, len(ids), _NAMES_CHUNK):
+            chunk = ids[start : start + _NAMES_CHUNK]
+            stmt = select(Customer.id, Customer.name).where(Customer.id.in_(chunk), *readable)
+            frames.append(query_frame(session, stmt, ["customer_id", "name"]))
+            found += len(frames[-1])
+            if found >= limit:
+                break
+        names = pd.concat(frames) if frames else pd.DataFrame(columns=["customer_id", "name"])
+    named = ordered.merge(names.astype({"customer_id": "int64"}), on="customer_id")
+    named = named[columns].reset_index(drop=True)
+    return named if limit is None else named.head(limit)
 
 
 def concentration(frame: pd.DataFrame, column: str, top_share: float = 0.2) -> dict[str, Any]:

@@ -108,3 +108,36 @@ def test_the_full_refresh_stores_the_journey_the_page_reads(
     pd.testing.assert_frame_equal(stored.cohorts, computed.cohorts, check_dtype=False)
     pd.testing.assert_frame_equal(stored.churn, computed.churn, check_dtype=False)
     assert stored.churn["rate"].isna().sum() == computed.churn["rate"].isna().sum() > 0
+
+
+def test_the_customers_who_moved_tier_are_named_and_a_deleted_one_left_out(
+    engine: Engine, manager: Actor, sales: Actor
+) -> None:
+    from crm_core.marketing.dashboard import moved_customers, tier_moves
+
+    ani = a_customer(engine, manager, name="Ani *bold*", email="ani@example.com")
+    budi = a_customer(engine, sales, name="Budi", email="budi@example.com")
+    citra = a_customer(engine, manager, name="Citra", email="citra@example.com")
+    dedi = a_customer(engine, manager, name="Dedi", email="dedi@example.com")
+    with session_scope(engine) as s:
+        s.execute(update(Customer).where(Customer.id == dedi).values(deleted_at=AS_OF))
+    # Ani's first purchase, Budi's orders all returned, Citra stays, Dedi (deleted) moved.
+    ids = [ani, budi, citra, dedi]
+    before = pd.DataFrame(
+        {"value_tier": ["No purchases yet", "Most Valuable", "Below-Zero", "Below-Zero"]}, index=ids
+    )
+    after = pd.DataFrame(
+        {"value_tier": ["Most Growable", "No purchases yet", "Below-Zero", "Most Valuable"]},
+        index=ids,
+    )
+    moves = tier_moves(before, after)
+    with session_scope(engine) as s:
+        named = moved_customers(s, manager, moves)
+        first = moved_customers(s, sales, moves, limit=1)
+    assert named.to_dict("records") == [
+        {"customer_id": ani, "name": "Ani *bold*", "from": "No purchases yet",
+         "to": "Most Growable", "direction": "up"},
+        {"customer_id": budi, "name": "Budi", "from": "Most Valuable",
+         "to": "No purchases yet", "direction": "down"},
+    ]  # fmt: skip
+    assert first["customer_id"].tolist() == [ani]  # ups first

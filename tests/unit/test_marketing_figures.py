@@ -19,7 +19,7 @@ from crm_core.marketing.dashboard import (
 )
 
 AS_OF = datetime(2026, 5, 1)
-MV, MG, BZ = "Most Valuable", "Most Growable", "Below-Zero"
+MV, MG, BZ, NP = "Most Valuable", "Most Growable", "Below-Zero", "No purchases yet"
 
 
 def attributes() -> pd.DataFrame:
@@ -79,6 +79,22 @@ def test_tier_migration_counts_who_moved_up_and_down() -> None:
     assert int(matrix.to_numpy().sum()) == 4
     moves = tier_moves(before, after).set_index("customer_id")
     assert moves["direction"].to_dict() == {1: "down", 2: "up"}
+
+
+def test_a_first_purchase_moves_up_and_a_customer_whose_orders_went_moves_down() -> None:
+    # 5 had bought nothing and now is Most Growable (a first purchase); 6 was Most Valuable
+    # and has no completed order now (returned); 7 still has none; 4 is new since.
+    before = pd.DataFrame({"value_tier": [MV, MG, BZ, NP, MV, NP]}, index=[1, 2, 3, 5, 6, 7])
+    after = pd.DataFrame({"value_tier": [MG, MV, BZ, MG, MG, NP, NP]}, index=[1, 2, 3, 4, 5, 6, 7])
+    matrix = tier_migration(before, after)
+    assert list(matrix.index) == ["new", MV, MG, BZ, NP]
+    assert list(matrix.columns) == [MV, MG, BZ, NP]
+    assert matrix.loc[NP, MG] == 1 and matrix.loc[MV, NP] == 1 and matrix.loc[NP, NP] == 1
+    assert int(matrix.to_numpy().sum()) == 7  # every customer of today, none dropped
+    moves = tier_moves(before, after).set_index("customer_id")
+    assert moves["direction"].to_dict() == {1: "down", 2: "up", 5: "up", 6: "down"}
+    assert list(moves.loc[5, ["from", "to"]]) == [NP, MG]
+    assert list(moves.loc[6, ["from", "to"]]) == [MV, NP]
 
 
 def test_the_top_fifth_of_customers_share_of_revenue_and_tickets() -> None:
