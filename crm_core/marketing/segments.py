@@ -11,20 +11,20 @@ from typing import Any
 
 import pandas as pd
 from pydantic import Field
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from crm_core.customers.read import stored_values
 from crm_core.kernel import writepath
 from crm_core.kernel.errors import ConflictError, ValidationError
-from crm_core.kernel.frames import query_frame
+from crm_core.kernel.frames import change_mark, query_frame
 from crm_core.kernel.inputs import _Input, validate
 from crm_core.kernel.lookups import is_active_user
 from crm_core.kernel.messages import N_, msg
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.marketing.amounts import mask_frame
 from crm_core.marketing.rules import RuleIn, matching_ids, parse_rule
-from crm_core.models import Customer, Segment, User
+from crm_core.models import Account, Customer, Segment, User
 from crm_core.models.enums import Entity
 
 _CHUNK = 500
@@ -139,6 +139,12 @@ def segment_rule(session: Session, actor: Actor, segment_id: int) -> tuple[Segme
     return segment, parse_rule(segment.rule)
 
 
+def customers_mark(session: Session) -> tuple[Any, ...]:
+    """The customers' and companies' change mark: what a rule reads besides the stored
+    value figures (whose moment marks them)."""
+    return change_mark(session, Customer, Account)
+
+
 def members(
     session: Session,
     actor: Actor,
@@ -196,12 +202,49 @@ def preview(
                  "net_revenue", "last_order_at"]]  # fmt: skip
 
 
-def owner_changes(session: Session, ids: Sequence[int], owner_id: int) -> pd.DataFrame:
-    """Who would change owner (everyone whose owner is not `owner_id` yet), with the version
-    read: pass it to `assign_owner`, which refuses a customer changed since."""
-    rows = _customer_rows(session, ids)
+def _count_where(session: Session, ids: Sequence[int], condition: Any) -> int:
+    """How many of `ids` meet `condition`, counted in the database a chunk at a time (no
+    rows read out)."""
+    total = 0
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        stmt = select(func.count()).select_from(Customer).where(Customer.id.in_(chunk), condition)
+        total += int(session.scalar(stmt) or 0)
+    return total
+
+
+def _not_owned_by(owner_id: int) -> Any:
+    return or_(Customer.owner_id.is_(None), Customer.owner_id != owner_id)
+
+
+def owner_changes(
+    session: Session, ids: Sequence[int], owner_id: int, limit: int | None = None
+) -> pd.DataFrame:
+    """Who would change owner (everyone whose owner is not `owner_id` yet), by id, with the
+    version read: pass it to `assign_owner`, which refuses a customer changed since. Only
+    the first `limit` when given (a preview; `owner_change_count` counts them all)."""
+    if limit is None:
+        rows = _customer_rows(session, ids)
+    else:  # a chunk at a time, until `limit` who change are found
+        frames, found = [], 0
+        for start in range(0, len(ids), _CHUNK):
+            chunk = list(ids[start : start + _CHUNK])
+            found_ids = [int(i) for i in session.scalars(
+                select(Customer.id).where(Customer.id.in_(chunk), _not_owned_by(owner_id))
+                .order_by(Customer.id).limit(limit - found)
+            )]  # fmt: skip
+            frames.append(_customer_rows(session, found_ids))
+            found += len(found_ids)
+            if found >= limit:
+                break
+        rows = pd.concat(frames, ignore_index=True) if frames else _customer_rows(session, [])
     changing = rows[rows["owner_id"].fillna(-1).astype("int64") != owner_id]
     return changing[["id", "name", "city", "owner", "version"]].reset_index(drop=True)
+
+
+def owner_change_count(session: Session, ids: Sequence[int], owner_id: int) -> int:
+    """How many of `ids` `owner_id` does not own yet (what `owner_changes` would list)."""
+    return _count_where(session, ids, _not_owned_by(owner_id))
 
 
 def assign_owner(session: Session, actor: Actor, owner_id: int, versions: Mapping[int, int]) -> int:
@@ -225,6 +268,23 @@ def assign_owner(session: Session, actor: Actor, owner_id: int, versions: Mappin
 class Broadcast(StrEnum):
     EMAIL = "email"
     WHATSAPP = "whatsapp"
+
+
+def _reachable(channel: Broadcast) -> Any:
+    """Consent to `channel` and an address for it (the same test as `broadcast_list`)."""
+    if channel is Broadcast.EMAIL:
+        return Customer.consent_email.is_(True) & Customer.email.is_not(None)
+    return Customer.consent_sms.is_(True) & Customer.phone.is_not(None)
+
+
+def broadcast_counts(
+    session: Session, actor: Actor, ids: Sequence[int], channel: Broadcast
+) -> tuple[int, int]:
+    """How many members `broadcast_list` would list and how many it would leave out, counted
+    in the database (the list itself is read only when it is downloaded)."""
+    require(actor, Entity.CUSTOMER, Action.READ)
+    reached = _count_where(session, ids, _reachable(channel))
+    return reached, len(ids) - reached
 
 
 def broadcast_list(

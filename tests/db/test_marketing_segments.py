@@ -236,3 +236,23 @@ def test_the_broadcast_list_keeps_only_who_consented_and_can_be_reached(
     assert list(email["name"]) == ["Budi Santoso", "Andi Wijaya"] and left_out == 2
     assert list(whatsapp["phone"]) == ["+6281399990000"] and no_wa == 3
     assert np.isin(["id", "name", "phone"], whatsapp.columns).all()
+
+
+def test_the_broadcast_counts_are_the_lists_without_reading_it(
+    engine: Engine, manager: Actor, book: dict[str, int]
+) -> None:
+    ids = list(book.values())
+    with session_scope(engine) as s:
+        assert segments.broadcast_counts(s, manager, ids, Broadcast.EMAIL) == (2, 2)
+        assert segments.broadcast_counts(s, manager, ids, Broadcast.WHATSAPP) == (1, 3)
+
+
+def test_the_owner_preview_shows_the_first_who_change_and_counts_them_all(
+    engine: Engine, manager: Actor, sales: Actor, book: dict[str, int]
+) -> None:
+    ids = [book["budi"], book["siti"], book["andi"], book["dewi"]]
+    with session_scope(engine) as s:
+        first = segments.owner_changes(s, ids, sales.id, limit=1)
+        assert segments.owner_change_count(s, ids, sales.id) == 2  # Budi and Dewi are Sales'
+        assert segments.owner_change_count(s, ids, manager.id) == 2
+    assert list(first["name"]) == ["Siti Rahmawati"]
