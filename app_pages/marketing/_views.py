@@ -4,7 +4,8 @@ table shown with its CSV download."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +17,9 @@ from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
 from crm_core.marketing import cohorts, journey_store, segments, splits
-from crm_core.marketing.rules import FIELDS, Op
+from crm_core.marketing.rules import FIELDS, Kind, Op, choices, parse_rule
 from crm_core.models.enums import Channel, Gender, LeadSource, LifecycleStage
-from ui import cache
+from ui import auth, cache
 from ui.db import database_url, read_scope
 from ui.i18n import N_, t
 from ui.labels import option
@@ -96,6 +97,22 @@ def table_with_download(
     )
 
 
+def deferred_download(
+    label: str, build: Callable[[], pd.DataFrame], name: str, key: str, *, disabled: bool = False
+) -> None:
+    """A CSV download built only when clicked, on Streamlit's download thread, after the
+    session is checked again (auth.deferred): `build` reads its rows then, so a rerun reads
+    nothing for it. Say everything in the reader's words before: `build` runs outside the run."""
+
+    def csv() -> str:
+        return safe_csv(build())
+
+    st.download_button(
+        label, data=auth.deferred(csv), file_name=f"relasi-{name}.csv", mime="text/csv",
+        on_click="ignore", disabled=disabled, key=key,
+    )  # fmt: skip
+
+
 # Cached reads of the dashboard, keyed by the database, the reader (scope) and the moment the
 # value table describes: a quarter of an hour, like the value table itself. The journey is
 # the one the last full refresh stored, where it holds for the reader.
@@ -152,8 +169,79 @@ def ready_made_members(actor: Actor, as_of: datetime) -> dict[str, list[int]]:
 
 def clear() -> None:
     """After a write that moves customers between owners: the readers' aggregates again."""
-    for cached in (_per_customer, _split, _ready_made):
+    for cached in (_per_customer, _split, _ready_made, _members, _reach, _owner_preview):
         cached.clear()
+
+
+# The Segment builder's reads of today's members, kept per reader, rule, moment of the stored
+# figures and the customers' change mark (a customer or company saved on any replica makes a
+# new key): a rerun (a widget touched) read every member again, and the owner preview and the
+# broadcast counts read every member's row in chunks of 500.
+def rule_key(rule: Mapping[str, Any]) -> str:
+    return json.dumps(rule, sort_keys=True)
+
+
+def data_mark() -> tuple[Any, ...]:
+    with read_scope() as session:
+        return segments.customers_mark(session)
+
+
+@st.cache_data(ttl=300, max_entries=32, show_spinner=False)
+def _members(
+    url: str, actor: Actor, rule: str, as_of: datetime, mark: tuple[Any, ...]
+) -> list[int]:
+    with read_scope() as session:
+        return segments.members(session, actor, parse_rule(json.loads(rule)), None, as_of)
+
+
+def members_today(actor: Actor, rule: str, as_of: datetime, mark: tuple[Any, ...]) -> list[int]:
+    """The rule's members today (`rule` a `rule_key`)."""
+    return _members(database_url()[0], actor, rule, as_of, mark)
+
+
+@st.cache_data(ttl=300, max_entries=32, show_spinner=False)
+def _reach(
+    url: str, actor: Actor, rule: str, as_of: datetime, mark: tuple[Any, ...], channel: str
+) -> tuple[int, int]:
+    ids = _members(url, actor, rule, as_of, mark)
+    with read_scope() as session:
+        return segments.broadcast_counts(session, actor, ids, segments.Broadcast(channel))
+
+
+def reach(
+    actor: Actor, rule: str, as_of: datetime, mark: tuple[Any, ...], channel: str
+) -> tuple[int, int]:
+    """How many of today's members a broadcast on `channel` reaches, and how many it leaves out."""
+    return _reach(database_url()[0], actor, rule, as_of, mark, channel)
+
+
+@st.cache_data(ttl=300, max_entries=32, show_spinner=False)
+def _owner_preview(
+    url: str, actor: Actor, rule: str, as_of: datetime, mark: tuple[Any, ...], owner: int,
+    limit: int,
+) -> tuple[int, pd.DataFrame]:  # fmt: skip
+    ids = _members(url, actor, rule, as_of, mark)
+    with read_scope() as session:
+        count = segments.owner_change_count(session, ids, owner)
+        return count, segments.owner_changes(session, ids, owner, limit=limit)
+
+
+def owner_preview(
+    actor: Actor, rule: str, as_of: datetime, mark: tuple[Any, ...], owner: int, limit: int
+) -> tuple[int, pd.DataFrame]:
+    """How many of today's members would change to `owner`, and the first `limit` of them."""
+    return _owner_preview(database_url()[0], actor, rule, as_of, mark, owner, limit)
+
+
+@st.cache_data(ttl=300, max_entries=8, show_spinner=False)
+def _choices(url: str, mark: tuple[Any, ...]) -> dict[str, list[str]]:
+    with read_scope() as session:
+        return {f: choices(session, f) for f, spec in FIELDS.items() if spec.kind is Kind.CHOICE}
+
+
+def rule_choices(mark: tuple[Any, ...]) -> dict[str, list[str]]:
+    """The values each choice field of the rule builder offers (those stored)."""
+    return _choices(database_url()[0], mark)
 
 
 def stored_as_of() -> datetime:

@@ -37,12 +37,12 @@ VERDICTS = {
 }
 RULES = {
     VerdictRule.WINNER: N_(
-        "A variant converts significantly better than {baseline} (p below {alpha:.1%}): "
-        "roll it out to the whole segment."
+        "{winner} converts significantly better than {baseline} (p below {alpha:.1%}): "
+        "roll {winner} out to the whole segment."
     ),
     VerdictRule.LOSER: N_(
         "Every variant converts significantly worse than {baseline} (p below {alpha:.1%}): "
-        "stop them."
+        "{baseline} does best; stop them."
     ),
     VerdictRule.NO_DIFFERENCE: N_(
         "The planned sample is reached and no difference is significant (p not below "
@@ -52,7 +52,9 @@ RULES = {
     VerdictRule.TOO_EARLY: N_(
         "No significant difference yet and the planned sample is not reached: keep testing."
     ),
-    VerdictRule.NO_DATA: N_("Nothing recorded yet: keep testing."),
+    VerdictRule.NO_DATA: N_(
+        "Nothing recorded yet: keep testing. Record the sends, responses and conversions."
+    ),
 }
 
 
@@ -275,6 +277,7 @@ def _results(actor: Actor, campaign_id: int) -> None:
     table = results.table
     shown = pd.DataFrame({
         "variant": table["variant"], "members": table["members"].map(number),
+        "observed": table["observed"].map(number),
         "sent": table["sent"].map(number), "responded": table["responded"].map(number),
         "converted": table["converted"].map(number),
         "response": [_rate(r, lo, hi) for r, lo, hi in zip(
@@ -286,7 +289,8 @@ def _results(actor: Actor, campaign_id: int) -> None:
         "p_value": table["p_value"].map(lambda p: "–" if pd.isna(p) else number(p, 4)),
         "revenue_per_member": table["revenue_per_member"].map(money),
     })  # fmt: skip
-    labels = {"variant": t("Variant"), "members": t("Members"), "sent": t("Sent"),
+    labels = {"variant": t("Variant"), "members": t("Members"),
+              "observed": t("With a recorded outcome"), "sent": t("Sent"),
               "responded": t("Responded"), "converted": t("Converted"),
               "response": t("Response rate (95 % interval)"),
               "conversion": t("Conversion rate (95 % interval)"), "uplift": t("Uplift"),
@@ -303,16 +307,27 @@ def _rate(rate: float | None, low: float | None, high: float | None) -> str:
 
 def _verdict(results: CampaignResults) -> None:
     decision = results.decision
+    winner = plain(decision.winner or "")
     said = t(VERDICTS[decision.verdict])
-    why = t(RULES[decision.rule], baseline=plain(results.baseline), alpha=decision.alpha)
+    if decision.rule is VerdictRule.WINNER:
+        said = t("Roll out {winner}", winner=winner)
+    why = t(RULES[decision.rule], baseline=plain(results.baseline), alpha=decision.alpha,
+            winner=winner)  # fmt: skip
+    counted = t(
+        "Members count towards the planned sample once a send, response or conversion of "
+        "theirs is recorded; hold-out members once any outcome of the campaign is recorded."
+    )
     box = {Verdict.ROLL_OUT: st.success, Verdict.KEEP_TESTING: st.info, Verdict.STOP: st.error}
-    box[decision.verdict](t("**Verdict: {verdict}.** {why}", verdict=said, why=why))
+    box[decision.verdict](
+        t("**Verdict: {verdict}.** {why} {counted}", verdict=said, why=why, counted=counted)
+    )
     if decision.early:
-        smallest = int(results.table["members"].min()) if not results.table.empty else 0
+        smallest = int(results.table["observed"].min()) if not results.table.empty else 0
         st.warning(
             t(
-                "Read early: the smallest variant has {n:n} members of the {planned:n} "
-                "planned. Results read before the planned sample change more than they seem.",
+                "Read early: the smallest variant has {n:n} members with a recorded outcome "
+                "of the {planned:n} planned. Results read before the planned sample change "
+                "more than they seem.",
                 n=smallest,
                 planned=results.planned_per_variant,
             )

@@ -11,9 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.marketing._views import (
-    clear as clear_marketing_caches,
-)
+from app_pages.marketing import _views as views
 from app_pages.marketing._views import (
     describe_rule,
     field_label,
@@ -21,7 +19,6 @@ from app_pages.marketing._views import (
     stored_as_of,
     value_label,
 )
-from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.errors import ValidationError
 from crm_core.kernel.lookups import active_users
 from crm_core.kernel.permissions import Action, Actor, allowed
@@ -176,9 +173,8 @@ def builder(actor: Actor, as_of: datetime) -> None:
             "figures are as of the last refresh."
         )
     )
-    with read_scope() as session:
-        choices = {f: rules.choices(session, f) for f, s in FIELDS.items() if s.kind is Kind.CHOICE}
-    built = _rule_widgets(choices)
+    mark = views.data_mark()
+    built = _rule_widgets(views.rule_choices(mark))
     day = st.date_input(t("Members as of"), value=as_of.date(), max_value=as_of.date(),
                         key="segb_as_of")  # fmt: skip
     moment, table = as_of, None
@@ -198,16 +194,22 @@ def builder(actor: Actor, as_of: datetime) -> None:
         st.warning(t("Complete the conditions: {problems}",
                      problems="; ".join(say(m) for m in exc.field_errors.values())))  # fmt: skip
         return
+    stored = rule.model_dump(mode="json")
+    key = views.rule_key(stored)
     with read_scope() as session:
-        ids = segments.members(session, actor, rule, table, moment, past=table is not None)
+        if table is None:
+            ids = views.members_today(actor, key, moment, mark)
+        else:
+            ids = segments.members(session, actor, rule, table, moment, past=True)
         preview = segments.preview(session, actor, ids, table)
     st.metric(t("Customers in this segment"), number(len(ids)))
-    st.caption(describe_rule(rule.model_dump(mode="json")))
+    st.caption(describe_rule(stored))
     _preview(preview, len(ids))
-    _save(actor, rule.model_dump(mode="json"))
+    _save(actor, stored)
     if ids and table is None:
-        _assign(actor, ids)
-        _export(actor, ids)
+        asked = (key, moment, mark)
+        _assign(actor, ids, asked)
+        _export(actor, ids, asked)
 
 
 def _preview(preview: pd.DataFrame, total: int) -> None:
@@ -256,7 +258,11 @@ def _save(actor: Actor, rule: dict[str, Any]) -> None:
         st.rerun()
 
 
-def _assign(actor: Actor, ids: list[int]) -> None:
+PREVIEWED = 20  # the owner preview's rows; the count is of everyone who changes
+Asked = tuple[str, datetime, tuple[Any, ...]]  # the rule, its moment, the customers' mark
+
+
+def _assign(actor: Actor, ids: list[int], asked: Asked) -> None:
     if not allowed(actor, Entity.CUSTOMER, Action.UPDATE):
         return
     st.subheader(t("Assign to an account manager"))
@@ -268,47 +274,53 @@ def _assign(actor: Actor, ids: list[int]) -> None:
                          placeholder=t("Choose a person"))  # fmt: skip
     if owner is None:
         return
-    with read_scope() as session:
-        changes = segments.owner_changes(session, ids, owner)
-    if changes.empty:
+    count, changes = views.owner_preview(actor, *asked, owner, PREVIEWED)
+    if count == 0:
         st.info(t("{name} already owns every customer in this segment.", name=plain(people[owner])))
         return
-    st.caption(tn("{n:n} customer changes owner:", "{n:n} customers change owner:", len(changes)))
+    st.caption(tn("{n:n} customer changes owner:", "{n:n} customers change owner:", count))
+    if count > len(changes):
+        st.caption(t("The first {n:n} of them:", n=len(changes)))
     st.dataframe(changes[["name", "city", "owner"]], hide_index=True, width="stretch",
                  column_config={"name": t("Name"), "city": t("City"),
                                 "owner": t("Owner now")}, placeholder="–")  # fmt: skip
-    versions = {int(i): int(v) for i, v in zip(changes["id"], changes["version"], strict=True)}
+
+    def give(session: forms.Session) -> int:
+        # Everyone who changes, read with their versions in the write's own transaction.
+        every = segments.owner_changes(session, ids, owner)
+        versions = {int(i): int(v) for i, v in zip(every["id"], every["version"], strict=True)}
+        return segments.assign_owner(session, actor, owner, versions)
+
     if st.button(tn("Give {n:n} customer to {name}", "Give {n:n} customers to {name}",
-                    len(versions), name=plain(people[owner])), key="segb_assign"):  # fmt: skip
-        forms.submit(ASSIGN_FORM, lambda s: segments.assign_owner(s, actor, owner, versions),
+                    count, name=plain(people[owner])), key="segb_assign"):  # fmt: skip
+        forms.submit(ASSIGN_FORM, give,
                      tn("{n:n} customer now belongs to {name}.",
-                        "{n:n} customers now belong to {name}.", len(versions),
+                        "{n:n} customers now belong to {name}.", count,
                         name=people[owner]))  # fmt: skip
-        clear_marketing_caches()  # owners changed: the readers' scopes hold others now
+        views.clear()  # owners changed: the readers' scopes hold others now
         st.rerun()
 
 
-def _export(actor: Actor, ids: list[int]) -> None:
+def _export(actor: Actor, ids: list[int], asked: Asked) -> None:
     st.subheader(t("Export for a broadcast"))
     channels = {Broadcast.EMAIL: t("Email"), Broadcast.WHATSAPP: t("WhatsApp")}
     channel = st.radio(t("Channel"), list(channels), format_func=channels.__getitem__,
                        horizontal=True, key="segb_channel")  # fmt: skip
-    with read_scope() as session:
-        listed, left_out = segments.broadcast_list(session, actor, ids, channel)
+    reached, left_out = views.reach(actor, *asked, channel)
     st.caption(
         t(
             "{n:n} can be reached; {out:n} left out (no consent to this channel, or no "
             "address for it).",
-            n=len(listed), out=left_out,
+            n=reached, out=left_out,
         )
     )  # fmt: skip
 
-    def download() -> str:
-        require_page("segments")  # a deferred download runs without the page's gate
-        return safe_csv(listed)
+    def listed() -> pd.DataFrame:  # read when downloaded, not on every run
+        with read_scope() as session:
+            return segments.broadcast_list(session, actor, ids, channel)[0]
 
-    st.download_button(t("Download the list as CSV"), download, f"relasi-{channel}-list.csv",
-                       "text/csv", key="segb_export", disabled=listed.empty)  # fmt: skip
+    views.deferred_download(t("Download the list as CSV"), listed, f"{channel}-list",
+                            "segb_export", disabled=reached == 0)  # fmt: skip
 
 
 def saved(actor: Actor, as_of: datetime) -> None:

@@ -19,6 +19,7 @@ from crm_core.marketing import amounts, cohorts, dashboard, segments
 from crm_core.marketing.dashboard import DIMENSIONS
 from ui import cache, nav
 from ui.auth import require_page
+from ui.db import read_scope
 from ui.format import compact_money, long_date, number, percent
 from ui.i18n import t
 from ui.labels import option
@@ -59,7 +60,7 @@ def _dashboard(actor: Actor, as_of: datetime) -> None:
         before = cache.tiers_at(datetime.combine(since, time())).to_frame()
     _tier_changes(slots, frame, before)
     with later:
-        _migration(frame, before, since)
+        _migration(actor, frame, before, since)
     _journey(actor, as_of)
 
 
@@ -145,7 +146,7 @@ def _split(actor: Actor, as_of: datetime) -> None:
     )
 
 
-def _migration(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
+def _migration(actor: Actor, frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
     st.subheader(t("Tier migration"))
     st.caption(
         t(
@@ -158,8 +159,10 @@ def _migration(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
     matrix = dashboard.tier_migration(before, after)
     moves = dashboard.tier_moves(before, after)
     up, down = int((moves["direction"] == "up").sum()), int((moves["direction"] == "down").sum())
-    left, right = st.columns(2)
+    first = int((moves["from"] == ValueTier.NO_PURCHASES.value).sum())
+    left, middle, right = st.columns(3)
     left.metric(t("Moved up"), number(up))
+    middle.metric(t("First purchases (moved up)"), number(first))
     right.metric(t("Moved down"), number(down))
     rows = [marketing_views.value_label("value_tier", r) for r in matrix.index]
     columns = [marketing_views.value_label("value_tier", c) for c in matrix.columns]
@@ -172,6 +175,50 @@ def _migration(frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
     shown.index, shown.columns = rows, columns
     raw = shown.rename_axis(t("from")).reset_index()
     marketing_views.table_with_download(raw, raw, {}, "tier-migration", "segments_migration_csv")
+    _who_moved(actor, moves, since)
+
+
+SHOWN_MOVES = 200  # the table's rows; the file has everyone
+
+
+def _who_moved(actor: Actor, moves: pd.DataFrame, since: date) -> None:
+    st.markdown(t("**Who moved**"))
+    if moves.empty:
+        st.caption(t("Nobody changed tier since {since:date}.", since=since))
+        return
+    st.caption(
+        t(
+            "Customers of both dates whose tier changed, those who moved up first. No "
+            "purchases yet ranks below every tier: a first purchase is a move up.",
+        )
+    )
+    with read_scope() as session:
+        first = dashboard.moved_customers(session, actor, moves, limit=SHOWN_MOVES)
+    tiers = {tier: marketing_views.value_label("value_tier", tier) for tier in dashboard.TIER_RANK}
+    ways = {"up": t("up"), "down": t("down")}
+    labels = {"customer_id": "ID", "name": t("Name"), "from": t("Tier on {day:date}", day=since),
+              "to": t("Tier now"), "direction": t("Moved")}  # fmt: skip
+
+    def worded(rows: pd.DataFrame) -> pd.DataFrame:  # said now: the file is built later
+        out = rows.copy()
+        out["from"], out["to"] = rows["from"].map(tiers), rows["to"].map(tiers)
+        out["direction"] = rows["direction"].map(ways)
+        return out[list(labels)]
+
+    if len(moves) > SHOWN_MOVES:
+        st.caption(t("The first {n:n} of {total:n}; the file has them all.", n=len(first),
+                     total=len(moves)))  # fmt: skip
+    shown = worded(first)[["name", "from", "to"]].rename(columns=labels)
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="–")
+
+    def everyone() -> pd.DataFrame:
+        with read_scope() as session:
+            rows = dashboard.moved_customers(session, actor, moves)
+        return worded(rows).rename(columns=labels)
+
+    marketing_views.deferred_download(
+        t("Download who moved as CSV"), everyone, "tier-moves", "segments_moved_csv"
+    )
 
 
 def _concentration(actor: Actor, frame: pd.DataFrame) -> None:

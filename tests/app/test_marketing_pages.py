@@ -9,7 +9,7 @@ from decimal import Decimal
 from importlib import import_module
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from crm_core.customers import orders
 from crm_core.customers import records as customers
@@ -69,6 +69,25 @@ def test_the_segment_dashboard_shows_every_tier(shop: list[int], staff: dict[Rol
     assert any(s.value == "Acquisition cohorts" for s in at.subheader)
 
 
+def test_the_segments_page_names_who_moved_tier_and_counts_first_purchases_as_up(
+    app_engine: Engine, shop: list[int], staff: dict[Role, Actor]
+) -> None:
+    # The twelve were customers 100 days ago, before any order: all "No purchases yet" then.
+    with session_scope(app_engine) as s:
+        s.execute(update(Customer).values(created_at=utcnow() - timedelta(days=100)))
+    at = page_as("segments", staff[Role.MANAGER]).run()
+    at.date_input(key="segments_since").set_value(utcnow().date() - timedelta(days=60)).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Moved up"], metrics["First purchases (moved up)"]) == ("11", "11")
+    assert metrics["Moved down"] == "0"
+    moved = next(d.value for d in at.dataframe if "Tier now" in d.value.columns)
+    assert len(moved) == 11 and "Pelanggan 11" not in set(moved["Name"])  # still none
+    assert set(moved.iloc[:, 1]) == {"No purchases yet"}
+    assert sorted(set(moved["Tier now"])) == ["Most Growable", "Most Valuable"]
+    assert at.get("download_button")  # the file: built when downloaded
+
+
 def test_building_saving_and_assigning_a_segment(
     app_engine: Engine, shop: list[int], staff: dict[Role, Actor]
 ) -> None:
@@ -97,6 +116,36 @@ def test_building_saving_and_assigning_a_segment(
     with session_scope(app_engine) as s:
         owners = s.scalars(select(Customer.owner_id).where(Customer.id.in_(shop[1:11]))).all()
     assert set(owners) == {sales.id}
+
+
+def test_a_builder_rerun_reads_no_member_rows_for_the_export_or_the_owner_preview(
+    app_engine: Engine, shop: list[int], staff: dict[Role, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    for name in ("broadcast_list", "owner_changes", "owner_change_count", "broadcast_counts"):
+        real = getattr(segments, name)
+
+        def counted(*args: object, _real: object = real, _name: str = name, **kw: object) -> object:
+            reads.append(_name)
+            return _real(*args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(segments, name, counted)
+    manager, sales = staff[Role.MANAGER], staff[Role.SALES]
+    at = page_as("segment-builder", manager).run()
+    first = f"segb_{at.session_state['segb_layout'][0][0]}"
+    at.selectbox(key=f"{first}_field").set_value("region").run()
+    at.multiselect(key=f"{first}_value").set_value(["Jawa Barat"]).run()
+    at.selectbox(key="segb_owner").set_value(sales.id).run()
+    assert not at.exception, at.exception
+    # 11 in Jawa Barat; 8 consented to email (every fourth did not); the first 20 shown.
+    assert any("8 can be reached; 3 left out" in c.value for c in at.caption)
+    assert any(b.label.startswith("Give 11 customers") for b in at.button)
+    assert "broadcast_list" not in reads  # the file is read when it is downloaded
+    before = list(reads)
+    at.radio(key="segb_channel").set_value("whatsapp").run()
+    at.radio(key="segb_channel").set_value("email").run()
+    assert not at.exception, at.exception
+    assert reads == [*before, "broadcast_counts"]  # WhatsApp once; email and owners kept
 
 
 def test_a_campaign_is_planned_launched_recorded_and_read(
