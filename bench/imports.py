@@ -1,9 +1,10 @@
-"""An editor's wait while a big customer import commits, on SQLite (issue 9: no editor or
-sign-in waits more than 2 s during an import), the import in chunks against the old way in
-one transaction, side by side on fresh databases:
+"""An editor's wait while a big customer import commits, on SQLite or PostgreSQL (issue 9: no
+editor or sign-in waits more than 2 s during an import), the import in chunks against the old
+way in one transaction, side by side on fresh databases:
 
     python -m bench.imports --rows 20000            # both ways
     python -m bench.imports --rows 100000 --only chunks
+    python -m bench.imports --rows 100000 --only chunks --backend postgresql
 
 An editor saves a customer and records a sign-in every half second, in a thread of the same
 process (as Streamlit's sessions are), while the import runs; prints the import's time and
@@ -15,14 +16,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import OperationalError
 
+from bench.run import PG_SERVER
+from bench.run import database as run_database
 from crm_core.admin import users
 from crm_core.customers import records
 from crm_core.exchange import importing
@@ -32,7 +34,6 @@ from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer, utcnow
 from crm_core.models.enums import Role
-from db.engine import make_engine
 from db.migrate import upgrade
 from db.session import session_scope
 
@@ -48,9 +49,26 @@ def _user(engine: Engine, role: Role) -> Actor:
         return users.actor_for(user)
 
 
-def one_run(rows: int, how: str) -> dict[str, float]:
-    path = tempfile.mktemp(suffix=".db", dir=HERE / ".data")
-    engine = make_engine(f"sqlite:///{path}")
+def _name(how: str) -> str:
+    return f"imports_{how.replace('-', '_')}"
+
+
+def drop_database(backend: str, rows: int, how: str) -> None:
+    """The run's database gone (bench.run's file or PostgreSQL database of that name)."""
+    kind = _name(how)
+    if backend == "sqlite":
+        for leftover in (HERE / ".data").glob(f"{kind}-{rows}.db*"):
+            leftover.unlink()
+        return
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "relasi_{kind}_{rows}" WITH (FORCE)')
+    admin.dispose()
+
+
+def one_run(backend: str, rows: int, how: str) -> dict[str, float]:
+    drop_database(backend, rows, how)  # each run starts from an empty database
+    engine = run_database(backend, rows, _name(how))
     upgrade(engine)
     admin, manager = _user(engine, Role.ADMIN), _user(engine, Role.MANAGER)
     with session_scope(engine) as s:
@@ -74,7 +92,7 @@ def one_run(rows: int, how: str) -> dict[str, float]:
                     assert found is not None
                     records.update_customer(s, manager, edited, found.version, {"city": f"K{n}"})
                     users.record_login(s, manager.username, utcnow())
-            except (OperationalError, CRMError):  # "database is locked": the save was refused
+            except (OperationalError, CRMError):  # "database is locked", a lock timeout: refused
                 refused.append(n)
             waits.append(time.perf_counter() - started)
             time.sleep(0.5)
@@ -92,8 +110,7 @@ def one_run(rows: int, how: str) -> dict[str, float]:
     done.set()
     thread.join()
     engine.dispose()
-    for leftover in Path(path).parent.glob(Path(path).name + "*"):
-        leftover.unlink()
+    drop_database(backend, rows, how)
     waits.sort()
     return {"import": took, "saves": len(waits), "refused": len(refused),
             "p50": waits[len(waits) // 2], "p95": waits[int(len(waits) * 0.95)],
@@ -104,11 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--only", choices=["chunks", "one-transaction"])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args(argv)
     (HERE / ".data").mkdir(exist_ok=True)
-    print(f"Import of {args.rows:,} customers on SQLite, load {os.getloadavg()[0]:.1f}")
+    print(f"Import of {args.rows:,} customers on {args.backend}, load {os.getloadavg()[0]:.1f}")
     for how in [args.only] if args.only else ["one-transaction", "chunks"]:
-        got = one_run(args.rows, how)
+        got = one_run(args.backend, args.rows, how)
         print(f"  {how:<16} import {got['import']:6.1f} s; editor saves {got['saves']:.0f}, "
               f"refused {got['refused']:.0f}; wait p50 {got['p50']:.2f} s, p95 "
               f"{got['p95']:.2f} s, longest {got['max']:.2f} s", flush=True)  # fmt: skip
