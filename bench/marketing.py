@@ -7,7 +7,9 @@ through AppTest (first view and warm reruns); reuses (or seeds) bench.run's data
 Old: every stored value row loaded into pandas (what the pages read each run before), the
 attributes of every customer loaded and split in pandas. New: each split a GROUP BY over
 `customer_values` in the database, one narrow per-customer query, rules tested in the same
-SQL query as the attributes. Prints a table; writes bench/.data/marketing-<backend>.json.
+SQL query as the attributes. The pages: Segments, the Segment builder on the rule below with
+an owner chosen, Campaigns on its largest campaign's results. Prints a table; writes
+bench/.data/marketing-<backend>-<customers>.json.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from bench.pages import page_times
 from bench.run import AS_OF, HERE, database, seeded, timed
@@ -30,7 +32,7 @@ from crm_core.kernel.permissions import Actor
 from crm_core.marketing import dashboard, journey_store, segments, splits
 from crm_core.marketing.dashboard import DIMENSIONS
 from crm_core.marketing.rules import parse_rule
-from crm_core.models import User
+from crm_core.models import CampaignMember, User
 from crm_core.models.enums import Role
 from db.session import session_scope
 
@@ -94,8 +96,45 @@ def figures(engine: Engine, runs: int, *, page_too: bool = True) -> dict[str, fl
 
 
 def page(engine: Engine, actor: Actor, runs: int) -> dict[str, float]:
-    """The Segments page through AppTest: the first view in this process, warm reruns."""
-    return page_times(engine, "marketing.segments", actor, runs, "Segments page")
+    """The Segments page, the Segment builder on RULE (with an owner chosen: its preview) and
+    the Campaigns page on the largest campaign's results, through AppTest: the first view in
+    this process, warm reruns."""
+    out = page_times(engine, "marketing.segments", actor, runs, "Segments page")
+    with session_scope(engine, write=False) as s:
+        owner = s.scalars(select(User.id).where(User.role == Role.SALES)).first()
+        biggest = s.scalar(
+            select(CampaignMember.campaign_id)
+            .group_by(CampaignMember.campaign_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
+    rule = RULE.model_dump(mode="json")
+    builder = f"load_rule({rule!r})\nst.session_state['segb_owner'] = {owner!r}"
+    out.update(_page_from(engine, "marketing.segment_builder", actor, runs,
+                          "Segment builder (rule, owner preview)", builder,
+                          "segb_layout"))  # fmt: skip
+    if biggest is not None:
+        chosen = f"st.session_state['campaigns_chosen'] = {biggest!r}"
+        out.update(_page_from(engine, "marketing.campaigns", actor, runs,
+                              "Campaigns page (largest campaign's results)", chosen,
+                              "campaigns_chosen"))  # fmt: skip
+    return out
+
+
+def _page_from(
+    engine: Engine, module: str, actor: Actor, runs: int, name: str, setup: str, marker: str
+) -> dict[str, float]:
+    """page_times on a page whose widgets start where a user left them: `setup` (code run
+    once, before the first run, while `marker` is not in the session state) then render().
+    page_times runs `from app_pages.<module> import render; render()`: the module it is
+    given carries the setup in front of that line."""
+    script = (
+        f"{module} import *  # noqa\nimport streamlit as st\n"
+        f"if {marker!r} not in st.session_state:\n"
+        + "".join(f"    {line}\n" for line in setup.splitlines())
+        + f"from app_pages.{module}"
+    )
+    return page_times(engine, script, actor, runs, name)
 
 
 def main(argv: list[str] | None = None) -> int:
