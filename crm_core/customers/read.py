@@ -13,9 +13,10 @@ from typing import Any, TypeVarTuple
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Select, String, cast, func, select, type_coerce
+from sqlalchemy import BigInteger, Select, String, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from crm_core.analytics.churn import RiskBand
 from crm_core.customers.accounts import create_account
 from crm_core.customers.duplicates import LikelyDuplicate, likely_duplicates
 from crm_core.customers.listing import list_address
@@ -58,6 +59,7 @@ __all__ = [
     "order_times",
     "orders_between",
     "orders_changed",
+    "owned_totals",
     "owned_values",
     "regions",
     "schedule_follow_up",
@@ -212,6 +214,29 @@ def owned_values(session: Session, owner_ids: Collection[int]) -> pd.DataFrame:
         frame[money] = frame[money].astype("float64") / 100
     frame["churn_risk"] = frame["churn_risk"].astype("float64")
     return frame
+
+
+def owned_totals(session: Session, owner_ids: Collection[int]) -> pd.DataFrame:
+    """Per owner of these, over their live customers with stored value figures: owner_id,
+    customers, net_revenue and profit (currency units) and at_risk (high churn risk). Summed
+    in the database: a manager's portfolio of 100,000 customers held their rows (76 MB)."""
+    high = func.sum(case((CustomerValue.risk_band == RiskBand.HIGH.value, 1), else_=0))
+    stmt = (
+        select(Customer.owner_id, func.count(), func.sum(CustomerValue.net_revenue),
+               func.sum(CustomerValue.profit), high)
+        .join(CustomerValue, CustomerValue.customer_id == Customer.id)
+        .where(
+            Customer.owner_id.in_([int(i) for i in owner_ids]),
+            Customer.deleted_at.is_(None),
+            Customer.merged_into_id.is_(None),
+        )
+        .group_by(Customer.owner_id)
+    )  # fmt: skip
+    columns = ["owner_id", "customers", "net_revenue", "profit", "at_risk"]
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    for money in ("net_revenue", "profit"):  # cents summed exactly, then currency units
+        frame[money] = frame[money].astype("float64") / 100
+    return frame.astype({"owner_id": "int64", "customers": "int64", "at_risk": "int64"})
 
 
 def regions(session: Session) -> list[str]:

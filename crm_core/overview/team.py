@@ -196,15 +196,13 @@ def portfolio(session: Session, actor: Actor) -> pd.DataFrame:
     revenue and profit (None where the actor may not read them), and how many are at high
     churn risk. Read from the stored value table, never recomputed."""
     out = people(session, SALES)
-    owned = customers_read.owned_values(session, out["user_id"].tolist())
-    by = owned.groupby("owner_id")
+    owned = customers_read.owned_totals(session, out["user_id"].tolist()).set_index("owner_id")
     ids = out["user_id"]
-    out["customers"] = ids.map(by.size()).fillna(0).astype("int64")
+    out["customers"] = ids.map(owned["customers"]).fillna(0).astype("int64")
     shown = ids.map(lambda i: sees_amounts(actor, int(i))).astype(bool)
     for money in ("net_revenue", "profit"):
-        out[money] = ids.map(by[money].sum()).fillna(0.0).where(shown, np.nan)
-    high = owned[owned["risk_band"] == "High"].groupby("owner_id").size()
-    out["at_risk"] = ids.map(high).fillna(0).astype("int64")
+        out[money] = ids.map(owned[money]).fillna(0.0).where(shown, np.nan)
+    out["at_risk"] = ids.map(owned["at_risk"]).fillna(0).astype("int64")
     return out[PORTFOLIO_COLUMNS]
 
 

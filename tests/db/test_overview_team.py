@@ -11,6 +11,7 @@ from overview_data import NOW, business
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from crm_core.customers import read as customers_read
 from crm_core.customers import value_store
 from crm_core.kernel.errors import PermissionDenied, ValidationError
 from crm_core.kernel.permissions import Actor
@@ -85,6 +86,9 @@ def test_the_portfolio_and_a_salespersons_home_read_the_stored_values(
         book = team.portfolio(s, manager).set_index("user_id").loc[sales.id]
         # Ani (90,000 + 50,000) and Citra (200,000).
         assert book["customers"] == 2 and book["net_revenue"] == 340_000
+        rows = customers_read.owned_values(s, [sales.id])  # the rows the sums are made of
+        assert book["profit"] == rows["profit"].sum()
+        assert book["at_risk"] == (rows["risk_band"] == "High").sum()
         hidden = team.portfolio(s, support).set_index("user_id").loc[sales.id]
         assert hidden["customers"] == 2 and hidden["net_revenue"] != hidden["net_revenue"]  # NaN
         mine = home.my_home(s, sales, NOW, date(2026, 4, 15))
