@@ -255,10 +255,12 @@ def _stage_leads(
     st.subheader(t("Leads of a stage"))
     left, right = st.columns(2)
     stages = report.stages
-    index = stages.index(clicked) if clicked in stages else 0
-    stage = left.selectbox(
-        t("Leads that reached"), stages, index=index, format_func=_stage, key="funnel-stage"
-    )
+    # A new click on the chart picks its stage; the box keeps its own state otherwise (its
+    # `index` counts only at its first run, so a click after that changed nothing).
+    if clicked in stages and clicked != st.session_state.get("funnel-clicked"):
+        st.session_state["funnel-stage"] = clicked
+    st.session_state["funnel-clicked"] = clicked
+    stage = left.selectbox(t("Leads that reached"), stages, format_func=_stage, key="funnel-stage")
     group = None
     if report.by is not None:
         group = right.selectbox(
