@@ -16,7 +16,6 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_core.customers import read as customers_read
 from crm_core.kernel.calendar import local_days
 from crm_core.kernel.lookups import active_users
 from crm_core.kernel.permissions import Actor, read_filter
@@ -129,6 +128,10 @@ def queue(
 def filter_choices(session: Session) -> tuple[list[str], dict[int, str]]:
     """The region and owner filters' choices: the customers' regions, the active people by
     name (who may own a customer)."""
+    # Imported here: customers.read reaches customers.value, which reads the tickets' figures
+    # through service.read, which imports this module (value_store imported first failed).
+    from crm_core.customers import read as customers_read
+
     return customers_read.regions(session), dict(active_users(session))
 
 
