@@ -286,12 +286,16 @@ def mapped_records(frame: pd.DataFrame, mapping: Mapping[str, str]) -> list[dict
     puts before "+62..." (so a spreadsheet does not run it as a formula) is taken off again."""
     picked = frame[list(mapping)].rename(columns=dict(mapping))
     return [
-        {str(k): _unquoted(v.strip()) for k, v in rec.items() if isinstance(v, str) and v.strip()}
+        {str(k): _cell(v) for k, v in rec.items() if isinstance(v, str) and v.strip()}
         for rec in picked.to_dict("records")
     ]
 
 
-def _unquoted(text: str) -> str:
+def _cell(text: str) -> str:
+    # A NUL (U+0000, which a UTF-16 file can hold) becomes U+FFFD, as a decoder marks a
+    # character it cannot read: the previews look SKUs, references and emails up before
+    # validating them, and PostgreSQL refused the query with a raw error.
+    text = text.strip().replace("\x00", "\ufffd")
     return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
 
