@@ -10,10 +10,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = ("app_pages", "ui")
-# Still a bare callable: its builder only looks at the session state (no session version),
-# so a user signed out everywhere keeps the download. Its owner wraps it in auth.deferred;
-# strict, so this entry must go the day it does.
-KNOWN_HOLES = {"app_pages/marketing/segment_builder.py"}
 
 
 def _name(node: ast.expr) -> str:
@@ -90,15 +86,7 @@ def _modules() -> list[str]:
     )
 
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="a known hole, reported"))
-        if m in KNOWN_HOLES
-        else m
-        for m in _modules()
-    ],
-)
+@pytest.mark.parametrize("module", _modules())
 def test_no_download_is_built_later_without_checking_the_session(module: str) -> None:
     assert unchecked_downloads((ROOT / module).read_text()) == []
 
