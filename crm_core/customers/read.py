@@ -67,7 +67,7 @@ __all__ = [
     "stored_figure",
     "stored_tiers",
     "stored_values",
-    "touchpoints_between",
+    "touchpoints_logged",
 ]
 
 
@@ -176,17 +176,21 @@ def customer_names(session: Session, ids: Collection[int]) -> pd.Series:
     return pd.Series({int(i): name for i, name in rows}, dtype="object")
 
 
-def touchpoints_between(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
-    """Touchpoints logged in [start, end), not deleted: user_id, occurred_at."""
-    stmt = select(Interaction.user_id, Interaction.occurred_at).where(
-        Interaction.occurred_at >= start,
-        Interaction.occurred_at < end,
-        Interaction.deleted_at.is_(None),
-        Interaction.user_id.is_not(None),
+def touchpoints_logged(session: Session, start: datetime, end: datetime) -> pd.Series:
+    """How many touchpoints each person logged in [start, end), not deleted, by user id.
+    Counted in the database: a month at bench scale is 40,000 rows to count otherwise."""
+    stmt = (
+        select(Interaction.user_id, func.count())
+        .where(
+            Interaction.occurred_at >= start,
+            Interaction.occurred_at < end,
+            Interaction.deleted_at.is_(None),
+            Interaction.user_id.is_not(None),
+        )
+        .group_by(Interaction.user_id)
     )
-    frame = query_frame(session, stmt, ["user_id", "occurred_at"])
-    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"]).astype("datetime64[ns]")
-    return frame
+    counted = dict(session.execute(stmt).tuples().all())
+    return pd.Series(counted, dtype="int64")
 
 
 def owned_values(session: Session, owner_ids: Collection[int]) -> pd.DataFrame:

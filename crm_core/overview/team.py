@@ -60,14 +60,28 @@ def sales_performance(session: Session, actor: Actor, span: Span) -> pd.DataFram
     """Per active salesperson over the span: leads worked (a stage move in it), won and lost
     (closed in it), win rate (won of closed), revenue won (None where the actor may not read
     that person's amounts), average cycle (created to won, days), touchpoints logged."""
-    out = people(session, SALES)
     leads = sales_read.leads_alive(session, actor, span.start, span.end)
+    moves = sales_read.stage_moves(session, span.start, span.end)
+    touches = customers_read.touchpoints_logged(session, span.start, span.end)
+    return sales_figures(people(session, SALES), actor, span, leads, moves, touches)
+
+
+def sales_figures(
+    out: pd.DataFrame,
+    actor: Actor,
+    span: Span,
+    leads: pd.DataFrame,
+    moves: pd.DataFrame,
+    touches: pd.Series,
+) -> pd.DataFrame:
+    """`sales_performance` over frames read for the span or a longer one (the trend reads six
+    months once): `leads` alive in it, their stage `moves` and the `touches` per person."""
+    out = out.copy()
     closed = leads[(leads["closed_at"] >= span.start) & (leads["closed_at"] < span.end)]
     won = closed[closed["stage"] == LeadStage.WON.value]
     lost = closed[closed["stage"] == LeadStage.LOST.value]
-    moves = sales_read.stage_moves(session, span.start, span.end)
+    moves = moves[(moves["changed_at"] >= span.start) & (moves["changed_at"] < span.end)]
     moves = moves[moves["lead_id"].isin(leads["id"])]
-    touches = customers_read.touchpoints_between(session, span.start, span.end)
     cycle = (won["closed_at"] - won["created_at"]).dt.total_seconds() / 86400
     ids = out["user_id"]
     out["leads_worked"] = ids.map(moves.groupby("owner_id")["lead_id"].nunique()).fillna(0)
@@ -79,7 +93,7 @@ def sales_performance(session: Session, actor: Actor, span: Span) -> pd.DataFram
     shown = ids.map(lambda i: sees_amounts(actor, int(i)))
     out["revenue_won"] = revenue.where(shown.astype(bool), np.nan)
     out["average_cycle_days"] = ids.map(cycle.groupby(won["owner_id"]).mean())
-    out["touchpoints"] = ids.map(touches.groupby("user_id").size()).fillna(0).astype("int64")
+    out["touchpoints"] = ids.map(touches).fillna(0).astype("int64")
     out["leads_worked"] = out["leads_worked"].astype("int64")
     return out[SALES_COLUMNS]
 
@@ -88,8 +102,12 @@ def support_performance(session: Session, actor: Actor, span: Span, now: datetim
     """Per active support agent over the span: tickets resolved in it; of the tickets created
     in it, median working hours to first response and to resolution, SLA attainment (met both
     targets, of those decided) and average CSAT, as the service dashboard counts them."""
-    out = people(session, SUPPORT)
-    alive = _tickets(session, actor, span, now)
+    return support_figures(people(session, SUPPORT), span, _tickets(session, actor, span, now))
+
+
+def support_figures(out: pd.DataFrame, span: Span, alive: pd.DataFrame) -> pd.DataFrame:
+    """`support_performance` over the tickets alive in the span or a longer one, with times."""
+    out = out.copy()
     resolved = alive[(alive["resolved_at"] >= span.start) & (alive["resolved_at"] < span.end)]
     made = alive[(alive["created_at"] >= span.start) & (alive["created_at"] < span.end)]
     by = made.groupby("assignee_id")
@@ -168,18 +186,27 @@ def monthly_trend(
     session: Session, actor: Actor, last_month: date, months: int, now: datetime
 ) -> pd.DataFrame:
     """Per month (the `months` up to `last_month`) and person: month, user_id, name, role and
-    the month's main figures (won, revenue_won, tickets_resolved, sla_attainment, csat)."""
+    the month's main figures (won, revenue_won, tickets_resolved, sla_attainment, csat). The
+    leads and tickets of all the months are read once, then counted month by month."""
     zone = team_settings(session).time_zone
     first = month_of(last_month)
+    spans = [(m, month_span(m, zone)) for m in
+             (_months_before(first, back) for back in range(months - 1, -1, -1))]  # fmt: skip
+    whole = Span(spans[0][1].start, spans[-1][1].end)
+    leads = sales_read.leads_alive(session, actor, whole.start, whole.end)
+    tickets = _tickets(session, actor, whole, now)
+    sellers, agents = people(session, SALES), people(session, SUPPORT)
+    no_moves = pd.DataFrame(
+        {"lead_id": [], "owner_id": [], "changed_at": pd.Series([], dtype="datetime64[ns]")}
+    )
+    no_touches = pd.Series(dtype="int64")
     frames = []
-    for back in range(months - 1, -1, -1):
-        month = _months_before(first, back)
-        span = month_span(month, zone)
-        sales = sales_performance(session, actor, span)[["user_id", "name", "won", "revenue_won"]]
-        support = support_performance(session, actor, span, now)
-        support = support[["user_id", "name", "tickets_resolved", "sla_attainment", "csat"]]
-        frames += [sales.assign(month=month, role=SALES),
-                   support.assign(month=month, role=SUPPORT)]  # fmt: skip
+    for month, span in spans:
+        sales = sales_figures(sellers, actor, span, leads, no_moves, no_touches)
+        support = support_figures(agents, span, tickets)
+        frames += [sales[["user_id", "name", "won", "revenue_won"]].assign(month=month, role=SALES),
+                   support[["user_id", "name", "tickets_resolved", "sla_attainment", "csat"]]
+                   .assign(month=month, role=SUPPORT)]  # fmt: skip
     return pd.concat(frames, ignore_index=True)
 
 

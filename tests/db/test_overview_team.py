@@ -57,6 +57,31 @@ def test_each_persons_figures_for_the_month_and_their_progress_against_target(
         assert seller_trend.to_dict() == {date(2026, 2, 1): 1, MARCH: 1}  # L5, then L1
 
 
+def test_the_trend_read_once_for_its_months_counts_each_month_as_its_own_figures(
+    engine: Engine, manager: Actor, sales: Actor, support: Actor
+) -> None:
+    with session_scope(engine) as s:
+        business(s, manager, sales, support)
+    with session_scope(engine) as s:
+        trend = team.monthly_trend(s, manager, MARCH, 3, NOW)
+        for month in (date(2026, 1, 1), date(2026, 2, 1), MARCH):
+            span = team.month_span(month, "Asia/Jakarta")
+            row = trend[trend["month"] == month].set_index("user_id")
+            sold = team.sales_performance(s, manager, span).set_index("user_id")
+            helped = team.support_performance(s, manager, span, NOW).set_index("user_id")
+            for figure in ("won", "revenue_won"):
+                assert row.loc[sales.id, figure] == sold.loc[sales.id, figure]
+            for figure in ("tickets_resolved", "sla_attainment", "csat"):
+                assert row.loc[support.id, figure] == pytest.approx(
+                    helped.loc[support.id, figure], nan_ok=True
+                )
+        march = trend[trend["month"] == MARCH].set_index("user_id")
+        # L1 won at 500,000; T1 and T2 resolved, SLA met by 1 of 3, CSAT 4.0.
+        assert march.loc[sales.id, ["won", "revenue_won"]].tolist() == [1, 500_000]
+        assert march.loc[support.id, "tickets_resolved"] == 2
+        assert march.loc[support.id, "sla_attainment"] == pytest.approx(1 / 3)
+
+
 def test_a_target_is_set_by_a_manager_through_the_write_path(
     session: Session, manager: Actor, sales: Actor, support: Actor
 ) -> None:
