@@ -60,12 +60,18 @@ def _children(pid: int) -> list[int]:
 class Sampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak, self.done = pid, 0.0, threading.Event()
+        self.pid, self.peak, self.window, self.done = pid, 0.0, 0.0, threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
-            self.peak = max(self.peak, rss_mb(self.pid))
+            now = rss_mb(self.pid)
+            self.peak, self.window = max(self.peak, now), max(self.window, now)
             time.sleep(0.1)
+
+    def window_peak(self) -> float:
+        """The peak since the last call: one page's, when called after each page."""
+        peak, self.window = self.window, rss_mb(self.pid)
+        return peak
 
 
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
@@ -146,8 +152,9 @@ async def _sessions(base: str, sessions: int) -> LoadReport:
     return report
 
 
-async def _every_page(base: str) -> LoadReport:
-    """One manager opens every page of the menu in turn (the issue's memory measure)."""
+async def _every_page(base: str, sampler: Sampler, pages: dict[str, list[float]]) -> LoadReport:
+    """One manager opens every page of the menu in turn (the issue's memory measure); `pages`
+    gets each page's peak and the memory held after it, in MB."""
     from playwright.async_api import async_playwright
 
     report = LoadReport(1, 0.0)
@@ -157,9 +164,15 @@ async def _every_page(base: str) -> LoadReport:
         page = await (await browser.new_context(viewport={"width": 1300, "height": 900})).new_page()
         await page.goto(base, timeout=300_000)
         await _sign_in_slowly(page, report)
+        await _settled(page)
+        pages["(sign-in and landing)"] = [
+            round(sampler.window_peak(), 1),
+            round(rss_mb(sampler.pid), 1),
+        ]
         for title in titles:
             if not await visit(page, title, report, timeout=300_000):
                 report.errors.append(f"{title} showed an error")
+            pages[title] = [round(sampler.window_peak(), 1), round(rss_mb(sampler.pid), 1)]
         await browser.close()
     return report
 
@@ -184,7 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         idle = rss_mb(server.pid)
         sampler = Sampler(server.pid)
         sampler.start()
-        walk = _every_page(base) if args.every_page else _sessions(base, args.sessions)
+        pages: dict[str, list[float]] = {}
+        walk = (
+            _every_page(base, sampler, pages) if args.every_page else _sessions(base, args.sessions)
+        )
         report = asyncio.run(walk)
         after = rss_mb(server.pid)
         sampler.done.set()
@@ -201,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         "server memory idle (MB)": round(idle, 1),
         "server memory peak (MB)": round(sampler.peak, 1),
         "server memory after (MB)": round(after, 1),
+        **({"each page: peak, after (MB)": pages} if args.every_page else {}),
         "errors": report.errors,
         "sign-in retries": report.sign_in_retries,
     }
