@@ -189,7 +189,7 @@ def measure(engine: Engine, runs: int) -> dict[str, float]:
             customers.get_customer(s, actor, busiest)
             timeline.timeline_page(s, actor, busiest)
             value_store.stored_value(s, busiest)
-            offers.offers_for(s, rules, busiest, AS_OF)
+            offers.offers_for(s, manager, rules, busiest, AS_OF)
 
         run("customer 360: record, timeline page, offers", customer_360)
         run("data quality: duplicate clusters", lambda: data_quality.duplicate_clusters(s, manager))

@@ -199,14 +199,14 @@ def _rules(url: str, computed: datetime | None) -> pd.DataFrame:
         return value_store.purchase_rules(session)
 
 
-def next_best_offers(customer_id: int) -> pd.DataFrame:
+def next_best_offers(actor: Actor, customer_id: int) -> pd.DataFrame:
     # Co-purchase patterns move slowly: the rules are computed with the daily full refresh
     # (in the background, stored for every replica) and read here once per full refresh.
     with read_scope() as session:
         info = value_store.last_refresh(session)
     rules = _rules(database_url()[0], info.last_full_as_of if info is not None else None)
     with read_scope() as session:
-        return offers.offers_for(session, rules, customer_id, as_of())
+        return offers.offers_for(session, actor, rules, customer_id, as_of())
 
 
 @st.cache_data(ttl=2 * 3600, max_entries=16, show_spinner=False)

@@ -84,7 +84,7 @@ def render() -> None:
         customer_views.open_work(actor, customer.id)
         _recent_orders(actor, customer.id)
         _tags_and_notes(customer)
-        _offers(customer.id)
+        _offers(actor, customer.id)
 
 
 def _header(profile: CustomerProfile) -> None:
@@ -284,19 +284,22 @@ def _verdicts(v: pd.Series) -> None:
             column.expander(t("How it is worked out")).caption(say(detail))
 
 
-def _offers(customer_id: int) -> None:
+def _offers(actor: Actor, customer_id: int) -> None:
     """Next best offers: product, price and margin, and why in one line; the rule's figures
     (support, confidence, lift) behind an expander."""
-    offers = cache.next_best_offers(customer_id)
+    offers = cache.next_best_offers(actor, customer_id)
     if offers.empty:
         return
     st.subheader(t("Next best offers"))
     row: Any  # a frame's row: its cells are typed by the frame's columns, not statically
     for row in offers.itertuples():
-        price = t(
-            "{price} · margin {margin} a unit", price=money(row.price), margin=money(row.margin)
-        )
-        st.markdown(f"**{plain(row.name)}** · {plain(row.category)} · {plain(price)}")
+        line = [f"**{plain(row.name)}**", plain(row.category)]
+        if not pd.isna(row.margin):
+            line.append(plain(t("{price} · margin {margin} a unit", price=money(row.price),
+                                margin=money(row.margin))))  # fmt: skip
+        elif not pd.isna(row.price):  # a salesperson reads the list price, not the cost
+            line.append(plain(money(row.price)))
+        st.markdown(" · ".join(line))
         st.caption(plain(say(row.why)))
     with st.expander(t("Support, confidence and lift")):
         st.dataframe(

@@ -12,6 +12,7 @@ from crm_core.analytics.recommendations import association_rules, next_best_offe
 from crm_core.customers.value import sold_orders
 from crm_core.kernel.frames import driver_integers
 from crm_core.kernel.messages import msg, to_json
+from crm_core.kernel.permissions import Actor, hidden_product_amounts
 from crm_core.models import Order, OrderItem, Product
 
 # A pair must be bought together by at least 0.5% of buyers to count as evidence.
@@ -32,13 +33,19 @@ def purchase_rules(session: Session, as_of: datetime) -> pd.DataFrame:
 
 
 def offers_for(
-    session: Session, rules: pd.DataFrame, customer_id: int, as_of: datetime, top_n: int = 3
+    session: Session,
+    actor: Actor,
+    rules: pd.DataFrame,
+    customer_id: int,
+    as_of: datetime,
+    top_n: int = 3,
 ) -> pd.DataFrame:
     """Products this customer has not bought that buyers of its products buy, with the reason.
 
     Columns: product_id, name, category, price, unit_cost, margin (price less unit cost, per
     unit), because_of_name, support, confidence, lift, reason (with the figures), why (the
-    reason in one plain line: "45% of customers who bought Kopi bought it too").
+    reason in one plain line: "45% of customers who bought Kopi bought it too"). The product
+    amounts the actor may not read (`hidden_product_amounts`) are None.
     """
     bought = set(
         session.scalars(
@@ -57,6 +64,8 @@ def offers_for(
         columns=["product_id", "name", "category", "price", "unit_cost"],
     ).set_index("product_id")
     catalogue["margin"] = catalogue["price"] - catalogue["unit_cost"]
+    for hidden in hidden_product_amounts(actor):  # support reads no price, sales no cost
+        catalogue[hidden] = None
     names: dict[int, str] = dict(zip(catalogue.index, catalogue["name"], strict=True))
     on_sale = rules[rules["consequent"].isin(catalogue.index)]
     offers = next_best_offers(on_sale, bought, top_n=top_n, product_names=names)

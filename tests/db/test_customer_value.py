@@ -170,16 +170,39 @@ def test_a_customer_who_never_bought_has_no_rfm_or_churn_score_and_says_why(
 
 
 def test_next_best_offer_suggests_what_buyers_of_the_same_products_buy(
-    engine: Engine, shop: dict[str, int]
+    engine: Engine, shop: dict[str, int], manager: Actor
 ) -> None:
     with session_scope(engine, write=False) as s:
         rules = offers.purchase_rules(s, AS_OF)
-        budi_offers = offers.offers_for(s, rules, shop["Budi"], AS_OF)
+        budi_offers = offers.offers_for(s, manager, rules, shop["Budi"], AS_OF)
     # Baskets: Ani {Kopi, Gula}, Budi {Gula}. Gula -> Kopi: confidence 1/2, lift 0.5/0.5 = 1.0,
     # which is no evidence of affinity, so nothing is offered.
     assert budi_offers.empty
     kopi_to_gula = rules[(rules["antecedent"] == 1) & (rules["consequent"] == 2)].iloc[0]
     assert (kopi_to_gula["confidence"], kopi_to_gula["lift"]) == (1.0, 1.0)
+
+
+def test_an_offer_shows_the_product_amounts_only_to_who_may_read_them(
+    engine: Engine, shop: dict[str, int], manager: Actor, sales: Actor, support: Actor
+) -> None:
+    with session_scope(engine) as s:
+        s.execute(insert(Product), [{"id": 3, "sku": "TEH", "name": "Teh", "category": "Tea",
+                                     "price": 30_000, "unit_cost": 10_000}])  # fmt: skip
+        people = {n: customers.create_customer(s, manager, {"name": n}).id
+                  for n in ("Dewi", "Eko", "Fajar")}  # fmt: skip
+        for name, product in (("Dewi", 1), ("Dewi", 3), ("Eko", 1), ("Eko", 3), ("Fajar", 3)):
+            add_order(s, people[name], 20, [(product, 1, 30_000, 10_000)])
+    # Teh's buyers Dewi, Eko and Fajar; two of them bought Kopi too: confidence 2/3 against
+    # Kopi's 3 of 5 buyers, lift 1.1. So Fajar is offered Kopi: 100,000, margin 40,000.
+    shown = {}
+    with session_scope(engine, write=False) as s:
+        rules = offers.purchase_rules(s, AS_OF)
+        for who in (manager, sales, support):
+            offer = offers.offers_for(s, who, rules, people["Fajar"], AS_OF)
+            shown[who.role.value] = offer[["name", "price", "unit_cost", "margin"]].values.tolist()
+    assert shown["manager"] == [["Kopi", 100_000, 60_000, 40_000]]
+    assert shown["sales"] == [["Kopi", 100_000, None, None]]  # the list price it quotes
+    assert shown["support"] == [["Kopi", None, None, None]]
 
 
 def test_days_are_counted_in_the_team_time_zone(engine: Engine, manager: Actor) -> None:
