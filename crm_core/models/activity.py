@@ -50,6 +50,7 @@ class Task(Versioned, SoftDeletable, Base):
 
     __table_args__ = (
         Index("ix_tasks_owner_id_done_at_due_at", "owner_id", "done_at", "due_at"),
+        Index("ix_tasks_updated_at", "updated_at"),  # the Pipeline's change mark
         CheckConstraint(
             "customer_id IS NOT NULL OR lead_id IS NOT NULL", name="about_customer_or_lead"
         ),

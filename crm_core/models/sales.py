@@ -53,6 +53,8 @@ class Lead(Versioned, SoftDeletable, Base):
         Index("ix_leads_closed_at", "closed_at"),
         # ... and the leads expected to close in last quarter (its forecast against actuals).
         Index("ix_leads_expected_close", "expected_close"),
+        # The Sales pages' change mark, max(updated_at), read on every rerun (sales/marks.py).
+        Index("ix_leads_updated_at", "updated_at"),
     )
 
 
