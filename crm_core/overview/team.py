@@ -9,14 +9,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm_core.customers import read as customers_read
 from crm_core.kernel.calendar import local_midnight
+from crm_core.kernel.frames import change_mark
 from crm_core.kernel.permissions import Actor, Capability, roles_with, sees_amounts
 from crm_core.kernel.settings import team_settings
-from crm_core.models import User
+from crm_core.models import CustomerValue, Interaction, Lead, Target, Ticket, User
 from crm_core.models.enums import LeadStage
 from crm_core.overview.targets import Metric, month_of, targets
 from crm_core.sales import read as sales_read
@@ -140,7 +141,12 @@ ACTUAL = {
 
 
 def progress(
-    session: Session, actor: Actor, month: date, now: datetime, user_id: int | None = None
+    session: Session,
+    actor: Actor,
+    month: date,
+    now: datetime,
+    user_id: int | None = None,
+    done: dict[int, dict[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """The month's targets (of one person when `user_id` is given) against what was done so
     far: user_id, name, role, metric, target, actual, share (actual / target), version."""
@@ -151,7 +157,7 @@ def progress(
     columns = ["user_id", "name", "role", "metric", "target", "actual", "share", "version"]
     if set_.empty:
         return pd.DataFrame(columns=columns)
-    done = _performance(session, actor, span, now)
+    done = _performance(session, actor, span, now) if done is None else done
     rows: list[list[Any]] = []
     for target in set_.to_dict("records"):
         person = done.get(int(target["user_id"]))
@@ -173,13 +179,53 @@ def _number(value: Any) -> float | None:
 def _performance(
     session: Session, actor: Actor, span: Span, now: datetime
 ) -> dict[int, dict[str, Any]]:
-    found: dict[int, dict[str, Any]] = {}
     sales = sales_performance(session, actor, span)
-    support = support_performance(session, actor, span, now)
+    return by_person(sales, support_performance(session, actor, span, now))
+
+
+def by_person(sales: pd.DataFrame, support: pd.DataFrame) -> dict[int, dict[str, Any]]:
+    """Each person's row of the sales or support figures, with their team as `role`."""
+    found: dict[int, dict[str, Any]] = {}
     for kind, frame in ((SALES, sales), (SUPPORT, support)):
         for row in frame.to_dict("records"):
             found[int(row["user_id"])] = {str(k): v for k, v in row.items()} | {"role": kind}
     return found
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    """Everything the Team page shows for a month, read in one go."""
+
+    sales: pd.DataFrame
+    support: pd.DataFrame
+    progress: pd.DataFrame
+    trend: pd.DataFrame
+    portfolio: pd.DataFrame
+
+
+def team_figures(
+    session: Session, actor: Actor, month: date, now: datetime, months: int
+) -> TeamFigures:
+    """The month's figures per person, their progress against target, the trend of the
+    `months` up to it and the portfolio; the month's figures computed once for all three."""
+    span = month_span(month, team_settings(session).time_zone)
+    sales = sales_performance(session, actor, span)
+    support = support_performance(session, actor, span, now)
+    done = by_person(sales, support)
+    return TeamFigures(
+        sales,
+        support,
+        progress(session, actor, month, now, done=done),
+        monthly_trend(session, actor, month, months, now),
+        portfolio(session, actor),
+    )
+
+
+def mark(session: Session) -> tuple[Any, ...]:
+    """A cheap mark of what the Team page counts: leads (a stage move saves its lead),
+    tickets, touchpoints, targets, people and the stored value figures' last refresh."""
+    refreshed = session.scalar(select(func.max(CustomerValue.computed_at)))
+    return (*change_mark(session, Lead, Ticket, Interaction, Target, User), str(refreshed))
 
 
 def monthly_trend(

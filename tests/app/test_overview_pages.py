@@ -3,14 +3,16 @@ home, in English and in Bahasa Indonesia, on the hand-made business of tests/ove
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from overview_data import business
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
+from crm_core.customers import interactions
 from crm_core.kernel.permissions import Actor
+from crm_core.models import Customer
 from crm_core.models.enums import Role
 from crm_core.overview import targets
 from db.session import session_scope
@@ -97,6 +99,22 @@ def test_the_team_page_shows_each_person_and_a_manager_sets_a_target(
     assert progress[["name", "target", "actual", "share"]].values.tolist() == [
         ["Sales", 2.0, 1.0, 0.5]
     ]
+
+
+def test_a_touchpoint_a_colleague_logs_shows_on_the_team_page_at_the_next_rerun(
+    shop: dict[Role, Actor], app_engine: Engine
+) -> None:
+    """The page keeps its figures between reruns (3-4 s at bench scale), by the data's mark."""
+    at = page_as("team", shop[Role.MANAGER]).run()
+    at.selectbox(key="team-month").set_value(date(2026, 3, 1)).run()
+    assert at.dataframe[0].value.set_index("name").loc["Sales", "touchpoints"] == 2
+    with session_scope(app_engine) as s:
+        ani = s.scalar(select(Customer.id).where(Customer.name == "Ani"))
+        data = {"channel": "phone", "direction": "outbound", "subject": "Follow-up",
+                "occurred_at": datetime(2026, 3, 20, 5)}  # fmt: skip
+        interactions.log_interaction(s, shop[Role.SALES], ani, data)
+    at.run()
+    assert at.dataframe[0].value.set_index("name").loc["Sales", "touchpoints"] == 3
 
 
 def test_the_admin_reads_the_dashboard_in_bahasa_indonesia_and_others_are_refused(
