@@ -84,17 +84,13 @@ def describe_rule(rule: Mapping[str, Any]) -> str:
 def table_with_download(
     shown: pd.DataFrame, raw: pd.DataFrame, labels: Mapping[str, str], name: str, key: str
 ) -> None:
-    """`shown` (formatted) as a table; `raw` (the numbers) as a CSV download, same labels."""
+    """`shown` (formatted) as a table; `raw` (the numbers) as a CSV download, same labels,
+    built when clicked: six tables' files took 0.12 s of every Segments rerun."""
     st.dataframe(
         shown.rename(columns=dict(labels)), hide_index=True, width="stretch", placeholder="–"
     )
-    st.download_button(
-        t("Download this table as CSV"),
-        safe_csv(raw.rename(columns=dict(labels))),
-        f"relasi-{name}.csv",
-        "text/csv",
-        key=key,
-    )
+    named = dict(labels)
+    deferred_download(t("Download this table as CSV"), lambda: raw.rename(columns=named), name, key)
 
 
 def deferred_download(
