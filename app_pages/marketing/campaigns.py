@@ -16,13 +16,13 @@ from app_pages.marketing._views import stored_as_of, table_with_download
 from crm_core.kernel.errors import CRMError
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.marketing import campaigns, segments
-from crm_core.marketing.results import CampaignResults, campaign_results
+from crm_core.marketing.results import CampaignResults, campaign_results, results_mark
 from crm_core.marketing.stats import Verdict, VerdictRule, sample_size_per_variant
 from crm_core.models import utcnow
 from crm_core.models.enums import CampaignStatus, Channel, Entity
 from ui import forms
 from ui.auth import require_page
-from ui.db import read_scope
+from ui.db import database_url, read_scope
 from ui.format import compact_money, long_date, money, number, percent
 from ui.i18n import N_, say, t, tn
 from ui.labels import formatter, option
@@ -259,9 +259,21 @@ def _record(actor: Actor, campaign_id: int, rows: list[dict[str, Any]]) -> None:
     st.rerun()
 
 
+# Kept per reader, campaign, minute (outcomes count up to now) and the results' mark: a rerun
+# (a variant's row ticked, a form opened) read the members, outcomes and revenue every time.
+@st.cache_data(ttl=300, max_entries=32, show_spinner=False)
+def _kept_results(
+    url: str, actor: Actor, campaign_id: int, minute: datetime, mark: tuple[Any, ...]
+) -> CampaignResults:
+    with read_scope() as session:
+        return campaign_results(session, actor, campaign_id, minute)
+
+
 def _results(actor: Actor, campaign_id: int) -> None:
     with read_scope() as session:
-        results = campaign_results(session, actor, campaign_id, utcnow())
+        mark = results_mark(session, campaign_id)
+    minute = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    results = _kept_results(database_url()[0], actor, campaign_id, minute, mark)
     st.subheader(t("Results"))
     st.caption(
         t(

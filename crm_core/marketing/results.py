@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.customers.read import sold_orders
 from crm_core.kernel import writepath
-from crm_core.kernel.frames import query_frame
+from crm_core.kernel.frames import change_mark, query_frame
 from crm_core.kernel.permissions import Action, Actor, require
 from crm_core.marketing.amounts import all_amounts
 from crm_core.marketing.campaigns import CONTROL, baseline_of, planned_per_variant
@@ -129,6 +129,19 @@ def _revenue(
     )
     frame = query_frame(session, stmt, ["variant", "revenue"])
     return frame.set_index("variant")["revenue"].astype("float64")
+
+
+def results_mark(session: Session, campaign_id: int) -> tuple[Any, ...]:
+    """A cheap mark of what a campaign's results count: the campaign (an edit), its members'
+    newest send, response and conversion (an outcome recorded) and the orders (its revenue)."""
+    m = CampaignMember
+    newest = session.execute(
+        select(
+            func.count(), func.max(m.sent_at), func.max(m.responded_at), func.max(m.converted_at)
+        ).where(m.campaign_id == campaign_id)
+    ).one()
+    edited = session.scalar(select(Campaign.updated_at).where(Campaign.id == campaign_id))
+    return (str(edited), *map(str, newest), *change_mark(session, Order))
 
 
 def campaign_results(
