@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -16,7 +16,7 @@ from crm_core.analytics.rfm import RfmSegment
 from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
-from crm_core.marketing import cohorts, journey_store, segments, splits
+from crm_core.marketing import cohorts, dashboard, journey_store, segments, splits
 from crm_core.marketing.rules import FIELDS, Kind, Op, choices, parse_rule
 from crm_core.models.enums import Channel, Gender, LeadSource, LifecycleStage
 from ui import auth, cache
@@ -136,6 +136,29 @@ def _per_customer(url: str, actor: Actor, as_of: datetime) -> pd.DataFrame:
 def per_customer(actor: Actor, as_of: datetime) -> pd.DataFrame:
     """Each readable customer's tier, amounts (as the reader may see them) and tickets."""
     return _per_customer(database_url()[0], actor, as_of)
+
+
+def migration(
+    actor: Actor, as_of: datetime, frame: pd.DataFrame, before: pd.DataFrame, since: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tier migration matrix and who moved, kept as the frames they come from are (per
+    reader, the value figures' moment `as_of` and the date compared): 0.03 s of each rerun."""
+    return _migration(database_url()[0], actor, as_of, since, frame, before)
+
+
+@st.cache_data(
+    ttl=900, max_entries=16, show_spinner=False, hash_funcs={pd.DataFrame: lambda _f: None}
+)
+def _migration(
+    url: str,
+    actor: Actor,
+    as_of: datetime,
+    since: date,
+    frame: pd.DataFrame,
+    before: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    after = frame[["value_tier"]]  # keyed by the moment, not by hashing 100,000 rows
+    return dashboard.tier_migration(before, after), dashboard.tier_moves(before, after)
 
 
 @st.cache_data(ttl=900, max_entries=64, show_spinner=False)

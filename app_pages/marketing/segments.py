@@ -60,7 +60,7 @@ def _dashboard(actor: Actor, as_of: datetime) -> None:
         before = cache.tiers_at(datetime.combine(since, time())).to_frame()
     _tier_changes(slots, frame, before)
     with later:
-        _migration(actor, frame, before, since)
+        _migration(actor, as_of, frame, before, since)
     _journey(actor, as_of)
 
 
@@ -146,7 +146,9 @@ def _split(actor: Actor, as_of: datetime) -> None:
     )
 
 
-def _migration(actor: Actor, frame: pd.DataFrame, before: pd.DataFrame, since: date) -> None:
+def _migration(
+    actor: Actor, as_of: datetime, frame: pd.DataFrame, before: pd.DataFrame, since: date
+) -> None:
     st.subheader(t("Tier migration"))
     st.caption(
         t(
@@ -155,9 +157,7 @@ def _migration(actor: Actor, frame: pd.DataFrame, before: pd.DataFrame, since: d
             since=since,
         )
     )
-    after = frame[["value_tier"]]
-    matrix = dashboard.tier_migration(before, after)
-    moves = dashboard.tier_moves(before, after)
+    matrix, moves = marketing_views.migration(actor, as_of, frame, before, since)
     up, down = int((moves["direction"] == "up").sum()), int((moves["direction"] == "down").sum())
     first = int((moves["from"] == ValueTier.NO_PURCHASES.value).sum())
     left, middle, right = st.columns(3)
