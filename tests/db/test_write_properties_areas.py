@@ -14,14 +14,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
-from test_write_properties import (
-    EXAMPLES,
-    _a_customer,
-    hostile_text,
-    moments,
-    numbers,
-    saved_or_refused,
-)
 
 from crm_core.admin import users
 from crm_core.customers import products
@@ -46,6 +38,14 @@ from crm_core.overview import targets
 from crm_core.sales import leads
 from crm_core.service import articles, tickets
 from db.session import session_scope
+from tests.db.test_write_properties import (
+    EXAMPLES,
+    _a_customer,
+    hostile_text,
+    moments,
+    numbers,
+    saved_or_refused,
+)
 
 
 # A choice from a list: the list's own values, and what a forged form could send instead.
