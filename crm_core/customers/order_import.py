@@ -158,9 +158,12 @@ def parse_amount(text: str) -> Decimal | str:
     else:
         cleaned = cleaned.replace(",", ".")
     try:
-        return Decimal(cleaned)
+        amount = Decimal(cleaned)
     except InvalidOperation:
         return text
+    # "INF" and "NaN" are Decimals too: the text, so that validation names the field (an
+    # infinite quantity crashed the preview with an OverflowError).
+    return amount if amount.is_finite() else text
 
 
 def coerce(raw: Mapping[str, str], zone: str) -> dict[str, Any]:
