@@ -189,7 +189,7 @@ def touchpoints_logged(session: Session, start: datetime, end: datetime) -> pd.S
         )
         .group_by(Interaction.user_id)
     )
-    counted = dict(session.execute(stmt).tuples().all())
+    counted = {user_id: count for user_id, count in session.execute(stmt)}
     return pd.Series(counted, dtype="int64")
 
 
