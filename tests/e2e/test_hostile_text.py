@@ -137,6 +137,9 @@ def test_the_demo_manager_opens_every_page_and_typed_markup_stays_text_on_each(
         assert "Signed in as" in texts[-1]
         if path.startswith("/products"):  # a product's name is shown in tables and its form
             boxes = page.locator("input[aria-label='Product name']")
+            # the cookie's rerun can redraw the page after it looked idle (CI once saw no input)
+            page.get_by_text("Product EVIL-1").wait_for(timeout=30_000)  # type: ignore[attr-defined]
+            boxes.last.wait_for(state="attached", timeout=30_000)
             typed_names = boxes.evaluate_all("inputs => inputs.map(i => i.value)")
             assert f"Kopi {MARKUP}" in typed_names, typed_names
     assert ":red[RED]" in texts[-1]  # the customer's notes, shown as typed
