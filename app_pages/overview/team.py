@@ -214,12 +214,14 @@ def _portfolio(actor: Actor, book: pd.DataFrame) -> None:
     names = dict(zip(book["user_id"].astype(int), book["name"], strict=True))
     who = st.selectbox(t("Salesperson"), list(names), format_func=lambda i: plain(names[i]),
                        key="team-portfolio-person")  # fmt: skip
+    person = int(who or next(iter(names)))
+    page = _portfolio_page(book, person)
     with read_scope() as session:
-        owned = team.portfolio_customers(session, actor, int(who or next(iter(names))))
+        owned = team.portfolio_customers(session, actor, person, page - 1)
     picked = st.dataframe(
         fmt.with_money(owned.drop(columns=["owner_id"]), ["net_revenue", "profit"]),
         hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-        key="team-portfolio-customers",
+        key=f"team-portfolio-customers-{person}-{page}",
         column_config={
             "customer_id": st.column_config.NumberColumn(t("Customer"), format="%d"),
             "name": t("Name"), "value_tier": t("Value tier"), "net_revenue": t("Revenue"),
@@ -231,3 +233,15 @@ def _portfolio(actor: Actor, book: pd.DataFrame) -> None:
     )  # fmt: skip
     if picked and picked.selection.rows:
         nav.open_page("customer", id=int(owned.iloc[picked.selection.rows[0]]["customer_id"]))
+
+
+def _portfolio_page(book: pd.DataFrame, person: int) -> int:
+    """The page of the person's customers asked for (from 1), offered when there are more."""
+    owned = int(book.loc[book["user_id"] == person, "customers"].sum())
+    pages = max(1, -(-owned // team.PORTFOLIO_PAGE))
+    if pages == 1:
+        return 1
+    st.caption(t("{n:n} customers, {size:n} per page.", n=owned, size=team.PORTFOLIO_PAGE))
+    label = t("Page (of {pages:n})", pages=pages)
+    key = f"team-portfolio-page-{person}"
+    return int(st.number_input(label, min_value=1, max_value=pages, key=key))

@@ -33,8 +33,7 @@ def my_home(session: Session, actor: Actor, now: datetime, today: date) -> Home:
     tickets = pd.DataFrame(columns=["id", "subject", "customer", "priority", "sla_state"])
     if may(actor, Capability.ANSWER_TICKETS):
         tickets = service_read.my_queue(session, actor, now)
-    owned = customers_read.owned_values(session, [actor.id])
-    at_risk = owned[owned["risk_band"] == "High"].reset_index(drop=True)
+    at_risk = customers_read.owned_values(session, [actor.id], high_risk_only=True)
     if not sees_amounts(actor, actor.id):
         at_risk = at_risk.drop(columns=["net_revenue", "profit"])
     return Home(leads, tickets, at_risk, progress(session, actor, today, now, actor.id))

@@ -261,6 +261,8 @@ def _months_before(month: date, count: int) -> date:
     return date(year, index + 1, 1)
 
 
+PORTFOLIO_PAGE = 100  # customers per page of a salesperson's portfolio
+
 PORTFOLIO_COLUMNS = ["user_id", "name", "customers", "net_revenue", "profit", "at_risk"]
 
 
@@ -279,10 +281,12 @@ def portfolio(session: Session, actor: Actor) -> pd.DataFrame:
     return out[PORTFOLIO_COLUMNS]
 
 
-def portfolio_customers(session: Session, actor: Actor, owner_id: int) -> pd.DataFrame:
-    """One person's customers, riskiest first, with their stored value and churn risk
-    (amounts None where the actor may not read them)."""
-    owned = customers_read.owned_values(session, [owner_id])
+def portfolio_customers(
+    session: Session, actor: Actor, owner_id: int, page: int = 0
+) -> pd.DataFrame:
+    """A page (from 0, PORTFOLIO_PAGE rows) of one person's customers, riskiest first, with
+    their stored value and churn risk (amounts None where the actor may not read them)."""
+    owned = customers_read.owned_values(session, [owner_id], page=page, size=PORTFOLIO_PAGE)
     if not sees_amounts(actor, owner_id):
         owned[["net_revenue", "profit"]] = np.nan
     return owned
