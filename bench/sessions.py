@@ -154,7 +154,7 @@ async def _sessions(base: str, sessions: int) -> LoadReport:
 
 async def _every_page(base: str, sampler: Sampler, pages: dict[str, list[float]]) -> LoadReport:
     """One manager opens every page of the menu in turn (the issue's memory measure); `pages`
-    gets each page's peak and the memory held after it, in MB."""
+    gets each page's peak and the memory held after it, in MB, and its wait in seconds."""
     from playwright.async_api import async_playwright
 
     report = LoadReport(1, 0.0)
@@ -172,7 +172,8 @@ async def _every_page(base: str, sampler: Sampler, pages: dict[str, list[float]]
         for title in titles:
             if not await visit(page, title, report, timeout=300_000):
                 report.errors.append(f"{title} showed an error")
-            pages[title] = [round(sampler.window_peak(), 1), round(rss_mb(sampler.pid), 1)]
+            seconds = round(report.page_times[-1], 2)  # the page's own wait, in the browser
+            pages[title] = [round(sampler.window_peak(), 1), round(rss_mb(sampler.pid), 1), seconds]
         await browser.close()
     return report
 
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         "server memory idle (MB)": round(idle, 1),
         "server memory peak (MB)": round(sampler.peak, 1),
         "server memory after (MB)": round(after, 1),
-        **({"each page: peak, after (MB)": pages} if args.every_page else {}),
+        **({"each page: peak, after (MB), wait (s)": pages} if args.every_page else {}),
         "errors": report.errors,
         "sign-in retries": report.sign_in_retries,
     }
