@@ -131,6 +131,13 @@ def order_cents() -> tuple[Any, Any]:
     )
 
 
+# A sold order as the driver returns it; the time is text on SQLite, a datetime on PostgreSQL.
+_ORDER_ROW = np.dtype(
+    [("customer_id", "i8"), ("order_id", "i8"), ("ordered_at", "O"), ("gross", "i8"),
+     ("cogs", "i8"), ("discount", "i8")]
+)  # fmt: skip
+
+
 def order_amounts(
     session: Session, as_of: datetime, customer_ids: Collection[int] | None = None
 ) -> pd.DataFrame:
@@ -154,18 +161,19 @@ def order_amounts(
     ).where(sold_orders(as_of), gross.is_not(None))  # no lines: no sale
     if customer_ids is not None:
         stmt = stmt.where(Order.customer_id.in_(list(customer_ids)))
-    rows = driver_rows(session, stmt)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+    # One pass in C from the driver's tuples to columns: transposing 0.4 M orders in Python
+    # (zip, then an array per column) took 0.5-0.7 s, a fifth of a full refresh.
+    table = np.array(driver_rows(session, stmt), dtype=_ORDER_ROW)
     frame = pd.DataFrame(
         {
-            "customer_id": np.asarray(columns[0], dtype="int64"),
-            "order_id": np.asarray(columns[1], dtype="int64"),
-            "ordered_at": pd.to_datetime(pd.Series(columns[2], dtype="object"), format="ISO8601")
-            if rows
+            "customer_id": table["customer_id"],
+            "order_id": table["order_id"],
+            "ordered_at": pd.to_datetime(pd.Series(table["ordered_at"]), format="ISO8601")
+            if len(table)
             else pd.Series([], dtype="datetime64[ns]"),
-            "gross": np.asarray(columns[3], dtype="int64") / 100,
-            "cogs": np.asarray(columns[4], dtype="int64") / 100,
-            "discount": np.asarray(columns[5], dtype="int64") / 100,
+            "gross": table["gross"] / 100,
+            "cogs": table["cogs"] / 100,
+            "discount": table["discount"] / 100,
         }
     )
     frame["ordered_at"] = pd.to_datetime(frame["ordered_at"]).astype("datetime64[ns]")
