@@ -26,7 +26,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from crm_core.analytics._common import N_, msgn, require_columns, to_timestamp
@@ -83,6 +85,14 @@ def segment_for(r_score: int, fm_score: int) -> RfmSegment:
     return SEGMENT_GRID[r_score][fm_score - 1]
 
 
+# The grid's segment names indexed [R, FM] (row and column 0 unused): one array lookup
+# names a whole base, where segment_for per customer was 0.08 s at 100,000.
+_SEGMENT_NAMES = np.array(
+    [[""] * 6] + [["", *(segment.value for segment in SEGMENT_GRID[r])] for r in range(1, 6)],
+    dtype=object,
+)
+
+
 def quintile_scores(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
     """Scores 1..5 (5 best) by equal-count groups of the ranks; equal values score alike.
 
@@ -94,8 +104,8 @@ def quintile_scores(values: pd.Series, higher_is_better: bool = True) -> pd.Seri
         return pd.Series([], index=values.index, dtype="int64")
     ranks = values.rank(method="average", ascending=higher_is_better)
     share = (ranks - 0.5) / len(values)
-    scores = (share * 5).astype("float64").map(math.floor).clip(0, 4) + 1
-    return scores.astype("int64")
+    scores = np.floor((share * 5).to_numpy(dtype="float64")).clip(0, 4) + 1
+    return pd.Series(scores.astype("int64"), index=values.index)
 
 
 @dataclass(frozen=True)
@@ -179,30 +189,17 @@ def rfm_scores(
         out["m_score"] = _scored(out["monetary"], cuts.monetary, higher_is_better=True)
     # Half-up rounding: F5/M4 counts as FM5, the customer's better side.
     out["fm_score"] = (out["f_score"] + out["m_score"] + 1) // 2
-    segments = [
-        segment_for(r, fm).value for r, fm in zip(out["r_score"], out["fm_score"], strict=True)
-    ]
+    segments = _SEGMENT_NAMES[out["r_score"].to_numpy(), out["fm_score"].to_numpy()]
     out["rfm_segment"] = pd.Series(segments, index=out.index, dtype="str")
-    out["segment_reason"] = pd.Series(_worded(out), index=out.index, dtype="str")
-    out["segment_detail"] = pd.Series(_reasons(out), index=out.index, dtype="str")
+    worded, detail = _reason_texts(out)
+    out["segment_reason"] = pd.Series(worded, index=out.index, dtype="str")
+    out["segment_detail"] = pd.Series(detail, index=out.index, dtype="str")
     return out.loc[:, list(OUTPUT_COLUMNS)]
 
 
 # msgn(...)[0]: the code, marked for Babel as one with plural forms (its "n" is the count).
 _REASON, _ORDERS = N_("rfm.reason"), msgn("rfm.orders", 0)[0]
 _TODAY, _DAYS_AGO = N_("rfm.bought_today"), msgn("rfm.bought_days_ago", 0)[0]
-
-
-def _reasons(scores: pd.DataFrame) -> list[str]:
-    """'Bought 12 days ago (R5), 9 orders (F5), Rp 4,1 jt (M5)' for every customer: message
-    codes as JSON text, written with f-strings (json.dumps per row is several times slower)."""
-    columns = ("recency_days", "frequency", "monetary", "r_score", "f_score", "m_score")
-    rows = zip(*(scores[column].to_numpy().tolist() for column in columns), strict=True)
-    return [
-        f'["{_REASON}",{{"bought":{_bought(days)},"orders":["{_ORDERS}",{{"n":{count}}}],'
-        f'"amount":{amount:.6g},"r":{r},"f":{f},"m":{m}}}]'
-        for days, count, amount, r, f, m in rows
-    ]
 
 
 _WHY = N_("rfm.why")
@@ -222,15 +219,33 @@ _ADVICE = {
 }
 
 
-def _worded(scores: pd.DataFrame) -> list[str]:
-    """The segment's reason in words: when, how often and how much, and what it means."""
-    columns = ("recency_days", "frequency", "monetary", "rfm_segment")
-    rows = zip(*(scores[column].to_numpy().tolist() for column in columns), strict=True)
-    return [
-        f'["{_WHY}",{{"bought":{_bought(days)},"orders":["{_ORDERS}",{{"n":{count}}}],'
-        f'"amount":{amount:.6g},"advice":["{_ADVICE[RfmSegment(segment)]}"]}}]'
-        for days, count, amount, segment in rows
+def _reason_texts(scores: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Every customer's segment reason ('Bought 12 days ago, 9 orders worth Rp 4,1 jt in
+    all: ...; reward them') and detail ('... (R5), 9 orders (F5), Rp 4,1 jt (M5)'): message
+    codes as JSON text, written with f-strings (json.dumps per row is several times slower).
+    Their shared head is written once per customer."""
+    columns = ("recency_days", "frequency", "monetary")
+    heads = [
+        f'{{"bought":{_bought(days)},"orders":["{_ORDERS}",{{"n":{count}}}],"amount":{amount:.6g}'
+        for days, count, amount in zip(*_lists(scores, columns), strict=True)
     ]
+    # StrEnum members hash as their names, so the stored name finds its advice directly.
+    worded = [
+        f'["{_WHY}",{head},"advice":["{_ADVICE[segment]}"]}}]'
+        for head, segment in zip(heads, *_lists(scores, ("rfm_segment",)), strict=True)
+    ]
+    detail = [
+        f'["{_REASON}",{head},"r":{r},"f":{f},"m":{m}}}]'
+        for head, r, f, m in zip(heads, *_lists(scores, _SCORES), strict=True)
+    ]
+    return worded, detail
+
+
+_SCORES = ("r_score", "f_score", "m_score")
+
+
+def _lists(scores: pd.DataFrame, columns: tuple[str, ...]) -> list[list[Any]]:
+    return [scores[column].to_numpy().tolist() for column in columns]
 
 
 def _bought(days: int) -> str:
