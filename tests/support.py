@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine
@@ -101,6 +102,26 @@ def red(message: str) -> str:
     """A field's error as the page writes it under the field: red, and escaped (a message may
     quote what the user typed)."""
     return f":red[{plain(message)}]"
+
+
+def shown_under(at: AppTest, key: str) -> str | None:
+    """The text of the element drawn right after the box with `key` (where a page puts that
+    box's error), or None when there is none."""
+    leaves: list[Any] = []
+
+    def walk(node: Any) -> None:
+        children = getattr(node, "children", None)
+        if children is None:
+            leaves.append(node)
+            return
+        for child in children.values() if isinstance(children, dict) else children:
+            walk(child)
+
+    walk(at._tree)
+    at_box = [i for i, leaf in enumerate(leaves) if getattr(leaf, "key", None) == key]
+    assert at_box, f"no box with the key {key}"
+    after = at_box[0] + 1
+    return getattr(leaves[after], "value", None) if after < len(leaves) else None
 
 
 def values_refreshed(engine: Engine) -> None:

@@ -183,12 +183,11 @@ def note_sent(sender: str) -> None:
     _sent().setdefault(sender, []).append(utcnow())
 
 
-def field_errors(form_key: str, fields: list[str]) -> None:
-    """The last submit's message for each field, named, under the form."""
+def other_errors(form_key: str, shown: list[str]) -> None:
+    """The last submit's messages for fields the form has no box for, named, under it."""
     errors = (st.session_state.get(f"relasi_form:{form_key}") or {}).get("errors") or {}
-    for name in fields + [f for f in errors if f not in fields]:
-        if name in errors:
-            st.caption(f":red[{plain(field_label(name))}: {plain(say(errors[name]))}]")
+    for name in [f for f in errors if f not in shown]:
+        st.caption(f":red[{plain(field_label(name))}: {plain(say(errors[name]))}]")
 
 
 def delta(share: float | None) -> str | None:

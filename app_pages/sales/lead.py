@@ -166,59 +166,88 @@ def _details(
     prefix = f"lead-{lead.id}-v{version}"
     if lead.owner_id is not None and lead.owner_id not in owners:
         owners = {**owners, lead.owner_id: "#" + str(lead.owner_id)}
-    sources = [s.value for s in LeadSource]
+    form_key = f"lead-{lead.id}"
     with st.form(prefix):
-        left, right = st.columns(2)
-        data: dict[str, Any] = {
-            "name": left.text_input(t("Name"), values["name"], key=f"{prefix}-name"),
-            "company": right.text_input(
-                t("Company"), values["company"] or "", key=f"{prefix}-company"
-            ),
-            "email": left.text_input(t("Email"), values["email"] or "", key=f"{prefix}-email"),
-            "phone": right.text_input(t("Phone"), values["phone"] or "", key=f"{prefix}-phone"),
-            "source": left.selectbox(
-                t("Source"),
-                sources,
-                index=sources.index(str(values["source"])),
-                format_func=formatter(LeadSource),
-                key=f"{prefix}-source",
-            ),
-            "expected_close": left.date_input(
-                t("Expected close"), values["expected_close"], key=f"{prefix}-expected_close"
-            ),
-            "region": right.text_input(t("Region"), values["region"] or "", key=f"{prefix}-region"),
-        }
-        if sees_amounts(actor, lead.owner_id):  # who may not read the value keeps it as it is
-            data["value"] = right.number_input(
-                t("Value"),
-                min_value=0.0,
-                value=float(values["value"]),
-                step=100_000.0,
-                key=f"{prefix}-value",
-            )
-        if may(actor, Capability.ASSIGN_LEADS):
-            ids = list(owners)
-            data["owner_id"] = left.selectbox(
-                t("Owner"),
-                ids,
-                index=ids.index(values["owner_id"]) if values["owner_id"] in ids else 0,
-                format_func=owners.__getitem__,
-                key=f"{prefix}-owner_id",
-            )
-        data["notes"] = st.text_area(t("Notes"), values["notes"] or "", key=f"{prefix}-notes")
+        data = _detail_boxes(actor, lead, values, owners, form_key, prefix)
         saved = st.form_submit_button(t("Save"), disabled=not may_edit)
-    sales_views.field_errors(f"lead-{lead.id}", list(data))
+    sales_views.other_errors(form_key, list(data))
     if saved:
         if "value" in data:
             data["value"] = str(data["value"])
         if sales_views.submit(
-            f"lead-{lead.id}",
+            form_key,
             lambda s: leads.update_lead(s, actor, lead.id, version, data),
             t("Lead saved."),
         ):
             forms.unpin(key)
         st.rerun()
     st.caption(t("Created {d:date}", d=lead.created_at))
+
+
+def _detail_boxes(
+    actor: Actor,
+    lead: Lead,
+    values: dict[str, Any],
+    owners: dict[int, str],
+    form_key: str,
+    prefix: str,
+) -> dict[str, Any]:
+    """The lead's fields as typed, each box with the last save's message for it under it."""
+
+    def error(name: str) -> None:
+        forms.field_error(form_key, name)
+
+    sources = [s.value for s in LeadSource]
+    data: dict[str, Any] = {}
+    left, right = st.columns(2)
+    with left:
+        data["name"] = st.text_input(t("Name"), values["name"], key=f"{prefix}-name")
+        error("name")
+        data["email"] = st.text_input(t("Email"), values["email"] or "", key=f"{prefix}-email")
+        error("email")
+        data["source"] = st.selectbox(
+            t("Source"),
+            sources,
+            index=sources.index(str(values["source"])),
+            format_func=formatter(LeadSource),
+            key=f"{prefix}-source",
+        )
+        error("source")
+        data["expected_close"] = st.date_input(
+            t("Expected close"), values["expected_close"], key=f"{prefix}-expected_close"
+        )
+        error("expected_close")
+        if may(actor, Capability.ASSIGN_LEADS):
+            ids = list(owners)
+            data["owner_id"] = st.selectbox(
+                t("Owner"),
+                ids,
+                index=ids.index(values["owner_id"]) if values["owner_id"] in ids else 0,
+                format_func=owners.__getitem__,
+                key=f"{prefix}-owner_id",
+            )
+            error("owner_id")
+    with right:
+        data["company"] = st.text_input(
+            t("Company"), values["company"] or "", key=f"{prefix}-company"
+        )
+        error("company")
+        data["phone"] = st.text_input(t("Phone"), values["phone"] or "", key=f"{prefix}-phone")
+        error("phone")
+        data["region"] = st.text_input(t("Region"), values["region"] or "", key=f"{prefix}-region")
+        error("region")
+        if sees_amounts(actor, lead.owner_id):  # who may not read the value keeps it as it is
+            data["value"] = st.number_input(
+                t("Value"),
+                min_value=0.0,
+                value=float(values["value"]),
+                step=100_000.0,
+                key=f"{prefix}-value",
+            )
+            error("value")
+    data["notes"] = st.text_area(t("Notes"), values["notes"] or "", key=f"{prefix}-notes")
+    error("notes")
+    return data
 
 
 def _history(history: Any) -> None:
@@ -257,17 +286,26 @@ def _follow_ups(actor: Actor, lead: Lead, frame: Any, may_edit: bool) -> None:
     if not may_edit:
         return
     key = f"lead-{lead.id}-follow-up"
+    # A new form (empty boxes) after each follow-up added; a refused one keeps what was typed.
+    counter = f"{key}-forms"
+    prefix = f"{key}-n{st.session_state.get(counter, 0)}"
     forms.feedback(key)
-    with st.form(key, clear_on_submit=True):
-        title = st.text_input(t("Follow-up"))
-        day = st.date_input(t("Due"), value=sales_views.today() + timedelta(days=1))
+    with st.form(prefix):
+        title = st.text_input(t("Follow-up"), key=f"{prefix}-title")
+        forms.field_error(key, "title")
+        day = st.date_input(
+            t("Due"), value=sales_views.today() + timedelta(days=1), key=f"{prefix}-day"
+        )
+        forms.field_error(key, "due_at")
         added = st.form_submit_button(t("Add follow-up"))
+    sales_views.other_errors(key, ["title", "due_at"])
     if added:
         due = datetime.combine(day, time(9, 0))
         data = {"lead_id": lead.id, "title": title, "due_at": sales_views.local_to_utc(due)}
-        sales_views.submit(
+        if sales_views.submit(
             key, lambda s: pipeline.add_follow_up(s, actor, data), t("Follow-up added.")
-        )
+        ):
+            st.session_state[counter] = st.session_state.get(counter, 0) + 1
         st.rerun()
 
 

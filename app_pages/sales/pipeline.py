@@ -342,47 +342,71 @@ def _bulk(actor: Actor, settings: SalesSettings, rows: Any, owners: dict[int, st
         st.rerun()
 
 
-def _new_lead(actor: Actor, settings: SalesSettings, owners: dict[int, str]) -> None:
-    form_key = "new-lead"
-    forms.feedback(form_key)
-    with st.form(form_key, clear_on_submit=False):
-        left, right = st.columns(2)
-        data: dict[str, Any] = {
-            "name": left.text_input(t("Name"), key=f"{form_key}-name"),
-            "company": right.text_input(t("Company"), key=f"{form_key}-company"),
-            "email": left.text_input(t("Email"), key=f"{form_key}-email"),
-            "phone": right.text_input(t("Phone"), key=f"{form_key}-phone"),
-            "source": left.selectbox(
-                t("Source"),
-                [s.value for s in LeadSource],
-                format_func=formatter(LeadSource),
-                key=f"{form_key}-source",
-            ),
-            "value": right.number_input(
-                t("Value"), min_value=0.0, step=100_000.0, key=f"{form_key}-value"
-            ),
-            "expected_close": left.date_input(
-                t("Expected close"), value=None, key=f"{form_key}-expected_close"
-            ),
-            "region": right.text_input(t("Region"), key=f"{form_key}-region"),
-            "pipeline": left.selectbox(
-                t("Pipeline"),
-                [p["key"] for p in settings.pipelines],
-                format_func=lambda k: sales_views.pipeline_name(settings.pipelines, k),
-                key=f"{form_key}-pipeline",
-            ),
-        }
+def _new_lead_boxes(
+    actor: Actor, settings: SalesSettings, owners: dict[int, str], form_key: str
+) -> dict[str, Any]:
+    """The new lead's fields as typed, each box with the last try's message for it under it."""
+
+    def error(name: str) -> None:
+        forms.field_error(form_key, name)
+
+    data: dict[str, Any] = {}
+    left, right = st.columns(2)
+    with left:
+        data["name"] = st.text_input(t("Name"), key=f"{form_key}-name")
+        error("name")
+        data["email"] = st.text_input(t("Email"), key=f"{form_key}-email")
+        error("email")
+        data["source"] = st.selectbox(
+            t("Source"),
+            [s.value for s in LeadSource],
+            format_func=formatter(LeadSource),
+            key=f"{form_key}-source",
+        )
+        error("source")
+        data["expected_close"] = st.date_input(
+            t("Expected close"), value=None, key=f"{form_key}-expected_close"
+        )
+        error("expected_close")
+        data["pipeline"] = st.selectbox(
+            t("Pipeline"),
+            [p["key"] for p in settings.pipelines],
+            format_func=lambda k: sales_views.pipeline_name(settings.pipelines, k),
+            key=f"{form_key}-pipeline",
+        )
+        error("pipeline")
+    with right:
+        data["company"] = st.text_input(t("Company"), key=f"{form_key}-company")
+        error("company")
+        data["phone"] = st.text_input(t("Phone"), key=f"{form_key}-phone")
+        error("phone")
+        data["value"] = st.number_input(
+            t("Value"), min_value=0.0, step=100_000.0, key=f"{form_key}-value"
+        )
+        error("value")
+        data["region"] = st.text_input(t("Region"), key=f"{form_key}-region")
+        error("region")
         if may(actor, Capability.ASSIGN_LEADS):
-            data["owner_id"] = right.selectbox(
+            data["owner_id"] = st.selectbox(
                 t("Owner"),
                 [None, *owners],
                 format_func=lambda o: t("By the assignment rules") if o is None else owners[o],
                 key=f"{form_key}-owner_id",
                 placeholder=t("By the assignment rules"),
             )
-        data["notes"] = st.text_area(t("Notes"), key=f"{form_key}-notes")
+            error("owner_id")
+    data["notes"] = st.text_area(t("Notes"), key=f"{form_key}-notes")
+    error("notes")
+    return data
+
+
+def _new_lead(actor: Actor, settings: SalesSettings, owners: dict[int, str]) -> None:
+    form_key = "new-lead"
+    forms.feedback(form_key)
+    with st.form(form_key, clear_on_submit=False):
+        data = _new_lead_boxes(actor, settings, owners, form_key)
         submitted = st.form_submit_button(t("Create lead"), type="primary")
-    sales_views.field_errors(form_key, list(data))
+    sales_views.other_errors(form_key, list(data))
     if submitted:
         data["value"] = str(data["value"])
         sales_views.submit(

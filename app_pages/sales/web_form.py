@@ -41,16 +41,24 @@ def render() -> None:
         "region": lambda: st.text_input(t("Region"), key=f"{KEY}-region"),
         "notes": lambda: st.text_area(t("What do you need?"), key=f"{KEY}-notes"),
     }
+    problems: dict[str, str] = st.session_state.get(f"{KEY}-problems") or {}
+
+    def problem(name: str) -> None:  # right under the box it is about
+        if name in problems:
+            st.caption(f":red[{plain(problems[name])}]")
+
     with st.form(KEY):
         data: dict[str, Any] = {"name": st.text_input(t("Your name"), key=f"{KEY}-name")}
-        data |= {name: boxes[name]() for name in asked if name in boxes}
+        problem("name")
+        for name in (n for n in asked if n in boxes):
+            data[name] = boxes[name]()
+            problem(name)
         with st.container(key=f"{KEY}-trap"):  # hidden from people by the CSS below
             data[webform.HONEYPOT] = st.text_input(t("Website"), key=f"{KEY}-{webform.HONEYPOT}")
         sent = st.form_submit_button(t("Send"), type="primary")
     st.html(f"<style>.st-key-{KEY}-trap {{display: none;}}</style>")
-    problems = st.session_state.get(f"{KEY}-problems") or {}
-    for field, problem in problems.items():
-        st.caption(f":red[{plain(sales_views.field_label(field))}: {plain(problem)}]")
+    for field in (f for f in problems if f not in data):  # a field the form has no box for
+        st.caption(f":red[{plain(sales_views.field_label(field))}: {plain(problems[field])}]")
     if sent:
         _send(data)
 

@@ -9,12 +9,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, select
 
 from crm_core.kernel.permissions import Actor
-from crm_core.models import Customer, Lead, utcnow
+from crm_core.models import Customer, Lead, Task, utcnow
 from crm_core.models.enums import Role
 from crm_core.sales import leads
 from crm_core.sales import read as sales_read
 from db.session import session_scope
-from support import page_as
+from support import page_as, red, shown_under
 
 
 def a_lead(engine: Engine, actor: Actor, name: str = "Sari Dewi", **data: object) -> int:
@@ -45,6 +45,9 @@ def test_a_sales_user_creates_a_lead_on_the_pipeline_page(
     at.text_input(key="new-lead-phone").input("12")
     at.button(key="FormSubmitter:new-lead-Create lead").click().run()
     assert "Please correct the fields marked below." in [e.value for e in at.error]
+    assert shown_under(at, "new-lead-phone") == red(
+        "is not a phone number (check the number of digits)"
+    )
     assert at.text_input(key="new-lead-name").value == "Andi Wijaya"  # kept as typed
     at.text_input(key="new-lead-phone").input("0812 3456 7890")
     at.button(key="FormSubmitter:new-lead-Create lead").click().run()
@@ -56,6 +59,44 @@ def test_a_sales_user_creates_a_lead_on_the_pipeline_page(
             staff[Role.SALES].id,
             "new",
         )
+
+
+def test_a_lead_s_bad_fields_are_said_under_their_boxes_and_nothing_is_saved(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    lead_id = a_lead(app_engine, staff[Role.SALES], email="sari@tokosari.id")
+    at = page_as("lead", staff[Role.SALES], id=str(lead_id)).run()
+    box = f"lead-{lead_id}-v1"
+    at.text_input(key=f"{box}-name").input("")
+    at.text_input(key=f"{box}-email").input("sari at toko")
+    at.button(key=f"FormSubmitter:{box}-Save").click().run()
+    assert "Please correct the fields marked below." in [e.value for e in at.error]
+    assert shown_under(at, f"{box}-name") == red("is required")
+    assert shown_under(at, f"{box}-email") == red(
+        "is not a valid email address: an email address must have an @-sign."
+    )
+    assert shown_under(at, f"{box}-phone") != red("is required")  # only where it is wrong
+    assert at.text_input(key=f"{box}-email").value == "sari at toko"  # kept as typed
+    lead = stored(app_engine, lead_id)
+    assert (lead.name, lead.email, lead.version) == ("Sari Dewi", "sari@tokosari.id", 1)
+
+
+def test_a_follow_up_without_a_title_is_said_under_its_box_and_a_saved_one_empties_it(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    lead_id = a_lead(app_engine, staff[Role.SALES])
+    at = page_as("lead", staff[Role.SALES], id=str(lead_id)).run()
+    box = f"lead-{lead_id}-follow-up-n0"
+    at.button(key=f"FormSubmitter:{box}-Add follow-up").click().run()
+    assert shown_under(at, f"{box}-title") == red("is required")
+    at.text_input(key=f"{box}-title").input("Send the price list")
+    at.button(key=f"FormSubmitter:{box}-Add follow-up").click().run()
+    assert "Follow-up added." in [s.value for s in at.success]
+    assert at.text_input(key=f"lead-{lead_id}-follow-up-n1-title").value == ""
+    with session_scope(app_engine, write=False) as s:
+        assert s.scalars(select(Task.title).where(Task.lead_id == lead_id)).all() == [
+            "Send the price list"
+        ]
 
 
 def test_the_board_moves_a_lead_without_leaving_it(
@@ -175,6 +216,12 @@ def test_a_visitor_fills_the_public_form_and_the_lead_appears(
     assert at.title[0].value == "Talk to Relasi"
     assert not at.sidebar.button  # nothing but the form
     at.text_input(key="web-form-name").input("Dewi Lestari")
+    at.text_input(key="web-form-phone").input("0812")
+    at.button(key="FormSubmitter:web-form-Send").click().run()
+    assert shown_under(at, "web-form-phone") == red(
+        "is not a phone number (check the number of digits)"
+    )
+    assert not at.success
     at.text_input(key="web-form-phone").input("0812 1111 2222")
     at.button(key="FormSubmitter:web-form-Send").click().run()
     assert "Thank you: we will be in touch soon." in [s.value for s in at.success]
