@@ -73,10 +73,12 @@ def _stage_actions(actor: Actor, lead: Lead, settings: SalesSettings) -> None:
     key = f"lead-{lead.id}"
     if is_open(lead.stage):
         stages = [s for s in settings.stages(lead.pipeline) if s != lead.stage]
+        following = settings.next_stage(lead.pipeline, lead.stage)
         left, middle, right = st.columns(3, vertical_alignment="bottom")
         to = left.selectbox(
             t("Move to stage"),
             stages,
+            index=stages.index(following) if following in stages else 0,
             format_func=lambda s: sales_views.stage_name(s, settings),
             key=f"{key}-to",
         )

@@ -94,6 +94,14 @@ class SalesSettings:
         """The pipeline's funnel: its open stages in order, then Won."""
         return [s["stage"] for s in self.pipeline(key)["stages"]] + [FUNNEL_END.value]
 
+    def next_stage(self, key: str | None, stage: str) -> str | None:
+        """The funnel's stage after `stage` (Won after the last open one); None after Won or
+        for a stage the pipeline does not have."""
+        funnel = self.stages(key)
+        if stage not in funnel or stage == funnel[-1]:
+            return None
+        return funnel[funnel.index(stage) + 1]
+
     def probabilities(self) -> dict[tuple[str, str], float]:
         return {
             (p["key"], s["stage"]): float(s["probability"])

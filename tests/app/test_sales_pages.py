@@ -116,6 +116,7 @@ def test_the_lead_page_moves_to_won_and_converts_into_a_customer(
     lead_id = a_lead(app_engine, staff[Role.SALES], email="sari@tokosari.id")
     at = page_as("lead", staff[Role.SALES], id=str(lead_id)).run()
     assert at.title[0].value == "Sari Dewi"
+    assert at.selectbox(key=f"lead-{lead_id}-to").value == "contacted"  # the next stage first
     at.selectbox(key=f"lead-{lead_id}-to").set_value("won")
     at.button(key=f"lead-{lead_id}-move").click().run()
     assert stored(app_engine, lead_id).stage == "won"
