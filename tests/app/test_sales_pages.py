@@ -116,7 +116,6 @@ def test_the_lead_page_moves_to_won_and_converts_into_a_customer(
     lead_id = a_lead(app_engine, staff[Role.SALES], email="sari@tokosari.id")
     at = page_as("lead", staff[Role.SALES], id=str(lead_id)).run()
     assert at.title[0].value == "Sari Dewi"
-    assert at.selectbox(key=f"lead-{lead_id}-to").value == "contacted"  # the next stage first
     at.selectbox(key=f"lead-{lead_id}-to").set_value("won")
     at.button(key=f"lead-{lead_id}-move").click().run()
     assert stored(app_engine, lead_id).stage == "won"
@@ -128,6 +127,16 @@ def test_the_lead_page_moves_to_won_and_converts_into_a_customer(
         assert (customer.name, customer.email) == ("Sari Dewi", "sari@tokosari.id")
     at = page_as("lead", staff[Role.SALES], id=str(lead_id)).run()
     assert "Converted into a customer." in [s.value for s in at.success]
+
+
+def test_a_contacted_lead_is_offered_qualified_first_not_back_to_new(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    lead_id = a_lead(app_engine, staff[Role.SALES])
+    with session_scope(app_engine) as s:
+        leads.move_stage(s, staff[Role.SALES], lead_id, 1, "contacted")
+    at = page_as("lead", staff[Role.SALES], id=str(lead_id)).run()
+    assert at.selectbox(key=f"lead-{lead_id}-to").value == "qualified"
 
 
 def test_a_sales_user_cannot_open_someone_else_s_lead(
