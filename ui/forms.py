@@ -80,6 +80,18 @@ def field_error(form_key: str, field: str) -> None:
         st.caption(f":red[{plain(say(errors[field]))}]")  # a message may quote what was typed
 
 
+def fresh(form_key: str) -> str:
+    """The prefix of the form's widget keys for now. It changes only after `renew`, so a
+    refused try keeps everything typed (clear_on_submit would empty the form either way) and
+    the next one after a success starts empty."""
+    return f"{form_key}-n{st.session_state.get(f'{form_key}-forms', 0)}"
+
+
+def renew(form_key: str) -> None:
+    """After a successful save: the next run draws the form empty (new widget keys)."""
+    st.session_state[f"{form_key}-forms"] = st.session_state.get(f"{form_key}-forms", 0) + 1
+
+
 def clear(form_key: str) -> None:
     st.session_state.pop(_state_key(form_key), None)
 

@@ -126,11 +126,13 @@ def _team(actor: Actor, version: int) -> None:
     st.subheader(t(TITLES[setup.STEPS[1]]))
     st.caption(t("Each one signs in with the password you give and then chooses their own."))
     forms.feedback(INVITE)
-    with st.form(INVITE, clear_on_submit=True):
-        data = _invite_fields()
+    prefix = forms.fresh(INVITE)  # a refused colleague stays typed; one added empties the form
+    with st.form(prefix):
+        data = _invite_fields(prefix)
         if st.form_submit_button(t("Add to the team")):
-            forms.submit(INVITE, lambda s: users.create_user(s, actor, data),
-                         t("Added {username}.", username=data["username"]))  # fmt: skip
+            if forms.submit(INVITE, lambda s: users.create_user(s, actor, data),
+                            t("Added {username}.", username=data["username"])):  # fmt: skip
+                forms.renew(INVITE)
             st.rerun()
     with read_scope() as session:
         team = users.list_users(session, actor)
@@ -143,19 +145,23 @@ def _team(actor: Actor, version: int) -> None:
         _move(lambda s: setup.step_behind(s, actor, version, "team"))
 
 
-def _invite_fields() -> dict[str, Any]:
+def _invite_fields(prefix: str) -> dict[str, Any]:
     data: dict[str, Any] = {}
     left, right = st.columns(2)
-    data["name"] = left.text_input(t("Name"))
-    forms.field_error(INVITE, "name")
-    data["username"] = right.text_input(t("Username"))
-    forms.field_error(INVITE, "username")
-    data["email"] = left.text_input(t("Email"))
-    forms.field_error(INVITE, "email")
-    roles = [r.value for r in Role]
-    data["role"] = right.selectbox(t("Role"), roles, index=roles.index("sales"),
-                                   format_func=formatter(Role))  # fmt: skip
-    data["password"] = st.text_input(t("First password (8 characters or more)"), type="password")
+    with left:
+        data["name"] = st.text_input(t("Name"), key=f"{prefix}-name")
+        forms.field_error(INVITE, "name")
+        data["email"] = st.text_input(t("Email"), key=f"{prefix}-email")
+        forms.field_error(INVITE, "email")
+    with right:
+        data["username"] = st.text_input(t("Username"), key=f"{prefix}-username")
+        forms.field_error(INVITE, "username")
+        roles = [r.value for r in Role]
+        data["role"] = st.selectbox(t("Role"), roles, index=roles.index("sales"),
+                                    format_func=formatter(Role), key=f"{prefix}-role")  # fmt: skip
+    data["password"] = st.text_input(
+        t("First password (8 characters or more)"), type="password", key=f"{prefix}-password"
+    )
     forms.field_error(INVITE, "password")
     return data
 

@@ -70,11 +70,6 @@ def _after_write(*forms_to_unpin: str, values_changed: bool = False) -> None:
         cache.clear_customer_caches()
 
 
-def _next(counter: str) -> None:
-    """A fresh, empty copy of a form after a successful save (its widget keys change)."""
-    st.session_state[counter] = st.session_state.get(counter, 0) + 1
-
-
 # Timeline
 
 
@@ -246,8 +241,7 @@ def schedule_follow_up(actor: Actor, customer_id: int) -> None:
 
 def _schedule_form(actor: Actor, customer_id: int, owners: Any) -> None:
     form_key = f"follow-up-{customer_id}"
-    counter = f"{form_key}-forms"
-    prefix = f"{form_key}-n{st.session_state.get(counter, 0)}"
+    prefix = forms.fresh(form_key)
     forms.feedback(form_key)
     with st.form(prefix):
         title = st.text_input(
@@ -276,7 +270,7 @@ def _schedule_form(actor: Actor, customer_id: int, owners: Any) -> None:
             if forms.submit(
                 form_key, lambda s: tasks.schedule_follow_up(s, actor, data), scheduled
             ):
-                _next(counter)
+                forms.renew(form_key)
             st.rerun()
 
 
@@ -286,8 +280,7 @@ def _schedule_form(actor: Actor, customer_id: int, owners: Any) -> None:
 def log_interaction_form(actor: Actor, customer_id: int, preferred: str | None = None) -> None:
     """Log a call, a WhatsApp, an email...: on the customer's preferred channel unless changed."""
     form_key = f"interaction-{customer_id}"
-    counter = f"{form_key}-forms"
-    prefix = f"{form_key}-n{st.session_state.get(counter, 0)}"
+    prefix = forms.fresh(form_key)
     forms.feedback(form_key)
     with st.form(prefix):
         left, right = st.columns(2)
@@ -326,7 +319,7 @@ def log_interaction_form(actor: Actor, customer_id: int, preferred: str | None =
                 lambda s: interactions.log_interaction(s, actor, customer_id, data),
                 t("Logged: it is on the timeline."),
             ):
-                _next(counter)
+                forms.renew(form_key)
                 _after_write()
             st.rerun()
 

@@ -131,8 +131,8 @@ def _form(actor: Actor, product_id: int | None, current: dict[str, Any], version
     form_key = NEW if product_id is None else f"product-{product_id}"
     read_version, values = forms.pinned(form_key, version, current)
     forms.offer_latest(form_key)
-    counter = f"{form_key}-forms"
-    prefix = f"{form_key}-v{read_version}-n{st.session_state.get(counter, 0)}"
+    drawn = f"{form_key}-v{read_version}"  # the version read, then the fresh copy
+    prefix = forms.fresh(drawn)
     with st.form(prefix):
         data: dict[str, Any] = {}
         left, right = st.columns(2)
@@ -160,7 +160,7 @@ def _form(actor: Actor, product_id: int | None, current: dict[str, Any], version
                 )
             if ok:
                 forms.unpin(form_key)
-                st.session_state[counter] = st.session_state.get(counter, 0) + 1
+                forms.renew(drawn)
             st.rerun()
 
 

@@ -288,9 +288,7 @@ def _follow_ups(actor: Actor, lead: Lead, frame: Any, may_edit: bool) -> None:
     if not may_edit:
         return
     key = f"lead-{lead.id}-follow-up"
-    # A new form (empty boxes) after each follow-up added; a refused one keeps what was typed.
-    counter = f"{key}-forms"
-    prefix = f"{key}-n{st.session_state.get(counter, 0)}"
+    prefix = forms.fresh(key)
     forms.feedback(key)
     with st.form(prefix):
         title = st.text_input(t("Follow-up"), key=f"{prefix}-title")
@@ -307,7 +305,7 @@ def _follow_ups(actor: Actor, lead: Lead, frame: Any, may_edit: bool) -> None:
         if sales_views.submit(
             key, lambda s: pipeline.add_follow_up(s, actor, data), t("Follow-up added.")
         ):
-            st.session_state[counter] = st.session_state.get(counter, 0) + 1
+            forms.renew(key)
         st.rerun()
 
 

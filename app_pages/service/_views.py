@@ -104,17 +104,19 @@ def save_form(actor: Actor, queue: Queue, filters: Filters) -> None:
     """Below the filters: save what is chosen now under a name."""
     forms.feedback(FORM)
     with st.popover(t("Save this view"), icon=":material/bookmark_add:"):
-        with st.form(f"{FORM}-save", clear_on_submit=True):
-            name = st.text_input(t("Name"), max_chars=60, key=f"{FORM}-name")
+        prefix = forms.fresh(FORM)  # a refused name stays typed; a saved one empties the box
+        with st.form(f"{prefix}-save"):
+            name = st.text_input(t("Name"), max_chars=60, key=f"{prefix}-name")
             shared = False
             if may(actor, Capability.MANAGE_SERVICE):
-                shared = st.checkbox(t("Share with the team"), key=f"{FORM}-shared")
+                shared = st.checkbox(t("Share with the team"), key=f"{prefix}-shared")
             sent = st.form_submit_button(t("Save"), type="primary")
         forms.field_error(FORM, "name")
     if sent:
-        forms.submit(
+        if forms.submit(
             FORM,
             lambda s: views.save_view(s, actor, name, queue, filters, shared=shared),
             t("View saved."),
-        )
+        ):
+            forms.renew(FORM)
         st.rerun()

@@ -12,7 +12,7 @@ from crm_core.models import CustomerValue, Ticket, TicketEvent, utcnow
 from crm_core.models.enums import Priority, Role, TicketEventKind, TicketStatus
 from crm_core.service import public, sla, tickets
 from db.session import session_scope
-from support import a_customer, page_as
+from support import a_customer, page_as, red
 
 MARKUP = "Tolong ![x](http://evil.example/p.png) :red[cepat]"
 
@@ -55,9 +55,14 @@ def test_an_agent_saves_a_view_of_the_queue_and_opens_it_again(
             data = {"customer_id": customer, "subject": subject, "priority": priority}
             tickets.create_ticket(s, agent, data)
     at = page_as("tickets", agent, queue="open", priority="urgent").run()
-    at.text_input(key="tickets-views-name").input("Urgent only")
-    at.button(key="FormSubmitter:tickets-views-save-Save").click().run()
+    at.text_input(key="tickets-views-n0-name").input("   ")
+    at.button(key="FormSubmitter:tickets-views-n0-save-Save").click().run()
+    assert red("is required") in [c.value for c in at.caption]
+    assert at.text_input(key="tickets-views-n0-name").value == "   "  # refused, kept as typed
+    at.text_input(key="tickets-views-n0-name").input("Urgent only")
+    at.button(key="FormSubmitter:tickets-views-n0-save-Save").click().run()
     assert not at.exception, at.exception
+    assert at.text_input(key="tickets-views-n1-name").value == ""  # saved: an empty box again
     at.multiselect(key="tickets-f-priority").unselect("urgent").run()
     assert len(at.dataframe[0].value) == 2
     picker = at.selectbox(key="tickets-views-pick")
