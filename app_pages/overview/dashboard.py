@@ -14,7 +14,7 @@ from app_pages.overview._texts import DEFINITIONS, TITLES
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
 from crm_core.overview import dashboard
-from crm_core.overview.dashboard import LOWER_IS_BETTER, MONEY, SHARES, Code, Figure, Filters
+from crm_core.overview.dashboard import MONEY, SHARES, Code, Figure, Filters
 from ui import auth, cache, nav
 from ui import format as fmt
 from ui.auth import require_page
@@ -25,6 +25,7 @@ from ui.plain import plain
 
 LAST = "dashboard-last"  # (filters, figures, refreshed at, mark) of the last live run
 CHANGES = "dashboard-changes"  # (at, [(code, difference)]) of the last refresh that moved
+TONE_COLOURS = {"good": "green", "bad": "red", "neutral": "gray"}
 
 
 def render() -> None:
@@ -104,11 +105,15 @@ def _tiles(actor: Actor, filters: Filters) -> None:
 
 def _tile(figure: Figure, filters: Filters) -> None:
     spark = [v for v in figure.spark if v is not None]
+    # Arrow and colour from the figure itself: Streamlit reads a fall only from a leading
+    # "-", and the change is written with the typographic minus (−).
+    arrow, tone = figure.trend
     st.metric(
         t(TITLES[figure.code]),
         _shown(figure.code, figure.value),
         _delta(figure),
-        delta_color="inverse" if figure.code in LOWER_IS_BETTER else "normal",
+        delta_color=TONE_COLOURS[tone],
+        delta_arrow=arrow,
         help=t(DEFINITIONS[figure.code]),
         border=True,
         chart_data=spark or None,

@@ -129,7 +129,7 @@ def _progress(mine: Home) -> None:
         share = "–" if row.share is None or pd.isna(row.share) else fmt.percent(float(row.share))
         columns[index % len(columns)].metric(
             option(Metric, metric), shown, t("{share} of {goal}", share=share, goal=goal),
-            delta_color="off", border=True,
+            delta_color="off", delta_arrow="off", border=True,  # progress, not a move
         )  # fmt: skip
 
 

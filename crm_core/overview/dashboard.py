@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -40,8 +41,11 @@ class Code(StrEnum):
 
 MONEY = frozenset({Code.REVENUE, Code.GROSS_MARGIN, Code.PIPELINE_VALUE})
 SHARES = frozenset({Code.CHURN_RATE, Code.LEAD_CONVERSION, Code.SLA_ATTAINMENT})
-# Lower is better: the page colours their rise red.
+# Lower is better: their rise is bad news.
 LOWER_IS_BETTER = frozenset({Code.CHURNED_CUSTOMERS, Code.CHURN_RATE, Code.OPEN_TICKETS})
+# A tile's move against the previous period: its arrow, and whether it is good news.
+Arrow = Literal["up", "down", "off"]
+Tone = Literal["good", "bad", "neutral"]
 
 
 @dataclass(frozen=True)
@@ -295,6 +299,17 @@ class Figure:
         if self.change is None or not self.previous:
             return None
         return self.change / abs(self.previous)
+
+    @property
+    def trend(self) -> tuple[Arrow, Tone]:
+        """Which way the figure moved against the previous period, and whether that is good
+        news: churn and open tickets are better when they fall."""
+        change = self.change
+        if not change:  # None or no change
+            return "off", "neutral"
+        rose = change > 0
+        good = rose != (self.code in LOWER_IS_BETTER)
+        return ("up" if rose else "down"), ("good" if good else "bad")
 
 
 def buckets(span: Window) -> list[tuple[datetime, datetime]]:

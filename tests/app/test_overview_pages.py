@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 from overview_data import business
 from sqlalchemy import Engine, select
+from streamlit.proto.Metric_pb2 import Metric as Tile
 from streamlit.testing.v1 import AppTest
 
 from crm_core.customers import interactions
@@ -51,6 +52,27 @@ def test_the_manager_reads_the_march_figures_and_the_rows_behind_one(
     assert at.dataframe[0].value["customer"].tolist() == ["Dewi"]
 
 
+def test_a_figure_that_fell_points_down_and_a_rise_in_open_tickets_reads_as_bad_news(
+    shop: dict[Role, Actor],
+) -> None:
+    """March against February: revenue fell by Rp 10K, open tickets rose by one, churned
+    customers stayed level. The change is written with a typographic minus (−), which
+    Streamlit alone would read as a rise (a green arrow up)."""
+    at = march(page_as("dashboard", shop[Role.MANAGER]).run())
+    tiles = {
+        m.label: (
+            m.delta,
+            Tile.MetricColor.Name(m.proto.color),
+            Tile.MetricDirection.Name(m.proto.direction),
+        )
+        for m in at.metric
+    }
+    assert tiles["Revenue"] == ("−Rp 10K (5%)", "RED", "DOWN")
+    assert tiles["Open tickets"] == ("+1", "RED", "UP")
+    assert tiles["Gross margin"] == ("+Rp 40K (80%)", "GREEN", "UP")
+    assert tiles["Churned customers"] == ("±0", "GRAY", "NONE")
+
+
 def test_the_salesperson_lands_on_their_leads_and_figures_against_target(
     shop: dict[Role, Actor], app_engine: Engine
 ) -> None:
@@ -63,6 +85,7 @@ def test_the_salesperson_lands_on_their_leads_and_figures_against_target(
     assert not at.exception, at.exception
     assert at.metric[0].label == "leads won"
     assert at.metric[0].value == "0" and at.metric[0].delta == "0% of 4"
+    assert Tile.MetricDirection.Name(at.metric[0].proto.direction) == "NONE"  # progress, no arrow
     assert "1 open lead" in [h.value for h in at.subheader]
     leads = at.dataframe[0].value
     assert leads["name"].tolist() == ["L3"] and leads["due"].tolist() == ["Overdue"]
