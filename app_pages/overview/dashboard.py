@@ -4,7 +4,7 @@ refreshing itself live (the team's interval, pausable); the rows behind any figu
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -14,7 +14,7 @@ from app_pages.overview._texts import DEFINITIONS, TITLES
 from crm_core.kernel.permissions import Actor
 from crm_core.models import utcnow
 from crm_core.overview import dashboard
-from crm_core.overview.dashboard import MONEY, SHARES, Code, Figure, Filters
+from crm_core.overview.dashboard import MONEY, SHARES, Code, Figure, Filters, Tone
 from ui import auth, cache, nav
 from ui import format as fmt
 from ui.auth import require_page
@@ -25,7 +25,11 @@ from ui.plain import plain
 
 LAST = "dashboard-last"  # (filters, figures, refreshed at, mark) of the last live run
 CHANGES = "dashboard-changes"  # (at, [(code, difference)]) of the last refresh that moved
-TONE_COLOURS = {"good": "green", "bad": "red", "neutral": "gray"}
+TONE_COLOURS: dict[Tone, Literal["green", "red", "gray"]] = {
+    "good": "green",
+    "bad": "red",
+    "neutral": "gray",
+}
 
 
 def render() -> None:
