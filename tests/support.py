@@ -124,6 +124,15 @@ def shown_under(at: AppTest, key: str) -> str | None:
     return getattr(leaves[after], "value", None) if after < len(leaves) else None
 
 
+def shown_cells(table: Any) -> Any:
+    """An AppTest table's cells as the reader sees them (the display values of its styler)."""
+    from streamlit import dataframe_util
+
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(
+        table.proto.arrow_data.styler.display_values
+    )
+
+
 def values_refreshed(engine: Engine) -> None:
     """What the app's background refresher does: the stored value figures catch up with the
     orders and tickets a test has just written (the refresher is off in tests)."""

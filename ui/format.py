@@ -3,9 +3,11 @@ numbers, percentages, dates, and times in the team's time zone."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -82,3 +84,28 @@ def with_money(frame: pd.DataFrame, columns: list[str]) -> Styler:
                                lang, currency)  # fmt: skip
 
     return frame.style.format(written, subset=shown, na_rep=localized.DASH)
+
+
+def with_numbers(
+    frame: pd.DataFrame,
+    digits: dict[str, int] | None = None,
+    shares: dict[str, int] | None = None,
+    money: list[str] | None = None,
+) -> Styler:
+    """with_money for `money`, and decimal columns (`digits`: column -> decimals) and share
+    columns (`shares`: column -> decimals of the percentage) written in the reader's language
+    (148,9 / 33,3%), the cells still numbers for sorting. A column's own "%.1f" or "percent"
+    format writes the decimal point whatever the language."""
+    styler = with_money(frame, money or [])
+    lang = language()
+    for columns, write in ((digits, localized.number), (shares, localized.percent)):
+        for column, places in (columns or {}).items():
+            if column in frame.columns:
+                styler = styler.format(
+                    partial(_written, write, lang, places), subset=[column], na_rep=localized.DASH
+                )
+    return styler
+
+
+def _written(write: Callable[[Any, str, int], str], lang: str, places: int, value: Any) -> str:
+    return write(value, lang, places)

@@ -34,7 +34,7 @@ from crm_core.models.enums import (
 from ui import cache, lists, nav
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import compact_money, long_date, money, number, percent, when
+from ui.format import compact_money, long_date, money, number, percent, when, with_numbers
 from ui.i18n import N_, say, t, tn
 from ui.labels import option
 from ui.plain import plain
@@ -303,21 +303,25 @@ def _offers(actor: Actor, customer_id: int) -> None:
         st.caption(plain(say(row.why)))
     with st.expander(t("Support, confidence and lift")):
         st.dataframe(
-            offers[["name", "support", "confidence", "lift", "reason"]].assign(
-                reason=offers["reason"].map(say)
+            with_numbers(
+                offers[["name", "support", "confidence", "lift", "reason"]].assign(
+                    reason=offers["reason"].map(say)
+                ),
+                digits={"lift": 1},
+                shares={"support": 1, "confidence": 1},
             ),
             hide_index=True,
             width="stretch",
             column_config={
                 "name": t("Product"),
-                "support": st.column_config.NumberColumn(
-                    t("Support"), format="percent", help=t("share of buyers who bought both")
+                "support": st.column_config.Column(
+                    t("Support"), help=t("share of buyers who bought both")
                 ),
-                "confidence": st.column_config.NumberColumn(
-                    t("Confidence"), format="percent", help=t("of buyers of the product they have")
+                "confidence": st.column_config.Column(
+                    t("Confidence"), help=t("of buyers of the product they have")
                 ),
-                "lift": st.column_config.NumberColumn(
-                    t("Lift"), format="%.1f", help=t("how much likelier than for buyers in general")
+                "lift": st.column_config.Column(
+                    t("Lift"), help=t("how much likelier than for buyers in general")
                 ),
                 "reason": t("Why"),
             },

@@ -87,15 +87,17 @@ def _sales(frame: pd.DataFrame) -> None:
         )
     )
     st.dataframe(
-        fmt.with_money(frame.drop(columns=["user_id"]), ["revenue_won"]),
+        fmt.with_numbers(
+            frame.drop(columns=["user_id"]), money=["revenue_won"],
+            digits={"average_cycle_days": 1}, shares={"win_rate": 0},
+        ),
         hide_index=True, width="stretch",
         column_config={
             "name": t("Salesperson"), "leads_worked": t("Leads worked"), "won": t("Won"),
             "lost": t("Lost"),
-            "win_rate": st.column_config.NumberColumn(t("Win rate"), format="percent"),
+            "win_rate": t("Win rate"),
             "revenue_won": t("Revenue won"),
-            "average_cycle_days": st.column_config.NumberColumn(t("Average cycle (days)"),
-                                                                format="%.1f"),
+            "average_cycle_days": t("Average cycle (days)"),
             "touchpoints": t("Touchpoints"),
         },
         placeholder="–",
@@ -111,15 +113,18 @@ def _support(frame: pd.DataFrame) -> None:
         )
     )
     st.dataframe(
-        frame.drop(columns=["user_id"]), hide_index=True, width="stretch",
+        fmt.with_numbers(
+            frame.drop(columns=["user_id"]),
+            digits={"first_response_hours": 1, "resolution_hours": 1, "csat": 2},
+            shares={"sla_attainment": 1},
+        ),
+        hide_index=True, width="stretch",
         column_config={
             "name": t("Agent"), "tickets_resolved": t("Resolved"),
-            "first_response_hours": st.column_config.NumberColumn(t("First response (h)"),
-                                                                  format="%.1f"),
-            "resolution_hours": st.column_config.NumberColumn(t("Resolution (h)"), format="%.1f"),
-            "sla_attainment": st.column_config.NumberColumn(t("SLA attainment"),
-                                                            format="percent"),
-            "csat": st.column_config.NumberColumn(t("CSAT"), format="%.2f"),
+            "first_response_hours": t("First response (h)"),
+            "resolution_hours": t("Resolution (h)"),
+            "sla_attainment": t("SLA attainment"),
+            "csat": t("CSAT"),
         },
         placeholder="–",
     )  # fmt: skip

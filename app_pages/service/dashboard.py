@@ -19,7 +19,7 @@ from crm_core.service.figures import ServiceFigures
 from ui import cache
 from ui.auth import deferred, require_page
 from ui.db import read_scope
-from ui.format import local_times, number, percent, weekday
+from ui.format import local_times, number, percent, weekday, with_numbers
 from ui.i18n import N_, t, tn
 from ui.labels import formatter, option, options
 
@@ -171,25 +171,22 @@ def _breakdowns(frame: pd.DataFrame) -> None:
     vocab = {"category": TicketCategory, "channel": Channel, "tier": ValueTier}.get(by)
     if vocab is not None:
         table[by] = table[by].map(lambda v: option(vocab, v))
+    hours = ("frt_median", "frt_p90", "resolution_median", "resolution_p90")
     st.dataframe(
-        table,
+        with_numbers(
+            table, digits={**dict.fromkeys(hours, 1), "csat": 2}, shares={"sla_attainment": 1}
+        ),
         hide_index=True,
         width="stretch",
         column_config={
             by: t(BY[by]),
             "tickets": t("Tickets"),
-            "frt_median": st.column_config.NumberColumn(
-                t("First response, median (h)"), format="%.1f"
-            ),
-            "frt_p90": st.column_config.NumberColumn(t("First response, p90 (h)"), format="%.1f"),
-            "resolution_median": st.column_config.NumberColumn(
-                t("Resolution, median (h)"), format="%.1f"
-            ),
-            "resolution_p90": st.column_config.NumberColumn(
-                t("Resolution, p90 (h)"), format="%.1f"
-            ),
-            "sla_attainment": st.column_config.NumberColumn(t("SLA attainment"), format="percent"),
-            "csat": st.column_config.NumberColumn(t("CSAT"), format="%.2f"),
+            "frt_median": t("First response, median (h)"),
+            "frt_p90": t("First response, p90 (h)"),
+            "resolution_median": t("Resolution, median (h)"),
+            "resolution_p90": t("Resolution, p90 (h)"),
+            "sla_attainment": t("SLA attainment"),
+            "csat": t("CSAT"),
         },
         placeholder="–",
     )
@@ -206,14 +203,14 @@ def _csat(rated: csat.CsatFigures) -> None:
     )
     st.bar_chart(data, x=t("Score"), y=t("Ratings"))
     st.dataframe(
-        rated.by_agent,
+        with_numbers(rated.by_agent, digits={"average": 2}, shares={"satisfied_share": 0}),
         hide_index=True,
         width="stretch",
         column_config={
             "agent": t("Agent"),
             "ratings": t("Ratings"),
-            "average": st.column_config.NumberColumn(t("Average"), format="%.2f"),
-            "satisfied_share": st.column_config.NumberColumn(t("Satisfied"), format="percent"),
+            "average": t("Average"),
+            "satisfied_share": t("Satisfied"),
         },
         placeholder="–",
     )
@@ -274,13 +271,13 @@ def _staffing(asked: _cache.Asked, policy: sla.SlaPolicy) -> None:
         return
     shown = grid.assign(weekday=grid["weekday"].map(lambda d: weekday(int(d))))
     st.dataframe(
-        shown,
+        with_numbers(shown, digits={"tickets_per_hour": 2}),
         hide_index=True,
         width="stretch",
         column_config={
             "weekday": t("Weekday"),
             "hour": t("Hour"),
-            "tickets_per_hour": st.column_config.NumberColumn(t("Tickets an hour"), format="%.2f"),
+            "tickets_per_hour": t("Tickets an hour"),
             "needed": t("Agents needed"),
             "rostered": t("Agents rostered"),
             "gap": t("Rostered less needed"),

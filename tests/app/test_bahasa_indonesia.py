@@ -21,7 +21,7 @@ from crm_core.models import AuditEntry, Order, OrderItem, Product, Setting, User
 from crm_core.models.enums import Role, SalesChannel
 from crm_core.pages import PAGES
 from db.session import session_scope
-from support import APP, PASSWORD, a_customer, page_as, red, signed_in
+from support import APP, PASSWORD, a_customer, page_as, red, shown_cells, signed_in
 
 # Words of the English interface that Bahasa Indonesia says otherwise: one of them on a page
 # read in Indonesian is a text that escaped translation. (Loanwords both languages use, such as
@@ -181,20 +181,11 @@ def test_the_customers_list_writes_amounts_in_the_readers_language(
     browser set to English, and the column still sorts as numbers."""
     a_buyer(app_engine, staff[Role.SALES])
     at = in_indonesian("customers", staff[Role.MANAGER])
-    shown = displayed(at.dataframe[0])
+    shown = shown_cells(at.dataframe[0])
     assert (shown["net_revenue"][0], shown["profit"][0]) == ("Rp 380.000", "Rp 140.000")
     assert at.dataframe[0].value["net_revenue"][0] == 380000
     english = page_as("customers", staff[Role.MANAGER]).run()
-    assert displayed(english.dataframe[0])["net_revenue"][0] == "Rp 380,000"
-
-
-def displayed(table: Any) -> Any:
-    """A table's cells as the reader sees them (the display values of its styler)."""
-    from streamlit import dataframe_util
-
-    return dataframe_util.convert_arrow_bytes_to_pandas_df(
-        table.proto.arrow_data.styler.display_values
-    )
+    assert shown_cells(english.dataframe[0])["net_revenue"][0] == "Rp 380,000"
 
 
 def test_a_bad_email_is_explained_in_indonesian_beside_the_field(

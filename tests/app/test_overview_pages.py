@@ -17,7 +17,7 @@ from crm_core.models import Customer
 from crm_core.models.enums import Role
 from crm_core.overview import targets, team
 from db.session import session_scope
-from support import page_as, values_refreshed
+from support import page_as, shown_cells, values_refreshed
 
 
 @pytest.fixture
@@ -156,6 +156,26 @@ def test_a_touchpoint_a_colleague_logs_shows_on_the_team_page_at_the_next_rerun(
         interactions.log_interaction(s, shop[Role.SALES], ani, data)
     at.run()
     assert at.dataframe[0].value.set_index("name").loc["Sales", "touchpoints"] == 3
+
+
+def test_the_team_page_writes_decimals_and_shares_the_indonesian_way(
+    shop: dict[Role, Actor],
+) -> None:
+    """March: one of Sales's two closed leads won, 13 days from creation; Support resolved
+    two tickets in 11.5 working hours (median), met both targets on one of three, CSAT 4."""
+    at = page_as("team", shop[Role.MANAGER])
+    at.session_state["relasi_language"] = "id"
+    at.session_state["team-month"] = date(2026, 3, 1)
+    at.run()
+    assert not at.exception, at.exception
+    sales, support = (shown_cells(table).iloc[0] for table in at.dataframe[:2])
+    assert (sales["win_rate"], sales["average_cycle_days"]) == ("50%", "13,0")
+    assert (support["resolution_hours"], support["sla_attainment"], support["csat"]) == (
+        "11,5",
+        "33,3%",
+        "4,00",
+    )
+    assert at.dataframe[1].value["resolution_hours"][0] == 11.5  # still a number: it sorts
 
 
 def test_the_admin_reads_the_dashboard_in_bahasa_indonesia_and_others_are_refused(
