@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import streamlit as st
 from pandas.io.formats.style import Styler
 
 from crm_core.kernel import localized
@@ -109,3 +110,15 @@ def with_numbers(
 
 def _written(write: Callable[[Any, str, int], str], lang: str, places: int, value: Any) -> str:
     return write(value, lang, places)
+
+
+def percent_points(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Shares (0.47) as whole percentage points (47) for a `share_bar`: a bar's own "percent"
+    format writes the browser's locale (47.12% or 47,12%), not the reader's language."""
+    present = [c for c in columns if c in frame.columns]
+    return frame.assign(**{c: (frame[c].astype("float64") * 100).round() for c in present})
+
+
+def share_bar(label: str) -> Any:
+    """A progress bar of a percent_points column, labelled "47%" in every language."""
+    return st.column_config.ProgressColumn(label, min_value=0, max_value=100, format="%d%%")

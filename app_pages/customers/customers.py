@@ -22,7 +22,7 @@ from crm_core.models.enums import Entity, LifecycleStage
 from ui import auth, cache, forms, lists, nav
 from ui.auth import require_page
 from ui.db import read_scope, write_scope
-from ui.format import when, with_money
+from ui.format import percent_points, share_bar, when, with_money
 from ui.i18n import N_, keep_language, language, say, t, team, tn
 from ui.labels import formatter, option
 
@@ -389,7 +389,10 @@ def _table(found: CustomerPage, page_number: int, asked: tuple[Any, ...]) -> pd.
     )
     generation = st.session_state.setdefault(GENERATION_KEY, 0)
     picked = st.dataframe(
-        with_money(_labelled(found.rows.drop(columns=["version"])), ["net_revenue", "profit"]),
+        with_money(
+            percent_points(_labelled(found.rows.drop(columns=["version"])), ["churn_risk"]),
+            ["net_revenue", "profit"],
+        ),
         hide_index=True,
         on_select="rerun",
         selection_mode=["multi-row", "single-cell"],
@@ -431,9 +434,7 @@ def _columns() -> dict[str, Any]:
         "last_order_at": st.column_config.DatetimeColumn(
             labels["last_order_at"], format="YYYY-MM-DD"
         ),
-        "churn_risk": st.column_config.ProgressColumn(
-            labels["churn_risk"], min_value=0.0, max_value=1.0, format="percent"
-        ),
+        "churn_risk": share_bar(labels["churn_risk"]),
     }
 
 

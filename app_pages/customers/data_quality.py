@@ -14,7 +14,7 @@ from crm_core.kernel.permissions import Actor
 from ui import auth, cache, nav
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_times, number, percent
+from ui.format import local_times, number, percent, percent_points, share_bar
 from ui.i18n import N_, keep_language, say, t, tn
 
 THRESHOLDS = {180: N_("6 months"), 365: N_("1 year"), 730: N_("2 years")}
@@ -91,15 +91,10 @@ def _completeness(table: pd.DataFrame) -> None:
         "share": t("Share filled"),
     }
     st.dataframe(
-        table.drop(columns=["field"]),
+        percent_points(table.drop(columns=["field"]), ["share"]),
         hide_index=True,
         width="stretch",
-        column_config={
-            **columns,
-            "share": st.column_config.ProgressColumn(
-                columns["share"], min_value=0, max_value=1, format="percent"
-            ),
-        },
+        column_config={**columns, "share": share_bar(columns["share"])},
         placeholder="–",
     )
     st.download_button(

@@ -173,7 +173,8 @@ def _at_risk(mine: Home) -> None:
     shown = mine.at_risk.assign(last_order_at=local_times(mine.at_risk["last_order_at"]))
     shown = shown.drop(columns=["owner_id", "risk_band"])
     money = [c for c in ("net_revenue", "profit") if c in shown]
-    _opening(fmt.with_money(shown, money), shown, "customer", "customer_id", "home-at-risk")
+    bars = fmt.percent_points(shown, ["churn_risk"])
+    _opening(fmt.with_money(bars, money), shown, "customer", "customer_id", "home-at-risk")
 
 
 def _opening(shown: Any, rows: pd.DataFrame, page: str, column: str, key: str) -> None:
@@ -194,7 +195,6 @@ def _LABELS() -> dict[str, Any]:  # noqa: N802 - read like a constant
         "expected_close": t("Expected close"), "due": t("Due"), "subject": t("Subject"),
         "customer": t("Customer"), "priority": t("Priority"), "sla_state": t("SLA"),
         "next_due": t("Next due"), "value_tier": t("Value tier"), "net_revenue": t("Revenue"),
-        "profit": t("Profit"), "churn_risk": st.column_config.ProgressColumn(
-            t("Churn risk"), min_value=0.0, max_value=1.0, format="percent"),
+        "profit": t("Profit"), "churn_risk": fmt.share_bar(t("Churn risk")),
         "last_order_at": t("Last order"),
     }  # fmt: skip

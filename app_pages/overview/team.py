@@ -139,13 +139,13 @@ def _targets(
     else:
         shown = progress.assign(metric=progress["metric"].map(lambda m: option(Metric, m)))
         st.dataframe(
-            shown[["name", "metric", "target", "actual", "share"]], hide_index=True,
+            fmt.percent_points(shown[["name", "metric", "target", "actual", "share"]], ["share"]),
+            hide_index=True,
             width="stretch",
             column_config={
                 "name": t("Person"), "metric": t("Figure"), "target": t("Target"),
                 "actual": t("So far"),
-                "share": st.column_config.ProgressColumn(t("Progress"), min_value=0.0,
-                                                         max_value=1.0, format="percent"),
+                "share": fmt.share_bar(t("Progress")),
             },
             placeholder="–",
         )  # fmt: skip
@@ -224,15 +224,17 @@ def _portfolio(actor: Actor, book: pd.DataFrame) -> None:
     with read_scope() as session:
         owned = team.portfolio_customers(session, actor, person, page - 1)
     picked = st.dataframe(
-        fmt.with_money(owned.drop(columns=["owner_id"]), ["net_revenue", "profit"]),
+        fmt.with_money(
+            fmt.percent_points(owned.drop(columns=["owner_id"]), ["churn_risk"]),
+            ["net_revenue", "profit"],
+        ),
         hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
         key=f"team-portfolio-customers-{person}-{page}",
         column_config={
             "customer_id": st.column_config.NumberColumn(t("Customer"), format="%d"),
             "name": t("Name"), "value_tier": t("Value tier"), "net_revenue": t("Revenue"),
             "profit": t("Profit"), "risk_band": t("Risk"), "last_order_at": t("Last order"),
-            "churn_risk": st.column_config.ProgressColumn(t("Churn risk"), min_value=0.0,
-                                                          max_value=1.0, format="percent"),
+            "churn_risk": fmt.share_bar(t("Churn risk")),
         },
         placeholder="–",
     )  # fmt: skip

@@ -3,6 +3,7 @@ home, in English and in Bahasa Indonesia, on the hand-made business of tests/ove
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import pytest
@@ -120,8 +121,10 @@ def test_the_team_page_shows_each_person_and_a_manager_sets_a_target(
     assert not at.exception, at.exception
     progress = at.dataframe[2].value
     assert progress[["name", "target", "actual", "share"]].values.tolist() == [
-        ["Sales", 2.0, 1.0, 0.5]
+        ["Sales", 2.0, 1.0, 50.0]  # its bar: "50%", whole points in every language
     ]
+    bar = json.loads(at.dataframe[2].proto.columns)["share"]["type_config"]
+    assert (bar["format"], bar["max_value"]) == ("%d%%", 100)  # not the browser's own "50.00%"
 
 
 def test_a_salespersons_portfolio_comes_a_page_at_a_time_riskiest_first(
