@@ -43,6 +43,10 @@ def long_date(day: date | datetime | None, lang: str | None = None) -> str:
     return localized.long_date(day, lang or language())
 
 
+def month(day: date | datetime, lang: str | None = None) -> str:
+    return localized.month(day, lang or language())
+
+
 def when(value: datetime | None, zone: str | None = None, lang: str | None = None) -> str:
     """A stored naive-UTC time for a sentence: 1 Feb 2026 03.30 (id), 1 Feb 2026 03:30 (en)."""
     return localized.local_datetime(value, lang or language(), zone or team().time_zone)

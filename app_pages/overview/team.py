@@ -73,7 +73,7 @@ def _figures(
 def _month() -> date:
     today = date.today()
     months = [(today.replace(day=1) - pd.DateOffset(months=n)).date() for n in range(12)]
-    picked = st.selectbox(t("Month"), months, format_func=lambda d: d.strftime("%Y-%m"),
+    picked = st.selectbox(t("Month"), months, format_func=fmt.month,
                           key="team-month")  # fmt: skip
     return picked or months[0]
 
@@ -162,7 +162,7 @@ def _target_form(
     if not people:
         return
     with st.form(TARGET_FORM):
-        st.markdown(t("**Set a target for {month}**", month=month.strftime("%Y-%m")))
+        st.markdown(t("**Set a target for {month}**", month=fmt.month(month)))
         who = st.selectbox(t("Person"), list(people), format_func=lambda i: plain(people[i]),
                            key=f"{TARGET_FORM}-user")  # fmt: skip
         metric = st.selectbox(t("Figure"), list(Metric), key=f"{TARGET_FORM}-metric",

@@ -76,6 +76,11 @@ def long_date(day: date | datetime | None, language: str) -> str:
     return dates.format_date(day, format=LONG_DATE, locale=language)
 
 
+def month(day: date | datetime, language: str) -> str:
+    """A calendar month as the language names it: Desember 2026 (id), December 2026 (en)."""
+    return str(dates.format_date(day, format="LLLL y", locale=language))
+
+
 def local_datetime(value: datetime | None, language: str, zone: str) -> str:
     """A stored naive-UTC time in the team's zone: 1 Feb 2026 03.30 (id), 1 Feb 2026 03:30."""
     if value is None or missing(value):

@@ -171,6 +171,8 @@ def test_the_team_page_writes_decimals_and_shares_the_indonesian_way(
     at.session_state["team-month"] = date(2026, 3, 1)
     at.run()
     assert not at.exception, at.exception
+    assert at.selectbox(key="team-month").value == date(2026, 3, 1)
+    assert "Maret 2026" in at.selectbox(key="team-month").options  # not 2026-03
     sales, support = (shown_cells(table).iloc[0] for table in at.dataframe[:2])
     assert (sales["win_rate"], sales["average_cycle_days"]) == ("50%", "13,0")
     assert (support["resolution_hours"], support["sla_attainment"], support["csat"]) == (
