@@ -5,7 +5,7 @@ cohorts, churn and lost customers."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -64,6 +64,16 @@ def _dashboard(actor: Actor, as_of: datetime) -> None:
     _journey(actor, as_of)
 
 
+# More Below-Zero customers is bad news (red); fewer who never bought is neither good nor bad
+# news by itself (they bought, or were deleted): grey.
+TIER_MOVES: dict[ValueTier, Literal["normal", "inverse", "off"]] = {
+    ValueTier.MOST_VALUABLE: "normal",
+    ValueTier.MOST_GROWABLE: "normal",
+    ValueTier.BELOW_ZERO: "inverse",
+    ValueTier.NO_PURCHASES: "off",
+}
+
+
 def _tier_changes(slots: dict[ValueTier, Any], frame: pd.DataFrame, before: pd.DataFrame) -> None:
     now = frame["value_tier"].value_counts()
     earlier = before["value_tier"].reindex(frame.index).value_counts()
@@ -72,8 +82,7 @@ def _tier_changes(slots: dict[ValueTier, Any], frame: pd.DataFrame, before: pd.D
         slot.metric(
             option(ValueTier, tier.value), number(count),
             delta=number(count - int(earlier.get(tier.value, 0))),
-            # more Below-Zero customers is bad news: shown red
-            delta_color="inverse" if tier is ValueTier.BELOW_ZERO else "normal",
+            delta_color=TIER_MOVES[tier],
         )  # fmt: skip
 
 

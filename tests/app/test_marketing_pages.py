@@ -10,6 +10,7 @@ from importlib import import_module
 
 import pytest
 from sqlalchemy import Engine, select, update
+from streamlit.proto.Metric_pb2 import Metric as Tile
 
 from crm_core.customers import orders
 from crm_core.customers import records as customers
@@ -81,6 +82,9 @@ def test_the_segments_page_names_who_moved_tier_and_counts_first_purchases_as_up
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Moved up"], metrics["First purchases (moved up)"]) == ("11", "11")
     assert metrics["Moved down"] == "0"
+    tiles = {m.label: (m.delta, Tile.MetricColor.Name(m.proto.color)) for m in at.metric}
+    assert tiles["Most Growable"] == ("10", "GREEN")
+    assert tiles["No purchases yet"] == ("-11", "GRAY")  # they bought: no bad news
     moved = next(d.value for d in at.dataframe if "Tier now" in d.value.columns)
     assert len(moved) == 11 and "Pelanggan 11" not in set(moved["Name"])  # still none
     assert set(moved.iloc[:, 1]) == {"No purchases yet"}
