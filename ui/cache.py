@@ -22,6 +22,7 @@ from crm_core.models import utcnow
 from db.session import session_scope
 from ui import refresher
 from ui.db import database_url, get_engine, read_scope
+from ui.format import date_box_format
 from ui.i18n import t
 
 REFRESH = pd.Timedelta(value_store.REFRESH_EVERY)
@@ -126,6 +127,7 @@ def as_of_picker() -> date | None:
             "Empty: now. A day: the figures as they stood at the end of that day in the team's "
             "time zone, orders after it left out."
         ),
+        format=date_box_format(),
     )
     return chosen_day()
 

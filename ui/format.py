@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -126,3 +126,9 @@ def percent_points(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def share_bar(label: str) -> Any:
     """A progress bar of a percent_points column, labelled "47%" in every language."""
     return st.column_config.ProgressColumn(label, min_value=0, max_value=100, format="%d%%")
+
+
+def date_box_format() -> Literal["DD/MM/YYYY", "YYYY-MM-DD"]:
+    """How a date box writes its date: the reader's way (31/12/2026 in Bahasa Indonesia,
+    2026-12-31 in English), the same in every box."""
+    return "DD/MM/YYYY" if language() == "id" else "YYYY-MM-DD"

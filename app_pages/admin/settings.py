@@ -21,7 +21,7 @@ from ui import cache, forms
 from ui import format as fmt
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import weekday, when
+from ui.format import date_box_format, weekday, when
 from ui.i18n import LANGUAGE_NAMES, N_, language, t
 
 TEAM_FORM, VALUE_FORM = "settings-team", "settings-value"
@@ -236,7 +236,7 @@ def _add_day_off(actor: Actor, version: int, year: int) -> None:
         st.markdown(t("**Add a day off**"))
         day = st.date_input(
             t("Date"), value=None, min_value=date(year - 1, 1, 1), key=f"{DAY_OFF_FORM}-day",
-            format="YYYY-MM-DD",
+            format=date_box_format(),
         )  # fmt: skip
         forms.field_error(DAY_OFF_FORM, "day")
         name = st.text_input(t("Name"), key=f"{DAY_OFF_FORM}-name", placeholder=t("Company outing"))

@@ -16,6 +16,7 @@ from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models.enums import Entity
 from ui import forms, nav
 from ui.db import read_scope
+from ui.format import date_box_format
 from ui.forms import Session
 from ui.i18n import N_, keep_language, say, t
 from ui.labels import option
@@ -38,7 +39,7 @@ def field_input(field: CustomerField, value: Any, key: str, users: Mapping[int, 
             return st.text_input(label, value=shown, key=key, placeholder=t("vip, reseller"))
         case Widget.DATE:
             return st.date_input(
-                label, value=value, key=key, min_value=EARLIEST, format="YYYY-MM-DD"
+                label, value=value, key=key, min_value=EARLIEST, format=date_box_format()
             )
         case Widget.YES_NO:
             return st.checkbox(label, value=bool(value), key=key)

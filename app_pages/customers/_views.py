@@ -32,7 +32,7 @@ from crm_core.sales import read as sales_read
 from crm_core.service import read as service_read
 from ui import cache, forms, nav
 from ui.db import read_scope
-from ui.format import local_times, long_date, money, when
+from ui.format import date_box_format, local_times, long_date, money, when
 from ui.forms import Session
 from ui.i18n import N_, keep_language, say, t, team
 from ui.labels import formatter, option
@@ -250,7 +250,9 @@ def _schedule_form(actor: Actor, customer_id: int, owners: Any) -> None:
         forms.field_error(form_key, "title")
         day_col, time_col = st.columns(2)
         tomorrow = _local_now().date() + timedelta(days=1)
-        day = day_col.date_input(t("Due"), value=tomorrow, key=f"{prefix}-day", format="YYYY-MM-DD")
+        day = day_col.date_input(
+            t("Due"), value=tomorrow, key=f"{prefix}-day", format=date_box_format()
+        )
         clock = time_col.time_input(t("at"), value=time(9, 0), key=f"{prefix}-time")
         forms.field_error(form_key, "due_at")
         names = dict(zip(owners["id"], owners["name"], strict=True))
@@ -303,7 +305,9 @@ def log_interaction_form(actor: Actor, customer_id: int, preferred: str | None =
         forms.field_error(form_key, "subject")
         notes = st.text_area(t("Notes"), key=f"{prefix}-notes", height=80)
         day_col, time_col, minutes_col = st.columns(3)
-        day = day_col.date_input(t("Date"), value=None, key=f"{prefix}-day", format="YYYY-MM-DD")
+        day = day_col.date_input(
+            t("Date"), value=None, key=f"{prefix}-day", format=date_box_format()
+        )
         clock = time_col.time_input(t("Time"), value=None, key=f"{prefix}-time")
         minutes = minutes_col.number_input(
             t("Minutes"), min_value=0, max_value=1440, value=None, key=f"{prefix}-minutes"

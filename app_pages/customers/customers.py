@@ -22,7 +22,7 @@ from crm_core.models.enums import Entity, LifecycleStage
 from ui import auth, cache, forms, lists, nav
 from ui.auth import require_page
 from ui.db import read_scope, write_scope
-from ui.format import percent_points, share_bar, when, with_money
+from ui.format import date_box_format, percent_points, share_bar, when, with_money
 from ui.i18n import N_, keep_language, language, say, t, team, tn
 from ui.labels import formatter, option
 
@@ -171,7 +171,7 @@ def _days_box(column: Any, label: str, key: str, help_text: str) -> Any:
     """A range of days, empty at first. Its emptiness is set in the session, not as the
     box's value, so a filter put there by a saved view or a link draws no warning."""
     st.session_state.setdefault(key, ())
-    return column.date_input(label, format="YYYY-MM-DD", key=key, help=help_text)
+    return column.date_input(label, format=date_box_format(), key=key, help=help_text)
 
 
 def _span(picked: Any) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from crm_core.marketing.campaign_edits import edit_campaign, edit_form, editable
 from crm_core.models.enums import CampaignStatus, Channel
 from ui import forms
 from ui.db import read_scope
+from ui.format import date_box_format
 from ui.i18n import t
 from ui.labels import formatter
 
@@ -76,10 +77,14 @@ def _widgets(
     )  # fmt: skip
     forms.field_error(key, "variants")
     typed["starts_on"] = st.date_input(
-        t("Starts on"), values["starts_on"], disabled=locked("starts_on"), key=prefix + "start"
+        t("Starts on"),
+        values["starts_on"],
+        disabled=locked("starts_on"),
+        key=prefix + "start",
+        format=date_box_format(),
     )
     typed["ends_on"] = st.date_input(t("Ends on"), values["ends_on"], disabled=locked("ends_on"),
-                                     key=prefix + "end")  # fmt: skip
+                                     key=prefix + "end", format=date_box_format())  # fmt: skip
     forms.field_error(key, "ends_on")
     typed["budget"] = str(round(st.number_input(
         t("Budget"), 0.0, 1e12, float(values["budget"]), step=100_000.0, key=prefix + "budget"

@@ -23,7 +23,7 @@ from crm_core.models.enums import CampaignStatus, Channel, Entity
 from ui import forms
 from ui.auth import require_page
 from ui.db import database_url, read_scope
-from ui.format import compact_money, long_date, money, number, percent
+from ui.format import compact_money, date_box_format, long_date, money, number, percent
 from ui.i18n import N_, say, t, tn
 from ui.labels import formatter, option
 from ui.plain import plain
@@ -162,8 +162,10 @@ def _plan(actor: Actor) -> None:
                                      key="cp_variants")  # fmt: skip
             forms.field_error(PLAN_FORM, "variants")
             today = utcnow().date()
-            start = st.date_input(t("Starts on"), today, key="cp_start")
-            end = st.date_input(t("Ends on"), today + timedelta(days=14), key="cp_end")
+            start = st.date_input(t("Starts on"), today, key="cp_start", format=date_box_format())
+            end = st.date_input(
+                t("Ends on"), today + timedelta(days=14), key="cp_end", format=date_box_format()
+            )
             budget = st.number_input(t("Budget"), 0.0, 1e12, 0.0, step=100_000.0,
                                      key="cp_budget")  # fmt: skip
             forms.field_error(PLAN_FORM, "budget")
@@ -240,7 +242,7 @@ def _outcomes(actor: Actor, campaign_id: int) -> None:
             who = st.text_input(t("Customer id or email"), key="co_who")
             step = st.selectbox(t("What happened"), ["sent_at", "responded_at", "converted_at"],
                                 format_func=lambda s: t(_STEPS[s]), key="co_step")  # fmt: skip
-            day = st.date_input(t("Date"), utcnow().date(), key="co_day")
+            day = st.date_input(t("Date"), utcnow().date(), key="co_day", format=date_box_format())
             pressed = st.form_submit_button(t("Record"))
         if pressed:
             key = "customer_id" if who.strip().isdigit() else "email"

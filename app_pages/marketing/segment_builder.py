@@ -29,7 +29,7 @@ from crm_core.models.enums import Entity
 from ui import cache, forms
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import compact_money, local_times, number
+from ui.format import compact_money, date_box_format, local_times, number
 from ui.i18n import N_, say, t, tn
 from ui.plain import plain
 
@@ -176,7 +176,7 @@ def builder(actor: Actor, as_of: datetime) -> None:
     mark = views.data_mark()
     built = _rule_widgets(views.rule_choices(mark))
     day = st.date_input(t("Members as of"), value=as_of.date(), max_value=as_of.date(),
-                        key="segb_as_of")  # fmt: skip
+                        key="segb_as_of", format=date_box_format())  # fmt: skip
     moment, table = as_of, None
     if day < as_of.date():  # as the customers stood at the end of that day
         past = cache.customer_values_at(datetime.combine(day, time()))

@@ -20,7 +20,7 @@ from crm_core.marketing.dashboard import DIMENSIONS
 from ui import cache, nav
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import compact_money, long_date, number, percent
+from ui.format import compact_money, date_box_format, long_date, number, percent
 from ui.i18n import t
 from ui.labels import option
 
@@ -47,7 +47,7 @@ def _dashboard(actor: Actor, as_of: datetime) -> None:
     since = st.date_input(
         t("Compare with"), value=dashboard.last_quarter_end(as_of.date()),
         max_value=as_of.date() - timedelta(days=1), key="segments_since",
-    )  # fmt: skip
+        format=date_box_format())  # fmt: skip
     _amounts_note(actor)
     slots = _tiers(actor, frame, since)
     _split(actor, as_of)

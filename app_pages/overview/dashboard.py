@@ -19,7 +19,7 @@ from ui import auth, cache, nav
 from ui import format as fmt
 from ui.auth import require_page
 from ui.db import read_scope, report_scope
-from ui.format import local_time, local_times
+from ui.format import date_box_format, local_time, local_times
 from ui.i18n import t
 from ui.plain import plain
 
@@ -55,7 +55,10 @@ def _filters() -> Filters:
         regions, owners = dashboard.choices(session)
     left, middle, right = st.columns([2, 1, 1])
     picked = left.date_input(
-        t("Period"), (last - timedelta(days=29), last), format="YYYY-MM-DD", key="dashboard-period"
+        t("Period"),
+        (last - timedelta(days=29), last),
+        format=date_box_format(),
+        key="dashboard-period",
     )
     start, end = _span(picked, last)
     region = middle.selectbox(

@@ -20,7 +20,7 @@ from crm_core.sales.analysis import Period, period_dates
 from crm_core.sales.settings import BUILT_IN, DEFAULT_NAMES, SalesSettings, sales_settings
 from ui import forms
 from ui.db import database_url, read_scope
-from ui.format import percent
+from ui.format import date_box_format, percent
 from ui.forms import Session
 from ui.i18n import N_, say, t, team
 from ui.labels import option
@@ -117,7 +117,9 @@ def period_picker(key: str) -> tuple[date, date]:
     )
     if chosen == CUSTOM:
         default = period_dates(Period.LAST_QUARTER, today())
-        picked = right.date_input(t("From – to"), value=default, key=f"{key}-dates")
+        picked = right.date_input(
+            t("From – to"), value=default, key=f"{key}-dates", format=date_box_format()
+        )
         if isinstance(picked, tuple) and len(picked) == 2:
             return picked[0], picked[1]
         return default

@@ -19,7 +19,7 @@ from crm_core.sales.settings import SalesSettings, is_open, sales_settings
 from ui import forms, nav
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_times, money
+from ui.format import date_box_format, local_times, money
 from ui.i18n import say, t
 from ui.labels import formatter, option
 from ui.plain import plain
@@ -216,7 +216,10 @@ def _detail_boxes(
         )
         error("source")
         data["expected_close"] = st.date_input(
-            t("Expected close"), values["expected_close"], key=f"{prefix}-expected_close"
+            t("Expected close"),
+            values["expected_close"],
+            key=f"{prefix}-expected_close",
+            format=date_box_format(),
         )
         error("expected_close")
         if may(actor, Capability.ASSIGN_LEADS):
@@ -294,7 +297,10 @@ def _follow_ups(actor: Actor, lead: Lead, frame: Any, may_edit: bool) -> None:
         title = st.text_input(t("Follow-up"), key=f"{prefix}-title")
         forms.field_error(key, "title")
         day = st.date_input(
-            t("Due"), value=sales_views.today() + timedelta(days=1), key=f"{prefix}-day"
+            t("Due"),
+            value=sales_views.today() + timedelta(days=1),
+            key=f"{prefix}-day",
+            format=date_box_format(),
         )
         forms.field_error(key, "due_at")
         added = st.form_submit_button(t("Add follow-up"))

@@ -20,7 +20,7 @@ from crm_core.sales.settings import SalesSettings, sales_settings
 from ui import forms, nav, pickers
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import compact_money, local_time, local_times, money, number
+from ui.format import compact_money, date_box_format, local_time, local_times, money, number
 from ui.i18n import N_, t, tn
 from ui.labels import formatter, option
 from ui.plain import plain
@@ -365,7 +365,10 @@ def _new_lead_boxes(
         )
         error("source")
         data["expected_close"] = st.date_input(
-            t("Expected close"), value=None, key=f"{form_key}-expected_close"
+            t("Expected close"),
+            value=None,
+            key=f"{form_key}-expected_close",
+            format=date_box_format(),
         )
         error("expected_close")
         data["pipeline"] = st.selectbox(

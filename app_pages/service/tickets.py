@@ -21,7 +21,7 @@ from crm_core.service.queues import Filters, Queue
 from ui import forms, nav, pickers
 from ui.auth import require_page
 from ui.db import read_scope
-from ui.format import local_times, number, percent
+from ui.format import date_box_format, local_times, number, percent
 from ui.i18n import t, tn
 from ui.labels import formatter, option, options
 from ui.plain import plain
@@ -182,7 +182,7 @@ def _filters(regions: list[str], owners: dict[int, str]) -> Filters:
         picked = created_cell.date_input(
             t("Created between"),
             value=[],
-            format="YYYY-MM-DD",
+            format=date_box_format(),
             key="tickets-f-created",
             help=t("Local days, both included. All tickets without dates: the last 30 days."),
         )

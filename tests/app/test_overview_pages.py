@@ -45,6 +45,7 @@ def test_the_manager_reads_the_march_figures_and_the_rows_behind_one(
     assert not at.exception, at.exception
     at = march(at)
     assert not at.exception, at.exception
+    assert at.date_input(key="dashboard-period").proto.format == "YYYY-MM-DD"
     shown = metrics(at)
     assert shown["Revenue"] == "Rp 190K" and shown["Pipeline value"] == "Rp 1.2M"
     assert shown["Active customers"] == "2" and shown["Open tickets"] == "1"
@@ -192,6 +193,7 @@ def test_the_admin_reads_the_dashboard_in_bahasa_indonesia_and_others_are_refuse
     at.run()
     assert not at.exception, at.exception
     shown = metrics(at)
+    assert at.date_input(key="dashboard-period").proto.format == "DD/MM/YYYY"  # 31/03/2026
     assert shown["Pelanggan aktif"] == "2" and shown["Tiket terbuka"] == "1"
     assert shown["Pendapatan"].startswith("Rp") and shown["Pencapaian SLA"] == "33,3%"
     for role, key in ((Role.SALES, "dashboard"), (Role.SUPPORT, "team")):
