@@ -396,29 +396,30 @@ def _new_ticket(actor: Actor) -> None:
     with st.expander(t("New ticket"), icon=":material/add:", expanded=preset is not None):
         customer_id = _pick_customer(preset)
         forms.field_error(FORM, "customer_id")  # under the search it is about
-        with st.form(FORM, clear_on_submit=False):
-            subject = st.text_input(t("Subject"), max_chars=200, key=f"{FORM}-subject")
+        box = forms.fresh(FORM)  # a refused ticket stays typed; a created one empties the form
+        with st.form(box):
+            subject = st.text_input(t("Subject"), max_chars=200, key=f"{box}-subject")
             forms.field_error(FORM, "subject")
-            body = st.text_area(t("What the customer wrote"), key=f"{FORM}-body")
+            body = st.text_area(t("What the customer wrote"), key=f"{box}-body")
             left, middle, right = st.columns(3)
             channel = left.selectbox(
                 t("Channel"),
                 [c.value for c in TICKET_CHANNELS],
                 format_func=formatter(Channel),
-                key=f"{FORM}-channel",
+                key=f"{box}-channel",
             )
             category = middle.selectbox(
                 t("Category"),
                 [c.value for c in TicketCategory],
                 format_func=formatter(TicketCategory),
-                key=f"{FORM}-category",
+                key=f"{box}-category",
             )
             priority = right.selectbox(
                 t("Priority"),
                 [p.value for p in Priority],
                 index=1,
                 format_func=formatter(Priority),
-                key=f"{FORM}-priority",
+                key=f"{box}-priority",
             )
             sent = st.form_submit_button(t("Create ticket"), type="primary")
         if sent:
@@ -430,11 +431,12 @@ def _new_ticket(actor: Actor) -> None:
                 "category": category,
                 "priority": priority,
             }
-            forms.submit(
+            if forms.submit(
                 FORM,
                 lambda s: tickets.create_ticket(s, actor, data),
                 t("Ticket created and routed."),
-            )
+            ):
+                forms.renew(FORM)
             st.rerun()
 
 

@@ -13,7 +13,7 @@ from crm_core.models import Article, Ticket
 from crm_core.models.enums import Priority, Role, TicketStatus
 from crm_core.service import articles, csat, sla, tickets
 from db.session import session_scope
-from support import a_customer, page_as
+from support import a_customer, page_as, red, shown_under
 
 
 def a_ticket(engine: Engine, actor: Actor, customer_id: int, **data: object) -> int:
@@ -56,15 +56,29 @@ def test_a_ticket_created_from_the_form_is_routed_to_the_agent(
 ) -> None:
     customer = a_customer(app_engine, staff[Role.SALES])
     at = page_as("tickets", staff[Role.SALES], customer=str(customer)).run()
-    at.text_input(key="tickets-new-subject").input("Invoice twice")
-    at.selectbox(key="tickets-new-category").select("billing")
-    at.selectbox(key="tickets-new-channel").select("whatsapp")
-    at.button(key="FormSubmitter:tickets-new-Create ticket").click().run()
+    at.text_input(key="tickets-new-n0-subject").input("Invoice twice")
+    at.selectbox(key="tickets-new-n0-category").select("billing")
+    at.selectbox(key="tickets-new-n0-channel").select("whatsapp")
+    at.button(key="FormSubmitter:tickets-new-n0-Create ticket").click().run()
     assert not at.exception, at.exception
+    assert at.text_input(key="tickets-new-n1-subject").value == ""  # not a second ticket
     with session_scope(app_engine, write=False) as s:
         made = s.scalars(select(Ticket)).one()
     assert made.subject == "Invoice twice" and made.assignee_id == staff[Role.SUPPORT].id
     assert str(made.channel) == "whatsapp"
+
+
+def test_a_ticket_without_a_subject_is_refused_under_its_box_and_keeps_what_was_written(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    customer = a_customer(app_engine, staff[Role.SUPPORT])
+    at = page_as("tickets", staff[Role.SUPPORT], customer=str(customer)).run()
+    at.text_area(key="tickets-new-n0-body").input("Paket saya belum sampai sejak Senin")
+    at.button(key="FormSubmitter:tickets-new-n0-Create ticket").click().run()
+    assert shown_under(at, "tickets-new-n0-subject") == red("is required")
+    assert at.text_area(key="tickets-new-n0-body").value == "Paket saya belum sampai sejak Senin"
+    with session_scope(app_engine, write=False) as s:
+        assert s.scalars(select(Ticket)).all() == []
 
 
 def test_an_agent_answers_resolves_and_records_the_rating_on_the_ticket_page(
