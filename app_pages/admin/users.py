@@ -178,22 +178,24 @@ def _reset_password(actor: Actor, user_id: int, version: int, username: str) -> 
 def _new_user(actor: Actor) -> None:
     form_key = "new-user"
     forms.feedback(form_key)
-    with st.form(form_key):
-        username = st.text_input(t("Username"), key=f"{form_key}-username")
+    box = forms.fresh(form_key)  # a refused user stays typed; a created one empties the form
+    with st.form(box):
+        username = st.text_input(t("Username"), key=f"{box}-username")
         forms.field_error(form_key, "username")
-        data = _user_fields(form_key, {}, form_key)
+        data = _user_fields(box, {}, form_key)
         password = st.text_input(
             t("Initial password (at least 8 characters)"),
             type="password",
-            key=f"{form_key}-password",
+            key=f"{box}-password",
         )
         forms.field_error(form_key, "password")
         if st.form_submit_button(t("Create user"), type="primary"):
-            forms.submit(
+            if forms.submit(
                 form_key,
                 lambda s: users.create_user(
                     s, actor, {**data, "username": username, "password": password}
                 ),
                 t("Created {username}.", username=username),
-            )
+            ):
+                forms.renew(form_key)
             st.rerun()

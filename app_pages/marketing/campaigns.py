@@ -145,34 +145,37 @@ def _plan(actor: Actor) -> None:
         segment_names = dict(zip(saved["id"], saved["name"], strict=True))
         designs = {"ab": t("A/B: variants against each other"),
                    "holdout": t("Treatment against a hold-out control")}  # fmt: skip
-        with st.form("cp_form"):
-            name = st.text_input(t("Name"), key="cp_name")
+        box = forms.fresh("cp")  # empty again after a campaign is planned
+        with st.form(f"{box}_form"):
+            name = st.text_input(t("Name"), key=f"{box}_name")
             forms.field_error(PLAN_FORM, "name")
             segment_id = st.selectbox(
                 t("Segment"),
                 list(segment_names),
                 format_func=segment_names.__getitem__,
-                key="cp_segment",
+                key=f"{box}_segment",
             )
             channel = st.selectbox(t("Channel"), list(Channel), format_func=formatter(Channel),
-                                   key="cp_channel")  # fmt: skip
+                                   key=f"{box}_channel")  # fmt: skip
             design = st.radio(t("Design"), list(designs), format_func=designs.__getitem__,
-                              key="cp_design")  # fmt: skip
+                              key=f"{box}_design")  # fmt: skip
             variants = st.text_input(t("Variants, separated by commas"), "A, B",
-                                     key="cp_variants")  # fmt: skip
+                                     key=f"{box}_variants")  # fmt: skip
             forms.field_error(PLAN_FORM, "variants")
             today = utcnow().date()
-            start = st.date_input(t("Starts on"), today, key="cp_start", format=date_box_format())
+            start = st.date_input(
+                t("Starts on"), today, key=f"{box}_start", format=date_box_format()
+            )
             end = st.date_input(
-                t("Ends on"), today + timedelta(days=14), key="cp_end", format=date_box_format()
+                t("Ends on"), today + timedelta(days=14), key=f"{box}_end", format=date_box_format()
             )
             budget = st.number_input(t("Budget"), 0.0, 1e12, 0.0, step=100_000.0,
-                                     key="cp_budget")  # fmt: skip
+                                     key=f"{box}_budget")  # fmt: skip
             forms.field_error(PLAN_FORM, "budget")
             days = st.number_input(t("Orders count as the campaign's up to this many days "
-                                     "after it ends"), 0, 365, 14, key="cp_days")  # fmt: skip
+                                     "after it ends"), 0, 365, 14, key=f"{box}_days")  # fmt: skip
             seed = st.number_input(t("Random seed (the same seed deals members the same way)"),
-                                   0, 2**31 - 1, 2026, key="cp_seed")  # fmt: skip
+                                   0, 2**31 - 1, 2026, key=f"{box}_seed")  # fmt: skip
             pressed = st.form_submit_button(t("Plan campaign"), type="primary")
         if pressed:
             data = {"name": name, "segment_id": segment_id, "channel": channel,
@@ -180,8 +183,9 @@ def _plan(actor: Actor) -> None:
                     "budget": str(round(budget, 2)), "baseline_rate": baseline / 100,
                     "min_uplift": uplift / 100, "alpha": alpha, "power": power,
                     "attribution_days": days, "seed": seed}  # fmt: skip
-            forms.submit(PLAN_FORM, lambda s: campaigns.plan_campaign(s, actor, data),
-                         t("Campaign planned."))  # fmt: skip
+            if forms.submit(PLAN_FORM, lambda s: campaigns.plan_campaign(s, actor, data),
+                            t("Campaign planned.")):  # fmt: skip
+                forms.renew("cp")
             st.rerun()
 
 

@@ -343,7 +343,7 @@ def _bulk(actor: Actor, settings: SalesSettings, rows: Any, owners: dict[int, st
 
 
 def _new_lead_boxes(
-    actor: Actor, settings: SalesSettings, owners: dict[int, str], form_key: str
+    actor: Actor, settings: SalesSettings, owners: dict[int, str], form_key: str, box: str
 ) -> dict[str, Any]:
     """The new lead's fields as typed, each box with the last try's message for it under it."""
 
@@ -353,21 +353,21 @@ def _new_lead_boxes(
     data: dict[str, Any] = {}
     left, right = st.columns(2)
     with left:
-        data["name"] = st.text_input(t("Name"), key=f"{form_key}-name")
+        data["name"] = st.text_input(t("Name"), key=f"{box}-name")
         error("name")
-        data["email"] = st.text_input(t("Email"), key=f"{form_key}-email")
+        data["email"] = st.text_input(t("Email"), key=f"{box}-email")
         error("email")
         data["source"] = st.selectbox(
             t("Source"),
             [s.value for s in LeadSource],
             format_func=formatter(LeadSource),
-            key=f"{form_key}-source",
+            key=f"{box}-source",
         )
         error("source")
         data["expected_close"] = st.date_input(
             t("Expected close"),
             value=None,
-            key=f"{form_key}-expected_close",
+            key=f"{box}-expected_close",
             format=date_box_format(),
         )
         error("expected_close")
@@ -375,30 +375,30 @@ def _new_lead_boxes(
             t("Pipeline"),
             [p["key"] for p in settings.pipelines],
             format_func=lambda k: sales_views.pipeline_name(settings.pipelines, k),
-            key=f"{form_key}-pipeline",
+            key=f"{box}-pipeline",
         )
         error("pipeline")
     with right:
-        data["company"] = st.text_input(t("Company"), key=f"{form_key}-company")
+        data["company"] = st.text_input(t("Company"), key=f"{box}-company")
         error("company")
-        data["phone"] = st.text_input(t("Phone"), key=f"{form_key}-phone")
+        data["phone"] = st.text_input(t("Phone"), key=f"{box}-phone")
         error("phone")
         data["value"] = st.number_input(
-            t("Value"), min_value=0.0, step=100_000.0, key=f"{form_key}-value"
+            t("Value"), min_value=0.0, step=100_000.0, key=f"{box}-value"
         )
         error("value")
-        data["region"] = st.text_input(t("Region"), key=f"{form_key}-region")
+        data["region"] = st.text_input(t("Region"), key=f"{box}-region")
         error("region")
         if may(actor, Capability.ASSIGN_LEADS):
             data["owner_id"] = st.selectbox(
                 t("Owner"),
                 [None, *owners],
                 format_func=lambda o: t("By the assignment rules") if o is None else owners[o],
-                key=f"{form_key}-owner_id",
+                key=f"{box}-owner_id",
                 placeholder=t("By the assignment rules"),
             )
             error("owner_id")
-    data["notes"] = st.text_area(t("Notes"), key=f"{form_key}-notes")
+    data["notes"] = st.text_area(t("Notes"), key=f"{box}-notes")
     error("notes")
     return data
 
@@ -406,13 +406,15 @@ def _new_lead_boxes(
 def _new_lead(actor: Actor, settings: SalesSettings, owners: dict[int, str]) -> None:
     form_key = "new-lead"
     forms.feedback(form_key)
-    with st.form(form_key, clear_on_submit=False):
-        data = _new_lead_boxes(actor, settings, owners, form_key)
+    box = forms.fresh(form_key)  # a refused lead stays typed; a created one empties the form
+    with st.form(box):
+        data = _new_lead_boxes(actor, settings, owners, form_key, box)
         submitted = st.form_submit_button(t("Create lead"), type="primary")
     sales_views.other_errors(form_key, list(data))
     if submitted:
         data["value"] = str(data["value"])
-        sales_views.submit(
+        if sales_views.submit(
             form_key, lambda s: leads.create_lead(s, actor, data), t("Lead created.")
-        )
+        ):
+            forms.renew(form_key)
         st.rerun()

@@ -192,14 +192,14 @@ def test_a_bad_email_is_explained_in_indonesian_beside_the_field(
     app_engine: Engine, staff: dict[Role, Actor]
 ) -> None:
     at = in_indonesian("users", staff[Role.ADMIN])
-    at.text_input(key="new-user-username").input("rina")
-    at.text_input(key="new-user-name").input("Rina Wijaya")
-    at.text_input(key="new-user-email").input("rina-at-example")
-    at.text_input(key="new-user-password").input("welcome-2026")
-    at.button(key="FormSubmitter:new-user-Buat pengguna").click().run()
+    at.text_input(key="new-user-n0-username").input("rina")
+    at.text_input(key="new-user-n0-name").input("Rina Wijaya")
+    at.text_input(key="new-user-n0-email").input("rina-at-example")
+    at.text_input(key="new-user-n0-password").input("welcome-2026")
+    at.button(key="FormSubmitter:new-user-n0-Buat pengguna").click().run()
     assert [e.value for e in at.error] == ["Mohon perbaiki kolom yang ditandai di bawah."]
     assert red("bukan alamat email yang benar") in [c.value for c in at.caption]
-    assert at.text_input(key="new-user-email").value == "rina-at-example"  # kept as typed
+    assert at.text_input(key="new-user-n0-email").value == "rina-at-example"  # kept as typed
 
 
 def test_a_bad_phone_on_the_customer_form_is_explained_in_indonesian(

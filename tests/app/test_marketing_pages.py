@@ -160,10 +160,11 @@ def test_a_campaign_is_planned_launched_recorded_and_read(
         segments.create_segment(s, manager, {"name": "Growable Jawa Barat", "rule": GROWABLE_JABAR})
     at = page_as("campaigns", manager).run()
     assert not at.exception, at.exception
-    at.text_input(key="cp_name").input("Promo kopi")
-    at.selectbox(key="cp_channel").set_value("email")
+    at.text_input(key="cp-n0_name").input("Promo kopi")
+    at.selectbox(key="cp-n0_channel").set_value("email")
     next(b for b in at.button if b.label == "Plan campaign").click().run()
     assert not at.exception, at.exception
+    assert at.text_input(key="cp-n1_name").value == ""  # planned: the form is empty again
     with session_scope(app_engine) as s:
         campaign = s.scalars(select(Campaign)).one()
         assert campaign.design["planned_per_variant"] > 1000

@@ -48,20 +48,20 @@ def test_a_save_during_an_outage_keeps_the_form_and_says_so_in_indonesian(
     at.session_state["relasi_language"] = "id"
     at.run()
     monkeypatch.setattr("ui.forms.write_scope", unreachable)
-    at.text_input(key="new-user-username").input("rina")
-    at.text_input(key="new-user-name").input("Rina Wijaya")
-    at.text_input(key="new-user-email").input("rina@example.com")
-    at.text_input(key="new-user-password").input("welcome-2026")
-    at.button(key="FormSubmitter:new-user-Buat pengguna").click().run()
+    at.text_input(key="new-user-n0-username").input("rina")
+    at.text_input(key="new-user-n0-name").input("Rina Wijaya")
+    at.text_input(key="new-user-n0-email").input("rina@example.com")
+    at.text_input(key="new-user-n0-password").input("welcome-2026")
+    at.button(key="FormSubmitter:new-user-n0-Buat pengguna").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == [
         "Basis data tidak dapat dihubungi saat ini: tidak ada yang disimpan. Yang Anda ketik "
         "tetap ada; coba lagi sebentar lagi."
     ]
-    assert at.text_input(key="new-user-name").value == "Rina Wijaya"
+    assert at.text_input(key="new-user-n0-name").value == "Rina Wijaya"
     monkeypatch.undo()  # the database is back: the same press saves, no restart needed
     monkeypatch.setenv("CRM_DATABASE_URL", str(app_engine.url))
-    at.button(key="FormSubmitter:new-user-Buat pengguna").click().run()
+    at.button(key="FormSubmitter:new-user-n0-Buat pengguna").click().run()
     with session_scope(app_engine, write=False) as s:
         assert s.scalar(select(User.name).where(User.username == "rina")) == "Rina Wijaya"
 

@@ -41,16 +41,17 @@ def test_a_sales_user_creates_a_lead_on_the_pipeline_page(
 ) -> None:
     at = page_as("pipeline", staff[Role.SALES]).run()
     assert not at.exception
-    at.text_input(key="new-lead-name").input("Andi Wijaya")
-    at.text_input(key="new-lead-phone").input("12")
-    at.button(key="FormSubmitter:new-lead-Create lead").click().run()
+    at.text_input(key="new-lead-n0-name").input("Andi Wijaya")
+    at.text_input(key="new-lead-n0-phone").input("12")
+    at.button(key="FormSubmitter:new-lead-n0-Create lead").click().run()
     assert "Please correct the fields marked below." in [e.value for e in at.error]
-    assert shown_under(at, "new-lead-phone") == red(
+    assert shown_under(at, "new-lead-n0-phone") == red(
         "is not a phone number (check the number of digits)"
     )
-    assert at.text_input(key="new-lead-name").value == "Andi Wijaya"  # kept as typed
-    at.text_input(key="new-lead-phone").input("0812 3456 7890")
-    at.button(key="FormSubmitter:new-lead-Create lead").click().run()
+    assert at.text_input(key="new-lead-n0-name").value == "Andi Wijaya"  # kept as typed
+    at.text_input(key="new-lead-n0-phone").input("0812 3456 7890")
+    at.button(key="FormSubmitter:new-lead-n0-Create lead").click().run()
+    assert at.text_input(key="new-lead-n1-name").value == ""  # created: an empty form again
     with session_scope(app_engine, write=False) as s:
         lead = s.scalars(select(Lead)).one()
         assert (lead.name, lead.phone, lead.owner_id, lead.stage) == (
