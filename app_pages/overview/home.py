@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from crm_core.analytics.value_tiers import ValueTier
 from crm_core.customers import read as tasks
 from crm_core.kernel.permissions import Actor, Capability, may
 from crm_core.models import utcnow
@@ -24,19 +25,13 @@ from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_times, when
 from ui.i18n import t, tn
-from ui.labels import option
+from ui.labels import option, options
 from ui.plain import plain
 
 
 def render() -> None:
     actor = require_page("home")
     st.title(t("Good to see you, {name}", name=actor.name.split()[0]))
-    st.caption(
-        t(
-            "Follow-ups you own that are overdue or due in the next 7 days. "
-            "Select rows and press Done when they are."
-        )
-    )
     with read_scope() as session:
         mine = home.my_home(session, actor, utcnow(), _today())
     _progress(mine)
@@ -44,6 +39,12 @@ def render() -> None:
     _open_work(mine)
     _at_risk(mine)
     st.subheader(t("Follow-ups"))
+    st.caption(
+        t(
+            "Follow-ups you own that are overdue or due in the next 7 days. "
+            "Select rows and press Done when they are."
+        )
+    )
     with read_scope() as session:
         follow_ups = tasks.open_follow_ups(session, actor, utcnow())
     overdue = int(follow_ups["overdue"].sum())
@@ -170,7 +171,10 @@ def _at_risk(mine: Home) -> None:
     st.subheader(tn("{n:n} customer of yours at high churn risk",
                     "{n:n} customers of yours at high churn risk", len(mine.at_risk)))  # fmt: skip
     st.caption(t("From the stored value figures, riskiest first. Select one to open it."))
-    shown = mine.at_risk.assign(last_order_at=local_times(mine.at_risk["last_order_at"]))
+    shown = mine.at_risk.assign(
+        last_order_at=local_times(mine.at_risk["last_order_at"]),
+        value_tier=options(ValueTier, mine.at_risk["value_tier"]),
+    )
     shown = shown.drop(columns=["owner_id", "risk_band"])
     money = [c for c in ("net_revenue", "profit") if c in shown]
     bars = fmt.percent_points(shown, ["churn_risk"])

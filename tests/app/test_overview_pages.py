@@ -8,13 +8,13 @@ from datetime import date, datetime
 
 import pytest
 from overview_data import business
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from streamlit.proto.Metric_pb2 import Metric as Tile
 from streamlit.testing.v1 import AppTest
 
 from crm_core.customers import interactions
 from crm_core.kernel.permissions import Actor
-from crm_core.models import Customer
+from crm_core.models import Customer, CustomerValue
 from crm_core.models.enums import Role
 from crm_core.overview import targets, team
 from db.session import session_scope
@@ -144,6 +144,37 @@ def test_a_salespersons_portfolio_comes_a_page_at_a_time_riskiest_first(
     assert {first["name"].iloc[0], second["name"].iloc[0]} == {"Ani", "Citra"}
     assert first["churn_risk"].iloc[0] >= second["churn_risk"].iloc[0]
     assert "2 customers, 1 per page." in [c.value for c in at.caption]
+
+
+def test_the_team_portfolio_and_a_salespersons_at_risk_customers_read_in_indonesian(
+    shop: dict[Role, Actor], app_engine: Engine
+) -> None:
+    """Ani (Below-Zero, medium risk) and Citra (Most Valuable) are Sales's; Ani's stored
+    figures are set to high risk, 85 %, so that she is on Sales's home."""
+    with session_scope(app_engine) as s:
+        ani = s.scalars(select(Customer.id).where(Customer.name == "Ani")).one()
+        s.execute(
+            update(CustomerValue)
+            .where(CustomerValue.customer_id == ani)
+            .values(churn_risk=0.85, risk_band="High")
+        )
+    at = page_as("team", shop[Role.MANAGER])
+    at.session_state["relasi_language"] = "id"
+    at.session_state["team-portfolio-person"] = shop[Role.SALES].id
+    at.run()
+    owned = at.dataframe[-1].value
+    assert owned[["name", "value_tier", "risk_band"]].values.tolist() == [
+        ["Ani", "Di Bawah Nol", "Tinggi"],
+        ["Citra", "Paling Berharga", "Sedang"],
+    ]
+    home = page_as("home", shop[Role.SALES])
+    home.session_state["relasi_language"] = "id"
+    home.run()
+    assert "1 pelanggan Anda berisiko tinggi berhenti" in [h.value for h in home.subheader]
+    at_risk = home.dataframe[-1].value
+    assert at_risk[["name", "value_tier", "churn_risk"]].values.tolist() == [
+        ["Ani", "Di Bawah Nol", 85.0]
+    ]
 
 
 def test_a_touchpoint_a_colleague_logs_shows_on_the_team_page_at_the_next_rerun(
