@@ -16,13 +16,14 @@ from crm_core.admin.settings import WEEKDAYS, DayOffKind, Saved
 from crm_core.kernel.messages import Message
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.kernel.settings import TeamSettings, ValueSettings
-from crm_core.models.enums import Entity
+from crm_core.models.enums import Entity, Language
 from ui import cache, forms
 from ui import format as fmt
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import date_box_format, weekday, when
 from ui.i18n import LANGUAGE_NAMES, N_, language, t
+from ui.labels import option
 
 TEAM_FORM, VALUE_FORM = "settings-team", "settings-value"
 DAY_OFF_FORM, WORK_DAY_FORM = "settings-day-off", "settings-work-day"
@@ -314,7 +315,7 @@ def _read_only(team: TeamSettings, value: ValueSettings) -> None:
         t("Company name"): team.company_name,
         t("Currency"): team.currency,
         t("Time zone"): team.time_zone,
-        t("Default language"): LANGUAGES.get(team.default_language, team.default_language),
+        t("Default language"): option(Language, team.default_language),  # Bahasa Inggris
         t("Largest import file (MB)"): fmt.number(team.import_max_megabytes),
         t("Most rows in one import"): fmt.number(team.import_max_rows),
     }
