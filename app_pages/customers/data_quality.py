@@ -11,7 +11,7 @@ import streamlit as st
 from crm_core.customers import data_quality, fields
 from crm_core.kernel.csv_files import safe_csv
 from crm_core.kernel.permissions import Actor
-from ui import auth, cache, nav
+from ui import auth, cache, charts, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_times, number, percent, percent_points, share_bar
@@ -80,10 +80,8 @@ def _completeness(table: pd.DataFrame) -> None:
         xaxis_title=t("Share filled"),
         yaxis_title=None,
         height=80 + 28 * len(ordered),
-        # Translators: Plotly's decimal mark then thousands mark, as the language writes them.
-        separators=t(".,"),
     )
-    st.plotly_chart(figure, width="stretch")
+    charts.show(figure)
     columns = {
         "label": t("Field"),
         "filled": t("Filled"),

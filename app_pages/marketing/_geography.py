@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages.marketing._views import value_label
 from crm_core.marketing.geography import on_tiles
+from ui import charts
 from ui.format import compact_money, number
 from ui.i18n import t
 from ui.plain import plain
@@ -33,7 +34,7 @@ def province_tiles(by_region: pd.DataFrame, with_amounts: bool) -> None:
         height=360, xaxis={"visible": False}, yaxis={"visible": False, "autorange": "reversed"},
         margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="rgba(0,0,0,0)",
     )  # fmt: skip
-    st.plotly_chart(figure, width="stretch")
+    charts.show(figure)
     st.caption(
         t("Each square is one of Indonesia's 38 provinces, placed roughly where it lies and "
           "shaded by customers; point at one for its figures. A tile grid, not a map: every "

@@ -20,7 +20,7 @@ from crm_core.marketing.results import CampaignResults, campaign_results, result
 from crm_core.marketing.stats import Verdict, VerdictRule, sample_size_per_variant
 from crm_core.models import utcnow
 from crm_core.models.enums import CampaignStatus, Channel, Entity
-from ui import forms
+from ui import charts, forms
 from ui.auth import require_page
 from ui.db import database_url, read_scope
 from ui.format import compact_money, date_box_format, long_date, money, number, percent
@@ -376,4 +376,4 @@ def _figures(results: CampaignResults) -> None:
                  "arrayminus": table["conversion_rate"] - table["conversion_low"]},
     ))  # fmt: skip
     figure.update_layout(yaxis_tickformat=".1%", yaxis_title=t("Conversion rate"), height=300)
-    st.plotly_chart(figure, width="stretch")
+    charts.show(figure)

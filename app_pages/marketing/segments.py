@@ -17,7 +17,7 @@ from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.permissions import Actor
 from crm_core.marketing import amounts, cohorts, dashboard, segments
 from crm_core.marketing.dashboard import DIMENSIONS
-from ui import cache, nav
+from ui import cache, charts, nav
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, date_box_format, long_date, number, percent
@@ -131,7 +131,7 @@ def _split(actor: Actor, as_of: datetime) -> None:
     figure = go.Figure(go.Bar(x=top["customers"], y=labels, orientation="h"))
     figure.update_layout(yaxis={"autorange": "reversed"}, height=max(250, 28 * len(top)),
                          xaxis_title=t("Customers"))  # fmt: skip
-    st.plotly_chart(figure, width="stretch")
+    charts.show(figure)
     shown = table.assign(
         group=[marketing_views.value_label(by, g) for g in table["group"]],
         customers=table["customers"].map(number),
@@ -179,7 +179,7 @@ def _migration(
                                   text=matrix.to_numpy(), texttemplate="%{text}"))  # fmt: skip
     figure.update_layout(yaxis={"autorange": "reversed"}, height=300,
                          xaxis_title=t("now"), yaxis_title=long_date(since))  # fmt: skip
-    st.plotly_chart(figure, width="stretch")
+    charts.show(figure)
     shown = matrix.copy()
     shown.index, shown.columns = rows, columns
     raw = shown.rename_axis(t("from")).reset_index()
@@ -257,7 +257,7 @@ def _concentration(actor: Actor, frame: pd.DataFrame) -> None:
     figure.update_layout(xaxis_tickformat=".0%", yaxis_tickformat=".0%", height=300,
                          xaxis_title=t("Share of customers"),
                          yaxis_title=t("Share held"))  # fmt: skip
-    st.plotly_chart(figure, width="stretch")
+    charts.show(figure)
     shown = curve.assign(**{c: curve[c].map(percent) for c in curve.columns})
     labels = {"customers": t("Share of customers"), "revenue": t("Share of revenue"),
               "tickets": t("Share of tickets")}  # fmt: skip
@@ -311,14 +311,14 @@ def _journey(actor: Actor, as_of: datetime) -> None:
         figure = go.Figure(go.Heatmap(z=heat.to_numpy(), x=list(heat.columns), y=list(heat.index),
                                       colorscale="Greens", zmin=0, zmax=1))  # fmt: skip
         figure.update_layout(xaxis_title=t("Months since the first order"), height=380)
-        st.plotly_chart(figure, width="stretch")
+        charts.show(figure)
         later = cohort[cohort["month"] > 0]
         curves = _lines({str(name): (rows["month"], rows["share"])
                          for name, rows in later.groupby("cohort", sort=True)})  # fmt: skip
         curves.update_layout(yaxis_tickformat=".0%", height=320, legend_title_text=t("Cohort"),
                              xaxis_title=t("Months since the first order"),
                              yaxis_title=t("Still ordering"))  # fmt: skip
-        st.plotly_chart(curves, width="stretch")
+        charts.show(curves)
         shown = cohort.assign(share=cohort["share"].map(percent))
         labels = {"cohort": t("Cohort"), "month": t("Month"), "customers": t("Customers"),
                   "size": t("Cohort size"), "share": t("Share")}  # fmt: skip
@@ -336,7 +336,7 @@ def _journey(actor: Actor, as_of: datetime) -> None:
     if not churn.empty:
         figure = go.Figure(go.Bar(x=churn["month"], y=churn["rate"]))
         figure.update_layout(yaxis_tickformat=".0%", height=300, yaxis_title=t("Churn rate"))
-        st.plotly_chart(figure, width="stretch")
+        charts.show(figure, months="x")
         shown = churn.assign(rate=churn["rate"].map(percent))
         labels = {"month": t("Month"), "active": t("Active at the start"),
                   "churned": t("Churned"), "rate": t("Churn rate")}  # fmt: skip

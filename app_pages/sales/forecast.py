@@ -11,6 +11,7 @@ import streamlit as st
 from app_pages.sales import _views as sales_views
 from crm_core.sales import analysis
 from crm_core.sales.settings import sales_settings
+from ui import charts
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, money, number, percent
@@ -83,7 +84,7 @@ def _bands(report: analysis.ForecastReport) -> None:
         go.Scatter(x=bands["month"], y=bands["p50"], name=t("P50"), mode="lines+markers")
     )
     figure.update_layout(height=320, margin=MARGIN)
-    st.plotly_chart(figure, width="stretch")
+    charts.show(figure, money="y", months="x")
     sales_views.table(
         _money_columns(bands, "p10", "p50", "p90", "mean"),
         "forecast-bands",
@@ -110,7 +111,7 @@ def _weighted(report: analysis.ForecastReport) -> None:
         return
     figure = go.Figure(go.Bar(x=frame["month"], y=frame["weighted"], name=t("Weighted")))
     figure.update_layout(height=280, margin=MARGIN)
-    st.plotly_chart(figure, width="stretch")
+    charts.show(figure, money="y", months="x")
     sales_views.table(
         _money_columns(frame, "value", "weighted"),
         "weighted-pipeline",
@@ -146,7 +147,7 @@ def _last_quarter(report: analysis.ForecastReport) -> None:
         ]
     )
     figure.update_layout(barmode="group", height=280, margin=MARGIN)
-    st.plotly_chart(figure, width="stretch")
+    charts.show(figure, money="y", months="x")
     sales_views.table(
         _money_columns(frame, "forecast", "actual"),
         "forecast-vs-won",
@@ -180,7 +181,7 @@ def _calibration(report: analysis.ForecastReport) -> None:
         ]
     )
     figure.update_layout(barmode="group", height=280, margin=MARGIN, yaxis={"tickformat": ".0%"})
-    st.plotly_chart(figure, width="stretch")
+    charts.show(figure)
 
     def share(value: float | None) -> str:
         return "–" if value is None or pd.isna(value) else percent(value)

@@ -18,7 +18,7 @@ from crm_core.models.enums import LeadSource
 from crm_core.sales import analysis, links
 from crm_core.sales.analysis import Breakdown, Counted, FunnelReport
 from crm_core.sales.settings import sales_settings
-from ui import nav, pickers
+from ui import charts, nav, pickers
 from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import compact_money, money, number, percent
@@ -186,9 +186,7 @@ def _funnel_chart(report: FunnelReport, namer: Callable[[str], str]) -> str | No
             t("The chart shows the {n:n} largest groups; the table lists all.", n=MAX_TRACES)
         )
     figure.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=380)
-    event = st.plotly_chart(
-        figure, width="stretch", on_select="rerun", selection_mode="points", key="funnel-chart"
-    )
+    event = charts.show(figure, on_select="rerun", selection_mode="points", key="funnel-chart")
     selection: Any = event.get("selection") if isinstance(event, dict) else None
     points: list[Any] = list((selection or {}).get("points", []))
     if points:
@@ -329,7 +327,7 @@ def _trend(report: FunnelReport) -> None:
         height=300,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
-    st.plotly_chart(figure, width="stretch")
+    charts.show(figure, months="x")
     sales_views.table(
         trend.assign(conversion=trend["conversion"].map(percent)),
         "funnel-trend",
@@ -396,7 +394,7 @@ def _lost_reasons(report: FunnelReport) -> None:
         height=300,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
-    st.plotly_chart(figure, width="stretch")
+    charts.show(figure)
     shown = frame.assign(
         reason=names,
         share=frame["share"].map(percent),

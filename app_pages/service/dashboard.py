@@ -16,7 +16,7 @@ from crm_core.kernel.csv_files import safe_csv
 from crm_core.models.enums import Channel, Priority, TicketCategory
 from crm_core.service import csat, figures, sla
 from crm_core.service.figures import ServiceFigures
-from ui import cache
+from ui import cache, charts
 from ui.auth import deferred, require_page
 from ui.db import read_scope
 from ui.format import local_times, number, percent, weekday, with_numbers
@@ -155,7 +155,7 @@ def _per_day(now: ServiceFigures) -> None:
         height=320,
         margin={"t": 10, "b": 10},
     )
-    st.plotly_chart(chart, width="stretch")
+    charts.show(chart)
     st.download_button(t("Download CSV"), _csv(data), "created_resolved.csv", key="svc-d1")
 
 
@@ -233,7 +233,7 @@ def _heatmap(grid: pd.DataFrame) -> None:
         )
     )
     chart.update_layout(xaxis_title=t("Hour"), yaxis_title=t("Weekday"), yaxis_autorange="reversed")
-    st.plotly_chart(chart, width="stretch")
+    charts.show(chart)
     st.download_button(
         t("Download CSV"),
         _csv(grid.reset_index()),

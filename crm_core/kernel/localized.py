@@ -5,6 +5,7 @@ and `1 February 2026` in English. Pure functions: the caller names the language 
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -79,6 +80,23 @@ def long_date(day: date | datetime | None, language: str) -> str:
 def month(day: date | datetime, language: str) -> str:
     """A calendar month as the language names it: Desember 2026 (id), December 2026 (en)."""
     return str(dates.format_date(day, format="LLLL y", locale=language))
+
+
+def short_month(day: date | datetime, language: str) -> str:
+    """A month on a chart's axis: Des 2026 (id), Dec 2026 (en)."""
+    return str(dates.format_date(day, format="LLL y", locale=language))
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About `count` round steps (1, 2, 2.5 or 5 times a power of ten) from below `low` to
+    above `high`, for an axis labelled by the pages rather than by the chart."""
+    if not math.isfinite(low) or not math.isfinite(high) or high <= low:
+        return [low] if math.isfinite(low) else []
+    raw = (high - low) / max(count, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(f * power for f in (1, 2, 2.5, 5, 10) if f * power >= raw)
+    first = math.floor(low / step) * step
+    return [first + i * step for i in range(math.ceil((high - first) / step) + 1)]
 
 
 def local_datetime(value: datetime | None, language: str, zone: str) -> str:

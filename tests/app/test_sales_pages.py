@@ -4,10 +4,12 @@ sales settings render their figures; every page checks its user first."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, select
 
+from crm_core.kernel import localized
 from crm_core.kernel.permissions import Actor
 from crm_core.models import Customer, Lead, Task, utcnow
 from crm_core.models.enums import Role
@@ -195,6 +197,26 @@ def test_the_forecast_page_shows_bands_and_calibration(
     labels = [m.label for m in at.metric]
     assert "P50 next month" in labels or at.info
     assert any("Calibration" in h.value for h in at.subheader)
+
+
+def test_the_forecast_chart_labels_amounts_and_months_the_indonesian_way(
+    app_engine: Engine, staff: dict[Role, Actor]
+) -> None:
+    """Two open leads of Rp 150 and Rp 90 million closing next month: an Indonesian reads
+    the axis in juta (Rp 150 jt), not 150M (which reads as Rp 150 miliar), and the months
+    by their Indonesian names."""
+    _history(app_engine, staff[Role.MANAGER])
+    close = (date.today().replace(day=1) + timedelta(days=40)).replace(day=15)
+    for name, value in (("Toko Ani", "150000000"), ("Toko Budi", "90000000")):
+        a_lead(app_engine, staff[Role.SALES], name=name, value=value, expected_close=close)
+    at = page_as("forecast", staff[Role.MANAGER])
+    at.session_state["relasi_language"] = "id"
+    at.run()
+    assert not at.exception, at.exception
+    layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+    assert layout["separators"] == ",."
+    assert layout["yaxis"]["ticktext"][:2] == ["Rp 0", "Rp 50\u00a0jt"]  # a no-break space
+    assert localized.short_month(close, "id") in layout["xaxis"]["ticktext"]  # "Jan 2027"
 
 
 def test_sales_settings_are_for_managers_and_save_a_lost_reason(

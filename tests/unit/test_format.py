@@ -10,6 +10,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from crm_core.kernel import localized
 from ui.format import (
     compact_money,
     local_time,
@@ -104,3 +105,10 @@ def test_times_are_shown_in_the_zone_asked_for() -> None:
 def test_a_column_of_times_is_shown_in_one_zone() -> None:
     column = pd.Series([datetime(2026, 1, 31, 20, 30), pd.NaT])
     assert list(local_times(column, "Asia/Makassar")) == ["2026-02-01 04:30", "–"]
+
+
+def test_an_axis_of_amounts_gets_round_steps_from_zero_past_the_highest() -> None:
+    """Rp 173 jt at most: 0, 50, 100, 150, 200 juta; seven tickets: 0, 2, 4, 6, 8."""
+    assert localized.nice_ticks(0, 173_050_000) == [0, 50e6, 100e6, 150e6, 200e6]
+    assert localized.nice_ticks(0, 7) == [0, 2, 4, 6, 8]
+    assert localized.nice_ticks(0, 0) == [0]
