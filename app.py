@@ -33,14 +33,16 @@ def before_sign_in() -> StreamlitPage:
         for spec in PAGES
         if not spec.public
     ]
-    return st.navigation([*pages, *public_pages()], position="hidden")
+    return st.navigation([*pages, *public_pages(visitor=True)], position="hidden")
 
 
-def public_pages() -> list[StreamlitPage]:
+def public_pages(visitor: bool = False) -> list[StreamlitPage]:
     """The pages anyone with the link opens, signed in or not (the web form, a survey, the
-    FAQ): each shows only itself."""
+    FAQ): each shows only itself, and a visitor's has the language switch (a user signed in
+    has the sidebar's)."""
+    shown = language_switch.for_visitors if visitor else (lambda render: render)
     return [
-        st.Page(renderer(spec), title=t(spec.title), url_path=spec.key, visibility="hidden")
+        st.Page(shown(renderer(spec)), title=t(spec.title), url_path=spec.key, visibility="hidden")
         for spec in PAGES
         if spec.public
     ]

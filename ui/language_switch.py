@@ -41,6 +41,20 @@ def before_sign_in() -> None:
     _switch(f"{_WIDGET}_login", _for_this_session)
 
 
+def for_visitors(render: Callable[[], None]) -> Callable[[], None]:
+    """A public page (the web form, a survey, the FAQ) as a visitor opens it: the language
+    switch at the top right, for this browser session, then the page. A customer who reads
+    Bahasa Indonesia is not left with the team's default language."""
+
+    def page() -> None:
+        _, corner = st.columns([4, 1])
+        with corner:
+            before_sign_in()
+        render()
+
+    return page
+
+
 def signed_in(actor: Actor) -> None:
     """Saves the choice as this user's own language (audited)."""
 
