@@ -62,14 +62,19 @@ def menu(actor: Actor) -> StreamlitPage:
                 title=t(spec.title),
                 icon=spec.icon or None,
                 url_path=spec.key,
-                default=spec.key == landing,
                 visibility="visible" if spec.in_menu else "hidden",
             )
             for spec in specs
         ]
         for section, specs in pages_for(actor.role).items()
     }
-    next(iter(sections.values())).extend(public_pages())  # hidden: opened by their links
+    # The app's root opens the landing page at its own address. Streamlit serves its default
+    # page only at the root: as the default, the landing page's address (a bookmark of
+    # /dashboard) showed "Page not found" before the same page.
+    title = next(spec.title for spec in PAGES if spec.key == landing)
+    start = st.Page(partial(nav.open_page, landing), title=t(title), url_path="start",
+                    default=True, visibility="hidden")  # fmt: skip
+    next(iter(sections.values())).extend([start, *public_pages()])  # hidden: opened by links
     # Expanded: past twelve pages Streamlit folds the menu behind "View N more", which hid the
     # whole Admin section from managers once Settings joined it.
     chosen = st.navigation(sections, expanded=True)

@@ -174,6 +174,15 @@ def test_a_deep_link_to_a_freshly_started_server_leads_to_the_sign_in_page(
     page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
     sign_in(page, "manager")
     assert page.locator("h1").first.inner_text() == "Audit log"  # the bookmark's page
+    # The landing page at its own address (a manager's: the dashboard), and the root opening it
+    # there: as Streamlit's default page it answered "Page not found" at /dashboard.
+    for path in ("/dashboard", "/"):
+        page.goto(f"{fresh_server}{path}")
+        page.locator("h1").first.wait_for(timeout=30_000)
+        settle(page)
+        assert page.locator("h1").first.inner_text() == "Business dashboard"
+        assert "Page not found" not in page.inner_text("body")
+        assert page.url.endswith("/dashboard")
     if os.environ.get("RELASI_UPDATE_SCREENSHOT") == "1":  # the README's picture
         page.set_viewport_size({"width": 1400, "height": 1000})
         page.get_by_role("link", name="Customers", exact=True).click()
