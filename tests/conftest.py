@@ -8,7 +8,6 @@ they fail instead. Nothing here touches data/: every database is a throwaway.
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +24,7 @@ from crm_core.models.enums import Role
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.session import session_scope
-from support import PG_URL, fresh_url, make_user
+from support import PG_URL, app_database, fresh_url, make_user
 
 REQUIRE_PG = os.environ.get("RELASI_REQUIRE_PG") == "1"
 _default_gensalt = bcrypt.gensalt
@@ -140,14 +139,7 @@ def app_engine(
     sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Engine]:
     """The app (AppTest) on a throwaway SQLite database, configured as a hosted deployment."""
-    target = tmp_path / "app.db"
-    shutil.copy(sqlite_template, target)
-    url = f"sqlite:///{target}"
-    monkeypatch.setenv("CRM_DATABASE_URL", url)
-    monkeypatch.setenv("CRM_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
-    # No background value refresh: a test refreshes when it wants the figures (deterministic).
-    monkeypatch.setenv("RELASI_VALUE_REFRESH", "off")
-    engine = make_engine(url)
+    engine = app_database(sqlite_template, tmp_path / "app.db", monkeypatch)
     yield engine
     engine.dispose()
 

@@ -19,6 +19,7 @@ from crm_core.customers import records as customers
 from crm_core.kernel.permissions import Actor
 from crm_core.models.enums import Role
 from crm_core.pages import page
+from db.engine import make_engine
 from db.session import session_scope
 from ui.plain import plain
 
@@ -102,6 +103,18 @@ def red(message: str) -> str:
     """A field's error as the page writes it under the field: red, and escaped (a message may
     quote what the user typed)."""
     return f":red[{plain(message)}]"
+
+
+def app_database(copy_of: Path, target: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """The app (AppTest) on a copy of the SQLite file `copy_of`, configured as a hosted
+    deployment, with no background value refresh: a test refreshes when it wants the figures
+    (deterministic)."""
+    shutil.copy(copy_of, target)
+    url = f"sqlite:///{target}"
+    monkeypatch.setenv("CRM_DATABASE_URL", url)
+    monkeypatch.setenv("CRM_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
+    monkeypatch.setenv("RELASI_VALUE_REFRESH", "off")
+    return make_engine(url)
 
 
 def shown_under(at: AppTest, key: str) -> str | None:

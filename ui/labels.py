@@ -10,7 +10,11 @@ from typing import Any
 
 import pandas as pd
 
+from crm_core.analytics.churn import RiskBand
+from crm_core.analytics.rfm import RfmSegment
+from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.messages import Message, enum_code
+from crm_core.models.enums import LifecycleStage
 from ui.i18n import N_, keep_language, say, t
 
 # Every vocabulary code, written out so that Babel's extractor finds it (the codes are built
@@ -469,6 +473,22 @@ def options(kind: type[StrEnum], values: pd.Series) -> pd.Series:
     """`option` for a whole column, each distinct value looked up once (a queue's 500 rows
     have a handful of statuses and priorities)."""
     return values.map({value: option(kind, value) for value in values.unique()})
+
+
+# The stored value figures' vocabularies, by the column that holds them in every frame of them.
+VALUE_VOCABULARIES: dict[str, type[StrEnum]] = {
+    "value_tier": ValueTier,
+    "risk_band": RiskBand,
+    "rfm_segment": RfmSegment,
+    "lifecycle_stage": LifecycleStage,
+}
+
+
+def value_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame of customers with its tier, churn band, RFM segment and stage columns (those it
+    has) in the reader's words; stored codes elsewhere (a filter, a link) stay as they are."""
+    present = {c: kind for c, kind in VALUE_VOCABULARIES.items() if c in frame.columns}
+    return frame.assign(**{c: options(kind, frame[c]) for c, kind in present.items()})
 
 
 def formatter(kind: type[StrEnum], blank: str = "") -> Callable[[Any], str]:

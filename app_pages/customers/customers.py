@@ -24,7 +24,7 @@ from ui.auth import require_page
 from ui.db import read_scope, write_scope
 from ui.format import date_box_format, percent_points, share_bar, when, with_money
 from ui.i18n import N_, keep_language, language, say, t, team, tn
-from ui.labels import formatter, option
+from ui.labels import formatter, option, value_words
 
 PAGE_SIZE = 50
 PAGE_KEY = "customers_page"
@@ -415,11 +415,7 @@ def _table(found: CustomerPage, page_number: int, asked: tuple[Any, ...]) -> pd.
 
 def _labelled(rows: pd.DataFrame) -> pd.DataFrame:
     """Stage, tier and segment in the reader's words (the stored values stay in `found`)."""
-    return rows.assign(
-        lifecycle_stage=rows["lifecycle_stage"].map(lambda v: option(LifecycleStage, v)),
-        value_tier=rows["value_tier"].map(lambda v: option(ValueTier, v)),
-        rfm_segment=rows["rfm_segment"].map(lambda v: option(RfmSegment, v)),
-    )
+    return value_words(rows)
 
 
 def _columns() -> dict[str, Any]:

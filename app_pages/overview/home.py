@@ -9,7 +9,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core.analytics.value_tiers import ValueTier
 from crm_core.customers import read as tasks
 from crm_core.kernel.permissions import Actor, Capability, may
 from crm_core.models import utcnow
@@ -25,7 +24,7 @@ from ui.auth import require_page
 from ui.db import read_scope
 from ui.format import local_times, when
 from ui.i18n import t, tn
-from ui.labels import option, options
+from ui.labels import option, value_words
 from ui.plain import plain
 
 
@@ -171,9 +170,8 @@ def _at_risk(mine: Home) -> None:
     st.subheader(tn("{n:n} customer of yours at high churn risk",
                     "{n:n} customers of yours at high churn risk", len(mine.at_risk)))  # fmt: skip
     st.caption(t("From the stored value figures, riskiest first. Select one to open it."))
-    shown = mine.at_risk.assign(
-        last_order_at=local_times(mine.at_risk["last_order_at"]),
-        value_tier=options(ValueTier, mine.at_risk["value_tier"]),
+    shown = value_words(mine.at_risk).assign(
+        last_order_at=local_times(mine.at_risk["last_order_at"])
     )
     shown = shown.drop(columns=["owner_id", "risk_band"])
     money = [c for c in ("net_revenue", "profit") if c in shown]

@@ -9,8 +9,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core.analytics.churn import RiskBand
-from crm_core.analytics.value_tiers import ValueTier
 from crm_core.kernel.permissions import Action, Actor, allowed
 from crm_core.models import utcnow
 from crm_core.models.enums import Entity
@@ -21,7 +19,7 @@ from ui import forms, nav
 from ui.auth import require_page
 from ui.db import database_url, read_scope
 from ui.i18n import t
-from ui.labels import option, options
+from ui.labels import option, value_words
 from ui.plain import plain
 
 TARGET_FORM = "team-target"
@@ -225,10 +223,8 @@ def _portfolio(actor: Actor, book: pd.DataFrame) -> None:
     page = _portfolio_page(book, person)
     with read_scope() as session:
         owned = team.portfolio_customers(session, actor, person, page - 1)
-    worded = owned.drop(columns=["owner_id"]).assign(
-        value_tier=options(ValueTier, owned["value_tier"]),
-        risk_band=options(RiskBand, owned["risk_band"]),
-        last_order_at=fmt.local_times(owned["last_order_at"]),
+    worded = value_words(owned.drop(columns=["owner_id"])).assign(
+        last_order_at=fmt.local_times(owned["last_order_at"])
     )
     picked = st.dataframe(
         fmt.with_money(

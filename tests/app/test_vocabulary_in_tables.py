@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +26,13 @@ from db import demo
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.session import session_scope
-from support import page_as
+from support import app_database, page_as
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = datetime(2026, 11, 1)
 
 
+@cache  # the catalogues are read once for the 76 cases
 def english_words() -> dict[str, str]:
     """Each vocabulary value's English label whose Indonesian label differs -> the latter."""
     codes = re.findall(r'N_\("([a-z_]+\.[^"]+)"\)', (ROOT / "ui" / "labels.py").read_text())
@@ -58,13 +58,7 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_engine(
     demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Engine]:
-    target = tmp_path / "demo.db"
-    shutil.copy(demo_file, target)
-    url = f"sqlite:///{target}"
-    monkeypatch.setenv("CRM_DATABASE_URL", url)
-    monkeypatch.setenv("CRM_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
-    monkeypatch.setenv("RELASI_VALUE_REFRESH", "off")
-    engine = make_engine(url)
+    engine = app_database(demo_file, tmp_path / "demo.db", monkeypatch)
     yield engine
     engine.dispose()
 
